@@ -1,0 +1,48 @@
+/*
+ * The error codes of the REST API.  They are part of the contract: a code
+ * never changes meaning once released.  docs/API.md documents each one.
+ */
+#ifndef PCAPD_API_ERRORS_H
+#define PCAPD_API_ERRORS_H
+
+/* Stable error codes, each with its HTTP status in the comment. */
+enum api_error_code {
+    /* 400: the body is not valid JSON. */
+    API_ERR_INVALID_JSON = 1000,
+    /* 413: the body is larger than max_body_size. */
+    API_ERR_BODY_TOO_LARGE = 1001,
+    /* 400: the body is not a JSON object. */
+    API_ERR_NOT_AN_OBJECT = 1002,
+    /* 400: a required field is missing. */
+    API_ERR_MISSING_FIELD = 1003,
+    /* 400: a field has the wrong JSON type. */
+    API_ERR_WRONG_TYPE = 1004,
+    /* 400: a number is outside its range. */
+    API_ERR_OUT_OF_RANGE = 1005,
+    /* 400: a value is not one of the allowed ones. */
+    API_ERR_INVALID_VALUE = 1006,
+    /* 400: a field is not part of the API. */
+    API_ERR_UNKNOWN_FIELD = 1007,
+    /* 400: an address is not an IPv4 or IPv6 address or prefix. */
+    API_ERR_INVALID_ADDRESS = 1008,
+    /* 400: a valid field this appliance does not support yet. */
+    API_ERR_UNSUPPORTED = 1009,
+    /* 400: a query parameter is invalid. */
+    API_ERR_INVALID_PARAMETER = 1010,
+    /* 404: no such route. */
+    API_ERR_NO_ROUTE = 1100,
+    /* 404: the account is not served here. */
+    API_ERR_UNKNOWN_ACCOUNT = 1101,
+    /* 404: no such capture in the account. */
+    API_ERR_UNKNOWN_CAPTURE = 1102,
+    /* 405: the route exists but not with this method. */
+    API_ERR_METHOD_NOT_ALLOWED = 1103,
+    /* 409: the capture has not ended, so there is no file to download. */
+    API_ERR_NOT_READY = 1200,
+    /* 503: every capture slot is in use. */
+    API_ERR_CAPACITY = 1300,
+    /* 500: an internal error (store, file system). */
+    API_ERR_INTERNAL = 1500,
+};
+
+#endif /* PCAPD_API_ERRORS_H */

@@ -1,0 +1,95 @@
+/*
+ * The Cloudflare v4 response envelope, serialised with jansson and sent
+ * through h2o.
+ */
+#include "api_response.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Reason phrases of the statuses the API uses. */
+static const char *reason_of(int status)
+{
+    switch (status) {
+    case 200:
+        return "OK";
+    case 400:
+        return "Bad Request";
+    case 404:
+        return "Not Found";
+    case 405:
+        return "Method Not Allowed";
+    case 409:
+        return "Conflict";
+    case 413:
+        return "Payload Too Large";
+    case 503:
+        return "Service Unavailable";
+    default:
+        return "Internal Server Error";
+    }
+}
+
+/* Serialises `envelope` (reference stolen) and sends it with `status`. */
+static int send_envelope(h2o_req_t *req, int status, json_t *envelope)
+{
+    char *body = json_dumps(envelope, JSON_COMPACT);
+    json_decref(envelope);
+    if (body == NULL) {
+        h2o_send_error_500(req, "Internal Server Error", "out of memory", 0);
+        return 0;
+    }
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json"));
+    h2o_send_inline(req, body, strlen(body));
+    free(body);
+    return 0;
+}
+
+int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info)
+{
+    json_t *env = json_object();
+    json_object_set_new(env, "result", result);
+    if (result_info != NULL)
+        json_object_set_new(env, "result_info", result_info);
+    json_object_set_new(env, "success", json_true());
+    json_object_set_new(env, "errors", json_array());
+    json_object_set_new(env, "messages", json_array());
+    return send_envelope(req, 200, env);
+}
+
+int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    json_t *text = json_string(message);
+    if (text == NULL) {
+        /* Not UTF-8 (bytes from the request): keep the ASCII of it. */
+        for (char *p = message; *p; p++)
+            *p = (*p & 0x80) ? '?' : *p;
+        text = json_string(message);
+    }
+    json_t *error = json_object();
+    json_object_set_new(error, "code", json_integer(code));
+    json_object_set_new(error, "message", text);
+    json_t *errors = json_array();
+    json_array_append_new(errors, error);
+    json_t *env = json_object();
+    json_object_set_new(env, "result", json_null());
+    json_object_set_new(env, "success", json_false());
+    json_object_set_new(env, "errors", errors);
+    json_object_set_new(env, "messages", json_array());
+    return send_envelope(req, status, env);
+}
+
+int api_method_is(const h2o_req_t *req, const char *method)
+{
+    return h2o_memis(req->method.base, req->method.len, method, strlen(method));
+}

@@ -1,0 +1,26 @@
+/*
+ * Answers in Cloudflare's v4 envelope:
+ *   {"result": ..., "success": bool, "errors": [{"code", "message"}],
+ *    "messages": []}
+ * and the small request helpers the API handlers share.
+ */
+#ifndef PCAPD_API_RESPONSE_H
+#define PCAPD_API_RESPONSE_H
+
+#include <jansson.h>
+
+#include "h2o.h"
+
+/* Answers 200 with `result` (reference stolen) in a success envelope and,
+ * when `result_info` is not NULL (reference stolen), its pagination. */
+int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info);
+
+/* Answers `status` with an error envelope holding one error: `code` and the
+ * printf-style message.  Returns 0. */
+int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+
+/* Tells whether the request's method is `method`. */
+int api_method_is(const h2o_req_t *req, const char *method);
+
+#endif /* PCAPD_API_RESPONSE_H */

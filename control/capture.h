@@ -1,0 +1,102 @@
+/*
+ * The capture object of the jobs API (Cloudflare's "PCAP"): its fields, its
+ * status life cycle, its JSON form, and the validation of a create request.
+ */
+#ifndef PCAPD_CAPTURE_H
+#define PCAPD_CAPTURE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "pcapd/filter.h"
+
+/* Length of a capture id: 32 lowercase hex digits. */
+#define CAPTURE_ID_LEN 32
+
+/* `type` of a capture. */
+enum capture_type {
+    /* Sampled 160-byte packet heads. */
+    CAPTURE_SIMPLE,
+    /* Whole packets. */
+    CAPTURE_FULL,
+};
+
+/* `status` of a capture: pending -> running -> success, or failed. */
+enum capture_status {
+    /* Accepted, not yet capturing. */
+    CAPTURE_PENDING,
+    /* Capturing on the dataplane. */
+    CAPTURE_RUNNING,
+    /* Ended; the file is complete and downloadable. */
+    CAPTURE_SUCCESS,
+    /* Ended in error; `error_message` says why; what was written stays
+     * downloadable. */
+    CAPTURE_FAILED,
+};
+
+/* One capture, as stored and as the API shows it. */
+struct capture {
+    /* 32 lowercase hex digits. */
+    char id[CAPTURE_ID_LEN + 1];
+    /* Account the capture belongs to. */
+    char account_id[65];
+    /* Creation time, milliseconds since the Unix epoch. */
+    int64_t submitted_ms;
+    enum capture_type type;
+    enum capture_status status;
+    /* Seconds the capture runs at most. */
+    uint32_t time_limit;
+    /* Packets the file holds at most. */
+    uint32_t packet_limit;
+    /* The filter; fields == 0 captures everything. */
+    struct pcapd_filter filter;
+    /* Packets in the file (live while running). */
+    uint64_t packets_captured;
+    /* Sampled packets lost on the way to the file. */
+    uint64_t packets_dropped;
+    /* A stop was requested through the API. */
+    bool stop_requested;
+    /* Why the capture failed, or empty. */
+    char error_message[256];
+    /* Bytes of the capture file, once ended. */
+    uint64_t file_size;
+};
+
+/* A rejected create request: a stable error code and a message that names
+ * the field and the rule. */
+struct capture_error {
+    int code;
+    char message[256];
+};
+
+/* Names of the enum values, as the API spells them. */
+const char *capture_type_name(enum capture_type type);
+const char *capture_status_name(enum capture_status status);
+/* Parses an API name; returns -1 if `name` is none. */
+int capture_status_parse(const char *name);
+
+/* Builds the API's JSON object of `c`.  `sample_rate` is not part of it. */
+json_t *capture_to_json(const struct capture *c);
+
+/* Builds the `filter_v1` object of `f` (fields it has only). */
+json_t *capture_filter_to_json(const struct pcapd_filter *f);
+
+/* Parses a `filter_v1` object (as capture_filter_to_json() makes, or a
+ * request's) into `f`.  Returns 0, or -1 with `err` filled. */
+int capture_filter_from_json(const json_t *obj, struct pcapd_filter *f, struct capture_error *err);
+
+/* Validates a create request's JSON body and fills the request fields of
+ * `c` (type, time_limit, packet_limit, filter).  Returns 0, or -1 with
+ * `err` filled. */
+int capture_request_parse(const json_t *body, struct capture *c, struct capture_error *err);
+
+/* Writes a new random capture id into `id` (CAPTURE_ID_LEN + 1 bytes).
+ * Returns 0, or -1 if the system has no randomness to give. */
+int capture_new_id(char *id);
+
+/* Formats milliseconds since the epoch as RFC 3339 UTC ("...T...Z"). */
+void capture_format_time(int64_t ms, char *buf, unsigned size);
+
+#endif /* PCAPD_CAPTURE_H */

@@ -1,0 +1,268 @@
+/*
+ * Running captures: the table of captures active on the dataplane, their
+ * files (written as ID.pcap.part, renamed to ID.pcap once synced), their
+ * deadlines, and the recording of their outcome in the job store.
+ */
+#include "capture_runner.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api_errors.h"
+#include "pcapd/dataplane.h"
+
+/* A capture running on the dataplane. */
+struct active_capture {
+    /* The slot is in use. */
+    bool used;
+    /* The capture and its account. */
+    char id[CAPTURE_ID_LEN + 1];
+    char account_id[65];
+    /* Its dataplane job. */
+    pcapd_job_handle handle;
+    /* When its time limit is up (CLOCK_MONOTONIC, ms). */
+    int64_t deadline_ms;
+};
+
+/* The runner's state (control thread only). */
+static struct {
+    struct job_store *store;
+    char pcap_dir[600];
+    uint32_t sample_rate;
+    struct active_capture *active;
+    unsigned max_active;
+    unsigned n_active;
+    /* The daemon is shutting down: captures ended now were interrupted. */
+    bool shutting_down;
+} runner;
+
+/* Milliseconds on the monotonic clock. */
+static int64_t now_monotonic_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+void capture_runner_file_path(const char *id, char *buf, unsigned size)
+{
+    snprintf(buf, size, "%s/%s.pcap", runner.pcap_dir, id);
+}
+
+/* Writes the path of the file being written for `id` into `buf`. */
+static void part_path(const char *id, char *buf, unsigned size)
+{
+    snprintf(buf, size, "%s/%s.pcap.part", runner.pcap_dir, id);
+}
+
+/* Makes the capture's partial file its final one, so what an interrupted
+ * capture wrote stays downloadable. */
+static void keep_partial_file(struct capture *c, void *arg)
+{
+    (void)arg;
+    char part[700], final[700];
+    part_path(c->id, part, sizeof(part));
+    capture_runner_file_path(c->id, final, sizeof(final));
+    struct stat st;
+    if (stat(part, &st) == 0 && rename(part, final) == 0)
+        c->file_size = (uint64_t)st.st_size;
+}
+
+int capture_runner_init(struct job_store *store, const char *state_dir, uint32_t sample_rate,
+                        unsigned max_active, char *err, unsigned err_size)
+{
+    runner.store = store;
+    runner.sample_rate = sample_rate;
+    runner.max_active = max_active;
+    snprintf(runner.pcap_dir, sizeof(runner.pcap_dir), "%s/pcaps", state_dir);
+    if (mkdir(runner.pcap_dir, 0750) != 0 && errno != EEXIST) {
+        snprintf(err, err_size, "%s: %s", runner.pcap_dir, strerror(errno));
+        return -1;
+    }
+    runner.active = calloc(max_active, sizeof(runner.active[0]));
+    if (runner.active == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    int n = job_store_fail_unfinished(store, "interrupted: the daemon stopped during the capture",
+                                      keep_partial_file, NULL);
+    if (n < 0) {
+        snprintf(err, err_size, "cannot recover unfinished captures from the store");
+        return -1;
+    }
+    if (n > 0)
+        fprintf(stderr, "pcapd: marked %d interrupted capture(s) as failed\n", n);
+    return 0;
+}
+
+bool capture_runner_has_room(void)
+{
+    return runner.n_active < runner.max_active;
+}
+
+/* Returns the active entry of capture `id`, or NULL. */
+static struct active_capture *active_find(const char *id)
+{
+    for (unsigned i = 0; i < runner.max_active; i++) {
+        if (runner.active[i].used && strcmp(runner.active[i].id, id) == 0)
+            return &runner.active[i];
+    }
+    return NULL;
+}
+
+/* Records that `c` failed with `message`. */
+static void record_failure(struct capture *c, const char *message)
+{
+    c->status = CAPTURE_FAILED;
+    snprintf(c->error_message, sizeof(c->error_message), "%s", message);
+    job_store_update(runner.store, c);
+}
+
+/* Opens the partial file of capture `id` for writing.  Returns the fd or
+ * -1 with errno set. */
+static int open_part_file(const char *id)
+{
+    char path[700];
+    part_path(id, path, sizeof(path));
+    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+}
+
+int capture_runner_start(struct capture *c, struct capture_error *err)
+{
+    unsigned slot = 0;
+    while (slot < runner.max_active && runner.active[slot].used)
+        slot++;
+    int fd = slot < runner.max_active ? open_part_file(c->id) : -1;
+    if (fd < 0) {
+        err->code = slot < runner.max_active ? API_ERR_INTERNAL : API_ERR_CAPACITY;
+        snprintf(err->message, sizeof(err->message), "cannot start the capture: %s",
+                 slot < runner.max_active ? strerror(errno) : "every capture slot is in use");
+        record_failure(c, err->message);
+        return -1;
+    }
+    struct pcapd_job_spec spec = {
+        .filter = c->filter,
+        .sample_rate = c->type == CAPTURE_SIMPLE ? runner.sample_rate : 1,
+        .packet_limit = c->packet_limit,
+        .fd = fd,
+        .cookie = slot,
+    };
+    struct active_capture *a = &runner.active[slot];
+    int rc = pcapd_dp_job_start(&spec, &a->handle);
+    if (rc != 0) {
+        close(fd);
+        err->code = rc == -ENOSPC ? API_ERR_CAPACITY : API_ERR_INTERNAL;
+        snprintf(err->message, sizeof(err->message), "cannot start the capture: %s",
+                 strerror(-rc));
+        record_failure(c, err->message);
+        return -1;
+    }
+    a->used = true;
+    snprintf(a->id, sizeof(a->id), "%s", c->id);
+    snprintf(a->account_id, sizeof(a->account_id), "%s", c->account_id);
+    a->deadline_ms = now_monotonic_ms() + (int64_t)c->time_limit * 1000;
+    runner.n_active++;
+    c->status = CAPTURE_RUNNING;
+    job_store_update(runner.store, c);
+    return 0;
+}
+
+int capture_runner_stop(struct capture *c)
+{
+    struct active_capture *a = active_find(c->id);
+    if (a != NULL)
+        pcapd_dp_job_stop(a->handle);
+    if (c->stop_requested)
+        return 0;
+    c->stop_requested = true;
+    return job_store_update(runner.store, c);
+}
+
+void capture_runner_overlay(struct capture *c)
+{
+    struct active_capture *a = active_find(c->id);
+    struct pcapd_job_stats stats;
+    if (a == NULL || pcapd_dp_job_stats(a->handle, &stats) != 0)
+        return;
+    c->packets_captured = stats.packets_written;
+    c->packets_dropped = stats.packets_dropped;
+}
+
+/* Syncs and closes the file of an ended job and gives it its final name.
+ * Returns 0, or an errno. */
+static int finish_file(const char *id, int fd)
+{
+    int err = fsync(fd) == 0 ? 0 : errno;
+    if (close(fd) != 0 && err == 0)
+        err = errno;
+    char part[700], final[700];
+    part_path(id, part, sizeof(part));
+    capture_runner_file_path(id, final, sizeof(final));
+    if (rename(part, final) != 0 && err == 0)
+        err = errno;
+    int dir = open(runner.pcap_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    if (dir >= 0) {
+        fsync(dir);
+        close(dir);
+    }
+    return err;
+}
+
+/* Records the end of a dataplane job in the store. */
+static void on_job_ended(const struct pcapd_job_ended *e, void *arg)
+{
+    (void)arg;
+    struct active_capture *a = &runner.active[e->cookie];
+    int file_err = finish_file(a->id, e->fd);
+    struct capture c;
+    if (job_store_get(runner.store, a->account_id, a->id, &c) == 0) {
+        c.packets_captured = e->stats.packets_written;
+        c.packets_dropped = e->stats.packets_dropped;
+        c.file_size = e->stats.bytes_written;
+        c.status = CAPTURE_SUCCESS;
+        if (runner.shutting_down && e->reason == PCAPD_JOB_END_STOPPED && !c.stop_requested) {
+            c.status = CAPTURE_FAILED;
+            snprintf(c.error_message, sizeof(c.error_message),
+                     "interrupted: the daemon shut down during the capture");
+        }
+        if (e->reason == PCAPD_JOB_END_WRITE_ERROR || file_err != 0) {
+            c.status = CAPTURE_FAILED;
+            snprintf(c.error_message, sizeof(c.error_message),
+                     "writing the capture file failed: %s",
+                     strerror(e->reason == PCAPD_JOB_END_WRITE_ERROR ? e->error : file_err));
+        }
+        job_store_update(runner.store, &c);
+    }
+    a->used = false;
+    runner.n_active--;
+}
+
+void capture_runner_tick(void)
+{
+    int64_t now = now_monotonic_ms();
+    for (unsigned i = 0; i < runner.max_active; i++) {
+        if (runner.active[i].used && now >= runner.active[i].deadline_ms)
+            pcapd_dp_job_stop(runner.active[i].handle);
+    }
+    struct pcapd_job_ended ended[32];
+    unsigned n;
+    while ((n = pcapd_dp_poll_ended(ended, 32)) > 0) {
+        for (unsigned i = 0; i < n; i++)
+            on_job_ended(&ended[i], NULL);
+    }
+}
+
+void capture_runner_shutdown(void)
+{
+    runner.shutting_down = true;
+    pcapd_dp_stop(on_job_ended, NULL);
+    free(runner.active);
+    runner.active = NULL;
+}

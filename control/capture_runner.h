@@ -1,0 +1,47 @@
+/*
+ * The capture runner: carries stored captures out on the dataplane.  It
+ * opens each capture's file, starts the dataplane job, ends it at its time
+ * limit or on request, and when the dataplane reports the end, syncs the
+ * file, renames it to its final name and records the outcome in the store.
+ */
+#ifndef PCAPD_CAPTURE_RUNNER_H
+#define PCAPD_CAPTURE_RUNNER_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture.h"
+#include "job_store.h"
+
+/* Prepares the runner: `state_dir`/pcaps holds the files.  Captures a
+ * previous process left unfinished are marked failed, and their partial
+ * files kept under the final name.  Returns 0, or -1 with `err`. */
+int capture_runner_init(struct job_store *store, const char *state_dir, uint32_t sample_rate,
+                        unsigned max_active, char *err, unsigned err_size);
+
+/* Tells whether another capture can start now. */
+bool capture_runner_has_room(void);
+
+/* Starts the stored pending capture `c` and marks it running (in `c` and in
+ * the store).  Returns 0, or -1 with `err` filled (the capture is then
+ * marked failed). */
+int capture_runner_start(struct capture *c, struct capture_error *err);
+
+/* Asks the running capture `c` to end now, recording stop_requested.  Safe
+ * to repeat; does nothing to an ended capture but record the request. */
+int capture_runner_stop(struct capture *c);
+
+/* Updates the counters of `c` with live figures if it is running. */
+void capture_runner_overlay(struct capture *c);
+
+/* Writes the path of the file of capture `id` into `buf`. */
+void capture_runner_file_path(const char *id, char *buf, unsigned size);
+
+/* Ends captures whose time is up and records the ones that ended.  Called
+ * periodically by the event loop. */
+void capture_runner_tick(void);
+
+/* Stops the dataplane, recording every capture still running as ended. */
+void capture_runner_shutdown(void);
+
+#endif /* PCAPD_CAPTURE_RUNNER_H */

@@ -1,0 +1,367 @@
+/*
+ * Configuration: parsing the `key = value` file, defaults, lcore layout and
+ * the EAL command line (hugepages when the host has them, --no-huge
+ * otherwise, one --vdev or -a per port).
+ */
+#include "config.h"
+
+#include <ctype.h>
+#include <stddef.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+/* Free hugepage memory below which `hugepages = auto` runs without (MiB). */
+#define HUGEPAGES_AUTO_MIN_MB 512
+
+void config_defaults(struct config *cfg)
+{
+    memset(cfg, 0, sizeof(*cfg));
+    snprintf(cfg->listen_host, sizeof(cfg->listen_host), "127.0.0.1");
+    cfg->listen_port = 8080;
+    snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/pcapd");
+    snprintf(cfg->site, sizeof(cfg->site), "local");
+    cfg->sample_rate = 100;
+    cfg->hugepages = CONFIG_HUGEPAGES_AUTO;
+    cfg->memory_mb = 1024;
+    cfg->n_mbufs = 16383;
+    cfg->rx_desc = 1024;
+    cfg->ring_size = 16384;
+    cfg->max_jobs = 1024;
+    cfg->write_buffer_size = 65536;
+    cfg->max_body_size = 65536;
+}
+
+/* Parses `value` as an unsigned integer in [min, max]. */
+static int parse_uint(const char *value, unsigned long min, unsigned long max, unsigned long *out)
+{
+    char *end;
+    if (!isdigit((unsigned char)value[0]))
+        return -1;
+    errno = 0;
+    unsigned long v = strtoul(value, &end, 10);
+    if (errno != 0 || *end != '\0' || v < min || v > max)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* Copies `value` into `dst` of `size` bytes; fails if it does not fit. */
+static int copy_str(char *dst, size_t size, const char *value)
+{
+    if (strlen(value) >= size)
+        return -1;
+    memcpy(dst, value, strlen(value) + 1);
+    return 0;
+}
+
+/* Tells whether `s` is 32 lowercase hexadecimal digits, like Cloudflare's
+ * account ids. */
+static bool is_account_id(const char *s)
+{
+    size_t n = strlen(s);
+    for (size_t i = 0; i < n; i++) {
+        if (!isdigit((unsigned char)s[i]) && !(s[i] >= 'a' && s[i] <= 'f'))
+            return false;
+    }
+    return n == 32;
+}
+
+/* Parses "host:port" into the listen settings. */
+static int set_listen(struct config *cfg, const char *value)
+{
+    const char *colon = strrchr(value, ':');
+    unsigned long port;
+    if (colon == NULL || colon == value || (size_t)(colon - value) >= sizeof(cfg->listen_host) ||
+        parse_uint(colon + 1, 0, 65535, &port) != 0)
+        return -1;
+    memcpy(cfg->listen_host, value, (size_t)(colon - value));
+    cfg->listen_host[colon - value] = '\0';
+    cfg->listen_port = (uint16_t)port;
+    return 0;
+}
+
+/* Parses a comma-separated list of lcore ids into the rx lcores. */
+static int set_rx_lcores(struct config *cfg, const char *value)
+{
+    char buf[128];
+    if (copy_str(buf, sizeof(buf), value) != 0)
+        return -1;
+    cfg->n_rx_lcores = 0;
+    for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+        unsigned long v;
+        if (cfg->n_rx_lcores == 16 || parse_uint(tok, 1, 127, &v) != 0)
+            return -1;
+        cfg->rx_lcores[cfg->n_rx_lcores++] = (unsigned)v;
+    }
+    return cfg->n_rx_lcores > 0 ? 0 : -1;
+}
+
+/* Applies a setting whose value is a number; *known is false if `key` is
+ * not one. */
+static int set_number(struct config *cfg, const char *key, const char *value, bool *known)
+{
+    static const struct {
+        const char *key;
+        size_t offset;
+        unsigned long min, max;
+    } keys[] = {
+        {"sample_rate", offsetof(struct config, sample_rate), 1, 1000000},
+        {"memory_mb", offsetof(struct config, memory_mb), 64, 1048576},
+        {"mbufs", offsetof(struct config, n_mbufs), 1023, 16777215},
+        {"rx_desc", offsetof(struct config, rx_desc), 32, 32768},
+        {"ring_size", offsetof(struct config, ring_size), 64, 1u << 24},
+        {"max_jobs", offsetof(struct config, max_jobs), 1, 65536},
+        {"write_buffer_size", offsetof(struct config, write_buffer_size), 4096, 1u << 26},
+        {"max_body_size", offsetof(struct config, max_body_size), 1024, 1u << 24},
+        {"writer_lcore", offsetof(struct config, writer_lcore), 1, 127},
+    };
+    for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+        if (strcmp(key, keys[i].key) != 0)
+            continue;
+        *known = true;
+        unsigned long v;
+        if (parse_uint(value, keys[i].min, keys[i].max, &v) != 0)
+            return -1;
+        *(unsigned *)((char *)cfg + keys[i].offset) = (unsigned)v;
+        return 0;
+    }
+    *known = false;
+    return 0;
+}
+
+/* Applies a setting whose value is text; *known is false if `key` is not
+ * one. */
+static int set_text(struct config *cfg, const char *key, const char *value, bool *known)
+{
+    *known = true;
+    if (strcmp(key, "listen") == 0)
+        return set_listen(cfg, value);
+    if (strcmp(key, "state_dir") == 0)
+        return copy_str(cfg->state_dir, sizeof(cfg->state_dir), value);
+    if (strcmp(key, "site") == 0)
+        return copy_str(cfg->site, sizeof(cfg->site), value);
+    if (strcmp(key, "lcores") == 0)
+        return copy_str(cfg->lcores, sizeof(cfg->lcores), value);
+    if (strcmp(key, "rx_lcores") == 0)
+        return set_rx_lcores(cfg, value);
+    if (strcmp(key, "eal_args") == 0)
+        return copy_str(cfg->eal_extra, sizeof(cfg->eal_extra), value);
+    if (strcmp(key, "account") == 0) {
+        if (!is_account_id(value) || cfg->n_accounts == CONFIG_MAX_ACCOUNTS)
+            return -1;
+        if (!config_has_account(cfg, value))
+            memcpy(cfg->accounts[cfg->n_accounts++], value, 33);
+        return 0;
+    }
+    if (strcmp(key, "port") == 0) {
+        if (cfg->n_ports == 16)
+            return -1;
+        return copy_str(cfg->ports[cfg->n_ports++], sizeof(cfg->ports[0]), value);
+    }
+    if (strcmp(key, "hugepages") == 0) {
+        if (strcmp(value, "auto") == 0)
+            cfg->hugepages = CONFIG_HUGEPAGES_AUTO;
+        else if (strcmp(value, "on") == 0)
+            cfg->hugepages = CONFIG_HUGEPAGES_ON;
+        else if (strcmp(value, "off") == 0)
+            cfg->hugepages = CONFIG_HUGEPAGES_OFF;
+        else
+            return -1;
+        return 0;
+    }
+    *known = false;
+    return 0;
+}
+
+/* The rule each key follows, for error messages. */
+static const char *config_rule(const char *key)
+{
+    static const char *rules[][2] = {
+        {"listen", "HOST:PORT with PORT 0-65535"},
+        {"account", "32 lowercase hex digits, at most 64 accounts"},
+        {"port", "DPDK devargs, at most 16 ports"},
+        {"hugepages", "auto, on or off"},
+        {"rx_lcores", "comma-separated lcore ids from 1 to 127, at most 16"},
+        {"sample_rate", "an integer from 1 to 1000000"},
+        {"max_jobs", "an integer from 1 to 65536"},
+        {"ring_size", "an integer from 64 to 16777216"},
+    };
+    for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
+        if (strcmp(key, rules[i][0]) == 0)
+            return rules[i][1];
+    }
+    return "a value of the documented form and range (see config/pcapd.conf)";
+}
+
+int config_set(struct config *cfg, const char *key, const char *value, char *err,
+               unsigned err_size)
+{
+    bool known;
+    int rc = set_number(cfg, key, value, &known);
+    if (!known)
+        rc = set_text(cfg, key, value, &known);
+    if (!known) {
+        snprintf(err, err_size, "unknown setting '%s'", key);
+        return -1;
+    }
+    if (rc != 0) {
+        snprintf(err, err_size, "%s: '%s' is not %s", key, value, config_rule(key));
+        return -1;
+    }
+    return 0;
+}
+
+/* Strips leading and trailing white space in place. */
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    return s;
+}
+
+int config_load(struct config *cfg, const char *path, char *err, unsigned err_size)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL) {
+        snprintf(err, err_size, "%s: %s", path, strerror(errno));
+        return -1;
+    }
+    char line[1024], msg[512];
+    int lineno = 0, rc = 0;
+    while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+        lineno++;
+        char *hash = strchr(line, '#');
+        if (hash != NULL)
+            *hash = '\0';
+        char *s = trim(line);
+        if (*s == '\0')
+            continue;
+        char *eq = strchr(s, '=');
+        if (eq == NULL) {
+            snprintf(err, err_size, "%s:%d: expected 'key = value'", path, lineno);
+            rc = -1;
+            break;
+        }
+        *eq = '\0';
+        if (config_set(cfg, trim(s), trim(eq + 1), msg, sizeof(msg)) != 0) {
+            snprintf(err, err_size, "%s:%d: %s", path, lineno, msg);
+            rc = -1;
+        }
+    }
+    fclose(f);
+    return rc;
+}
+
+int config_finish(struct config *cfg, char *err, unsigned err_size)
+{
+    if (cfg->n_ports == 0) {
+        snprintf(err, err_size, "no port: give at least one `port = DEVARGS`");
+        return -1;
+    }
+    if (cfg->n_accounts == 0) {
+        snprintf(err, err_size, "no account: give at least one `account = ID`");
+        return -1;
+    }
+    if ((cfg->ring_size & (cfg->ring_size - 1)) != 0) {
+        snprintf(err, err_size, "ring_size: %u is not a power of two", cfg->ring_size);
+        return -1;
+    }
+    if (cfg->lcores[0] != '\0') {
+        if (cfg->n_rx_lcores > 0 && cfg->writer_lcore > 0)
+            return 0;
+        snprintf(err, err_size, "lcores given: also give rx_lcores and writer_lcore");
+        return -1;
+    }
+    /* Default layout: control on lcore 0, one rx lcore on its own core, and
+     * the writer on a third core when there is one, else beside control. */
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    if (cores >= 3)
+        snprintf(cfg->lcores, sizeof(cfg->lcores), "0@0,1@1,2@2");
+    else if (cores == 2)
+        snprintf(cfg->lcores, sizeof(cfg->lcores), "0@0,1@1,2@0");
+    else
+        snprintf(cfg->lcores, sizeof(cfg->lcores), "0@0,1@0,2@0");
+    cfg->rx_lcores[0] = 1;
+    cfg->n_rx_lcores = 1;
+    cfg->writer_lcore = 2;
+    return 0;
+}
+
+bool config_has_account(const struct config *cfg, const char *account)
+{
+    for (unsigned i = 0; i < cfg->n_accounts; i++) {
+        if (strcmp(cfg->accounts[i], account) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Tells whether the host has at least `mb` MiB of free hugepages. */
+static bool hugepages_available(unsigned mb)
+{
+    FILE *f = fopen("/proc/meminfo", "r");
+    if (f == NULL)
+        return false;
+    char line[256];
+    unsigned long free_pages = 0, page_kb = 0;
+    while (fgets(line, sizeof(line), f) != NULL) {
+        sscanf(line, "HugePages_Free: %lu", &free_pages);
+        sscanf(line, "Hugepagesize: %lu kB", &page_kb);
+    }
+    fclose(f);
+    return free_pages * page_kb / 1024 >= mb && access("/dev/hugepages", W_OK) == 0;
+}
+
+/* Appends `arg` to argv, copying it into storage. */
+static int push_arg(char **argv, int *argc, char **storage, char *end, const char *arg)
+{
+    size_t len = strlen(arg) + 1;
+    if (*argc >= CONFIG_MAX_EAL_ARGS - 1 || *storage + len > end)
+        return -1;
+    memcpy(*storage, arg, len);
+    argv[(*argc)++] = *storage;
+    *storage += len;
+    return 0;
+}
+
+int config_eal_argv(const struct config *cfg, char **argv, char *storage, unsigned storage_size)
+{
+    char *p = storage, *end = storage + storage_size, buf[600];
+    int argc = 0, rc = 0;
+    rc |= push_arg(argv, &argc, &p, end, "pcapd");
+    snprintf(buf, sizeof(buf), "--lcores=%s", cfg->lcores);
+    rc |= push_arg(argv, &argc, &p, end, buf);
+    snprintf(buf, sizeof(buf), "--file-prefix=pcapd-%ld", (long)getpid());
+    rc |= push_arg(argv, &argc, &p, end, buf);
+    rc |= push_arg(argv, &argc, &p, end, "--no-shconf");
+    rc |= push_arg(argv, &argc, &p, end, "--log-level=lib.eal:warning");
+    bool huge = cfg->hugepages == CONFIG_HUGEPAGES_ON ||
+                (cfg->hugepages == CONFIG_HUGEPAGES_AUTO &&
+                 hugepages_available(HUGEPAGES_AUTO_MIN_MB));
+    if (!huge) {
+        rc |= push_arg(argv, &argc, &p, end, "--no-huge");
+        snprintf(buf, sizeof(buf), "-m%u", cfg->memory_mb);
+        rc |= push_arg(argv, &argc, &p, end, buf);
+    }
+    bool any_pci = false;
+    for (unsigned i = 0; i < cfg->n_ports; i++) {
+        bool vdev = strncmp(cfg->ports[i], "net_", 4) == 0;
+        any_pci |= !vdev;
+        snprintf(buf, sizeof(buf), "%s%s", vdev ? "--vdev=" : "-a", cfg->ports[i]);
+        rc |= push_arg(argv, &argc, &p, end, buf);
+    }
+    if (!any_pci)
+        rc |= push_arg(argv, &argc, &p, end, "--no-pci");
+    char extra[sizeof(cfg->eal_extra)];
+    memcpy(extra, cfg->eal_extra, sizeof(extra));
+    for (char *save, *tok = strtok_r(extra, " \t", &save); tok; tok = strtok_r(NULL, " \t", &save))
+        rc |= push_arg(argv, &argc, &p, end, tok);
+    argv[argc] = NULL;
+    return rc == 0 ? argc : -1;
+}

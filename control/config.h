@@ -1,0 +1,85 @@
+/*
+ * pcapd's configuration: a `key = value` file with `#` comments, overridable
+ * from the command line, and the EAL argument vector derived from it.
+ */
+#ifndef PCAPD_CONFIG_H
+#define PCAPD_CONFIG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+/* Most accounts one appliance serves. */
+#define CONFIG_MAX_ACCOUNTS 64
+/* Most EAL arguments pcapd passes. */
+#define CONFIG_MAX_EAL_ARGS 64
+
+/* Hugepage policy. */
+enum config_hugepages {
+    /* Use hugepages when the host has enough free, else run without. */
+    CONFIG_HUGEPAGES_AUTO,
+    CONFIG_HUGEPAGES_ON,
+    CONFIG_HUGEPAGES_OFF,
+};
+
+/* Every setting, with its default when the file does not give it. */
+struct config {
+    /* Address and TCP port of the REST API (port 0: any free port). */
+    char listen_host[64];
+    uint16_t listen_port;
+    /* Directory of the job store and the capture files. */
+    char state_dir[512];
+    /* Name of this appliance's site (Cloudflare's colo_name). */
+    char site[64];
+    /* Accounts served (32-hex-digit ids, as Cloudflare's). */
+    char accounts[CONFIG_MAX_ACCOUNTS][65];
+    unsigned n_accounts;
+    /* 1-in-N sampling of `simple` captures. */
+    uint32_t sample_rate;
+    /* DPDK devargs of each port ("net_pcap0,rx_pcap=..." or a PCI address). */
+    char ports[16][512];
+    unsigned n_ports;
+    /* Hugepage policy and memory given to EAL without hugepages (MiB). */
+    enum config_hugepages hugepages;
+    unsigned memory_mb;
+    /* `--lcores` map for EAL, and the roles of the lcores it defines.
+     * Empty map: derived from the number of cores. */
+    char lcores[128];
+    unsigned rx_lcores[16];
+    unsigned n_rx_lcores;
+    unsigned writer_lcore;
+    /* Further EAL arguments, space separated. */
+    char eal_extra[512];
+    /* Dataplane sizing. */
+    unsigned n_mbufs;
+    unsigned rx_desc;
+    unsigned ring_size;
+    unsigned max_jobs;
+    unsigned write_buffer_size;
+    /* Largest request body accepted, in bytes. */
+    unsigned max_body_size;
+};
+
+/* Fills `cfg` with the defaults. */
+void config_defaults(struct config *cfg);
+
+/* Applies one `key = value` setting.  Returns 0, or -1 with a message naming
+ * the key and the rule in `err`. */
+int config_set(struct config *cfg, const char *key, const char *value, char *err,
+               unsigned err_size);
+
+/* Applies every setting of the file at `path`.  Returns 0, or -1 with a
+ * message naming the file and line in `err`. */
+int config_load(struct config *cfg, const char *path, char *err, unsigned err_size);
+
+/* Derives the lcore roles when the configuration gave none, and checks the
+ * settings against each other.  Returns 0, or -1 with `err`. */
+int config_finish(struct config *cfg, char *err, unsigned err_size);
+
+/* Tells whether `account` is served by this appliance. */
+bool config_has_account(const struct config *cfg, const char *account);
+
+/* Builds EAL's argv in `argv` (room for CONFIG_MAX_EAL_ARGS), its strings in
+ * `storage` of `storage_size` bytes.  Returns argc, or -1 if out of room. */
+int config_eal_argv(const struct config *cfg, char **argv, char *storage, unsigned storage_size);
+
+#endif /* PCAPD_CONFIG_H */

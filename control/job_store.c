@@ -1,0 +1,244 @@
+/*
+ * SQLite persistence of captures.  One table; the filter is kept as its
+ * canonical filter_v1 JSON.  WAL journaling keeps readers and the writer
+ * apart; synchronous=NORMAL is durable across process crashes (the case
+ * that matters for a daemon killed mid-capture).
+ */
+#include "job_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+/* The store's database handle. */
+struct job_store {
+    sqlite3 *db;
+};
+
+static const char STORE_SCHEMA[] =
+    "PRAGMA journal_mode=WAL;"
+    "PRAGMA synchronous=NORMAL;"
+    "CREATE TABLE IF NOT EXISTS captures ("
+    "  id TEXT PRIMARY KEY,"
+    "  account_id TEXT NOT NULL,"
+    "  submitted_ms INTEGER NOT NULL,"
+    "  type TEXT NOT NULL,"
+    "  status TEXT NOT NULL,"
+    "  time_limit INTEGER NOT NULL,"
+    "  packet_limit INTEGER NOT NULL,"
+    "  filter_v1 TEXT NOT NULL,"
+    "  packets_captured INTEGER NOT NULL DEFAULT 0,"
+    "  packets_dropped INTEGER NOT NULL DEFAULT 0,"
+    "  stop_requested INTEGER NOT NULL DEFAULT 0,"
+    "  error_message TEXT NOT NULL DEFAULT '',"
+    "  file_size INTEGER NOT NULL DEFAULT 0);"
+    "CREATE INDEX IF NOT EXISTS captures_by_account"
+    "  ON captures(account_id, submitted_ms DESC, id);"
+    "PRAGMA user_version=1;";
+
+/* Columns read back, in the order store_row() expects them. */
+#define STORE_COLUMNS                                                                              \
+    "id, account_id, submitted_ms, type, status, time_limit, packet_limit, filter_v1,"            \
+    " packets_captured, packets_dropped, stop_requested, error_message, file_size"
+
+int job_store_open(const char *path, struct job_store **store, char *err, unsigned err_size)
+{
+    struct job_store *s = calloc(1, sizeof(*s));
+    char *msg = NULL;
+    if (s == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
+            SQLITE_OK ||
+        sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
+        sqlite3_exec(s->db, STORE_SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, err_size, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        job_store_close(s);
+        return -1;
+    }
+    *store = s;
+    return 0;
+}
+
+void job_store_close(struct job_store *store)
+{
+    if (store == NULL)
+        return;
+    sqlite3_close(store->db);
+    free(store);
+}
+
+/* Prepares `sql`, logging failures.  Returns NULL on error. */
+static sqlite3_stmt *store_prepare(struct job_store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "pcapd: store: %s\n", sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    return st;
+}
+
+/* Runs a prepared statement that returns no rows and finalizes it. */
+static int store_run(struct job_store *s, sqlite3_stmt *st)
+{
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        fprintf(stderr, "pcapd: store: %s\n", sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* Copies text column `col` into `dst` of `size` bytes. */
+static void column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    snprintf(dst, size, "%s", t ? (const char *)t : "");
+}
+
+/* Reads the current row (STORE_COLUMNS) into `c`. */
+static void store_row(sqlite3_stmt *st, struct capture *c)
+{
+    char text[512];
+    memset(c, 0, sizeof(*c));
+    column_text(st, 0, c->id, sizeof(c->id));
+    column_text(st, 1, c->account_id, sizeof(c->account_id));
+    c->submitted_ms = sqlite3_column_int64(st, 2);
+    column_text(st, 3, text, sizeof(text));
+    c->type = strcmp(text, "full") == 0 ? CAPTURE_FULL : CAPTURE_SIMPLE;
+    column_text(st, 4, text, sizeof(text));
+    int status = capture_status_parse(text);
+    c->status = status < 0 ? CAPTURE_FAILED : (enum capture_status)status;
+    c->time_limit = (uint32_t)sqlite3_column_int64(st, 5);
+    c->packet_limit = (uint32_t)sqlite3_column_int64(st, 6);
+    column_text(st, 7, text, sizeof(text));
+    json_t *filter = json_loads(text, 0, NULL);
+    struct capture_error err;
+    if (filter == NULL || capture_filter_from_json(filter, &c->filter, &err) != 0)
+        memset(&c->filter, 0, sizeof(c->filter));
+    json_decref(filter);
+    c->packets_captured = (uint64_t)sqlite3_column_int64(st, 8);
+    c->packets_dropped = (uint64_t)sqlite3_column_int64(st, 9);
+    c->stop_requested = sqlite3_column_int(st, 10) != 0;
+    column_text(st, 11, c->error_message, sizeof(c->error_message));
+    c->file_size = (uint64_t)sqlite3_column_int64(st, 12);
+}
+
+int job_store_insert(struct job_store *s, const struct capture *c)
+{
+    sqlite3_stmt *st = store_prepare(s, "INSERT INTO captures (" STORE_COLUMNS
+                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+    if (st == NULL)
+        return -1;
+    json_t *filter = capture_filter_to_json(&c->filter);
+    char *filter_text = json_dumps(filter, JSON_COMPACT | JSON_SORT_KEYS);
+    json_decref(filter);
+    sqlite3_bind_text(st, 1, c->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, c->account_id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 3, c->submitted_ms);
+    sqlite3_bind_text(st, 4, capture_type_name(c->type), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 5, capture_status_name(c->status), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, c->time_limit);
+    sqlite3_bind_int64(st, 7, c->packet_limit);
+    sqlite3_bind_text(st, 8, filter_text ? filter_text : "{}", -1, SQLITE_TRANSIENT);
+    sqlite3_bind_int64(st, 9, (sqlite3_int64)c->packets_captured);
+    sqlite3_bind_int64(st, 10, (sqlite3_int64)c->packets_dropped);
+    sqlite3_bind_int(st, 11, c->stop_requested);
+    sqlite3_bind_text(st, 12, c->error_message, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 13, (sqlite3_int64)c->file_size);
+    free(filter_text);
+    return store_run(s, st);
+}
+
+int job_store_update(struct job_store *s, const struct capture *c)
+{
+    sqlite3_stmt *st = store_prepare(
+        s, "UPDATE captures SET status=?, packets_captured=?, packets_dropped=?,"
+           " stop_requested=?, error_message=?, file_size=? WHERE id=?");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, capture_status_name(c->status), -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, (sqlite3_int64)c->packets_captured);
+    sqlite3_bind_int64(st, 3, (sqlite3_int64)c->packets_dropped);
+    sqlite3_bind_int(st, 4, c->stop_requested);
+    sqlite3_bind_text(st, 5, c->error_message, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 6, (sqlite3_int64)c->file_size);
+    sqlite3_bind_text(st, 7, c->id, -1, SQLITE_STATIC);
+    return store_run(s, st);
+}
+
+int job_store_get(struct job_store *s, const char *account, const char *id, struct capture *c)
+{
+    sqlite3_stmt *st = store_prepare(s, "SELECT " STORE_COLUMNS
+                                        " FROM captures WHERE id=? AND account_id=?");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        store_row(st, c);
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+/* Counts the captures of `account`. */
+static int store_count(struct job_store *s, const char *account, uint64_t *total)
+{
+    sqlite3_stmt *st = store_prepare(s, "SELECT COUNT(*) FROM captures WHERE account_id=?");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *total = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+int job_store_list(struct job_store *s, const char *account, unsigned offset, unsigned limit,
+                   void (*fn)(const struct capture *c, void *arg), void *arg, uint64_t *total)
+{
+    if (store_count(s, account, total) != 0)
+        return -1;
+    sqlite3_stmt *st = store_prepare(s, "SELECT " STORE_COLUMNS " FROM captures"
+                                        " WHERE account_id=? ORDER BY submitted_ms DESC, id"
+                                        " LIMIT ? OFFSET ?");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, limit);
+    sqlite3_bind_int64(st, 3, offset);
+    int rc;
+    struct capture c;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_row(st, &c);
+        fn(&c, arg);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int job_store_fail_unfinished(struct job_store *s, const char *message,
+                              void (*fn)(struct capture *c, void *arg), void *arg)
+{
+    sqlite3_stmt *st = store_prepare(s, "SELECT " STORE_COLUMNS " FROM captures"
+                                        " WHERE status IN ('pending','running')");
+    if (st == NULL)
+        return -1;
+    int n = 0, rc;
+    struct capture c;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_row(st, &c);
+        fn(&c, arg);
+        c.status = CAPTURE_FAILED;
+        snprintf(c.error_message, sizeof(c.error_message), "%s", message);
+        if (job_store_update(s, &c) == 0)
+            n++;
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? n : -1;
+}

@@ -1,0 +1,46 @@
+/*
+ * The job store: captures persisted in an SQLite database (WAL mode) in the
+ * state directory.  Every API read comes from here, so what the API shows
+ * is what survives a restart.
+ */
+#ifndef PCAPD_JOB_STORE_H
+#define PCAPD_JOB_STORE_H
+
+#include <stdint.h>
+
+#include "capture.h"
+
+struct job_store;
+
+/* Opens (creating if needed) the store at `path`.  Returns 0, or -1 with a
+ * message in `err`. */
+int job_store_open(const char *path, struct job_store **store, char *err, unsigned err_size);
+
+/* Closes the store; NULL is allowed. */
+void job_store_close(struct job_store *store);
+
+/* Inserts a new capture.  Returns 0 or -1. */
+int job_store_insert(struct job_store *store, const struct capture *c);
+
+/* Writes the mutable fields of `c` (status, counters, stop_requested,
+ * error_message, file_size).  Returns 0 or -1. */
+int job_store_update(struct job_store *store, const struct capture *c);
+
+/* Reads capture `id` of `account` into `c`.  Returns 0, 1 if there is no
+ * such capture in that account, or -1 on error. */
+int job_store_get(struct job_store *store, const char *account, const char *id,
+                  struct capture *c);
+
+/* Calls `fn` for the captures of `account`, newest first, skipping `offset`
+ * and stopping after `limit`; `total` receives the account's count.
+ * Returns 0 or -1. */
+int job_store_list(struct job_store *store, const char *account, unsigned offset, unsigned limit,
+                   void (*fn)(const struct capture *c, void *arg), void *arg, uint64_t *total);
+
+/* Marks every capture left pending or running by a previous process as
+ * failed with `message`, calling `fn` for each before it is updated.
+ * Returns how many, or -1. */
+int job_store_fail_unfinished(struct job_store *store, const char *message,
+                              void (*fn)(struct capture *c, void *arg), void *arg);
+
+#endif /* PCAPD_JOB_STORE_H */

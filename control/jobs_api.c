@@ -1,0 +1,341 @@
+/*
+ * The jobs API handlers and their routing:
+ *   GET  /client/v4/accounts/{account}/pcaps              list
+ *   POST /client/v4/accounts/{account}/pcaps              create
+ *   GET  /client/v4/accounts/{account}/pcaps/{id}         get
+ *   GET  /client/v4/accounts/{account}/pcaps/{id}/download
+ *   PUT  /client/v4/accounts/{account}/pcaps/{id}/stop
+ * Every JSON answer is in the v4 envelope; every error names its cause.
+ */
+#include "jobs_api.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "api_errors.h"
+#include "api_response.h"
+#include "capture_runner.h"
+
+/* Default and largest page sizes of the list, as the reference's. */
+#define LIST_DEFAULT_PER_PAGE 50
+#define LIST_MAX_PER_PAGE 1000
+
+/* What a request's path names. */
+enum route_kind {
+    ROUTE_COLLECTION, /* .../pcaps */
+    ROUTE_CAPTURE,    /* .../pcaps/{id} */
+    ROUTE_DOWNLOAD,   /* .../pcaps/{id}/download */
+    ROUTE_STOP,       /* .../pcaps/{id}/stop */
+};
+
+/* A parsed request path. */
+struct route {
+    enum route_kind kind;
+    char account[65];
+    char id[CAPTURE_ID_LEN + 1];
+};
+
+/* The API's dependencies. */
+static struct {
+    struct job_store *store;
+    const struct config *cfg;
+} api;
+
+void jobs_api_init(struct job_store *store, const struct config *cfg)
+{
+    api.store = store;
+    api.cfg = cfg;
+}
+
+/* Copies path segment `seg` of length `len` into `dst` of `size` bytes;
+ * fails if it does not fit. */
+static int copy_segment(char *dst, size_t size, const char *seg, size_t len)
+{
+    if (len == 0 || len >= size)
+        return -1;
+    memcpy(dst, seg, len);
+    dst[len] = '\0';
+    return 0;
+}
+
+/* Splits `path` into at most `max` segments.  Returns their count, or -1
+ * if there are more. */
+static int split_path(h2o_iovec_t path, h2o_iovec_t *segs, int max)
+{
+    int n = 0;
+    size_t i = 0;
+    while (i < path.len) {
+        while (i < path.len && path.base[i] == '/')
+            i++;
+        size_t start = i;
+        while (i < path.len && path.base[i] != '/')
+            i++;
+        if (i == start)
+            break;
+        if (n == max)
+            return -1;
+        segs[n++] = h2o_iovec_init(path.base + start, i - start);
+    }
+    return n;
+}
+
+/* Tells whether `seg` equals the C string `s`. */
+static int seg_is(h2o_iovec_t seg, const char *s)
+{
+    return h2o_memis(seg.base, seg.len, s, strlen(s));
+}
+
+/* Parses the request path into `r`.  Returns 0, or -1 if it names no
+ * route of this API. */
+static int parse_route(h2o_iovec_t path, struct route *r)
+{
+    h2o_iovec_t s[8];
+    int n = split_path(path, s, 8);
+    if (n < 5 || n > 7 || !seg_is(s[0], "client") || !seg_is(s[1], "v4") ||
+        !seg_is(s[2], "accounts") || !seg_is(s[4], "pcaps") ||
+        copy_segment(r->account, sizeof(r->account), s[3].base, s[3].len) != 0)
+        return -1;
+    r->kind = ROUTE_COLLECTION;
+    r->id[0] = '\0';
+    if (n == 5)
+        return 0;
+    /* An id of the wrong form is simply an id that does not exist. */
+    if (copy_segment(r->id, sizeof(r->id), s[5].base, s[5].len) != 0)
+        snprintf(r->id, sizeof(r->id), "-");
+    r->kind = ROUTE_CAPTURE;
+    if (n == 6)
+        return 0;
+    if (seg_is(s[6], "download"))
+        r->kind = ROUTE_DOWNLOAD;
+    else if (seg_is(s[6], "stop"))
+        r->kind = ROUTE_STOP;
+    else
+        return -1;
+    return 0;
+}
+
+/* Loads capture r->id of r->account, answering 404 or 500 if it cannot.
+ * Returns 0 when `c` is filled. */
+static int load_capture(h2o_req_t *req, const struct route *r, struct capture *c)
+{
+    int rc = job_store_get(api.store, r->account, r->id, c);
+    if (rc == 0)
+        return 0;
+    if (rc > 0)
+        api_send_error(req, 404, API_ERR_UNKNOWN_CAPTURE, "capture %s not found in account %s",
+                       r->id, r->account);
+    else
+        api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to read capture %s",
+                       r->id);
+    return -1;
+}
+
+/* Milliseconds since the Unix epoch. */
+static int64_t now_realtime_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* POST .../pcaps: validates, stores and starts a capture. */
+static int handle_create(h2o_req_t *req, const struct route *r)
+{
+    if (req->entity.len > api.cfg->max_body_size)
+        return api_send_error(req, 413, API_ERR_BODY_TOO_LARGE,
+                              "request body: %zu bytes is more than the limit of %u",
+                              req->entity.len, api.cfg->max_body_size);
+    json_error_t jerr;
+    json_t *body = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len,
+                              JSON_REJECT_DUPLICATES, &jerr);
+    if (body == NULL)
+        return api_send_error(req, 400, API_ERR_INVALID_JSON,
+                              "request body: not valid JSON: %s (line %d, column %d)", jerr.text,
+                              jerr.line, jerr.column);
+    struct capture c;
+    struct capture_error err;
+    memset(&c, 0, sizeof(c));
+    int rc = capture_request_parse(body, &c, &err);
+    json_decref(body);
+    if (rc != 0)
+        return api_send_error(req, 400, err.code, "%s", err.message);
+    if (!capture_runner_has_room())
+        return api_send_error(req, 503, API_ERR_CAPACITY,
+                              "every capture slot is in use (max_jobs); retry when one ends");
+    if (capture_new_id(c.id) != 0)
+        return api_send_error(req, 500, API_ERR_INTERNAL, "no randomness for a capture id");
+    snprintf(c.account_id, sizeof(c.account_id), "%s", r->account);
+    c.submitted_ms = now_realtime_ms();
+    c.status = CAPTURE_PENDING;
+    if (job_store_insert(api.store, &c) != 0)
+        return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to save the capture");
+    if (capture_runner_start(&c, &err) != 0)
+        return api_send_error(req, err.code == API_ERR_CAPACITY ? 503 : 500, err.code, "%s",
+                              err.message);
+    return api_send_result(req, capture_to_json(&c), NULL);
+}
+
+/* Reads the unsigned query parameter `name` of `query`, if present, into
+ * `out`.  Returns 0, or -1 if present but not an integer in [1, max]. */
+static int query_uint(h2o_iovec_t query, const char *name, unsigned long max, unsigned long *out)
+{
+    size_t name_len = strlen(name);
+    const char *p = query.base, *end = query.base + query.len;
+    while (p < end) {
+        const char *amp = memchr(p, '&', (size_t)(end - p));
+        const char *stop = amp ? amp : end;
+        if ((size_t)(stop - p) > name_len && memcmp(p, name, name_len) == 0 &&
+            p[name_len] == '=') {
+            char buf[16];
+            size_t len = (size_t)(stop - p) - name_len - 1;
+            if (len == 0 || len >= sizeof(buf))
+                return -1;
+            memcpy(buf, p + name_len + 1, len);
+            buf[len] = '\0';
+            char *tail;
+            unsigned long v = strtoul(buf, &tail, 10);
+            if (*tail != '\0' || buf[0] < '0' || buf[0] > '9' || v < 1 || v > max)
+                return -1;
+            *out = v;
+        }
+        p = stop + 1;
+    }
+    return 0;
+}
+
+/* Appends a capture's JSON to the array `arg` (list callback). */
+static void list_append(const struct capture *c, void *arg)
+{
+    struct capture live = *c;
+    capture_runner_overlay(&live);
+    json_array_append_new((json_t *)arg, capture_to_json(&live));
+}
+
+/* GET .../pcaps: the account's captures, newest first, paged. */
+static int handle_list(h2o_req_t *req, const struct route *r)
+{
+    h2o_iovec_t query = h2o_iovec_init("", 0);
+    if (req->query_at != SIZE_MAX)
+        query = h2o_iovec_init(req->path.base + req->query_at + 1,
+                               req->path.len - req->query_at - 1);
+    unsigned long page = 1, per_page = LIST_DEFAULT_PER_PAGE;
+    if (query_uint(query, "page", 1000000, &page) != 0)
+        return api_send_error(req, 400, API_ERR_INVALID_PARAMETER,
+                              "page: must be an integer from 1 to 1000000");
+    if (query_uint(query, "per_page", LIST_MAX_PER_PAGE, &per_page) != 0)
+        return api_send_error(req, 400, API_ERR_INVALID_PARAMETER,
+                              "per_page: must be an integer from 1 to %d", LIST_MAX_PER_PAGE);
+    json_t *result = json_array();
+    uint64_t total = 0;
+    if (job_store_list(api.store, r->account, (unsigned)((page - 1) * per_page),
+                       (unsigned)per_page, list_append, result, &total) != 0) {
+        json_decref(result);
+        return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to list captures");
+    }
+    json_t *info = json_pack("{s:I,s:I,s:I,s:I}", "page", (json_int_t)page, "per_page",
+                             (json_int_t)per_page, "count", (json_int_t)json_array_size(result),
+                             "total_count", (json_int_t)total);
+    return api_send_result(req, result, info);
+}
+
+/* GET .../pcaps/{id}. */
+static int handle_get(h2o_req_t *req, const struct route *r)
+{
+    struct capture c;
+    if (load_capture(req, r, &c) != 0)
+        return 0;
+    capture_runner_overlay(&c);
+    return api_send_result(req, capture_to_json(&c), NULL);
+}
+
+/* PUT .../pcaps/{id}/stop. */
+static int handle_stop(h2o_req_t *req, const struct route *r)
+{
+    struct capture c;
+    if (load_capture(req, r, &c) != 0)
+        return 0;
+    if (capture_runner_stop(&c) != 0)
+        return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to save the stop");
+    capture_runner_overlay(&c);
+    return api_send_result(req, capture_to_json(&c), NULL);
+}
+
+/* GET .../pcaps/{id}/download: the pcap file, streamed by h2o. */
+static int handle_download(h2o_req_t *req, const struct route *r)
+{
+    struct capture c;
+    if (load_capture(req, r, &c) != 0)
+        return 0;
+    if (c.status == CAPTURE_PENDING || c.status == CAPTURE_RUNNING)
+        return api_send_error(req, 409, API_ERR_NOT_READY,
+                              "capture %s is %s: its file can be downloaded once it has ended",
+                              c.id, capture_status_name(c.status));
+    char path[700];
+    capture_runner_file_path(c.id, path, sizeof(path));
+    if (access(path, R_OK) != 0)
+        return api_send_error(req, 404, API_ERR_UNKNOWN_CAPTURE,
+                              "capture %s has no file (it was removed or never written)", c.id);
+    char *disposition = h2o_mem_alloc_pool(&req->pool, 96);
+    int len = snprintf(disposition, 96, "attachment; filename=\"%s.pcap\"", c.id);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-disposition"), 0,
+                          NULL, disposition, (size_t)len);
+    /* h2o streams the file from disk with its Content-Length. */
+    if (h2o_file_send(req, 200, "OK", path,
+                      h2o_iovec_init(H2O_STRLIT("application/vnd.tcpdump.pcap")), 0) != 0)
+        h2o_send_error_500(req, "Internal Server Error", "cannot open the capture file", 0);
+    return 0;
+}
+
+/* The methods each route allows, for 405 answers. */
+static const char *allowed_methods(enum route_kind kind)
+{
+    switch (kind) {
+    case ROUTE_COLLECTION:
+        return "GET, POST";
+    case ROUTE_STOP:
+        return "PUT";
+    default:
+        return "GET";
+    }
+}
+
+int jobs_api_handle(h2o_req_t *req)
+{
+    struct route r;
+    if (parse_route(req->path_normalized, &r) != 0)
+        return api_send_error(req, 404, API_ERR_NO_ROUTE, "no route for %.*s %.*s",
+                              (int)req->method.len, req->method.base,
+                              (int)req->path_normalized.len, req->path_normalized.base);
+    if (!config_has_account(api.cfg, r.account))
+        return api_send_error(req, 404, API_ERR_UNKNOWN_ACCOUNT,
+                              "account %s is not served by this appliance", r.account);
+    int get = api_method_is(req, "GET");
+    switch (r.kind) {
+    case ROUTE_COLLECTION:
+        if (api_method_is(req, "POST"))
+            return handle_create(req, &r);
+        if (get)
+            return handle_list(req, &r);
+        break;
+    case ROUTE_CAPTURE:
+        if (get)
+            return handle_get(req, &r);
+        break;
+    case ROUTE_DOWNLOAD:
+        if (get)
+            return handle_download(req, &r);
+        break;
+    case ROUTE_STOP:
+        if (api_method_is(req, "PUT"))
+            return handle_stop(req, &r);
+        break;
+    }
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+                   allowed_methods(r.kind), strlen(allowed_methods(r.kind)));
+    return api_send_error(req, 405, API_ERR_METHOD_NOT_ALLOWED, "%.*s is not allowed here; use %s",
+                          (int)req->method.len, req->method.base, allowed_methods(r.kind));
+}

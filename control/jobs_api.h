@@ -1,0 +1,18 @@
+/*
+ * The jobs API: Cloudflare's Magic PCAP collection endpoints under
+ * /client/v4/accounts/{account_id}/pcaps.
+ */
+#ifndef PCAPD_JOBS_API_H
+#define PCAPD_JOBS_API_H
+
+#include "config.h"
+#include "h2o.h"
+#include "job_store.h"
+
+/* Gives the API its store and configuration (kept by reference). */
+void jobs_api_init(struct job_store *store, const struct config *cfg);
+
+/* Answers any request (the server's only handler).  Returns 0. */
+int jobs_api_handle(h2o_req_t *req);
+
+#endif /* PCAPD_JOBS_API_H */

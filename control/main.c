@@ -1,0 +1,172 @@
+/*
+ * pcapd's entry point: reads the configuration, opens the job store,
+ * starts the DPDK dataplane (rx and writer lcores), then serves the REST
+ * API on the main lcore until SIGINT or SIGTERM, and shuts down in order:
+ * API, dataplane (ending and recording running captures), store.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "capture_runner.h"
+#include "config.h"
+#include "http_server.h"
+#include "job_store.h"
+#include "jobs_api.h"
+#include "pcapd/dataplane.h"
+
+/* How often the capture runner's periodic work runs (milliseconds). */
+#define RUNNER_TICK_MS 10
+
+/* Set by SIGINT and SIGTERM to end the event loop. */
+static volatile int quit;
+
+/* Asks the event loop to end. */
+static void on_signal(int sig)
+{
+    (void)sig;
+    quit = 1;
+}
+
+/* Prints usage to `out`. */
+static void usage(FILE *out)
+{
+    fprintf(out, "usage: pcapd [-c CONFIG_FILE] [-s KEY=VALUE]...\n"
+                 "  -c, --config FILE   read settings from FILE (see config/pcapd.conf)\n"
+                 "  -s, --set KEY=VALUE override one setting (repeatable, applied last)\n"
+                 "  -h, --help          show this help\n");
+}
+
+/* Reads the configuration from the command line.  Exits on error. */
+static void load_config(int argc, char **argv, struct config *cfg)
+{
+    static const struct option opts[] = {{"config", required_argument, NULL, 'c'},
+                                         {"set", required_argument, NULL, 's'},
+                                         {"help", no_argument, NULL, 'h'},
+                                         {NULL, 0, NULL, 0}};
+    char err[1024];
+    char *sets[64];
+    int n_sets = 0, opt;
+    config_defaults(cfg);
+    while ((opt = getopt_long(argc, argv, "c:s:h", opts, NULL)) != -1) {
+        if (opt == 'c' && config_load(cfg, optarg, err, sizeof(err)) != 0) {
+            fprintf(stderr, "pcapd: %s\n", err);
+            exit(2);
+        } else if (opt == 's' && n_sets < 64) {
+            sets[n_sets++] = optarg;
+        } else if (opt == 'h') {
+            usage(stdout);
+            exit(0);
+        } else if (opt != 'c') {
+            usage(stderr);
+            exit(2);
+        }
+    }
+    for (int i = 0; i < n_sets; i++) {
+        char *eq = strchr(sets[i], '=');
+        if (eq == NULL) {
+            fprintf(stderr, "pcapd: --set %s: expected KEY=VALUE\n", sets[i]);
+            exit(2);
+        }
+        *eq = '\0';
+        if (config_set(cfg, sets[i], eq + 1, err, sizeof(err)) != 0) {
+            fprintf(stderr, "pcapd: --set: %s\n", err);
+            exit(2);
+        }
+    }
+    if (config_finish(cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pcapd: configuration: %s\n", err);
+        exit(2);
+    }
+}
+
+/* Starts the dataplane as configured.  Exits on error. */
+static void start_dataplane(const struct config *cfg)
+{
+    static char *eal_argv[CONFIG_MAX_EAL_ARGS];
+    static char eal_storage[8192];
+    char err[512];
+    int eal_argc = config_eal_argv(cfg, eal_argv, eal_storage, sizeof(eal_storage));
+    if (eal_argc < 0) {
+        fprintf(stderr, "pcapd: too many EAL arguments\n");
+        exit(2);
+    }
+    struct pcapd_dp_config dpc = {
+        .eal_argc = eal_argc,
+        .eal_argv = eal_argv,
+        .n_rx_lcores = cfg->n_rx_lcores,
+        .writer_lcore = cfg->writer_lcore,
+        .n_mbufs = cfg->n_mbufs,
+        .rx_desc = cfg->rx_desc,
+        .ring_size = cfg->ring_size,
+        .max_jobs = cfg->max_jobs,
+        .write_buffer_size = cfg->write_buffer_size,
+    };
+    memcpy(dpc.rx_lcores, cfg->rx_lcores, sizeof(unsigned) * cfg->n_rx_lcores);
+    if (pcapd_dp_start(&dpc, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pcapd: dataplane: %s\n", err);
+        exit(1);
+    }
+}
+
+/* Prints the dataplane's per-stage counters. */
+static void print_stats(void)
+{
+    struct pcapd_dp_stats s;
+    pcapd_dp_stats_read(&s);
+    fprintf(stderr,
+            "pcapd: rx_packets=%" PRIu64 " rx_missed=%" PRIu64 " rx_nombuf=%" PRIu64
+            " ring_full=%" PRIu64
+            " writer_records=%" PRIu64 " writer_late=%" PRIu64 "\n",
+            s.rx_packets, s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_records, s.writer_late);
+}
+
+int main(int argc, char **argv)
+{
+    struct config cfg;
+    struct job_store *store = NULL;
+    char err[1024], path[600];
+    uint16_t port;
+
+    load_config(argc, argv, &cfg);
+    if (mkdir(cfg.state_dir, 0750) != 0 && errno != EEXIST) {
+        fprintf(stderr, "pcapd: state_dir %s: %s\n", cfg.state_dir, strerror(errno));
+        return 1;
+    }
+    snprintf(path, sizeof(path), "%s/pcapd.db", cfg.state_dir);
+    if (job_store_open(path, &store, err, sizeof(err)) != 0 ||
+        capture_runner_init(store, cfg.state_dir, cfg.sample_rate, cfg.max_jobs, err,
+                            sizeof(err)) != 0) {
+        fprintf(stderr, "pcapd: %s\n", err);
+        return 1;
+    }
+    start_dataplane(&cfg);
+    jobs_api_init(store, &cfg);
+    /* h2o refuses larger bodies itself; the API answers up to 4x the
+     * limit with its own 413 envelope. */
+    if (http_server_start(cfg.listen_host, cfg.listen_port, (size_t)cfg.max_body_size * 4,
+                          jobs_api_handle, &port, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pcapd: %s\n", err);
+        capture_runner_shutdown();
+        return 1;
+    }
+    signal(SIGPIPE, SIG_IGN);
+    signal(SIGINT, on_signal);
+    signal(SIGTERM, on_signal);
+    printf("pcapd: API listening on http://%s:%u\n", cfg.listen_host, port);
+    fflush(stdout);
+
+    http_server_run(&quit, capture_runner_tick, RUNNER_TICK_MS);
+
+    fprintf(stderr, "pcapd: shutting down\n");
+    http_server_stop();
+    print_stats();
+    capture_runner_shutdown();
+    job_store_close(store);
+    return 0;
+}

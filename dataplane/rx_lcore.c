@@ -1,0 +1,140 @@
+/*
+ * The rx lcore: polls its port queues in bursts, parses each packet, matches
+ * it against the published job table, samples 1-in-N per job, and stages a
+ * 160-byte record per sampled packet and job for the writer's ring.
+ *
+ * No allocation, no locks, no system calls.  The job table is read under
+ * RCU (QSBR): the lcore reports a quiescent state after each pass over its
+ * queues, when it holds no reference to the table.
+ */
+#include <string.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+#include <rte_ethdev.h>
+#include <rte_mbuf.h>
+
+#include "dp_internal.h"
+
+/* Records staged for the ring, and what the lcore needs to flush them. */
+struct rx_stage {
+    struct pcapd_record recs[DP_RX_STAGE];
+    unsigned n;
+};
+
+/* Enqueues the staged records; counts the ones the full ring refused
+ * against their jobs. */
+static void rx_stage_flush(struct rx_lcore *rx, struct rx_stage *st)
+{
+    if (st->n == 0)
+        return;
+    unsigned sent = rte_ring_sp_enqueue_burst_elem(rx->ring, st->recs, sizeof(st->recs[0]),
+                                                   st->n, NULL);
+    for (unsigned i = sent; i < st->n; i++)
+        rx->slots[st->recs[i].job_slot].dropped++;
+    rx->ring_full += st->n - sent;
+    st->n = 0;
+}
+
+/* Decides whether job `rule`'s next matching packet is sampled, updating
+ * the lcore's state for the job. */
+static inline bool rx_sample(struct rx_lcore *rx, const struct classifier_rule *rule)
+{
+    struct rx_slot_state *s = &rx->slots[rule->slot];
+    if (unlikely(s->gen != rule->gen)) {
+        memset(s, 0, sizeof(*s));
+        s->gen = rule->gen;
+    }
+    s->matched++;
+    if (s->countdown > 0) {
+        s->countdown--;
+        return false;
+    }
+    if (s->sampled >= rule->packet_limit)
+        return false;
+    s->countdown = rule->sample_rate - 1;
+    s->sampled++;
+    return true;
+}
+
+/* Stages a record of mbuf `m` for job `rule`. */
+static inline void rx_stage_record(struct rx_lcore *rx, struct rx_stage *st,
+                                   const struct classifier_rule *rule, const struct rte_mbuf *m,
+                                   uint64_t tsc)
+{
+    if (unlikely(st->n == DP_RX_STAGE))
+        rx_stage_flush(rx, st);
+    struct pcapd_record *r = &st->recs[st->n++];
+    uint32_t cap = RTE_MIN(m->pkt_len, (uint32_t)PCAPD_SIMPLE_SNAPLEN);
+    r->job_slot = rule->slot;
+    r->job_gen = rule->gen;
+    r->rx_tsc = tsc;
+    r->wire_len = m->pkt_len;
+    r->cap_len = (uint16_t)cap;
+    r->port_id = m->port;
+    const void *p = rte_pktmbuf_read(m, 0, cap, r->data);
+    if (p != r->data)
+        rte_memcpy(r->data, p, cap);
+}
+
+/* Classifies one packet and stages a record for each job that samples it. */
+static inline void rx_handle_packet(struct rx_lcore *rx, struct rx_stage *st,
+                                    const struct classifier *table, const struct rte_mbuf *m,
+                                    uint64_t tsc)
+{
+    uint8_t window[DP_PARSE_WINDOW];
+    const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
+    uint32_t len = m->data_len;
+    if (unlikely(m->nb_segs > 1 && len < DP_PARSE_WINDOW)) {
+        len = RTE_MIN(m->pkt_len, (uint32_t)DP_PARSE_WINDOW);
+        frame = rte_pktmbuf_read(m, 0, len, window);
+    }
+
+    struct pkt_meta meta;
+    enum pkt_parse_status status = pkt_parse_ethernet(frame, len, &meta);
+    for (uint32_t i = 0; i < table->n_rules; i++) {
+        const struct classifier_rule *rule = &table->rules[i];
+        if (classifier_filter_matches(&rule->filter, status, &meta) && rx_sample(rx, rule))
+            rx_stage_record(rx, st, rule, m, tsc);
+    }
+}
+
+/* Receives and handles one burst from `q`.  Returns the packets received. */
+static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stage *st,
+                                     const struct rx_queue_ref *q)
+{
+    struct rte_mbuf *pkts[DP_RX_BURST];
+    uint16_t n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, DP_RX_BURST);
+    if (n == 0)
+        return 0;
+    uint64_t tsc = rte_rdtsc();
+    /* Load the table after the burst, so a job published while the PMD was
+     * receiving sees the packets received after its publication. */
+    const struct classifier *table = atomic_load_explicit(&dp.table, memory_order_acquire);
+    if (table->n_rules > 0) {
+        for (uint16_t i = 0; i < n; i++)
+            rx_handle_packet(rx, st, table, pkts[i], tsc);
+    }
+    rte_pktmbuf_free_bulk(pkts, n);
+    rx->rx_packets += n;
+    return n;
+}
+
+int dp_rx_lcore_main(void *arg)
+{
+    struct rx_lcore *rx = arg;
+    struct rx_stage st = {.n = 0};
+
+    rte_rcu_qsbr_thread_register(dp.qsbr, rx->qsbr_id);
+    rte_rcu_qsbr_thread_online(dp.qsbr, rx->qsbr_id);
+    while (likely(!dp.force_quit)) {
+        for (unsigned i = 0; i < rx->n_queues; i++)
+            rx_poll_queue(rx, &st, &rx->queues[i]);
+        rx_stage_flush(rx, &st);
+        /* Every record of this pass is in the ring: the table may go. */
+        rte_rcu_qsbr_quiescent(dp.qsbr, rx->qsbr_id);
+    }
+    rte_rcu_qsbr_thread_offline(dp.qsbr, rx->qsbr_id);
+    rte_rcu_qsbr_thread_unregister(dp.qsbr, rx->qsbr_id);
+    return 0;
+}

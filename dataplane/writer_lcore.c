@@ -1,0 +1,221 @@
+/*
+ * The writer lcore: takes the records of every rx lcore's ring, formats them
+ * as pcap records into each job's buffer, and writes a buffer with one
+ * write() when it fills, on the drain timer, and when the job ends.  It ends
+ * a job itself at its packet limit or on a write error, or when the control
+ * thread sends CLOSE; every end is reported on the ended ring.
+ *
+ * The writer owns its jobs between OPEN and end; it never allocates, and
+ * the only system calls it makes are write() and, when idle, a short sleep.
+ */
+#include <errno.h>
+#include <unistd.h>
+
+#include <rte_branch_prediction.h>
+#include <rte_cycles.h>
+
+#include "dp_internal.h"
+#include "pcap_format.h"
+
+/* Records taken from a ring per dequeue. */
+#define WRITER_BURST 64
+/* Buffers are written out at least this often (microseconds). */
+#define WRITER_DRAIN_US 100000
+/* Sleep when a loop found nothing to do (microseconds). */
+#define WRITER_IDLE_SLEEP_US 50
+
+/* The writer's private state. */
+struct writer {
+    /* Job per slot, or NULL: dp.writer_by_slot. */
+    struct writer_job **by_slot;
+    /* Open jobs, densely packed, for the drain timer: dp.writer_open. */
+    struct writer_job **open;
+    unsigned n_open;
+};
+
+/* Writes the job's buffer to its file.  Returns 0 or an errno. */
+static int writer_flush(struct writer_job *job)
+{
+    uint32_t done = 0;
+    while (done < job->buf_len) {
+        ssize_t n = write(job->fd, job->buf + done, job->buf_len - done);
+        if (n < 0) {
+            if (errno == EINTR)
+                continue;
+            return errno;
+        }
+        done += (uint32_t)n;
+    }
+    atomic_fetch_add_explicit(&job->bytes_written, job->buf_len, memory_order_relaxed);
+    job->buf_len = 0;
+    return 0;
+}
+
+/* Flushes the job, forgets it and reports its end to the control thread. */
+static void writer_end(struct writer *w, struct writer_job *job, enum pcapd_job_end reason)
+{
+    int err = writer_flush(job);
+    if (err != 0 && reason != PCAPD_JOB_END_WRITE_ERROR) {
+        reason = PCAPD_JOB_END_WRITE_ERROR;
+        job->error = err;
+    }
+    job->reason = reason;
+    w->by_slot[job->slot] = NULL;
+    for (unsigned i = 0; i < w->n_open; i++) {
+        if (w->open[i] == job) {
+            w->open[i] = w->open[--w->n_open];
+            break;
+        }
+    }
+    /* The ended ring holds max_jobs entries: it cannot be full. */
+    rte_ring_sp_enqueue(dp.ended_ring, job);
+}
+
+/* Converts an rx TSC value to nanoseconds since the Unix epoch. */
+static inline uint64_t writer_tsc_to_ns(uint64_t tsc)
+{
+    int64_t delta = (int64_t)(tsc - dp.tsc_anchor);
+    __int128 ns = (__int128)delta * 1000000000 / (__int128)dp.tsc_hz;
+    return dp.ns_anchor + (uint64_t)(int64_t)ns;
+}
+
+/* Appends one record to its job, ending the job at its packet limit. */
+static void writer_append(struct writer *w, struct writer_job *job, const struct pcapd_record *r)
+{
+    uint32_t need = PCAP_RECORD_HEADER_LEN + r->cap_len;
+    if (job->buf_len + need > job->buf_cap) {
+        int err = writer_flush(job);
+        if (unlikely(err != 0)) {
+            job->error = err;
+            writer_end(w, job, PCAPD_JOB_END_WRITE_ERROR);
+            return;
+        }
+    }
+    job->buf_len += (uint32_t)pcap_format_record(job->buf + job->buf_len,
+                                                 writer_tsc_to_ns(r->rx_tsc), r->wire_len,
+                                                 r->data, r->cap_len);
+    uint64_t written =
+        atomic_fetch_add_explicit(&job->packets_written, 1, memory_order_relaxed) + 1;
+    if (written >= job->packet_limit)
+        writer_end(w, job, PCAPD_JOB_END_PACKET_LIMIT);
+}
+
+static void writer_process_cmds(struct writer *w);
+
+/* Routes one record to its job; records of ended jobs are counted late. */
+static void writer_route(struct writer *w, const struct pcapd_record *r)
+{
+    atomic_fetch_add_explicit(&dp.writer_records, 1, memory_order_relaxed);
+    struct writer_job *job = w->by_slot[r->job_slot];
+    if (unlikely(job == NULL || job->gen != r->job_gen)) {
+        /* The job's OPEN may still be in the command ring. */
+        writer_process_cmds(w);
+        job = w->by_slot[r->job_slot];
+        if (job == NULL || job->gen != r->job_gen) {
+            atomic_fetch_add_explicit(&dp.writer_late, 1, memory_order_relaxed);
+            return;
+        }
+    }
+    writer_append(w, job, r);
+}
+
+/* Dequeues and routes up to `max` records from `ring`.  Returns how many. */
+static unsigned writer_drain_ring(struct writer *w, struct rte_ring *ring, unsigned max)
+{
+    struct pcapd_record recs[WRITER_BURST];
+    unsigned total = 0;
+    while (total < max) {
+        unsigned n = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(recs[0]),
+                                                    RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
+        for (unsigned i = 0; i < n; i++)
+            writer_route(w, &recs[i]);
+        total += n;
+        if (n < WRITER_BURST)
+            break;
+    }
+    return total;
+}
+
+/* Ends job (slot, gen) on CLOSE.  The control thread sends CLOSE only after
+ * every rx lcore passed a quiescent state since the job left the table, so
+ * all its records are already in the rings: route what the rings hold now
+ * before ending it. */
+static void writer_close(struct writer *w, uint32_t slot, uint32_t gen)
+{
+    struct writer_job *job = w->by_slot[slot];
+    if (job == NULL || job->gen != gen)
+        return; /* Already ended at its limit or on an error. */
+    for (unsigned i = 0; i < dp.n_rx; i++)
+        writer_drain_ring(w, dp.rx[i].ring, rte_ring_count(dp.rx[i].ring));
+    job = w->by_slot[slot];
+    if (job != NULL && job->gen == gen)
+        writer_end(w, job, PCAPD_JOB_END_STOPPED);
+}
+
+/* Opens a job: its buffer starts with the pcap file header. */
+static void writer_open(struct writer *w, struct writer_job *job)
+{
+    job->buf_len = (uint32_t)pcap_format_file_header(job->buf, PCAPD_SIMPLE_SNAPLEN,
+                                                     PCAP_LINKTYPE_ETHERNET);
+    w->by_slot[job->slot] = job;
+    w->open[w->n_open++] = job;
+}
+
+/* Executes every pending command. */
+static void writer_process_cmds(struct writer *w)
+{
+    struct writer_cmd cmd;
+    while (rte_ring_sc_dequeue_elem(dp.cmd_ring, &cmd, sizeof(cmd)) == 0) {
+        if (cmd.type == WRITER_CMD_OPEN)
+            writer_open(w, cmd.job);
+        else if (cmd.type == WRITER_CMD_CLOSE)
+            writer_close(w, cmd.slot, cmd.gen);
+    }
+}
+
+/* Writes out every open job's buffer; ends the jobs whose write fails. */
+static void writer_drain_timer(struct writer *w)
+{
+    for (unsigned i = 0; i < w->n_open;) {
+        struct writer_job *job = w->open[i];
+        int err = writer_flush(job);
+        if (err != 0) {
+            job->error = err;
+            writer_end(w, job, PCAPD_JOB_END_WRITE_ERROR); /* Moves another job to i. */
+            continue;
+        }
+        i++;
+    }
+}
+
+int dp_writer_lcore_main(void *arg)
+{
+    (void)arg;
+    struct writer w = {.by_slot = dp.writer_by_slot, .open = dp.writer_open, .n_open = 0};
+    const uint64_t drain_tsc = dp.tsc_hz / 1000000 * WRITER_DRAIN_US;
+    uint64_t last_drain = rte_rdtsc();
+
+    while (likely(!dp.writer_quit)) {
+        writer_process_cmds(&w);
+        /* Take at most what each ring holds now, so commands and the drain
+         * timer are served even when the rx lcores outpace the writer. */
+        unsigned n = 0;
+        for (unsigned i = 0; i < dp.n_rx; i++)
+            n += writer_drain_ring(&w, dp.rx[i].ring, rte_ring_count(dp.rx[i].ring));
+        uint64_t now = rte_rdtsc();
+        if (now - last_drain >= drain_tsc) {
+            writer_drain_timer(&w);
+            last_drain = now;
+        }
+        if (n == 0)
+            rte_delay_us_sleep(WRITER_IDLE_SLEEP_US);
+    }
+
+    /* The rx lcores have stopped: write what they left, then end every job. */
+    writer_process_cmds(&w);
+    for (unsigned i = 0; i < dp.n_rx; i++)
+        writer_drain_ring(&w, dp.rx[i].ring, rte_ring_count(dp.rx[i].ring));
+    while (w.n_open > 0)
+        writer_end(&w, w.open[0], PCAPD_JOB_END_STOPPED);
+    return 0;
+}

@@ -1,0 +1,145 @@
+/*
+ * The dataplane as the control plane sees it: start-up and shut-down of the
+ * DPDK fast path, and the life cycle of capture jobs on it.
+ *
+ * All functions here are called from the control thread (the main lcore)
+ * only.  Data flows one way: the control plane publishes jobs, the rx lcores
+ * match packets against them, the writer lcore writes each job's records to
+ * the file descriptor it was given, and reports the job's end back through
+ * pcapd_dp_poll_ended().
+ */
+#ifndef PCAPD_DATAPLANE_H
+#define PCAPD_DATAPLANE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "pcapd/filter.h"
+
+/* Most DPDK ports one pcapd process drives. */
+#define PCAPD_MAX_PORTS 16
+/* Most rx lcores one pcapd process runs. */
+#define PCAPD_MAX_RX_LCORES 16
+
+/* What the dataplane needs to start. */
+struct pcapd_dp_config {
+    /* EAL arguments, argv-style, argv[0] included. */
+    int eal_argc;
+    char **eal_argv;
+    /* DPDK lcore ids of the rx lcores, and how many there are. */
+    unsigned rx_lcores[PCAPD_MAX_RX_LCORES];
+    unsigned n_rx_lcores;
+    /* DPDK lcore id of the writer lcore. */
+    unsigned writer_lcore;
+    /* Mbufs in the receive pool. */
+    unsigned n_mbufs;
+    /* Receive descriptors per queue. */
+    unsigned rx_desc;
+    /* Records each rx-to-writer ring holds (a power of two). */
+    unsigned ring_size;
+    /* Most jobs that can be active at once. */
+    unsigned max_jobs;
+    /* Size of each job's write buffer in the writer, in bytes. */
+    unsigned write_buffer_size;
+};
+
+/* One job, as the control plane hands it to the dataplane. */
+struct pcapd_job_spec {
+    /* Which packets the job wants. */
+    struct pcapd_filter filter;
+    /* Keep one matching packet in `sample_rate` (1 keeps every one). */
+    uint32_t sample_rate;
+    /* Most packets the file may hold. */
+    uint32_t packet_limit;
+    /* File descriptor, opened for writing, that receives the pcap; the
+     * dataplane writes to it and hands it back when the job ends. */
+    int fd;
+    /* Opaque value handed back with the job's end. */
+    uint64_t cookie;
+};
+
+/* Identifies a started job: slot in the low 32 bits, generation above. */
+typedef uint64_t pcapd_job_handle;
+
+/* Why a job ended. */
+enum pcapd_job_end {
+    /* The file holds packet_limit packets. */
+    PCAPD_JOB_END_PACKET_LIMIT,
+    /* The control plane asked it to end (time limit or stop request). */
+    PCAPD_JOB_END_STOPPED,
+    /* Writing the file failed; see `error`. */
+    PCAPD_JOB_END_WRITE_ERROR,
+};
+
+/* Counters of one job, readable while it runs. */
+struct pcapd_job_stats {
+    /* Packets that matched the filter, before sampling. */
+    uint64_t packets_matched;
+    /* Packets written to the file. */
+    uint64_t packets_written;
+    /* Bytes written to the file, pcap headers included. */
+    uint64_t bytes_written;
+    /* Sampled packets lost because the ring to the writer was full. */
+    uint64_t packets_dropped;
+};
+
+/* A job that has ended, as pcapd_dp_poll_ended() reports it. */
+struct pcapd_job_ended {
+    /* The cookie of the job's spec. */
+    uint64_t cookie;
+    /* The job's file descriptor, now the caller's to sync and close. */
+    int fd;
+    /* Why it ended. */
+    enum pcapd_job_end reason;
+    /* errno of the failed write when reason is PCAPD_JOB_END_WRITE_ERROR. */
+    int error;
+    /* The job's final counters. */
+    struct pcapd_job_stats stats;
+};
+
+/* Dataplane-wide counters, per stage. */
+struct pcapd_dp_stats {
+    /* Packets received on all ports. */
+    uint64_t rx_packets;
+    /* Packets the NICs dropped for lack of descriptors (imissed). */
+    uint64_t rx_missed;
+    /* Receive failures for lack of mbufs (rx_nombuf). */
+    uint64_t rx_nombuf;
+    /* Records lost because an rx-to-writer ring was full. */
+    uint64_t ring_full;
+    /* Records the writer received. */
+    uint64_t writer_records;
+    /* Records the writer discarded because their job had already ended. */
+    uint64_t writer_late;
+};
+
+/* Initialises EAL, the ports, the rings and the job table, and launches the
+ * rx and writer lcores.  Returns 0, or a negative errno with a message in
+ * `err` (of `err_size` bytes). */
+int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_size);
+
+/* Stops the lcores, the ports and EAL.  Jobs still running are ended and
+ * reported by a last pcapd_dp_poll_ended() made before this call returns,
+ * so their files can be closed. */
+void pcapd_dp_stop(void (*on_ended)(const struct pcapd_job_ended *, void *), void *arg);
+
+/* Starts capturing for `spec`.  Returns 0 and the job's handle, or -ENOSPC
+ * when max_jobs are active, or another negative errno. */
+int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *handle);
+
+/* Asks the job to end now; it is reported by pcapd_dp_poll_ended() once its
+ * last packets are written.  Safe to call more than once. */
+void pcapd_dp_job_stop(pcapd_job_handle handle);
+
+/* Reads the counters of a running job.  Returns 0, or -ENOENT. */
+int pcapd_dp_job_stats(pcapd_job_handle handle, struct pcapd_job_stats *stats);
+
+/* Does deferred work (reclaiming old job tables, ending stopped jobs) and
+ * reports up to `max` jobs that have ended.  Returns how many it reported.
+ * The control plane calls this periodically. */
+unsigned pcapd_dp_poll_ended(struct pcapd_job_ended *ended, unsigned max);
+
+/* Reads the dataplane-wide counters. */
+void pcapd_dp_stats_read(struct pcapd_dp_stats *stats);
+
+#endif /* PCAPD_DATAPLANE_H */
