@@ -95,9 +95,8 @@ json_t *capture_to_json(const struct capture *c)
     json_object_set_new(o, "packet_limit", json_integer(c->packet_limit));
     json_object_set_new(o, "filter_v1", capture_filter_to_json(&c->filter));
     json_object_set_new(o, "packets_captured", json_integer((json_int_t)c->packets_captured));
-    uint64_t remaining = c->packets_captured < c->packet_limit
-                             ? c->packet_limit - c->packets_captured
-                             : 0;
+    uint64_t remaining =
+        c->packets_captured < c->packet_limit ? c->packet_limit - c->packets_captured : 0;
     json_object_set_new(o, "packets_remaining", json_integer((json_int_t)remaining));
     json_object_set_new(o, "packets_dropped", json_integer((json_int_t)c->packets_dropped));
     json_object_set_new(o, "stop_requested", json_boolean(c->stop_requested));
@@ -183,8 +182,9 @@ static int get_address(const json_t *obj, const char *name, uint32_t bit, struct
 
 int capture_filter_from_json(const json_t *obj, struct pcapd_filter *f, struct capture_error *err)
 {
-    static const char *const allowed[] = {"source_address", "destination_address", "source_port",
-                                          "destination_port", "protocol", NULL};
+    static const char *const allowed[] = {"source_address", "destination_address",
+                                          "source_port",    "destination_port",
+                                          "protocol",       NULL};
     memset(f, 0, sizeof(*f));
     if (!json_is_object(obj))
         return reject(err, API_ERR_WRONG_TYPE, "%s: %s", "filter_v1", "must be an object");
@@ -250,7 +250,8 @@ int capture_request_parse(const json_t *body, struct capture *c, struct capture_
     static const char *const types[] = {"simple", "full", NULL};
     static const char *const systems[] = {"magic-transit", NULL};
     if (!json_is_object(body))
-        return reject(err, API_ERR_NOT_AN_OBJECT, "%s%s", "request body: ", "must be a JSON object");
+        return reject(err, API_ERR_NOT_AN_OBJECT, "%s%s",
+                      "request body: ", "must be a JSON object");
     int type, system;
     long long time_limit, packet_limit;
     if (get_enum(body, "type", types, "must be \"simple\" or \"full\"", &type, err) ||

@@ -159,8 +159,7 @@ int capture_runner_start(struct capture *c, struct capture_error *err)
     if (rc != 0) {
         close(fd);
         err->code = rc == -ENOSPC ? API_ERR_CAPACITY : API_ERR_INTERNAL;
-        snprintf(err->message, sizeof(err->message), "cannot start the capture: %s",
-                 strerror(-rc));
+        snprintf(err->message, sizeof(err->message), "cannot start the capture: %s", strerror(-rc));
         record_failure(c, err->message);
         return -1;
     }

@@ -196,8 +196,7 @@ static const char *config_rule(const char *key)
     return "a value of the documented form and range (see config/pcapd.conf)";
 }
 
-int config_set(struct config *cfg, const char *key, const char *value, char *err,
-               unsigned err_size)
+int config_set(struct config *cfg, const char *key, const char *value, char *err, unsigned err_size)
 {
     bool known;
     int rc = set_number(cfg, key, value, &known);
@@ -341,9 +340,9 @@ int config_eal_argv(const struct config *cfg, char **argv, char *storage, unsign
     rc |= push_arg(argv, &argc, &p, end, buf);
     rc |= push_arg(argv, &argc, &p, end, "--no-shconf");
     rc |= push_arg(argv, &argc, &p, end, "--log-level=lib.eal:warning");
-    bool huge = cfg->hugepages == CONFIG_HUGEPAGES_ON ||
-                (cfg->hugepages == CONFIG_HUGEPAGES_AUTO &&
-                 hugepages_available(HUGEPAGES_AUTO_MIN_MB));
+    bool huge =
+        cfg->hugepages == CONFIG_HUGEPAGES_ON ||
+        (cfg->hugepages == CONFIG_HUGEPAGES_AUTO && hugepages_available(HUGEPAGES_AUTO_MIN_MB));
     if (!huge) {
         rc |= push_arg(argv, &argc, &p, end, "--no-huge");
         snprintf(buf, sizeof(buf), "-m%u", cfg->memory_mb);

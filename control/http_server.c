@@ -48,7 +48,8 @@ static void on_accept(h2o_socket_t *listener, const char *err)
 static int open_listener(const char *host, uint16_t port, uint16_t *bound, char *err,
                          unsigned err_size)
 {
-    struct addrinfo hints = {.ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+    struct addrinfo hints = {.ai_family = AF_UNSPEC,
+                             .ai_socktype = SOCK_STREAM,
                              .ai_flags = AI_NUMERICHOST | AI_PASSIVE};
     struct addrinfo *ai = NULL;
     char service[8];

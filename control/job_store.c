@@ -17,30 +17,29 @@ struct job_store {
     sqlite3 *db;
 };
 
-static const char STORE_SCHEMA[] =
-    "PRAGMA journal_mode=WAL;"
-    "PRAGMA synchronous=NORMAL;"
-    "CREATE TABLE IF NOT EXISTS captures ("
-    "  id TEXT PRIMARY KEY,"
-    "  account_id TEXT NOT NULL,"
-    "  submitted_ms INTEGER NOT NULL,"
-    "  type TEXT NOT NULL,"
-    "  status TEXT NOT NULL,"
-    "  time_limit INTEGER NOT NULL,"
-    "  packet_limit INTEGER NOT NULL,"
-    "  filter_v1 TEXT NOT NULL,"
-    "  packets_captured INTEGER NOT NULL DEFAULT 0,"
-    "  packets_dropped INTEGER NOT NULL DEFAULT 0,"
-    "  stop_requested INTEGER NOT NULL DEFAULT 0,"
-    "  error_message TEXT NOT NULL DEFAULT '',"
-    "  file_size INTEGER NOT NULL DEFAULT 0);"
-    "CREATE INDEX IF NOT EXISTS captures_by_account"
-    "  ON captures(account_id, submitted_ms DESC, id);"
-    "PRAGMA user_version=1;";
+static const char STORE_SCHEMA[] = "PRAGMA journal_mode=WAL;"
+                                   "PRAGMA synchronous=NORMAL;"
+                                   "CREATE TABLE IF NOT EXISTS captures ("
+                                   "  id TEXT PRIMARY KEY,"
+                                   "  account_id TEXT NOT NULL,"
+                                   "  submitted_ms INTEGER NOT NULL,"
+                                   "  type TEXT NOT NULL,"
+                                   "  status TEXT NOT NULL,"
+                                   "  time_limit INTEGER NOT NULL,"
+                                   "  packet_limit INTEGER NOT NULL,"
+                                   "  filter_v1 TEXT NOT NULL,"
+                                   "  packets_captured INTEGER NOT NULL DEFAULT 0,"
+                                   "  packets_dropped INTEGER NOT NULL DEFAULT 0,"
+                                   "  stop_requested INTEGER NOT NULL DEFAULT 0,"
+                                   "  error_message TEXT NOT NULL DEFAULT '',"
+                                   "  file_size INTEGER NOT NULL DEFAULT 0);"
+                                   "CREATE INDEX IF NOT EXISTS captures_by_account"
+                                   "  ON captures(account_id, submitted_ms DESC, id);"
+                                   "PRAGMA user_version=1;";
 
 /* Columns read back, in the order store_row() expects them. */
 #define STORE_COLUMNS                                                                              \
-    "id, account_id, submitted_ms, type, status, time_limit, packet_limit, filter_v1,"            \
+    "id, account_id, submitted_ms, type, status, time_limit, packet_limit, filter_v1,"             \
     " packets_captured, packets_dropped, stop_requested, error_message, file_size"
 
 int job_store_open(const char *path, struct job_store **store, char *err, unsigned err_size)
@@ -156,9 +155,9 @@ int job_store_insert(struct job_store *s, const struct capture *c)
 
 int job_store_update(struct job_store *s, const struct capture *c)
 {
-    sqlite3_stmt *st = store_prepare(
-        s, "UPDATE captures SET status=?, packets_captured=?, packets_dropped=?,"
-           " stop_requested=?, error_message=?, file_size=? WHERE id=?");
+    sqlite3_stmt *st =
+        store_prepare(s, "UPDATE captures SET status=?, packets_captured=?, packets_dropped=?,"
+                         " stop_requested=?, error_message=?, file_size=? WHERE id=?");
     if (st == NULL)
         return -1;
     sqlite3_bind_text(st, 1, capture_status_name(c->status), -1, SQLITE_STATIC);
@@ -173,8 +172,8 @@ int job_store_update(struct job_store *s, const struct capture *c)
 
 int job_store_get(struct job_store *s, const char *account, const char *id, struct capture *c)
 {
-    sqlite3_stmt *st = store_prepare(s, "SELECT " STORE_COLUMNS
-                                        " FROM captures WHERE id=? AND account_id=?");
+    sqlite3_stmt *st =
+        store_prepare(s, "SELECT " STORE_COLUMNS " FROM captures WHERE id=? AND account_id=?");
     if (st == NULL)
         return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);

@@ -28,8 +28,7 @@ int job_store_update(struct job_store *store, const struct capture *c);
 
 /* Reads capture `id` of `account` into `c`.  Returns 0, 1 if there is no
  * such capture in that account, or -1 on error. */
-int job_store_get(struct job_store *store, const char *account, const char *id,
-                  struct capture *c);
+int job_store_get(struct job_store *store, const char *account, const char *id, struct capture *c);
 
 /* Calls `fn` for the captures of `account`, newest first, skipping `offset`
  * and stopping after `limit`; `total` receives the account's count.

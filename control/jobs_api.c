@@ -151,7 +151,7 @@ static int handle_create(h2o_req_t *req, const struct route *r)
                               req->entity.len, api.cfg->max_body_size);
     json_error_t jerr;
     json_t *body = json_loadb(req->entity.base ? req->entity.base : "", req->entity.len,
-                              JSON_REJECT_DUPLICATES, &jerr);
+                              JSON_REJECT_DUPLICATES | JSON_DECODE_ANY, &jerr);
     if (body == NULL)
         return api_send_error(req, 400, API_ERR_INVALID_JSON,
                               "request body: not valid JSON: %s (line %d, column %d)", jerr.text,
@@ -172,7 +172,8 @@ static int handle_create(h2o_req_t *req, const struct route *r)
     c.submitted_ms = now_realtime_ms();
     c.status = CAPTURE_PENDING;
     if (job_store_insert(api.store, &c) != 0)
-        return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to save the capture");
+        return api_send_error(req, 500, API_ERR_INTERNAL,
+                              "the job store failed to save the capture");
     if (capture_runner_start(&c, &err) != 0)
         return api_send_error(req, err.code == API_ERR_CAPACITY ? 503 : 500, err.code, "%s",
                               err.message);
@@ -188,8 +189,7 @@ static int query_uint(h2o_iovec_t query, const char *name, unsigned long max, un
     while (p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *stop = amp ? amp : end;
-        if ((size_t)(stop - p) > name_len && memcmp(p, name, name_len) == 0 &&
-            p[name_len] == '=') {
+        if ((size_t)(stop - p) > name_len && memcmp(p, name, name_len) == 0 && p[name_len] == '=') {
             char buf[16];
             size_t len = (size_t)(stop - p) - name_len - 1;
             if (len == 0 || len >= sizeof(buf))
@@ -220,8 +220,8 @@ static int handle_list(h2o_req_t *req, const struct route *r)
 {
     h2o_iovec_t query = h2o_iovec_init("", 0);
     if (req->query_at != SIZE_MAX)
-        query = h2o_iovec_init(req->path.base + req->query_at + 1,
-                               req->path.len - req->query_at - 1);
+        query =
+            h2o_iovec_init(req->path.base + req->query_at + 1, req->path.len - req->query_at - 1);
     unsigned long page = 1, per_page = LIST_DEFAULT_PER_PAGE;
     if (query_uint(query, "page", 1000000, &page) != 0)
         return api_send_error(req, 400, API_ERR_INVALID_PARAMETER,
@@ -231,14 +231,14 @@ static int handle_list(h2o_req_t *req, const struct route *r)
                               "per_page: must be an integer from 1 to %d", LIST_MAX_PER_PAGE);
     json_t *result = json_array();
     uint64_t total = 0;
-    if (job_store_list(api.store, r->account, (unsigned)((page - 1) * per_page),
-                       (unsigned)per_page, list_append, result, &total) != 0) {
+    if (job_store_list(api.store, r->account, (unsigned)((page - 1) * per_page), (unsigned)per_page,
+                       list_append, result, &total) != 0) {
         json_decref(result);
         return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to list captures");
     }
-    json_t *info = json_pack("{s:I,s:I,s:I,s:I}", "page", (json_int_t)page, "per_page",
-                             (json_int_t)per_page, "count", (json_int_t)json_array_size(result),
-                             "total_count", (json_int_t)total);
+    json_t *info =
+        json_pack("{s:I,s:I,s:I,s:I}", "page", (json_int_t)page, "per_page", (json_int_t)per_page,
+                  "count", (json_int_t)json_array_size(result), "total_count", (json_int_t)total);
     return api_send_result(req, result, info);
 }
 
@@ -281,8 +281,8 @@ static int handle_download(h2o_req_t *req, const struct route *r)
                               "capture %s has no file (it was removed or never written)", c.id);
     char *disposition = h2o_mem_alloc_pool(&req->pool, 96);
     int len = snprintf(disposition, 96, "attachment; filename=\"%s.pcap\"", c.id);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-disposition"), 0,
-                          NULL, disposition, (size_t)len);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("content-disposition"), 0, NULL,
+                          disposition, (size_t)len);
     /* h2o streams the file from disk with its Content-Length. */
     if (h2o_file_send(req, 200, "OK", path,
                       h2o_iovec_init(H2O_STRLIT("application/vnd.tcpdump.pcap")), 0) != 0)
@@ -308,8 +308,8 @@ int jobs_api_handle(h2o_req_t *req)
     struct route r;
     if (parse_route(req->path_normalized, &r) != 0)
         return api_send_error(req, 404, API_ERR_NO_ROUTE, "no route for %.*s %.*s",
-                              (int)req->method.len, req->method.base,
-                              (int)req->path_normalized.len, req->path_normalized.base);
+                              (int)req->method.len, req->method.base, (int)req->path_normalized.len,
+                              req->path_normalized.base);
     if (!config_has_account(api.cfg, r.account))
         return api_send_error(req, 404, API_ERR_UNKNOWN_ACCOUNT,
                               "account %s is not served by this appliance", r.account);
@@ -334,8 +334,8 @@ int jobs_api_handle(h2o_req_t *req)
             return handle_stop(req, &r);
         break;
     }
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
-                   allowed_methods(r.kind), strlen(allowed_methods(r.kind)));
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allowed_methods(r.kind),
+                   strlen(allowed_methods(r.kind)));
     return api_send_error(req, 405, API_ERR_METHOD_NOT_ALLOWED, "%.*s is not allowed here; use %s",
                           (int)req->method.len, req->method.base, allowed_methods(r.kind));
 }

@@ -121,8 +121,7 @@ static void print_stats(void)
     pcapd_dp_stats_read(&s);
     fprintf(stderr,
             "pcapd: rx_packets=%" PRIu64 " rx_missed=%" PRIu64 " rx_nombuf=%" PRIu64
-            " ring_full=%" PRIu64
-            " writer_records=%" PRIu64 " writer_late=%" PRIu64 "\n",
+            " ring_full=%" PRIu64 " writer_records=%" PRIu64 " writer_late=%" PRIu64 "\n",
             s.rx_packets, s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_records, s.writer_late);
 }
 

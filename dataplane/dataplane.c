@@ -121,8 +121,8 @@ static void dp_job_stats_fill(uint32_t slot, const struct dp_slot *s, struct pca
     memset(stats, 0, sizeof(*stats));
     dp_rx_slot_stats(slot, s->gen, stats);
     if (s->job != NULL) {
-        stats->packets_written = atomic_load_explicit(&s->job->packets_written,
-                                                      memory_order_relaxed);
+        stats->packets_written =
+            atomic_load_explicit(&s->job->packets_written, memory_order_relaxed);
         stats->bytes_written = atomic_load_explicit(&s->job->bytes_written, memory_order_relaxed);
     }
 }
@@ -321,10 +321,9 @@ static int dp_create_rx(char *err, unsigned err_size)
         rx->qsbr_id = i;
         int socket = (int)rte_lcore_to_socket_id(rx->lcore_id);
         snprintf(name, sizeof(name), "pcapd_rx%u", i);
-        rx->ring = rte_ring_create_elem(name, sizeof(struct pcapd_record), dp.cfg.ring_size,
-                                        socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
-        rx->slots = rte_zmalloc_socket("pcapd_rx_slots",
-                                       sizeof(rx->slots[0]) * dp.cfg.max_jobs,
+        rx->ring = rte_ring_create_elem(name, sizeof(struct pcapd_record), dp.cfg.ring_size, socket,
+                                        RING_F_SP_ENQ | RING_F_SC_DEQ);
+        rx->slots = rte_zmalloc_socket("pcapd_rx_slots", sizeof(rx->slots[0]) * dp.cfg.max_jobs,
                                        RTE_CACHE_LINE_SIZE, socket);
         if (rx->ring == NULL || rx->slots == NULL) {
             snprintf(err, err_size, "rx lcore %u: cannot allocate ring of %u records: %s",
@@ -368,9 +367,9 @@ static int dp_create_rcu(char *err, unsigned err_size)
 static int dp_create_writer(char *err, unsigned err_size)
 {
     unsigned max = dp.cfg.max_jobs;
-    dp.cmd_ring = rte_ring_create_elem("pcapd_cmd", sizeof(struct writer_cmd), 2 * max + 64,
-                                       SOCKET_ID_ANY, RING_F_SP_ENQ | RING_F_SC_DEQ |
-                                                          RING_F_EXACT_SZ);
+    dp.cmd_ring =
+        rte_ring_create_elem("pcapd_cmd", sizeof(struct writer_cmd), 2 * max + 64, SOCKET_ID_ANY,
+                             RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
     dp.ended_ring = rte_ring_create("pcapd_ended", max, SOCKET_ID_ANY,
                                     RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
     dp.slots = calloc(max, sizeof(dp.slots[0]));

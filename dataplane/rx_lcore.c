@@ -28,8 +28,8 @@ static void rx_stage_flush(struct rx_lcore *rx, struct rx_stage *st)
 {
     if (st->n == 0)
         return;
-    unsigned sent = rte_ring_sp_enqueue_burst_elem(rx->ring, st->recs, sizeof(st->recs[0]),
-                                                   st->n, NULL);
+    unsigned sent =
+        rte_ring_sp_enqueue_burst_elem(rx->ring, st->recs, sizeof(st->recs[0]), st->n, NULL);
     for (unsigned i = sent; i < st->n; i++)
         rx->slots[st->recs[i].job_slot].dropped++;
     rx->ring_full += st->n - sent;

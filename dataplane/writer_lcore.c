@@ -91,9 +91,8 @@ static void writer_append(struct writer *w, struct writer_job *job, const struct
             return;
         }
     }
-    job->buf_len += (uint32_t)pcap_format_record(job->buf + job->buf_len,
-                                                 writer_tsc_to_ns(r->rx_tsc), r->wire_len,
-                                                 r->data, r->cap_len);
+    job->buf_len += (uint32_t)pcap_format_record(
+        job->buf + job->buf_len, writer_tsc_to_ns(r->rx_tsc), r->wire_len, r->data, r->cap_len);
     uint64_t written =
         atomic_fetch_add_explicit(&job->packets_written, 1, memory_order_relaxed) + 1;
     if (written >= job->packet_limit)
@@ -125,8 +124,8 @@ static unsigned writer_drain_ring(struct writer *w, struct rte_ring *ring, unsig
     struct pcapd_record recs[WRITER_BURST];
     unsigned total = 0;
     while (total < max) {
-        unsigned n = rte_ring_sc_dequeue_burst_elem(ring, recs, sizeof(recs[0]),
-                                                    RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
+        unsigned n = rte_ring_sc_dequeue_burst_elem(
+            ring, recs, sizeof(recs[0]), RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
         for (unsigned i = 0; i < n; i++)
             writer_route(w, &recs[i]);
         total += n;
@@ -155,8 +154,8 @@ static void writer_close(struct writer *w, uint32_t slot, uint32_t gen)
 /* Opens a job: its buffer starts with the pcap file header. */
 static void writer_open(struct writer *w, struct writer_job *job)
 {
-    job->buf_len = (uint32_t)pcap_format_file_header(job->buf, PCAPD_SIMPLE_SNAPLEN,
-                                                     PCAP_LINKTYPE_ETHERNET);
+    job->buf_len =
+        (uint32_t)pcap_format_file_header(job->buf, PCAPD_SIMPLE_SNAPLEN, PCAP_LINKTYPE_ETHERNET);
     w->by_slot[job->slot] = job;
     w->open[w->n_open++] = job;
 }

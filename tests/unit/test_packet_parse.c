@@ -500,7 +500,7 @@ static void test_ipv6_ext_headers_tcp(void **state)
     struct frame f;
     struct pkt_meta m;
     eth(&f, 0x86dd);
-    ipv6(&f, 0);        /* -> hop-by-hop */
+    ipv6(&f, 0);         /* -> hop-by-hop */
     ipv6_ext(&f, 43, 0); /* hop-by-hop, 8 bytes -> routing */
     ipv6_ext(&f, 60, 2); /* routing, 24 bytes -> destination options */
     ipv6_ext(&f, 6, 1);  /* destination options, 16 bytes -> TCP */

@@ -93,7 +93,7 @@ static void test_parse_ipv6(void **state)
     assert_int_equal(p.len, 0);
     assert_memory_equal(p.addr, zero, 16);
 
-    static const uint8_t full[16] = {0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+    static const uint8_t full[16] = {0xfe, 0x80, 0,    0,    0,    0,    0,    0,
                                      0x02, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55};
     parse_ok("FE80::211:22FF:FE33:4455/128", &p);
     assert_int_equal(p.len, 128);
@@ -346,8 +346,8 @@ static void test_contains(void **state)
     assert_true(pcapd_prefix_contains(&p, PCAPD_FAMILY_IPV4, a11));
     assert_false(pcapd_prefix_contains(&p, PCAPD_FAMILY_IPV6, a11));
 
-    static const uint8_t v6a[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2, 0xff, 0xff, 0, 0, 0, 0,
-                                    0, 9};
+    static const uint8_t v6a[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 2,
+                                    0xff, 0xff, 0,    0,    0, 0, 0, 9};
     static const uint8_t v6b[16] = {0x20, 0x01, 0x0d, 0xb8, 0, 1, 0, 3};
     parse_ok("2001:db8:1:2::/64", &p);
     assert_true(pcapd_prefix_contains(&p, PCAPD_FAMILY_IPV6, v6a));
