@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "api_errors.h"
+#include "pcapd/capture_record.h"
 #include "pcapd/dataplane.h"
 
 /* A capture running on the dataplane. */
@@ -151,6 +152,8 @@ int capture_runner_start(struct capture *c, struct capture_error *err)
         .filter = c->filter,
         .sample_rate = c->type == CAPTURE_SIMPLE ? runner.sample_rate : 1,
         .packet_limit = c->packet_limit,
+        .byte_limit = 0,
+        .snaplen = PCAPD_SIMPLE_SNAPLEN,
         .fd = fd,
         .cookie = slot,
     };

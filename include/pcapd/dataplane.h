@@ -51,12 +51,22 @@ struct pcapd_job_spec {
     uint32_t sample_rate;
     /* Most packets the file may hold. */
     uint32_t packet_limit;
+    /* Most bytes the file may hold, pcap headers included (0: no limit). */
+    uint64_t byte_limit;
+    /* Bytes of each packet written: PCAPD_SIMPLE_SNAPLEN (a `simple` job:
+     * the head is copied into the record on the rx lcore), or more (a
+     * `full` job: the rx lcore passes a reference to the mbuf, up to
+     * PCAPD_FULL_SNAPLEN_MAX bytes are written). */
+    uint32_t snaplen;
     /* File descriptor, opened for writing, that receives the pcap; the
      * dataplane writes to it and hands it back when the job ends. */
     int fd;
     /* Opaque value handed back with the job's end. */
     uint64_t cookie;
 };
+
+/* Largest snaplen of a `full` job. */
+#define PCAPD_FULL_SNAPLEN_MAX 65535
 
 /* Identifies a started job: slot in the low 32 bits, generation above. */
 typedef uint64_t pcapd_job_handle;
@@ -65,6 +75,8 @@ typedef uint64_t pcapd_job_handle;
 enum pcapd_job_end {
     /* The file holds packet_limit packets. */
     PCAPD_JOB_END_PACKET_LIMIT,
+    /* The next packet would have taken the file past byte_limit bytes. */
+    PCAPD_JOB_END_BYTE_LIMIT,
     /* The control plane asked it to end (time limit or stop request). */
     PCAPD_JOB_END_STOPPED,
     /* Writing the file failed; see `error`. */
@@ -105,12 +117,18 @@ struct pcapd_dp_stats {
     uint64_t rx_missed;
     /* Receive failures for lack of mbufs (rx_nombuf). */
     uint64_t rx_nombuf;
-    /* Records lost because an rx-to-writer ring was full. */
+    /* Simple-job records lost because an rx-to-writer ring was full. */
     uint64_t ring_full;
+    /* Full-job packets lost because an rx-to-writer mbuf ring was full
+     * (the writer's backlog of held mbufs). */
+    uint64_t writer_backlog_full;
     /* Records the writer received. */
     uint64_t writer_records;
     /* Records the writer discarded because their job had already ended. */
     uint64_t writer_late;
+    /* Table publications, and the time the last build took (ns). */
+    uint64_t table_builds;
+    uint64_t table_build_ns;
 };
 
 /* Initialises EAL, the ports, the rings and the job table, and launches the
