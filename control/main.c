@@ -104,6 +104,7 @@ static void start_dataplane(const struct config *cfg)
         .n_mbufs = cfg->n_mbufs,
         .rx_desc = cfg->rx_desc,
         .ring_size = cfg->ring_size,
+        .full_ring_size = cfg->n_mbufs / 4,
         .max_jobs = cfg->max_jobs,
         .write_buffer_size = cfg->write_buffer_size,
     };

@@ -1,16 +1,40 @@
 /*
  * The classifier: the immutable table of every active job's filter that rx
- * lcores match each packet against.  The control thread builds a new table
- * for every change and publishes it by pointer; rx lcores only read.
+ * lcores match bursts of packets against, compiled with DPDK's rte_acl.
+ *
+ * rte_acl reports one match per category, and a packet may match many jobs.
+ * The table is built so that one match per category is all there is:
+ *  - jobs with identical filters share one *filter class*;
+ *  - classes with the same *signature* (which fields are present, the
+ *    address families and prefix lengths) are either identical or disjoint,
+ *    so each signature becomes one category: a packet matches at most one
+ *    class in it, and one classify call reports every class it matches;
+ *  - a context holds 16 categories; more signatures take more contexts.
+ * Small tables skip rte_acl and scan their classes linearly.
+ *
+ * The control thread builds a new table for every change and publishes it by
+ * pointer; rx lcores only read it.
  */
 #ifndef PCAPD_CLASSIFIER_H
 #define PCAPD_CLASSIFIER_H
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <string.h>
 
+#include <rte_acl.h>
+#include <rte_branch_prediction.h>
+#include <rte_byteorder.h>
+#include <rte_common.h>
+
+#include "filter_match.h"
 #include "packet_parse.h"
 #include "pcapd/filter.h"
+
+/* Most packets in one classified burst. */
+#define CLASSIFIER_BURST 32
+/* Tables with at most this many filter classes are scanned linearly. */
+#define CLASSIFIER_LINEAR_MAX 4
 
 /* One active job as the rx lcores see it. */
 struct classifier_rule {
@@ -23,66 +47,131 @@ struct classifier_rule {
     uint32_t sample_rate;
     /* Stop sampling for the job after this many packets per rx lcore. */
     uint32_t packet_limit;
+    /* Bytes of each packet the job keeps; above PCAPD_SIMPLE_SNAPLEN the
+     * job is `full` and gets references to whole mbufs. */
+    uint32_t snaplen;
 };
 
-/* An immutable table of rules. */
+/* Jobs sharing one filter: rules[first .. first + count) of the table. */
+struct classifier_class {
+    struct pcapd_filter filter;
+    uint32_t first;
+    uint32_t count;
+};
+
+/* One rte_acl context and the number of categories to classify with; acl
+ * is NULL when none of its classes can match anything. */
+struct classifier_ctx {
+    struct rte_acl_ctx *acl;
+    /* 1 or a multiple of 4, as rte_acl_classify() wants. */
+    uint32_t categories;
+};
+
+/* An immutable table. */
 struct classifier {
-    /* Number of rules. */
+    /* Rules, grouped by class. */
     uint32_t n_rules;
-    /* The rules, in no particular order. */
-    struct classifier_rule rules[];
+    struct classifier_rule *rules;
+    /* Filter classes. */
+    uint32_t n_classes;
+    struct classifier_class *classes;
+    /* rte_acl contexts; none when the table is scanned linearly. */
+    uint32_t n_ctx;
+    struct classifier_ctx *ctx;
 };
 
-/* Builds a table holding copies of `n` rules.  Returns NULL when out of
- * memory.  Called on the control thread. */
+/* The key rte_acl classifies, built from a parsed packet.  Fields are in
+ * network byte order, as rte_acl reads its input. */
+struct classifier_key {
+    uint8_t proto;
+    uint8_t pad[3];
+    /* CLASSIFIER_META_* bits. */
+    uint32_t meta;
+    uint32_t src[4];
+    uint32_t dst[4];
+    uint16_t sport;
+    uint16_t dport;
+};
+
+/* Bits of classifier_key.meta. */
+#define CLASSIFIER_META_IP 1u
+#define CLASSIFIER_META_IPV6 2u
+#define CLASSIFIER_META_PORTS 4u
+
+/* A burst of packets being classified (per rx lcore scratch space). */
+struct classifier_burst {
+    unsigned n;
+    enum pkt_parse_status status[CLASSIFIER_BURST];
+    struct pkt_meta meta[CLASSIFIER_BURST];
+    struct classifier_key key[CLASSIFIER_BURST];
+    const uint8_t *keyp[CLASSIFIER_BURST];
+    uint32_t results[CLASSIFIER_BURST * RTE_ACL_MAX_CATEGORIES];
+};
+
+/* Builds a table of copies of `n` rules.  Returns NULL when out of memory
+ * or when rte_acl fails.  Called on the control thread. */
 struct classifier *classifier_build(const struct classifier_rule *rules, uint32_t n);
 
 /* Frees a table built by classifier_build(); NULL is allowed. */
 void classifier_free(struct classifier *c);
 
-/* Tells whether the packet described by `meta` (as parsed, with `status`)
- * satisfies filter `f`. */
-static inline bool classifier_filter_matches(const struct pcapd_filter *f,
-                                             enum pkt_parse_status status,
-                                             const struct pkt_meta *meta)
+/* Adds the frame of `len` bytes at `frame` to the burst: parses it and
+ * builds its key. */
+static inline void classifier_burst_add(struct classifier_burst *b, const uint8_t *frame,
+                                        uint32_t len)
 {
-    if (f->fields == 0)
-        return true;
-    if (status != PKT_PARSE_IP)
-        return false;
-    if ((f->fields & PCAPD_FILTER_PROTOCOL) && f->protocol != meta->proto)
-        return false;
-    if ((f->fields & PCAPD_FILTER_SRC_ADDR) &&
-        !pcapd_prefix_contains(&f->src, meta->family, meta->src))
-        return false;
-    if ((f->fields & PCAPD_FILTER_DST_ADDR) &&
-        !pcapd_prefix_contains(&f->dst, meta->family, meta->dst))
-        return false;
-    if (f->fields & (PCAPD_FILTER_SRC_PORT | PCAPD_FILTER_DST_PORT)) {
-        /* A later fragment, or a protocol without ports, never matches a
-         * port constraint. */
-        if (!meta->has_ports)
-            return false;
-        if ((f->fields & PCAPD_FILTER_SRC_PORT) && f->src_port != meta->sport)
-            return false;
-        if ((f->fields & PCAPD_FILTER_DST_PORT) && f->dst_port != meta->dport)
-            return false;
+    unsigned i = b->n++;
+    struct pkt_meta *m = &b->meta[i];
+    struct classifier_key *k = &b->key[i];
+    b->status[i] = pkt_parse_ethernet(frame, len, m);
+    uint32_t bits = 0;
+    if (b->status[i] == PKT_PARSE_IP) {
+        bits = CLASSIFIER_META_IP | (m->family == PCAPD_FAMILY_IPV6 ? CLASSIFIER_META_IPV6 : 0) |
+               (m->has_ports ? CLASSIFIER_META_PORTS : 0);
     }
-    return true;
+    k->proto = bits ? m->proto : 0;
+    k->meta = rte_cpu_to_be_32(bits);
+    memcpy(k->src, m->src, sizeof(k->src));
+    memcpy(k->dst, m->dst, sizeof(k->dst));
+    k->sport = rte_cpu_to_be_16(m->sport);
+    k->dport = rte_cpu_to_be_16(m->dport);
+    b->keyp[i] = (const uint8_t *)k;
 }
 
-/* Writes the indexes of the rules of `c` that the packet matches into
- * `matches` (room for `max`) and returns how many there are. */
-static inline unsigned classifier_match(const struct classifier *c, enum pkt_parse_status status,
-                                        const struct pkt_meta *meta, uint32_t *matches,
-                                        unsigned max)
+/* Calls emit(arg, i, rule) for every job `rule` that packet `i` of the burst
+ * matches.  For a given job, packets come in burst order. */
+static inline void
+classifier_match_burst(const struct classifier *c, struct classifier_burst *b,
+                       void (*emit)(void *, unsigned, const struct classifier_rule *), void *arg)
 {
-    unsigned n = 0;
-    for (uint32_t i = 0; i < c->n_rules && n < max; i++) {
-        if (classifier_filter_matches(&c->rules[i].filter, status, meta))
-            matches[n++] = i;
+    if (c->n_ctx == 0) {
+        for (unsigned i = 0; i < b->n; i++) {
+            for (uint32_t k = 0; k < c->n_classes; k++) {
+                const struct classifier_class *cls = &c->classes[k];
+                if (!filter_matches(&cls->filter, b->status[i], &b->meta[i]))
+                    continue;
+                for (uint32_t r = 0; r < cls->count; r++)
+                    emit(arg, i, &c->rules[cls->first + r]);
+            }
+        }
+        return;
     }
-    return n;
+    for (uint32_t x = 0; x < c->n_ctx; x++) {
+        if (unlikely(c->ctx[x].acl == NULL))
+            continue;
+        uint32_t cats = c->ctx[x].categories;
+        rte_acl_classify(c->ctx[x].acl, b->keyp, b->results, b->n, cats);
+        for (unsigned i = 0; i < b->n; i++) {
+            for (uint32_t cat = 0; cat < cats; cat++) {
+                uint32_t hit = b->results[i * cats + cat];
+                if (hit == 0)
+                    continue;
+                const struct classifier_class *cls = &c->classes[hit - 1];
+                for (uint32_t r = 0; r < cls->count; r++)
+                    emit(arg, i, &c->rules[cls->first + r]);
+            }
+        }
+    }
 }
 
 #endif /* PCAPD_CLASSIFIER_H */

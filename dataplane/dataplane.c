@@ -25,6 +25,7 @@
 #include <rte_mbuf.h>
 
 #include "dp_internal.h"
+#include "pcap_format.h"
 
 struct dp dp;
 
@@ -44,6 +45,8 @@ static uint64_t dp_quiescent_seq;
 static bool dp_table_dirty;
 /* Per slot: sequence of the first table without the slot's job, or 0. */
 static uint64_t *dp_removed_seq;
+/* How long the last table build took, in nanoseconds. */
+static uint64_t dp_last_build_ns;
 
 /* Frees retired tables once their grace period is over (defer queue
  * callback, on the control thread). */
@@ -70,7 +73,9 @@ static void dp_publish(void)
         if (dp.slots[i].state == DP_SLOT_ACTIVE)
             rules[n++] = dp.slots[i].rule;
     }
+    uint64_t t0 = rte_rdtsc();
     struct classifier *next = classifier_build(rules, n);
+    dp_last_build_ns = (rte_rdtsc() - t0) * 1000000000ull / rte_get_tsc_hz();
     free(rules);
     if (next == NULL)
         return;
@@ -129,7 +134,8 @@ static void dp_job_stats_fill(uint32_t slot, const struct dp_slot *s, struct pca
 
 int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *handle)
 {
-    if (spec->sample_rate == 0 || spec->packet_limit == 0 || spec->fd < 0)
+    if (spec->sample_rate == 0 || spec->packet_limit == 0 || spec->fd < 0 || spec->snaplen == 0 ||
+        spec->snaplen > PCAPD_FULL_SNAPLEN_MAX)
         return -EINVAL;
     uint32_t slot = 0;
     while (slot < dp.cfg.max_jobs && dp.slots[slot].state != DP_SLOT_FREE)
@@ -137,8 +143,12 @@ int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
     if (slot == dp.cfg.max_jobs)
         return -ENOSPC;
 
+    /* The buffer holds at least the file header and one whole record. */
+    size_t buf_cap = RTE_MAX((size_t)dp.cfg.write_buffer_size,
+                             (size_t)spec->snaplen + PCAP_FILE_HEADER_LEN + PCAP_RECORD_HEADER_LEN);
+    buf_cap = RTE_ALIGN_CEIL(buf_cap, 4096);
     struct writer_job *job = calloc(1, sizeof(*job));
-    uint8_t *buf = aligned_alloc(4096, dp.cfg.write_buffer_size);
+    uint8_t *buf = aligned_alloc(4096, buf_cap);
     if (job == NULL || buf == NULL) {
         free(job);
         free(buf);
@@ -151,9 +161,11 @@ int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
         .gen = s->gen,
         .fd = spec->fd,
         .packet_limit = spec->packet_limit,
+        .byte_limit = spec->byte_limit,
+        .snaplen = spec->snaplen,
         .cookie = spec->cookie,
         .buf = buf,
-        .buf_cap = dp.cfg.write_buffer_size,
+        .buf_cap = (uint32_t)buf_cap,
     };
     s->rule = (struct classifier_rule){
         .filter = spec->filter,
@@ -161,6 +173,7 @@ int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
         .gen = s->gen,
         .sample_rate = spec->sample_rate,
         .packet_limit = spec->packet_limit,
+        .snaplen = spec->snaplen,
     };
     s->state = DP_SLOT_ACTIVE;
     s->job = job;
@@ -267,6 +280,7 @@ void pcapd_dp_stats_read(struct pcapd_dp_stats *stats)
     for (unsigned i = 0; i < dp.n_rx; i++) {
         stats->rx_packets += dp.rx[i].rx_packets;
         stats->ring_full += dp.rx[i].ring_full;
+        stats->writer_backlog_full += dp.rx[i].backlog_full;
     }
     for (unsigned i = 0; i < dp.n_ports; i++) {
         struct rte_eth_stats es;
@@ -277,6 +291,8 @@ void pcapd_dp_stats_read(struct pcapd_dp_stats *stats)
     }
     stats->writer_records = atomic_load_explicit(&dp.writer_records, memory_order_relaxed);
     stats->writer_late = atomic_load_explicit(&dp.writer_late, memory_order_relaxed);
+    stats->table_builds = dp_table_seq;
+    stats->table_build_ns = dp_last_build_ns;
 }
 
 /* Checks that the configured lcores exist and are distinct workers. */
@@ -323,9 +339,13 @@ static int dp_create_rx(char *err, unsigned err_size)
         snprintf(name, sizeof(name), "pcapd_rx%u", i);
         rx->ring = rte_ring_create_elem(name, sizeof(struct pcapd_record), dp.cfg.ring_size, socket,
                                         RING_F_SP_ENQ | RING_F_SC_DEQ);
+        snprintf(name, sizeof(name), "pcapd_full%u", i);
+        rx->full_ring =
+            rte_ring_create_elem(name, sizeof(struct full_ref), dp.cfg.full_ring_size, socket,
+                                 RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
         rx->slots = rte_zmalloc_socket("pcapd_rx_slots", sizeof(rx->slots[0]) * dp.cfg.max_jobs,
                                        RTE_CACHE_LINE_SIZE, socket);
-        if (rx->ring == NULL || rx->slots == NULL) {
+        if (rx->ring == NULL || rx->full_ring == NULL || rx->slots == NULL) {
             snprintf(err, err_size, "rx lcore %u: cannot allocate ring of %u records: %s",
                      rx->lcore_id, dp.cfg.ring_size, rte_strerror(rte_errno));
             return -ENOMEM;

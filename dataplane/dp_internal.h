@@ -31,6 +31,15 @@
 /* Bytes of a packet the parser looks at when the first segment is short. */
 #define DP_PARSE_WINDOW 256
 
+/* A packet of a `full` job on its way to the writer: the rx lcore holds a
+ * reference to the mbuf for each job, the writer writes and frees it. */
+struct full_ref {
+    uint32_t job_slot;
+    uint32_t job_gen;
+    uint64_t rx_tsc;
+    struct rte_mbuf *m;
+};
+
 /* Per rx lcore, per job slot: sampling state and counters of one job. */
 struct rx_slot_state {
     /* Generation these counters belong to; reset when the slot's changes. */
@@ -61,14 +70,18 @@ struct rx_lcore {
     /* Queues to poll. */
     struct rx_queue_ref queues[DP_MAX_QUEUES_PER_LCORE];
     unsigned n_queues;
-    /* Ring to the writer (single producer: this lcore). */
+    /* Ring of simple records to the writer (single producer: this lcore). */
     struct rte_ring *ring;
+    /* Ring of full-job mbuf references to the writer. */
+    struct rte_ring *full_ring;
     /* Per job slot state, max_jobs entries. */
     struct rx_slot_state *slots;
     /* Packets received. */
     uint64_t rx_packets;
     /* Records lost because the ring was full. */
     uint64_t ring_full;
+    /* Full-job packets lost because the mbuf ring was full. */
+    uint64_t backlog_full;
 } __rte_cache_aligned;
 
 /* Commands from the control thread to the writer. */
@@ -98,6 +111,9 @@ struct writer_job {
     int fd;
     /* Most packets to write. */
     uint32_t packet_limit;
+    /* Most bytes the file may hold (0: no limit), and bytes per packet. */
+    uint64_t byte_limit;
+    uint32_t snaplen;
     /* Opaque value of the job spec. */
     uint64_t cookie;
     /* Write buffer: `buf_len` used bytes of `buf_cap`. */

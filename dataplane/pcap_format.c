@@ -42,8 +42,7 @@ size_t pcap_format_file_header(uint8_t *out, uint32_t snaplen, uint32_t linktype
     return sizeof(h);
 }
 
-size_t pcap_format_record(uint8_t *out, uint64_t ts_ns, uint32_t wire_len, const uint8_t *data,
-                          uint32_t cap_len)
+size_t pcap_format_record_header(uint8_t *out, uint64_t ts_ns, uint32_t wire_len, uint32_t cap_len)
 {
     struct pcap_record_header_disk h = {
         .ts_sec = (uint32_t)(ts_ns / 1000000000u),
@@ -52,6 +51,13 @@ size_t pcap_format_record(uint8_t *out, uint64_t ts_ns, uint32_t wire_len, const
         .wire_len = wire_len,
     };
     memcpy(out, &h, sizeof(h));
-    memcpy(out + sizeof(h), data, cap_len);
-    return sizeof(h) + cap_len;
+    return sizeof(h);
+}
+
+size_t pcap_format_record(uint8_t *out, uint64_t ts_ns, uint32_t wire_len, const uint8_t *data,
+                          uint32_t cap_len)
+{
+    size_t n = pcap_format_record_header(out, ts_ns, wire_len, cap_len);
+    memcpy(out + n, data, cap_len);
+    return n + cap_len;
 }

@@ -22,6 +22,11 @@
  * Returns PCAP_FILE_HEADER_LEN. */
 size_t pcap_format_file_header(uint8_t *out, uint32_t snaplen, uint32_t linktype);
 
+/* Writes the 16-byte header of a record of `cap_len` bytes, stamped `ts_ns`
+ * nanoseconds after the Unix epoch, for a packet of `wire_len` bytes.
+ * Returns PCAP_RECORD_HEADER_LEN. */
+size_t pcap_format_record_header(uint8_t *out, uint64_t ts_ns, uint32_t wire_len, uint32_t cap_len);
+
 /* Writes a record header and `cap_len` bytes of `data` to `out`, stamped
  * `ts_ns` nanoseconds after the Unix epoch, for a packet of `wire_len` bytes.
  * Returns the bytes written: PCAP_RECORD_HEADER_LEN + cap_len. */

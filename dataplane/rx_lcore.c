@@ -16,15 +16,17 @@
 
 #include "dp_internal.h"
 
-/* Records staged for the ring, and what the lcore needs to flush them. */
+/* Records and mbuf references staged for the rings. */
 struct rx_stage {
     struct pcapd_record recs[DP_RX_STAGE];
     unsigned n;
+    struct full_ref refs[DP_RX_STAGE];
+    unsigned n_refs;
 };
 
-/* Enqueues the staged records; counts the ones the full ring refused
- * against their jobs. */
-static void rx_stage_flush(struct rx_lcore *rx, struct rx_stage *st)
+/* Enqueues the staged simple records; counts the ones the full ring
+ * refused against their jobs. */
+static void rx_stage_flush_records(struct rx_lcore *rx, struct rx_stage *st)
 {
     if (st->n == 0)
         return;
@@ -34,6 +36,29 @@ static void rx_stage_flush(struct rx_lcore *rx, struct rx_stage *st)
         rx->slots[st->recs[i].job_slot].dropped++;
     rx->ring_full += st->n - sent;
     st->n = 0;
+}
+
+/* Enqueues the staged mbuf references; releases and counts the ones the
+ * full ring refused. */
+static void rx_stage_flush_refs(struct rx_lcore *rx, struct rx_stage *st)
+{
+    if (st->n_refs == 0)
+        return;
+    unsigned sent = rte_ring_sp_enqueue_burst_elem(rx->full_ring, st->refs, sizeof(st->refs[0]),
+                                                   st->n_refs, NULL);
+    for (unsigned i = sent; i < st->n_refs; i++) {
+        rx->slots[st->refs[i].job_slot].dropped++;
+        rte_pktmbuf_free(st->refs[i].m);
+    }
+    rx->backlog_full += st->n_refs - sent;
+    st->n_refs = 0;
+}
+
+/* Enqueues everything staged. */
+static void rx_stage_flush(struct rx_lcore *rx, struct rx_stage *st)
+{
+    rx_stage_flush_records(rx, st);
+    rx_stage_flush_refs(rx, st);
 }
 
 /* Decides whether job `rule`'s next matching packet is sampled, updating
@@ -57,13 +82,13 @@ static inline bool rx_sample(struct rx_lcore *rx, const struct classifier_rule *
     return true;
 }
 
-/* Stages a record of mbuf `m` for job `rule`. */
+/* Stages a 160-byte record of mbuf `m` for simple job `rule`. */
 static inline void rx_stage_record(struct rx_lcore *rx, struct rx_stage *st,
                                    const struct classifier_rule *rule, const struct rte_mbuf *m,
                                    uint64_t tsc)
 {
     if (unlikely(st->n == DP_RX_STAGE))
-        rx_stage_flush(rx, st);
+        rx_stage_flush_records(rx, st);
     struct pcapd_record *r = &st->recs[st->n++];
     uint32_t cap = RTE_MIN(m->pkt_len, (uint32_t)PCAPD_SIMPLE_SNAPLEN);
     r->job_slot = rule->slot;
@@ -77,33 +102,61 @@ static inline void rx_stage_record(struct rx_lcore *rx, struct rx_stage *st,
         rte_memcpy(r->data, p, cap);
 }
 
-/* Classifies one packet and stages a record for each job that samples it. */
-static inline void rx_handle_packet(struct rx_lcore *rx, struct rx_stage *st,
-                                    const struct classifier *table, const struct rte_mbuf *m,
-                                    uint64_t tsc)
+/* Stages a reference to mbuf `m` for full job `rule`: the packet is not
+ * copied here; the writer writes it from the mbuf and frees it. */
+static inline void rx_stage_ref(struct rx_lcore *rx, struct rx_stage *st,
+                                const struct classifier_rule *rule, struct rte_mbuf *m,
+                                uint64_t tsc)
 {
-    uint8_t window[DP_PARSE_WINDOW];
+    if (unlikely(st->n_refs == DP_RX_STAGE))
+        rx_stage_flush_refs(rx, st);
+    rte_mbuf_refcnt_update(m, 1);
+    st->refs[st->n_refs++] =
+        (struct full_ref){.job_slot = rule->slot, .job_gen = rule->gen, .rx_tsc = tsc, .m = m};
+}
+
+/* What the classifier's callback needs to stage a match. */
+struct rx_emit_ctx {
+    struct rx_lcore *rx;
+    struct rx_stage *st;
+    struct rte_mbuf **pkts;
+    uint64_t tsc;
+};
+
+/* Classifier callback: packet `i` matched job `rule`; sample it and stage
+ * a record or an mbuf reference. */
+static inline void rx_emit(void *arg, unsigned i, const struct classifier_rule *rule)
+{
+    struct rx_emit_ctx *e = arg;
+    if (!rx_sample(e->rx, rule))
+        return;
+    if (rule->snaplen <= PCAPD_SIMPLE_SNAPLEN)
+        rx_stage_record(e->rx, e->st, rule, e->pkts[i], e->tsc);
+    else
+        rx_stage_ref(e->rx, e->st, rule, e->pkts[i], e->tsc);
+}
+
+/* Adds mbuf `m` to the burst; headers spread over segments are gathered
+ * into `window` first. */
+static inline void rx_burst_add(struct classifier_burst *b, const struct rte_mbuf *m,
+                                uint8_t (*window)[DP_PARSE_WINDOW])
+{
     const uint8_t *frame = rte_pktmbuf_mtod(m, const uint8_t *);
     uint32_t len = m->data_len;
     if (unlikely(m->nb_segs > 1 && len < DP_PARSE_WINDOW)) {
         len = RTE_MIN(m->pkt_len, (uint32_t)DP_PARSE_WINDOW);
-        frame = rte_pktmbuf_read(m, 0, len, window);
+        frame = rte_pktmbuf_read(m, 0, len, window[b->n]);
     }
-
-    struct pkt_meta meta;
-    enum pkt_parse_status status = pkt_parse_ethernet(frame, len, &meta);
-    for (uint32_t i = 0; i < table->n_rules; i++) {
-        const struct classifier_rule *rule = &table->rules[i];
-        if (classifier_filter_matches(&rule->filter, status, &meta) && rx_sample(rx, rule))
-            rx_stage_record(rx, st, rule, m, tsc);
-    }
+    classifier_burst_add(b, frame, len);
 }
 
-/* Receives and handles one burst from `q`.  Returns the packets received. */
+/* Receives one burst from `q`, classifies it and stages what the jobs
+ * sample.  Returns the packets received. */
 static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stage *st,
-                                     const struct rx_queue_ref *q)
+                                     struct classifier_burst *b, const struct rx_queue_ref *q)
 {
     struct rte_mbuf *pkts[DP_RX_BURST];
+    uint8_t window[DP_RX_BURST][DP_PARSE_WINDOW];
     uint16_t n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, DP_RX_BURST);
     if (n == 0)
         return 0;
@@ -112,8 +165,11 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stage *st,
      * receiving sees the packets received after its publication. */
     const struct classifier *table = atomic_load_explicit(&dp.table, memory_order_acquire);
     if (table->n_rules > 0) {
+        b->n = 0;
         for (uint16_t i = 0; i < n; i++)
-            rx_handle_packet(rx, st, table, pkts[i], tsc);
+            rx_burst_add(b, pkts[i], window);
+        struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = tsc};
+        classifier_match_burst(table, b, rx_emit, &e);
     }
     rte_pktmbuf_free_bulk(pkts, n);
     rx->rx_packets += n;
@@ -123,13 +179,15 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stage *st,
 int dp_rx_lcore_main(void *arg)
 {
     struct rx_lcore *rx = arg;
-    struct rx_stage st = {.n = 0};
+    struct rx_stage st;
+    struct classifier_burst burst;
+    st.n = st.n_refs = 0;
 
     rte_rcu_qsbr_thread_register(dp.qsbr, rx->qsbr_id);
     rte_rcu_qsbr_thread_online(dp.qsbr, rx->qsbr_id);
     while (likely(!dp.force_quit)) {
         for (unsigned i = 0; i < rx->n_queues; i++)
-            rx_poll_queue(rx, &st, &rx->queues[i]);
+            rx_poll_queue(rx, &st, &burst, &rx->queues[i]);
         rx_stage_flush(rx, &st);
         /* Every record of this pass is in the ring: the table may go. */
         rte_rcu_qsbr_quiescent(dp.qsbr, rx->qsbr_id);

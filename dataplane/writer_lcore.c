@@ -13,6 +13,7 @@
 
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
+#include <rte_mbuf.h>
 
 #include "dp_internal.h"
 #include "pcap_format.h"
@@ -79,60 +80,132 @@ static inline uint64_t writer_tsc_to_ns(uint64_t tsc)
     return dp.ns_anchor + (uint64_t)(int64_t)ns;
 }
 
-/* Appends one record to its job, ending the job at its packet limit. */
-static void writer_append(struct writer *w, struct writer_job *job, const struct pcapd_record *r)
+/* Returns room for `need` bytes at the end of the job's buffer, flushing
+ * it first if needed, or NULL after ending the job because the bytes would
+ * take its file past byte_limit or a write failed. */
+static uint8_t *writer_reserve(struct writer *w, struct writer_job *job, uint32_t need)
 {
-    uint32_t need = PCAP_RECORD_HEADER_LEN + r->cap_len;
+    uint64_t file_bytes =
+        atomic_load_explicit(&job->bytes_written, memory_order_relaxed) + job->buf_len;
+    if (job->byte_limit != 0 && file_bytes + need > job->byte_limit) {
+        writer_end(w, job, PCAPD_JOB_END_BYTE_LIMIT);
+        return NULL;
+    }
     if (job->buf_len + need > job->buf_cap) {
         int err = writer_flush(job);
         if (unlikely(err != 0)) {
             job->error = err;
             writer_end(w, job, PCAPD_JOB_END_WRITE_ERROR);
-            return;
+            return NULL;
         }
     }
-    job->buf_len += (uint32_t)pcap_format_record(
-        job->buf + job->buf_len, writer_tsc_to_ns(r->rx_tsc), r->wire_len, r->data, r->cap_len);
+    return job->buf + job->buf_len;
+}
+
+/* Accounts `used` bytes just formatted into the job's buffer as one packet,
+ * ending the job at its packet limit. */
+static void writer_commit(struct writer *w, struct writer_job *job, uint32_t used)
+{
+    job->buf_len += used;
     uint64_t written =
         atomic_fetch_add_explicit(&job->packets_written, 1, memory_order_relaxed) + 1;
     if (written >= job->packet_limit)
         writer_end(w, job, PCAPD_JOB_END_PACKET_LIMIT);
 }
 
-static void writer_process_cmds(struct writer *w);
-
-/* Routes one record to its job; records of ended jobs are counted late. */
-static void writer_route(struct writer *w, const struct pcapd_record *r)
+/* Appends a simple job's record. */
+static void writer_append(struct writer *w, struct writer_job *job, const struct pcapd_record *r)
 {
-    atomic_fetch_add_explicit(&dp.writer_records, 1, memory_order_relaxed);
-    struct writer_job *job = w->by_slot[r->job_slot];
-    if (unlikely(job == NULL || job->gen != r->job_gen)) {
-        /* The job's OPEN may still be in the command ring. */
-        writer_process_cmds(w);
-        job = w->by_slot[r->job_slot];
-        if (job == NULL || job->gen != r->job_gen) {
-            atomic_fetch_add_explicit(&dp.writer_late, 1, memory_order_relaxed);
-            return;
-        }
-    }
-    writer_append(w, job, r);
+    uint8_t *out = writer_reserve(w, job, PCAP_RECORD_HEADER_LEN + r->cap_len);
+    if (out == NULL)
+        return;
+    size_t n =
+        pcap_format_record(out, writer_tsc_to_ns(r->rx_tsc), r->wire_len, r->data, r->cap_len);
+    writer_commit(w, job, (uint32_t)n);
 }
 
-/* Dequeues and routes up to `max` records from `ring`.  Returns how many. */
-static unsigned writer_drain_ring(struct writer *w, struct rte_ring *ring, unsigned max)
+/* Appends a full job's packet, read from its mbuf (the caller frees it). */
+static void writer_append_full(struct writer *w, struct writer_job *job, const struct full_ref *ref)
+{
+    uint32_t cap = RTE_MIN(ref->m->pkt_len, job->snaplen);
+    uint8_t *out = writer_reserve(w, job, PCAP_RECORD_HEADER_LEN + cap);
+    if (out == NULL)
+        return;
+    size_t n = pcap_format_record_header(out, writer_tsc_to_ns(ref->rx_tsc), ref->m->pkt_len, cap);
+    uint8_t *data = out + n;
+    const void *p = rte_pktmbuf_read(ref->m, 0, cap, data);
+    if (p != data)
+        rte_memcpy(data, p, cap);
+    writer_commit(w, job, (uint32_t)n + cap);
+}
+
+static void writer_process_cmds(struct writer *w);
+
+/* Returns the open job (slot, gen), or NULL if it has ended.  The job's
+ * OPEN may still be in the command ring, so look there before giving up. */
+static struct writer_job *writer_job_of(struct writer *w, uint32_t slot, uint32_t gen)
+{
+    atomic_fetch_add_explicit(&dp.writer_records, 1, memory_order_relaxed);
+    struct writer_job *job = w->by_slot[slot];
+    if (likely(job != NULL && job->gen == gen))
+        return job;
+    writer_process_cmds(w);
+    job = w->by_slot[slot];
+    if (job != NULL && job->gen == gen)
+        return job;
+    atomic_fetch_add_explicit(&dp.writer_late, 1, memory_order_relaxed);
+    return NULL;
+}
+
+/* Dequeues and writes up to `max` simple records from `ring`.  Returns how
+ * many it took. */
+static unsigned writer_drain_records(struct writer *w, struct rte_ring *ring, unsigned max)
 {
     struct pcapd_record recs[WRITER_BURST];
     unsigned total = 0;
     while (total < max) {
         unsigned n = rte_ring_sc_dequeue_burst_elem(
             ring, recs, sizeof(recs[0]), RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
-        for (unsigned i = 0; i < n; i++)
-            writer_route(w, &recs[i]);
+        for (unsigned i = 0; i < n; i++) {
+            struct writer_job *job = writer_job_of(w, recs[i].job_slot, recs[i].job_gen);
+            if (job != NULL)
+                writer_append(w, job, &recs[i]);
+        }
         total += n;
         if (n < WRITER_BURST)
             break;
     }
     return total;
+}
+
+/* Dequeues, writes and frees up to `max` full-job mbufs from `ring`.
+ * Returns how many it took. */
+static unsigned writer_drain_refs(struct writer *w, struct rte_ring *ring, unsigned max)
+{
+    struct full_ref refs[WRITER_BURST];
+    unsigned total = 0;
+    while (total < max) {
+        unsigned n = rte_ring_sc_dequeue_burst_elem(
+            ring, refs, sizeof(refs[0]), RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
+        for (unsigned i = 0; i < n; i++) {
+            struct writer_job *job = writer_job_of(w, refs[i].job_slot, refs[i].job_gen);
+            if (job != NULL)
+                writer_append_full(w, job, &refs[i]);
+            rte_pktmbuf_free(refs[i].m);
+        }
+        total += n;
+        if (n < WRITER_BURST)
+            break;
+    }
+    return total;
+}
+
+/* Writes what the rings of rx lcore `rx` hold now (not what arrives while
+ * doing so).  Returns how many entries it took. */
+static unsigned writer_drain_lcore(struct writer *w, const struct rx_lcore *rx)
+{
+    return writer_drain_records(w, rx->ring, rte_ring_count(rx->ring)) +
+           writer_drain_refs(w, rx->full_ring, rte_ring_count(rx->full_ring));
 }
 
 /* Ends job (slot, gen) on CLOSE.  The control thread sends CLOSE only after
@@ -145,7 +218,7 @@ static void writer_close(struct writer *w, uint32_t slot, uint32_t gen)
     if (job == NULL || job->gen != gen)
         return; /* Already ended at its limit or on an error. */
     for (unsigned i = 0; i < dp.n_rx; i++)
-        writer_drain_ring(w, dp.rx[i].ring, rte_ring_count(dp.rx[i].ring));
+        writer_drain_lcore(w, &dp.rx[i]);
     job = w->by_slot[slot];
     if (job != NULL && job->gen == gen)
         writer_end(w, job, PCAPD_JOB_END_STOPPED);
@@ -200,7 +273,7 @@ int dp_writer_lcore_main(void *arg)
          * timer are served even when the rx lcores outpace the writer. */
         unsigned n = 0;
         for (unsigned i = 0; i < dp.n_rx; i++)
-            n += writer_drain_ring(&w, dp.rx[i].ring, rte_ring_count(dp.rx[i].ring));
+            n += writer_drain_lcore(&w, &dp.rx[i]);
         uint64_t now = rte_rdtsc();
         if (now - last_drain >= drain_tsc) {
             writer_drain_timer(&w);
@@ -213,7 +286,7 @@ int dp_writer_lcore_main(void *arg)
     /* The rx lcores have stopped: write what they left, then end every job. */
     writer_process_cmds(&w);
     for (unsigned i = 0; i < dp.n_rx; i++)
-        writer_drain_ring(&w, dp.rx[i].ring, rte_ring_count(dp.rx[i].ring));
+        writer_drain_lcore(&w, &dp.rx[i]);
     while (w.n_open > 0)
         writer_end(&w, w.open[0], PCAPD_JOB_END_STOPPED);
     return 0;

@@ -37,6 +37,10 @@ struct pcapd_dp_config {
     unsigned rx_desc;
     /* Records each rx-to-writer ring holds (a power of two). */
     unsigned ring_size;
+    /* Mbuf references each rx-to-writer ring of full jobs holds: the most
+     * mbufs the writer's backlog may pin per rx lcore (keep it well below
+     * n_mbufs). */
+    unsigned full_ring_size;
     /* Most jobs that can be active at once. */
     unsigned max_jobs;
     /* Size of each job's write buffer in the writer, in bytes. */

@@ -1,0 +1,350 @@
+/*
+ * The compiled classifier (dataplane/classifier.c, rte_acl) against a brute
+ * force matcher: random rule sets (overlapping filters, identical filters,
+ * IPv4 and IPv6 prefixes, wildcards, ports, protocols) and random frames
+ * (VLAN tags, IPv4 fragments, IPv6 extension headers and fragments, ICMP,
+ * non-IP, truncated), built into real bytes and parsed as the rx lcore does.
+ * Every (packet, job) pair must match exactly when filter_matches() says so.
+ * Runs under EAL without hugepages, because rte_acl allocates from it.
+ */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <rte_eal.h>
+
+#include "classifier.h"
+
+/* Deterministic pseudo-random numbers (xorshift64*), seeded per test. */
+static uint64_t rng_state;
+
+/* Returns a pseudo-random number below `n`. */
+static uint32_t rnd(uint32_t n)
+{
+    rng_state ^= rng_state >> 12;
+    rng_state ^= rng_state << 25;
+    rng_state ^= rng_state >> 27;
+    return (uint32_t)((rng_state * 2685821657736338717ull) >> 33) % n;
+}
+
+/* Small value pools, so that random filters and packets collide often. */
+static const char *const v4_addrs[] = {"10.0.0.1", "10.0.0.2", "10.0.1.1", "10.1.0.1",
+                                       "192.168.1.1"};
+static const uint8_t v4_lens[] = {0, 8, 16, 24, 31, 32};
+static const char *const v6_addrs[] = {"2001:db8::1", "2001:db8::2", "2001:db8:1::1", "2001:db9::1",
+                                       "fe80::1"};
+static const uint8_t v6_lens[] = {0, 16, 32, 48, 64, 127, 128};
+static const uint16_t ports[] = {53, 80, 443, 1234};
+static const uint8_t protos[] = {6, 17, 1, 58, 132};
+
+/* A random prefix of `family`. */
+static struct pcapd_prefix random_prefix(int family)
+{
+    struct pcapd_prefix p;
+    char text[64];
+    if (family == 4)
+        snprintf(text, sizeof(text), "%s/%u", v4_addrs[rnd(5)], v4_lens[rnd(6)]);
+    else
+        snprintf(text, sizeof(text), "%s/%u", v6_addrs[rnd(5)], v6_lens[rnd(7)]);
+    assert_int_equal(pcapd_prefix_parse(text, &p), 0);
+    return p;
+}
+
+/* A random filter; each field present with probability 2/5. */
+static struct pcapd_filter random_filter(void)
+{
+    struct pcapd_filter f;
+    memset(&f, 0, sizeof(f));
+    int family = rnd(2) ? 4 : 6;
+    if (rnd(5) < 2) {
+        f.fields |= PCAPD_FILTER_SRC_ADDR;
+        f.src = random_prefix(family);
+    }
+    if (rnd(5) < 2) {
+        f.fields |= PCAPD_FILTER_DST_ADDR;
+        f.dst = random_prefix(rnd(8) ? family : 10 - family);
+    }
+    if (rnd(5) < 2) {
+        f.fields |= PCAPD_FILTER_SRC_PORT;
+        f.src_port = ports[rnd(4)];
+    }
+    if (rnd(5) < 2) {
+        f.fields |= PCAPD_FILTER_DST_PORT;
+        f.dst_port = ports[rnd(4)];
+    }
+    if (rnd(5) < 2) {
+        f.fields |= PCAPD_FILTER_PROTOCOL;
+        f.protocol = protos[rnd(5)];
+    }
+    return f;
+}
+
+/* Builds a random Ethernet frame into `buf`; returns its length. */
+static uint32_t random_frame(uint8_t *buf)
+{
+    memset(buf, 0, 256);
+    uint32_t off = 12;
+    for (uint32_t tags = rnd(3) == 0 ? rnd(3) : 0; tags > 0; tags--) {
+        buf[off] = 0x81;
+        off += 4;
+    }
+    int kind = (int)rnd(10);
+    if (kind == 0) {
+        buf[off] = 0x08, buf[off + 1] = 0x06; /* ARP */
+        return off + 30;
+    }
+    uint8_t proto = protos[rnd(5)];
+    struct pcapd_prefix s, d;
+    uint32_t l4;
+    if (kind < 6) {
+        buf[off] = 0x08, buf[off + 1] = 0x00;
+        uint8_t *ip = buf + off + 2;
+        uint32_t ihl = rnd(4) == 0 ? 24 : 20;
+        ip[0] = (uint8_t)(0x40 | ihl / 4);
+        ip[9] = proto;
+        if (rnd(6) == 0)
+            ip[7] = 8; /* A later fragment: no ports. */
+        s = random_prefix(4), d = random_prefix(4);
+        memcpy(ip + 12, s.addr, 4);
+        memcpy(ip + 16, d.addr, 4);
+        ip[15] = (uint8_t)rnd(4); /* Vary the host bits. */
+        l4 = off + 2 + ihl;
+    } else {
+        buf[off] = 0x86, buf[off + 1] = 0xdd;
+        uint8_t *ip = buf + off + 2;
+        ip[0] = 0x60;
+        s = random_prefix(6), d = random_prefix(6);
+        memcpy(ip + 8, s.addr, 16);
+        memcpy(ip + 24, d.addr, 16);
+        ip[39] = (uint8_t)rnd(4);
+        l4 = off + 2 + 40;
+        if (rnd(3) == 0) { /* A fragment header, first or later fragment. */
+            ip[6] = 44;
+            buf[l4] = proto;
+            buf[l4 + 3] = rnd(2) ? 8 : 0;
+            l4 += 8;
+        } else {
+            ip[6] = proto;
+        }
+    }
+    uint16_t sp = ports[rnd(4)], dp = ports[rnd(4)];
+    buf[l4] = (uint8_t)(sp >> 8), buf[l4 + 1] = (uint8_t)sp;
+    buf[l4 + 2] = (uint8_t)(dp >> 8), buf[l4 + 3] = (uint8_t)dp;
+    uint32_t len = l4 + 20;
+    return rnd(12) == 0 ? rnd(len) : len; /* Sometimes truncated. */
+}
+
+/* Collects the emitted matches of one burst as a bitmap per packet. */
+struct collect {
+    uint8_t hit[CLASSIFIER_BURST][16384 / 8];
+    unsigned emitted;
+};
+
+/* classifier_match_burst() callback: records (packet, slot). */
+static void collect_emit(void *arg, unsigned i, const struct classifier_rule *rule)
+{
+    struct collect *c = arg;
+    assert_true(i < CLASSIFIER_BURST && rule->slot < 16384);
+    /* A job is reported at most once per packet. */
+    assert_false(c->hit[i][rule->slot / 8] & (1u << (rule->slot % 8)));
+    c->hit[i][rule->slot / 8] |= (uint8_t)(1u << (rule->slot % 8));
+    c->emitted++;
+}
+
+/* Builds a table of `n` random rules (some duplicated) and checks
+ * `bursts` random bursts against the brute-force matcher.  Returns how many
+ * (packet, job) matches there were. */
+static unsigned check_random(uint32_t n, unsigned bursts, uint64_t seed)
+{
+    rng_state = seed;
+    struct classifier_rule *rules = calloc(n, sizeof(*rules));
+    assert_non_null(rules);
+    for (uint32_t i = 0; i < n; i++) {
+        rules[i].filter = (i > 0 && rnd(5) == 0) ? rules[rnd(i)].filter : random_filter();
+        rules[i].slot = i;
+        rules[i].gen = i + 1;
+        rules[i].sample_rate = 1;
+        rules[i].packet_limit = 1;
+        rules[i].snaplen = 160;
+    }
+    struct classifier *c = classifier_build(rules, n);
+    assert_non_null(c);
+    assert_int_equal(c->n_rules, n);
+    if (c->n_classes > CLASSIFIER_LINEAR_MAX)
+        assert_true(c->n_ctx > 0);
+
+    static struct classifier_burst b;
+    static struct collect got;
+    static uint8_t frames[CLASSIFIER_BURST][256];
+    unsigned expected_total = 0, got_total = 0;
+    for (unsigned k = 0; k < bursts; k++) {
+        b.n = 0;
+        memset(&got, 0, sizeof(got));
+        unsigned n_pkts = 1 + rnd(CLASSIFIER_BURST);
+        for (unsigned i = 0; i < n_pkts; i++)
+            classifier_burst_add(&b, frames[i], random_frame(frames[i]));
+        classifier_match_burst(c, &b, collect_emit, &got);
+        got_total += got.emitted;
+        for (unsigned i = 0; i < n_pkts; i++) {
+            for (uint32_t r = 0; r < n; r++) {
+                bool want = filter_matches(&rules[r].filter, b.status[i], &b.meta[i]);
+                bool have = got.hit[i][r / 8] & (1u << (r % 8));
+                expected_total += want;
+                if (want != have) {
+                    const struct pcapd_filter *f = &rules[r].filter;
+                    const struct pkt_meta *m = &b.meta[i];
+                    char fs[64], fd[64];
+                    print_message("filter fields=%x src=%s dst=%s sp=%u dp=%u proto=%u\n",
+                                  f->fields, pcapd_prefix_format(&f->src, fs, 64),
+                                  pcapd_prefix_format(&f->dst, fd, 64), f->src_port, f->dst_port,
+                                  f->protocol);
+                    print_message("packet status=%d fam=%u proto=%u ports=%u %u-%u frag=%u "
+                                  "src=%02x%02x%02x%02x dst=%02x%02x%02x%02x\n",
+                                  b.status[i], m->family, m->proto, m->has_ports, m->sport,
+                                  m->dport, m->later_fragment, m->src[0], m->src[1], m->src[2],
+                                  m->src[3], m->dst[0], m->dst[1], m->dst[2], m->dst[3]);
+                }
+                if (want != have)
+                    fail_msg("n=%u seed=%lu burst %u packet %u rule %u: want %d got %d", n,
+                             (unsigned long)seed, k, i, r, want, have);
+            }
+        }
+    }
+    assert_int_equal(got_total, expected_total);
+    classifier_free(c);
+    free(rules);
+    return expected_total;
+}
+
+/* One rule: the linear path. */
+static void test_one_rule(void **state)
+{
+    (void)state;
+    unsigned matches = 0;
+    for (uint64_t seed = 1; seed <= 40; seed++)
+        matches += check_random(1, 20, seed);
+    /* The test must exercise matches, not only misses. */
+    assert_true(matches > 0);
+}
+
+/* A few rules, around the linear/rte_acl threshold. */
+static void test_few_rules(void **state)
+{
+    (void)state;
+    unsigned matches = 0;
+    for (uint32_t n = 2; n <= 12; n++)
+        matches += check_random(n, 40, 100 + n);
+    assert_true(matches > 0);
+}
+
+/* Hundreds of rules: many signatures, several rte_acl contexts. */
+static void test_hundreds_of_rules(void **state)
+{
+    (void)state;
+    assert_true(check_random(300, 500, 7) > 0);
+    assert_true(check_random(700, 100, 8) > 0);
+}
+
+/* Thousands of rules, as a busy appliance has. */
+static void test_thousands_of_rules(void **state)
+{
+    (void)state;
+    assert_true(check_random(5000, 200, 9) > 0);
+    assert_true(check_random(10000, 50, 10) > 0);
+}
+
+/* Overlapping filters of different signatures all report the packet:
+ * protocol 6, destination port 443, a source prefix, and the empty filter,
+ * plus a second job with an identical filter. */
+static void test_overlaps_all_reported(void **state)
+{
+    (void)state;
+    struct classifier_rule rules[8];
+    memset(rules, 0, sizeof(rules));
+    for (uint32_t i = 0; i < 8; i++) {
+        rules[i].slot = i;
+        rules[i].sample_rate = rules[i].packet_limit = 1;
+        rules[i].snaplen = 160;
+    }
+    rules[0].filter.fields = PCAPD_FILTER_PROTOCOL, rules[0].filter.protocol = 6;
+    rules[1].filter.fields = PCAPD_FILTER_DST_PORT, rules[1].filter.dst_port = 443;
+    rules[2].filter.fields = PCAPD_FILTER_SRC_ADDR;
+    assert_int_equal(pcapd_prefix_parse("10.0.0.0/8", &rules[2].filter.src), 0);
+    rules[3].filter.fields = 0;
+    rules[4].filter = rules[0].filter; /* Identical to job 0. */
+    rules[5].filter.fields = PCAPD_FILTER_PROTOCOL, rules[5].filter.protocol = 17;
+    rules[6].filter.fields = PCAPD_FILTER_DST_PORT, rules[6].filter.dst_port = 80;
+    rules[7].filter.fields = PCAPD_FILTER_SRC_ADDR;
+    assert_int_equal(pcapd_prefix_parse("2001:db8::/32", &rules[7].filter.src), 0);
+    struct classifier *c = classifier_build(rules, 8);
+    assert_non_null(c);
+    assert_true(c->n_ctx > 0); /* 7 classes: compiled with rte_acl. */
+
+    /* IPv4 TCP 10.0.0.1:1234 -> 10.0.0.2:443. */
+    uint8_t f[54] = {0};
+    f[12] = 0x08, f[14] = 0x45, f[23] = 6, f[26] = 10, f[29] = 1, f[30] = 10, f[33] = 2;
+    f[34] = 0x04, f[35] = 0xd2, f[36] = 0x01, f[37] = 0xbb;
+    static struct classifier_burst b;
+    static struct collect got;
+    b.n = 0;
+    memset(&got, 0, sizeof(got));
+    classifier_burst_add(&b, f, sizeof(f));
+    classifier_match_burst(c, &b, collect_emit, &got);
+    assert_int_equal(got.emitted, 5);
+    assert_int_equal(got.hit[0][0], 0x1f); /* Jobs 0-4. */
+    classifier_free(c);
+}
+
+/* An empty table matches nothing. */
+static void test_empty_table(void **state)
+{
+    (void)state;
+    struct classifier *c = classifier_build(NULL, 0);
+    assert_non_null(c);
+    static struct classifier_burst b;
+    static struct collect got;
+    uint8_t f[60] = {0};
+    b.n = 0;
+    memset(&got, 0, sizeof(got));
+    classifier_burst_add(&b, f, sizeof(f));
+    classifier_match_burst(c, &b, collect_emit, &got);
+    assert_int_equal(got.emitted, 0);
+    classifier_free(c);
+}
+
+int main(void)
+{
+    char prefix[64];
+    snprintf(prefix, sizeof(prefix), "--file-prefix=pcapd-cls-%d", (int)getpid());
+    char *argv[] = {"test_classifier",
+                    "--no-huge",
+                    "-m",
+                    "512",
+                    "--no-pci",
+                    "--no-shconf",
+                    "--lcores=0",
+                    "--log-level=lib.eal:error",
+                    prefix,
+                    NULL};
+    if (rte_eal_init(9, argv) < 0) {
+        fprintf(stderr, "EAL initialisation failed\n");
+        return 1;
+    }
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_one_rule),
+        cmocka_unit_test(test_few_rules),
+        cmocka_unit_test(test_hundreds_of_rules),
+        cmocka_unit_test(test_thousands_of_rules),
+        cmocka_unit_test(test_overlaps_all_reported),
+        cmocka_unit_test(test_empty_table),
+    };
+    int rc = cmocka_run_group_tests(tests, NULL, NULL);
+    rte_eal_cleanup();
+    return rc;
+}
