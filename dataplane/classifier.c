@@ -25,6 +25,11 @@ enum {
 
 RTE_ACL_RULE_DEF(acl_rule, ACL_NUM_FIELDS);
 
+/* Signatures (categories) per rte_acl context. */
+#ifndef CLASSIFIER_CATS_PER_CTX
+#define CLASSIFIER_CATS_PER_CTX RTE_ACL_MAX_CATEGORIES
+#endif
+
 /* Names of rte_acl contexts must be unique; this numbers them. */
 static unsigned acl_ctx_counter;
 
@@ -128,9 +133,9 @@ static void acl_rule_of(const struct pcapd_filter *f, uint32_t idx, uint32_t cat
     acl_set_prefix(r, ACL_DST0, &f->dst, f->fields & PCAPD_FILTER_DST_ADDR);
     bool sp = f->fields & PCAPD_FILTER_SRC_PORT, dp = f->fields & PCAPD_FILTER_DST_PORT;
     r->field[ACL_SPORT].value.u16 = sp ? f->src_port : 0;
-    r->field[ACL_SPORT].mask_range.u16 = sp ? f->src_port : UINT16_MAX;
+    r->field[ACL_SPORT].mask_range.u16 = sp ? UINT16_MAX : 0;
     r->field[ACL_DPORT].value.u16 = dp ? f->dst_port : 0;
-    r->field[ACL_DPORT].mask_range.u16 = dp ? f->dst_port : UINT16_MAX;
+    r->field[ACL_DPORT].mask_range.u16 = dp ? UINT16_MAX : 0;
 }
 
 /* Describes struct classifier_key to rte_acl. */
@@ -161,12 +166,14 @@ static void acl_field_defs(struct rte_acl_config *cfg)
             .input_index = (uint8_t)(6 + w),
             .offset = (uint32_t)(offsetof(struct classifier_key, dst) + 4 * w)};
     }
-    d[ACL_SPORT] = (struct rte_acl_field_def){.type = RTE_ACL_FIELD_TYPE_RANGE,
+    /* Ports are exact or absent: a bit mask, cheaper in the tries than a
+     * range. */
+    d[ACL_SPORT] = (struct rte_acl_field_def){.type = RTE_ACL_FIELD_TYPE_BITMASK,
                                               .size = 2,
                                               .field_index = ACL_SPORT,
                                               .input_index = 10,
                                               .offset = offsetof(struct classifier_key, sport)};
-    d[ACL_DPORT] = (struct rte_acl_field_def){.type = RTE_ACL_FIELD_TYPE_RANGE,
+    d[ACL_DPORT] = (struct rte_acl_field_def){.type = RTE_ACL_FIELD_TYPE_BITMASK,
                                               .size = 2,
                                               .field_index = ACL_DPORT,
                                               .input_index = 10,
@@ -219,26 +226,31 @@ static int acl_build_ctx(struct classifier *c, struct classifier_ctx *x, uint32_
  * contiguous run of classes. */
 static int acl_build(struct classifier *c)
 {
+    /* The empty filter sorts first; it matches every frame and is emitted
+     * without rte_acl (which only sees IP packets). */
+    uint32_t skip = c->classes[0].filter.fields == 0 ? 1 : 0;
+    if (skip)
+        c->match_all = 0;
     uint32_t *sig = malloc(sizeof(*sig) * c->n_classes);
     uint8_t *cat = malloc(c->n_classes);
     int rc = sig != NULL && cat != NULL ? 0 : -1;
     uint32_t n_sig = 0;
-    for (uint32_t k = 0; rc == 0 && k < c->n_classes; k++) {
-        if (k > 0 && !same_signature(&c->classes[k - 1].filter, &c->classes[k].filter))
+    for (uint32_t k = skip; rc == 0 && k < c->n_classes; k++) {
+        if (k > skip && !same_signature(&c->classes[k - 1].filter, &c->classes[k].filter))
             n_sig++;
         sig[k] = n_sig;
-        cat[k] = (uint8_t)(n_sig % RTE_ACL_MAX_CATEGORIES);
+        cat[k] = (uint8_t)(n_sig % CLASSIFIER_CATS_PER_CTX);
     }
     n_sig++;
-    uint32_t n_ctx = (n_sig + RTE_ACL_MAX_CATEGORIES - 1) / RTE_ACL_MAX_CATEGORIES;
+    uint32_t n_ctx = (n_sig + CLASSIFIER_CATS_PER_CTX - 1) / CLASSIFIER_CATS_PER_CTX;
     c->ctx = rc == 0 ? calloc(n_ctx, sizeof(c->ctx[0])) : NULL;
     rc = c->ctx != NULL ? 0 : -1;
-    for (uint32_t x = 0, first = 0; rc == 0 && x < n_ctx; x++) {
+    for (uint32_t x = 0, first = skip; rc == 0 && x < n_ctx; x++) {
         uint32_t last = first;
-        while (last < c->n_classes && sig[last] / RTE_ACL_MAX_CATEGORIES == x)
+        while (last < c->n_classes && sig[last] / CLASSIFIER_CATS_PER_CTX == x)
             last++;
         uint32_t n_cats =
-            RTE_MIN(n_sig - x * RTE_ACL_MAX_CATEGORIES, (uint32_t)RTE_ACL_MAX_CATEGORIES);
+            RTE_MIN(n_sig - x * CLASSIFIER_CATS_PER_CTX, (uint32_t)CLASSIFIER_CATS_PER_CTX);
         c->n_ctx = x + 1;
         rc = acl_build_ctx(c, &c->ctx[x], first, last - first, cat + first, n_cats);
         first = last;
@@ -282,6 +294,7 @@ struct classifier *classifier_build(const struct classifier_rule *rules, uint32_
         c->rules[i].filter = filter_canonical(&rules[i].filter);
     }
     qsort(c->rules, n, sizeof(c->rules[0]), rule_cmp);
+    c->match_all = UINT32_MAX;
     if (build_classes(c) != 0 || (c->n_classes > CLASSIFIER_LINEAR_MAX && acl_build(c) != 0)) {
         classifier_free(c);
         return NULL;

@@ -78,6 +78,9 @@ struct classifier {
     /* rte_acl contexts; none when the table is scanned linearly. */
     uint32_t n_ctx;
     struct classifier_ctx *ctx;
+    /* With rte_acl: the class of the empty filter (it matches every frame,
+     * IP or not, and stays out of the tries), or UINT32_MAX. */
+    uint32_t match_all;
 };
 
 /* The key rte_acl classifies, built from a parsed packet.  Fields are in
@@ -104,7 +107,11 @@ struct classifier_burst {
     enum pkt_parse_status status[CLASSIFIER_BURST];
     struct pkt_meta meta[CLASSIFIER_BURST];
     struct classifier_key key[CLASSIFIER_BURST];
+    /* Keys of the IP packets only, and their indexes in the burst: only IP
+     * packets can match a non-empty filter. */
     const uint8_t *keyp[CLASSIFIER_BURST];
+    uint8_t ip_index[CLASSIFIER_BURST];
+    unsigned n_ip;
     uint32_t results[CLASSIFIER_BURST * RTE_ACL_MAX_CATEGORIES];
 };
 
@@ -135,7 +142,26 @@ static inline void classifier_burst_add(struct classifier_burst *b, const uint8_
     memcpy(k->dst, m->dst, sizeof(k->dst));
     k->sport = rte_cpu_to_be_16(m->sport);
     k->dport = rte_cpu_to_be_16(m->dport);
-    b->keyp[i] = (const uint8_t *)k;
+    if (bits != 0) {
+        b->keyp[b->n_ip] = (const uint8_t *)k;
+        b->ip_index[b->n_ip++] = (uint8_t)i;
+    }
+}
+
+/* Empties the burst. */
+static inline void classifier_burst_reset(struct classifier_burst *b)
+{
+    b->n = 0;
+    b->n_ip = 0;
+}
+
+/* Emits every job of class `cls` for packet `i`. */
+static inline void
+classifier_emit_class(const struct classifier *c, const struct classifier_class *cls, unsigned i,
+                      void (*emit)(void *, unsigned, const struct classifier_rule *), void *arg)
+{
+    for (uint32_t r = 0; r < cls->count; r++)
+        emit(arg, i, &c->rules[cls->first + r]);
 }
 
 /* Calls emit(arg, i, rule) for every job `rule` that packet `i` of the burst
@@ -148,27 +174,28 @@ classifier_match_burst(const struct classifier *c, struct classifier_burst *b,
         for (unsigned i = 0; i < b->n; i++) {
             for (uint32_t k = 0; k < c->n_classes; k++) {
                 const struct classifier_class *cls = &c->classes[k];
-                if (!filter_matches(&cls->filter, b->status[i], &b->meta[i]))
-                    continue;
-                for (uint32_t r = 0; r < cls->count; r++)
-                    emit(arg, i, &c->rules[cls->first + r]);
+                if (filter_matches(&cls->filter, b->status[i], &b->meta[i]))
+                    classifier_emit_class(c, cls, i, emit, arg);
             }
         }
         return;
     }
+    if (c->match_all != UINT32_MAX) {
+        for (unsigned i = 0; i < b->n; i++)
+            classifier_emit_class(c, &c->classes[c->match_all], i, emit, arg);
+    }
+    if (b->n_ip == 0)
+        return;
     for (uint32_t x = 0; x < c->n_ctx; x++) {
         if (unlikely(c->ctx[x].acl == NULL))
             continue;
         uint32_t cats = c->ctx[x].categories;
-        rte_acl_classify(c->ctx[x].acl, b->keyp, b->results, b->n, cats);
-        for (unsigned i = 0; i < b->n; i++) {
+        rte_acl_classify(c->ctx[x].acl, b->keyp, b->results, b->n_ip, cats);
+        for (unsigned j = 0; j < b->n_ip; j++) {
             for (uint32_t cat = 0; cat < cats; cat++) {
-                uint32_t hit = b->results[i * cats + cat];
-                if (hit == 0)
-                    continue;
-                const struct classifier_class *cls = &c->classes[hit - 1];
-                for (uint32_t r = 0; r < cls->count; r++)
-                    emit(arg, i, &c->rules[cls->first + r]);
+                uint32_t hit = b->results[j * cats + cat];
+                if (hit != 0)
+                    classifier_emit_class(c, &c->classes[hit - 1], b->ip_index[j], emit, arg);
             }
         }
     }

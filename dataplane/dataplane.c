@@ -45,8 +45,11 @@ static uint64_t dp_quiescent_seq;
 static bool dp_table_dirty;
 /* Per slot: sequence of the first table without the slot's job, or 0. */
 static uint64_t *dp_removed_seq;
-/* How long the last table build took, in nanoseconds. */
+/* How long the last table build took, in nanoseconds and TSC cycles, and
+ * when the last publication ended (TSC). */
 static uint64_t dp_last_build_ns;
+static uint64_t dp_last_build_tsc;
+static uint64_t dp_last_publish_tsc;
 
 /* Frees retired tables once their grace period is over (defer queue
  * callback, on the control thread). */
@@ -75,7 +78,9 @@ static void dp_publish(void)
     }
     uint64_t t0 = rte_rdtsc();
     struct classifier *next = classifier_build(rules, n);
-    dp_last_build_ns = (rte_rdtsc() - t0) * 1000000000ull / rte_get_tsc_hz();
+    dp_last_publish_tsc = rte_rdtsc();
+    dp_last_build_tsc = dp_last_publish_tsc - t0;
+    dp_last_build_ns = dp_last_build_tsc * 1000000000ull / rte_get_tsc_hz();
     free(rules);
     if (next == NULL)
         return;
@@ -97,6 +102,17 @@ static void dp_publish(void)
         if (dp.slots[i].state == DP_SLOT_RETIRING && dp_removed_seq[i] == 0)
             dp_removed_seq[i] = dp_table_seq;
     }
+}
+
+/* Marks the table out of date and publishes it now if builds are cheap
+ * compared with how often they are asked for (a small table: always);
+ * otherwise the next pcapd_dp_poll_ended() publishes every change since in
+ * one build, so a burst of job starts costs one build, not one each. */
+static void dp_request_publish(void)
+{
+    dp_table_dirty = true;
+    if (rte_rdtsc() - dp_last_publish_tsc >= 2 * dp_last_build_tsc)
+        dp_publish();
 }
 
 /* Sends a command to the writer.  The command ring has room for two
@@ -128,7 +144,7 @@ static void dp_job_stats_fill(uint32_t slot, const struct dp_slot *s, struct pca
     if (s->job != NULL) {
         stats->packets_written =
             atomic_load_explicit(&s->job->packets_written, memory_order_relaxed);
-        stats->bytes_written = atomic_load_explicit(&s->job->bytes_written, memory_order_relaxed);
+        stats->bytes_written = pcap_out_size(&s->job->out);
     }
 }
 
@@ -159,14 +175,12 @@ int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
     *job = (struct writer_job){
         .slot = slot,
         .gen = s->gen,
-        .fd = spec->fd,
         .packet_limit = spec->packet_limit,
         .byte_limit = spec->byte_limit,
         .snaplen = spec->snaplen,
         .cookie = spec->cookie,
-        .buf = buf,
-        .buf_cap = (uint32_t)buf_cap,
     };
+    pcap_out_init(&job->out, spec->fd, buf, (uint32_t)buf_cap, spec->snaplen);
     s->rule = (struct classifier_rule){
         .filter = spec->filter,
         .slot = slot,
@@ -182,8 +196,7 @@ int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
 
     /* The writer learns of the job before any rx lcore can match it. */
     dp_writer_send(WRITER_CMD_OPEN, slot, s->gen, job);
-    dp_table_dirty = true;
-    dp_publish();
+    dp_request_publish();
     *handle = ((uint64_t)s->gen << 32) | slot;
     return 0;
 }
@@ -206,8 +219,7 @@ void pcapd_dp_job_stop(pcapd_job_handle handle)
     s->stop_requested = true;
     if (s->state == DP_SLOT_ACTIVE) {
         s->state = DP_SLOT_RETIRING;
-        dp_table_dirty = true;
-        dp_publish();
+        dp_request_publish();
     }
 }
 
@@ -231,7 +243,7 @@ static unsigned dp_collect_ended(struct pcapd_job_ended *ended, unsigned max)
         struct pcapd_job_ended *e = &ended[n++];
         dp_job_stats_fill(job->slot, s, &e->stats);
         e->cookie = job->cookie;
-        e->fd = job->fd;
+        e->fd = job->out.fd;
         e->reason = job->reason;
         e->error = job->error;
         s->ended = true;
@@ -240,7 +252,7 @@ static unsigned dp_collect_ended(struct pcapd_job_ended *ended, unsigned max)
             s->state = DP_SLOT_RETIRING;
             dp_table_dirty = true;
         }
-        free(job->buf);
+        free(job->out.buf);
         free(job);
     }
     return n;
@@ -293,6 +305,7 @@ void pcapd_dp_stats_read(struct pcapd_dp_stats *stats)
     stats->writer_late = atomic_load_explicit(&dp.writer_late, memory_order_relaxed);
     stats->table_builds = dp_table_seq;
     stats->table_build_ns = dp_last_build_ns;
+    stats->table_pending = dp_table_dirty;
 }
 
 /* Checks that the configured lcores exist and are distinct workers. */

@@ -19,6 +19,7 @@
 #include <rte_ring.h>
 
 #include "classifier.h"
+#include "pcap_out.h"
 #include "pcapd/capture_record.h"
 #include "pcapd/dataplane.h"
 
@@ -107,8 +108,6 @@ struct writer_job {
     /* Slot and generation, as in the job's records. */
     uint32_t slot;
     uint32_t gen;
-    /* Destination file. */
-    int fd;
     /* Most packets to write. */
     uint32_t packet_limit;
     /* Most bytes the file may hold (0: no limit), and bytes per packet. */
@@ -116,13 +115,10 @@ struct writer_job {
     uint32_t snaplen;
     /* Opaque value of the job spec. */
     uint64_t cookie;
-    /* Write buffer: `buf_len` used bytes of `buf_cap`. */
-    uint8_t *buf;
-    uint32_t buf_len;
-    uint32_t buf_cap;
-    /* Counters, written by the writer, read by the control thread. */
+    /* The file, through its write buffer. */
+    struct pcap_out out;
+    /* Packets written, read by the control thread. */
     _Atomic uint64_t packets_written;
-    _Atomic uint64_t bytes_written;
     /* Why the job ended and the errno of a failed write. */
     enum pcapd_job_end reason;
     int error;

@@ -24,6 +24,18 @@ struct rx_stage {
     unsigned n_refs;
 };
 
+/* Counts a sample of job (slot, gen) that a full ring refused as dropped,
+ * and gives it back to the job's packet limit: the writer ends a job only
+ * once it has written packet_limit packets, so a lost sample must not use
+ * up the limit, or the job would wait forever for packets it never gets. */
+static inline void rx_unsample(struct rx_lcore *rx, uint32_t slot, uint32_t gen)
+{
+    struct rx_slot_state *s = &rx->slots[slot];
+    s->dropped++;
+    if (s->gen == gen && s->sampled > 0)
+        s->sampled--;
+}
+
 /* Enqueues the staged simple records; counts the ones the full ring
  * refused against their jobs. */
 static void rx_stage_flush_records(struct rx_lcore *rx, struct rx_stage *st)
@@ -33,7 +45,7 @@ static void rx_stage_flush_records(struct rx_lcore *rx, struct rx_stage *st)
     unsigned sent =
         rte_ring_sp_enqueue_burst_elem(rx->ring, st->recs, sizeof(st->recs[0]), st->n, NULL);
     for (unsigned i = sent; i < st->n; i++)
-        rx->slots[st->recs[i].job_slot].dropped++;
+        rx_unsample(rx, st->recs[i].job_slot, st->recs[i].job_gen);
     rx->ring_full += st->n - sent;
     st->n = 0;
 }
@@ -47,7 +59,7 @@ static void rx_stage_flush_refs(struct rx_lcore *rx, struct rx_stage *st)
     unsigned sent = rte_ring_sp_enqueue_burst_elem(rx->full_ring, st->refs, sizeof(st->refs[0]),
                                                    st->n_refs, NULL);
     for (unsigned i = sent; i < st->n_refs; i++) {
-        rx->slots[st->refs[i].job_slot].dropped++;
+        rx_unsample(rx, st->refs[i].job_slot, st->refs[i].job_gen);
         rte_pktmbuf_free(st->refs[i].m);
     }
     rx->backlog_full += st->n_refs - sent;
@@ -90,7 +102,9 @@ static inline void rx_stage_record(struct rx_lcore *rx, struct rx_stage *st,
     if (unlikely(st->n == DP_RX_STAGE))
         rx_stage_flush_records(rx, st);
     struct pcapd_record *r = &st->recs[st->n++];
-    uint32_t cap = RTE_MIN(m->pkt_len, (uint32_t)PCAPD_SIMPLE_SNAPLEN);
+    /* A snaplen below 160 (a `full` snaplen configured that low) is honoured
+     * too, so records never exceed the snaplen in the file header. */
+    uint32_t cap = RTE_MIN(m->pkt_len, RTE_MIN(rule->snaplen, (uint32_t)PCAPD_SIMPLE_SNAPLEN));
     r->job_slot = rule->slot;
     r->job_gen = rule->gen;
     r->rx_tsc = tsc;
@@ -165,7 +179,7 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stage *st,
      * receiving sees the packets received after its publication. */
     const struct classifier *table = atomic_load_explicit(&dp.table, memory_order_acquire);
     if (table->n_rules > 0) {
-        b->n = 0;
+        classifier_burst_reset(b);
         for (uint16_t i = 0; i < n; i++)
             rx_burst_add(b, pkts[i], window);
         struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = tsc};

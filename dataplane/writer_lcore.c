@@ -34,28 +34,10 @@ struct writer {
     unsigned n_open;
 };
 
-/* Writes the job's buffer to its file.  Returns 0 or an errno. */
-static int writer_flush(struct writer_job *job)
-{
-    uint32_t done = 0;
-    while (done < job->buf_len) {
-        ssize_t n = write(job->fd, job->buf + done, job->buf_len - done);
-        if (n < 0) {
-            if (errno == EINTR)
-                continue;
-            return errno;
-        }
-        done += (uint32_t)n;
-    }
-    atomic_fetch_add_explicit(&job->bytes_written, job->buf_len, memory_order_relaxed);
-    job->buf_len = 0;
-    return 0;
-}
-
 /* Flushes the job, forgets it and reports its end to the control thread. */
 static void writer_end(struct writer *w, struct writer_job *job, enum pcapd_job_end reason)
 {
-    int err = writer_flush(job);
+    int err = pcap_out_flush(&job->out);
     if (err != 0 && reason != PCAPD_JOB_END_WRITE_ERROR) {
         reason = PCAPD_JOB_END_WRITE_ERROR;
         job->error = err;
@@ -85,28 +67,24 @@ static inline uint64_t writer_tsc_to_ns(uint64_t tsc)
  * take its file past byte_limit or a write failed. */
 static uint8_t *writer_reserve(struct writer *w, struct writer_job *job, uint32_t need)
 {
-    uint64_t file_bytes =
-        atomic_load_explicit(&job->bytes_written, memory_order_relaxed) + job->buf_len;
-    if (job->byte_limit != 0 && file_bytes + need > job->byte_limit) {
+    if (job->byte_limit != 0 && pcap_out_size(&job->out) + need > job->byte_limit) {
         writer_end(w, job, PCAPD_JOB_END_BYTE_LIMIT);
         return NULL;
     }
-    if (job->buf_len + need > job->buf_cap) {
-        int err = writer_flush(job);
-        if (unlikely(err != 0)) {
-            job->error = err;
-            writer_end(w, job, PCAPD_JOB_END_WRITE_ERROR);
-            return NULL;
-        }
+    int err;
+    uint8_t *room = pcap_out_reserve(&job->out, need, &err);
+    if (unlikely(room == NULL)) {
+        job->error = err;
+        writer_end(w, job, PCAPD_JOB_END_WRITE_ERROR);
     }
-    return job->buf + job->buf_len;
+    return room;
 }
 
 /* Accounts `used` bytes just formatted into the job's buffer as one packet,
  * ending the job at its packet limit. */
 static void writer_commit(struct writer *w, struct writer_job *job, uint32_t used)
 {
-    job->buf_len += used;
+    pcap_out_commit(&job->out, used);
     uint64_t written =
         atomic_fetch_add_explicit(&job->packets_written, 1, memory_order_relaxed) + 1;
     if (written >= job->packet_limit)
@@ -224,11 +202,10 @@ static void writer_close(struct writer *w, uint32_t slot, uint32_t gen)
         writer_end(w, job, PCAPD_JOB_END_STOPPED);
 }
 
-/* Opens a job: its buffer starts with the pcap file header. */
+/* Opens a job (its buffer already holds the pcap file header, which
+ * carries the job's snaplen: readers cut records longer than that). */
 static void writer_open(struct writer *w, struct writer_job *job)
 {
-    job->buf_len =
-        (uint32_t)pcap_format_file_header(job->buf, PCAPD_SIMPLE_SNAPLEN, PCAP_LINKTYPE_ETHERNET);
     w->by_slot[job->slot] = job;
     w->open[w->n_open++] = job;
 }
@@ -250,7 +227,7 @@ static void writer_drain_timer(struct writer *w)
 {
     for (unsigned i = 0; i < w->n_open;) {
         struct writer_job *job = w->open[i];
-        int err = writer_flush(job);
+        int err = pcap_out_flush(&job->out);
         if (err != 0) {
             job->error = err;
             writer_end(w, job, PCAPD_JOB_END_WRITE_ERROR); /* Moves another job to i. */

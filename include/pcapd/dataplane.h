@@ -133,6 +133,8 @@ struct pcapd_dp_stats {
     /* Table publications, and the time the last build took (ns). */
     uint64_t table_builds;
     uint64_t table_build_ns;
+    /* Job changes are waiting for the next publication. */
+    bool table_pending;
 };
 
 /* Initialises EAL, the ports, the rings and the job table, and launches the
@@ -146,7 +148,9 @@ int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_si
 void pcapd_dp_stop(void (*on_ended)(const struct pcapd_job_ended *, void *), void *arg);
 
 /* Starts capturing for `spec`.  Returns 0 and the job's handle, or -ENOSPC
- * when max_jobs are active, or another negative errno. */
+ * when max_jobs are active, or another negative errno.  The job reaches the
+ * rx lcores at once, or, while table builds are expensive (thousands of
+ * jobs), with the next pcapd_dp_poll_ended(). */
 int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *handle);
 
 /* Asks the job to end now; it is reported by pcapd_dp_poll_ended() once its

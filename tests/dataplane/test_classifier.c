@@ -184,7 +184,7 @@ static unsigned check_random(uint32_t n, unsigned bursts, uint64_t seed)
     static uint8_t frames[CLASSIFIER_BURST][256];
     unsigned expected_total = 0, got_total = 0;
     for (unsigned k = 0; k < bursts; k++) {
-        b.n = 0;
+        classifier_burst_reset(&b);
         memset(&got, 0, sizeof(got));
         unsigned n_pkts = 1 + rnd(CLASSIFIER_BURST);
         for (unsigned i = 0; i < n_pkts; i++)
@@ -292,7 +292,7 @@ static void test_overlaps_all_reported(void **state)
     f[34] = 0x04, f[35] = 0xd2, f[36] = 0x01, f[37] = 0xbb;
     static struct classifier_burst b;
     static struct collect got;
-    b.n = 0;
+    classifier_burst_reset(&b);
     memset(&got, 0, sizeof(got));
     classifier_burst_add(&b, f, sizeof(f));
     classifier_match_burst(c, &b, collect_emit, &got);
@@ -310,7 +310,7 @@ static void test_empty_table(void **state)
     static struct classifier_burst b;
     static struct collect got;
     uint8_t f[60] = {0};
-    b.n = 0;
+    classifier_burst_reset(&b);
     memset(&got, 0, sizeof(got));
     classifier_burst_add(&b, f, sizeof(f));
     classifier_match_burst(c, &b, collect_emit, &got);

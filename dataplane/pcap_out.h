@@ -1,0 +1,50 @@
+/*
+ * A pcap file being written through one large buffer: the file header and
+ * records are formatted in place, and the buffer goes to the file with one
+ * write() when it is full or flushed.  No per-packet stdio, no allocation.
+ */
+#ifndef PCAPD_PCAP_OUT_H
+#define PCAPD_PCAP_OUT_H
+
+#include <stdatomic.h>
+#include <stdint.h>
+
+/* One output file and its buffer. */
+struct pcap_out {
+    /* Destination file. */
+    int fd;
+    /* Buffer: `len` bytes used of `cap`, owned by the caller. */
+    uint8_t *buf;
+    uint32_t len;
+    uint32_t cap;
+    /* Bytes already written to `fd`; read by other threads for statistics. */
+    _Atomic uint64_t flushed;
+};
+
+/* Starts a file on `fd` through `buf` (of `cap` bytes, which must hold the
+ * file header and the largest record): the nanosecond pcap file header for
+ * `snaplen` and Ethernet goes into the buffer. */
+void pcap_out_init(struct pcap_out *o, int fd, uint8_t *buf, uint32_t cap, uint32_t snaplen);
+
+/* Writes the buffer to the file.  Returns 0, or the errno of the failed
+ * write (the buffer is then kept). */
+int pcap_out_flush(struct pcap_out *o);
+
+/* Returns room for `need` bytes at the end of the buffer, flushing first if
+ * needed; NULL with `*err` set if that flush failed.  The caller formats
+ * into the room and calls pcap_out_commit(). */
+uint8_t *pcap_out_reserve(struct pcap_out *o, uint32_t need, int *err);
+
+/* Accounts `used` bytes formatted into the room pcap_out_reserve() gave. */
+static inline void pcap_out_commit(struct pcap_out *o, uint32_t used)
+{
+    o->len += used;
+}
+
+/* Bytes of the file so far, buffered bytes included. */
+static inline uint64_t pcap_out_size(const struct pcap_out *o)
+{
+    return atomic_load_explicit(&o->flushed, memory_order_relaxed) + o->len;
+}
+
+#endif /* PCAPD_PCAP_OUT_H */

@@ -1,0 +1,337 @@
+/*
+ * pcapd-dataplane-bench: drives pcapd's dataplane (the same library the
+ * daemon runs) without the HTTP layer, to measure it beside dpdk-testpmd.
+ *
+ *   throughput: start N jobs (filters drawn like tools/gen-traffic.py's
+ *   flows, so some match), let the table publish, then count received
+ *   packets over a window; print Mpps, drops per stage, the table's build
+ *   time and memory.
+ *
+ *   --swap: additionally run a probe job on gen-traffic.py's probe flow
+ *   (sample 1) while other jobs are stopped and started every few ms, each
+ *   change publishing a new table under load; then check the probe's file:
+ *   its sequence numbers must follow each other with no gap.
+ *
+ * Output: one JSON object on stdout.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pcap/pcap.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <rte_malloc.h>
+
+#include "pcapd/capture_record.h"
+#include "pcapd/dataplane.h"
+
+/* Command-line settings. */
+struct opts {
+    const char *vdev;
+    unsigned jobs;
+    unsigned sample;
+    double seconds;
+    unsigned mbufs;
+    int swap;
+};
+
+/* Monotonic time in seconds. */
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* Parses a prefix the benchmark writes itself (never fails on valid text). */
+static struct pcapd_prefix prefix(const char *text)
+{
+    struct pcapd_prefix p;
+    if (pcapd_prefix_parse(text, &p) != 0) {
+        fprintf(stderr, "bad prefix %s\n", text);
+        exit(2);
+    }
+    return p;
+}
+
+/* The filter of job `i`: five kinds, like the generator's flows. */
+static struct pcapd_filter job_filter(unsigned i)
+{
+    static const uint16_t ports[] = {80, 443, 53, 8080, 22, 3306};
+    struct pcapd_filter f;
+    char text[64];
+    memset(&f, 0, sizeof(f));
+    switch (i % 5) {
+    case 0:
+        f.fields = PCAPD_FILTER_PROTOCOL | PCAPD_FILTER_DST_PORT;
+        f.protocol = 6;
+        f.dst_port = (uint16_t)(i / 5 < 6 ? ports[i / 5] : 1024 + i);
+        break;
+    case 1:
+        snprintf(text, sizeof(text), "10.%u.%u.0/24", i % 16, (i / 16) % 256);
+        f.fields = PCAPD_FILTER_SRC_ADDR;
+        f.src = prefix(text);
+        break;
+    case 2:
+        snprintf(text, sizeof(text), "192.0.2.%u", i % 254 + 1);
+        f.fields = PCAPD_FILTER_DST_ADDR | PCAPD_FILTER_PROTOCOL;
+        f.dst = prefix(text);
+        f.protocol = 17;
+        break;
+    case 3:
+        snprintf(text, sizeof(text), "2001:db8:%x::/48", i % 4096);
+        f.fields = PCAPD_FILTER_SRC_ADDR;
+        f.src = prefix(text);
+        break;
+    default:
+        snprintf(text, sizeof(text), "10.%u.%u.%u", i % 16, i / 16 % 256, i % 253 + 1);
+        f.fields = PCAPD_FILTER_SRC_ADDR | PCAPD_FILTER_DST_PORT | PCAPD_FILTER_PROTOCOL;
+        f.src = prefix(text);
+        f.dst_port = 443;
+        f.protocol = 6;
+        break;
+    }
+    return f;
+}
+
+/* Starts job `i` writing to `fd`; exits on failure. */
+static pcapd_job_handle start_job(struct pcapd_filter f, unsigned sample, uint32_t limit, int fd,
+                                  uint64_t cookie)
+{
+    struct pcapd_job_spec spec = {.filter = f,
+                                  .sample_rate = sample,
+                                  .packet_limit = limit,
+                                  .byte_limit = 0,
+                                  .snaplen = PCAPD_SIMPLE_SNAPLEN,
+                                  .fd = fd,
+                                  .cookie = cookie};
+    pcapd_job_handle h;
+    int rc = pcapd_dp_job_start(&spec, &h);
+    if (rc != 0) {
+        fprintf(stderr, "job start: %s\n", strerror(-rc));
+        exit(1);
+    }
+    return h;
+}
+
+/* Polls the dataplane for `seconds`, closing the files of ended jobs other
+ * than the probe's.  Returns the probe's end report if it ended. */
+static int poll_for(double seconds, int probe_fd, struct pcapd_job_ended *probe_end)
+{
+    int probe_ended = 0;
+    double until = now_s() + seconds;
+    do {
+        struct pcapd_job_ended e[64];
+        unsigned n = pcapd_dp_poll_ended(e, 64);
+        for (unsigned i = 0; i < n; i++) {
+            if (e[i].fd == probe_fd) {
+                *probe_end = e[i];
+                probe_ended = 1;
+            } else {
+                close(e[i].fd);
+            }
+        }
+        usleep(1000);
+    } while (now_s() < until);
+    return probe_ended;
+}
+
+/* Waits until every job change is in the published table. */
+static void wait_published(void)
+{
+    struct pcapd_dp_stats s;
+    struct pcapd_job_ended unused;
+    do {
+        poll_for(0.01, -2, &unused);
+        pcapd_dp_stats_read(&s);
+    } while (s.table_pending);
+}
+
+/* pcapd_dp_stop() callback: closes the files of jobs still running. */
+static void close_ended(const struct pcapd_job_ended *e, void *arg)
+{
+    (void)arg;
+    close(e->fd);
+}
+
+/* Checks the probe file: gen-traffic.py's probe packets carry their
+ * sequence number at offset 50 (Ethernet + IPv4 + UDP + "PCPD" + flow).
+ * Returns the number of gaps, counting a wrap of the replayed file as none
+ * when the sequence restarts at 0 after `per_loop - 1`. */
+static long probe_gaps(const char *path, long *packets, long per_loop)
+{
+    char err[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline(path, err);
+    if (p == NULL) {
+        fprintf(stderr, "%s: %s\n", path, err);
+        return -1;
+    }
+    struct pcap_pkthdr *h;
+    const u_char *d;
+    long gaps = 0, prev = -1;
+    *packets = 0;
+    while (pcap_next_ex(p, &h, &d) == 1) {
+        if (h->caplen < 54 || memcmp(d + 42, "PCPD", 4) != 0) {
+            gaps++;
+            continue;
+        }
+        long seq = (long)((uint32_t)d[50] << 24 | (uint32_t)d[51] << 16 | d[52] << 8 | d[53]);
+        if (prev >= 0 && seq != prev + 1 && !(seq == 0 && prev == per_loop - 1))
+            gaps++;
+        prev = seq;
+        (*packets)++;
+    }
+    pcap_close(p);
+    return gaps;
+}
+
+/* Parses the command line; EAL arguments are built from it. */
+static void parse_opts(int argc, char **argv, struct opts *o)
+{
+    static const struct option lo[] = {{"vdev", 1, NULL, 'v'},   {"jobs", 1, NULL, 'j'},
+                                       {"sample", 1, NULL, 's'}, {"seconds", 1, NULL, 't'},
+                                       {"mbufs", 1, NULL, 'm'},  {"swap", 0, NULL, 'w'},
+                                       {NULL, 0, NULL, 0}};
+    *o = (struct opts){
+        .vdev = "net_null0", .jobs = 1, .sample = 100, .seconds = 4, .mbufs = 32767, .swap = 0};
+    int c;
+    while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
+        if (c == 'v')
+            o->vdev = optarg;
+        else if (c == 'j')
+            o->jobs = (unsigned)atoi(optarg);
+        else if (c == 's')
+            o->sample = (unsigned)atoi(optarg);
+        else if (c == 't')
+            o->seconds = atof(optarg);
+        else if (c == 'm')
+            o->mbufs = (unsigned)atoi(optarg);
+        else if (c == 'w')
+            o->swap = 1;
+        else
+            exit(2);
+    }
+}
+
+/* Starts the dataplane with one rx lcore on core 1 and the writer beside
+ * the main lcore on core 0, as pcapd does on a 2-core host. */
+static void start_dataplane(const struct opts *o)
+{
+    static char vdev[600], prefix[64];
+    snprintf(vdev, sizeof(vdev), "--vdev=%s", o->vdev);
+    snprintf(prefix, sizeof(prefix), "--file-prefix=pcapd-bench-%d", (int)getpid());
+    static char *eal[] = {"bench",
+                          "--no-huge",
+                          "-m",
+                          "2048",
+                          "--no-pci",
+                          "--no-shconf",
+                          "--lcores=0@0,1@1,2@0",
+                          "--log-level=lib.eal:error",
+                          prefix,
+                          vdev,
+                          NULL};
+    struct pcapd_dp_config cfg = {.eal_argc = 10,
+                                  .eal_argv = eal,
+                                  .rx_lcores = {1},
+                                  .n_rx_lcores = 1,
+                                  .writer_lcore = 2,
+                                  .n_mbufs = o->mbufs,
+                                  .rx_desc = 1024,
+                                  .ring_size = 16384,
+                                  .full_ring_size = 4096,
+                                  .max_jobs = o->jobs + 64,
+                                  .write_buffer_size = 65536};
+    char err[512];
+    if (pcapd_dp_start(&cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "dataplane: %s\n", err);
+        exit(1);
+    }
+}
+
+/* Heap bytes in use on this socket (rte_malloc), for table memory. */
+static uint64_t heap_bytes(void)
+{
+    struct rte_malloc_socket_stats st;
+    rte_malloc_get_socket_stats((int)rte_socket_id(), &st);
+    return st.heap_allocsz_bytes;
+}
+
+int main(int argc, char **argv)
+{
+    struct opts o;
+    parse_opts(argc, argv, &o);
+    start_dataplane(&o);
+    int devnull = open("/dev/null", O_WRONLY);
+    uint64_t heap0 = heap_bytes();
+    for (unsigned i = 0; i < o.jobs; i++)
+        start_job(job_filter(i), o.sample, UINT32_MAX, dup(devnull), i);
+    wait_published();
+    struct pcapd_dp_stats s0, s1;
+    pcapd_dp_stats_read(&s0);
+    uint64_t table_mem = heap_bytes() - heap0;
+
+    char probe_path[] = "/tmp/pcapd-bench-probe-XXXXXX";
+    int probe_fd = -1;
+    pcapd_job_handle probe = 0;
+    if (o.swap) {
+        probe_fd = mkstemp(probe_path);
+        struct pcapd_filter f = {.fields = PCAPD_FILTER_SRC_ADDR | PCAPD_FILTER_SRC_PORT |
+                                           PCAPD_FILTER_PROTOCOL,
+                                 .src = prefix("172.31.255.1"),
+                                 .src_port = 4242,
+                                 .protocol = 17};
+        probe = start_job(f, 1, UINT32_MAX, probe_fd, UINT64_MAX);
+        wait_published();
+    }
+    poll_for(0.5, probe_fd, &(struct pcapd_job_ended){0});
+    pcapd_dp_stats_read(&s0);
+    double t0 = now_s();
+    unsigned swaps = 0;
+    pcapd_job_handle churn[32] = {0};
+    while (now_s() - t0 < o.seconds) {
+        if (o.swap) {
+            /* Replace one job of a window of 32: table changes under load. */
+            unsigned k = swaps % 32, id = o.jobs + swaps;
+            if (swaps >= 32)
+                pcapd_dp_job_stop(churn[k]);
+            churn[k] = start_job(job_filter(id), o.sample, UINT32_MAX, dup(devnull), id);
+            swaps++;
+        }
+        poll_for(o.swap ? 0.005 : 0.1, probe_fd, &(struct pcapd_job_ended){0});
+        if (o.swap && swaps % 50 == 0)
+            wait_published();
+    }
+    double t1 = now_s();
+    pcapd_dp_stats_read(&s1);
+    double mpps = (double)(s1.rx_packets - s0.rx_packets) / (t1 - t0) / 1e6;
+
+    long probe_packets = 0, gaps = 0;
+    if (o.swap) {
+        struct pcapd_job_ended end;
+        pcapd_dp_job_stop(probe);
+        int done = 0;
+        for (int tries = 0; tries < 500 && !done; tries++)
+            done = poll_for(0.01, probe_fd, &end);
+        gaps = probe_gaps(probe_path, &probe_packets, 1200);
+        unlink(probe_path);
+    }
+    printf("{\"vdev\":\"%s\",\"jobs\":%u,\"sample\":%u,\"mpps\":%.3f,\"rx_missed\":%" PRIu64
+           ",\"rx_nombuf\":%" PRIu64 ",\"ring_full\":%" PRIu64 ",\"writer_backlog_full\":%" PRIu64
+           ",\"writer_records\":%" PRIu64 ",\"writer_late\":%" PRIu64
+           ",\"table_build_ms\":%.3f,\"table_mem_kib\":%" PRIu64
+           ",\"swaps\":%u,\"publications\":%" PRIu64 ",\"probe_packets\":%ld,\"probe_gaps\":%ld}\n",
+           o.vdev, o.jobs, o.sample, mpps, s1.rx_missed - s0.rx_missed, s1.rx_nombuf - s0.rx_nombuf,
+           s1.ring_full - s0.ring_full, s1.writer_backlog_full - s0.writer_backlog_full,
+           s1.writer_records - s0.writer_records, s1.writer_late - s0.writer_late,
+           s0.table_build_ns / 1e6, table_mem / 1024, swaps, s1.table_builds - s0.table_builds,
+           probe_packets, gaps);
+    fflush(stdout);
+    pcapd_dp_stop(close_ended, NULL);
+    return gaps == 0 ? 0 : 1;
+}
