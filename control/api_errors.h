@@ -39,8 +39,20 @@ enum api_error_code {
     API_ERR_METHOD_NOT_ALLOWED = 1103,
     /* 409: the capture has not ended, so there is no file to download. */
     API_ERR_NOT_READY = 1200,
-    /* 503: every capture slot is in use. */
+    /* 409: the account already has a full capture pending or running. */
+    API_ERR_FULL_BUSY = 1201,
+    /* 503: every capture slot is in use (max_captures). */
     API_ERR_CAPACITY = 1300,
+    /* 429: the account created a simple capture less than
+     * simple_rate_window seconds ago (Retry-After says when to retry). */
+    API_ERR_RATE_LIMITED = 1301,
+    /* 401: the request carries no credentials. */
+    API_ERR_NO_CREDENTIALS = 1400,
+    /* 401: the credentials are malformed, unknown, revoked or do not
+     * match. */
+    API_ERR_BAD_CREDENTIALS = 1401,
+    /* 403: the token lacks the permission the request needs. */
+    API_ERR_FORBIDDEN = 1402,
     /* 500: an internal error (store, file system). */
     API_ERR_INTERNAL = 1500,
 };

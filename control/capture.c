@@ -14,9 +14,14 @@
 
 #include "api_errors.h"
 
-/* Limits of a `simple` capture, as the reference documents them. */
+/* Longest `simple` capture, in seconds, as the reference documents it. */
 #define SIMPLE_TIME_LIMIT_MAX 300
+/* Longest `full` capture, in seconds. */
+#define FULL_TIME_LIMIT_MAX 86400
+/* Most packets a capture of either type may hold. */
 #define PACKET_LIMIT_MAX 10000
+/* Most bytes a `full` capture's file may hold. */
+#define BYTE_LIMIT_MAX 1000000000LL
 
 const char *capture_type_name(enum capture_type type)
 {
@@ -81,6 +86,28 @@ json_t *capture_filter_to_json(const struct pcapd_filter *f)
     return o;
 }
 
+/* Adds the fields only `simple` captures have to `o`. */
+static void simple_fields_to_json(const struct capture *c, json_t *o)
+{
+    json_object_set_new(o, "packet_limit", json_integer(c->packet_limit));
+    uint64_t remaining =
+        c->packets_captured < c->packet_limit ? c->packet_limit - c->packets_captured : 0;
+    json_object_set_new(o, "packets_remaining", json_integer((json_int_t)remaining));
+}
+
+/* Adds the fields only `full` captures have to `o`; limits that were not
+ * given are left out. */
+static void full_fields_to_json(const struct capture *c, json_t *o)
+{
+    if (c->packet_limit != 0)
+        json_object_set_new(o, "packet_limit", json_integer(c->packet_limit));
+    if (c->byte_limit != 0)
+        json_object_set_new(o, "byte_limit", json_integer((json_int_t)c->byte_limit));
+    json_object_set_new(o, "colo_name", json_string(c->colo_name));
+    if (c->destination_conf[0] != '\0')
+        json_object_set_new(o, "destination_conf", json_string(c->destination_conf));
+}
+
 json_t *capture_to_json(const struct capture *c)
 {
     char submitted[32];
@@ -92,12 +119,12 @@ json_t *capture_to_json(const struct capture *c)
     json_object_set_new(o, "system", json_string("magic-transit"));
     json_object_set_new(o, "status", json_string(capture_status_name(c->status)));
     json_object_set_new(o, "time_limit", json_integer(c->time_limit));
-    json_object_set_new(o, "packet_limit", json_integer(c->packet_limit));
     json_object_set_new(o, "filter_v1", capture_filter_to_json(&c->filter));
+    if (c->type == CAPTURE_FULL)
+        full_fields_to_json(c, o);
+    else
+        simple_fields_to_json(c, o);
     json_object_set_new(o, "packets_captured", json_integer((json_int_t)c->packets_captured));
-    uint64_t remaining =
-        c->packets_captured < c->packet_limit ? c->packet_limit - c->packets_captured : 0;
-    json_object_set_new(o, "packets_remaining", json_integer((json_int_t)remaining));
     json_object_set_new(o, "packets_dropped", json_integer((json_int_t)c->packets_dropped));
     json_object_set_new(o, "stop_requested", json_boolean(c->stop_requested));
     if (c->error_message[0] != '\0')
@@ -142,9 +169,10 @@ static int get_int(const json_t *obj, const char *prefix, const char *name, long
     return 1;
 }
 
-/* Rejects any member of `obj` not in the NULL-terminated `allowed`. */
+/* Rejects any member of `obj` not in the NULL-terminated `allowed`;
+ * `suffix` qualifies the rule in messages (" of a full capture"). */
 static int check_known(const json_t *obj, const char *prefix, const char *const *allowed,
-                       struct capture_error *err)
+                       const char *suffix, struct capture_error *err)
 {
     const char *key;
     const json_t *value;
@@ -156,7 +184,8 @@ static int check_known(const json_t *obj, const char *prefix, const char *const 
             i++;
         if (allowed[i] == NULL) {
             err->code = API_ERR_UNKNOWN_FIELD;
-            snprintf(err->message, sizeof(err->message), "%s%.64s: unknown field", prefix, key);
+            snprintf(err->message, sizeof(err->message), "%s%.64s: unknown field%s", prefix, key,
+                     suffix);
             return -1;
         }
     }
@@ -188,7 +217,7 @@ int capture_filter_from_json(const json_t *obj, struct pcapd_filter *f, struct c
     memset(f, 0, sizeof(*f));
     if (!json_is_object(obj))
         return reject(err, API_ERR_WRONG_TYPE, "%s: %s", "filter_v1", "must be an object");
-    if (check_known(obj, "filter_v1.", allowed, err) != 0 ||
+    if (check_known(obj, "filter_v1.", allowed, "", err) != 0 ||
         get_address(obj, "source_address", PCAPD_FILTER_SRC_ADDR, &f->src, &f->fields, err) ||
         get_address(obj, "destination_address", PCAPD_FILTER_DST_ADDR, &f->dst, &f->fields, err))
         return -1;
@@ -243,37 +272,192 @@ static int get_required_int(const json_t *body, const char *name, long long min,
     return rc < 0 ? -1 : 0;
 }
 
-int capture_request_parse(const json_t *body, struct capture *c, struct capture_error *err)
+/* Reads an optional integer field; JSON null counts as absent.  Returns
+ * 1 if present, 0 if absent, -1 on error. */
+static int get_optional_int(const json_t *body, const char *name, long long min, long long max,
+                            long long *out, struct capture_error *err)
+{
+    if (json_is_null(json_object_get(body, name)))
+        return 0;
+    return get_int(body, "", name, min, max, out, err);
+}
+
+/* Reads the optional string field `name` of at most `size` - 1 bytes into
+ * `dst`; JSON null counts as absent.  Returns 1 if present, 0 if absent,
+ * -1 on error. */
+static int get_optional_string(const json_t *body, const char *name, char *dst, size_t size,
+                               struct capture_error *err)
+{
+    const json_t *v = json_object_get(body, name);
+    if (v == NULL || json_is_null(v))
+        return 0;
+    char rule[64];
+    snprintf(rule, sizeof(rule), "must be a string of 1 to %zu bytes", size - 1);
+    if (!json_is_string(v))
+        return reject(err, API_ERR_WRONG_TYPE, "%s: %s", name, rule);
+    size_t len = json_string_length(v);
+    if (len == 0 || len >= size)
+        return reject(err, API_ERR_OUT_OF_RANGE, "%s: %s", name, rule);
+    memcpy(dst, json_string_value(v), len + 1);
+    return 1;
+}
+
+/* Reads `colo_name`, or its alias `colo`, which must name `site`. */
+static int get_colo(const json_t *body, const char *site, struct capture *c,
+                    struct capture_error *err)
+{
+    char colo[CAPTURE_COLO_SIZE] = "";
+    int rc_name = get_optional_string(body, "colo_name", c->colo_name, sizeof(c->colo_name), err);
+    if (rc_name < 0)
+        return -1;
+    int rc_alias = get_optional_string(body, "colo", colo, sizeof(colo), err);
+    if (rc_alias < 0)
+        return -1;
+    if (rc_name == 0 && rc_alias == 0)
+        return reject(err, API_ERR_MISSING_FIELD, "%s: %s", "colo_name",
+                      "is required for a full capture (colo is accepted as an alias)");
+    if (rc_name > 0 && rc_alias > 0 && strcmp(colo, c->colo_name) != 0)
+        return reject(err, API_ERR_INVALID_VALUE, "%s: %s", "colo",
+                      "must equal colo_name when both are given");
+    if (rc_name == 0)
+        memcpy(c->colo_name, colo, sizeof(colo));
+    if (strcmp(c->colo_name, site) != 0) {
+        err->code = API_ERR_INVALID_VALUE;
+        snprintf(err->message, sizeof(err->message),
+                 "%s: must be \"%.64s\", the site of this appliance",
+                 rc_name ? "colo_name" : "colo", site);
+        return -1;
+    }
+    return 0;
+}
+
+/* Reads `n` decimal digits at *p into `out` if they lie in [min, max],
+ * advancing *p.  Returns 0 or -1. */
+static int take_digits(const char **p, int n, int min, int max, int *out)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if ((*p)[i] < '0' || (*p)[i] > '9')
+            return -1;
+        v = v * 10 + ((*p)[i] - '0');
+    }
+    *p += n;
+    *out = v;
+    return v >= min && v <= max ? 0 : -1;
+}
+
+/* Consumes the character `ch` (a lowercase letter in either case) at *p.
+ * Returns 0 or -1. */
+static int take_char(const char **p, char ch)
+{
+    bool letter = ch >= 'a' && ch <= 'z';
+    if (**p != ch && !(letter && **p == ch - 'a' + 'A'))
+        return -1;
+    (*p)++;
+    return 0;
+}
+
+/* Tells whether `s` is an RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS, an
+ * optional fraction, then Z or a +HH:MM / -HH:MM offset. */
+static bool is_rfc3339(const char *s)
+{
+    int v;
+    const char *p = s;
+    if (take_digits(&p, 4, 0, 9999, &v) || take_char(&p, '-') || take_digits(&p, 2, 1, 12, &v) ||
+        take_char(&p, '-') || take_digits(&p, 2, 1, 31, &v) || take_char(&p, 't') ||
+        take_digits(&p, 2, 0, 23, &v) || take_char(&p, ':') || take_digits(&p, 2, 0, 59, &v) ||
+        take_char(&p, ':') || take_digits(&p, 2, 0, 60, &v))
+        return false;
+    if (*p == '.') {
+        p++;
+        if (*p < '0' || *p > '9')
+            return false;
+        while (*p >= '0' && *p <= '9')
+            p++;
+    }
+    if (take_char(&p, 'z') == 0)
+        return *p == '\0';
+    if (*p != '+' && *p != '-')
+        return false;
+    p++;
+    return take_digits(&p, 2, 0, 23, &v) == 0 && take_char(&p, ':') == 0 &&
+           take_digits(&p, 2, 0, 59, &v) == 0 && *p == '\0';
+}
+
+/* Checks `offset_time`: absent or null is fine; an RFC 3339 time is
+ * refused as not supported yet, anything else as malformed. */
+static int check_offset_time(const json_t *body, struct capture_error *err)
+{
+    static const char rule[] = "must be an RFC 3339 timestamp such as 2024-01-01T00:00:00Z";
+    const json_t *v = json_object_get(body, "offset_time");
+    if (v == NULL || json_is_null(v))
+        return 0;
+    if (!json_is_string(v))
+        return reject(err, API_ERR_WRONG_TYPE, "%s: %s", "offset_time", rule);
+    if (!is_rfc3339(json_string_value(v)))
+        return reject(err, API_ERR_INVALID_VALUE, "%s: %s", "offset_time", rule);
+    return reject(err, API_ERR_UNSUPPORTED, "%s: %s", "offset_time",
+                  "look-back captures are not supported yet; omit it to capture from now");
+}
+
+/* Validates the fields of a `simple` capture request. */
+static int parse_simple(const json_t *body, struct capture *c, struct capture_error *err)
 {
     static const char *const allowed[] = {"type",      "system",      "time_limit", "packet_limit",
                                           "filter_v1", "offset_time", NULL};
+    long long time_limit, packet_limit;
+    if (check_known(body, "", allowed, " of a simple capture", err) != 0 ||
+        get_required_int(body, "time_limit", 1, SIMPLE_TIME_LIMIT_MAX, &time_limit, err) ||
+        get_required_int(body, "packet_limit", 1, PACKET_LIMIT_MAX, &packet_limit, err) ||
+        check_offset_time(body, err))
+        return -1;
+    c->time_limit = (uint32_t)time_limit;
+    c->packet_limit = (uint32_t)packet_limit;
+    return 0;
+}
+
+/* Validates the fields of a `full` capture request. */
+static int parse_full(const json_t *body, const char *site, struct capture *c,
+                      struct capture_error *err)
+{
+    static const char *const allowed[] = {
+        "type",      "system",    "time_limit", "packet_limit",     "byte_limit",
+        "filter_v1", "colo_name", "colo",       "destination_conf", NULL};
+    long long time_limit, packet_limit = 0, byte_limit = 0;
+    if (check_known(body, "", allowed, " of a full capture", err) != 0 ||
+        get_required_int(body, "time_limit", 1, FULL_TIME_LIMIT_MAX, &time_limit, err) ||
+        get_optional_int(body, "packet_limit", 1, PACKET_LIMIT_MAX, &packet_limit, err) < 0 ||
+        get_optional_int(body, "byte_limit", 1, BYTE_LIMIT_MAX, &byte_limit, err) < 0 ||
+        get_colo(body, site, c, err) != 0 ||
+        get_optional_string(body, "destination_conf", c->destination_conf,
+                            sizeof(c->destination_conf), err) < 0)
+        return -1;
+    c->time_limit = (uint32_t)time_limit;
+    c->packet_limit = (uint32_t)packet_limit;
+    c->byte_limit = (uint64_t)byte_limit;
+    return 0;
+}
+
+int capture_request_parse(const json_t *body, const char *site, struct capture *c,
+                          struct capture_error *err)
+{
     static const char *const types[] = {"simple", "full", NULL};
     static const char *const systems[] = {"magic-transit", NULL};
     if (!json_is_object(body))
         return reject(err, API_ERR_NOT_AN_OBJECT, "%s%s",
                       "request body: ", "must be a JSON object");
     int type, system;
-    long long time_limit, packet_limit;
     if (get_enum(body, "type", types, "must be \"simple\" or \"full\"", &type, err) ||
         get_enum(body, "system", systems, "must be \"magic-transit\"", &system, err))
         return -1;
-    if (type == CAPTURE_FULL)
-        return reject(err, API_ERR_UNSUPPORTED, "%s: %s", "type",
-                      "\"full\" captures are not supported by this appliance yet");
-    if (check_known(body, "", allowed, err) != 0 ||
-        get_required_int(body, "time_limit", 1, SIMPLE_TIME_LIMIT_MAX, &time_limit, err) ||
-        get_required_int(body, "packet_limit", 1, PACKET_LIMIT_MAX, &packet_limit, err))
+    int rc = type == CAPTURE_FULL ? parse_full(body, site, c, err) : parse_simple(body, c, err);
+    if (rc != 0)
         return -1;
-    if (json_object_get(body, "offset_time") != NULL)
-        return reject(err, API_ERR_UNSUPPORTED, "%s: %s", "offset_time",
-                      "look-back captures are not supported yet; omit it to capture from now");
     const json_t *filter = json_object_get(body, "filter_v1");
     memset(&c->filter, 0, sizeof(c->filter));
     if (filter != NULL && !json_is_null(filter) &&
         capture_filter_from_json(filter, &c->filter, err) != 0)
         return -1;
     c->type = (enum capture_type)type;
-    c->time_limit = (uint32_t)time_limit;
-    c->packet_limit = (uint32_t)packet_limit;
     return 0;
 }

@@ -14,12 +14,16 @@
 
 /* Length of a capture id: 32 lowercase hex digits. */
 #define CAPTURE_ID_LEN 32
+/* Room for a colo name (the configured site) and its terminating NUL. */
+#define CAPTURE_COLO_SIZE 64
+/* Room for a destination_conf URI and its terminating NUL. */
+#define CAPTURE_DESTINATION_SIZE 1024
 
 /* `type` of a capture. */
 enum capture_type {
     /* Sampled 160-byte packet heads. */
     CAPTURE_SIMPLE,
-    /* Whole packets. */
+    /* Every matching packet, whole (up to full_snaplen bytes). */
     CAPTURE_FULL,
 };
 
@@ -44,12 +48,22 @@ struct capture {
     char account_id[65];
     /* Creation time, milliseconds since the Unix epoch. */
     int64_t submitted_ms;
+    /* `simple` or `full`. */
     enum capture_type type;
+    /* Where the capture is in its life cycle. */
     enum capture_status status;
     /* Seconds the capture runs at most. */
     uint32_t time_limit;
-    /* Packets the file holds at most. */
+    /* Packets the file holds at most (0: no limit, `full` only). */
     uint32_t packet_limit;
+    /* Bytes the file holds at most, headers included (0: no limit; `full`
+     * only). */
+    uint64_t byte_limit;
+    /* Site the capture runs at (`full` only; empty for `simple`). */
+    char colo_name[CAPTURE_COLO_SIZE];
+    /* Bucket URI the file is to be delivered to (`full` only; stored, not
+     * yet acted on), or empty. */
+    char destination_conf[CAPTURE_DESTINATION_SIZE];
     /* The filter; fields == 0 captures everything. */
     struct pcapd_filter filter;
     /* Packets in the file (live while running). */
@@ -67,7 +81,9 @@ struct capture {
 /* A rejected create request: a stable error code and a message that names
  * the field and the rule. */
 struct capture_error {
+    /* One of enum api_error_code. */
     int code;
+    /* What was wrong, naming the field and the rule. */
     char message[256];
 };
 
@@ -88,9 +104,12 @@ json_t *capture_filter_to_json(const struct pcapd_filter *f);
 int capture_filter_from_json(const json_t *obj, struct pcapd_filter *f, struct capture_error *err);
 
 /* Validates a create request's JSON body and fills the request fields of
- * `c` (type, time_limit, packet_limit, filter).  Returns 0, or -1 with
- * `err` filled. */
-int capture_request_parse(const json_t *body, struct capture *c, struct capture_error *err);
+ * `c` (type, time_limit, packet_limit, byte_limit, colo_name,
+ * destination_conf, filter).  `site` is this appliance's site, the only
+ * colo_name a `full` capture may name.  Returns 0, or -1 with `err`
+ * filled. */
+int capture_request_parse(const json_t *body, const char *site, struct capture *c,
+                          struct capture_error *err);
 
 /* Writes a new random capture id into `id` (CAPTURE_ID_LEN + 1 bytes).
  * Returns 0, or -1 if the system has no randomness to give. */

@@ -1,7 +1,9 @@
 /*
  * Running captures: the table of captures active on the dataplane, their
  * files (written as ID.pcap.part, renamed to ID.pcap once synced), their
- * deadlines, and the recording of their outcome in the job store.
+ * deadlines, the recording of their outcome in the job store, the recovery
+ * of captures a previous process left unfinished, and the retention sweep
+ * that deletes old captures with their files.
  */
 #include "capture_runner.h"
 
@@ -16,30 +18,50 @@
 #include <unistd.h>
 
 #include "api_errors.h"
+#include "pcap_repair.h"
 #include "pcapd/capture_record.h"
 #include "pcapd/dataplane.h"
+
+/* Longest pause between two retention sweeps (ms). */
+#define RETENTION_SWEEP_MAX_MS 60000
 
 /* A capture running on the dataplane. */
 struct active_capture {
     /* The slot is in use. */
     bool used;
-    /* The capture and its account. */
+    /* The capture's id. */
     char id[CAPTURE_ID_LEN + 1];
+    /* The account it belongs to. */
     char account_id[65];
     /* Its dataplane job. */
     pcapd_job_handle handle;
     /* When its time limit is up (CLOCK_MONOTONIC, ms). */
     int64_t deadline_ms;
+    /* Its job is in the rx lcores' table and the store says `running`. */
+    bool running;
 };
 
 /* The runner's state (control thread only). */
 static struct {
+    /* Where captures are recorded. */
     struct job_store *store;
+    /* Directory of the capture files. */
     char pcap_dir[600];
+    /* 1-in-N sampling of `simple` captures. */
     uint32_t sample_rate;
+    /* Bytes of each packet a `full` capture keeps. */
+    uint32_t full_snaplen;
+    /* One entry per capture that can run at once. */
     struct active_capture *active;
+    /* Entries of `active`, and how many are in use. */
     unsigned max_active;
     unsigned n_active;
+    /* Ended captures older than this are deleted (ms; 0: never). */
+    int64_t retention_ms;
+    /* Pause between two retention sweeps, and when the next one is due
+     * (CLOCK_MONOTONIC, ms). */
+    int64_t sweep_interval_ms;
+    int64_t next_sweep_ms;
     /* The daemon is shutting down: captures ended now were interrupted. */
     bool shutting_down;
 } runner;
@@ -63,31 +85,99 @@ static void part_path(const char *id, char *buf, unsigned size)
     snprintf(buf, size, "%s/%s.pcap.part", runner.pcap_dir, id);
 }
 
-/* Makes the capture's partial file its final one, so what an interrupted
- * capture wrote stays downloadable. */
+/* Milliseconds since the Unix epoch. */
+static int64_t now_realtime_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Bytes of each packet a capture of `type` keeps. */
+static uint32_t snaplen_of(enum capture_type type)
+{
+    return type == CAPTURE_FULL ? runner.full_snaplen : PCAPD_SIMPLE_SNAPLEN;
+}
+
+/* Makes the file an interrupted capture wrote whole and final: cuts a
+ * record the crash left half-written, gives the file its final name, and
+ * records the packets it holds, so what was captured stays downloadable. */
 static void keep_partial_file(struct capture *c, void *arg)
 {
     (void)arg;
     char part[700], final[700];
+    struct pcap_repair_result r;
     part_path(c->id, part, sizeof(part));
     capture_runner_file_path(c->id, final, sizeof(final));
-    struct stat st;
-    if (stat(part, &st) == 0 && rename(part, final) == 0)
-        c->file_size = (uint64_t)st.st_size;
+    bool has_part = access(part, F_OK) == 0;
+    if (!has_part && access(final, F_OK) != 0)
+        return;
+    if (pcap_repair(has_part ? part : final, snaplen_of(c->type), &r) != 0) {
+        fprintf(stderr, "pcapd: capture %s: cannot repair its file: %s\n", c->id, strerror(errno));
+        return;
+    }
+    if (has_part && rename(part, final) != 0) {
+        fprintf(stderr, "pcapd: capture %s: %s\n", c->id, strerror(errno));
+        return;
+    }
+    if (r.cut > 0)
+        fprintf(stderr, "pcapd: capture %s: cut %llu bytes of an unfinished record\n", c->id,
+                (unsigned long long)r.cut);
+    c->packets_captured = r.records;
+    c->file_size = r.size;
 }
 
-int capture_runner_init(struct job_store *store, const char *state_dir, uint32_t sample_rate,
-                        unsigned max_active, char *err, unsigned err_size)
+/* Deletes the files of capture `id` (retention callback). */
+static void remove_files(const char *id, void *arg)
+{
+    char path[700];
+    (void)arg;
+    capture_runner_file_path(id, path, sizeof(path));
+    if (unlink(path) != 0 && errno != ENOENT)
+        fprintf(stderr, "pcapd: %s: %s\n", path, strerror(errno));
+    part_path(id, path, sizeof(path));
+    unlink(path);
+}
+
+/* Deletes ended captures older than the retention period, with their
+ * files. */
+static void retention_sweep(void)
+{
+    int64_t before = now_realtime_ms() - runner.retention_ms;
+    int n, total = 0;
+    while ((n = job_store_expire(runner.store, before, remove_files, NULL)) > 0)
+        total += n;
+    if (n < 0)
+        fprintf(stderr, "pcapd: retention: the job store failed\n");
+    if (total > 0)
+        fprintf(stderr, "pcapd: retention: deleted %d capture(s)\n", total);
+}
+
+/* Sets up the retention sweep from the configuration. */
+static void retention_init(const struct config *cfg)
+{
+    runner.retention_ms = (int64_t)config_retention_seconds(cfg) * 1000;
+    runner.sweep_interval_ms = runner.retention_ms / 2;
+    if (runner.sweep_interval_ms > RETENTION_SWEEP_MAX_MS)
+        runner.sweep_interval_ms = RETENTION_SWEEP_MAX_MS;
+    if (runner.sweep_interval_ms < 1000)
+        runner.sweep_interval_ms = 1000;
+    runner.next_sweep_ms = now_monotonic_ms() + runner.sweep_interval_ms;
+}
+
+int capture_runner_init(struct job_store *store, const struct config *cfg, char *err,
+                        unsigned err_size)
 {
     runner.store = store;
-    runner.sample_rate = sample_rate;
-    runner.max_active = max_active;
-    snprintf(runner.pcap_dir, sizeof(runner.pcap_dir), "%s/pcaps", state_dir);
+    runner.sample_rate = cfg->sample_rate;
+    runner.full_snaplen = cfg->full_snaplen;
+    runner.max_active = cfg->max_captures;
+    snprintf(runner.pcap_dir, sizeof(runner.pcap_dir), "%s/pcaps", cfg->state_dir);
     if (mkdir(runner.pcap_dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, err_size, "%s: %s", runner.pcap_dir, strerror(errno));
         return -1;
     }
-    runner.active = calloc(max_active, sizeof(runner.active[0]));
+    runner.active = calloc(runner.max_active, sizeof(runner.active[0]));
     if (runner.active == NULL) {
         snprintf(err, err_size, "out of memory");
         return -1;
@@ -100,12 +190,15 @@ int capture_runner_init(struct job_store *store, const char *state_dir, uint32_t
     }
     if (n > 0)
         fprintf(stderr, "pcapd: marked %d interrupted capture(s) as failed\n", n);
+    retention_init(cfg);
+    if (runner.retention_ms > 0)
+        retention_sweep();
     return 0;
 }
 
-bool capture_runner_has_room(void)
+unsigned capture_runner_active(void)
 {
-    return runner.n_active < runner.max_active;
+    return runner.n_active;
 }
 
 /* Returns the active entry of capture `id`, or NULL. */
@@ -135,6 +228,30 @@ static int open_part_file(const char *id)
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
 }
 
+/* Marks capture `c` (of entry `a`) running once its job is in the table
+ * the rx lcores match against; until then it stays `pending`, so a client
+ * that waits for `running` knows every packet from then on is seen. */
+static void mark_running(struct active_capture *a, struct capture *c)
+{
+    struct pcapd_job_stats stats;
+    if (a->running || pcapd_dp_job_stats(a->handle, &stats) != 0 || !stats.published)
+        return;
+    a->running = true;
+    c->status = CAPTURE_RUNNING;
+    job_store_update(runner.store, c);
+}
+
+/* Marks running the pending captures whose jobs have been published. */
+static void promote_published(void)
+{
+    for (unsigned i = 0; i < runner.max_active; i++) {
+        struct active_capture *a = &runner.active[i];
+        struct capture c;
+        if (a->used && !a->running && job_store_get(runner.store, a->account_id, a->id, &c) == 0)
+            mark_running(a, &c);
+    }
+}
+
 int capture_runner_start(struct capture *c, struct capture_error *err)
 {
     unsigned slot = 0;
@@ -148,12 +265,14 @@ int capture_runner_start(struct capture *c, struct capture_error *err)
         record_failure(c, err->message);
         return -1;
     }
+    /* A `full` capture without packet_limit is bounded by its time and
+     * byte limits only. */
     struct pcapd_job_spec spec = {
         .filter = c->filter,
         .sample_rate = c->type == CAPTURE_SIMPLE ? runner.sample_rate : 1,
-        .packet_limit = c->packet_limit,
-        .byte_limit = 0,
-        .snaplen = PCAPD_SIMPLE_SNAPLEN,
+        .packet_limit = c->packet_limit != 0 ? c->packet_limit : UINT32_MAX,
+        .byte_limit = c->byte_limit,
+        .snaplen = snaplen_of(c->type),
         .fd = fd,
         .cookie = slot,
     };
@@ -170,9 +289,9 @@ int capture_runner_start(struct capture *c, struct capture_error *err)
     snprintf(a->id, sizeof(a->id), "%s", c->id);
     snprintf(a->account_id, sizeof(a->account_id), "%s", c->account_id);
     a->deadline_ms = now_monotonic_ms() + (int64_t)c->time_limit * 1000;
+    a->running = false;
     runner.n_active++;
-    c->status = CAPTURE_RUNNING;
-    job_store_update(runner.store, c);
+    mark_running(a, c);
     return 0;
 }
 
@@ -249,6 +368,10 @@ static void on_job_ended(const struct pcapd_job_ended *e, void *arg)
 void capture_runner_tick(void)
 {
     int64_t now = now_monotonic_ms();
+    if (runner.retention_ms > 0 && now >= runner.next_sweep_ms) {
+        retention_sweep();
+        runner.next_sweep_ms = now + runner.sweep_interval_ms;
+    }
     for (unsigned i = 0; i < runner.max_active; i++) {
         if (runner.active[i].used && now >= runner.active[i].deadline_ms)
             pcapd_dp_job_stop(runner.active[i].handle);
@@ -259,6 +382,7 @@ void capture_runner_tick(void)
         for (unsigned i = 0; i < n; i++)
             on_job_ended(&ended[i], NULL);
     }
+    promote_published();
 }
 
 void capture_runner_shutdown(void)

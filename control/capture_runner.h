@@ -11,16 +11,20 @@
 #include <stdint.h>
 
 #include "capture.h"
+#include "config.h"
 #include "job_store.h"
 
-/* Prepares the runner: `state_dir`/pcaps holds the files.  Captures a
- * previous process left unfinished are marked failed, and their partial
- * files kept under the final name.  Returns 0, or -1 with `err`. */
-int capture_runner_init(struct job_store *store, const char *state_dir, uint32_t sample_rate,
-                        unsigned max_active, char *err, unsigned err_size);
+/* Prepares the runner from the configuration: `state_dir`/pcaps holds the
+ * files, at most max_captures run at once.  Captures a previous process
+ * left unfinished are marked failed, and their partial files, cut back to
+ * their last whole record, kept under the final name.  Captures older than
+ * the retention period are deleted now and periodically.  Returns 0, or -1
+ * with `err`. */
+int capture_runner_init(struct job_store *store, const struct config *cfg, char *err,
+                        unsigned err_size);
 
-/* Tells whether another capture can start now. */
-bool capture_runner_has_room(void);
+/* Tells how many captures are running now. */
+unsigned capture_runner_active(void);
 
 /* Starts the stored pending capture `c` and marks it running (in `c` and in
  * the store).  Returns 0, or -1 with `err` filled (the capture is then
@@ -37,8 +41,9 @@ void capture_runner_overlay(struct capture *c);
 /* Writes the path of the file of capture `id` into `buf`. */
 void capture_runner_file_path(const char *id, char *buf, unsigned size);
 
-/* Ends captures whose time is up and records the ones that ended.  Called
- * periodically by the event loop. */
+/* Ends captures whose time is up, records the ones that ended, and runs
+ * the retention sweep when it is due.  Called periodically by the event
+ * loop. */
 void capture_runner_tick(void);
 
 /* Stops the dataplane, recording every capture still running as ended. */

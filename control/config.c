@@ -32,6 +32,16 @@ void config_defaults(struct config *cfg)
     cfg->max_jobs = 1024;
     cfg->write_buffer_size = 65536;
     cfg->max_body_size = 65536;
+    cfg->simple_rate_window = 60;
+    cfg->max_captures = 64;
+    cfg->full_snaplen = 65535;
+}
+
+uint64_t config_retention_seconds(const struct config *cfg)
+{
+    if (cfg->retention_seconds != 0)
+        return cfg->retention_seconds;
+    return (uint64_t)cfg->retention_days * 86400;
 }
 
 /* Parses `value` as an unsigned integer in [min, max]. */
@@ -117,6 +127,11 @@ static int set_number(struct config *cfg, const char *key, const char *value, bo
         {"write_buffer_size", offsetof(struct config, write_buffer_size), 4096, 1u << 26},
         {"max_body_size", offsetof(struct config, max_body_size), 1024, 1u << 24},
         {"writer_lcore", offsetof(struct config, writer_lcore), 1, 127},
+        {"simple_rate_window", offsetof(struct config, simple_rate_window), 0, 86400},
+        {"max_captures", offsetof(struct config, max_captures), 1, 65536},
+        {"full_snaplen", offsetof(struct config, full_snaplen), 64, 65535},
+        {"retention_days", offsetof(struct config, retention_days), 0, 36500},
+        {"retention_seconds", offsetof(struct config, retention_seconds), 0, 1u << 31},
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         if (strcmp(key, keys[i].key) != 0)
@@ -188,6 +203,11 @@ static const char *config_rule(const char *key)
         {"sample_rate", "an integer from 1 to 1000000"},
         {"max_jobs", "an integer from 1 to 65536"},
         {"ring_size", "an integer from 64 to 16777216"},
+        {"simple_rate_window", "an integer from 0 to 86400 (seconds)"},
+        {"max_captures", "an integer from 1 to 65536"},
+        {"full_snaplen", "an integer from 64 to 65535"},
+        {"retention_days", "an integer from 0 to 36500"},
+        {"retention_seconds", "an integer from 0 to 2147483648"},
     };
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
         if (strcmp(key, rules[i][0]) == 0)
@@ -263,8 +283,9 @@ int config_finish(struct config *cfg, char *err, unsigned err_size)
         snprintf(err, err_size, "no port: give at least one `port = DEVARGS`");
         return -1;
     }
-    if (cfg->n_accounts == 0) {
-        snprintf(err, err_size, "no account: give at least one `account = ID`");
+    if (cfg->max_captures > cfg->max_jobs) {
+        snprintf(err, err_size, "max_captures: %u is more than max_jobs (%u)", cfg->max_captures,
+                 cfg->max_jobs);
         return -1;
     }
     if ((cfg->ring_size & (cfg->ring_size - 1)) != 0) {

@@ -57,7 +57,25 @@ struct config {
     unsigned write_buffer_size;
     /* Largest request body accepted, in bytes. */
     unsigned max_body_size;
+    /* Seconds an account must wait between two `simple` captures (0: no
+     * limit). */
+    unsigned simple_rate_window;
+    /* Most captures pending or running at once, all accounts together (at
+     * most max_jobs). */
+    unsigned max_captures;
+    /* Bytes of each packet a `full` capture keeps. */
+    unsigned full_snaplen;
+    /* Ended captures older than this many days are deleted with their
+     * files (0: kept forever). */
+    unsigned retention_days;
+    /* The same in seconds, for tests; when non-zero it takes precedence
+     * over retention_days. */
+    unsigned retention_seconds;
 };
+
+/* Seconds ended captures are kept (0: forever), from retention_seconds or
+ * retention_days. */
+uint64_t config_retention_seconds(const struct config *cfg);
 
 /* Fills `cfg` with the defaults. */
 void config_defaults(struct config *cfg);

@@ -12,14 +12,29 @@
 
 #include <sqlite3.h>
 
-/* The store's database handle. */
-struct job_store {
-    sqlite3 *db;
+/* Statements of the hot read paths, kept prepared across calls. */
+enum store_cached_stmt {
+    /* job_store_get(). */
+    STMT_GET,
+    /* store_count(). */
+    STMT_COUNT,
+    /* job_store_list(). */
+    STMT_LIST,
+    /* How many there are. */
+    STMT_COUNT_OF,
 };
 
-static const char STORE_SCHEMA[] = "PRAGMA journal_mode=WAL;"
-                                   "PRAGMA synchronous=NORMAL;"
-                                   "CREATE TABLE IF NOT EXISTS captures ("
+/* The store's database handle. */
+struct job_store {
+    /* The SQLite connection (pcapd.db in the state directory), used by the
+     * control thread only. */
+    sqlite3 *db;
+    /* Prepared statements of the hot paths, NULL until first used. */
+    sqlite3_stmt *cached[STMT_COUNT_OF];
+};
+
+/* The schema of a new store (user_version 2). */
+static const char STORE_SCHEMA[] = "CREATE TABLE IF NOT EXISTS captures ("
                                    "  id TEXT PRIMARY KEY,"
                                    "  account_id TEXT NOT NULL,"
                                    "  submitted_ms INTEGER NOT NULL,"
@@ -32,15 +47,54 @@ static const char STORE_SCHEMA[] = "PRAGMA journal_mode=WAL;"
                                    "  packets_dropped INTEGER NOT NULL DEFAULT 0,"
                                    "  stop_requested INTEGER NOT NULL DEFAULT 0,"
                                    "  error_message TEXT NOT NULL DEFAULT '',"
-                                   "  file_size INTEGER NOT NULL DEFAULT 0);"
+                                   "  file_size INTEGER NOT NULL DEFAULT 0,"
+                                   "  byte_limit INTEGER NOT NULL DEFAULT 0,"
+                                   "  colo_name TEXT NOT NULL DEFAULT '',"
+                                   "  destination_conf TEXT NOT NULL DEFAULT '');"
                                    "CREATE INDEX IF NOT EXISTS captures_by_account"
-                                   "  ON captures(account_id, submitted_ms DESC, id);"
-                                   "PRAGMA user_version=1;";
+                                   "  ON captures(account_id, submitted_ms DESC, id);";
+
+/* Brings a version 1 store (before full captures) to version 2. */
+static const char STORE_MIGRATE_V2[] =
+    "ALTER TABLE captures ADD COLUMN byte_limit INTEGER NOT NULL DEFAULT 0;"
+    "ALTER TABLE captures ADD COLUMN colo_name TEXT NOT NULL DEFAULT '';"
+    "ALTER TABLE captures ADD COLUMN destination_conf TEXT NOT NULL DEFAULT '';";
 
 /* Columns read back, in the order store_row() expects them. */
 #define STORE_COLUMNS                                                                              \
     "id, account_id, submitted_ms, type, status, time_limit, packet_limit, filter_v1,"             \
-    " packets_captured, packets_dropped, stop_requested, error_message, file_size"
+    " packets_captured, packets_dropped, stop_requested, error_message, file_size,"                \
+    " byte_limit, colo_name, destination_conf"
+
+/* Reads the store's schema version (PRAGMA user_version); -1 on error. */
+static int store_version(sqlite3 *db)
+{
+    sqlite3_stmt *st = NULL;
+    int version = -1;
+    if (sqlite3_prepare_v2(db, "PRAGMA user_version", -1, &st, NULL) == SQLITE_OK &&
+        sqlite3_step(st) == SQLITE_ROW)
+        version = sqlite3_column_int(st, 0);
+    sqlite3_finalize(st);
+    return version;
+}
+
+/* Creates the schema, or migrates an older one, in one transaction.
+ * Returns SQLITE_OK or an error, with `msg` set by SQLite. */
+static int store_schema(sqlite3 *db, char **msg)
+{
+    int rc = sqlite3_exec(db, "BEGIN IMMEDIATE", NULL, NULL, msg);
+    if (rc != SQLITE_OK)
+        return rc;
+    int version = store_version(db);
+    if (version == 1)
+        rc = sqlite3_exec(db, STORE_MIGRATE_V2, NULL, NULL, msg);
+    if (rc == SQLITE_OK)
+        rc = sqlite3_exec(db, STORE_SCHEMA, NULL, NULL, msg);
+    if (rc == SQLITE_OK && version < 2)
+        rc = sqlite3_exec(db, "PRAGMA user_version=2", NULL, NULL, msg);
+    sqlite3_exec(db, rc == SQLITE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
+    return rc;
+}
 
 int job_store_open(const char *path, struct job_store **store, char *err, unsigned err_size)
 {
@@ -50,10 +104,13 @@ int job_store_open(const char *path, struct job_store **store, char *err, unsign
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    if (sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, NULL) !=
-            SQLITE_OK ||
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK ||
         sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
-        sqlite3_exec(s->db, STORE_SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
+        sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+                     &msg) != SQLITE_OK ||
+        store_schema(s->db, &msg) != SQLITE_OK) {
         snprintf(err, err_size, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
         sqlite3_free(msg);
         job_store_close(s);
@@ -67,6 +124,8 @@ void job_store_close(struct job_store *store)
 {
     if (store == NULL)
         return;
+    for (int i = 0; i < STMT_COUNT_OF; i++)
+        sqlite3_finalize(store->cached[i]);
     sqlite3_close(store->db);
     free(store);
 }
@@ -80,6 +139,23 @@ static sqlite3_stmt *store_prepare(struct job_store *s, const char *sql)
         return NULL;
     }
     return st;
+}
+
+/* Returns the cached statement `which`, preparing it from `sql` on first
+ * use.  Returns NULL on error.  Give it back with store_release(). */
+static sqlite3_stmt *store_cached(struct job_store *s, enum store_cached_stmt which,
+                                  const char *sql)
+{
+    if (s->cached[which] == NULL)
+        s->cached[which] = store_prepare(s, sql);
+    return s->cached[which];
+}
+
+/* Makes a cached statement ready for its next use. */
+static void store_release(sqlite3_stmt *st)
+{
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
 }
 
 /* Runs a prepared statement that returns no rows and finalizes it. */
@@ -96,7 +172,12 @@ static int store_run(struct job_store *s, sqlite3_stmt *st)
 static void column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
 {
     const unsigned char *t = sqlite3_column_text(st, col);
-    snprintf(dst, size, "%s", t ? (const char *)t : "");
+    size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+    if (len >= size)
+        len = size - 1;
+    if (len > 0)
+        memcpy(dst, t, len);
+    dst[len] = '\0';
 }
 
 /* Reads the current row (STORE_COLUMNS) into `c`. */
@@ -125,12 +206,15 @@ static void store_row(sqlite3_stmt *st, struct capture *c)
     c->stop_requested = sqlite3_column_int(st, 10) != 0;
     column_text(st, 11, c->error_message, sizeof(c->error_message));
     c->file_size = (uint64_t)sqlite3_column_int64(st, 12);
+    c->byte_limit = (uint64_t)sqlite3_column_int64(st, 13);
+    column_text(st, 14, c->colo_name, sizeof(c->colo_name));
+    column_text(st, 15, c->destination_conf, sizeof(c->destination_conf));
 }
 
 int job_store_insert(struct job_store *s, const struct capture *c)
 {
     sqlite3_stmt *st = store_prepare(s, "INSERT INTO captures (" STORE_COLUMNS
-                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (st == NULL)
         return -1;
     json_t *filter = capture_filter_to_json(&c->filter);
@@ -149,6 +233,9 @@ int job_store_insert(struct job_store *s, const struct capture *c)
     sqlite3_bind_int(st, 11, c->stop_requested);
     sqlite3_bind_text(st, 12, c->error_message, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 13, (sqlite3_int64)c->file_size);
+    sqlite3_bind_int64(st, 14, (sqlite3_int64)c->byte_limit);
+    sqlite3_bind_text(st, 15, c->colo_name, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 16, c->destination_conf, -1, SQLITE_STATIC);
     free(filter_text);
     return store_run(s, st);
 }
@@ -172,8 +259,8 @@ int job_store_update(struct job_store *s, const struct capture *c)
 
 int job_store_get(struct job_store *s, const char *account, const char *id, struct capture *c)
 {
-    sqlite3_stmt *st =
-        store_prepare(s, "SELECT " STORE_COLUMNS " FROM captures WHERE id=? AND account_id=?");
+    sqlite3_stmt *st = store_cached(
+        s, STMT_GET, "SELECT " STORE_COLUMNS " FROM captures WHERE id=? AND account_id=?");
     if (st == NULL)
         return -1;
     sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -181,20 +268,21 @@ int job_store_get(struct job_store *s, const char *account, const char *id, stru
     int rc = sqlite3_step(st);
     if (rc == SQLITE_ROW)
         store_row(st, c);
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
 }
 
 /* Counts the captures of `account`. */
 static int store_count(struct job_store *s, const char *account, uint64_t *total)
 {
-    sqlite3_stmt *st = store_prepare(s, "SELECT COUNT(*) FROM captures WHERE account_id=?");
+    sqlite3_stmt *st =
+        store_cached(s, STMT_COUNT, "SELECT COUNT(*) FROM captures WHERE account_id=?");
     if (st == NULL)
         return -1;
     sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     *total = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
@@ -203,9 +291,10 @@ int job_store_list(struct job_store *s, const char *account, unsigned offset, un
 {
     if (store_count(s, account, total) != 0)
         return -1;
-    sqlite3_stmt *st = store_prepare(s, "SELECT " STORE_COLUMNS " FROM captures"
-                                        " WHERE account_id=? ORDER BY submitted_ms DESC, id"
-                                        " LIMIT ? OFFSET ?");
+    sqlite3_stmt *st = store_cached(s, STMT_LIST,
+                                    "SELECT " STORE_COLUMNS " FROM captures"
+                                    " WHERE account_id=? ORDER BY submitted_ms DESC, id"
+                                    " LIMIT ? OFFSET ?");
     if (st == NULL)
         return -1;
     sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
@@ -217,7 +306,7 @@ int job_store_list(struct job_store *s, const char *account, unsigned offset, un
         store_row(st, &c);
         fn(&c, arg);
     }
-    sqlite3_finalize(st);
+    store_release(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
@@ -240,4 +329,68 @@ int job_store_fail_unfinished(struct job_store *s, const char *message,
     }
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? n : -1;
+}
+
+int job_store_last_submitted(struct job_store *s, const char *account, enum capture_type type,
+                             int64_t *ms)
+{
+    sqlite3_stmt *st = store_prepare(s, "SELECT MAX(submitted_ms) FROM captures"
+                                        " WHERE account_id=? AND type=?");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, capture_type_name(type), -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    int found = rc == SQLITE_ROW && sqlite3_column_type(st, 0) != SQLITE_NULL;
+    if (found)
+        *ms = sqlite3_column_int64(st, 0);
+    sqlite3_finalize(st);
+    return rc != SQLITE_ROW ? -1 : found ? 0 : 1;
+}
+
+int job_store_count_unfinished(struct job_store *s, const char *account, enum capture_type type,
+                               unsigned *count)
+{
+    sqlite3_stmt *st = store_prepare(s, "SELECT COUNT(*) FROM captures WHERE account_id=?"
+                                        " AND type=? AND status IN ('pending','running')");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, capture_type_name(type), -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    *count = rc == SQLITE_ROW ? (unsigned)sqlite3_column_int64(st, 0) : 0;
+    sqlite3_finalize(st);
+    return rc == SQLITE_ROW ? 0 : -1;
+}
+
+/* Most captures one job_store_expire() call deletes. */
+#define EXPIRE_BATCH 256
+
+int job_store_expire(struct job_store *s, int64_t before_ms, void (*fn)(const char *id, void *arg),
+                     void *arg)
+{
+    char ids[EXPIRE_BATCH][CAPTURE_ID_LEN + 1];
+    sqlite3_stmt *st = store_prepare(s, "SELECT id FROM captures WHERE submitted_ms < ?"
+                                        " AND status IN ('success','failed')"
+                                        " ORDER BY submitted_ms LIMIT ?");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_int64(st, 1, before_ms);
+    sqlite3_bind_int(st, 2, EXPIRE_BATCH);
+    int found = 0, n = 0, rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+        column_text(st, 0, ids[found++], sizeof(ids[0]));
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    for (int i = 0; i < found; i++) {
+        fn(ids[i], arg);
+        sqlite3_stmt *del = store_prepare(s, "DELETE FROM captures WHERE id=?");
+        if (del == NULL)
+            return -1;
+        sqlite3_bind_text(del, 1, ids[i], -1, SQLITE_STATIC);
+        if (store_run(s, del) == 0)
+            n++;
+    }
+    return n;
 }

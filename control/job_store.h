@@ -42,4 +42,21 @@ int job_store_list(struct job_store *store, const char *account, unsigned offset
 int job_store_fail_unfinished(struct job_store *store, const char *message,
                               void (*fn)(struct capture *c, void *arg), void *arg);
 
+/* Reads into `ms` when `account` last created a capture of `type`
+ * (milliseconds since the epoch).  Returns 0, 1 if it never did, or -1. */
+int job_store_last_submitted(struct job_store *store, const char *account, enum capture_type type,
+                             int64_t *ms);
+
+/* Counts the captures of `type` of `account` that are pending or running.
+ * Returns 0 or -1. */
+int job_store_count_unfinished(struct job_store *store, const char *account, enum capture_type type,
+                               unsigned *count);
+
+/* Deletes ended captures (success or failed) submitted before `before_ms`
+ * (milliseconds since the epoch), oldest first and at most 256 per call,
+ * calling `fn` with each one's id before its row goes.  Returns how many,
+ * or -1. */
+int job_store_expire(struct job_store *store, int64_t before_ms,
+                     void (*fn)(const char *id, void *arg), void *arg);
+
 #endif /* PCAPD_JOB_STORE_H */

@@ -5,7 +5,10 @@
  *   GET  /client/v4/accounts/{account}/pcaps/{id}         get
  *   GET  /client/v4/accounts/{account}/pcaps/{id}/download
  *   PUT  /client/v4/accounts/{account}/pcaps/{id}/stop
- * Every JSON answer is in the v4 envelope; every error names its cause.
+ * Every request is authenticated first (auth.c); a token sees only its own
+ * account, and anything of another account is answered exactly as if it
+ * did not exist.  Every JSON answer is in the v4 envelope; every error
+ * names its cause.
  */
 #include "jobs_api.h"
 
@@ -18,7 +21,9 @@
 
 #include "api_errors.h"
 #include "api_response.h"
+#include "auth.h"
 #include "capture_runner.h"
+#include "rate_limit.h"
 
 /* Default and largest page sizes of the list, as the reference's. */
 #define LIST_DEFAULT_PER_PAGE 50
@@ -34,20 +39,28 @@ enum route_kind {
 
 /* A parsed request path. */
 struct route {
+    /* Which endpoint the path names. */
     enum route_kind kind;
+    /* The {account_id} segment. */
     char account[65];
+    /* The {id} segment ("-" if it cannot be an id), or empty. */
     char id[CAPTURE_ID_LEN + 1];
 };
 
 /* The API's dependencies. */
 static struct {
+    /* Captures. */
     struct job_store *store;
+    /* API tokens. */
+    struct token_store *tokens;
+    /* The daemon's configuration. */
     const struct config *cfg;
 } api;
 
-void jobs_api_init(struct job_store *store, const struct config *cfg)
+void jobs_api_init(struct job_store *store, struct token_store *tokens, const struct config *cfg)
 {
     api.store = store;
+    api.tokens = tokens;
     api.cfg = cfg;
 }
 
@@ -142,6 +155,23 @@ static int64_t now_realtime_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* Adds header `name` (lowercase) with the decimal `value` to the answer. */
+static void add_number_header(h2o_req_t *req, const char *name, unsigned value)
+{
+    char *buf = h2o_mem_alloc_pool(&req->pool, 16);
+    int len = snprintf(buf, 16, "%u", value);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, buf,
+                          (size_t)len);
+}
+
+/* Answers a capture that may not start now (429, 409 or 503). */
+static int send_refusal(h2o_req_t *req, const struct admission_refusal *why)
+{
+    if (why->retry_after > 0)
+        add_number_header(req, "retry-after", why->retry_after);
+    return api_send_error(req, why->http_status, why->code, "%s", why->message);
+}
+
 /* POST .../pcaps: validates, stores and starts a capture. */
 static int handle_create(h2o_req_t *req, const struct route *r)
 {
@@ -158,19 +188,22 @@ static int handle_create(h2o_req_t *req, const struct route *r)
                               jerr.line, jerr.column);
     struct capture c;
     struct capture_error err;
+    struct admission_refusal why;
     memset(&c, 0, sizeof(c));
-    int rc = capture_request_parse(body, &c, &err);
+    int rc = capture_request_parse(body, api.cfg->site, &c, &err);
     json_decref(body);
     if (rc != 0)
         return api_send_error(req, 400, err.code, "%s", err.message);
-    if (!capture_runner_has_room())
-        return api_send_error(req, 503, API_ERR_CAPACITY,
-                              "every capture slot is in use (max_jobs); retry when one ends");
-    if (capture_new_id(c.id) != 0)
-        return api_send_error(req, 500, API_ERR_INTERNAL, "no randomness for a capture id");
     snprintf(c.account_id, sizeof(c.account_id), "%s", r->account);
     c.submitted_ms = now_realtime_ms();
     c.status = CAPTURE_PENDING;
+    rc = rate_limit_admit(api.store, api.cfg, &c, capture_runner_active(), &why);
+    if (rc > 0)
+        return send_refusal(req, &why);
+    if (rc < 0)
+        return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to check limits");
+    if (capture_new_id(c.id) != 0)
+        return api_send_error(req, 500, API_ERR_INTERNAL, "no randomness for a capture id");
     if (job_store_insert(api.store, &c) != 0)
         return api_send_error(req, 500, API_ERR_INTERNAL,
                               "the job store failed to save the capture");
@@ -303,39 +336,91 @@ static const char *allowed_methods(enum route_kind kind)
     }
 }
 
+/* Answers a failed authentication: 401 with WWW-Authenticate, or 500. */
+static int send_auth_failure(h2o_req_t *req, enum auth_status st, const char *why)
+{
+    if (st == AUTH_STORE_ERROR)
+        return api_send_error(req, 500, API_ERR_INTERNAL, "%s", why);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("www-authenticate"), 0, NULL,
+                          H2O_STRLIT("Bearer realm=\"pcapd\""));
+    return api_send_error(
+        req, 401, st == AUTH_MISSING ? API_ERR_NO_CREDENTIALS : API_ERR_BAD_CREDENTIALS, "%s", why);
+}
+
+/* Answers a path naming an account other than the token's exactly as a
+ * path naming an account or a capture that does not exist, so a token
+ * learns nothing about other accounts. */
+static int send_not_found(h2o_req_t *req, const struct route *r)
+{
+    if (r->kind == ROUTE_COLLECTION)
+        return api_send_error(req, 404, API_ERR_UNKNOWN_ACCOUNT,
+                              "account %s is not served by this appliance", r->account);
+    return api_send_error(req, 404, API_ERR_UNKNOWN_CAPTURE, "capture %s not found in account %s",
+                          r->id, r->account);
+}
+
+/* Tells whether `method` on a route of `kind` exists and needs write
+ * permission (create, stop); sets *known to whether it exists. */
+static bool needs_write(const h2o_req_t *req, enum route_kind kind, bool *known)
+{
+    bool get = api_method_is(req, "GET");
+    bool post = api_method_is(req, "POST"), put = api_method_is(req, "PUT");
+    switch (kind) {
+    case ROUTE_COLLECTION:
+        *known = get || post;
+        return post;
+    case ROUTE_STOP:
+        *known = put;
+        return true;
+    default:
+        *known = get;
+        return false;
+    }
+}
+
+/* Runs the handler of an authorised request. */
+static int dispatch(h2o_req_t *req, const struct route *r)
+{
+    switch (r->kind) {
+    case ROUTE_COLLECTION:
+        return api_method_is(req, "POST") ? handle_create(req, r) : handle_list(req, r);
+    case ROUTE_CAPTURE:
+        return handle_get(req, r);
+    case ROUTE_DOWNLOAD:
+        return handle_download(req, r);
+    case ROUTE_STOP:
+        return handle_stop(req, r);
+    }
+    return api_send_error(req, 500, API_ERR_INTERNAL, "no handler");
+}
+
 int jobs_api_handle(h2o_req_t *req)
 {
     struct route r;
+    struct auth_identity who;
+    char why[256];
+    bool known;
     if (parse_route(req->path_normalized, &r) != 0)
         return api_send_error(req, 404, API_ERR_NO_ROUTE, "no route for %.*s %.*s",
                               (int)req->method.len, req->method.base, (int)req->path_normalized.len,
                               req->path_normalized.base);
-    if (!config_has_account(api.cfg, r.account))
-        return api_send_error(req, 404, API_ERR_UNKNOWN_ACCOUNT,
-                              "account %s is not served by this appliance", r.account);
-    int get = api_method_is(req, "GET");
-    switch (r.kind) {
-    case ROUTE_COLLECTION:
-        if (api_method_is(req, "POST"))
-            return handle_create(req, &r);
-        if (get)
-            return handle_list(req, &r);
-        break;
-    case ROUTE_CAPTURE:
-        if (get)
-            return handle_get(req, &r);
-        break;
-    case ROUTE_DOWNLOAD:
-        if (get)
-            return handle_download(req, &r);
-        break;
-    case ROUTE_STOP:
-        if (api_method_is(req, "PUT"))
-            return handle_stop(req, &r);
-        break;
+    enum auth_status st = auth_request(api.tokens, req, &who, why, sizeof(why));
+    if (st != AUTH_OK)
+        return send_auth_failure(req, st, why);
+    if (strcmp(who.account_id, r.account) != 0)
+        return send_not_found(req, &r);
+    bool write = needs_write(req, r.kind, &known);
+    if (!known) {
+        const char *allow = allowed_methods(r.kind);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
+        return api_send_error(req, 405, API_ERR_METHOD_NOT_ALLOWED,
+                              "%.*s is not allowed here; use %s", (int)req->method.len,
+                              req->method.base, allow);
     }
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allowed_methods(r.kind),
-                   strlen(allowed_methods(r.kind)));
-    return api_send_error(req, 405, API_ERR_METHOD_NOT_ALLOWED, "%.*s is not allowed here; use %s",
-                          (int)req->method.len, req->method.base, allowed_methods(r.kind));
+    if (write && who.permission != TOKEN_WRITE)
+        return api_send_error(req, 403, API_ERR_FORBIDDEN,
+                              "token %s has read permission only; creating and stopping captures "
+                              "needs a write token",
+                              who.token_id);
+    return dispatch(req, &r);
 }

@@ -8,9 +8,11 @@
 #include "config.h"
 #include "h2o.h"
 #include "job_store.h"
+#include "token_store.h"
 
-/* Gives the API its store and configuration (kept by reference). */
-void jobs_api_init(struct job_store *store, const struct config *cfg);
+/* Gives the API its capture store, token store and configuration (kept by
+ * reference). */
+void jobs_api_init(struct job_store *store, struct token_store *tokens, const struct config *cfg);
 
 /* Answers any request (the server's only handler).  Returns 0. */
 int jobs_api_handle(h2o_req_t *req);

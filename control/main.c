@@ -1,8 +1,10 @@
 /*
- * pcapd's entry point: reads the configuration, opens the job store,
- * starts the DPDK dataplane (rx and writer lcores), then serves the REST
- * API on the main lcore until SIGINT or SIGTERM, and shuts down in order:
- * API, dataplane (ending and recording running captures), store.
+ * pcapd's entry point.  `pcapd token ...` administers API tokens
+ * (token_cli.c).  Otherwise pcapd is the daemon: it reads the
+ * configuration, opens the job and token stores, starts the DPDK dataplane
+ * (rx and writer lcores), then serves the REST API on the main lcore until
+ * SIGINT or SIGTERM, and shuts down in order: API, dataplane (ending and
+ * recording running captures), stores.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,6 +21,8 @@
 #include "job_store.h"
 #include "jobs_api.h"
 #include "pcapd/dataplane.h"
+#include "token_cli.h"
+#include "token_store.h"
 
 /* How often the capture runner's periodic work runs (milliseconds). */
 #define RUNNER_TICK_MS 10
@@ -37,6 +41,7 @@ static void on_signal(int sig)
 static void usage(FILE *out)
 {
     fprintf(out, "usage: pcapd [-c CONFIG_FILE] [-s KEY=VALUE]...\n"
+                 "       pcapd token create|list|revoke ... (pcapd token --help)\n"
                  "  -c, --config FILE   read settings from FILE (see config/pcapd.conf)\n"
                  "  -s, --set KEY=VALUE override one setting (repeatable, applied last)\n"
                  "  -h, --help          show this help\n");
@@ -130,9 +135,12 @@ int main(int argc, char **argv)
 {
     struct config cfg;
     struct job_store *store = NULL;
+    struct token_store *tokens = NULL;
     char err[1024], path[600];
     uint16_t port;
 
+    if (argc >= 2 && strcmp(argv[1], "token") == 0)
+        return token_cli_main(argc - 1, argv + 1);
     load_config(argc, argv, &cfg);
     if (mkdir(cfg.state_dir, 0750) != 0 && errno != EEXIST) {
         fprintf(stderr, "pcapd: state_dir %s: %s\n", cfg.state_dir, strerror(errno));
@@ -140,13 +148,13 @@ int main(int argc, char **argv)
     }
     snprintf(path, sizeof(path), "%s/pcapd.db", cfg.state_dir);
     if (job_store_open(path, &store, err, sizeof(err)) != 0 ||
-        capture_runner_init(store, cfg.state_dir, cfg.sample_rate, cfg.max_jobs, err,
-                            sizeof(err)) != 0) {
+        token_store_open(path, &tokens, err, sizeof(err)) != 0 ||
+        capture_runner_init(store, &cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
         return 1;
     }
     start_dataplane(&cfg);
-    jobs_api_init(store, &cfg);
+    jobs_api_init(store, tokens, &cfg);
     /* h2o refuses larger bodies itself; the API answers up to 4x the
      * limit with its own 413 envelope. */
     if (http_server_start(cfg.listen_host, cfg.listen_port, (size_t)cfg.max_body_size * 4,
@@ -167,6 +175,7 @@ int main(int argc, char **argv)
     http_server_stop();
     print_stats();
     capture_runner_shutdown();
+    token_store_close(tokens);
     job_store_close(store);
     return 0;
 }

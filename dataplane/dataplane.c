@@ -99,8 +99,11 @@ static void dp_publish(void)
     dp_table_seq++;
     dp_table_dirty = false;
     for (unsigned i = 0; i < dp.cfg.max_jobs; i++) {
-        if (dp.slots[i].state == DP_SLOT_RETIRING && dp_removed_seq[i] == 0)
+        struct dp_slot *s = &dp.slots[i];
+        if (s->state == DP_SLOT_RETIRING && dp_removed_seq[i] == 0)
             dp_removed_seq[i] = dp_table_seq;
+        if (s->state == DP_SLOT_ACTIVE && s->published_seq == 0)
+            s->published_seq = dp_table_seq;
     }
 }
 
@@ -140,6 +143,7 @@ static void dp_rx_slot_stats(uint32_t slot, uint32_t gen, struct pcapd_job_stats
 static void dp_job_stats_fill(uint32_t slot, const struct dp_slot *s, struct pcapd_job_stats *stats)
 {
     memset(stats, 0, sizeof(*stats));
+    stats->published = s->published_seq != 0;
     dp_rx_slot_stats(slot, s->gen, stats);
     if (s->job != NULL) {
         stats->packets_written =
@@ -192,6 +196,7 @@ int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
     s->state = DP_SLOT_ACTIVE;
     s->job = job;
     s->ended = s->unpublished = s->stop_requested = false;
+    s->published_seq = 0;
     dp_removed_seq[slot] = 0;
 
     /* The writer learns of the job before any rx lcore can match it. */

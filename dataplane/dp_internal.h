@@ -149,6 +149,8 @@ struct dp_slot {
     bool unpublished;
     /* A stop was requested; send CLOSE once unpublished. */
     bool stop_requested;
+    /* Sequence of the first published table holding the job, or 0. */
+    uint64_t published_seq;
 };
 
 /* The dataplane's global state. */

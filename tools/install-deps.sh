@@ -9,7 +9,8 @@ BUILD_PKGS=(
   libdpdk-dev dpdk-dev libpcap-dev libh2o-evloop-dev libjansson-dev
   libcurl4-openssl-dev libcmocka-dev libsqlite3-dev libssl-dev
 )
-TEST_PKGS=(tshark python3 python3-pytest curl iproute2 clang-format)
+TEST_PKGS=(tshark python3 python3-pytest python3-yaml python3-jsonschema curl iproute2
+  clang-format clang)
 
 want=("${BUILD_PKGS[@]}")
 if [ "${1:-}" = "--test" ]; then

@@ -11,17 +11,26 @@ if [ ! -f build/build.ninja ]; then
 fi
 ninja -C build
 account=$(sed -n 's/^account *= *//p' config/pcapd.conf | head -n1)
+# Every request needs a token; make one for this run (shown once).
+token=$(build/control/pcapd token create -c config/pcapd.conf "$@" --account "$account" \
+  --permission write)
 cat <<TXT
 
 pcapd is starting; the API address is printed below (default http://127.0.0.1:8080).
+A write token of account $account was created for you:
+
+  TOKEN=$token
+
 Try, in another terminal:
 
   curl -s -X POST http://127.0.0.1:8080/client/v4/accounts/$account/pcaps \\
-    -H 'Content-Type: application/json' \\
+    -H "Authorization: Bearer \$TOKEN" -H 'Content-Type: application/json' \\
     -d '{"type":"simple","system":"magic-transit","time_limit":5,"packet_limit":100,
          "filter_v1":{"protocol":6,"source_port":80}}'
-  curl -s http://127.0.0.1:8080/client/v4/accounts/$account/pcaps/ID        # until "success"
-  curl -s -o capture.pcap http://127.0.0.1:8080/client/v4/accounts/$account/pcaps/ID/download
+  curl -s -H "Authorization: Bearer \$TOKEN" \\
+    http://127.0.0.1:8080/client/v4/accounts/$account/pcaps/ID        # until "success"
+  curl -s -H "Authorization: Bearer \$TOKEN" -o capture.pcap \\
+    http://127.0.0.1:8080/client/v4/accounts/$account/pcaps/ID/download
   tshark -r capture.pcap
 
 Stop pcapd with Ctrl-C.

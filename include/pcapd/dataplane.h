@@ -97,6 +97,10 @@ struct pcapd_job_stats {
     uint64_t bytes_written;
     /* Sampled packets lost because the ring to the writer was full. */
     uint64_t packets_dropped;
+    /* The job is in the table the rx lcores match against: packets that
+     * arrive from now on are captured.  False until the first publication
+     * that includes it (see pcapd_dp_job_start()). */
+    bool published;
 };
 
 /* A job that has ended, as pcapd_dp_poll_ended() reports it. */

@@ -2,6 +2,9 @@
 
 Each daemon gets its own state directory, configuration file and EAL file
 prefix; it listens on a free loopback port that it reports on stdout.
+Before it starts, a write token of ACCOUNT is created with `pcapd token
+create`, and every request sends it unless told otherwise.  The simple
+capture rate window is 0 unless a test sets it.
 """
 import json
 import os
@@ -17,6 +20,10 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 PCAPS = pathlib.Path(os.environ.get("PCAPD_PCAPS_DIR", ROOT.parent / "shared" / "pcaps"))
 ACCOUNT = "023e105f4ecef8ad9ca31a8372d0c353"
+# A second account, for isolation tests.
+OTHER_ACCOUNT = "0123456789abcdef0123456789abcdef"
+# Sentinel: send the daemon's default token.
+DEFAULT_TOKEN = object()
 
 
 def pcapd_binary():
@@ -39,19 +46,51 @@ class Response:
             self.json = json.loads(body)
 
 
+def token_cli(conf, *args, check=True):
+    """Runs `pcapd token ARGS -c CONF`; returns the completed process."""
+    env = dict(os.environ)
+    env.setdefault("ASAN_OPTIONS", "abort_on_error=0")
+    p = subprocess.run([pcapd_binary(), "token", *args, "-c", str(conf)], capture_output=True,
+                       text=True, env=env, timeout=60)
+    if check:
+        assert p.returncode == 0, p.stderr
+    return p
+
+
+def create_token(conf, account=ACCOUNT, permission="write", email=None):
+    """Creates a token with the command line; returns it."""
+    args = ["create", "--account", account, "--permission", permission]
+    if email:
+        args += ["--email", email]
+    token = token_cli(conf, *args).stdout.strip()
+    assert len(token) == 40, token
+    return token
+
+
 class Daemon:
     """A running pcapd process and a small HTTP client for its API."""
 
-    def __init__(self, proc, base_url, state_dir, log_path):
+    def __init__(self, proc, base_url, state_dir, log_path, conf, token):
         self.proc = proc
         self.base_url = base_url
         self.state_dir = state_dir
         self.log_path = log_path
+        self.conf = conf
+        self.token = token
 
-    def request(self, method, path, body=None, raw=None, headers=None):
-        """Sends a request; `body` is JSON-encoded, `raw` sent as is."""
+    def create_token(self, account=ACCOUNT, permission="write", email=None):
+        """Creates another token for this daemon's state directory."""
+        return create_token(self.conf, account, permission, email)
+
+    def request(self, method, path, body=None, raw=None, headers=None, token=DEFAULT_TOKEN):
+        """Sends a request; `body` is JSON-encoded, `raw` sent as is.  It
+        carries `Authorization: Bearer TOKEN` (the daemon's own token unless
+        `token` says otherwise; None sends no Authorization header)."""
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(self.base_url + path, data=data, method=method)
+        token = self.token if token is DEFAULT_TOKEN else token
+        if token is not None:
+            req.add_header("Authorization", f"Bearer {token}")
         for k, v in (headers or {}).items():
             req.add_header(k, v)
         if data is not None and "Content-Type" not in (headers or {}):
@@ -69,6 +108,13 @@ class Daemon:
     def create(self, **fields):
         """Creates a simple capture; returns the response."""
         body = {"type": "simple", "system": "magic-transit", "time_limit": 5, "packet_limit": 10000}
+        body.update(fields)
+        return self.request("POST", self.pcaps(), body)
+
+    def create_full(self, **fields):
+        """Creates a full capture at this appliance's site; returns the
+        response."""
+        body = {"type": "full", "system": "magic-transit", "time_limit": 5, "colo_name": "local"}
         body.update(fields)
         return self.request("POST", self.pcaps(), body)
 
@@ -101,27 +147,34 @@ class Daemon:
 
 
 def write_config(path, state_dir, ports, sample_rate=1, extra=None):
-    """Writes a pcapd configuration file."""
+    """Writes a pcapd configuration file (no simple rate window unless
+    `extra` sets one)."""
     lines = [
         "listen = 127.0.0.1:0",
         f"state_dir = {state_dir}",
         f"account = {ACCOUNT}",
+        f"account = {OTHER_ACCOUNT}",
         f"sample_rate = {sample_rate}",
         "memory_mb = 512",
         "mbufs = 8191",
         "hugepages = off",
     ]
+    if "simple_rate_window" not in (extra or {}):
+        lines.append("simple_rate_window = 0")
     lines += [f"port = {p}" for p in ports]
     lines += [f"{k} = {v}" for k, v in (extra or {}).items()]
     pathlib.Path(path).write_text("\n".join(lines) + "\n")
 
 
-def start_daemon(tmp_path, ports, sample_rate=1, extra=None, name="pcapd"):
-    """Starts pcapd and waits until it reports its API address."""
+def start_daemon(tmp_path, ports, sample_rate=1, extra=None, name="pcapd", token=None):
+    """Starts pcapd and waits until it reports its API address.  Unless
+    `token` is given (a restart), a new write token of ACCOUNT is made."""
     state_dir = tmp_path / f"{name}-state"
     conf = tmp_path / f"{name}.conf"
     log_path = tmp_path / f"{name}.log"
     write_config(conf, state_dir, ports, sample_rate, extra)
+    if token is None:
+        token = create_token(conf)
     env = dict(os.environ)
     # DPDK's own allocations are not ours to leak-check; our code is still
     # checked by ASan (memory errors) and UBSan in this process.
@@ -133,7 +186,7 @@ def start_daemon(tmp_path, ports, sample_rate=1, extra=None, name="pcapd"):
     if "listening on" not in line:
         proc.kill()
         raise AssertionError("pcapd did not start:\n" + log_path.read_text())
-    return Daemon(proc, line.split()[-1], state_dir, log_path)
+    return Daemon(proc, line.split()[-1], state_dir, log_path, conf, token)
 
 
 @pytest.fixture

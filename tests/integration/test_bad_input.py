@@ -6,16 +6,23 @@ import pytest
 from conftest import ACCOUNT
 
 VALID = {"type": "simple", "system": "magic-transit", "time_limit": 5, "packet_limit": 10}
+VALID_FULL = {"type": "full", "system": "magic-transit", "time_limit": 5, "colo_name": "local"}
 
 
-def with_(**changes):
-    body = dict(VALID)
+def with_(base=VALID, **changes):
+    """`base` with `changes` applied; a value of KeyError removes the key."""
+    body = dict(base)
     for k, v in changes.items():
         if v is KeyError:
             body.pop(k)
         else:
             body[k] = v
     return body
+
+
+def full(**changes):
+    """A full capture request with `changes` applied."""
+    return with_(VALID_FULL, **changes)
 
 
 # (raw body, expected status, expected code, words the message must hold)
@@ -51,8 +58,47 @@ BAD_BODIES = [
      ["filter_v1.destination_address"]),
     (with_(filter_v1={"source_address": 16909060}), 400, 1004, ["filter_v1.source_address"]),
     (with_(filter_v1={"port": 80}), 400, 1007, ["filter_v1.port", "unknown field"]),
-    (with_(offset_time="2026-01-01T00:00:00Z"), 400, 1009, ["offset_time"]),
-    (with_(type="full"), 400, 1009, ["full"]),
+    (with_(offset_time="2026-01-01T00:00:00Z"), 400, 1009, ["offset_time", "look-back"]),
+    (with_(offset_time="yesterday"), 400, 1006, ["offset_time", "RFC 3339"]),
+    (with_(offset_time="2026-13-01T00:00:00Z"), 400, 1006, ["offset_time", "RFC 3339"]),
+    (with_(offset_time=1700000000), 400, 1004, ["offset_time", "RFC 3339"]),
+    (with_(byte_limit=1000), 400, 1007, ["byte_limit", "unknown field", "simple"]),
+    (with_(colo_name="local"), 400, 1007, ["colo_name", "unknown field"]),
+    (with_(destination_conf="s3://b"), 400, 1007, ["destination_conf", "unknown field"]),
+    (with_(filter_v1={"source_port": -1}), 400, 1005, ["filter_v1.source_port"]),
+    (with_(filter_v1={"protocol": 6.5}), 400, 1004, ["filter_v1.protocol", "integer"]),
+    (with_(filter_v1={"source_address": "2001:db8::/129"}), 400, 1008,
+     ["filter_v1.source_address"]),
+    (with_(filter_v1={"source_address": "example.com"}), 400, 1008,
+     ["filter_v1.source_address"]),
+    (with_(filter_v1={"filter_v1": {"filter_v1": {}}}), 400, 1007, ["filter_v1.filter_v1"]),
+    # full captures
+    (full(time_limit=KeyError), 400, 1003, ["time_limit", "required"]),
+    (full(time_limit=0), 400, 1005, ["time_limit", "1 to 86400"]),
+    (full(time_limit=86401), 400, 1005, ["time_limit", "1 to 86400"]),
+    (full(time_limit="60"), 400, 1004, ["time_limit", "integer"]),
+    (full(packet_limit=0), 400, 1005, ["packet_limit", "1 to 10000"]),
+    (full(packet_limit=10001), 400, 1005, ["packet_limit", "1 to 10000"]),
+    (full(byte_limit=0), 400, 1005, ["byte_limit", "1 to 1000000000"]),
+    (full(byte_limit=1000000001), 400, 1005, ["byte_limit", "1 to 1000000000"]),
+    (full(byte_limit="1000"), 400, 1004, ["byte_limit", "integer"]),
+    (full(byte_limit=1.5), 400, 1004, ["byte_limit", "integer"]),
+    (full(colo_name=KeyError), 400, 1003, ["colo_name", "required"]),
+    (full(colo_name="ord02"), 400, 1006, ["colo_name", '"local"', "site"]),
+    (full(colo_name=KeyError, colo="ORD"), 400, 1006, ["colo", '"local"']),
+    (full(colo="ord02"), 400, 1006, ["colo", "colo_name"]),
+    (full(colo_name=7), 400, 1004, ["colo_name", "string"]),
+    (full(colo_name=""), 400, 1005, ["colo_name", "string"]),
+    (full(destination_conf=5), 400, 1004, ["destination_conf", "string"]),
+    (full(destination_conf=""), 400, 1005, ["destination_conf"]),
+    (full(destination_conf="s3://" + "b" * 1100), 400, 1005, ["destination_conf", "1023"]),
+    (full(offset_time="2026-01-01T00:00:00Z"), 400, 1007, ["offset_time", "full"]),
+    (full(sample_rate=1), 400, 1007, ["sample_rate", "unknown field"]),
+    (full(system="magic-wan"), 400, 1006, ["system", "magic-transit"]),
+    (full(filter_v1={"destination_port": 65536}), 400, 1005,
+     ["filter_v1.destination_port", "65535"]),
+    (full(filter_v1={"destination_address": "::ffff:1.2.3.4/200"}), 400, 1008,
+     ["filter_v1.destination_address"]),
 ]
 
 

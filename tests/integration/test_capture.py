@@ -84,6 +84,7 @@ def test_capture_one_flow_matches_tshark(daemon_factory, tmp_path, source, filte
     capture = r.json["result"]
     assert len(capture["id"]) == 32 and capture["status"] in ("pending", "running")
     assert capture["filter_v1"] == filter_v1
+    d.wait_status(capture["id"], statuses=("running",))
     feeder.go.set()
 
     done = d.wait_status(capture["id"])
@@ -163,7 +164,7 @@ def test_captures_survive_restart(daemon_factory, tmp_path):
     body = d.request("GET", d.pcaps(f"/{cid}/download")).body
     assert d.stop() == 0
 
-    d2 = daemon_factory(ports, name="first")
+    d2 = daemon_factory(ports, name="first", token=d.token)
     listed = d2.request("GET", d2.pcaps())
     assert listed.status == 200
     assert [c["id"] for c in listed.json["result"]] == [cid]

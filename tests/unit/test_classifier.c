@@ -540,7 +540,6 @@ int main(void)
         cmocka_unit_test(test_non_ip_only_matches_empty),
         cmocka_unit_test(test_all_fields_combined),
         cmocka_unit_test(test_field_pairs),
-        cmocka_unit_test(test_large_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

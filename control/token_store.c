@@ -1,0 +1,200 @@
+/*
+ * SQLite persistence of API tokens: one table in pcapd.db, beside the
+ * captures, reached through a connection of its own so that the command
+ * line can use it without the job store.  WAL mode lets `pcapd token`
+ * write while the daemon reads.
+ */
+#include "token_store.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+/* The store's database handle. */
+struct token_store {
+    /* The SQLite connection (pcapd.db in the state directory), used by one
+     * thread only. */
+    sqlite3 *db;
+    /* token_store_get()'s statement, kept prepared (every request runs
+     * it), or NULL until first used. */
+    sqlite3_stmt *get;
+};
+
+/* The token table. */
+static const char TOKEN_SCHEMA[] = "CREATE TABLE IF NOT EXISTS tokens ("
+                                   "  id TEXT PRIMARY KEY,"
+                                   "  account_id TEXT NOT NULL,"
+                                   "  permission TEXT NOT NULL,"
+                                   "  email TEXT NOT NULL DEFAULT '',"
+                                   "  salt BLOB NOT NULL,"
+                                   "  hash BLOB NOT NULL,"
+                                   "  created_ms INTEGER NOT NULL);";
+
+/* Columns read back, in the order token_row() expects them. */
+#define TOKEN_COLUMNS "id, account_id, permission, email, salt, hash, created_ms"
+
+const char *token_permission_name(enum token_permission permission)
+{
+    return permission == TOKEN_WRITE ? "write" : "read";
+}
+
+int token_permission_parse(const char *name)
+{
+    if (strcmp(name, "read") == 0)
+        return TOKEN_READ;
+    if (strcmp(name, "write") == 0)
+        return TOKEN_WRITE;
+    return -1;
+}
+
+int token_store_open(const char *path, struct token_store **store, char *err, unsigned err_size)
+{
+    struct token_store *s = calloc(1, sizeof(*s));
+    char *msg = NULL;
+    if (s == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    if (sqlite3_open_v2(path, &s->db,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
+        sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
+                     &msg) != SQLITE_OK ||
+        sqlite3_exec(s->db, TOKEN_SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
+        snprintf(err, err_size, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
+        sqlite3_free(msg);
+        token_store_close(s);
+        return -1;
+    }
+    *store = s;
+    return 0;
+}
+
+void token_store_close(struct token_store *store)
+{
+    if (store == NULL)
+        return;
+    sqlite3_finalize(store->get);
+    sqlite3_close(store->db);
+    free(store);
+}
+
+/* Prepares `sql`, logging failures.  Returns NULL on error. */
+static sqlite3_stmt *token_prepare(struct token_store *s, const char *sql)
+{
+    sqlite3_stmt *st = NULL;
+    if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
+        fprintf(stderr, "pcapd: token store: %s\n", sqlite3_errmsg(s->db));
+        return NULL;
+    }
+    return st;
+}
+
+/* Copies text column `col` into `dst` of `size` bytes. */
+static void token_text(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+    if (len >= size)
+        len = size - 1;
+    if (len > 0)
+        memcpy(dst, t, len);
+    dst[len] = '\0';
+}
+
+/* Copies blob column `col` into `dst` of exactly `size` bytes (zeros if
+ * the stored blob has another size, which then never verifies). */
+static void token_blob(sqlite3_stmt *st, int col, uint8_t *dst, size_t size)
+{
+    const void *b = sqlite3_column_blob(st, col);
+    memset(dst, 0, size);
+    if (b != NULL && (size_t)sqlite3_column_bytes(st, col) == size)
+        memcpy(dst, b, size);
+}
+
+/* Reads the current row (TOKEN_COLUMNS) into `t`. */
+static void token_row(sqlite3_stmt *st, struct token_record *t)
+{
+    char permission[16];
+    memset(t, 0, sizeof(*t));
+    token_text(st, 0, t->id, sizeof(t->id));
+    token_text(st, 1, t->account_id, sizeof(t->account_id));
+    token_text(st, 2, permission, sizeof(permission));
+    t->permission = token_permission_parse(permission) == TOKEN_WRITE ? TOKEN_WRITE : TOKEN_READ;
+    token_text(st, 3, t->email, sizeof(t->email));
+    token_blob(st, 4, t->salt, sizeof(t->salt));
+    token_blob(st, 5, t->hash, sizeof(t->hash));
+    t->created_ms = sqlite3_column_int64(st, 6);
+}
+
+int token_store_insert(struct token_store *s, const struct token_record *t)
+{
+    sqlite3_stmt *st =
+        token_prepare(s, "INSERT INTO tokens (" TOKEN_COLUMNS ") VALUES (?,?,?,?,?,?,?)");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, t->id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, t->account_id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, token_permission_name(t->permission), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 4, t->email, -1, SQLITE_STATIC);
+    sqlite3_bind_blob(st, 5, t->salt, sizeof(t->salt), SQLITE_STATIC);
+    sqlite3_bind_blob(st, 6, t->hash, sizeof(t->hash), SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, t->created_ms);
+    int rc = sqlite3_step(st);
+    if (rc != SQLITE_DONE)
+        fprintf(stderr, "pcapd: token store: %s\n", sqlite3_errmsg(s->db));
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int token_store_get(struct token_store *s, const char *id, struct token_record *t)
+{
+    if (s->get == NULL)
+        s->get = token_prepare(s, "SELECT " TOKEN_COLUMNS " FROM tokens WHERE id=?");
+    sqlite3_stmt *st = s->get;
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW)
+        token_row(st, t);
+    sqlite3_reset(st);
+    sqlite3_clear_bindings(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int token_store_list(struct token_store *s, const char *account,
+                     void (*fn)(const struct token_record *t, void *arg), void *arg)
+{
+    sqlite3_stmt *st = token_prepare(s, "SELECT " TOKEN_COLUMNS " FROM tokens"
+                                        " WHERE ?1 IS NULL OR account_id=?1"
+                                        " ORDER BY created_ms, id");
+    if (st == NULL)
+        return -1;
+    if (account != NULL)
+        sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    int rc;
+    struct token_record t;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        token_row(st, &t);
+        fn(&t, arg);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
+int token_store_delete(struct token_store *s, const char *id)
+{
+    sqlite3_stmt *st = token_prepare(s, "DELETE FROM tokens WHERE id=?");
+    if (st == NULL)
+        return -1;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    sqlite3_finalize(st);
+    if (rc != SQLITE_DONE)
+        return -1;
+    return sqlite3_changes(s->db) > 0 ? 0 : 1;
+}
