@@ -46,6 +46,8 @@ enum api_error_code {
     /* 429: the account created a simple capture less than
      * simple_rate_window seconds ago (Retry-After says when to retry). */
     API_ERR_RATE_LIMITED = 1301,
+    /* 503: the file system of state_dir has less than disk_reserve_mb free. */
+    API_ERR_DISK_LOW = 1302,
     /* 401: the request carries no credentials. */
     API_ERR_NO_CREDENTIALS = 1400,
     /* 401: the credentials are malformed, unknown, revoked or do not

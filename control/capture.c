@@ -221,6 +221,11 @@ int capture_filter_from_json(const json_t *obj, struct pcapd_filter *f, struct c
         get_address(obj, "source_address", PCAPD_FILTER_SRC_ADDR, &f->src, &f->fields, err) ||
         get_address(obj, "destination_address", PCAPD_FILTER_DST_ADDR, &f->dst, &f->fields, err))
         return -1;
+    /* No packet has an IPv4 source and an IPv6 destination. */
+    if ((f->fields & PCAPD_FILTER_SRC_ADDR) && (f->fields & PCAPD_FILTER_DST_ADDR) &&
+        f->src.family != f->dst.family)
+        return reject(err, API_ERR_INVALID_ADDRESS, "%s: %s", "filter_v1.destination_address",
+                      "must be of the same address family as filter_v1.source_address");
     long long v;
     int rc;
     if ((rc = get_int(obj, "filter_v1.", "source_port", 0, 65535, &v, err)) < 0)

@@ -9,11 +9,13 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -39,6 +41,8 @@ struct active_capture {
     int64_t deadline_ms;
     /* Its job is in the rx lcores' table and the store says `running`. */
     bool running;
+    /* It was stopped because the disk reserve was reached. */
+    bool disk_low;
 };
 
 /* The runner's state (control thread only). */
@@ -64,6 +68,8 @@ static struct {
     int64_t next_sweep_ms;
     /* The daemon is shutting down: captures ended now were interrupted. */
     bool shutting_down;
+    /* Free bytes to keep on the file system of the capture files. */
+    uint64_t disk_reserve;
 } runner;
 
 /* Milliseconds on the monotonic clock. */
@@ -172,6 +178,7 @@ int capture_runner_init(struct job_store *store, const struct config *cfg, char 
     runner.sample_rate = cfg->sample_rate;
     runner.full_snaplen = cfg->full_snaplen;
     runner.max_active = cfg->max_captures;
+    runner.disk_reserve = (uint64_t)cfg->disk_reserve_mb << 20;
     snprintf(runner.pcap_dir, sizeof(runner.pcap_dir), "%s/pcaps", cfg->state_dir);
     if (mkdir(runner.pcap_dir, 0750) != 0 && errno != EEXIST) {
         snprintf(err, err_size, "%s: %s", runner.pcap_dir, strerror(errno));
@@ -226,6 +233,32 @@ static int open_part_file(const char *id)
     char path[700];
     part_path(id, path, sizeof(path));
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+}
+
+bool capture_runner_disk_low(uint64_t *free_bytes)
+{
+    struct statvfs v;
+    *free_bytes = UINT64_MAX;
+    if (statvfs(runner.pcap_dir, &v) != 0)
+        return false;
+    *free_bytes = (uint64_t)v.f_bavail * v.f_frsize;
+    return *free_bytes < runner.disk_reserve;
+}
+
+/* Ends every running capture while the disk is below its reserve; they are
+ * recorded as failed when their jobs report their end. */
+static void enforce_disk_reserve(void)
+{
+    uint64_t free_bytes;
+    if (runner.n_active == 0 || !capture_runner_disk_low(&free_bytes))
+        return;
+    for (unsigned i = 0; i < runner.max_active; i++) {
+        struct active_capture *a = &runner.active[i];
+        if (a->used && !a->disk_low) {
+            a->disk_low = true;
+            pcapd_dp_job_stop(a->handle);
+        }
+    }
 }
 
 /* Marks capture `c` (of entry `a`) running once its job is in the table
@@ -290,6 +323,7 @@ int capture_runner_start(struct capture *c, struct capture_error *err)
     snprintf(a->account_id, sizeof(a->account_id), "%s", c->account_id);
     a->deadline_ms = now_monotonic_ms() + (int64_t)c->time_limit * 1000;
     a->running = false;
+    a->disk_low = false;
     runner.n_active++;
     mark_running(a, c);
     return 0;
@@ -353,6 +387,13 @@ static void on_job_ended(const struct pcapd_job_ended *e, void *arg)
             snprintf(c.error_message, sizeof(c.error_message),
                      "interrupted: the daemon shut down during the capture");
         }
+        if (a->disk_low) {
+            c.status = CAPTURE_FAILED;
+            snprintf(c.error_message, sizeof(c.error_message),
+                     "stopped: the file system of the capture files has less than "
+                     "disk_reserve_mb (%" PRIu64 " MiB) free",
+                     runner.disk_reserve >> 20);
+        }
         if (e->reason == PCAPD_JOB_END_WRITE_ERROR || file_err != 0) {
             c.status = CAPTURE_FAILED;
             snprintf(c.error_message, sizeof(c.error_message),
@@ -376,6 +417,7 @@ void capture_runner_tick(void)
         if (runner.active[i].used && now >= runner.active[i].deadline_ms)
             pcapd_dp_job_stop(runner.active[i].handle);
     }
+    enforce_disk_reserve();
     struct pcapd_job_ended ended[32];
     unsigned n;
     while ((n = pcapd_dp_poll_ended(ended, 32)) > 0) {

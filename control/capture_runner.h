@@ -26,6 +26,11 @@ int capture_runner_init(struct job_store *store, const struct config *cfg, char 
 /* Tells how many captures are running now. */
 unsigned capture_runner_active(void);
 
+/* Tells whether the file system of the capture files has less free space
+ * than disk_reserve_mb; `free_bytes` receives what it has (UINT64_MAX if it
+ * cannot be read). */
+bool capture_runner_disk_low(uint64_t *free_bytes);
+
 /* Starts the stored pending capture `c` and marks it running (in `c` and in
  * the store).  Returns 0, or -1 with `err` filled (the capture is then
  * marked failed). */

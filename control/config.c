@@ -34,6 +34,7 @@ void config_defaults(struct config *cfg)
     cfg->max_body_size = 65536;
     cfg->simple_rate_window = 60;
     cfg->max_captures = 64;
+    cfg->disk_reserve_mb = 64;
     cfg->full_snaplen = 65535;
 }
 
@@ -129,6 +130,7 @@ static int set_number(struct config *cfg, const char *key, const char *value, bo
         {"writer_lcore", offsetof(struct config, writer_lcore), 1, 127},
         {"simple_rate_window", offsetof(struct config, simple_rate_window), 0, 86400},
         {"max_captures", offsetof(struct config, max_captures), 1, 65536},
+        {"disk_reserve_mb", offsetof(struct config, disk_reserve_mb), 0, 1u << 20},
         {"full_snaplen", offsetof(struct config, full_snaplen), 64, 65535},
         {"retention_days", offsetof(struct config, retention_days), 0, 36500},
         {"retention_seconds", offsetof(struct config, retention_seconds), 0, 1u << 31},
@@ -205,6 +207,7 @@ static const char *config_rule(const char *key)
         {"ring_size", "an integer from 64 to 16777216"},
         {"simple_rate_window", "an integer from 0 to 86400 (seconds)"},
         {"max_captures", "an integer from 1 to 65536"},
+        {"disk_reserve_mb", "an integer from 0 to 1048576"},
         {"full_snaplen", "an integer from 64 to 65535"},
         {"retention_days", "an integer from 0 to 36500"},
         {"retention_seconds", "an integer from 0 to 2147483648"},

@@ -65,6 +65,10 @@ struct config {
     unsigned max_captures;
     /* Bytes of each packet a `full` capture keeps. */
     unsigned full_snaplen;
+    /* Free space (MiB) kept on the file system of state_dir: below it,
+     * running captures end as failed and new ones are refused, so the job
+     * store can still record what happened. */
+    unsigned disk_reserve_mb;
     /* Ended captures older than this many days are deleted with their
      * files (0: kept forever). */
     unsigned retention_days;

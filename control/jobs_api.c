@@ -13,6 +13,7 @@
 #include "jobs_api.h"
 
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -200,6 +201,12 @@ static int handle_create(h2o_req_t *req, const struct route *r)
     rc = rate_limit_admit(api.store, api.cfg, &c, capture_runner_active(), &why);
     if (rc > 0)
         return send_refusal(req, &why);
+    uint64_t free_bytes;
+    if (rc == 0 && capture_runner_disk_low(&free_bytes))
+        return api_send_error(req, 503, API_ERR_DISK_LOW,
+                              "the file system of state_dir has %" PRIu64
+                              " MiB free, less than disk_reserve_mb (%u MiB)",
+                              free_bytes >> 20, api.cfg->disk_reserve_mb);
     if (rc < 0)
         return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to check limits");
     if (capture_new_id(c.id) != 0)

@@ -57,6 +57,8 @@ BAD_BODIES = [
     (with_(filter_v1={"destination_address": "10.0.0.0/33"}), 400, 1008,
      ["filter_v1.destination_address"]),
     (with_(filter_v1={"source_address": 16909060}), 400, 1004, ["filter_v1.source_address"]),
+    (with_(filter_v1={"source_address": "10.0.0.1", "destination_address": "2001:db8::1"}), 400,
+     1008, ["filter_v1.destination_address", "same address family"]),
     (with_(filter_v1={"port": 80}), 400, 1007, ["filter_v1.port", "unknown field"]),
     (with_(offset_time="2026-01-01T00:00:00Z"), 400, 1009, ["offset_time", "look-back"]),
     (with_(offset_time="yesterday"), 400, 1006, ["offset_time", "RFC 3339"]),
