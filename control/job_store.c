@@ -12,6 +12,8 @@
 
 #include <sqlite3.h>
 
+#include "sqlite_db.h"
+
 /* Statements of the hot read paths, kept prepared across calls. */
 enum store_cached_stmt {
     /* job_store_get(). */
@@ -99,20 +101,12 @@ static int store_schema(sqlite3 *db, char **msg)
 int job_store_open(const char *path, struct job_store **store, char *err, unsigned err_size)
 {
     struct job_store *s = calloc(1, sizeof(*s));
-    char *msg = NULL;
     if (s == NULL) {
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    if (sqlite3_open_v2(path, &s->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK ||
-        sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
-        sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
-                     &msg) != SQLITE_OK ||
-        store_schema(s->db, &msg) != SQLITE_OK) {
-        snprintf(err, err_size, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
-        sqlite3_free(msg);
+    s->db = sqlite_db_open(path, store_schema, err, err_size);
+    if (s->db == NULL) {
         job_store_close(s);
         return -1;
     }

@@ -7,6 +7,8 @@
  */
 #include "pcap_repair.h"
 
+#include "pcap_format.h"
+
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -14,12 +16,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-/* Magic numbers of the classic pcap format (microsecond, nanosecond). */
+/* Magic number of the microsecond variant (pcapd writes nanoseconds, but
+ * a file is repaired whichever it is). */
 #define MAGIC_USEC 0xa1b2c3d4u
-#define MAGIC_NSEC 0xa1b23c4du
-/* Sizes of the file header and of a record header. */
-#define FILE_HEADER_LEN 24
-#define RECORD_HEADER_LEN 16
+#define MAGIC_NSEC PCAP_MAGIC_NSEC
+#define FILE_HEADER_LEN PCAP_FILE_HEADER_LEN
+#define RECORD_HEADER_LEN PCAP_RECORD_HEADER_LEN
 /* Largest record a sane file holds (libpcap's own maximum snaplen). */
 #define MAX_RECORD_LEN 262144u
 
@@ -29,33 +31,14 @@ static uint32_t swap32(uint32_t v)
     return __builtin_bswap32(v);
 }
 
-/* The pcap file header, as laid out on disk in host byte order. */
-struct file_header {
-    /* MAGIC_NSEC or MAGIC_USEC. */
-    uint32_t magic;
-    /* Format version, 2.4. */
-    uint16_t version_major;
-    uint16_t version_minor;
-    /* Unused by readers; zero. */
-    int32_t thiszone;
-    uint32_t sigfigs;
-    /* Most bytes of a packet a record holds. */
-    uint32_t snaplen;
-    /* LINKTYPE_ETHERNET (1). */
-    uint32_t linktype;
-};
-
 /* Writes a fresh pcap file header for `snaplen` to `fd` after emptying it. */
 static int write_fresh_header(int fd, uint32_t snaplen)
 {
-    struct file_header h = {.magic = MAGIC_NSEC,
-                            .version_major = 2,
-                            .version_minor = 4,
-                            .snaplen = snaplen,
-                            .linktype = 1};
+    uint8_t h[PCAP_FILE_HEADER_LEN];
+    size_t len = pcap_format_file_header(h, snaplen, PCAP_LINKTYPE_ETHERNET);
     if (ftruncate(fd, 0) != 0)
         return -1;
-    if (pwrite(fd, &h, sizeof(h), 0) != (ssize_t)sizeof(h)) {
+    if (pwrite(fd, h, len, 0) != (ssize_t)len) {
         if (errno == 0)
             errno = EIO;
         return -1;

@@ -12,6 +12,8 @@
 
 #include <sqlite3.h>
 
+#include "sqlite_db.h"
+
 /* The store's database handle. */
 struct token_store {
     /* The SQLite connection (pcapd.db in the state directory), used by one
@@ -49,23 +51,21 @@ int token_permission_parse(const char *name)
     return -1;
 }
 
+/* Creates the tokens table (sqlite_db_open() schema callback). */
+static int token_schema(sqlite3 *db, char **msg)
+{
+    return sqlite3_exec(db, TOKEN_SCHEMA, NULL, NULL, msg);
+}
+
 int token_store_open(const char *path, struct token_store **store, char *err, unsigned err_size)
 {
     struct token_store *s = calloc(1, sizeof(*s));
-    char *msg = NULL;
     if (s == NULL) {
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    if (sqlite3_open_v2(path, &s->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL) != SQLITE_OK ||
-        sqlite3_busy_timeout(s->db, 5000) != SQLITE_OK ||
-        sqlite3_exec(s->db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL,
-                     &msg) != SQLITE_OK ||
-        sqlite3_exec(s->db, TOKEN_SCHEMA, NULL, NULL, &msg) != SQLITE_OK) {
-        snprintf(err, err_size, "%s: %s", path, msg ? msg : sqlite3_errmsg(s->db));
-        sqlite3_free(msg);
+    s->db = sqlite_db_open(path, token_schema, err, err_size);
+    if (s->db == NULL) {
         token_store_close(s);
         return -1;
     }

@@ -1,0 +1,28 @@
+/*
+ * Opening pcapd's SQLite database with the settings every store uses.
+ */
+#include "sqlite_db.h"
+
+#include <stdio.h>
+
+sqlite3 *sqlite_db_open(const char *path, int (*schema)(sqlite3 *db, char **msg), char *err,
+                        unsigned err_size)
+{
+    sqlite3 *db = NULL;
+    char *msg = NULL;
+    if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        NULL) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+        sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, &msg) !=
+            SQLITE_OK ||
+        schema(db, &msg) != SQLITE_OK) {
+        snprintf(err, err_size, "%s: %s", path,
+                 msg  ? msg
+                 : db ? sqlite3_errmsg(db)
+                      : "cannot open the database");
+        sqlite3_free(msg);
+        sqlite3_close(db);
+        return NULL;
+    }
+    return db;
+}

@@ -1,0 +1,19 @@
+/*
+ * The one way pcapd opens its SQLite database (state_dir/pcapd.db), shared
+ * by the job store and the token store: WAL journaling, synchronous=NORMAL
+ * (durable across a crash of the process), a busy timeout for the token
+ * command line running beside the daemon, and no SQLite mutexes (each
+ * connection is used by one thread).
+ */
+#ifndef PCAPD_SQLITE_DB_H
+#define PCAPD_SQLITE_DB_H
+
+#include <sqlite3.h>
+
+/* Opens (creating if needed) the database at `path` and runs `schema`, a
+ * function that creates or migrates the caller's tables.  Returns the
+ * connection, or NULL with a message in `err`. */
+sqlite3 *sqlite_db_open(const char *path, int (*schema)(sqlite3 *db, char **msg), char *err,
+                        unsigned err_size);
+
+#endif /* PCAPD_SQLITE_DB_H */
