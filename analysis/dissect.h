@@ -1,0 +1,68 @@
+/* The dissectors: they turn one captured frame into what the analyses
+ * count — the chain of protocols of the frame (as Wireshark's top-level
+ * tree shows it), every Ethernet and IP header with its addresses, and
+ * every TCP and UDP header with its ports and enclosing IP addresses. */
+#ifndef PCAPD_ANALYSIS_DISSECT_H
+#define PCAPD_ANALYSIS_DISSECT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "capture_reader.h"
+#include "hash_table.h"
+#include "net_addr.h"
+#include "protocols.h"
+
+/* Longest protocol chain recorded for one frame; deeper nodes are dropped. */
+#define DISSECT_MAX_CHAIN 32
+/* Most address layers (Ethernet, IP, TCP/UDP) recorded per frame. */
+#define DISSECT_MAX_LAYERS 8
+
+/* One header with a source and a destination (Ethernet or IP). */
+struct dissect_addr_layer {
+    struct net_addr src; /* Source address. */
+    struct net_addr dst; /* Destination address. */
+};
+
+/* One TCP or UDP header with its ports and its IP layer's addresses. */
+struct dissect_port_layer {
+    struct net_addr src; /* Source IP address of the enclosing IP header. */
+    struct net_addr dst; /* Destination IP address of the enclosing IP header. */
+    uint16_t sport;      /* Source port. */
+    uint16_t dport;      /* Destination port. */
+    uint32_t stream;     /* TCP stream index (tcp.stream); 0 for UDP. */
+};
+
+/* Everything one frame contributes to the analyses. */
+struct frame_dissection {
+    uint8_t chain[DISSECT_MAX_CHAIN];                  /* Protocol chain, outermost first. */
+    uint8_t n_chain;                                   /* Number of entries in chain. */
+    uint8_t n_eth;                                     /* Number of entries in eth. */
+    uint8_t n_ip;                                      /* Number of entries in ip. */
+    uint8_t n_tcp;                                     /* Number of entries in tcp. */
+    uint8_t n_udp;                                     /* Number of entries in udp. */
+    struct dissect_addr_layer eth[DISSECT_MAX_LAYERS]; /* Ethernet headers. */
+    struct dissect_addr_layer ip[DISSECT_MAX_LAYERS];  /* IPv4 and IPv6 headers. */
+    struct dissect_port_layer tcp[DISSECT_MAX_LAYERS]; /* TCP headers. */
+    struct dissect_port_layer udp[DISSECT_MAX_LAYERS]; /* UDP headers. */
+};
+
+/* State kept across frames: IP fragments being reassembled and TCP streams. */
+struct dissector {
+    struct hash_table ip_frags;  /* Pending IP datagrams by (version, addresses, id). */
+    struct hash_table tcp_flows; /* TCP streams by their address/port 4-tuple. */
+    uint32_t next_tcp_stream;    /* Index the next new TCP stream gets. */
+    uint8_t *frag_whole;         /* The last datagram reassembly completed. */
+};
+
+/* Prepares an empty dissector. */
+void dissector_init(struct dissector *d);
+
+/* Dissects one frame into *out, updating the reassembly state in d. */
+void dissector_run(struct dissector *d, const struct capture_frame *f,
+                   struct frame_dissection *out);
+
+/* Frees every reassembly buffer and stream of d. */
+void dissector_free(struct dissector *d);
+
+#endif

@@ -1,0 +1,440 @@
+/* Owns the framing of application PDUs inside one direction of a TCP
+ * stream: TLS records (5-byte header), DNS messages (2-byte length), HTTP
+ * messages (headers, then a Content-Length, chunked or until-FIN body) and
+ * the media type Wireshark hands an HTTP body to.  Only header bytes are
+ * buffered; bodies are counted, never stored. */
+#include "tcp_pdu.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+/* Largest HTTP header block collected before giving up on the message. */
+#define HTTP_HEADER_MAX (64u * 1024)
+
+/* Maps an HTTP Content-Type (without parameters) to Wireshark's media dissector name. */
+struct media_map {
+    const char *type;   /* Lower-case media type. */
+    enum proto_id node; /* The dissector Wireshark's media_type table picks. */
+};
+
+/* The media types seen on the test captures and their dissectors; others go to "media". */
+static const struct media_map media_types[] = {
+    {"text/html", PROTO_DATA_TEXT_LINES},
+    {"text/plain", PROTO_DATA_TEXT_LINES},
+    {"text/css", PROTO_DATA_TEXT_LINES},
+    {"text/javascript", PROTO_DATA_TEXT_LINES},
+    {"application/x-javascript", PROTO_DATA_TEXT_LINES},
+    {"application/javascript", PROTO_DATA_TEXT_LINES},
+    {"text/xml", PROTO_XML},
+    {"application/xml", PROTO_XML},
+    {"application/json", PROTO_JSON},
+    {"application/x-www-form-urlencoded", PROTO_URLENCODED_FORM},
+    {"image/jpeg", PROTO_IMAGE_JFIF},
+    {"image/jpg", PROTO_IMAGE_JFIF},
+    {"image/gif", PROTO_IMAGE_GIF},
+    {"image/png", PROTO_PNG},
+};
+
+/* HTTP request methods recognised at the start of a message. */
+static const char *const http_methods[] = {
+    "GET ",   "POST ",  "HEAD ",     "PUT ",       "DELETE ", "OPTIONS ", "CONNECT ",
+    "TRACE ", "PATCH ", "PROPFIND ", "SUBSCRIBE ", "NOTIFY ", "M-SEARCH "};
+
+/* Forgets the PDU in progress. */
+static void pdu_reset(struct tcp_half *h)
+{
+    h->mode = PDU_IDLE;
+    h->segs = 0;
+    h->need = 0;
+    h->body = 0;
+    h->buf_len = 0;
+    h->media = PROTO_COUNT;
+    h->chunk = CHUNK_SIZE;
+    h->chunk_size = 0;
+    h->chunk_line_data = false;
+    h->gzip = false;
+    memset(h->tail, 0, sizeof(h->tail));
+}
+
+/* Forgets the PDU in progress after a gap in the sequence numbers. */
+void tcp_pdu_gap(struct tcp_half *h)
+{
+    pdu_reset(h);
+}
+
+/* Keeps the last four bytes of an HTTP body (n bytes at p just consumed). */
+static void tail_update(struct tcp_half *h, const uint8_t *p, size_t n)
+{
+    if (n >= 4) {
+        memcpy(h->tail, p + n - 4, 4);
+        return;
+    }
+    memmove(h->tail, h->tail + n, 4 - n);
+    memcpy(h->tail + 4 - n, p, n);
+}
+
+/* Appends n bytes to the header buffer; returns false when it would exceed max. */
+static bool buf_append(struct tcp_half *h, const uint8_t *p, size_t n, uint32_t max)
+{
+    if (h->buf_len + n > max)
+        return false;
+    if (h->buf_len + n > h->buf_cap) {
+        uint32_t ncap = h->buf_cap ? h->buf_cap : 256;
+        while (ncap < h->buf_len + n)
+            ncap *= 2;
+        uint8_t *nb = realloc(h->buf, ncap);
+        if (!nb)
+            return false;
+        h->buf = nb;
+        h->buf_cap = ncap;
+    }
+    memcpy(h->buf + h->buf_len, p, n);
+    h->buf_len += (uint32_t)n;
+    return true;
+}
+
+/* Returns the media node for a Content-Type header value of len bytes at v. */
+static enum proto_id media_for(const char *v, size_t len)
+{
+    while (len > 0 && (*v == ' ' || *v == '\t')) {
+        v++;
+        len--;
+    }
+    size_t n = 0;
+    while (n < len && v[n] != ';' && v[n] != ' ' && v[n] != '\r' && v[n] != '\n')
+        n++;
+    for (size_t i = 0; i < sizeof(media_types) / sizeof(media_types[0]); i++)
+        if (strlen(media_types[i].type) == n && strncasecmp(media_types[i].type, v, n) == 0)
+            return media_types[i].node;
+    return PROTO_MEDIA;
+}
+
+/* Returns true when bytes start an HTTP request or response line. */
+static bool http_starts_message(const uint8_t *p, size_t n)
+{
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
+        return true;
+    for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
+        size_t m = strlen(http_methods[i]);
+        if (n >= m && memcmp(p, http_methods[i], m) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* What an HTTP header block says about the body that follows. */
+struct http_head {
+    bool response;       /* True for a response, false for a request. */
+    int status;          /* Response status code. */
+    bool chunked;        /* Transfer-Encoding includes chunked. */
+    bool has_length;     /* A Content-Length header was present. */
+    uint64_t length;     /* Its value. */
+    bool keep_alive;     /* Connection: keep-alive was present. */
+    bool gzip;           /* Content-Encoding: gzip was present. */
+    enum proto_id media; /* Media node from Content-Type (PROTO_COUNT if absent). */
+};
+
+/* Returns true when the header line of len bytes at l names header name (with its colon). */
+static bool header_is(const char *l, size_t len, const char *name, const char **val, size_t *vlen)
+{
+    size_t n = strlen(name);
+    if (len < n || strncasecmp(l, name, n) != 0)
+        return false;
+    *val = l + n;
+    *vlen = len - n;
+    return true;
+}
+
+/* Applies one header line to *hd. */
+static void http_header_line(struct http_head *hd, const char *l, size_t len)
+{
+    const char *v;
+    size_t vl;
+    if (header_is(l, len, "content-length:", &v, &vl)) {
+        hd->has_length = true;
+        hd->length = strtoull(v, NULL, 10);
+    } else if (header_is(l, len, "transfer-encoding:", &v, &vl)) {
+        hd->chunked = memmem(v, vl, "chunked", 7) != NULL;
+    } else if (header_is(l, len, "content-type:", &v, &vl)) {
+        hd->media = media_for(v, vl);
+    } else if (header_is(l, len, "content-encoding:", &v, &vl)) {
+        hd->gzip = memmem(v, vl, "gzip", 4) != NULL;
+    } else if (header_is(l, len, "connection:", &v, &vl)) {
+        hd->keep_alive = memmem(v, vl, "eep-", 4) != NULL || memmem(v, vl, "EEP-", 4) != NULL;
+    }
+}
+
+/* Parses the collected header block of len bytes into *hd. */
+static void http_parse_head(const char *b, size_t len, struct http_head *hd)
+{
+    memset(hd, 0, sizeof(*hd));
+    hd->media = PROTO_COUNT;
+    hd->response = len >= 5 && memcmp(b, "HTTP/", 5) == 0;
+    if (hd->response && len >= 12)
+        hd->status = atoi(b + 9);
+    const char *line = memchr(b, '\n', len);
+    while (line && (size_t)(line - b) + 1 < len) {
+        const char *start = line + 1;
+        const char *end = memchr(start, '\n', len - (size_t)(start - b));
+        size_t ll = end ? (size_t)(end - start) : len - (size_t)(start - b);
+        http_header_line(hd, start, ll);
+        line = end;
+    }
+}
+
+/* Sets the body mode of an HTTP message from its headers; returns true when there is no body. */
+static bool http_start_body(struct tcp_half *h, struct tcp_half *other)
+{
+    struct http_head hd;
+    http_parse_head((const char *)h->buf, h->buf_len, &hd);
+    h->media = (uint8_t)hd.media;
+    h->gzip = hd.gzip;
+    if (!hd.response) {
+        h->head_request = h->buf_len >= 5 && memcmp(h->buf, "HEAD ", 5) == 0;
+    } else if (other->head_request) {
+        other->head_request = false;
+        return true;
+    }
+    if (hd.response && (hd.status / 100 == 1 || hd.status == 204 || hd.status == 304))
+        return true;
+    if (hd.chunked) {
+        h->mode = PDU_CHUNKED;
+        h->chunk = CHUNK_SIZE;
+        return false;
+    }
+    if (hd.has_length) {
+        h->mode = PDU_FIXED;
+        h->need = hd.length;
+        return hd.length == 0;
+    }
+    if (hd.response && !hd.keep_alive) {
+        h->mode = PDU_UNTIL_FIN;
+        return false;
+    }
+    return true;
+}
+
+/* Collects HTTP header bytes; returns the bytes consumed and sets *hdr_done
+ * once the blank line ending the headers has been seen. */
+static size_t http_feed_header(struct tcp_half *h, const uint8_t *p, size_t n, bool *hdr_done)
+{
+    uint32_t before = h->buf_len;
+    size_t from = before > 3 ? before - 3 : 0;
+    *hdr_done = false;
+    if (!buf_append(h, p, n, HTTP_HEADER_MAX)) {
+        *hdr_done = true; /* Oversized headers: end the message here. */
+        h->buf_len = 0;
+        return n;
+    }
+    const uint8_t *end = memmem(h->buf + from, h->buf_len - from, "\r\n\r\n", 4);
+    if (!end)
+        return n;
+    size_t hlen = (size_t)(end - h->buf) + 4;
+    h->buf_len = (uint32_t)hlen;
+    *hdr_done = true;
+    return hlen - before;
+}
+
+/* Feeds bytes to a chunked body; returns the bytes consumed, *done at its end. */
+static size_t http_feed_chunked(struct tcp_half *h, const uint8_t *p, size_t n, bool *done)
+{
+    size_t i = 0;
+    while (i < n) {
+        if (h->chunk == CHUNK_DATA) {
+            size_t take = h->need < n - i ? (size_t)h->need : n - i;
+            size_t data_left = h->need > 2 ? (size_t)h->need - 2 : 0;
+            tail_update(h, p + i, take < data_left ? take : data_left);
+            h->need -= take;
+            i += take;
+            if (h->need == 0)
+                h->chunk = CHUNK_SIZE;
+            continue;
+        }
+        uint8_t ch = p[i++];
+        if (ch != '\n') {
+            if (ch != '\r')
+                h->chunk_line_data = true;
+            if (h->chunk == CHUNK_SIZE && h->chunk_size < (1ull << 40)) {
+                int d = ch >= '0' && ch <= '9'   ? ch - '0'
+                        : ch >= 'a' && ch <= 'f' ? ch - 'a' + 10
+                        : ch >= 'A' && ch <= 'F' ? ch - 'A' + 10
+                                                 : -1;
+                if (d >= 0 && h->chunk_line_data)
+                    h->chunk_size = h->chunk_size * 16 + (uint64_t)d;
+            }
+            continue;
+        }
+        if (h->chunk == CHUNK_TRAILER) {
+            if (!h->chunk_line_data) {
+                *done = true;
+                return i;
+            }
+        } else if (h->chunk_size == 0) {
+            h->chunk = CHUNK_TRAILER;
+        } else {
+            h->body += h->chunk_size;
+            h->need = h->chunk_size + 2;
+            h->chunk = CHUNK_DATA;
+        }
+        h->chunk_size = 0;
+        h->chunk_line_data = false;
+    }
+    return i;
+}
+
+/* Feeds n bytes at p to a known-length PDU; returns the bytes consumed, *done at its end. */
+static size_t feed_fixed(struct tcp_half *h, const uint8_t *p, size_t n, bool *done)
+{
+    size_t take = h->need < n ? (size_t)h->need : n;
+    tail_update(h, p, take);
+    h->need -= take;
+    h->body += take;
+    *done = h->need == 0;
+    return take;
+}
+
+/* Feeds bytes to an HTTP message; returns the bytes consumed, *done at its end. */
+static size_t http_feed(struct tcp_half *h, struct tcp_half *other, const uint8_t *p, size_t n,
+                        bool *done)
+{
+    size_t used = 0;
+    if (h->mode == PDU_HEADER) {
+        bool hdr_done;
+        used = http_feed_header(h, p, n, &hdr_done);
+        if (!hdr_done)
+            return used;
+        if (h->buf_len == 0 || http_start_body(h, other)) {
+            *done = true;
+            return used;
+        }
+    }
+    if (h->mode == PDU_FIXED)
+        return used + feed_fixed(h, p + used, n - used, done);
+    if (h->mode == PDU_CHUNKED)
+        return used + http_feed_chunked(h, p + used, n - used, done);
+    tail_update(h, p + used, n - used);
+    h->body += n - used; /* PDU_UNTIL_FIN keeps everything. */
+    return n;
+}
+
+/* Feeds bytes to a length-prefixed PDU (TLS record or DNS message). */
+static size_t prefixed_feed(struct tcp_half *h, enum proto_id app, const uint8_t *p, size_t n,
+                            bool *done)
+{
+    size_t used = 0;
+    if (h->mode == PDU_HEADER) {
+        uint32_t hlen = app == PROTO_TLS ? 5 : 2;
+        size_t take = hlen - h->buf_len < n ? hlen - h->buf_len : n;
+        buf_append(h, p, take, 16);
+        used = take;
+        if (h->buf_len < hlen)
+            return used;
+        h->mode = PDU_FIXED;
+        h->need = app == PROTO_TLS ? (uint64_t)(h->buf[3] << 8 | h->buf[4])
+                                   : (uint64_t)(h->buf[0] << 8 | h->buf[1]);
+        if (h->need == 0) {
+            *done = true;
+            return used;
+        }
+    }
+    return used + feed_fixed(h, p + used, n - used, done);
+}
+
+/* Feeds bytes to the PDU in progress (starting one if idle); returns the bytes consumed. */
+static size_t pdu_feed(enum proto_id app, struct tcp_half *h, struct tcp_half *other,
+                       const uint8_t *p, size_t n, bool *done)
+{
+    *done = false;
+    if (h->mode == PDU_IDLE)
+        h->mode = PDU_HEADER;
+    if (app == PROTO_HTTP)
+        return http_feed(h, other, p, n, done);
+    return prefixed_feed(h, app, p, n, done);
+}
+
+/* Returns true when a gzip-encoded body inflates to nothing (its ISIZE trailer is 0),
+ * which Wireshark then hands to no media dissector. */
+static bool gzip_empty(const struct tcp_half *h)
+{
+    return h->gzip && h->body >= 18 && memcmp(h->tail, "\0\0\0\0", 4) == 0;
+}
+
+/* Pushes the nodes of a completed PDU: the application, then an HTTP body's media. */
+static void pdu_emit(struct dissect_ctx *c, enum proto_id app, const struct tcp_half *h)
+{
+    ctx_push(c, app);
+    if (app != PROTO_HTTP || h->body == 0 || h->media == PROTO_COUNT || gzip_empty(h))
+        return;
+    ctx_push(c, h->media);
+    if (h->media == PROTO_JSON)
+        ctx_push(c, PROTO_DATA_TEXT_LINES);
+}
+
+/* Completes a PDU in progress with this segment's bytes; returns the bytes it
+ * took, or n with nothing pushed while the PDU still needs more. */
+static size_t pdu_continue(struct dissect_ctx *c, enum proto_id app, struct tcp_half *h,
+                           struct tcp_half *other, const uint8_t *p, size_t n)
+{
+    bool done;
+    h->segs++;
+    size_t used = pdu_feed(app, h, other, p, n, &done);
+    if (!done)
+        return n;
+    pdu_emit(c, app, h);
+    ctx_push(c, PROTO_TCP_SEGMENTS);
+    pdu_reset(h);
+    return used;
+}
+
+/* Dissects the payload of one in-order segment. */
+void tcp_pdu_segment(struct dissect_ctx *c, enum proto_id app, struct tcp_half *h,
+                     struct tcp_half *other, struct span p)
+{
+    if (p.cap < p.len) {
+        /* Cut by the snaplen: no reassembly, the application hits the end of the capture. */
+        pdu_reset(h);
+        ctx_push(c, app);
+        if (app != PROTO_DATA)
+            ctx_push(c, PROTO_SHORT);
+        return;
+    }
+    if (app == PROTO_DATA || app == PROTO_SSH) {
+        ctx_push(c, app);
+        return;
+    }
+    size_t off = 0, n = p.cap;
+    if (h->mode != PDU_IDLE)
+        off = pdu_continue(c, app, h, other, p.p, n);
+    bool pushed = false;
+    while (off < n) {
+        if (app == PROTO_HTTP && !http_starts_message(p.p + off, n - off))
+            return; /* Continuation of a message whose start was not captured. */
+        if (app == PROTO_TLS && (p.p[off] < 20 || p.p[off] > 24)) {
+            if (!pushed)
+                ctx_push(c, PROTO_TLS); /* "Continuation Data": not a record start. */
+            return;
+        }
+        bool done;
+        pdu_reset(h);
+        h->segs = 1;
+        off += pdu_feed(app, h, other, p.p + off, n - off, &done);
+        if (!done)
+            return;
+        if (app != PROTO_TLS || !pushed)
+            pdu_emit(c, app, h);
+        pushed = true;
+        pdu_reset(h);
+    }
+}
+
+/* Ends the direction at a FIN, completing an until-FIN HTTP body. */
+void tcp_pdu_fin(struct dissect_ctx *c, enum proto_id app, struct tcp_half *h)
+{
+    if (h->mode != PDU_UNTIL_FIN)
+        return;
+    pdu_emit(c, app, h);
+    if (h->segs > 1)
+        ctx_push(c, PROTO_TCP_SEGMENTS);
+    pdu_reset(h);
+}

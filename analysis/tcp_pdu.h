@@ -1,0 +1,57 @@
+/* Framing of application PDUs (HTTP messages, TLS records, DNS-over-TCP
+ * messages, SSH, undissected data) within one direction of a TCP stream. */
+#ifndef PCAPD_ANALYSIS_TCP_PDU_H
+#define PCAPD_ANALYSIS_TCP_PDU_H
+
+#include "dissect_internal.h"
+
+/* How the bytes of the PDU in progress are being consumed. */
+enum pdu_mode {
+    PDU_IDLE = 0,  /* No PDU in progress: the next byte starts one. */
+    PDU_HEADER,    /* Collecting a header (HTTP headers, TLS/DNS length prefix) in buf. */
+    PDU_FIXED,     /* Counting down need bytes of a PDU of known length. */
+    PDU_CHUNKED,   /* Walking an HTTP chunked body. */
+    PDU_UNTIL_FIN, /* An HTTP response body that ends with the connection. */
+};
+
+/* States of the HTTP chunked-body parser. */
+enum chunk_state {
+    CHUNK_SIZE = 0, /* Reading a chunk-size line up to its LF. */
+    CHUNK_DATA,     /* Skipping chunk data and its CRLF (need bytes). */
+    CHUNK_TRAILER,  /* Reading trailer lines up to an empty one. */
+};
+
+/* One direction of a TCP stream. */
+struct tcp_half {
+    uint32_t next_seq;    /* Sequence number just past the highest byte seen. */
+    uint32_t base_seq;    /* Sequence number of the first segment seen. */
+    bool seq_set;         /* True once next_seq is meaningful. */
+    bool base_set;        /* True once base_seq is meaningful. */
+    bool head_request;    /* True when this direction's last HTTP request was HEAD. */
+    bool gzip;            /* True when the HTTP message in progress is gzip-encoded. */
+    uint8_t tail[4];      /* Last four body bytes of the HTTP message (gzip's ISIZE). */
+    uint8_t mode;         /* An enum pdu_mode value. */
+    uint8_t media;        /* Media node of the HTTP message in progress (PROTO_COUNT: none). */
+    uint8_t chunk;        /* An enum chunk_state value, in PDU_CHUNKED. */
+    bool chunk_line_data; /* True when the current chunk/trailer line has characters. */
+    uint16_t segs;        /* Number of segments that fed the PDU in progress. */
+    uint64_t need;        /* Bytes still needed, in PDU_FIXED and CHUNK_DATA. */
+    uint64_t chunk_size;  /* Chunk size being parsed, in CHUNK_SIZE. */
+    uint64_t body;        /* Body bytes of the HTTP message in progress. */
+    uint8_t *buf;         /* Header bytes collected in PDU_HEADER. */
+    uint32_t buf_len;     /* Number of bytes in buf. */
+    uint32_t buf_cap;     /* Allocated size of buf. */
+};
+
+/* Dissects the payload of one in-order segment of a direction whose
+ * stream carries app; other is the opposite direction. */
+void tcp_pdu_segment(struct dissect_ctx *c, enum proto_id app, struct tcp_half *h,
+                     struct tcp_half *other, struct span p);
+
+/* Forgets the PDU in progress after a gap in the sequence numbers (a lost segment). */
+void tcp_pdu_gap(struct tcp_half *h);
+
+/* Ends the direction at a FIN, completing a PDU that lasts until the connection closes. */
+void tcp_pdu_fin(struct dissect_ctx *c, enum proto_id app, struct tcp_half *h);
+
+#endif

@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Builds the libFuzzer target of the analysis engine with clang (whatever
+# compiler the meson build uses) and runs it for a bounded time, seeded
+# with the shared captures (read in place, never copied or written).
+# usage: run-fuzz.sh SOURCE_ROOT [SECONDS]
+# Exits non-zero on any crash, leak, sanitizer report or timeout.
+set -euo pipefail
+root=$(cd "$1" && pwd)
+secs=${2:-30}
+if ! command -v clang >/dev/null; then
+  echo "clang is not installed (tools/install-deps.sh --test installs it)" >&2
+  exit 1
+fi
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+srcs=()
+for f in "$root"/analysis/*.c; do
+  [ "$(basename "$f")" = cli.c ] || srcs+=("$f")
+done
+# shellcheck disable=SC2046
+clang -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+  -fno-sanitize-recover=all -I"$root/analysis" $(pkg-config --cflags jansson) \
+  "${srcs[@]}" "$root/tests/analysis/fuzz_capture.c" $(pkg-config --libs jansson) \
+  -o "$work/fuzz_capture"
+mkdir "$work/corpus"
+seeds="$root/../shared/pcaps"
+[ -d "$seeds" ] || seeds=""
+# -timeout: an input taking over 10 s is a hang; -max_len fits the larger seeds.
+# A failing input is kept in $FUZZ_ARTIFACTS (default /tmp/pcapd-fuzz-artifacts).
+artifacts=${FUZZ_ARTIFACTS:-/tmp/pcapd-fuzz-artifacts}
+mkdir -p "$artifacts"
+"$work/fuzz_capture" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+  -max_len=1100000 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+  "$work/corpus" $seeds >"$work/log" 2>&1 || {
+  tail -n 40 "$work/log"
+  echo "fuzz: FAILED; the failing input is in $artifacts" >&2
+  exit 1
+}
+tail -n 8 "$work/log"
+echo "fuzz: no crash in $secs s"
