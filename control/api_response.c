@@ -15,6 +15,10 @@ static const char *reason_of(int status)
     switch (status) {
     case 200:
         return "OK";
+    case 202:
+        return "Accepted";
+    case 422:
+        return "Unprocessable Entity";
     case 400:
         return "Bad Request";
     case 401:
@@ -39,7 +43,7 @@ static const char *reason_of(int status)
 }
 
 /* Serialises `envelope` (reference stolen) and sends it with `status`. */
-static int send_envelope(h2o_req_t *req, int status, json_t *envelope)
+int api_send_json(h2o_req_t *req, int status, json_t *envelope)
 {
     char *body = json_dumps(envelope, JSON_COMPACT);
     json_decref(envelope);
@@ -65,7 +69,7 @@ int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info)
     json_object_set_new(env, "success", json_true());
     json_object_set_new(env, "errors", json_array());
     json_object_set_new(env, "messages", json_array());
-    return send_envelope(req, 200, env);
+    return api_send_json(req, 200, env);
 }
 
 int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
@@ -92,7 +96,7 @@ int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
     json_object_set_new(env, "success", json_false());
     json_object_set_new(env, "errors", errors);
     json_object_set_new(env, "messages", json_array());
-    return send_envelope(req, status, env);
+    return api_send_json(req, status, env);
 }
 
 int api_method_is(const h2o_req_t *req, const char *method)

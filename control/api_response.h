@@ -11,6 +11,10 @@
 
 #include "h2o.h"
 
+/* Answers `status` with the JSON `body` (reference stolen), whatever its
+ * shape (the analysis API's answers are not in the v4 envelope). */
+int api_send_json(h2o_req_t *req, int status, json_t *body);
+
 /* Answers 200 with `result` (reference stolen) in a success envelope and,
  * when `result_info` is not NULL (reference stolen), its pagination. */
 int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info);

@@ -7,6 +7,8 @@
  */
 #include "auth.h"
 
+#include <stdbool.h>
+
 #include <stdio.h>
 #include <string.h>
 #include <strings.h>
@@ -122,10 +124,19 @@ static const h2o_iovec_t *find_header(h2o_req_t *req, const char *name)
 
 /* Authenticates an `Authorization` header value. */
 static enum auth_status auth_bearer(struct token_store *store, const h2o_iovec_t *value,
-                                    struct auth_identity *who, char *why, size_t why_size)
+                                    bool bare_ok, struct auth_identity *who, char *why,
+                                    size_t why_size)
 {
     static const char scheme[] = "bearer ";
     size_t n = sizeof(scheme) - 1;
+    if (bare_ok && (value->len <= n || strncasecmp(value->base, scheme, n) != 0)) {
+        /* CloudShark's clients send the bare token. */
+        enum auth_status st = auth_verify(store, value->base, value->len, NULL, 0, who);
+        if (st == AUTH_INVALID)
+            snprintf(why, why_size,
+                     "Authorization: the API token is not valid (unknown or revoked)");
+        return st;
+    }
     if (value->len <= n || strncasecmp(value->base, scheme, n) != 0) {
         snprintf(why, why_size, "Authorization: must be \"Bearer\" followed by an API token");
         return AUTH_INVALID;
@@ -160,15 +171,15 @@ static enum auth_status auth_legacy(struct token_store *store, const h2o_iovec_t
     return st;
 }
 
-enum auth_status auth_request(struct token_store *store, h2o_req_t *req, struct auth_identity *who,
-                              char *why, size_t why_size)
+enum auth_status auth_request(struct token_store *store, h2o_req_t *req, bool bare_ok,
+                              struct auth_identity *who, char *why, size_t why_size)
 {
     const h2o_iovec_t *authorization = find_header(req, "authorization");
     const h2o_iovec_t *email = find_header(req, "x-auth-email");
     const h2o_iovec_t *key = find_header(req, "x-auth-key");
     enum auth_status st;
     if (authorization != NULL)
-        st = auth_bearer(store, authorization, who, why, why_size);
+        st = auth_bearer(store, authorization, bare_ok, who, why, why_size);
     else if (email != NULL || key != NULL)
         st = auth_legacy(store, email, key, who, why, why_size);
     else {

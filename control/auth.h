@@ -8,6 +8,7 @@
 #ifndef PCAPD_AUTH_H
 #define PCAPD_AUTH_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -55,8 +56,9 @@ enum auth_status auth_verify(struct token_store *store, const char *token, size_
 
 /* Authenticates `req` by its headers, preferring Authorization over the
  * legacy pair.  On failure other than AUTH_OK writes the reason, for the
- * error message, into `why`. */
-enum auth_status auth_request(struct token_store *store, h2o_req_t *req, struct auth_identity *who,
-                              char *why, size_t why_size);
+ * error message, into `why`.  With `bare_ok`, `Authorization: TOKEN`
+ * (no scheme, as CloudShark's clients send it) is accepted too. */
+enum auth_status auth_request(struct token_store *store, h2o_req_t *req, bool bare_ok,
+                              struct auth_identity *who, char *why, size_t why_size);
 
 #endif /* PCAPD_AUTH_H */

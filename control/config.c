@@ -32,6 +32,7 @@ void config_defaults(struct config *cfg)
     cfg->max_jobs = 1024;
     cfg->write_buffer_size = 65536;
     cfg->max_body_size = 65536;
+    cfg->max_upload_mb = 64;
     cfg->simple_rate_window = 60;
     cfg->max_captures = 64;
     cfg->disk_reserve_mb = 64;
@@ -130,6 +131,7 @@ static int set_number(struct config *cfg, const char *key, const char *value, bo
         {"writer_lcore", offsetof(struct config, writer_lcore), 1, 127},
         {"simple_rate_window", offsetof(struct config, simple_rate_window), 0, 86400},
         {"max_captures", offsetof(struct config, max_captures), 1, 65536},
+        {"max_upload_mb", offsetof(struct config, max_upload_mb), 1, 4096},
         {"disk_reserve_mb", offsetof(struct config, disk_reserve_mb), 0, 1u << 20},
         {"full_snaplen", offsetof(struct config, full_snaplen), 64, 65535},
         {"retention_days", offsetof(struct config, retention_days), 0, 36500},

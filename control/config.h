@@ -55,6 +55,8 @@ struct config {
     unsigned ring_size;
     unsigned max_jobs;
     unsigned write_buffer_size;
+    /* Largest capture accepted by POST /api/v2/upload, in MiB. */
+    unsigned max_upload_mb;
     /* Largest request body accepted, in bytes. */
     unsigned max_body_size;
     /* Seconds an account must wait between two `simple` captures (0: no

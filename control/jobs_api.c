@@ -411,7 +411,7 @@ int jobs_api_handle(h2o_req_t *req)
         return api_send_error(req, 404, API_ERR_NO_ROUTE, "no route for %.*s %.*s",
                               (int)req->method.len, req->method.base, (int)req->path_normalized.len,
                               req->path_normalized.base);
-    enum auth_status st = auth_request(api.tokens, req, &who, why, sizeof(why));
+    enum auth_status st = auth_request(api.tokens, req, false, &who, why, sizeof(why));
     if (st != AUTH_OK)
         return send_auth_failure(req, st, why);
     if (strcmp(who.account_id, r.account) != 0)

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "analysis_api.h"
 #include "capture_runner.h"
 #include "config.h"
 #include "http_server.h"
@@ -35,6 +36,16 @@ static void on_signal(int sig)
 {
     (void)sig;
     quit = 1;
+}
+
+/* The server's handler: /api/v2 is the analysis API, the rest the jobs
+ * API (which answers unknown routes). */
+static int route_request(h2o_req_t *req)
+{
+    h2o_iovec_t p = req->path_normalized;
+    if (p.len >= 7 && memcmp(p.base, "/api/v2", 7) == 0 && (p.len == 7 || p.base[7] == '/'))
+        return analysis_api_handle(req);
+    return jobs_api_handle(req);
 }
 
 /* Prints usage to `out`. */
@@ -155,10 +166,18 @@ int main(int argc, char **argv)
     }
     start_dataplane(&cfg);
     jobs_api_init(store, tokens, &cfg);
-    /* h2o refuses larger bodies itself; the API answers up to 4x the
-     * limit with its own 413 envelope. */
-    if (http_server_start(cfg.listen_host, cfg.listen_port, (size_t)cfg.max_body_size * 4,
-                          jobs_api_handle, &port, err, sizeof(err)) != 0) {
+    if (analysis_api_init(store, tokens, &cfg, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pcapd: %s\n", err);
+        capture_runner_shutdown();
+        return 1;
+    }
+    /* h2o refuses bodies over the largest upload itself; below that, the
+     * jobs API answers oversized bodies with its own 413 envelope. */
+    size_t max_entity = (size_t)cfg.max_upload_mb << 20;
+    if (max_entity < (size_t)cfg.max_body_size * 4)
+        max_entity = (size_t)cfg.max_body_size * 4;
+    if (http_server_start(cfg.listen_host, cfg.listen_port, max_entity, route_request, &port, err,
+                          sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
         capture_runner_shutdown();
         return 1;
@@ -173,6 +192,7 @@ int main(int argc, char **argv)
 
     fprintf(stderr, "pcapd: shutting down\n");
     http_server_stop();
+    analysis_api_stop();
     print_stats();
     capture_runner_shutdown();
     token_store_close(tokens);

@@ -1,0 +1,25 @@
+/*
+ * The analysis API: CloudShark's /api/v2 upload and analysis endpoints,
+ * answered from the capture analysis engine (analysis/).
+ */
+#ifndef PCAPD_ANALYSIS_API_H
+#define PCAPD_ANALYSIS_API_H
+
+#include "api_response.h"
+#include "config.h"
+#include "h2o.h"
+#include "job_store.h"
+#include "token_store.h"
+
+/* Gives the API its stores and configuration, creates its directories and
+ * starts the analysis worker.  Returns 0, or -1 with `err`. */
+int analysis_api_init(struct job_store *store, struct token_store *tokens, const struct config *cfg,
+                      char *err, unsigned err_size);
+
+/* Stops the analysis worker. */
+void analysis_api_stop(void);
+
+/* Answers a request under /api/v2.  Returns 0. */
+int analysis_api_handle(h2o_req_t *req);
+
+#endif /* PCAPD_ANALYSIS_API_H */

@@ -1,0 +1,164 @@
+"""The analysis API (CloudShark's /api/v2) on the real daemon: uploads (raw
+and multipart, Bearer and bare tokens), a job's capture analysed under its
+job id, answers checked against capinfos and tshark, a large capture
+analysed off the event loop, and every error with its status and
+{"status", "exceptions"} body."""
+import json
+import subprocess
+import time
+import urllib.request
+
+import pytest
+
+from conftest import OTHER_ACCOUNT, PCAPS, ROOT
+
+
+@pytest.fixture(scope="module")
+def daemon(tmp_path_factory):
+    from conftest import start_daemon
+    sample = ROOT / "config" / "sample-traffic.pcap"
+    d = start_daemon(tmp_path_factory.mktemp("analysis"),
+                     [f"net_pcap0,rx_pcap={sample},infinite_rx=1"])
+    yield d
+    assert d.stop() == 0, d.log()
+    assert "runtime error" not in d.log() and "AddressSanitizer" not in d.log()
+
+
+def upload(d, path, token=None, bare=False, multipart=False):
+    data = path.read_bytes()
+    headers = {"Content-Type": "application/octet-stream"}
+    if multipart:
+        boundary = "pcapd-test-boundary"
+        data = (f"--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+                f"filename=\"{path.name}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+                ).encode() + data + f"\r\n--{boundary}--\r\n".encode()
+        headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
+    if bare:
+        headers["Authorization"] = token or d.token
+        return d.request("POST", "/api/v2/upload", raw=data, headers=headers, token=None)
+    return d.request("POST", "/api/v2/upload", raw=data, headers=headers,
+                     **({"token": token} if token else {}))
+
+
+def analysis(d, cid, view, token=None, **query):
+    q = "&".join(f"{k}={v}" for k, v in query.items())
+    path = f"/api/v2/analysis/{cid}/{view}" + (f"?{q}" if q else "")
+    return d.request("GET", path, **({"token": token} if token else {}))
+
+
+def wait_analysis(d, cid, view, **query):
+    """Retries while the answer is 202 (analysis running)."""
+    for _ in range(300):
+        r = analysis(d, cid, view, **query)
+        if r.status != 202:
+            return r
+        assert r.headers.get("retry-after") == "1"
+        time.sleep(0.1)
+    raise AssertionError("analysis did not finish")
+
+
+def capinfos_frames(path):
+    out = subprocess.run(["capinfos", "-M", "-c", str(path)], capture_output=True, text=True,
+                         check=True).stdout
+    return int(out.strip().splitlines()[-1].split()[-1])
+
+
+def tshark_ip_endpoints(path):
+    out = subprocess.run(["tshark", "-n", "-q", "-r", str(path), "-z", "endpoints,ip"],
+                         capture_output=True, text=True, check=True).stdout
+    hosts = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if parts and parts[0].count(".") == 3 and len(parts) >= 7:
+            hosts[parts[0]] = int(parts[1])
+    return hosts
+
+
+def cs_error(r, status, words=()):
+    assert r.status == status, r.body
+    body = json.loads(r.body)
+    assert body["status"] == status and len(body["exceptions"]) == 1, body
+    for w in words:
+        assert w in body["exceptions"][0], body
+    return body
+
+
+@pytest.mark.parametrize("name", ["cs-http_espn.pcapng", "zeek-http-vlan-0.pcap"])
+def test_upload_and_analyse_like_tshark(daemon, name):
+    path = PCAPS / name
+    r = upload(daemon, path)
+    assert r.status == 200, r.body
+    data = json.loads(r.body)["data"]
+    assert len(data["id"]) == 32 and data["filesize"] == path.stat().st_size
+    status = json.loads(wait_analysis(daemon, data["id"], "status").body)["data"]
+    assert status["frames"] == capinfos_frames(path)
+    ep = json.loads(wait_analysis(daemon, data["id"], "stats/endpoints", protocol="ip").body)
+    got = {h["host"]: h["txf"] + h["rxf"] for h in ep["data"]["hosts"]}
+    assert got == tshark_ip_endpoints(path)
+    tree = json.loads(wait_analysis(daemon, data["id"], "stats/hierarchy").body)["data"]
+    assert tree["protos"][0]["proto"] == "eth"
+    assert tree["protos"][0]["frames"] == status["frames"]
+    conv = json.loads(wait_analysis(daemon, data["id"], "stats/conversations",
+                                    protocol="tcp").body)["data"]
+    assert conv["convs"] and all("sport" in c and "dport" in c for c in conv["convs"])
+
+
+def test_multipart_upload_with_bare_token(daemon):
+    r = upload(daemon, PCAPS / "tcpdump-dns_udp.pcap", bare=True, multipart=True)
+    assert r.status == 200, r.body
+    data = json.loads(r.body)["data"]
+    assert data["filename"] == "tcpdump-dns_udp.pcap"
+    r = daemon.request("GET", f"/api/v2/analysis/{data['id']}/status",
+                       headers={"Authorization": daemon.token}, token=None)
+    assert r.status == 200 and json.loads(r.body)["data"]["frames"] == 2
+
+
+def test_job_capture_is_analysable_under_its_id(daemon):
+    r = daemon.create(time_limit=5, packet_limit=50, filter_v1={"protocol": 6})
+    cid = r.json["result"]["id"]
+    running = analysis(daemon, cid, "status")
+    if daemon.request("GET", daemon.pcaps(f"/{cid}")).json["result"]["status"] == "running":
+        cs_error(running, 409, [cid])
+    done = daemon.wait_status(cid)
+    status = json.loads(wait_analysis(daemon, cid, "status").body)["data"]
+    assert status["frames"] == done["packets_captured"] == 50
+    tree = json.loads(wait_analysis(daemon, cid, "stats/hierarchy").body)["data"]
+    tcp = [p for p in tree["protos"][0]["protos"] if p["proto"] in ("ip", "ipv6", "vlan")]
+    assert sum(p["frames"] for p in tcp) == 50
+
+
+def test_large_capture_is_analysed_off_the_event_loop(daemon, tmp_path):
+    big = tmp_path / "big.pcap"
+    srcs = [str(PCAPS / "cs-http_espn.pcapng")] * 16
+    subprocess.run(["mergecap", "-a", "-F", "pcap", "-w", str(big)] + srcs, check=True)
+    assert big.stat().st_size > 8 << 20
+    r = upload(daemon, big)
+    assert r.status == 200, r.body
+    cid = json.loads(r.body)["data"]["id"]
+    # The jobs API keeps answering while the analysis runs.
+    assert daemon.request("GET", daemon.pcaps()).status == 200
+    status = json.loads(wait_analysis(daemon, cid, "status").body)["data"]
+    assert status["frames"] == capinfos_frames(big)
+
+
+def test_errors(daemon, tmp_path):
+    good = json.loads(upload(daemon, PCAPS / "tcpdump-dns_udp.pcap").body)["data"]["id"]
+    cs_error(daemon.request("GET", f"/api/v2/analysis/{good}/status", token=None), 401)
+    cs_error(daemon.request("GET", f"/api/v2/analysis/{good}/status", token="x" * 40), 401)
+    reader = daemon.create_token(permission="read")
+    cs_error(upload(daemon, PCAPS / "tcpdump-dns_udp.pcap", token=reader), 403, ["read"])
+    assert analysis(daemon, good, "status", token=reader).status == 200
+    other = daemon.create_token(account=OTHER_ACCOUNT)
+    cs_error(analysis(daemon, good, "status", token=other), 404, [good])
+    cs_error(analysis(daemon, "0" * 32, "status"), 404)
+    cs_error(analysis(daemon, "not-an-id", "status"), 404)
+    cs_error(analysis(daemon, good, "stats/endpoints", protocol="sctp"), 400, ["protocol", "eth, ip, ipv6, tcp, udp"])
+    cs_error(analysis(daemon, good, "stats/nothing"), 404)
+    cs_error(daemon.request("DELETE", f"/api/v2/analysis/{good}/status"), 405)
+    junk = tmp_path / "junk.pcap"
+    junk.write_bytes(b"this is not a capture at all, not even close" * 10)
+    cs_error(upload(daemon, junk), 400, ["pcap"])
+    cut = tmp_path / "cut.pcap"
+    cut.write_bytes((PCAPS / "cs-http_espn.pcapng").read_bytes()[:5000])
+    cs_error(upload(daemon, cut), 400, ["not a valid capture"])
+    assert daemon.alive()
