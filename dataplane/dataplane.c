@@ -85,18 +85,22 @@ static void dp_publish(void)
     if (next == NULL)
         return;
 
+    /* Unpublish the old table first, then queue it: the defer queue takes
+     * its grace-period token at enqueue, and an rx lcore that reports a
+     * quiescent state before the swap may load the old table again, so a
+     * token taken before the swap would let the table be freed under it. */
     struct dp_deferred d = {
         .table = atomic_load_explicit(&dp.table, memory_order_relaxed),
         .replaced_by_seq = dp_table_seq + 1,
     };
-    /* Queue the old table first: if the defer queue is full (an rx lcore
-     * has not reported in a long time), keep it published and retry. */
-    if (rte_rcu_qsbr_dq_enqueue(dp.dq, &d) != 0) {
-        classifier_free(next);
-        return;
-    }
     atomic_store_explicit(&dp.table, next, memory_order_release);
     dp_table_seq++;
+    if (rte_rcu_qsbr_dq_enqueue(dp.dq, &d) != 0) {
+        /* The defer queue is full (an rx lcore has not reported in a long
+         * time): wait for the grace period here instead. */
+        rte_rcu_qsbr_synchronize(dp.qsbr, RTE_QSBR_THRID_INVALID);
+        dp_deferred_free(NULL, &d, 1);
+    }
     dp_table_dirty = false;
     for (unsigned i = 0; i < dp.cfg.max_jobs; i++) {
         struct dp_slot *s = &dp.slots[i];
@@ -247,6 +251,9 @@ static unsigned dp_collect_ended(struct pcapd_job_ended *ended, unsigned max)
         struct dp_slot *s = &dp.slots[job->slot];
         struct pcapd_job_ended *e = &ended[n++];
         dp_job_stats_fill(job->slot, s, &e->stats);
+        /* What reached the file: after a failed write the buffer still
+         * holds bytes that never will. */
+        e->stats.bytes_written = atomic_load_explicit(&job->out.flushed, memory_order_relaxed);
         e->cookie = job->cookie;
         e->fd = job->out.fd;
         e->reason = job->reason;

@@ -122,6 +122,9 @@ struct writer_job {
     /* Why the job ended and the errno of a failed write. */
     enum pcapd_job_end reason;
     int error;
+    /* Writer only: the close round that ends the job, when its CLOSE came
+     * while records were being routed (0: none). */
+    uint32_t closing;
 };
 
 /* Life of a job slot, as the control thread tracks it. */

@@ -32,6 +32,11 @@ struct writer {
     /* Open jobs, densely packed, for the drain timer: dp.writer_open. */
     struct writer_job **open;
     unsigned n_open;
+    /* Drains in progress: records dequeued but not yet routed exist. */
+    unsigned depth;
+    /* Jobs whose CLOSE waits for the next close round, and that round. */
+    unsigned n_closing;
+    uint32_t close_round;
 };
 
 /* Flushes the job, forgets it and reports its end to the control thread. */
@@ -43,6 +48,10 @@ static void writer_end(struct writer *w, struct writer_job *job, enum pcapd_job_
         job->error = err;
     }
     job->reason = reason;
+    if (job->closing != 0) {
+        job->closing = 0;
+        w->n_closing--;
+    }
     w->by_slot[job->slot] = NULL;
     for (unsigned i = 0; i < w->n_open; i++) {
         if (w->open[i] == job) {
@@ -141,6 +150,7 @@ static unsigned writer_drain_records(struct writer *w, struct rte_ring *ring, un
 {
     struct pcapd_record recs[WRITER_BURST];
     unsigned total = 0;
+    w->depth++;
     while (total < max) {
         unsigned n = rte_ring_sc_dequeue_burst_elem(
             ring, recs, sizeof(recs[0]), RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
@@ -153,6 +163,7 @@ static unsigned writer_drain_records(struct writer *w, struct rte_ring *ring, un
         if (n < WRITER_BURST)
             break;
     }
+    w->depth--;
     return total;
 }
 
@@ -162,6 +173,7 @@ static unsigned writer_drain_refs(struct writer *w, struct rte_ring *ring, unsig
 {
     struct full_ref refs[WRITER_BURST];
     unsigned total = 0;
+    w->depth++;
     while (total < max) {
         unsigned n = rte_ring_sc_dequeue_burst_elem(
             ring, refs, sizeof(refs[0]), RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
@@ -175,6 +187,7 @@ static unsigned writer_drain_refs(struct writer *w, struct rte_ring *ring, unsig
         if (n < WRITER_BURST)
             break;
     }
+    w->depth--;
     return total;
 }
 
@@ -189,12 +202,23 @@ static unsigned writer_drain_lcore(struct writer *w, const struct rx_lcore *rx)
 /* Ends job (slot, gen) on CLOSE.  The control thread sends CLOSE only after
  * every rx lcore passed a quiescent state since the job left the table, so
  * all its records are already in the rings: route what the rings hold now
- * before ending it. */
+ * before ending it.  A CLOSE that comes while a drain is routing a batch
+ * (a record of an unknown job made the writer look at its commands) waits
+ * for the next close round: some of the job's records are in that batch,
+ * and draining the rings now would write newer records of every job before
+ * the batch's older ones, and end the job before the batch's records. */
 static void writer_close(struct writer *w, uint32_t slot, uint32_t gen)
 {
     struct writer_job *job = w->by_slot[slot];
     if (job == NULL || job->gen != gen)
         return; /* Already ended at its limit or on an error. */
+    if (w->depth > 0) {
+        if (job->closing == 0) {
+            job->closing = w->close_round;
+            w->n_closing++;
+        }
+        return;
+    }
     for (unsigned i = 0; i < dp.n_rx; i++)
         writer_drain_lcore(w, &dp.rx[i]);
     job = w->by_slot[slot];
@@ -222,6 +246,24 @@ static void writer_process_cmds(struct writer *w)
     }
 }
 
+/* A close round, with no drain in progress: writes what the rings hold,
+ * then ends the jobs whose CLOSE came before the round (CLOSEs that come
+ * during its drain wait for the next round). */
+static void writer_close_round(struct writer *w)
+{
+    uint32_t round = w->close_round++;
+    for (unsigned i = 0; i < dp.n_rx; i++)
+        writer_drain_lcore(w, &dp.rx[i]);
+    for (unsigned i = 0; i < w->n_open;) {
+        struct writer_job *job = w->open[i];
+        if (job->closing != 0 && job->closing <= round) {
+            writer_end(w, job, PCAPD_JOB_END_STOPPED); /* Moves another job to i. */
+            continue;
+        }
+        i++;
+    }
+}
+
 /* Writes out every open job's buffer; ends the jobs whose write fails. */
 static void writer_drain_timer(struct writer *w)
 {
@@ -240,12 +282,15 @@ static void writer_drain_timer(struct writer *w)
 int dp_writer_lcore_main(void *arg)
 {
     (void)arg;
-    struct writer w = {.by_slot = dp.writer_by_slot, .open = dp.writer_open, .n_open = 0};
+    struct writer w = {
+        .by_slot = dp.writer_by_slot, .open = dp.writer_open, .n_open = 0, .close_round = 1};
     const uint64_t drain_tsc = dp.tsc_hz / 1000000 * WRITER_DRAIN_US;
     uint64_t last_drain = rte_rdtsc();
 
     while (likely(!dp.writer_quit)) {
         writer_process_cmds(&w);
+        if (unlikely(w.n_closing > 0))
+            writer_close_round(&w);
         /* Take at most what each ring holds now, so commands and the drain
          * timer are served even when the rx lcores outpace the writer. */
         unsigned n = 0;

@@ -1,0 +1,1369 @@
+/*
+ * Tests of the DPDK dataplane itself (include/pcapd/dataplane.h), in the
+ * style of DPDK's app/test: one EAL per process, no hugepages, virtual
+ * devices only.  The group setup writes a pcap of known Ethernet/IPv4/TCP/
+ * UDP/ARP frames, then starts the dataplane once on two ports: net_null0 (a
+ * flood of 64-byte all-zero frames, not IP) and net_pcap0 replaying that file
+ * forever, in order.  One rx lcore, one writer lcore, max_jobs 64.
+ *
+ * Every file a job writes is checked record by record (raw headers, then
+ * libpcap) and each packet is identified as one of the known frames, byte
+ * for byte; it must satisfy the job's filter (checked by a reference
+ * predicate written here), timestamps never go back and lie within the
+ * job's life, and with 1-in-1 sampling the replayed frames must follow each
+ * other in replay order (nothing lost, nothing reordered).  A job writing
+ * into a pipe nobody reads stalls the writer on demand, to overflow the
+ * rings deterministically.
+ *
+ * Covered: packet limit, filter selectivity, 1-in-N sampling (count and
+ * phase), stop with and without traffic and with a stalled writer, stale
+ * handles and generations, slot capacity and reuse, overlapping jobs and
+ * many filter classes (the rte_acl path), full captures and snaplens, byte
+ * limits, write errors, packet limits under ring overflow, and the
+ * dataplane-wide counters.  Each test's teardown stops its leftover jobs,
+ * waits for their end reports and for their slots to be free, so a failing
+ * test does not poison the next.  PCAPD_DPTEST_FILTER="test_byte*" runs
+ * only the matching tests.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+#include <pcap/pcap.h>
+#include <rte_eal.h>
+
+#include "pcapd/capture_record.h"
+#include "pcapd/dataplane.h"
+#include "pcapd/filter.h"
+
+/* ---- Configuration ------------------------------------------------------ */
+
+#define MAX_JOBS 64
+/* Jobs one test may track (capacity test: 64 + the refused ones + one). */
+#define MAX_TRACKED 80
+/* Milliseconds to wait for a job's end report. */
+#define END_DEADLINE_MS 10000
+/* Null PMD frame size. */
+#define NULL_FRAME_LEN 64
+/* Frames of the sampling flow in the pcap (sequence numbers 0..N-1). */
+#define SAMPLE_FLOW_FRAMES 10
+/* Biggest frame we generate. */
+#define MAX_FRAME_LEN 400
+/* Snaplen of a `full` job that keeps whole frames. */
+#define FULL 65535u
+/* Slack around the job's lifetime for record timestamps (ns): the TSC to
+ * Unix time conversion has been within 5 ms here. */
+#define TS_SLACK_NS 100000000ull
+
+/* ---- The generated traffic ----------------------------------------------- */
+
+/* Flows of the generated pcap. */
+enum flow_id {
+    FLOW_TCP_A, /* TCP 10.1.0.1:40000 -> 10.2.0.1:80 */
+    FLOW_TCP_B, /* TCP 10.1.0.2:80 -> 10.2.0.2:443, 354 bytes (longer than 160) */
+    FLOW_UDP_C, /* UDP 10.1.0.3:5353 -> 10.2.0.3:53, 72 bytes */
+    FLOW_UDP_D, /* UDP 192.168.7.4:53 -> 10.2.0.4:4789 (source port 53) */
+    FLOW_TCP_E, /* TCP 10.1.0.5:1000 -> 172.16.0.5:53 (TCP to port 53) */
+    FLOW_ARP,   /* an ARP request: not IP */
+    FLOW_UDP_S, /* UDP 10.1.0.9:7000 -> 10.2.0.9:7001, SAMPLE_FLOW_FRAMES sequence numbers */
+    FLOW_NULL,  /* the null PMD's all-zero frame */
+};
+
+/* One known frame and its five-tuple. */
+struct frame {
+    enum flow_id flow;
+    /* Sequence number of FLOW_UDP_S frames (payload byte 1), else 0. */
+    unsigned seq;
+    uint32_t len;
+    uint8_t data[MAX_FRAME_LEN];
+    bool is_ip;
+    uint8_t proto;
+    uint8_t src[4], dst[4];
+    uint16_t sport, dport;
+};
+
+/* The replayed frames, in file (and replay) order, and the null frame. */
+static struct frame frames[32];
+static unsigned n_frames;
+static struct frame null_frame;
+
+/* Scratch directory for the input pcap and the jobs' files. */
+static char tmpdir[128];
+static char input_pcap[160];
+
+/* Offsets in our frames (no VLAN, IPv4 without options). */
+#define OFF_IP 14
+#define OFF_L4 (OFF_IP + 20)
+
+static void put16(uint8_t *p, uint16_t v)
+{
+    p[0] = (uint8_t)(v >> 8);
+    p[1] = (uint8_t)v;
+}
+
+static uint16_t get16(const uint8_t *p)
+{
+    return (uint16_t)((p[0] << 8) | p[1]);
+}
+
+/* Appends an Ethernet/IPv4/TCP or UDP frame with `payload_len` bytes of
+ * payload tagged with the flow and sequence number. */
+static void build_ipv4(enum flow_id flow, unsigned seq, uint8_t proto, const uint8_t src[4],
+                       const uint8_t dst[4], uint16_t sport, uint16_t dport, unsigned payload_len)
+{
+    assert_true(n_frames < sizeof(frames) / sizeof(frames[0]));
+    struct frame *f = &frames[n_frames++];
+    memset(f, 0, sizeof(*f));
+    f->flow = flow;
+    f->seq = seq;
+    f->is_ip = true;
+    f->proto = proto;
+    memcpy(f->src, src, 4);
+    memcpy(f->dst, dst, 4);
+    f->sport = sport;
+    f->dport = dport;
+    uint8_t *d = f->data;
+    static const uint8_t dmac[6] = {0x02, 0, 0, 0, 0, 0x02}, smac[6] = {0x02, 0, 0, 0, 0, 0x01};
+    memcpy(d, dmac, 6);
+    memcpy(d + 6, smac, 6);
+    put16(d + 12, 0x0800);
+    unsigned l4_len = proto == 6 ? 20 : 8;
+    uint8_t *ip = d + OFF_IP;
+    ip[0] = 0x45;
+    put16(ip + 2, (uint16_t)(20 + l4_len + payload_len));
+    put16(ip + 4, (uint16_t)(0x1000 + n_frames));
+    put16(ip + 6, 0x4000); /* DF, no fragment offset */
+    ip[8] = 64;
+    ip[9] = proto;
+    memcpy(ip + 12, src, 4);
+    memcpy(ip + 16, dst, 4);
+    uint32_t sum = 0;
+    for (unsigned i = 0; i < 20; i += 2)
+        sum += get16(ip + i);
+    while (sum >> 16)
+        sum = (sum & 0xffff) + (sum >> 16);
+    put16(ip + 10, (uint16_t)~sum);
+    uint8_t *l4 = d + OFF_L4;
+    put16(l4, sport);
+    put16(l4 + 2, dport);
+    if (proto == 6) {
+        l4[12] = 0x50; /* data offset 5 */
+        l4[13] = 0x18; /* PSH, ACK */
+        put16(l4 + 14, 8192);
+    } else {
+        put16(l4 + 4, (uint16_t)(8 + payload_len));
+    }
+    uint8_t *payload = l4 + l4_len;
+    for (unsigned i = 0; i < payload_len; i++)
+        payload[i] = (uint8_t)(0xa0 + i);
+    payload[0] = (uint8_t)flow;
+    payload[1] = (uint8_t)seq;
+    f->len = OFF_L4 + l4_len + payload_len;
+    assert_true(f->len <= MAX_FRAME_LEN);
+}
+
+/* Appends an ARP request padded to 60 bytes. */
+static void build_arp(void)
+{
+    struct frame *f = &frames[n_frames++];
+    memset(f, 0, sizeof(*f));
+    f->flow = FLOW_ARP;
+    uint8_t *d = f->data;
+    memset(d, 0xff, 6);
+    static const uint8_t smac[6] = {0x02, 0, 0, 0, 0, 0x01};
+    memcpy(d + 6, smac, 6);
+    put16(d + 12, 0x0806);
+    put16(d + 14, 1);      /* Ethernet */
+    put16(d + 16, 0x0800); /* IPv4 */
+    d[18] = 6;
+    d[19] = 4;
+    put16(d + 20, 1); /* request */
+    memcpy(d + 22, smac, 6);
+    static const uint8_t spa[4] = {10, 1, 0, 1}, tpa[4] = {10, 1, 0, 254};
+    memcpy(d + 28, spa, 4);
+    memcpy(d + 38, tpa, 4);
+    f->len = 60;
+}
+
+/* Builds the frames and writes them to `input_pcap` with libpcap. */
+static void write_input_pcap(void)
+{
+    static const uint8_t a_s[4] = {10, 1, 0, 1}, a_d[4] = {10, 2, 0, 1};
+    static const uint8_t b_s[4] = {10, 1, 0, 2}, b_d[4] = {10, 2, 0, 2};
+    static const uint8_t c_s[4] = {10, 1, 0, 3}, c_d[4] = {10, 2, 0, 3};
+    static const uint8_t d_s[4] = {192, 168, 7, 4}, d_d[4] = {10, 2, 0, 4};
+    static const uint8_t e_s[4] = {10, 1, 0, 5}, e_d[4] = {172, 16, 0, 5};
+    static const uint8_t s_s[4] = {10, 1, 0, 9}, s_d[4] = {10, 2, 0, 9};
+    n_frames = 0;
+    build_ipv4(FLOW_TCP_A, 0, 6, a_s, a_d, 40000, 80, 40);
+    build_ipv4(FLOW_UDP_S, 0, 17, s_s, s_d, 7000, 7001, 20);
+    build_ipv4(FLOW_TCP_B, 0, 6, b_s, b_d, 80, 443, 300);
+    build_ipv4(FLOW_UDP_S, 1, 17, s_s, s_d, 7000, 7001, 20);
+    build_ipv4(FLOW_UDP_C, 0, 17, c_s, c_d, 5353, 53, 30);
+    build_ipv4(FLOW_UDP_S, 2, 17, s_s, s_d, 7000, 7001, 20);
+    build_ipv4(FLOW_UDP_D, 0, 17, d_s, d_d, 53, 4789, 50);
+    build_ipv4(FLOW_UDP_S, 3, 17, s_s, s_d, 7000, 7001, 20);
+    build_ipv4(FLOW_TCP_E, 0, 6, e_s, e_d, 1000, 53, 10);
+    build_ipv4(FLOW_UDP_S, 4, 17, s_s, s_d, 7000, 7001, 20);
+    build_arp();
+    for (unsigned s = 5; s < SAMPLE_FLOW_FRAMES; s++)
+        build_ipv4(FLOW_UDP_S, s, 17, s_s, s_d, 7000, 7001, 20);
+    memset(&null_frame, 0, sizeof(null_frame));
+    null_frame.flow = FLOW_NULL;
+    null_frame.len = NULL_FRAME_LEN;
+
+    pcap_t *dead = pcap_open_dead(DLT_EN10MB, 65535);
+    assert_non_null(dead);
+    pcap_dumper_t *dumper = pcap_dump_open(dead, input_pcap);
+    assert_non_null(dumper);
+    for (unsigned i = 0; i < n_frames; i++) {
+        struct pcap_pkthdr h;
+        memset(&h, 0, sizeof(h));
+        h.ts.tv_sec = 1700000000 + (time_t)i;
+        h.caplen = h.len = frames[i].len;
+        pcap_dump((u_char *)dumper, &h, frames[i].data);
+    }
+    pcap_dump_close(dumper);
+    pcap_close(dead);
+}
+
+/* Index in frames[] of the first frame of `flow`. */
+static unsigned frame_of(enum flow_id flow)
+{
+    for (unsigned i = 0; i < n_frames; i++) {
+        if (frames[i].flow == flow)
+            return i;
+    }
+    fail_msg("no frame of flow %d", (int)flow);
+    return 0;
+}
+
+/* ---- Filters and the reference predicate --------------------------------- */
+
+/* A filter; proto, sport, dport < 0 and NULL prefixes are absent. */
+static struct pcapd_filter mkfilter(int proto, const char *src, const char *dst, int sport,
+                                    int dport)
+{
+    struct pcapd_filter f;
+    memset(&f, 0, sizeof(f));
+    if (proto >= 0) {
+        f.fields |= PCAPD_FILTER_PROTOCOL;
+        f.protocol = (uint8_t)proto;
+    }
+    if (src != NULL) {
+        f.fields |= PCAPD_FILTER_SRC_ADDR;
+        assert_int_equal(pcapd_prefix_parse(src, &f.src), 0);
+    }
+    if (dst != NULL) {
+        f.fields |= PCAPD_FILTER_DST_ADDR;
+        assert_int_equal(pcapd_prefix_parse(dst, &f.dst), 0);
+    }
+    if (sport >= 0) {
+        f.fields |= PCAPD_FILTER_SRC_PORT;
+        f.src_port = (uint16_t)sport;
+    }
+    if (dport >= 0) {
+        f.fields |= PCAPD_FILTER_DST_PORT;
+        f.dst_port = (uint16_t)dport;
+    }
+    return f;
+}
+
+static struct pcapd_filter filter_any(void)
+{
+    return mkfilter(-1, NULL, NULL, -1, -1);
+}
+
+/* Whether IPv4 address `a` lies in prefix `p` (bit by bit, independent of
+ * the dataplane's prefix code). */
+static bool ref_prefix_v4(const struct pcapd_prefix *p, const uint8_t a[4])
+{
+    if (p->family != PCAPD_FAMILY_IPV4)
+        return false;
+    for (unsigned b = 0; b < p->len; b++) {
+        unsigned byte = b / 8, bit = 7 - b % 8;
+        if (((p->addr[byte] >> bit) & 1) != ((a[byte] >> bit) & 1))
+            return false;
+    }
+    return true;
+}
+
+/* Reference predicate: does filter `f` want frame `fr`? */
+static bool ref_matches(const struct pcapd_filter *f, const struct frame *fr)
+{
+    if (f->fields == 0)
+        return true;
+    if (!fr->is_ip)
+        return false;
+    if ((f->fields & PCAPD_FILTER_PROTOCOL) && f->protocol != fr->proto)
+        return false;
+    if ((f->fields & PCAPD_FILTER_SRC_ADDR) && !ref_prefix_v4(&f->src, fr->src))
+        return false;
+    if ((f->fields & PCAPD_FILTER_DST_ADDR) && !ref_prefix_v4(&f->dst, fr->dst))
+        return false;
+    if ((f->fields & PCAPD_FILTER_SRC_PORT) && f->src_port != fr->sport)
+        return false;
+    if ((f->fields & PCAPD_FILTER_DST_PORT) && f->dst_port != fr->dport)
+        return false;
+    return true;
+}
+
+/* The replayed frame after frames[k] that `f` matches. */
+static unsigned next_match(const struct pcapd_filter *f, unsigned k)
+{
+    for (unsigned j = 1; j <= n_frames; j++) {
+        unsigned i = (k + j) % n_frames;
+        if (ref_matches(f, &frames[i]))
+            return i;
+    }
+    fail_msg("filter matches no replayed frame");
+    return 0;
+}
+
+/* ---- Time ---------------------------------------------------------------- */
+
+static uint64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static uint64_t mono_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000u + (uint64_t)ts.tv_nsec / 1000000u;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (long)(ms % 1000) * 1000000L};
+    nanosleep(&ts, NULL);
+}
+
+/* ---- Job tracking -------------------------------------------------------- */
+
+/* A job a test started, and its end report once it came. */
+struct tjob {
+    struct pcapd_job_spec spec;
+    pcapd_job_handle handle;
+    /* The job's file, or "" when the fd is not a file of ours. */
+    char path[160];
+    /* Realtime clock when it was started. */
+    uint64_t t0;
+    bool started;
+    bool ended;
+    struct pcapd_job_ended info;
+};
+
+static struct tjob tjobs[MAX_TRACKED];
+static unsigned n_tjobs;
+static uint64_t next_cookie = 0x5eed0000;
+/* End reports nobody asked for, or reported twice: must stay 0. */
+static unsigned bogus_reports;
+/* Read end of a pipe a test's job writes into, while open. */
+static int pipe_rd = -1;
+/* The file pcap_foreach() is reading, so a failed check does not leak it. */
+static pcap_t *reading;
+
+static struct tjob *tjob_by_cookie(uint64_t cookie)
+{
+    for (unsigned i = 0; i < n_tjobs; i++) {
+        if (tjobs[i].spec.cookie == cookie)
+            return &tjobs[i];
+    }
+    return NULL;
+}
+
+/* Records one end report against its tracked job. */
+static void record_end(const struct pcapd_job_ended *e)
+{
+    struct tjob *j = tjob_by_cookie(e->cookie);
+    if (j == NULL || !j->started || j->ended || e->fd != j->spec.fd) {
+        bogus_reports++;
+        return;
+    }
+    j->ended = true;
+    j->info = *e;
+}
+
+/* One pcapd_dp_poll_ended(); records what it reports. */
+static unsigned poll_once(void)
+{
+    struct pcapd_job_ended e[16];
+    unsigned n = pcapd_dp_poll_ended(e, 16);
+    assert_true(n <= 16);
+    for (unsigned i = 0; i < n; i++)
+        record_end(&e[i]);
+    assert_int_equal(bogus_reports, 0);
+    return n;
+}
+
+/* Polls every millisecond for `ms` milliseconds. */
+static void poll_for(unsigned ms)
+{
+    uint64_t end = mono_ms() + ms;
+    while (mono_ms() < end) {
+        poll_once();
+        sleep_ms(1);
+    }
+}
+
+/* Starts a job writing into a new temp file, or into `fd` if it is not -1.
+ * Returns the start's result; `*out` is the tracked job. */
+static int start_job_ex(const struct pcapd_filter *filter, uint32_t sample_rate,
+                        uint32_t packet_limit, uint32_t snaplen, uint64_t byte_limit, int fd,
+                        struct tjob **out)
+{
+    assert_true(n_tjobs < MAX_TRACKED);
+    struct tjob *j = &tjobs[n_tjobs];
+    memset(j, 0, sizeof(*j));
+    if (fd < 0) {
+        snprintf(j->path, sizeof(j->path), "%s/job-XXXXXX", tmpdir);
+        fd = mkstemp(j->path);
+        assert_true(fd >= 0);
+    }
+    j->spec = (struct pcapd_job_spec){
+        .filter = *filter,
+        .sample_rate = sample_rate,
+        .packet_limit = packet_limit,
+        .byte_limit = byte_limit,
+        .snaplen = snaplen,
+        .fd = fd,
+        .cookie = next_cookie++,
+    };
+    n_tjobs++;
+    j->t0 = now_ns();
+    int rc = pcapd_dp_job_start(&j->spec, &j->handle);
+    j->started = rc == 0;
+    if (out != NULL)
+        *out = j;
+    return rc;
+}
+
+/* Starts a simple job (160-byte snaplen, no byte limit); asserts it started. */
+static struct tjob *start_job_ok(const struct pcapd_filter *filter, uint32_t sample_rate,
+                                 uint32_t packet_limit)
+{
+    struct tjob *j;
+    assert_int_equal(
+        start_job_ex(filter, sample_rate, packet_limit, PCAPD_SIMPLE_SNAPLEN, 0, -1, &j), 0);
+    return j;
+}
+
+/* Polls until `j` is reported ended or `deadline_ms` passes; asserts the
+ * report came. */
+static void wait_ended(struct tjob *j, unsigned deadline_ms)
+{
+    uint64_t end = mono_ms() + deadline_ms;
+    while (!j->ended && mono_ms() < end) {
+        poll_once();
+        if (!j->ended)
+            sleep_ms(1);
+    }
+    if (!j->ended)
+        fail_msg("job cookie %#llx not reported ended within %u ms",
+                 (unsigned long long)j->spec.cookie, deadline_ms);
+}
+
+static uint32_t handle_slot(pcapd_job_handle h)
+{
+    return (uint32_t)h;
+}
+
+static uint32_t handle_gen(pcapd_job_handle h)
+{
+    return (uint32_t)(h >> 32);
+}
+
+/* Per-test teardown: stops the test's running jobs, waits for every end
+ * report, closes and removes the files, and waits until every slot the test
+ * used is free again (a stale handle reads -ENOENT), so the next test starts
+ * with an empty job table. */
+static int teardown_jobs(void **state)
+{
+    (void)state;
+    int rc = 0;
+    /* A test that failed while the writer was stalled on a pipe: let the
+     * writer go (its write fails with EPIPE). */
+    if (pipe_rd >= 0) {
+        close(pipe_rd);
+        pipe_rd = -1;
+    }
+    if (reading != NULL) {
+        pcap_close(reading);
+        reading = NULL;
+    }
+    for (unsigned i = 0; i < n_tjobs; i++) {
+        if (tjobs[i].started && !tjobs[i].ended)
+            pcapd_dp_job_stop(tjobs[i].handle);
+    }
+    uint64_t end = mono_ms() + END_DEADLINE_MS;
+    for (;;) {
+        struct pcapd_job_ended e[16];
+        unsigned n = pcapd_dp_poll_ended(e, 16);
+        for (unsigned i = 0; i < n; i++)
+            record_end(&e[i]);
+        bool pending = false;
+        for (unsigned i = 0; i < n_tjobs; i++) {
+            struct pcapd_job_stats st;
+            if (tjobs[i].started &&
+                (!tjobs[i].ended || pcapd_dp_job_stats(tjobs[i].handle, &st) != -ENOENT))
+                pending = true;
+        }
+        if (!pending)
+            break;
+        if (mono_ms() > end) {
+            fprintf(stderr, "teardown: jobs not ended or slots not freed after %d ms\n",
+                    END_DEADLINE_MS);
+            rc = -1;
+            break;
+        }
+        sleep_ms(1);
+    }
+    for (unsigned i = 0; i < n_tjobs; i++) {
+        /* A job never reported may still be written to: leak its fd then. */
+        if (tjobs[i].path[0] != '\0') {
+            if (!tjobs[i].started || tjobs[i].ended)
+                close(tjobs[i].spec.fd);
+            unlink(tjobs[i].path);
+        }
+    }
+    if (bogus_reports != 0) {
+        fprintf(stderr, "teardown: %u unexpected end reports\n", bogus_reports);
+        rc = -1;
+    }
+    n_tjobs = 0;
+    bogus_reports = 0;
+    return rc;
+}
+
+/* ---- Reading the jobs' files back ---------------------------------------- */
+
+/* One packet read back from a job's file. */
+struct rpkt {
+    uint64_t ts_ns;
+    uint32_t caplen;
+    uint32_t len;
+    const uint8_t *data;
+};
+
+static off_t file_size(const char *path)
+{
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    return st.st_size;
+}
+
+/* Checks the file header of the nanosecond pcap at `path` (with `snaplen`)
+ * and calls `fn` on each of its packets; returns the packet count. */
+static unsigned pcap_foreach(const char *path, uint32_t snaplen,
+                             void (*fn)(const struct rpkt *, unsigned, void *), void *ctx)
+{
+    /* The raw file first: libpcap silently cuts records longer than the
+     * header's snaplen, so check the record headers ourselves. */
+    off_t size = file_size(path);
+    assert_true(size >= 24);
+    uint8_t *raw = malloc((size_t)size);
+    assert_non_null(raw);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    size_t got = fread(raw, 1, (size_t)size, f);
+    fclose(f);
+    uint32_t hdr[6], rec[4];
+    memcpy(hdr, raw, sizeof(hdr));
+    unsigned n_raw = 0;
+    size_t off = 24;
+    while (off + 16 <= got) {
+        memcpy(rec, raw + off, sizeof(rec));
+        if (rec[2] > snaplen || rec[2] != (rec[3] < snaplen ? rec[3] : snaplen) ||
+            rec[1] >= 1000000000u)
+            break;
+        off += 16 + rec[2];
+        n_raw++;
+    }
+    free(raw);
+    assert_int_equal(got, (size_t)size);
+    assert_int_equal(hdr[0], 0xa1b23c4du);     /* nanosecond magic, host order */
+    assert_int_equal(hdr[1], 2u | (4u << 16)); /* version 2.4 */
+    assert_int_equal(hdr[4], snaplen);
+    assert_int_equal(hdr[5], 1); /* LINKTYPE_ETHERNET */
+    /* Every record has caplen = min(len, snaplen), and they fill the file. */
+    if (off != (size_t)size)
+        fail_msg("%s: record %u at offset %zu is bad or cut (caplen %u, len %u, snaplen %u)", path,
+                 n_raw, off, rec[2], rec[3], snaplen);
+
+    char errbuf[PCAP_ERRBUF_SIZE];
+    pcap_t *p = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+    if (p == NULL)
+        fail_msg("libpcap cannot open %s: %s", path, errbuf);
+    reading = p;
+    assert_int_equal(pcap_datalink(p), DLT_EN10MB);
+    unsigned n = 0;
+    struct pcap_pkthdr *h;
+    const u_char *data;
+    int rc;
+    while ((rc = pcap_next_ex(p, &h, &data)) == 1) {
+        struct rpkt pkt = {
+            .ts_ns = (uint64_t)h->ts.tv_sec * 1000000000u + (uint64_t)h->ts.tv_usec,
+            .caplen = h->caplen,
+            .len = h->len,
+            .data = data,
+        };
+        fn(&pkt, n++, ctx);
+    }
+    /* -2: clean end of file; -1 would be a truncated or corrupt record. */
+    if (rc != -2) {
+        const char *msg = pcap_geterr(p);
+        fail_msg("%s: pcap_next_ex returned %d after %u packets: %s", path, rc, n, msg);
+    }
+    pcap_close(p);
+    reading = NULL;
+    assert_int_equal(n, n_raw);
+    return n;
+}
+
+/* The known frame `p` is a record of with `snaplen`, or NULL. */
+static const struct frame *identify(const struct rpkt *p, uint32_t snaplen)
+{
+    for (unsigned i = 0; i <= n_frames; i++) {
+        const struct frame *fr = i < n_frames ? &frames[i] : &null_frame;
+        uint32_t cap = fr->len < snaplen ? fr->len : snaplen;
+        if (p->len == fr->len && p->caplen == cap && memcmp(p->data, fr->data, cap) == 0)
+            return fr;
+    }
+    return NULL;
+}
+
+/* What check_pkt() checks each packet of one job's file against, and what
+ * it saw. */
+struct file_check {
+    const struct tjob *j;
+    /* Replayed frames must follow each other in replay order. */
+    bool check_order;
+    uint64_t lo_ns, hi_ns, prev_ns;
+    int prev;
+    /* Packets per replayed frame, and null frames. */
+    unsigned seen[32];
+    unsigned seen_null;
+    /* Packets cut to the snaplen. */
+    unsigned truncated;
+    /* Sequence numbers of FLOW_UDP_S packets, in file order. */
+    unsigned s_seq[128];
+    unsigned n_s;
+};
+
+/* Asserts packet `i` is a byte-exact record of a known frame that the job's
+ * filter wants, stamped in [lo_ns, hi_ns], not before the previous packet,
+ * and (with check_order) the next wanted replayed frame after the last. */
+static void check_pkt(const struct rpkt *p, unsigned i, void *ctx)
+{
+    struct file_check *c = ctx;
+    const struct frame *fr = identify(p, c->j->spec.snaplen);
+    if (fr == NULL)
+        fail_msg("packet %u (len %u, caplen %u) is no known frame cut at %u", i, p->len, p->caplen,
+                 c->j->spec.snaplen);
+    if (!ref_matches(&c->j->spec.filter, fr))
+        fail_msg("packet %u (flow %d) does not satisfy the job's filter", i, (int)fr->flow);
+    if (p->ts_ns < c->lo_ns || p->ts_ns > c->hi_ns)
+        fail_msg("packet %u: timestamp %llu outside [%llu, %llu]", i, (unsigned long long)p->ts_ns,
+                 (unsigned long long)c->lo_ns, (unsigned long long)c->hi_ns);
+    if (p->ts_ns < c->prev_ns)
+        fail_msg("job %#llx packet %u: timestamp %llu before the previous one %llu",
+                 (unsigned long long)c->j->spec.cookie, i, (unsigned long long)p->ts_ns,
+                 (unsigned long long)c->prev_ns);
+    c->prev_ns = p->ts_ns;
+    if (p->caplen < p->len)
+        c->truncated++;
+    if (fr == &null_frame) {
+        c->seen_null++;
+        return;
+    }
+    unsigned k = (unsigned)(fr - frames);
+    if (c->check_order && c->prev >= 0 && k != next_match(&c->j->spec.filter, (unsigned)c->prev))
+        fail_msg("packet %u is replayed frame %u, expected %u after %d: lost or reordered", i, k,
+                 next_match(&c->j->spec.filter, (unsigned)c->prev), c->prev);
+    c->prev = (int)k;
+    c->seen[k]++;
+    if (fr->flow == FLOW_UDP_S && c->n_s < sizeof(c->s_seq) / sizeof(c->s_seq[0]))
+        c->s_seq[c->n_s++] = fr->seq;
+}
+
+/* Reads back the file of ended job `j`, checking every packet (check_pkt())
+ * and that it holds what the end report says.  Returns the packet count;
+ * `c` tells what was seen. */
+static unsigned check_file(const struct tjob *j, struct file_check *c)
+{
+    assert_true(j->ended);
+    memset(c, 0, sizeof(*c));
+    c->j = j;
+    /* In 1-in-1 jobs the rings never overflowed: nothing can be missing. */
+    c->check_order = j->spec.sample_rate == 1 && j->info.stats.packets_dropped == 0;
+    c->prev = -1;
+    c->lo_ns = j->t0 - TS_SLACK_NS;
+    c->hi_ns = now_ns() + TS_SLACK_NS;
+    uint32_t snaplen = j->spec.snaplen;
+    unsigned n = pcap_foreach(j->path, snaplen, check_pkt, c);
+    assert_int_equal(n, j->info.stats.packets_written);
+    /* bytes_written counts the whole file, headers included. */
+    assert_int_equal(j->info.stats.bytes_written, (uint64_t)file_size(j->path));
+    assert_true(j->info.stats.packets_matched >=
+                j->info.stats.packets_written + j->info.stats.packets_dropped);
+    return n;
+}
+
+/* Asserts `j` ended at its packet limit with a good file of exactly that
+ * many packets. */
+static unsigned check_limit_file(const struct tjob *j, struct file_check *c)
+{
+    assert_true(j->ended);
+    assert_int_equal(j->info.reason, PCAPD_JOB_END_PACKET_LIMIT);
+    assert_int_equal(j->info.error, 0);
+    assert_int_equal(j->info.cookie, j->spec.cookie);
+    assert_int_equal(j->info.fd, j->spec.fd);
+    assert_int_equal(j->info.stats.packets_written, j->spec.packet_limit);
+    unsigned n = check_file(j, c);
+    assert_int_equal(n, j->spec.packet_limit);
+    return n;
+}
+
+/* Asserts that the file saw every replayed frame the job's filter wants
+ * (and, by check_pkt(), no other). */
+static void assert_saw_all_wanted(const struct file_check *c)
+{
+    for (unsigned k = 0; k < n_frames; k++) {
+        if (ref_matches(&c->j->spec.filter, &frames[k]) && c->seen[k] == 0)
+            fail_msg("replayed frame %u (flow %d) wanted but never written", k,
+                     (int)frames[k].flow);
+    }
+}
+
+/* ---- Group setup and teardown -------------------------------------------- */
+
+static char *eal_argv[16];
+
+static int group_setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/pcapd-dptest-%d-XXXXXX", (int)getpid());
+    if (mkdtemp(tmpdir) == NULL) {
+        perror("mkdtemp");
+        return -1;
+    }
+    snprintf(input_pcap, sizeof(input_pcap), "%s/input.pcap", tmpdir);
+    write_input_pcap();
+
+    static char a_lcores[] = "--lcores=0@0,1@1,2@0";
+    static char a_prefix[64], a_pcap[256];
+    snprintf(a_prefix, sizeof(a_prefix), "--file-prefix=pcapd-dptest-%d", (int)getpid());
+    snprintf(a_pcap, sizeof(a_pcap), "--vdev=net_pcap0,rx_pcap=%s,infinite_rx=1", input_pcap);
+    static char a_name[] = "pcapd-test", a_nohuge[] = "--no-huge", a_m[] = "-m", a_mem[] = "512";
+    static char a_noshconf[] = "--no-shconf", a_nopci[] = "--no-pci";
+    static char a_log[] = "--log-level=lib.eal:warning";
+    static char a_null[] = "--vdev=net_null0,copy=1,size=64";
+    char *args[] = {a_name,   a_lcores, a_nohuge, a_m,    a_mem, a_noshconf,
+                    a_prefix, a_nopci,  a_log,    a_null, a_pcap};
+    int argc = 0;
+    for (unsigned i = 0; i < sizeof(args) / sizeof(args[0]); i++)
+        eal_argv[argc++] = args[i];
+    eal_argv[argc] = NULL;
+
+    struct pcapd_dp_config cfg = {
+        .eal_argc = argc,
+        .eal_argv = eal_argv,
+        .rx_lcores = {1},
+        .n_rx_lcores = 1,
+        .writer_lcore = 2,
+        .n_mbufs = 8191,
+        .rx_desc = 512,
+        .ring_size = 4096,
+        .full_ring_size = 1024,
+        .max_jobs = MAX_JOBS,
+        .write_buffer_size = 65536,
+    };
+    char err[256] = "";
+    int rc = pcapd_dp_start(&cfg, err, sizeof(err));
+    if (rc != 0) {
+        fprintf(stderr, "pcapd_dp_start: %d: %s\n", rc, err);
+        return -1;
+    }
+    return 0;
+}
+
+static unsigned stop_reports;
+
+static void on_stop_ended(const struct pcapd_job_ended *e, void *arg)
+{
+    (void)arg;
+    stop_reports++;
+    close(e->fd);
+}
+
+static int group_teardown(void **state)
+{
+    (void)state;
+    /* EAL leaves its (empty) runtime directory behind: remove it too. */
+    char runtime_dir[256];
+    snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
+    pcapd_dp_stop(on_stop_ended, NULL);
+    rmdir(runtime_dir);
+    unlink(input_pcap);
+    rmdir(tmpdir);
+    /* Every test's teardown waited for its jobs: none can be left. */
+    if (stop_reports != 0) {
+        fprintf(stderr, "pcapd_dp_stop reported %u jobs, expected none\n", stop_reports);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- Tests --------------------------------------------------------------- */
+
+/* An unfiltered job ends at exactly its packet limit, with byte-exact records
+ * from both ports, cut at 160 bytes, with sane timestamps and stats. */
+static void test_packet_limit_exact(void **state)
+{
+    (void)state;
+    struct pcapd_filter f = filter_any();
+    struct pcapd_dp_stats s0, s1;
+    pcapd_dp_stats_read(&s0);
+    struct tjob *j = start_job_ok(&f, 1, 1000);
+    wait_ended(j, END_DEADLINE_MS);
+    poll_for(50);
+    pcapd_dp_stats_read(&s1);
+    struct file_check c;
+    check_limit_file(j, &c);
+    /* One rx lcore samples exactly the limit: no record arrives late. */
+    assert_int_equal(s1.writer_late, s0.writer_late);
+    assert_int_equal(s1.writer_records - s0.writer_records, 1000);
+    /* The rx lcore alternates bursts of the two ports. */
+    assert_true(c.seen_null > 0);
+    assert_true(c.seen_null < 1000);
+    assert_saw_all_wanted(&c);
+    /* FLOW_TCP_B (354 bytes) is cut to 160. */
+    assert_true(c.truncated > 0);
+    assert_int_equal(c.truncated, c.seen[frame_of(FLOW_TCP_B)]);
+}
+
+/* A protocol + destination port filter keeps only its flow: not the flow with
+ * that source port, nor TCP to that port, nor the null frames. */
+static void test_filter_selectivity(void **state)
+{
+    (void)state;
+    struct pcapd_filter f = mkfilter(17, NULL, NULL, -1, 53);
+    struct tjob *j = start_job_ok(&f, 1, 200);
+    wait_ended(j, END_DEADLINE_MS);
+    struct file_check c;
+    check_limit_file(j, &c);
+    assert_int_equal(c.seen[frame_of(FLOW_UDP_C)], 200);
+}
+
+/* 1-in-10 sampling of everything: the limit is reached, and at least as many
+ * packets matched as 100 samples need (1 + 99 * 10). */
+static void test_sampling_count(void **state)
+{
+    (void)state;
+    enum { LIMIT = 100, RATE = 10 };
+    struct pcapd_filter f = filter_any();
+    struct tjob *j = start_job_ok(&f, RATE, LIMIT);
+    wait_ended(j, END_DEADLINE_MS);
+    struct file_check c;
+    check_limit_file(j, &c);
+    /* One rx lcore counts a match before it samples it and enqueues the
+     * record, so the bound is exact, not approximate. */
+    assert_true(j->info.stats.packets_matched >= 1 + (uint64_t)(LIMIT - 1) * RATE);
+    assert_int_equal(j->info.stats.packets_dropped, 0);
+}
+
+/* 1-in-7 sampling of a flow replayed with sequence numbers 0..9: consecutive
+ * samples are exactly 7 matching packets apart (no skew, no gaps). */
+static void test_sampling_phase(void **state)
+{
+    (void)state;
+    enum { LIMIT = 100, RATE = 7 };
+    struct pcapd_filter f = mkfilter(17, NULL, NULL, -1, 7001);
+    struct tjob *j = start_job_ok(&f, RATE, LIMIT);
+    wait_ended(j, END_DEADLINE_MS);
+    struct file_check c;
+    check_limit_file(j, &c);
+    assert_true(j->info.stats.packets_matched >= 1 + (uint64_t)(LIMIT - 1) * RATE);
+    assert_int_equal(c.n_s, LIMIT);
+    for (unsigned i = 1; i < c.n_s; i++) {
+        if (c.s_seq[i] != (c.s_seq[i - 1] + RATE) % SAMPLE_FLOW_FRAMES)
+            fail_msg("sample %u has sequence %u, expected %u", i, c.s_seq[i],
+                     (c.s_seq[i - 1] + RATE) % SAMPLE_FLOW_FRAMES);
+    }
+}
+
+/* Stopping a job nothing matches: STOPPED, a header-only file; afterwards
+ * the stale handle reads -ENOENT and stopping it again is harmless, even when
+ * a new job (same slot, next generation) runs. */
+static void test_stop_no_traffic(void **state)
+{
+    (void)state;
+    struct pcapd_filter f = mkfilter(250, NULL, NULL, -1, -1);
+    struct tjob *j = start_job_ok(&f, 1, 1000);
+    struct pcapd_job_stats st;
+    poll_for(50);
+    assert_false(j->ended);
+    assert_int_equal(pcapd_dp_job_stats(j->handle, &st), 0);
+    assert_int_equal(st.packets_matched, 0);
+    assert_int_equal(st.packets_written, 0);
+
+    pcapd_dp_job_stop(j->handle);
+    pcapd_dp_job_stop(j->handle); /* twice before its end: harmless */
+    wait_ended(j, 3000);
+    assert_int_equal(j->info.reason, PCAPD_JOB_END_STOPPED);
+    assert_int_equal(j->info.error, 0);
+    assert_int_equal(j->info.stats.packets_written, 0);
+    assert_int_equal(j->info.stats.packets_matched, 0);
+    assert_int_equal(j->info.stats.bytes_written, 24);
+    assert_int_equal(file_size(j->path), 24);
+    struct file_check c;
+    assert_int_equal(check_file(j, &c), 0);
+
+    /* The slot of a stopped job is free once its end is reported. */
+    assert_int_equal(pcapd_dp_job_stats(j->handle, &st), -ENOENT);
+    pcapd_dp_job_stop(j->handle);
+    poll_for(20);
+
+    /* A new job takes the lowest free slot, the same one, with the next
+     * generation; the stale handle must not reach it. */
+    struct tjob *k = start_job_ok(&f, 1, 1000);
+    assert_int_equal(handle_slot(k->handle), handle_slot(j->handle));
+    assert_int_equal(handle_gen(k->handle), handle_gen(j->handle) + 1);
+    pcapd_dp_job_stop(j->handle);
+    assert_int_equal(pcapd_dp_job_stats(j->handle, &st), -ENOENT);
+    poll_for(200);
+    assert_false(k->ended);
+    assert_int_equal(pcapd_dp_job_stats(k->handle, &st), 0);
+    pcapd_dp_job_stop(k->handle);
+    wait_ended(k, 3000);
+    assert_int_equal(k->info.reason, PCAPD_JOB_END_STOPPED);
+    assert_int_equal(file_size(k->path), 24);
+}
+
+/* Stopping a job in the middle of its traffic: the file holds exactly the
+ * packets its final stats count, in replay order, and the counters add up. */
+static void test_stop_with_traffic(void **state)
+{
+    (void)state;
+    enum { LIMIT = 100000000 };
+    struct pcapd_filter f = mkfilter(17, NULL, NULL, -1, 53);
+    struct tjob *j = start_job_ok(&f, 1, LIMIT);
+    struct pcapd_job_stats s1, s2;
+    poll_for(20);
+    assert_int_equal(pcapd_dp_job_stats(j->handle, &s1), 0);
+    poll_for(100);
+    assert_int_equal(pcapd_dp_job_stats(j->handle, &s2), 0);
+    assert_false(j->ended);
+    assert_true(s2.packets_matched > s1.packets_matched);
+    assert_true(s2.packets_written >= s1.packets_written);
+    assert_true(s2.packets_written > 0);
+    assert_true(s2.packets_matched >= s2.packets_written + s2.packets_dropped);
+
+    pcapd_dp_job_stop(j->handle);
+    wait_ended(j, 5000);
+    assert_int_equal(j->info.reason, PCAPD_JOB_END_STOPPED);
+    assert_int_equal(j->info.error, 0);
+    const struct pcapd_job_stats *e = &j->info.stats;
+    assert_true(e->packets_written >= s2.packets_written);
+    assert_true(e->packets_written < LIMIT);
+    /* 1-in-1 below the limit: every match was sampled, and every sample
+     * written or counted dropped (none arrived after the job's end). */
+    assert_int_equal(e->packets_matched, e->packets_written + e->packets_dropped);
+    struct file_check c;
+    check_file(j, &c);
+    assert_int_equal(c.seen[frame_of(FLOW_UDP_C)], e->packets_written);
+}
+
+/* Starts a job writing into a pipe nobody reads: the writer gets stuck in
+ * write() and the record ring overflows.  Returns the stalled job. */
+static struct tjob *stall_writer(void)
+{
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pipe_rd = pfd[0];
+    signal(SIGPIPE, SIG_IGN);
+    struct pcapd_filter all = filter_any();
+    struct pcapd_dp_stats s0, s1;
+    struct tjob *stall;
+    pcapd_dp_stats_read(&s0);
+    assert_int_equal(start_job_ex(&all, 1, 100000000, PCAPD_SIMPLE_SNAPLEN, 0, pfd[1], &stall), 0);
+    uint64_t end = mono_ms() + 5000;
+    do {
+        poll_for(10);
+        pcapd_dp_stats_read(&s1);
+    } while (s1.ring_full == s0.ring_full && mono_ms() < end);
+    assert_true(s1.ring_full > s0.ring_full);
+    assert_false(stall->ended);
+    return stall;
+}
+
+/* Lets the writer go: the stalled job's write fails with EPIPE. */
+static void unstall_writer(struct tjob *stall)
+{
+    close(pipe_rd);
+    pipe_rd = -1;
+    wait_ended(stall, 3000);
+    close(stall->spec.fd);
+    assert_int_equal(stall->info.reason, PCAPD_JOB_END_WRITE_ERROR);
+    assert_int_equal(stall->info.error, EPIPE);
+}
+
+/* A job stopped while the writer is stalled with its records still in the
+ * ring: once the writer goes on, the CLOSE writes them all before ending
+ * the job (matched = written + dropped), none is left to arrive late; the
+ * file of a job that keeps running stays in time order. */
+static void test_stop_while_writer_stalled(void **state)
+{
+    (void)state;
+    /* `other` matches every packet, so it has records everywhere in the
+     * batch the writer is routing when it stalls. */
+    struct pcapd_filter fc = mkfilter(17, NULL, NULL, -1, 53), all = filter_any();
+    struct tjob *j = start_job_ok(&fc, 1, 100000000);
+    struct tjob *other = start_job_ok(&all, 1, 100000000);
+    poll_for(20);
+    struct tjob *stall = stall_writer();
+    pcapd_dp_job_stop(j->handle);
+    poll_for(100);
+    assert_false(j->ended); /* the writer cannot have closed it */
+    unstall_writer(stall);
+    wait_ended(j, END_DEADLINE_MS);
+    assert_int_equal(j->info.reason, PCAPD_JOB_END_STOPPED);
+    const struct pcapd_job_stats *e = &j->info.stats;
+    assert_true(e->packets_written > 0);
+    struct file_check c;
+    check_file(j, &c);
+    assert_int_equal(c.seen[frame_of(FLOW_UDP_C)], e->packets_written);
+    poll_for(50);
+    pcapd_dp_job_stop(other->handle);
+    wait_ended(other, END_DEADLINE_MS);
+    check_file(other, &c);
+    assert_int_equal(e->packets_matched, e->packets_written + e->packets_dropped);
+}
+
+/* max_jobs jobs (64 distinct filters: the rte_acl path) fill the table and
+ * the next gets -ENOSPC; once stopped and reported, a slot is reused with a
+ * new generation and the new job works. */
+static void test_capacity_and_reuse(void **state)
+{
+    (void)state;
+    struct tjob *jobs[MAX_JOBS];
+    bool slot_used[MAX_JOBS] = {false};
+
+    /* Invalid specs are refused without taking a slot. */
+    struct pcapd_job_spec bad = {.filter = filter_any(),
+                                 .sample_rate = 0,
+                                 .packet_limit = 1,
+                                 .snaplen = PCAPD_SIMPLE_SNAPLEN,
+                                 .fd = 1};
+    pcapd_job_handle h;
+    assert_int_equal(pcapd_dp_job_start(&bad, &h), -EINVAL);
+    bad.sample_rate = 1;
+    bad.packet_limit = 0;
+    assert_int_equal(pcapd_dp_job_start(&bad, &h), -EINVAL);
+    bad.packet_limit = 1;
+    bad.fd = -1;
+    assert_int_equal(pcapd_dp_job_start(&bad, &h), -EINVAL);
+    bad.fd = 1;
+    bad.snaplen = 0;
+    assert_int_equal(pcapd_dp_job_start(&bad, &h), -EINVAL);
+    bad.snaplen = PCAPD_FULL_SNAPLEN_MAX + 1;
+    assert_int_equal(pcapd_dp_job_start(&bad, &h), -EINVAL);
+
+    for (unsigned i = 0; i < MAX_JOBS; i++) {
+        struct pcapd_filter none = mkfilter(250, NULL, NULL, -1, (int)(1000 + i));
+        jobs[i] = start_job_ok(&none, 1, 10);
+        uint32_t slot = handle_slot(jobs[i]->handle);
+        assert_true(slot < MAX_JOBS);
+        assert_false(slot_used[slot]);
+        slot_used[slot] = true;
+        assert_true(handle_gen(jobs[i]->handle) != 0);
+    }
+    struct pcapd_filter none = mkfilter(250, NULL, NULL, -1, -1);
+    struct tjob *extra;
+    assert_int_equal(start_job_ex(&none, 1, 10, PCAPD_SIMPLE_SNAPLEN, 0, -1, &extra), -ENOSPC);
+    poll_for(20);
+    assert_int_equal(start_job_ex(&none, 1, 10, PCAPD_SIMPLE_SNAPLEN, 0, -1, &extra), -ENOSPC);
+
+    for (unsigned i = 0; i < MAX_JOBS; i++) {
+        struct pcapd_job_stats st;
+        assert_int_equal(pcapd_dp_job_stats(jobs[i]->handle, &st), 0);
+        pcapd_dp_job_stop(jobs[i]->handle);
+    }
+    uint64_t end = mono_ms() + END_DEADLINE_MS;
+    unsigned n_ended;
+    do {
+        poll_once();
+        n_ended = 0;
+        for (unsigned i = 0; i < MAX_JOBS; i++)
+            n_ended += jobs[i]->ended;
+        if (n_ended < MAX_JOBS)
+            sleep_ms(1);
+    } while (n_ended < MAX_JOBS && mono_ms() < end);
+    assert_int_equal(n_ended, MAX_JOBS);
+    for (unsigned i = 0; i < MAX_JOBS; i++) {
+        assert_int_equal(jobs[i]->info.reason, PCAPD_JOB_END_STOPPED);
+        assert_int_equal(jobs[i]->info.stats.packets_written, 0);
+        assert_int_equal(file_size(jobs[i]->path), 24);
+    }
+
+    struct pcapd_filter udp = mkfilter(17, NULL, NULL, -1, -1);
+    struct tjob *k = start_job_ok(&udp, 1, 50);
+    uint32_t slot = handle_slot(k->handle);
+    assert_true(slot < MAX_JOBS);
+    for (unsigned i = 0; i < MAX_JOBS; i++) {
+        if (handle_slot(jobs[i]->handle) == slot)
+            assert_true(handle_gen(k->handle) > handle_gen(jobs[i]->handle));
+        assert_true(k->handle != jobs[i]->handle);
+    }
+    wait_ended(k, END_DEADLINE_MS);
+    struct file_check c;
+    check_limit_file(k, &c);
+    assert_saw_all_wanted(&c);
+}
+
+/* Two jobs at once with overlapping filters (all TCP; anything to port 80):
+ * each file holds only its own job's packets and both reach their limits. */
+static void test_overlapping_filters(void **state)
+{
+    (void)state;
+    struct pcapd_filter ftcp = mkfilter(6, NULL, NULL, -1, -1);
+    struct pcapd_filter f80 = mkfilter(-1, NULL, NULL, -1, 80);
+    struct tjob *a = start_job_ok(&ftcp, 1, 300);
+    struct tjob *b = start_job_ok(&f80, 1, 300);
+    assert_true(handle_slot(a->handle) != handle_slot(b->handle));
+    wait_ended(a, END_DEADLINE_MS);
+    wait_ended(b, END_DEADLINE_MS);
+    struct file_check ca, cb;
+    check_limit_file(a, &ca);
+    check_limit_file(b, &cb);
+    /* Every TCP flow, whatever its ports; only FLOW_TCP_A goes to port 80
+     * (FLOW_TCP_B comes from it). */
+    assert_saw_all_wanted(&ca);
+    assert_int_equal(cb.seen[frame_of(FLOW_TCP_A)], 300);
+}
+
+/* Ten jobs with distinct filters over five signatures (more classes than
+ * the linear scan takes: rte_acl), including identical filters, prefixes
+ * and the empty filter: every file holds its job's packets and only them,
+ * every wanted frame, in replay order. */
+static void test_many_filter_classes(void **state)
+{
+    (void)state;
+    struct pcapd_filter fs[] = {
+        mkfilter(6, NULL, NULL, -1, -1),                    /* A B E */
+        mkfilter(17, NULL, NULL, -1, -1),                   /* C D S */
+        mkfilter(17, NULL, NULL, -1, 53),                   /* C */
+        mkfilter(6, NULL, NULL, -1, 53),                    /* E */
+        mkfilter(-1, "10.1.0.0/16", NULL, -1, -1),          /* all but D */
+        mkfilter(-1, "192.168.0.0/16", NULL, -1, -1),       /* D */
+        mkfilter(-1, NULL, "10.2.0.3", -1, -1),             /* C */
+        mkfilter(-1, "10.1.0.0/16", "10.2.0.0/24", 80, -1), /* B */
+        mkfilter(17, NULL, NULL, -1, 53),                   /* C again: a shared class */
+        filter_any(),                                       /* everything */
+    };
+    enum { N = sizeof(fs) / sizeof(fs[0]), LIMIT = 150 };
+    struct tjob *jobs[N];
+    for (unsigned i = 0; i < N; i++)
+        jobs[i] = start_job_ok(&fs[i], 1, LIMIT);
+    for (unsigned i = 0; i < N; i++)
+        wait_ended(jobs[i], END_DEADLINE_MS);
+    for (unsigned i = 0; i < N; i++) {
+        struct file_check c;
+        check_limit_file(jobs[i], &c);
+        assert_saw_all_wanted(&c);
+        if (i != N - 1)
+            assert_int_equal(c.seen_null, 0);
+    }
+}
+
+/* Full captures next to simple ones on the same filter: whole frames with a
+ * 65535 snaplen, cut at 200 with a 200 snaplen, at 100 with 100 (a full
+ * snaplen below 160), at 160 for the simple job; each file's header carries
+ * its job's snaplen, so libpcap reads every byte back. */
+static void test_full_capture(void **state)
+{
+    (void)state;
+    struct pcapd_filter f = mkfilter(6, NULL, NULL, -1, -1);
+    static const uint32_t snaplens[] = {FULL, 200, 100, PCAPD_SIMPLE_SNAPLEN};
+    enum { N = sizeof(snaplens) / sizeof(snaplens[0]), LIMIT = 120 };
+    struct tjob *jobs[N];
+    for (unsigned i = 0; i < N; i++)
+        assert_int_equal(start_job_ex(&f, 1, LIMIT, snaplens[i], 0, -1, &jobs[i]), 0);
+    for (unsigned i = 0; i < N; i++)
+        wait_ended(jobs[i], END_DEADLINE_MS);
+    unsigned b = frame_of(FLOW_TCP_B), a = frame_of(FLOW_TCP_A);
+    for (unsigned i = 0; i < N; i++) {
+        struct file_check c;
+        check_limit_file(jobs[i], &c); /* identify() checks caplen = min(len, snaplen) */
+        assert_saw_all_wanted(&c);
+        /* FLOW_TCP_B is 354 bytes, FLOW_TCP_A 94. */
+        unsigned expect = (snaplens[i] < frames[b].len ? c.seen[b] : 0) +
+                          (snaplens[i] < frames[a].len ? c.seen[a] : 0);
+        assert_int_equal(c.truncated, expect);
+    }
+}
+
+/* Byte limits: a job ends with BYTE_LIMIT before the packet that would take
+ * its file past the limit; a limit met exactly keeps the last packet. */
+static void test_byte_limit(void **state)
+{
+    (void)state;
+    /* FLOW_UDP_C: 72-byte frames, 88-byte records. */
+    struct pcapd_filter fc = mkfilter(17, NULL, NULL, -1, 53);
+    uint64_t lim_c = 24 + 10 * 88 + 50;
+    /* FLOW_TCP_B in full: 354-byte frames, 370-byte records; exactly 5. */
+    struct pcapd_filter fb = mkfilter(6, NULL, NULL, 80, -1);
+    uint64_t lim_b = 24 + 5 * 370;
+    struct tjob *c, *b;
+    assert_int_equal(start_job_ex(&fc, 1, 1000, PCAPD_SIMPLE_SNAPLEN, lim_c, -1, &c), 0);
+    assert_int_equal(start_job_ex(&fb, 1, 1000, FULL, lim_b, -1, &b), 0);
+    wait_ended(c, END_DEADLINE_MS);
+    wait_ended(b, END_DEADLINE_MS);
+    struct file_check chk;
+    assert_int_equal(c->info.reason, PCAPD_JOB_END_BYTE_LIMIT);
+    assert_int_equal(check_file(c, &chk), 10);
+    assert_int_equal(file_size(c->path), 24 + 10 * 88);
+    assert_int_equal(b->info.reason, PCAPD_JOB_END_BYTE_LIMIT);
+    assert_int_equal(check_file(b, &chk), 5);
+    assert_int_equal(file_size(b->path), lim_b);
+}
+
+/* A file that cannot be written (/dev/full): the job ends with WRITE_ERROR
+ * and ENOSPC, whether it had traffic (buffer full) or none (drain timer). */
+static void test_write_error(void **state)
+{
+    (void)state;
+    int fd1 = open("/dev/full", O_WRONLY);
+    int fd2 = open("/dev/full", O_WRONLY);
+    assert_true(fd1 >= 0);
+    assert_true(fd2 >= 0);
+    struct pcapd_filter none = mkfilter(250, NULL, NULL, -1, -1), all = filter_any();
+    struct tjob *j1, *j2;
+    assert_int_equal(start_job_ex(&none, 1, 1000, PCAPD_SIMPLE_SNAPLEN, 0, fd1, &j1), 0);
+    assert_int_equal(start_job_ex(&all, 1, 1000000, PCAPD_SIMPLE_SNAPLEN, 0, fd2, &j2), 0);
+    wait_ended(j1, 3000);
+    wait_ended(j2, 3000);
+    close(fd1);
+    close(fd2);
+    assert_int_equal(j1->info.reason, PCAPD_JOB_END_WRITE_ERROR);
+    assert_int_equal(j1->info.error, ENOSPC);
+    assert_int_equal(j1->info.stats.bytes_written, 0);
+    assert_int_equal(j2->info.reason, PCAPD_JOB_END_WRITE_ERROR);
+    assert_int_equal(j2->info.error, ENOSPC);
+    assert_int_equal(j2->info.stats.bytes_written, 0);
+}
+
+/* Packet limits bigger than the rings while the rings overflow: a job
+ * writing into a pipe nobody reads stalls the writer, so the rings fill and
+ * the samples of a simple and a full job are lost; once the pipe's reader
+ * goes (the stalled job ends with EPIPE), both jobs must still end at their
+ * limits with exactly that many packets, not wait forever. */
+static void test_limit_under_overflow(void **state)
+{
+    (void)state;
+    struct pcapd_filter all = filter_any();
+    struct pcapd_dp_stats s0, s1;
+    pcapd_dp_stats_read(&s0);
+    struct tjob *stall = stall_writer();
+    struct tjob *simple, *full;
+    assert_int_equal(start_job_ex(&all, 1, 20000, PCAPD_SIMPLE_SNAPLEN, 0, -1, &simple), 0);
+    assert_int_equal(start_job_ex(&all, 1, 5000, FULL, 0, -1, &full), 0);
+    struct pcapd_job_stats st, sf;
+    uint64_t end = mono_ms() + 5000;
+    do {
+        poll_for(10);
+        assert_int_equal(pcapd_dp_job_stats(simple->handle, &st), 0);
+        assert_int_equal(pcapd_dp_job_stats(full->handle, &sf), 0);
+    } while ((st.packets_dropped < 20000 || sf.packets_dropped < 5000) && mono_ms() < end);
+    /* More samples lost than either limit. */
+    assert_true(st.packets_dropped >= 20000);
+    assert_true(sf.packets_dropped >= 5000);
+    unstall_writer(stall);
+    wait_ended(simple, END_DEADLINE_MS);
+    wait_ended(full, END_DEADLINE_MS);
+    pcapd_dp_stats_read(&s1);
+    assert_true(s1.writer_backlog_full > s0.writer_backlog_full);
+    struct file_check c;
+    check_limit_file(simple, &c);
+    check_limit_file(full, &c);
+}
+
+/* The dataplane-wide counters: rx grows, a job start publishes a table, the
+ * writer saw at least the records of a job that just ended, no counter goes
+ * backwards. */
+static void test_dp_stats(void **state)
+{
+    (void)state;
+    struct pcapd_dp_stats s1, s2, s3;
+    pcapd_dp_stats_read(&s1);
+    poll_for(100);
+    pcapd_dp_stats_read(&s2);
+    assert_true(s1.rx_packets > 0);
+    assert_true(s2.rx_packets > s1.rx_packets);
+    assert_false(s2.table_pending);
+
+    struct pcapd_filter f = filter_any();
+    struct tjob *j = start_job_ok(&f, 1, 500);
+    wait_ended(j, END_DEADLINE_MS);
+    assert_int_equal(j->info.reason, PCAPD_JOB_END_PACKET_LIMIT);
+    poll_for(20);
+    pcapd_dp_stats_read(&s3);
+    assert_true(s3.rx_packets > s2.rx_packets);
+    assert_true(s3.writer_records >= s2.writer_records + 500);
+    /* One table with the job, one without it. */
+    assert_true(s3.table_builds >= s2.table_builds + 2);
+    assert_false(s3.table_pending);
+    assert_true(s3.rx_missed >= s2.rx_missed);
+    assert_true(s3.rx_nombuf >= s2.rx_nombuf);
+    assert_true(s3.ring_full >= s2.ring_full);
+    assert_true(s3.writer_backlog_full >= s2.writer_backlog_full);
+    assert_true(s3.writer_late >= s2.writer_late);
+    print_message("rx %llu missed %llu nombuf %llu ring_full %llu backlog_full %llu "
+                  "writer %llu late %llu builds %llu last build %llu ns\n",
+                  (unsigned long long)s3.rx_packets, (unsigned long long)s3.rx_missed,
+                  (unsigned long long)s3.rx_nombuf, (unsigned long long)s3.ring_full,
+                  (unsigned long long)s3.writer_backlog_full, (unsigned long long)s3.writer_records,
+                  (unsigned long long)s3.writer_late, (unsigned long long)s3.table_builds,
+                  (unsigned long long)s3.table_build_ns);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test_teardown(test_packet_limit_exact, teardown_jobs),
+        cmocka_unit_test_teardown(test_filter_selectivity, teardown_jobs),
+        cmocka_unit_test_teardown(test_sampling_count, teardown_jobs),
+        cmocka_unit_test_teardown(test_sampling_phase, teardown_jobs),
+        cmocka_unit_test_teardown(test_stop_no_traffic, teardown_jobs),
+        cmocka_unit_test_teardown(test_stop_with_traffic, teardown_jobs),
+        cmocka_unit_test_teardown(test_stop_while_writer_stalled, teardown_jobs),
+        cmocka_unit_test_teardown(test_capacity_and_reuse, teardown_jobs),
+        cmocka_unit_test_teardown(test_overlapping_filters, teardown_jobs),
+        cmocka_unit_test_teardown(test_many_filter_classes, teardown_jobs),
+        cmocka_unit_test_teardown(test_full_capture, teardown_jobs),
+        cmocka_unit_test_teardown(test_byte_limit, teardown_jobs),
+        cmocka_unit_test_teardown(test_write_error, teardown_jobs),
+        cmocka_unit_test_teardown(test_limit_under_overflow, teardown_jobs),
+        cmocka_unit_test_teardown(test_dp_stats, teardown_jobs),
+    };
+    /* PCAPD_DPTEST_FILTER="test_byte*" runs only the matching tests. */
+    const char *filter = getenv("PCAPD_DPTEST_FILTER");
+    if (filter != NULL)
+        cmocka_set_test_filter(filter);
+    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+}
