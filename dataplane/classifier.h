@@ -122,15 +122,17 @@ struct classifier *classifier_build(const struct classifier_rule *rules, uint32_
 /* Frees a table built by classifier_build(); NULL is allowed. */
 void classifier_free(struct classifier *c);
 
-/* Adds the frame of `len` bytes at `frame` to the burst: parses it and
- * builds its key. */
-static inline void classifier_burst_add(struct classifier_burst *b, const uint8_t *frame,
-                                        uint32_t len)
+/* Adds the frame of `len` bytes at `frame` to the burst: parses it and,
+ * when `c` classifies with rte_acl, builds its key. */
+static inline void classifier_burst_add(const struct classifier *c, struct classifier_burst *b,
+                                        const uint8_t *frame, uint32_t len)
 {
     unsigned i = b->n++;
     struct pkt_meta *m = &b->meta[i];
     struct classifier_key *k = &b->key[i];
     b->status[i] = pkt_parse_ethernet(frame, len, m);
+    if (c->n_ctx == 0)
+        return; /* A linear table reads the parsed fields directly. */
     uint32_t bits = 0;
     if (b->status[i] == PKT_PARSE_IP) {
         bits = CLASSIFIER_META_IP | (m->family == PCAPD_FAMILY_IPV6 ? CLASSIFIER_META_IPV6 : 0) |

@@ -29,9 +29,10 @@ def sh(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
 
 
-def testpmd_mpps(vdev, seconds):
+def testpmd_mpps(vdev, seconds, huge):
     """Median Rx-pps of testpmd rxonly over `seconds` (first sample dropped)."""
-    cmd = ["timeout", "-s", "INT", str(seconds + 3), "dpdk-testpmd", "--no-huge", "-m", "2048",
+    mem = ["-m", "2048"] if huge else ["--no-huge", "-m", "2048"]
+    cmd = ["timeout", "-s", "INT", str(seconds + 3), "dpdk-testpmd", *mem,
            "--no-pci", "--no-shconf", f"--file-prefix=bench-tp-{os.getpid()}",
            "--lcores=0@0,1@1", "--log-level=lib.eal:error", f"--vdev={vdev}", "--",
            "--forward-mode=rxonly", "--total-num-mbufs=32767", "--stats-period", "1"]
@@ -42,10 +43,12 @@ def testpmd_mpps(vdev, seconds):
     return statistics.median(pps[1:-1] or pps[1:]) / 1e6
 
 
-def pcapd_run(bench, vdev, jobs, seconds, swap=False):
+def pcapd_run(bench, vdev, jobs, seconds, huge, swap=False):
     cmd = [bench, "--vdev", vdev, "--jobs", str(jobs), "--seconds", str(seconds)]
     if swap:
         cmd.append("--swap")
+    if huge:
+        cmd.append("--huge")
     out = subprocess.run(cmd, capture_output=True, text=True)
     lines = [l for l in out.stdout.splitlines() if l.startswith("{")]
     if not lines:
@@ -59,6 +62,8 @@ def main():
     ap.add_argument("--reps", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=4)
     ap.add_argument("--jobs", default="1,100,1000,10000")
+    ap.add_argument("--huge", action="store_true",
+                    help="run testpmd and pcapd on hugepages (reserve them first)")
     args = ap.parse_args()
     build = pathlib.Path(args.build)
     if not (build / "build.ninja").exists():
@@ -70,8 +75,9 @@ def main():
     vdevs = [("net_null", "net_null0"), ("net_pcap (mix)", f"net_pcap0,rx_pcap={mix},infinite_rx=1")]
     counts = [int(x) for x in args.jobs.split(",")]
 
-    print(f"Machine: {os.cpu_count()} cores; {args.reps} alternating runs of "
-          f"{args.seconds:g} s each; medians.\n")
+    print(f"Machine: {os.cpu_count()} cores; memory: "
+          f"{'2 MiB hugepages' if args.huge else '--no-huge (4 KiB pages)'}; {args.reps} "
+          f"alternating runs of {args.seconds:g} s each; medians.\n")
     print("| vdev | jobs | testpmd Mpps | pcapd Mpps | ratio | ring full | writer backlog "
           "| rx missed | rx nombuf | writer late | table build ms | rte_acl KiB |")
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|")
@@ -79,8 +85,8 @@ def main():
         for jobs in counts:
             tp, ours, last = [], [], None
             for _ in range(args.reps):
-                tp.append(testpmd_mpps(vdev, int(args.seconds)))
-                last = pcapd_run(bench, vdev, jobs, args.seconds)
+                tp.append(testpmd_mpps(vdev, int(args.seconds), args.huge))
+                last = pcapd_run(bench, vdev, jobs, args.seconds, args.huge)
                 ours.append(last["mpps"])
             t, o = statistics.median(tp), statistics.median(ours)
             print(f"| {name} | {jobs} | {t:.2f} | {o:.2f} | {o / t:.2f} | {last['ring_full']} "
@@ -90,7 +96,7 @@ def main():
 
     gaps = 0
     for jobs in (100, 1000):
-        swap = pcapd_run(bench, vdevs[1][1], jobs, max(args.seconds, 5), swap=True)
+        swap = pcapd_run(bench, vdevs[1][1], jobs, max(args.seconds, 5), args.huge, swap=True)
         gaps += swap["probe_gaps"]
         print(f"\nTable swaps under load (net_pcap mix, {jobs} jobs, 32 more replaced "
               f"continuously): {swap['swaps']} job replacements in {swap['publications']} table "

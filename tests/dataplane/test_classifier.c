@@ -188,7 +188,7 @@ static unsigned check_random(uint32_t n, unsigned bursts, uint64_t seed)
         memset(&got, 0, sizeof(got));
         unsigned n_pkts = 1 + rnd(CLASSIFIER_BURST);
         for (unsigned i = 0; i < n_pkts; i++)
-            classifier_burst_add(&b, frames[i], random_frame(frames[i]));
+            classifier_burst_add(c, &b, frames[i], random_frame(frames[i]));
         classifier_match_burst(c, &b, collect_emit, &got);
         got_total += got.emitted;
         for (unsigned i = 0; i < n_pkts; i++) {
@@ -294,7 +294,7 @@ static void test_overlaps_all_reported(void **state)
     static struct collect got;
     classifier_burst_reset(&b);
     memset(&got, 0, sizeof(got));
-    classifier_burst_add(&b, f, sizeof(f));
+    classifier_burst_add(c, &b, f, sizeof(f));
     classifier_match_burst(c, &b, collect_emit, &got);
     assert_int_equal(got.emitted, 5);
     assert_int_equal(got.hit[0][0], 0x1f); /* Jobs 0-4. */
@@ -312,7 +312,7 @@ static void test_empty_table(void **state)
     uint8_t f[60] = {0};
     classifier_burst_reset(&b);
     memset(&got, 0, sizeof(got));
-    classifier_burst_add(&b, f, sizeof(f));
+    classifier_burst_add(c, &b, f, sizeof(f));
     classifier_match_burst(c, &b, collect_emit, &got);
     assert_int_equal(got.emitted, 0);
     classifier_free(c);

@@ -38,6 +38,7 @@ struct opts {
     double seconds;
     unsigned mbufs;
     int swap;
+    int huge;
 };
 
 /* Monotonic time in seconds. */
@@ -196,7 +197,7 @@ static void parse_opts(int argc, char **argv, struct opts *o)
     static const struct option lo[] = {{"vdev", 1, NULL, 'v'},   {"jobs", 1, NULL, 'j'},
                                        {"sample", 1, NULL, 's'}, {"seconds", 1, NULL, 't'},
                                        {"mbufs", 1, NULL, 'm'},  {"swap", 0, NULL, 'w'},
-                                       {NULL, 0, NULL, 0}};
+                                       {"huge", 0, NULL, 'h'},   {NULL, 0, NULL, 0}};
     *o = (struct opts){
         .vdev = "net_null0", .jobs = 1, .sample = 100, .seconds = 4, .mbufs = 32767, .swap = 0};
     int c;
@@ -213,13 +214,16 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->mbufs = (unsigned)atoi(optarg);
         else if (c == 'w')
             o->swap = 1;
+        else if (c == 'h')
+            o->huge = 1;
         else
             exit(2);
     }
 }
 
 /* Starts the dataplane with one rx lcore on core 1 and the writer beside
- * the main lcore on core 0, as pcapd does on a 2-core host. */
+ * the main lcore on core 0, as pcapd does on a 2-core host; with --huge, on
+ * hugepages, else with --no-huge. */
 static void start_dataplane(const struct opts *o)
 {
     static char vdev[600], prefix[64];
@@ -236,8 +240,15 @@ static void start_dataplane(const struct opts *o)
                           prefix,
                           vdev,
                           NULL};
-    struct pcapd_dp_config cfg = {.eal_argc = 10,
-                                  .eal_argv = eal,
+    int argc = 10;
+    char **argv = eal;
+    if (o->huge) { /* Leave "--no-huge" out: argv starts one further, named again. */
+        eal[1] = "bench";
+        argv = eal + 1;
+        argc = 9;
+    }
+    struct pcapd_dp_config cfg = {.eal_argc = argc,
+                                  .eal_argv = argv,
                                   .rx_lcores = {1},
                                   .n_rx_lcores = 1,
                                   .writer_lcore = 2,
