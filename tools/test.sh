@@ -10,4 +10,21 @@ if [ ! -f build-test/build.ninja ]; then
 fi
 ninja -C build-test
 tools/check-format.sh
-meson test -C build-test --print-errorlogs "$@"
+rc=0
+meson test -C build-test --print-errorlogs "$@" || rc=$?
+# One closing line CI can read: every meson test, with its cmocka cases and
+# pytest items inside, counted once.
+python3 - build-test/meson-logs/testlog.json <<'PY'
+import json, sys
+ok = bad = skipped = 0
+for line in open(sys.argv[1]):
+    result = json.loads(line)["result"]
+    if result in ("OK", "EXPECTEDFAIL"):
+        ok += 1
+    elif result == "SKIP":
+        skipped += 1
+    else:
+        bad += 1
+print(f"{ok} passed, {bad} failed, {skipped} skipped")
+PY
+exit $rc
