@@ -162,34 +162,22 @@ static int store_run(struct job_store *s, sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : -1;
 }
 
-/* Copies text column `col` into `dst` of `size` bytes. */
-static void column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-    if (len >= size)
-        len = size - 1;
-    if (len > 0)
-        memcpy(dst, t, len);
-    dst[len] = '\0';
-}
-
 /* Reads the current row (STORE_COLUMNS) into `c`. */
 static void store_row(sqlite3_stmt *st, struct capture *c)
 {
     char text[512];
     memset(c, 0, sizeof(*c));
-    column_text(st, 0, c->id, sizeof(c->id));
-    column_text(st, 1, c->account_id, sizeof(c->account_id));
+    sqlite_db_column_text(st, 0, c->id, sizeof(c->id));
+    sqlite_db_column_text(st, 1, c->account_id, sizeof(c->account_id));
     c->submitted_ms = sqlite3_column_int64(st, 2);
-    column_text(st, 3, text, sizeof(text));
+    sqlite_db_column_text(st, 3, text, sizeof(text));
     c->type = strcmp(text, "full") == 0 ? CAPTURE_FULL : CAPTURE_SIMPLE;
-    column_text(st, 4, text, sizeof(text));
+    sqlite_db_column_text(st, 4, text, sizeof(text));
     int status = capture_status_parse(text);
     c->status = status < 0 ? CAPTURE_FAILED : (enum capture_status)status;
     c->time_limit = (uint32_t)sqlite3_column_int64(st, 5);
     c->packet_limit = (uint32_t)sqlite3_column_int64(st, 6);
-    column_text(st, 7, text, sizeof(text));
+    sqlite_db_column_text(st, 7, text, sizeof(text));
     json_t *filter = json_loads(text, 0, NULL);
     struct capture_error err;
     if (filter == NULL || capture_filter_from_json(filter, &c->filter, &err) != 0)
@@ -198,11 +186,11 @@ static void store_row(sqlite3_stmt *st, struct capture *c)
     c->packets_captured = (uint64_t)sqlite3_column_int64(st, 8);
     c->packets_dropped = (uint64_t)sqlite3_column_int64(st, 9);
     c->stop_requested = sqlite3_column_int(st, 10) != 0;
-    column_text(st, 11, c->error_message, sizeof(c->error_message));
+    sqlite_db_column_text(st, 11, c->error_message, sizeof(c->error_message));
     c->file_size = (uint64_t)sqlite3_column_int64(st, 12);
     c->byte_limit = (uint64_t)sqlite3_column_int64(st, 13);
-    column_text(st, 14, c->colo_name, sizeof(c->colo_name));
-    column_text(st, 15, c->destination_conf, sizeof(c->destination_conf));
+    sqlite_db_column_text(st, 14, c->colo_name, sizeof(c->colo_name));
+    sqlite_db_column_text(st, 15, c->destination_conf, sizeof(c->destination_conf));
 }
 
 int job_store_insert(struct job_store *s, const struct capture *c)
@@ -373,7 +361,7 @@ int job_store_expire(struct job_store *s, int64_t before_ms, void (*fn)(const ch
     sqlite3_bind_int(st, 2, EXPIRE_BATCH);
     int found = 0, n = 0, rc;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        column_text(st, 0, ids[found++], sizeof(ids[0]));
+        sqlite_db_column_text(st, 0, ids[found++], sizeof(ids[0]));
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return -1;

@@ -4,6 +4,7 @@
 #include "sqlite_db.h"
 
 #include <stdio.h>
+#include <string.h>
 
 sqlite3 *sqlite_db_open(const char *path, int (*schema)(sqlite3 *db, char **msg), char *err,
                         unsigned err_size)
@@ -25,4 +26,15 @@ sqlite3 *sqlite_db_open(const char *path, int (*schema)(sqlite3 *db, char **msg)
         return NULL;
     }
     return db;
+}
+
+void sqlite_db_column_text(sqlite3_stmt *st, int col, char *dst, size_t size)
+{
+    const unsigned char *t = sqlite3_column_text(st, col);
+    size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
+    if (len >= size)
+        len = size - 1;
+    if (len > 0)
+        memcpy(dst, t, len);
+    dst[len] = '\0';
 }

@@ -8,6 +8,8 @@
 #ifndef PCAPD_SQLITE_DB_H
 #define PCAPD_SQLITE_DB_H
 
+#include <stddef.h>
+
 #include <sqlite3.h>
 
 /* Opens (creating if needed) the database at `path` and runs `schema`, a
@@ -15,5 +17,9 @@
  * connection, or NULL with a message in `err`. */
 sqlite3 *sqlite_db_open(const char *path, int (*schema)(sqlite3 *db, char **msg), char *err,
                         unsigned err_size);
+
+/* Copies text column `col` of the current row of `st` into `dst` of `size`
+ * bytes, cut to fit and always terminated; NULL reads as "". */
+void sqlite_db_column_text(sqlite3_stmt *st, int col, char *dst, size_t size);
 
 #endif /* PCAPD_SQLITE_DB_H */

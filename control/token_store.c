@@ -93,18 +93,6 @@ static sqlite3_stmt *token_prepare(struct token_store *s, const char *sql)
     return st;
 }
 
-/* Copies text column `col` into `dst` of `size` bytes. */
-static void token_text(sqlite3_stmt *st, int col, char *dst, size_t size)
-{
-    const unsigned char *t = sqlite3_column_text(st, col);
-    size_t len = t ? (size_t)sqlite3_column_bytes(st, col) : 0;
-    if (len >= size)
-        len = size - 1;
-    if (len > 0)
-        memcpy(dst, t, len);
-    dst[len] = '\0';
-}
-
 /* Copies blob column `col` into `dst` of exactly `size` bytes (zeros if
  * the stored blob has another size, which then never verifies). */
 static void token_blob(sqlite3_stmt *st, int col, uint8_t *dst, size_t size)
@@ -120,11 +108,11 @@ static void token_row(sqlite3_stmt *st, struct token_record *t)
 {
     char permission[16];
     memset(t, 0, sizeof(*t));
-    token_text(st, 0, t->id, sizeof(t->id));
-    token_text(st, 1, t->account_id, sizeof(t->account_id));
-    token_text(st, 2, permission, sizeof(permission));
+    sqlite_db_column_text(st, 0, t->id, sizeof(t->id));
+    sqlite_db_column_text(st, 1, t->account_id, sizeof(t->account_id));
+    sqlite_db_column_text(st, 2, permission, sizeof(permission));
     t->permission = token_permission_parse(permission) == TOKEN_WRITE ? TOKEN_WRITE : TOKEN_READ;
-    token_text(st, 3, t->email, sizeof(t->email));
+    sqlite_db_column_text(st, 3, t->email, sizeof(t->email));
     token_blob(st, 4, t->salt, sizeof(t->salt));
     token_blob(st, 5, t->hash, sizeof(t->hash));
     t->created_ms = sqlite3_column_int64(st, 6);
