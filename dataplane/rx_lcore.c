@@ -1,7 +1,8 @@
 /*
  * The rx lcore: polls its port queues in bursts, parses each packet, matches
- * it against the published job table, samples 1-in-N per job, and stages a
- * 160-byte record per sampled packet and job for the writer's ring.
+ * the burst against the published job table, samples 1-in-N per job, and
+ * stages for the writer, per sampled packet and job, a 160-byte record
+ * (simple jobs) or a reference to the mbuf (full jobs).
  *
  * No allocation, no locks, no system calls.  The job table is read under
  * RCU (QSBR): the lcore reports a quiescent state after each pass over its
