@@ -143,14 +143,51 @@ static void remove_files(const char *id, void *arg)
         fprintf(stderr, "pcapd: %s: %s\n", path, strerror(errno));
     part_path(id, path, sizeof(path));
     unlink(path);
+    /* Its analysis results (control/analysis_api.c caches them there). */
+    snprintf(path, sizeof(path), "%s/../analysis/%s.json", runner.pcap_dir, id);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/../analysis/%s.json.error", runner.pcap_dir, id);
+    unlink(path);
 }
 
-/* Deletes ended captures older than the retention period, with their
- * files. */
+/* Deletes the uploaded captures (STATE_DIR/uploads/ACCOUNT/ID.pcap) last
+ * written before `before` (ms since the epoch), with their analysis
+ * results.  Returns how many. */
+static int expire_uploads(int64_t before)
+{
+    char dir[700], path[1300];
+    snprintf(dir, sizeof(dir), "%s/../uploads", runner.pcap_dir);
+    DIR *accounts = opendir(dir);
+    int n = 0;
+    for (struct dirent *a; accounts != NULL && (a = readdir(accounts)) != NULL;) {
+        snprintf(path, sizeof(path), "%s/%s", dir, a->d_name);
+        DIR *files = a->d_name[0] == '.' ? NULL : opendir(path);
+        for (struct dirent *f; files != NULL && (f = readdir(files)) != NULL;) {
+            struct stat st;
+            size_t len = strlen(f->d_name);
+            snprintf(path, sizeof(path), "%s/%s/%s", dir, a->d_name, f->d_name);
+            if (len != CAPTURE_ID_LEN + 5 || strcmp(f->d_name + CAPTURE_ID_LEN, ".pcap") != 0 ||
+                stat(path, &st) != 0 || (int64_t)st.st_mtime * 1000 >= before)
+                continue;
+            unlink(path);
+            f->d_name[CAPTURE_ID_LEN] = '\0';
+            remove_files(f->d_name, NULL); /* Its analysis results. */
+            n++;
+        }
+        if (files != NULL)
+            closedir(files);
+    }
+    if (accounts != NULL)
+        closedir(accounts);
+    return n;
+}
+
+/* Deletes ended captures and uploads older than the retention period, with
+ * their files. */
 static void retention_sweep(void)
 {
     int64_t before = now_realtime_ms() - runner.retention_ms;
-    int n, total = 0;
+    int n, total = expire_uploads(before);
     while ((n = job_store_expire(runner.store, before, remove_files, NULL)) > 0)
         total += n;
     if (n < 0)

@@ -162,3 +162,19 @@ def test_errors(daemon, tmp_path):
     cut.write_bytes((PCAPS / "cs-http_espn.pcapng").read_bytes()[:5000])
     cs_error(upload(daemon, cut), 400, ["not a valid capture"])
     assert daemon.alive()
+
+
+def test_retention_removes_old_uploads_with_their_analysis(daemon_factory):
+    from conftest import ROOT as root
+    sample = root / "config" / "sample-traffic.pcap"
+    d = daemon_factory([f"net_pcap0,rx_pcap={sample},infinite_rx=1"],
+                       extra={"retention_seconds": 2})
+    cid = json.loads(upload(d, PCAPS / "tcpdump-dns_udp.pcap").body)["data"]["id"]
+    assert analysis(d, cid, "status").status == 200
+    files = list(d.state_dir.glob(f"uploads/*/{cid}.pcap")) + [d.state_dir / "analysis" / f"{cid}.json"]
+    assert all(f.exists() for f in files)
+    deadline = time.monotonic() + 30
+    while analysis(d, cid, "status").status == 200 and time.monotonic() < deadline:
+        time.sleep(0.2)
+    cs_error(analysis(d, cid, "status"), 404)
+    assert not any(f.exists() for f in files)

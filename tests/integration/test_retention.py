@@ -27,11 +27,16 @@ def test_old_captures_are_deleted_with_their_files(daemon_factory):
     d.wait_status(cid)
     path = d.state_dir / "pcaps" / f"{cid}.pcap"
     assert path.exists()
+    # Its analysis is cached beside it, and goes with it.
+    assert d.request("GET", f"/api/v2/analysis/{cid}/status").status == 200
+    cache = d.state_dir / "analysis" / f"{cid}.json"
+    assert cache.exists()
     running = d.create(time_limit=30, packet_limit=10, filter_v1={"protocol": 250}).json["result"]
     gone = wait_gone(d, cid)
     assert gone.json["errors"][0]["code"] == 1102
-    assert not path.exists()
+    assert not path.exists() and not cache.exists()
     assert d.request("GET", d.pcaps(f"/{cid}/download")).status == 404
+    assert d.request("GET", f"/api/v2/analysis/{cid}/status").status == 404
     # A running capture is never deleted, however old.
     r = d.request("GET", d.pcaps(f"/{running['id']}"))
     assert r.status == 200 and r.json["result"]["status"] == "running"
