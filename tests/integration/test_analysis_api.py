@@ -168,7 +168,7 @@ def test_retention_removes_old_uploads_with_their_analysis(daemon_factory):
     from conftest import ROOT as root
     sample = root / "config" / "sample-traffic.pcap"
     d = daemon_factory([f"net_pcap0,rx_pcap={sample},infinite_rx=1"],
-                       extra={"retention_seconds": 2})
+                       extra={"retention_seconds": 4})
     cid = json.loads(upload(d, PCAPS / "tcpdump-dns_udp.pcap").body)["data"]["id"]
     assert analysis(d, cid, "status").status == 200
     files = list(d.state_dir.glob(f"uploads/*/{cid}.pcap")) + [d.state_dir / "analysis" / f"{cid}.json"]

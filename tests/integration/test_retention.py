@@ -21,7 +21,7 @@ def wait_gone(d, cid, timeout=20):
 
 
 def test_old_captures_are_deleted_with_their_files(daemon_factory):
-    d = daemon_factory(ports(), extra={"retention_seconds": 3})
+    d = daemon_factory(ports(), extra={"retention_seconds": 5})
     r = d.create(time_limit=1, packet_limit=5, filter_v1={"protocol": 17})
     cid = r.json["result"]["id"]
     d.wait_status(cid)
