@@ -63,15 +63,6 @@ static size_t hash_table_probe(const struct hash_table *t, const void *key, uint
     return i;
 }
 
-/* Returns the entry with the given key, or NULL. */
-void *hash_table_find(const struct hash_table *t, const void *key)
-{
-    if (t->cap == 0)
-        return NULL;
-    size_t i = hash_table_probe(t, key, hash_bytes(key, t->key_size));
-    return t->tags[i] ? t->slots + i * t->entry_size : NULL;
-}
-
 /* Doubles the table (or creates it); returns 0 or -1 when out of memory. */
 static int hash_table_grow(struct hash_table *t)
 {

@@ -22,9 +22,6 @@ struct hash_table {
 /* Prepares an empty table of entries of entry_size bytes keyed by their first key_size bytes. */
 void hash_table_init(struct hash_table *t, size_t key_size, size_t entry_size);
 
-/* Returns the entry with the given key, or NULL if none. */
-void *hash_table_find(const struct hash_table *t, const void *key);
-
 /* Returns the entry with the given key, inserting a zeroed entry holding
  * the key if absent (*created tells which); NULL when out of memory. */
 void *hash_table_upsert(struct hash_table *t, const void *key, int *created);

@@ -89,14 +89,21 @@ static uint8_t *writer_reserve(struct writer *w, struct writer_job *job, uint32_
     return room;
 }
 
+/* Adds `n` to a counter that only the writer lcore writes: a relaxed load
+ * and store, without the locked read-modify-write of atomic_fetch_add. */
+static inline uint64_t writer_counter_add(_Atomic uint64_t *c, uint64_t n)
+{
+    uint64_t v = atomic_load_explicit(c, memory_order_relaxed) + n;
+    atomic_store_explicit(c, v, memory_order_relaxed);
+    return v;
+}
+
 /* Accounts `used` bytes just formatted into the job's buffer as one packet,
  * ending the job at its packet limit. */
 static void writer_commit(struct writer *w, struct writer_job *job, uint32_t used)
 {
     pcap_out_commit(&job->out, used);
-    uint64_t written =
-        atomic_fetch_add_explicit(&job->packets_written, 1, memory_order_relaxed) + 1;
-    if (written >= job->packet_limit)
+    if (writer_counter_add(&job->packets_written, 1) >= job->packet_limit)
         writer_end(w, job, PCAPD_JOB_END_PACKET_LIMIT);
 }
 
@@ -132,7 +139,6 @@ static void writer_process_cmds(struct writer *w);
  * OPEN may still be in the command ring, so look there before giving up. */
 static struct writer_job *writer_job_of(struct writer *w, uint32_t slot, uint32_t gen)
 {
-    atomic_fetch_add_explicit(&dp.writer_records, 1, memory_order_relaxed);
     struct writer_job *job = w->by_slot[slot];
     if (likely(job != NULL && job->gen == gen))
         return job;
@@ -140,7 +146,7 @@ static struct writer_job *writer_job_of(struct writer *w, uint32_t slot, uint32_
     job = w->by_slot[slot];
     if (job != NULL && job->gen == gen)
         return job;
-    atomic_fetch_add_explicit(&dp.writer_late, 1, memory_order_relaxed);
+    writer_counter_add(&dp.writer_late, 1);
     return NULL;
 }
 
@@ -154,6 +160,7 @@ static unsigned writer_drain_records(struct writer *w, struct rte_ring *ring, un
     while (total < max) {
         unsigned n = rte_ring_sc_dequeue_burst_elem(
             ring, recs, sizeof(recs[0]), RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
+        writer_counter_add(&dp.writer_records, n);
         for (unsigned i = 0; i < n; i++) {
             struct writer_job *job = writer_job_of(w, recs[i].job_slot, recs[i].job_gen);
             if (job != NULL)
@@ -177,6 +184,7 @@ static unsigned writer_drain_refs(struct writer *w, struct rte_ring *ring, unsig
     while (total < max) {
         unsigned n = rte_ring_sc_dequeue_burst_elem(
             ring, refs, sizeof(refs[0]), RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
+        writer_counter_add(&dp.writer_records, n);
         for (unsigned i = 0; i < n; i++) {
             struct writer_job *job = writer_job_of(w, refs[i].job_slot, refs[i].job_gen);
             if (job != NULL)
