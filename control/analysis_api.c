@@ -51,9 +51,7 @@ static int cs_error(h2o_req_t *req, int status, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    for (char *p = message; *p; p++)
-        *p = (*p & 0x80) ? '?' : *p; /* Bytes from the request: ASCII only. */
-    json_t *body = json_pack("{s:i,s:[s]}", "status", status, "exceptions", message);
+    json_t *body = json_pack("{s:i,s:[o]}", "status", status, "exceptions", api_json_text(message));
     return api_send_json(req, status, body);
 }
 

@@ -60,6 +60,17 @@ int api_send_json(h2o_req_t *req, int status, json_t *envelope)
     return 0;
 }
 
+json_t *api_json_text(char *message)
+{
+    json_t *text = json_string(message);
+    if (text != NULL)
+        return text;
+    /* Not UTF-8 (bytes from the request): keep the ASCII of it. */
+    for (char *p = message; *p; p++)
+        *p = (*p & 0x80) ? '?' : *p;
+    return json_string(message);
+}
+
 int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info)
 {
     json_t *env = json_object();
@@ -79,13 +90,7 @@ int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(message, sizeof(message), fmt, ap);
     va_end(ap);
-    json_t *text = json_string(message);
-    if (text == NULL) {
-        /* Not UTF-8 (bytes from the request): keep the ASCII of it. */
-        for (char *p = message; *p; p++)
-            *p = (*p & 0x80) ? '?' : *p;
-        text = json_string(message);
-    }
+    json_t *text = api_json_text(message);
     json_t *error = json_object();
     json_object_set_new(error, "code", json_integer(code));
     json_object_set_new(error, "message", text);

@@ -15,6 +15,10 @@
  * shape (the analysis API's answers are not in the v4 envelope). */
 int api_send_json(h2o_req_t *req, int status, json_t *body);
 
+/* Makes a JSON string of an error message that may quote request bytes:
+ * if they are not UTF-8, non-ASCII bytes become '?' (in `message` too). */
+json_t *api_json_text(char *message);
+
 /* Answers 200 with `result` (reference stolen) in a success envelope and,
  * when `result_info` is not NULL (reference stolen), its pagination. */
 int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info);
