@@ -18,6 +18,7 @@ void ctx_push(struct dissect_ctx *c, enum proto_id id)
 {
     if (c->out->n_chain < DISSECT_MAX_CHAIN)
         c->out->chain[c->out->n_chain++] = (uint8_t)id;
+    field_add_present(c->fields, field_of_proto(id));
 }
 
 /* Returns the sub-span of s from offset off. */
@@ -452,9 +453,24 @@ void dissector_init(struct dissector *d)
 /* Dissects one frame into *out. */
 void dissector_run(struct dissector *d, const struct capture_frame *f, struct frame_dissection *out)
 {
-    struct dissect_ctx c = {.d = d, .out = out, .frame = f};
+    struct dissect_ctx c = {.d = d, .out = out, .frame = f, .fields = d->fields};
+    d->frame_number++;
     out->n_chain = out->n_eth = out->n_ip = out->n_tcp = out->n_udp = 0;
     dissect_link(&c, f->linktype, (struct span){f->data, f->caplen, f->wirelen});
+}
+
+/* Returns true when the wanted fields need a first pass (none do yet). */
+bool dissector_needs_first_pass(const struct frame_fields *ff)
+{
+    (void)ff;
+    return false;
+}
+
+/* Hands a first pass's facts to the second pass (nothing yet). */
+void dissector_take_first_pass(struct dissector *second, struct dissector *first)
+{
+    (void)second;
+    (void)first;
 }
 
 /* Frees every reassembly buffer and stream. */

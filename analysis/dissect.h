@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "capture_reader.h"
+#include "fields.h"
 #include "hash_table.h"
 #include "net_addr.h"
 #include "protocols.h"
@@ -53,6 +54,8 @@ struct dissector {
     struct hash_table tcp_flows; /* TCP streams by their address/port 4-tuple. */
     uint32_t next_tcp_stream;    /* Index the next new TCP stream gets. */
     uint8_t *frag_whole;         /* The last datagram reassembly completed. */
+    struct frame_fields *fields; /* Where to record per-packet fields, or NULL (summaries only). */
+    uint64_t frame_number;       /* 1-based number of the frame being dissected (frame.number). */
 };
 
 /* Prepares an empty dissector. */
@@ -61,6 +64,16 @@ void dissector_init(struct dissector *d);
 /* Dissects one frame into *out, updating the reassembly state in d. */
 void dissector_run(struct dissector *d, const struct capture_frame *f,
                    struct frame_dissection *out);
+
+/* Returns true when the fields wanted in ff need facts that only a first
+ * pass over the whole capture learns, as tshark -2 does (for example
+ * tcp.analysis.initial_rtt, shown on handshake frames before the ACK that
+ * completes it). */
+bool dissector_needs_first_pass(const struct frame_fields *ff);
+
+/* Hands what a finished first pass (first, run with no fields) learned to
+ * the fresh dissector of the second pass; first is freed as usual after. */
+void dissector_take_first_pass(struct dissector *second, struct dissector *first);
 
 /* Frees every reassembly buffer and stream of d. */
 void dissector_free(struct dissector *d);

@@ -22,6 +22,7 @@ struct dissect_ctx {
     struct dissector *d;               /* Cross-frame state. */
     struct frame_dissection *out;      /* What this frame contributes. */
     const struct capture_frame *frame; /* The frame being dissected. */
+    struct frame_fields *fields;       /* Per-packet fields to record, or NULL (d->fields). */
     struct net_addr net_src;           /* Source of the innermost IP header so far. */
     struct net_addr net_dst;           /* Destination of the innermost IP header so far. */
     unsigned depth;                    /* Number of nested dissector calls, bounded. */

@@ -7,7 +7,7 @@ set -euo pipefail
 BUILD_PKGS=(
   build-essential meson ninja-build pkg-config
   libdpdk-dev dpdk-dev libpcap-dev libh2o-evloop-dev libjansson-dev
-  libcurl4-openssl-dev libcmocka-dev libsqlite3-dev libssl-dev
+  libcurl4-openssl-dev libcmocka-dev libsqlite3-dev libssl-dev libpcre2-dev
 )
 TEST_PKGS=(tshark python3 python3-pytest python3-yaml python3-jsonschema curl iproute2
   clang-format clang)
