@@ -13,10 +13,11 @@ static uint16_t be16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* Appends a protocol to the frame's chain (dropping it if the chain is full). */
+/* Appends a protocol to the frame's chain (dropping it if the chain is full);
+ * inside a quoted datagram it only records the protocol's presence. */
 void ctx_push(struct dissect_ctx *c, enum proto_id id)
 {
-    if (c->out->n_chain < DISSECT_MAX_CHAIN)
+    if (c->out->n_chain < DISSECT_MAX_CHAIN && !c->quoted)
         c->out->chain[c->out->n_chain++] = (uint8_t)id;
     field_add_present(c->fields, field_of_proto(id));
 }
@@ -92,10 +93,13 @@ static void dissect_llc(struct dissect_ctx *c, struct span s)
     }
 }
 
-/* Dissects an 802.1Q or 802.1ad tag and what follows it. */
+/* Dissects an 802.1Q or 802.1ad tag and what follows it; vlan.id is the
+ * 802.1Q tag's (Wireshark names the 802.1ad one ieee8021ad.id). */
 static void dissect_vlan(struct dissect_ctx *c, enum proto_id id, struct span s)
 {
     ctx_push(c, id);
+    if (c->fields && id == PROTO_VLAN && s.cap >= 2)
+        field_add_uint(c->fields, F_VLAN_ID, be16(s.p) & 0x0fffu);
     if (!dissect_need(c, s, 4))
         return;
     uint16_t type = be16(s.p + 2);
@@ -175,7 +179,15 @@ void dissect_eth(struct dissect_ctx *c, struct span s)
     }
     ctx_push(c, PROTO_ETH);
     struct frame_dissection *o = c->out;
-    add_addr_layer(o->eth, &o->n_eth, NET_ADDR_MAC, s.p + 6, s.p);
+    if (c->fields) {
+        /* Wireshark adds the destination first: eth.addr is destination, source. */
+        field_add_ether(c->fields, F_ETH_DST, s.p);
+        field_add_ether(c->fields, F_ETH_ADDR, s.p);
+        field_add_ether(c->fields, F_ETH_SRC, s.p + 6);
+        field_add_ether(c->fields, F_ETH_ADDR, s.p + 6);
+    }
+    if (!c->quoted)
+        add_addr_layer(o->eth, &o->n_eth, NET_ADDR_MAC, s.p + 6, s.p);
     uint16_t type = be16(s.p + 12);
     if (type <= 1500)
         dissect_llc(c, span_trim(span_from(s, 14), type));
@@ -200,11 +212,12 @@ static void set_net_addrs(struct dissect_ctx *c, enum net_addr_kind kind, const 
     net_addr_set(&c->net_dst, kind, dst);
 }
 
-/* Records the innermost IP header as an address layer (for endpoints and conversations). */
+/* Records the innermost IP header as an address layer (for endpoints and
+ * conversations), unless it is quoted by an ICMP error. */
 static void count_net_addrs(struct dissect_ctx *c)
 {
     struct frame_dissection *o = c->out;
-    if (o->n_ip >= DISSECT_MAX_LAYERS)
+    if (o->n_ip >= DISSECT_MAX_LAYERS || c->quoted)
         return;
     o->ip[o->n_ip].src = c->net_src;
     o->ip[o->n_ip].dst = c->net_dst;
@@ -212,12 +225,20 @@ static void count_net_addrs(struct dissect_ctx *c)
 }
 
 /* Handles one fragment: dissects the whole datagram if it completes it (and
- * returns true), else shows the fragment as data (and returns false). */
+ * returns true), else shows the fragment as data (and returns false).  A
+ * quoted fragment is never reassembled: the first one is dissected as it is. */
 static bool dissect_fragment(struct dissect_ctx *c, uint32_t id, uint8_t proto, size_t offset,
                              bool more, struct span payload, bool v6)
 {
     struct span whole;
     struct net_addr src = c->net_src, dst = c->net_dst;
+    if (c->quoted) {
+        if (offset == 0)
+            dissect_ip_payload(c, proto, payload);
+        else
+            dissect_data(c, payload);
+        return offset == 0;
+    }
     if (ip_reassembly_add(c->d, &src, &dst, id, proto, offset, more, payload, &whole)) {
         if (v6)
             count_net_addrs(c);
@@ -228,10 +249,32 @@ static bool dissect_fragment(struct dissect_ctx *c, uint32_t id, uint8_t proto, 
     return false;
 }
 
+/* Records the fields of an IPv4 header as far as it was captured: Wireshark
+ * adds them in header order until a read past the captured bytes stops it. */
+static void ipv4_fields(struct frame_fields *ff, struct span s)
+{
+    if (s.cap < 1 || (s.p[0] >> 4) != 4 || (s.p[0] & 0x0f) < 5)
+        return;
+    if (s.cap >= 9)
+        field_add_uint(ff, F_IP_TTL, s.p[8]);
+    if (s.cap >= 10)
+        field_add_uint(ff, F_IP_PROTO, s.p[9]);
+    if (s.cap >= 16) {
+        field_add_ipv4(ff, F_IP_SRC, s.p + 12);
+        field_add_ipv4(ff, F_IP_ADDR, s.p + 12);
+    }
+    if (s.cap >= 20) {
+        field_add_ipv4(ff, F_IP_DST, s.p + 16);
+        field_add_ipv4(ff, F_IP_ADDR, s.p + 16);
+    }
+}
+
 /* Dissects an IPv4 packet. */
 void dissect_ipv4(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, PROTO_IP);
+    if (c->fields)
+        ipv4_fields(c->fields, s);
     if (!dissect_need(c, s, 20))
         return;
     size_t hl = (size_t)(s.p[0] & 0x0f) * 4;
@@ -268,6 +311,15 @@ static bool ipv6_is_ext(uint8_t nh)
 void dissect_ipv6(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, PROTO_IPV6);
+    if (c->fields && s.cap >= 24 && (s.p[0] >> 4) == 6) {
+        /* As for IPv4, the addresses captured are shown even when the rest is cut. */
+        field_add_ipv6(c->fields, F_IPV6_SRC, s.p + 8);
+        field_add_ipv6(c->fields, F_IPV6_ADDR, s.p + 8);
+        if (s.cap >= 40) {
+            field_add_ipv6(c->fields, F_IPV6_DST, s.p + 24);
+            field_add_ipv6(c->fields, F_IPV6_ADDR, s.p + 24);
+        }
+    }
     if (!dissect_need(c, s, 40))
         return;
     if ((s.p[0] >> 4) != 6)
@@ -335,7 +387,7 @@ void dissect_ip_payload(struct dissect_ctx *c, uint8_t proto, struct span s)
         dissect_ipv6(c, s);
         break;
     case 58:
-        ctx_push(c, PROTO_ICMPV6);
+        dissect_icmpv6(c, s);
         break;
     case 59:
         break;
@@ -343,6 +395,21 @@ void dissect_ip_payload(struct dissect_ctx *c, uint8_t proto, struct span s)
         dissect_data(c, s);
         break;
     }
+}
+
+/* Dissects the datagram an ICMP or ICMPv6 error quotes, for its fields only. */
+void dissect_quoted(struct dissect_ctx *c, struct span s, bool v6)
+{
+    struct net_addr src = c->net_src, dst = c->net_dst;
+    bool was_quoted = c->quoted;
+    c->quoted = true;
+    if (v6)
+        dissect_ipv6(c, s);
+    else
+        dissect_ipv4(c, s);
+    c->quoted = was_quoted;
+    c->net_src = src;
+    c->net_dst = dst;
 }
 
 /* Dissects a BSD loopback frame: a 4-byte address family in either byte order. */
@@ -459,18 +526,16 @@ void dissector_run(struct dissector *d, const struct capture_frame *f, struct fr
     dissect_link(&c, f->linktype, (struct span){f->data, f->caplen, f->wirelen});
 }
 
-/* Returns true when the wanted fields need a first pass (none do yet). */
+/* Returns true when the wanted fields need a first pass (TCP handshake times). */
 bool dissector_needs_first_pass(const struct frame_fields *ff)
 {
-    (void)ff;
-    return false;
+    return tcp_needs_first_pass(ff);
 }
 
-/* Hands a first pass's facts to the second pass (nothing yet). */
+/* Hands a first pass's facts to the second pass (TCP handshake times). */
 void dissector_take_first_pass(struct dissector *second, struct dissector *first)
 {
-    (void)second;
-    (void)first;
+    tcp_take_first_pass(second, first);
 }
 
 /* Frees every reassembly buffer and stream. */
@@ -478,4 +543,5 @@ void dissector_free(struct dissector *d)
 {
     ip_reassembly_free(d);
     tcp_streams_free(d);
+    udp_streams_free(d);
 }

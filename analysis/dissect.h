@@ -48,14 +48,20 @@ struct frame_dissection {
     struct dissect_port_layer udp[DISSECT_MAX_LAYERS]; /* UDP headers. */
 };
 
-/* State kept across frames: IP fragments being reassembled and TCP streams. */
+/* State kept across frames: IP fragments being reassembled, TCP streams (with
+ * their handshake times when wanted) and, when wanted, UDP stream indices. */
 struct dissector {
-    struct hash_table ip_frags;  /* Pending IP datagrams by (version, addresses, id). */
-    struct hash_table tcp_flows; /* TCP streams by their address/port 4-tuple. */
-    uint32_t next_tcp_stream;    /* Index the next new TCP stream gets. */
-    uint8_t *frag_whole;         /* The last datagram reassembly completed. */
+    struct hash_table ip_frags;    /* Pending IP datagrams by (version, addresses, id). */
+    struct hash_table tcp_flows;   /* TCP streams by their address/port 4-tuple. */
+    uint32_t next_tcp_stream;      /* Index the next new TCP stream gets. */
+    struct tcp_rtt_state *tcp_rtt; /* Handshake times per TCP stream (tcp_stream.c), or NULL. */
+    struct hash_table udp_streams; /* udp.stream indices by address/port pair, when wanted. */
+    uint32_t next_udp_stream;      /* Index the next new UDP conversation gets. */
+    uint8_t *frag_whole;           /* The last datagram reassembly completed. */
     struct frame_fields *fields; /* Where to record per-packet fields, or NULL (summaries only). */
     uint64_t frame_number;       /* 1-based number of the frame being dissected (frame.number). */
+    /* In a first pass: the fields the second pass will want; else NULL. */
+    const struct frame_fields *next_pass;
 };
 
 /* Prepares an empty dissector. */

@@ -26,7 +26,16 @@ struct dissect_ctx {
     struct net_addr net_src;           /* Source of the innermost IP header so far. */
     struct net_addr net_dst;           /* Destination of the innermost IP header so far. */
     unsigned depth;                    /* Number of nested dissector calls, bounded. */
+    bool quoted; /* True inside the datagram an ICMP error quotes: fields only, nothing counted. */
 };
+
+/* Returns true when this pass records fields or is the first pass of one
+ * that does: the state only fields need (stream indices of headers that
+ * count nowhere, handshake times) is then kept, the same way in both passes. */
+static inline bool ctx_fields_mode(const struct dissect_ctx *c)
+{
+    return c->fields != NULL || c->d->next_pass != NULL;
+}
 
 /* Appends a protocol to the frame's chain. */
 void ctx_push(struct dissect_ctx *c, enum proto_id id);
@@ -69,6 +78,14 @@ void dissect_note_tcp(struct dissect_ctx *c, uint16_t sport, uint16_t dport, uin
 /* Dissects an ICMP message (errors' quoted headers are not counted, as in tshark). */
 void dissect_icmp(struct dissect_ctx *c, struct span s);
 
+/* Dissects an ICMPv6 message (errors' quoted headers give fields only). */
+void dissect_icmpv6(struct dissect_ctx *c, struct span s);
+
+/* Dissects the IP datagram an ICMP or ICMPv6 error quotes, for its fields
+ * only: nothing of it enters the chain, the statistics or the stream state
+ * beyond what Wireshark keeps (conversations it finds or creates). */
+void dissect_quoted(struct dissect_ctx *c, struct span s, bool v6);
+
 /* Adds one fragment to IP reassembly; returns true with *whole set to the
  * datagram's payload when this fragment completes it (valid until the next
  * call), false while fragments are missing. */
@@ -81,5 +98,15 @@ void ip_reassembly_free(struct dissector *d);
 
 /* Frees the TCP stream table. */
 void tcp_streams_free(struct dissector *d);
+
+/* Returns true when the wanted fields need the TCP facts of a first pass
+ * (tcp.analysis.initial_rtt, known only once the handshake completes). */
+bool tcp_needs_first_pass(const struct frame_fields *ff);
+
+/* Moves the handshake times a first pass learned to the second pass. */
+void tcp_take_first_pass(struct dissector *second, struct dissector *first);
+
+/* Frees the UDP stream table. */
+void udp_streams_free(struct dissector *d);
 
 #endif

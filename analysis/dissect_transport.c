@@ -152,11 +152,86 @@ static void add_port_layer(struct dissect_ctx *c, struct dissect_port_layer *arr
     (*n)++;
 }
 
-/* Dissects a UDP datagram and its application. */
+/* Identifies a UDP conversation (udp.stream) independently of direction. */
+struct udp_key {
+    struct net_addr a; /* Lower of the two endpoint addresses. */
+    struct net_addr b; /* Higher of the two endpoint addresses. */
+    uint16_t port_a;   /* Port of endpoint a. */
+    uint16_t port_b;   /* Port of endpoint b. */
+    uint16_t pad;      /* Zero, rounding the key to whole 8-byte words. */
+};
+
+/* One UDP conversation. */
+struct udp_conv {
+    struct udp_key key; /* The conversation's identity; must come first. */
+    uint32_t stream;    /* Its udp.stream index. */
+};
+
+/* Returns the udp.stream index of a datagram between the innermost IP
+ * addresses and these ports: Wireshark numbers UDP conversations in order
+ * of first appearance, whichever direction comes first (quoted datagrams
+ * included); returns -1 when out of memory. */
+static int64_t udp_stream_index(struct dissect_ctx *c, uint16_t sport, uint16_t dport)
+{
+    struct dissector *d = c->d;
+    struct udp_key k;
+    int created;
+    int cmp = net_addr_cmp(&c->net_src, &c->net_dst);
+    bool src_low = cmp < 0 || (cmp == 0 && sport <= dport);
+
+    if (d->udp_streams.entry_size == 0)
+        hash_table_init(&d->udp_streams, sizeof(struct udp_key), sizeof(struct udp_conv));
+    memset(&k, 0, sizeof(k));
+    k.a = src_low ? c->net_src : c->net_dst;
+    k.b = src_low ? c->net_dst : c->net_src;
+    k.port_a = src_low ? sport : dport;
+    k.port_b = src_low ? dport : sport;
+    struct udp_conv *u = hash_table_upsert(&d->udp_streams, &k, &created);
+    if (!u)
+        return -1;
+    if (created)
+        u->stream = d->next_udp_stream++;
+    return u->stream;
+}
+
+/* Records the fields of a UDP header as far as Wireshark gets: the ports
+ * once 4 bytes are there, the stream once the whole header is and its
+ * length field is plausible (a jumbogram's 0 counts, over IPv6). */
+static void udp_fields(struct dissect_ctx *c, struct span s)
+{
+    struct frame_fields *ff = c->fields;
+    if (s.cap < 4)
+        return;
+    uint16_t sport = be16(s.p), dport = be16(s.p + 2);
+    field_add_uint(ff, F_UDP_SRCPORT, sport);
+    field_add_uint(ff, F_UDP_DSTPORT, dport);
+    field_add_uint(ff, F_UDP_PORT, sport);
+    field_add_uint(ff, F_UDP_PORT, dport);
+    if (s.cap < 8 || !fields_want(ff, F_UDP_STREAM))
+        return;
+    uint16_t ulen = be16(s.p + 4);
+    if (ulen < 8 && !(ulen == 0 && c->net_src.kind == NET_ADDR_IPV6))
+        return;
+    int64_t stream = udp_stream_index(c, sport, dport);
+    if (stream >= 0)
+        field_add_uint(ff, F_UDP_STREAM, (uint64_t)stream);
+}
+
+/* Frees the UDP stream table. */
+void udp_streams_free(struct dissector *d)
+{
+    hash_table_free(&d->udp_streams);
+    d->next_udp_stream = 0;
+}
+
+/* Dissects a UDP datagram and its application; a quoted one (in an ICMP
+ * error) gives only its header fields. */
 void dissect_udp(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, PROTO_UDP);
-    if (!dissect_need(c, s, 8))
+    if (c->fields)
+        udp_fields(c, s);
+    if (!dissect_need(c, s, 8) || c->quoted)
         return;
     uint16_t sport = be16(s.p), dport = be16(s.p + 2), ulen = be16(s.p + 4);
     add_port_layer(c, c->out->udp, &c->out->n_udp, sport, dport, 0);
@@ -189,6 +264,20 @@ void dissect_icmp(struct dissect_ctx *c, struct span s)
         return;
     uint8_t type = s.p[0];
     size_t words = type == 12 ? s.p[4] : s.p[5];
+    if ((type == 3 || type == 4 || type == 5 || type == 11 || type == 12) && !c->quoted &&
+        ctx_fields_mode(c))
+        dissect_quoted(c, span_from(s, 8), false);
     if ((type == 3 || type == 11 || type == 12) && words > 0 && 8 + words * 4 > s.len)
         ctx_push(c, PROTO_MALFORMED);
+}
+
+/* Dissects an ICMPv6 message: errors (destination unreachable, packet too
+ * big, time exceeded, parameter problem) quote the offending packet, whose
+ * headers Wireshark shows (and so gives fields) without counting them. */
+void dissect_icmpv6(struct dissect_ctx *c, struct span s)
+{
+    ctx_push(c, PROTO_ICMPV6);
+    if (s.cap < 8 || s.p[0] < 1 || s.p[0] > 4 || c->quoted || !ctx_fields_mode(c))
+        return;
+    dissect_quoted(c, span_from(s, 8), true);
 }
