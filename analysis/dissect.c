@@ -13,11 +13,11 @@ static uint16_t be16(const uint8_t *p)
     return (uint16_t)(p[0] << 8 | p[1]);
 }
 
-/* Appends a protocol to the frame's chain (dropping it if the chain is full);
- * inside a quoted datagram it only records the protocol's presence. */
+/* Appends a protocol to the frame's chain (dropping it if the chain is full,
+ * as dissect_quoted() makes it) and records its presence. */
 void ctx_push(struct dissect_ctx *c, enum proto_id id)
 {
-    if (c->out->n_chain < DISSECT_MAX_CHAIN && !c->quoted)
+    if (c->out->n_chain < DISSECT_MAX_CHAIN)
         c->out->chain[c->out->n_chain++] = (uint8_t)id;
     field_add_present(c->fields, field_of_proto(id));
 }
@@ -169,6 +169,16 @@ void dissect_ethertype(struct dissect_ctx *c, uint16_t type, struct span s)
     }
 }
 
+/* Records the address fields of an Ethernet header (14 bytes at p): Wireshark
+ * adds the destination first, so eth.addr is destination, then source. */
+static __attribute__((noinline)) void eth_fields(struct frame_fields *ff, const uint8_t *p)
+{
+    field_add_ether(ff, F_ETH_DST, p);
+    field_add_ether(ff, F_ETH_ADDR, p);
+    field_add_ether(ff, F_ETH_SRC, p + 6);
+    field_add_ether(ff, F_ETH_ADDR, p + 6);
+}
+
 /* Dissects an Ethernet frame. */
 void dissect_eth(struct dissect_ctx *c, struct span s)
 {
@@ -179,15 +189,9 @@ void dissect_eth(struct dissect_ctx *c, struct span s)
     }
     ctx_push(c, PROTO_ETH);
     struct frame_dissection *o = c->out;
-    if (c->fields) {
-        /* Wireshark adds the destination first: eth.addr is destination, source. */
-        field_add_ether(c->fields, F_ETH_DST, s.p);
-        field_add_ether(c->fields, F_ETH_ADDR, s.p);
-        field_add_ether(c->fields, F_ETH_SRC, s.p + 6);
-        field_add_ether(c->fields, F_ETH_ADDR, s.p + 6);
-    }
-    if (!c->quoted)
-        add_addr_layer(o->eth, &o->n_eth, NET_ADDR_MAC, s.p + 6, s.p);
+    if (c->fields)
+        eth_fields(c->fields, s.p);
+    add_addr_layer(o->eth, &o->n_eth, NET_ADDR_MAC, s.p + 6, s.p);
     uint16_t type = be16(s.p + 12);
     if (type <= 1500)
         dissect_llc(c, span_trim(span_from(s, 14), type));
@@ -213,11 +217,11 @@ static void set_net_addrs(struct dissect_ctx *c, enum net_addr_kind kind, const 
 }
 
 /* Records the innermost IP header as an address layer (for endpoints and
- * conversations), unless it is quoted by an ICMP error. */
+ * conversations), if there is room (a quoted datagram leaves none). */
 static void count_net_addrs(struct dissect_ctx *c)
 {
     struct frame_dissection *o = c->out;
-    if (o->n_ip >= DISSECT_MAX_LAYERS || c->quoted)
+    if (o->n_ip >= DISSECT_MAX_LAYERS)
         return;
     o->ip[o->n_ip].src = c->net_src;
     o->ip[o->n_ip].dst = c->net_dst;
@@ -251,7 +255,7 @@ static bool dissect_fragment(struct dissect_ctx *c, uint32_t id, uint8_t proto, 
 
 /* Records the fields of an IPv4 header as far as it was captured: Wireshark
  * adds them in header order until a read past the captured bytes stops it. */
-static void ipv4_fields(struct frame_fields *ff, struct span s)
+static __attribute__((noinline)) void ipv4_fields(struct frame_fields *ff, struct span s)
 {
     if (s.cap < 1 || (s.p[0] >> 4) != 4 || (s.p[0] & 0x0f) < 5)
         return;
@@ -298,6 +302,19 @@ void dissect_ipv4(struct dissect_ctx *c, struct span s)
     dissect_ip_payload(c, s.p[9], payload);
 }
 
+/* Records the address fields of an IPv6 header as far as they were captured. */
+static __attribute__((noinline)) void ipv6_fields(struct frame_fields *ff, struct span s)
+{
+    if (s.cap < 24 || (s.p[0] >> 4) != 6)
+        return;
+    field_add_ipv6(ff, F_IPV6_SRC, s.p + 8);
+    field_add_ipv6(ff, F_IPV6_ADDR, s.p + 8);
+    if (s.cap >= 40) {
+        field_add_ipv6(ff, F_IPV6_DST, s.p + 24);
+        field_add_ipv6(ff, F_IPV6_ADDR, s.p + 24);
+    }
+}
+
 /* Returns true for the IPv6 next-header values that are extension headers. */
 static bool ipv6_is_ext(uint8_t nh)
 {
@@ -311,15 +328,8 @@ static bool ipv6_is_ext(uint8_t nh)
 void dissect_ipv6(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, PROTO_IPV6);
-    if (c->fields && s.cap >= 24 && (s.p[0] >> 4) == 6) {
-        /* As for IPv4, the addresses captured are shown even when the rest is cut. */
-        field_add_ipv6(c->fields, F_IPV6_SRC, s.p + 8);
-        field_add_ipv6(c->fields, F_IPV6_ADDR, s.p + 8);
-        if (s.cap >= 40) {
-            field_add_ipv6(c->fields, F_IPV6_DST, s.p + 24);
-            field_add_ipv6(c->fields, F_IPV6_ADDR, s.p + 24);
-        }
-    }
+    if (c->fields)
+        ipv6_fields(c->fields, s);
     if (!dissect_need(c, s, 40))
         return;
     if ((s.p[0] >> 4) != 6)
@@ -397,17 +407,29 @@ void dissect_ip_payload(struct dissect_ctx *c, uint8_t proto, struct span s)
     }
 }
 
-/* Dissects the datagram an ICMP or ICMPv6 error quotes, for its fields only. */
+/* Dissects the datagram an ICMP or ICMPv6 error quotes, for its fields only:
+ * the chain and the address and port layers are made to look full, so that
+ * nothing of it is counted, and are given back their lengths after. */
 void dissect_quoted(struct dissect_ctx *c, struct span s, bool v6)
 {
+    struct frame_dissection *o = c->out;
     struct net_addr src = c->net_src, dst = c->net_dst;
+    uint8_t n_chain = o->n_chain, n_eth = o->n_eth, n_ip = o->n_ip, n_tcp = o->n_tcp,
+            n_udp = o->n_udp;
     bool was_quoted = c->quoted;
+    o->n_chain = DISSECT_MAX_CHAIN;
+    o->n_eth = o->n_ip = o->n_tcp = o->n_udp = DISSECT_MAX_LAYERS;
     c->quoted = true;
     if (v6)
         dissect_ipv6(c, s);
     else
         dissect_ipv4(c, s);
     c->quoted = was_quoted;
+    o->n_chain = n_chain;
+    o->n_eth = n_eth;
+    o->n_ip = n_ip;
+    o->n_tcp = n_tcp;
+    o->n_udp = n_udp;
     c->net_src = src;
     c->net_dst = dst;
 }

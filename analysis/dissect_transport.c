@@ -197,7 +197,7 @@ static int64_t udp_stream_index(struct dissect_ctx *c, uint16_t sport, uint16_t 
 /* Records the fields of a UDP header as far as Wireshark gets: the ports
  * once 4 bytes are there, the stream once the whole header is and its
  * length field is plausible (a jumbogram's 0 counts, over IPv6). */
-static void udp_fields(struct dissect_ctx *c, struct span s)
+static __attribute__((noinline)) void udp_fields(struct dissect_ctx *c, struct span s)
 {
     struct frame_fields *ff = c->fields;
     if (s.cap < 4)

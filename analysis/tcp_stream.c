@@ -170,8 +170,8 @@ static void tcp_flow_reset(struct tcp_flow *f)
  * index in *dir.  As in Wireshark, a SYN whose sequence number differs from
  * its direction's base starts a new stream, and *reused tells when the
  * segment is flagged "ports reused" (that SYN, or such a SYN-ACK). */
-static struct tcp_flow *tcp_flow_get(struct dissect_ctx *c, const struct tcp_hdr *t, int *dir,
-                                     bool *reused)
+static inline __attribute__((always_inline)) struct tcp_flow *
+tcp_flow_get(struct dissect_ctx *c, const struct tcp_hdr *t, int *dir, bool *reused)
 {
     struct dissector *d = c->d;
     struct tcp_key k;
@@ -456,8 +456,8 @@ static void tcp_flag_fields(struct frame_fields *ff, uint16_t flags)
  * numbers, the handshake times and the sequence analysis, and shows
  * tcp.analysis.initial_rtt on the frames Wireshark's analysis gives an
  * entry.  Returns the flow (direction in *dir), or NULL. */
-static struct tcp_flow *tcp_header(struct dissect_ctx *c, struct span s, const struct tcp_hdr *t,
-                                   int *dir)
+static __attribute__((noinline)) struct tcp_flow *tcp_header(struct dissect_ctx *c, struct span s,
+                                                             const struct tcp_hdr *t, int *dir)
 {
     struct frame_fields *ff = c->fields;
     bool ta;
@@ -493,7 +493,7 @@ static struct tcp_flow *tcp_header(struct dissect_ctx *c, struct span s, const s
 }
 
 /* Reads the fixed part of a TCP header (16 bytes must be captured). */
-static void tcp_hdr_read(struct tcp_hdr *t, const uint8_t *p)
+static inline void tcp_hdr_read(struct tcp_hdr *t, const uint8_t *p)
 {
     t->sport = be16(p);
     t->dport = be16(p + 2);
@@ -505,7 +505,7 @@ static void tcp_hdr_read(struct tcp_hdr *t, const uint8_t *p)
 }
 
 /* Records the port fields of a TCP header (4 bytes must be captured). */
-static void tcp_port_fields(struct frame_fields *ff, const uint8_t *p)
+static __attribute__((noinline)) void tcp_port_fields(struct frame_fields *ff, const uint8_t *p)
 {
     field_add_uint(ff, F_TCP_SRCPORT, be16(p));
     field_add_uint(ff, F_TCP_DSTPORT, be16(p + 2));
@@ -567,9 +567,16 @@ void dissect_tcp(struct dissect_ctx *c, struct span s)
     /* Wireshark stops before its TCP tap at a bogus or cut header: the
      * segment counts nowhere, though its fields and stream are kept. */
     bool whole = t.hl >= 20 && dissect_need(c, s, t.hl);
-    if (!whole && !ctx_fields_mode(c))
-        return;
-    struct tcp_flow *f = tcp_header(c, s, &t, &dir);
+    struct tcp_flow *f;
+    if (ctx_fields_mode(c)) {
+        f = tcp_header(c, s, &t, &dir);
+    } else {
+        /* The summaries need only the stream and its base sequence numbers. */
+        bool reused;
+        f = whole ? tcp_flow_get(c, &t, &dir, &reused) : NULL;
+        if (f)
+            tcp_base_update(f, dir, &t);
+    }
     if (!f || !whole)
         return;
     dissect_note_tcp(c, t.sport, t.dport, f->stream);
