@@ -161,7 +161,7 @@ void field_add_string(struct frame_fields *ff, enum field_id id, const char *tex
 {
     if (!fields_want(ff, id))
         return;
-    if (!arena_reserve(ff, len)) {
+    if (!arena_reserve(ff, len ? len : 1)) { /* Never a NULL arena behind a string. */
         ff->oom = true;
         return;
     }
