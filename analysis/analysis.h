@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 /* Version of the results format written by analysis_results_json(). */
-#define ANALYSIS_RESULTS_VERSION 1
+#define ANALYSIS_RESULTS_VERSION 2
 
 /* The address tables endpoints and conversations are computed for. */
 enum analysis_table {
@@ -73,12 +73,15 @@ json_t *analysis_conversations_json(const struct analysis_result *r, enum analys
 json_t *analysis_results_json(const struct analysis_result *r);
 
 /* Analyses pcap_path and writes its complete results JSON to cache_path
+ * (the summaries of analysis_results_json() plus "dns_lookups" and
+ * "tls_hosts", which need a per-packet pass)
  * (through a temporary file and rename, so readers never see half a file).
  * Returns 0, or -1 with a message in err. */
 int analysis_write_cache(const char *pcap_path, const char *cache_path, char *err, size_t errlen);
 
 /* Picks one API answer out of cached results: view is "status",
- * "hierarchy", "endpoints" or "conversations"; protocol names the table
+ * "hierarchy", "endpoints", "conversations", "dns_lookups" or
+ * "tls_hosts"; protocol names the table
  * for the last two.  Sets *data to a new reference to the object to send
  * as {"data": *data}.  Returns 0, or -1 with a message for a bad view or
  * protocol (a 400 for the API). */

@@ -2,6 +2,7 @@
  * results object the daemon caches, writing that cache atomically, and
  * picking one API answer out of it. */
 #include "analysis_internal.h"
+#include "packet_fields.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -127,8 +128,15 @@ int analysis_write_cache(const char *pcap_path, const char *cache_path, char *er
     char tmp[4096];
     if (analysis_run_file(pcap_path, &r, err, errlen) < 0)
         return -1;
-    json_t *all = analysis_results_json(r);
+    json_t *all = analysis_results_json(r), *dns = NULL, *tls = NULL;
     analysis_result_free(r);
+    struct packet_source src = {.path = pcap_path};
+    if (packet_queries_json(&src, &dns, &tls, err, errlen) != PQ_OK) {
+        json_decref(all);
+        return -1;
+    }
+    json_object_set_new(all, "dns_lookups", dns);
+    json_object_set_new(all, "tls_hosts", tls);
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", cache_path) >= (int)sizeof(tmp)) {
         json_decref(all);
         snprintf(err, errlen, "cache path too long");
@@ -154,6 +162,8 @@ int analysis_cache_view(json_t *results, const char *view, const char *protocol,
         return -1;
     }
     if (strcmp(view, "status") == 0 || strcmp(view, "hierarchy") == 0) {
+        *data = json_incref(json_object_get(results, view));
+    } else if (strcmp(view, "dns_lookups") == 0 || strcmp(view, "tls_hosts") == 0) {
         *data = json_incref(json_object_get(results, view));
     } else if (strcmp(view, "endpoints") == 0 || strcmp(view, "conversations") == 0) {
         if (analysis_table_from_name(protocol) < 0) {

@@ -7,9 +7,17 @@
  *   pcap-analyze conversations FILE --protocol eth|ip|ipv6|tcp|udp
  *   pcap-analyze all FILE            (the complete results, as cached)
  *   pcap-analyze frames FILE         (one line per frame: its protocol chain, for debugging)
+ *   pcap-analyze fields --list      (the value fields it knows)
+ *   pcap-analyze fields [-Y FILTER] -e FIELD [-e FIELD ...] FILE
+ *       (tab-separated lines, several occurrences joined by ',', exactly as
+ *        tshark -n -2 -T fields -E occurrence=a prints them)
+ *   pcap-analyze packets FILE --fields a,b [--filter EXPR] [--offset N] [--limit N]
+ *   pcap-analyze dns-lookups FILE
+ *   pcap-analyze tls-hosts FILE
  */
 #include "analysis.h"
 #include "dissect.h"
+#include "packet_fields.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,7 +28,11 @@ static int usage(void)
 {
     fprintf(stderr, "usage: pcap-analyze status|hierarchy|all|frames FILE [--pretty]\n"
                     "       pcap-analyze endpoints|conversations FILE --protocol "
-                    "eth|ip|ipv6|tcp|udp [--pretty]\n");
+                    "eth|ip|ipv6|tcp|udp [--pretty]\n"
+                    "       pcap-analyze fields [-Y FILTER] -e FIELD [-e FIELD ...] FILE\n"
+                    "       pcap-analyze packets FILE --fields a,b [--filter EXPR] "
+                    "[--offset N] [--limit N]\n"
+                    "       pcap-analyze dns-lookups|tls-hosts FILE [--pretty]\n");
     return 2;
 }
 
@@ -54,6 +66,122 @@ static int print_frames(const char *path)
     return 0;
 }
 
+/* The columns of the fields command. */
+struct fields_columns {
+    int ids[64]; /* Field of each column. */
+    size_t n;    /* Number of columns. */
+    FILE *out;   /* Where lines go. */
+};
+
+/* Prints one frame as a tab-separated line (a packet_pass_cb). */
+static int print_field_line(void *arg, const struct frame_fields *ff)
+{
+    const struct fields_columns *cols = arg;
+    char buf[4096];
+    for (size_t c = 0; c < cols->n; c++) {
+        bool first = true;
+        if (c > 0)
+            fputc('\t', cols->out);
+        for (uint32_t i = 0; i < ff->n; i++) {
+            if (ff->vals[i].id != cols->ids[c])
+                continue;
+            size_t len = field_format(ff, &ff->vals[i], buf, sizeof(buf));
+            if (!first)
+                fputc(',', cols->out);
+            if (len < sizeof(buf))
+                fwrite(buf, 1, len, cols->out);
+            else
+                fwrite(field_string(ff, &ff->vals[i]), 1, ff->vals[i].v.str.len, cols->out);
+            first = false;
+        }
+    }
+    fputc('\n', cols->out);
+    return 0;
+}
+
+/* Runs the fields command: argv holds [-Y FILTER] -e FIELD ... FILE. */
+static int print_fields(int argc, char **argv)
+{
+    struct fields_columns cols = {.n = 0, .out = stdout};
+    const char *file = NULL, *expr = NULL;
+    char err[256];
+    size_t pos;
+
+    if (argc == 1 && strcmp(argv[0], "--list") == 0) {
+        for (int id = 0; id < F_PROTO_BASE; id++)
+            printf("%s\n", field_def((enum field_id)id)->name);
+        return 0;
+    }
+    for (int i = 0; i < argc; i++) {
+        if (strcmp(argv[i], "-Y") == 0 && i + 1 < argc) {
+            expr = argv[++i];
+        } else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc && cols.n < 64) {
+            if (packet_fields_parse_list(argv[++i], &cols.ids[cols.n], 1, err, sizeof(err), &pos) <
+                0) {
+                fprintf(stderr, "pcap-analyze: -e %s: %s\n", argv[i], err);
+                return 2;
+            }
+            cols.n++;
+        } else if (!file && argv[i][0] != '-') {
+            file = argv[i];
+        } else {
+            return usage();
+        }
+    }
+    if (!file || cols.n == 0)
+        return usage();
+    struct display_filter *df = NULL;
+    if (expr && !(df = display_filter_compile(expr, err, sizeof(err), &pos))) {
+        fprintf(stderr, "pcap-analyze: -Y: %s\n  %s\n  %*s^\n", err, expr, (int)pos, "");
+        return 2;
+    }
+    struct frame_fields *ff = calloc(1, sizeof(*ff));
+    if (!ff)
+        return 1;
+    frame_fields_init(ff);
+    for (size_t c = 0; c < cols.n; c++)
+        frame_fields_want(ff, (enum field_id)cols.ids[c]);
+    struct packet_source src = {.path = file};
+    int rc = packet_pass_run(&src, ff, df, print_field_line, &cols, err, sizeof(err));
+    frame_fields_free(ff);
+    free(ff);
+    display_filter_free(df);
+    if (rc != PQ_OK) {
+        fprintf(stderr, "pcap-analyze: %s: %s\n", file, err);
+        return 1;
+    }
+    return 0;
+}
+
+/* Runs the packets, dns-lookups and tls-hosts commands and prints {"data": ...}. */
+static int print_packet_query(const char *cmd, const char *file, const char *fields,
+                              const char *filter, uint64_t offset, uint64_t limit, bool pretty)
+{
+    struct packet_source src = {.path = file};
+    const char *param = "";
+    char err[256];
+    size_t pos = 0;
+    json_t *data;
+    int rc;
+
+    if (strcmp(cmd, "packets") == 0)
+        rc = packet_fields_json(&src, fields ? fields : "", filter, offset, limit, &data, &param,
+                                &pos, err, sizeof(err));
+    else if (strcmp(cmd, "dns-lookups") == 0)
+        rc = dns_lookups_json(&src, &data, err, sizeof(err));
+    else
+        rc = tls_hosts_json(&src, &data, err, sizeof(err));
+    if (rc != PQ_OK) {
+        fprintf(stderr, "pcap-analyze: %s%s%s\n", rc == PQ_BAD_QUERY ? param : file, ": ", err);
+        return rc == PQ_BAD_QUERY ? 2 : 1;
+    }
+    json_t *doc = json_pack("{s:o}", "data", data);
+    json_dumpf(doc, stdout, pretty ? JSON_INDENT(2) : JSON_COMPACT);
+    printf("\n");
+    json_decref(doc);
+    return 0;
+}
+
 /* Builds the data object a command asks for; returns NULL after printing an error. */
 static json_t *command_data(const char *cmd, const struct analysis_result *r, const char *proto)
 {
@@ -76,8 +204,8 @@ static json_t *command_data(const char *cmd, const struct analysis_result *r, co
 /* Returns true for the commands the tool knows. */
 static bool known_command(const char *cmd)
 {
-    static const char *const cmds[] = {"status",        "hierarchy", "endpoints",
-                                       "conversations", "all",       "frames"};
+    static const char *const cmds[] = {"status", "hierarchy", "endpoints",   "conversations", "all",
+                                       "frames", "packets",   "dns-lookups", "tls-hosts"};
     for (size_t i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++)
         if (strcmp(cmd, cmds[i]) == 0)
             return true;
@@ -87,17 +215,28 @@ static bool known_command(const char *cmd)
 /* Parses the command line, runs the analysis and prints {"data": ...}. */
 int main(int argc, char **argv)
 {
-    const char *cmd, *file = NULL, *proto = NULL;
+    const char *cmd, *file = NULL, *proto = NULL, *fields = NULL, *filter = NULL;
+    unsigned long long offset = 0, limit = 1000;
     bool pretty = false;
     char err[256];
     struct analysis_result *r;
 
+    if (argc >= 2 && strcmp(argv[1], "fields") == 0)
+        return print_fields(argc - 2, argv + 2);
     if (argc < 3 || !known_command(argv[1]))
         return usage();
     cmd = argv[1];
     for (int i = 2; i < argc; i++) {
         if (strcmp(argv[i], "--protocol") == 0 && i + 1 < argc)
             proto = argv[++i];
+        else if (strcmp(argv[i], "--fields") == 0 && i + 1 < argc)
+            fields = argv[++i];
+        else if (strcmp(argv[i], "--filter") == 0 && i + 1 < argc)
+            filter = argv[++i];
+        else if (strcmp(argv[i], "--offset") == 0 && i + 1 < argc)
+            offset = strtoull(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--limit") == 0 && i + 1 < argc)
+            limit = strtoull(argv[++i], NULL, 10);
         else if (strncmp(argv[i], "--protocol=", 11) == 0)
             proto = argv[i] + 11;
         else if (strcmp(argv[i], "--pretty") == 0)
@@ -111,6 +250,9 @@ int main(int argc, char **argv)
         return usage();
     if (strcmp(cmd, "frames") == 0)
         return print_frames(file);
+    if (strcmp(cmd, "packets") == 0 || strcmp(cmd, "dns-lookups") == 0 ||
+        strcmp(cmd, "tls-hosts") == 0)
+        return print_packet_query(cmd, file, fields, filter, offset, limit, pretty);
     if (analysis_run_file(file, &r, err, sizeof(err)) < 0) {
         fprintf(stderr, "pcap-analyze: %s: %s\n", file, err);
         return 1;

@@ -42,6 +42,10 @@ int packet_pass_run(const struct packet_source *src, struct frame_fields *ff,
                     const struct display_filter *filter, packet_pass_cb cb, void *arg, char *err,
                     size_t errlen);
 
+/* Returns a JSON string of len bytes of text; bytes that are not valid
+ * UTF-8 become '?', so that answers stay valid JSON. */
+json_t *packet_json_text(const char *text, size_t len);
+
 /* Parses a comma-separated list of field names into ids (at most max);
  * returns how many, or -1 with a message and *err_pos (offset in list)
  * for an unknown name, a protocol name (not a value field), an empty name
@@ -68,5 +72,10 @@ int dns_lookups_json(const struct packet_source *src, json_t **data, char *err, 
  * protocol, first_frame, frames}]}, one per distinct (name, client, server,
  * port, protocol), in order of first appearance. */
 int tls_hosts_json(const struct packet_source *src, json_t **data, char *err, size_t errlen);
+
+/* Answers dns/lookups into *dns and tls/hosts into *tls from one pass;
+ * pass NULL for an answer not wanted. */
+int packet_queries_json(const struct packet_source *src, json_t **dns, json_t **tls, char *err,
+                        size_t errlen);
 
 #endif
