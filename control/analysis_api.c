@@ -5,11 +5,16 @@
  *   GET  /api/v2/analysis/{id}/stats/hierarchy            io,phs tree
  *   GET  /api/v2/analysis/{id}/stats/endpoints?protocol=  eth|ip|ipv6|tcp|udp
  *   GET  /api/v2/analysis/{id}/stats/conversations?protocol=
+ *   GET  /api/v2/analysis/{id}/packets/fields?fields=a,b&filter=EXPR&limit=&offset=
+ *   GET  /api/v2/analysis/{id}/dns/lookups                every DNS query and response
+ *   GET  /api/v2/analysis/{id}/tls/hosts                  TLS and QUIC server names
  * Answers are {"data": {...}}; errors {"status": N, "exceptions": ["..."]}.
  * A capture is an uploaded file or an ended job of the caller's account.
  * Results are computed once per capture (analysis/) and cached in
  * STATE_DIR/analysis/ID.json; captures larger than ANALYSIS_INLINE_MAX are
  * analysed by the worker thread while requests get 202 and Retry-After.
+ * A packets/fields query is answered inline for small captures; for large
+ * ones the worker writes its answer to STATE_DIR/analysis/ID.q-HASH.json.
  */
 #include "analysis_api.h"
 
@@ -23,8 +28,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <openssl/evp.h>
+
 #include "analysis.h"
 #include "analysis_worker.h"
+#include "packet_fields.h"
 #include "auth.h"
 #include "capture_runner.h"
 
@@ -161,24 +169,62 @@ static int ensure_cache(h2o_req_t *req, const char *id, const char *pcap, const 
     return cs_error(req, 202, "the analysis of capture %s is running; retry shortly", id), -1;
 }
 
-/* Copies query parameter `name` of the request into `buf`; empty if absent. */
-static void query_param(const h2o_req_t *req, const char *name, char *buf, size_t size)
+/* Returns the value of a hex digit, or -1. */
+static int hex_value(char c)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Decodes a percent-encoded query value ('+' is a space) into buf.
+ * Returns 0, or -1 for a bad escape, an encoded NUL, or a value that does
+ * not fit in size - 1 bytes. */
+static int url_decode(const char *in, size_t len, char *buf, size_t size)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len; i++) {
+        int c = (unsigned char)in[i];
+        if (c == '+') {
+            c = ' ';
+        } else if (c == '%') {
+            int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
+            int lo = i + 2 < len ? hex_value(in[i + 2]) : -1;
+            if (hi < 0 || lo < 0 || (hi | lo) == 0)
+                return -1;
+            c = hi << 4 | lo;
+            i += 2;
+        }
+        if (n + 1 >= size)
+            return -1;
+        buf[n++] = (char)c;
+    }
+    buf[n] = '\0';
+    return 0;
+}
+
+/* Decodes query parameter `name` of the request into `buf`.  Returns 1
+ * when present, 0 when absent (buf empty), -1 when it is malformed or
+ * longer than size - 1 bytes. */
+static int query_value(const h2o_req_t *req, const char *name, char *buf, size_t size)
 {
     buf[0] = '\0';
     if (req->query_at == SIZE_MAX)
-        return;
+        return 0;
     const char *p = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
     size_t n = strlen(name);
     while (p < end) {
         const char *amp = memchr(p, '&', (size_t)(end - p));
         const char *stop = amp ? amp : end;
-        if ((size_t)(stop - p) > n && memcmp(p, name, n) == 0 && p[n] == '=') {
-            size_t len = (size_t)(stop - p) - n - 1;
-            snprintf(buf, size, "%.*s", (int)(len < size ? len : size - 1), p + n + 1);
-            return;
-        }
+        if ((size_t)(stop - p) > n && memcmp(p, name, n) == 0 && p[n] == '=')
+            return url_decode(p + n + 1, (size_t)(stop - p) - n - 1, buf, size) == 0 ? 1 : -1;
         p = stop + 1;
     }
+    return 0;
 }
 
 /* GET .../analysis/{id}/{view}: one analysis of the capture. */
@@ -191,13 +237,127 @@ static int handle_view(h2o_req_t *req, const char *account, const char *id, cons
     if (ensure_cache(req, id, pcap, cache) != 0)
         return 0;
     json_t *all = json_load_file(cache, 0, NULL), *data = NULL;
+    if (all != NULL &&
+        json_integer_value(json_object_get(all, "version")) != ANALYSIS_RESULTS_VERSION) {
+        /* Results of an older engine: compute them again. */
+        json_decref(all);
+        unlink(cache);
+        if (ensure_cache(req, id, pcap, cache) != 0)
+            return 0;
+        all = json_load_file(cache, 0, NULL);
+    }
     if (all == NULL)
         return cs_error(req, 500, "the analysis cache of capture %s is unreadable", id);
-    query_param(req, "protocol", protocol, sizeof(protocol));
+    if (query_value(req, "protocol", protocol, sizeof(protocol)) < 0)
+        protocol[0] = '?'; /* Malformed: analysis_cache_view names the rule. */
     int rc = analysis_cache_view(all, view, protocol[0] ? protocol : NULL, &data, err, sizeof(err));
     json_decref(all);
     if (rc != 0)
         return cs_error(req, 400, "%s", err);
+    return cs_data(req, data);
+}
+
+/* Reads an unsigned query parameter into *v (default def when absent).
+ * Returns 0, or answers 400 naming the parameter and its range and returns -1. */
+static int query_uint(h2o_req_t *req, const char *name, uint64_t def, uint64_t max, uint64_t *v)
+{
+    char buf[32], *end;
+    int rc = query_value(req, name, buf, sizeof(buf));
+    *v = def;
+    if (rc == 0)
+        return 0;
+    errno = 0;
+    unsigned long long x = strtoull(buf, &end, 10);
+    if (rc < 0 || buf[0] < '0' || buf[0] > '9' || *end != '\0' || errno != 0 || x > max)
+        return cs_error(req, 400, "%s: must be an integer from 0 to %llu", name,
+                        (unsigned long long)max),
+               -1;
+    *v = x;
+    return 0;
+}
+
+/* Reads and checks the packets/fields parameters into *q: the field names
+ * must be known value fields and the filter must compile.  Returns 0, or
+ * answers 400 naming the parameter and the rule and returns -1. */
+static int read_fields_query(h2o_req_t *req, struct analysis_query *q)
+{
+    int ids[64], rc;
+    size_t pos;
+    char err[256];
+    if ((rc = query_value(req, "fields", q->fields, sizeof(q->fields))) <= 0)
+        return cs_error(req, 400, "fields: %s",
+                        rc < 0 ? "malformed percent-encoding or longer than 2047 bytes"
+                               : "required: a comma-separated list of field names"),
+               -1;
+    if (packet_fields_parse_list(q->fields, ids, 64, err, sizeof(err), &pos) < 0)
+        return cs_error(req, 400, "fields: %s", err), -1;
+    if (query_value(req, "filter", q->filter, sizeof(q->filter)) < 0)
+        return cs_error(req, 400, "filter: malformed percent-encoding or longer than 4095 bytes"),
+               -1;
+    if (q->filter[0] != '\0') {
+        struct display_filter *df = display_filter_compile(q->filter, err, sizeof(err), &pos);
+        if (df == NULL)
+            return cs_error(req, 400, "filter: %s (at offset %zu)", err, pos), -1;
+        display_filter_free(df);
+    }
+    if (query_uint(req, "limit", 1000, 100000, &q->limit) != 0 ||
+        query_uint(req, "offset", 0, (1ull << 53), &q->offset) != 0)
+        return -1;
+    return 0;
+}
+
+/* Writes the cache path of query q on capture id: ID.q-SHA256.json. */
+static void query_cache_path(const char *id, const struct analysis_query *q, char *path,
+                             size_t size)
+{
+    char text[sizeof(q->fields) + sizeof(q->filter) + 64], hex[65];
+    unsigned char md[32];
+    int n = snprintf(text, sizeof(text), "%s%c%s%c%llu%c%llu", q->fields, 0, q->filter, 0,
+                     (unsigned long long)q->offset, 0, (unsigned long long)q->limit);
+    EVP_Digest(text, (size_t)n, md, NULL, EVP_sha256(), NULL);
+    for (int i = 0; i < 32; i++)
+        snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    snprintf(path, size, "%s/%s.q-%s.json", aapi.cache_dir, id, hex);
+}
+
+/* Answers a large capture's query from its cache file, or hands it to the worker (202). */
+static int fields_from_worker(h2o_req_t *req, const char *id, const char *pcap,
+                              const struct analysis_query *q)
+{
+    char cache[800], why[512];
+    query_cache_path(id, q, cache, sizeof(cache));
+    json_t *data = json_load_file(cache, 0, NULL);
+    if (data != NULL)
+        return cs_data(req, data);
+    bool busy = analysis_worker_busy(cache);
+    if (!busy && read_error(cache, why, sizeof(why)))
+        return cs_error(req, 422, "capture %s cannot be analysed: %s", id, why);
+    if (analysis_worker_submit_query(pcap, cache, q) != 0)
+        return cs_error(req, 503, "the analysis queue is full; retry later");
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
+    return cs_error(req, 202, "the query on capture %s is running; retry shortly", id);
+}
+
+/* GET .../analysis/{id}/packets/fields: selected fields of the frames a filter passes. */
+static int handle_fields(h2o_req_t *req, const char *account, const char *id)
+{
+    static struct analysis_query q; /* Large: kept off the stack (one event-loop thread). */
+    char pcap[700], err[256];
+    const char *param;
+    size_t pos;
+    struct stat st;
+    json_t *data;
+    if (locate(req, account, id, pcap, sizeof(pcap)) != 0 || read_fields_query(req, &q) != 0)
+        return 0;
+    if (stat(pcap, &st) != 0 || (uint64_t)st.st_size > ANALYSIS_INLINE_MAX)
+        return fields_from_worker(req, id, pcap, &q);
+    struct packet_source src = {.path = pcap};
+    int rc = packet_fields_json(&src, q.fields, q.filter, q.offset, q.limit, &data, &param, &pos,
+                                err, sizeof(err));
+    if (rc == PQ_BAD_QUERY)
+        return cs_error(req, 400, "%s: %s", param, err);
+    if (rc != PQ_OK)
+        return cs_error(req, 422, "capture %s cannot be analysed: %s", id, err);
     return cs_data(req, data);
 }
 
@@ -323,11 +483,19 @@ static int handle_upload(h2o_req_t *req, const char *account)
                                   (json_int_t)file.len));
 }
 
-/* The views of /analysis/{id}/...: path tail and engine view name. */
+/* The views of /analysis/{id}/...: path tail and engine view name
+ * ("fields" for packets/fields, which is not a cached view). */
 static const char *view_of(const h2o_iovec_t *s, int n)
 {
+    static const char *const pairs[][3] = {{"packets", "fields", "fields"},
+                                           {"dns", "lookups", "dns_lookups"},
+                                           {"tls", "hosts", "tls_hosts"}};
     if (n == 1 && h2o_memis(s[0].base, s[0].len, H2O_STRLIT("status")))
         return "status";
+    for (size_t i = 0; n == 2 && i < sizeof(pairs) / sizeof(pairs[0]); i++)
+        if (h2o_memis(s[0].base, s[0].len, pairs[i][0], strlen(pairs[i][0])) &&
+            h2o_memis(s[1].base, s[1].len, pairs[i][1], strlen(pairs[i][1])))
+            return pairs[i][2];
     if (n != 2 || !h2o_memis(s[0].base, s[0].len, H2O_STRLIT("stats")))
         return NULL;
     static const char *const views[] = {"hierarchy", "endpoints", "conversations"};
@@ -400,5 +568,7 @@ int analysis_api_handle(h2o_req_t *req)
         return cs_error(req, 404, "capture %.*s not found", (int)(s[1].len > 64 ? 64 : s[1].len),
                         s[1].base);
     snprintf(id, sizeof(id), "%.*s", (int)s[1].len, s[1].base);
+    if (strcmp(view, "fields") == 0)
+        return handle_fields(req, who.account_id, id);
     return handle_view(req, who.account_id, id, view);
 }

@@ -9,8 +9,10 @@
 #include <pthread.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "analysis.h"
+#include "packet_fields.h"
 
 /* Analyses waiting or running at once, at most. */
 #define WORKER_QUEUE 64
@@ -19,8 +21,10 @@
 
 /* One queued analysis. */
 struct work {
-    char pcap[WORKER_PATH];
-    char cache[WORKER_PATH];
+    char pcap[WORKER_PATH];  /* The capture. */
+    char cache[WORKER_PATH]; /* Where its answer goes. */
+    bool is_query;           /* True for a packets/fields query, false for the summaries. */
+    struct analysis_query q; /* The query, when is_query. */
 };
 
 /* The worker's state; `lock` guards everything below it. */
@@ -38,18 +42,46 @@ static struct {
     char running[WORKER_PATH];
 } worker = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
 
-int analysis_worker_run(const char *pcap_path, const char *cache_path)
+/* Writes the reason an analysis failed to CACHE.error; returns -1. */
+static int write_error(const char *cache_path, const char *err)
 {
-    char err[512], error_path[WORKER_PATH + 8];
+    char error_path[WORKER_PATH + 8];
     snprintf(error_path, sizeof(error_path), "%s.error", cache_path);
-    if (analysis_write_cache(pcap_path, cache_path, err, sizeof(err)) == 0)
-        return 0;
     FILE *f = fopen(error_path, "w");
     if (f != NULL) {
         fputs(err, f);
         fclose(f);
     }
     return -1;
+}
+
+int analysis_worker_run(const char *pcap_path, const char *cache_path)
+{
+    char err[512];
+    if (analysis_write_cache(pcap_path, cache_path, err, sizeof(err)) == 0)
+        return 0;
+    return write_error(cache_path, err);
+}
+
+int analysis_worker_run_query(const char *pcap_path, const char *cache_path,
+                              const struct analysis_query *q)
+{
+    struct packet_source src = {.path = pcap_path};
+    char err[512], tmp[WORKER_PATH + 8];
+    const char *param;
+    size_t pos;
+    json_t *data;
+    if (packet_fields_json(&src, q->fields, q->filter, q->offset, q->limit, &data, &param, &pos,
+                           err, sizeof(err)) != PQ_OK)
+        return write_error(cache_path, err);
+    snprintf(tmp, sizeof(tmp), "%s.tmp", cache_path);
+    int rc = json_dump_file(data, tmp, JSON_COMPACT);
+    json_decref(data);
+    if (rc != 0 || rename(tmp, cache_path) != 0) {
+        unlink(tmp);
+        return write_error(cache_path, "cannot write the answer");
+    }
+    return 0;
 }
 
 /* The thread: runs queued analyses until asked to stop. */
@@ -67,7 +99,10 @@ static void *worker_main(void *arg)
         worker.count--;
         snprintf(worker.running, sizeof(worker.running), "%s", w.cache);
         pthread_mutex_unlock(&worker.lock);
-        analysis_worker_run(w.pcap, w.cache);
+        if (w.is_query)
+            analysis_worker_run_query(w.pcap, w.cache, &w.q);
+        else
+            analysis_worker_run(w.pcap, w.cache);
         pthread_mutex_lock(&worker.lock);
         worker.running[0] = '\0';
     }
@@ -118,7 +153,8 @@ bool analysis_worker_busy(const char *cache_path)
     return busy;
 }
 
-int analysis_worker_submit(const char *pcap_path, const char *cache_path)
+/* Queues work unless its cache is queued or running; returns 0, or -1 when full. */
+static int submit(const char *pcap_path, const char *cache_path, const struct analysis_query *q)
 {
     int rc = 0;
     pthread_mutex_lock(&worker.lock);
@@ -129,10 +165,24 @@ int analysis_worker_submit(const char *pcap_path, const char *cache_path)
             struct work *w = &worker.items[(worker.head + worker.count) % WORKER_QUEUE];
             snprintf(w->pcap, sizeof(w->pcap), "%s", pcap_path);
             snprintf(w->cache, sizeof(w->cache), "%s", cache_path);
+            w->is_query = q != NULL;
+            if (q != NULL)
+                w->q = *q;
             worker.count++;
             pthread_cond_signal(&worker.wake);
         }
     }
     pthread_mutex_unlock(&worker.lock);
     return rc;
+}
+
+int analysis_worker_submit(const char *pcap_path, const char *cache_path)
+{
+    return submit(pcap_path, cache_path, NULL);
+}
+
+int analysis_worker_submit_query(const char *pcap_path, const char *cache_path,
+                                 const struct analysis_query *q)
+{
+    return submit(pcap_path, cache_path, q);
 }

@@ -9,6 +9,7 @@
 
 #include <dirent.h>
 #include <errno.h>
+#include <glob.h>
 #include <inttypes.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -148,6 +149,13 @@ static void remove_files(const char *id, void *arg)
     unlink(path);
     snprintf(path, sizeof(path), "%s/../analysis/%s.json.error", runner.pcap_dir, id);
     unlink(path);
+    /* Its cached packets/fields answers (ID.q-HASH.json and .error). */
+    glob_t g;
+    snprintf(path, sizeof(path), "%s/../analysis/%s.q-*", runner.pcap_dir, id);
+    if (glob(path, GLOB_NOSORT, NULL, &g) == 0)
+        for (size_t i = 0; i < g.gl_pathc; i++)
+            unlink(g.gl_pathv[i]);
+    globfree(&g);
 }
 
 /* Deletes the uploaded captures (STATE_DIR/uploads/ACCOUNT/ID.pcap) last
