@@ -5,80 +5,13 @@
 # committed), and prints the median times and the ratios.
 #
 # usage: tools/bench-analysis.sh [RUNS]   (default 3 runs of each command)
-# env:   BENCH_BUILD (release build dir, default /tmp/build-rel)
-#        BENCH_PCAP  (the big capture, default /tmp/pcapd-bench-analysis.pcapng)
-#        BENCH_MB    (its minimum size in MB, default 200)
+# env:   see tools/bench-analysis-lib.sh (BENCH_BUILD, BENCH_PCAP, BENCH_MB)
 set -euo pipefail
-root=$(cd "$(dirname "$0")/.." && pwd)
-runs=${1:-3}
-build=${BENCH_BUILD:-/tmp/build-rel}
-pcap=${BENCH_PCAP:-/tmp/pcapd-bench-analysis.pcapng}
-min_mb=${BENCH_MB:-200}
-pcaps="$root/../shared/pcaps"
-
-# 1. An optimised build of pcap-analyze.
-if [ ! -f "$build/build.ninja" ]; then
-  meson setup "$build" "$root" --buildtype=release >/dev/null
-fi
-ninja -C "$build" analysis/pcap-analyze >/dev/null
-tool="$build/analysis/pcap-analyze"
-
-# 2. The big capture: every shared capture, concatenated (mergecap -a) as
-#    many times as needed to pass min_mb; a pcapng with one interface per
-#    input file's link type (Ethernet, BSD loopback, Linux cooked).
-if [ ! -f "$pcap" ] || [ "$(stat -c %s "$pcap")" -lt $((min_mb * 1000 * 1000)) ]; then
-  files=("$pcaps"/*.pcap*)
-  total=$(cat "${files[@]}" | wc -c)
-  reps=$((min_mb * 1000 * 1000 / total + 1))
-  args=()
-  for ((i = 0; i < reps; i++)); do args+=("${files[@]}"); done
-  mergecap -a -F pcapng -w "$pcap" "${args[@]}"
-fi
-size=$(stat -c %s "$pcap")
-frames=$("$tool" status "$pcap" | python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["frames"])')
-cat "$pcap" >/dev/null # Warm the page cache for every contender alike.
-
-# Prints "wall cpu" seconds of one run of a command (output discarded).
-time_once() {
-  local out
-  out=$(mktemp)
-  /usr/bin/time -f "%e %U %S" -o "$out" "$@" >/dev/null 2>&1
-  awk '{printf "%.3f %.3f\n", $1, $2 + $3}' "$out"
-  rm -f "$out"
-}
-
-# Prints the median of the numbers on standard input.
-median() {
-  sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'
-}
-
-# The contenders; the runs are interleaved (one of each, RUNS times) so that
-# a load change on the machine hits them alike.
+# shellcheck source=tools/bench-analysis-lib.sh
+. "$(dirname "$0")/bench-analysis-lib.sh"
+bench_setup
 names=("pcap-analyze all (every analysis)" "tshark -n -qz io,phs" "tshark -n -qz endpoints,ip"
   "capinfos")
 cmds=("$tool all $pcap" "tshark -n -r $pcap -q -z io,phs" "tshark -n -r $pcap -q -z endpoints,ip"
   "capinfos $pcap")
-log=$(mktemp)
-trap 'rm -f "$log"' EXIT
-for ((i = 0; i < runs; i++)); do
-  for c in "${!cmds[@]}"; do
-    # shellcheck disable=SC2086
-    echo "$c $(time_once ${cmds[$c]})" >>"$log"
-  done
-done
-
-echo "capture: $pcap, $size bytes, $frames frames; median of $runs interleaved runs;" \
-  "$(nproc) cores, load average $(cut -d' ' -f1-3 /proc/loadavg)"
-ours_wall=$(awk '$1 == 0 {print $2}' "$log" | median)
-ours_cpu=$(awk '$1 == 0 {print $3}' "$log" | median)
-printf '| %-36s | %8s | %8s | %14s | %13s |\n' command "wall (s)" "cpu (s)" "wall: x slower" \
-  "cpu: x slower"
-printf '|%s|%s|%s|%s|%s|\n' "$(printf -- '-%.0s' {1..38})" ---------- ---------- \
-  ---------------- ---------------
-for c in "${!cmds[@]}"; do
-  w=$(awk -v c="$c" '$1 == c {print $2}' "$log" | median)
-  u=$(awk -v c="$c" '$1 == c {print $3}' "$log" | median)
-  printf '| %-36s | %8s | %8s | %14s | %13s |\n' "${names[$c]}" "$w" "$u" \
-    "$(awk -v a="$w" -v b="$ours_wall" 'BEGIN {printf "%.1f", a / b}')" \
-    "$(awk -v a="$u" -v b="$ours_cpu" 'BEGIN {printf "%.1f", a / b}')"
-done
+bench_table "${1:-3}"

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Builds the libFuzzer target of the analysis engine with clang (whatever
-# compiler the meson build uses) and runs it for a bounded time, seeded
-# with the shared captures (read in place, never copied or written).
+# Builds the libFuzzer targets of the analysis engine with clang (whatever
+# compiler the meson build uses) and runs each for a bounded time: the
+# capture target (reader, dissectors, per-packet fields, every answer),
+# seeded with the shared captures (read in place, never copied or
+# written), then the display-filter target for a third of that time.
 # usage: run-fuzz.sh SOURCE_ROOT [SECONDS]
 # Exits non-zero on any crash, leak, sanitizer report or timeout.
 set -euo pipefail
@@ -17,12 +19,17 @@ srcs=()
 for f in "$root"/analysis/*.c; do
   [ "$(basename "$f")" = cli.c ] || srcs+=("$f")
 done
-# shellcheck disable=SC2046
-clang -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-  -fno-sanitize-recover=all -I"$root/analysis" $(pkg-config --cflags jansson) \
-  "${srcs[@]}" "$root/tests/analysis/fuzz_capture.c" $(pkg-config --libs jansson) \
-  -o "$work/fuzz_capture"
-mkdir "$work/corpus"
+# Builds one target: fuzz_NAME from tests/analysis/fuzz_NAME.c and the engine.
+build_target() {
+  # shellcheck disable=SC2046
+  clang -std=gnu11 -O1 -g -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
+    -fno-sanitize-recover=all -I"$root/analysis" $(pkg-config --cflags jansson libpcre2-8) \
+    "${srcs[@]}" "$root/tests/analysis/fuzz_$1.c" \
+    $(pkg-config --libs jansson libpcre2-8 libcrypto) -o "$work/fuzz_$1"
+}
+build_target capture
+build_target filter
+mkdir "$work/corpus" "$work/filter-corpus"
 seeds="$root/../shared/pcaps"
 [ -d "$seeds" ] || seeds=""
 # -timeout: an input taking over 10 s is a hang; -max_len fits the larger seeds.
@@ -37,4 +44,13 @@ mkdir -p "$artifacts"
   exit 1
 }
 tail -n 8 "$work/log"
-echo "fuzz: no crash in $secs s"
+echo "fuzz: capture target, no crash in $secs s"
+"$work/fuzz_filter" -max_total_time="$((secs / 3 + 1))" -timeout=10 -rss_limit_mb=2048 \
+  -max_len=4096 -print_final_stats=1 -artifact_prefix="$artifacts/" \
+  "$work/filter-corpus" >"$work/log" 2>&1 || {
+  tail -n 40 "$work/log"
+  echo "fuzz: filter target FAILED; the failing input is in $artifacts" >&2
+  exit 1
+}
+tail -n 8 "$work/log"
+echo "fuzz: filter target, no crash in $((secs / 3 + 1)) s"
