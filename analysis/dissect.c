@@ -5,6 +5,8 @@
  * frame's chain and records its addresses. */
 #include "dissect_internal.h"
 
+#include "app_fields.h"
+
 #include <string.h>
 
 /* Reads a big-endian 16-bit value. */
@@ -548,15 +550,16 @@ void dissector_run(struct dissector *d, const struct capture_frame *f, struct fr
     dissect_link(&c, f->linktype, (struct span){f->data, f->caplen, f->wirelen});
 }
 
-/* Returns true when the wanted fields need a first pass (TCP handshake times). */
+/* Returns true when the wanted fields need a first pass (DNS matching, TCP handshake times). */
 bool dissector_needs_first_pass(const struct frame_fields *ff)
 {
-    return tcp_needs_first_pass(ff);
+    return dns_needs_first_pass(ff) || tcp_needs_first_pass(ff);
 }
 
-/* Hands a first pass's facts to the second pass (TCP handshake times). */
+/* Hands a first pass's facts to the second pass (DNS transactions, TCP handshake times). */
 void dissector_take_first_pass(struct dissector *second, struct dissector *first)
 {
+    dns_take_first_pass(second, first);
     tcp_take_first_pass(second, first);
 }
 
@@ -566,4 +569,5 @@ void dissector_free(struct dissector *d)
     ip_reassembly_free(d);
     tcp_streams_free(d);
     udp_streams_free(d);
+    dns_state_free(d);
 }

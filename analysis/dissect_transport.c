@@ -4,6 +4,8 @@
  * the higher, as Wireshark's UDP dissector tries them. */
 #include "dissect_internal.h"
 
+#include "app_fields.h"
+
 #include <string.h>
 
 /* Reads a big-endian 16-bit value. */
@@ -135,6 +137,7 @@ static bool udp_try_port(struct dissect_ctx *c, uint16_t port, struct span s)
         return true;
     default:
         ctx_push(c, app);
+        app_fields_udp(c, app, s);
         if (s.cap < s.len)
             ctx_push(c, PROTO_SHORT);
         return true;

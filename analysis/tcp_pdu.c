@@ -5,6 +5,8 @@
  * buffered; bodies are counted, never stored. */
 #include "tcp_pdu.h"
 
+#include "app_fields.h"
+
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -36,10 +38,14 @@ static const struct media_map media_types[] = {
     {"image/png", PROTO_PNG},
 };
 
-/* HTTP request methods recognised at the start of a message. */
-static const char *const http_methods[] = {
-    "GET ",   "POST ",  "HEAD ",     "PUT ",       "DELETE ", "OPTIONS ", "CONNECT ",
-    "TRACE ", "PATCH ", "PROPFIND ", "SUBSCRIBE ", "NOTIFY ", "M-SEARCH "};
+/* The request methods Wireshark 4.0's HTTP dissector recognises as the
+ * first token of a message (after an optional "M-" prefix, RFC 2774),
+ * each between blanks. */
+static const char http_methods[] =
+    " GET PUT COPY HEAD LOCK MOVE POLL POST BCOPY BMOVE MKCOL TRACE LABEL MERGE PATCH DELETE"
+    " SEARCH UNLOCK REPORT UPDATE NOTIFY BDELETE CONNECT OPTIONS CHECKIN PROPFIND CHECKOUT"
+    " CCM_POST SUBSCRIBE PROPPATCH BPROPFIND BPROPPATCH UNCHECKOUT MKACTIVITY MKWORKSPACE"
+    " UNSUBSCRIBE RPC_CONNECT RPC_IN_DATA RPC_OUT_DATA VERSION-CONTROL BASELINE-CONTROL ";
 
 /* Forgets the PDU in progress. */
 static void pdu_reset(struct tcp_half *h)
@@ -110,17 +116,29 @@ static enum proto_id media_for(const char *v, size_t len)
     return PROTO_MEDIA;
 }
 
-/* Returns true when bytes start an HTTP request or response line. */
+/* Returns true when bytes start an HTTP request or response line: "HTTP/",
+ * or a known method as the line's first token (up to a blank or the end
+ * of the line), as Wireshark's is_http_request_or_reply() decides. */
 static bool http_starts_message(const uint8_t *p, size_t n)
 {
-    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
+    size_t line = 0, tok = 0;
+    while (line < n && p[line] != '\r' && p[line] != '\n')
+        line++;
+    if (line >= 5 && memcmp(p, "HTTP/", 5) == 0)
         return true;
-    for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
-        size_t m = strlen(http_methods[i]);
-        if (n >= m && memcmp(p, http_methods[i], m) == 0)
-            return true;
+    if (line >= 2 && memcmp(p, "M-", 2) == 0) {
+        p += 2;
+        line -= 2;
     }
-    return false;
+    while (tok < line && p[tok] != ' ')
+        tok++;
+    char word[24];
+    if (tok == 0 || tok + 2 >= sizeof(word))
+        return false;
+    word[0] = ' ';
+    memcpy(word + 1, p, tok);
+    word[tok + 1] = ' ';
+    return memmem(http_methods, sizeof(http_methods) - 1, word, tok + 2) != NULL;
 }
 
 /* What an HTTP header block says about the body that follows. */
@@ -215,22 +233,39 @@ static bool http_start_body(struct tcp_half *h, struct tcp_half *other)
     return true;
 }
 
+/* Returns the length of the header block in b (len bytes) up to the end
+ * of its first empty line, scanning lines from from on, or 0 when there is
+ * none yet.  Lines end with CRLF, LF or a lone CR, as tvb_find_line_end()
+ * sees them; a CR at the very end is undecided until more bytes come. */
+static size_t http_header_end(const uint8_t *b, size_t len, size_t from)
+{
+    for (size_t i = from > 0 ? from : 1; i < len; i++) {
+        bool eol_before = b[i - 1] == '\n' || (b[i - 1] == '\r' && b[i] != '\n');
+        if (!eol_before || (b[i] != '\r' && b[i] != '\n'))
+            continue;
+        if (b[i] == '\n')
+            return i + 1;
+        if (i + 1 == len)
+            return 0;
+        return b[i + 1] == '\n' ? i + 2 : i + 1;
+    }
+    return 0;
+}
+
 /* Collects HTTP header bytes; returns the bytes consumed and sets *hdr_done
  * once the blank line ending the headers has been seen. */
 static size_t http_feed_header(struct tcp_half *h, const uint8_t *p, size_t n, bool *hdr_done)
 {
     uint32_t before = h->buf_len;
-    size_t from = before > 3 ? before - 3 : 0;
     *hdr_done = false;
     if (!buf_append(h, p, n, HTTP_HEADER_MAX)) {
         *hdr_done = true; /* Oversized headers: end the message here. */
         h->buf_len = 0;
         return n;
     }
-    const uint8_t *end = memmem(h->buf + from, h->buf_len - from, "\r\n\r\n", 4);
-    if (!end)
+    size_t hlen = http_header_end(h->buf, h->buf_len, before > 2 ? before - 2 : 0);
+    if (hlen == 0)
         return n;
-    size_t hlen = (size_t)(end - h->buf) + 4;
     h->buf_len = (uint32_t)hlen;
     *hdr_done = true;
     return hlen - before;
@@ -341,6 +376,30 @@ static size_t prefixed_feed(struct tcp_half *h, enum proto_id app, const uint8_t
     return used + feed_fixed(h, p + used, n - used, done);
 }
 
+/* Feeds bytes to a DNS message (2-byte length, then the message), keeping
+ * them in buf when keep_dns is set, for the message's fields. */
+static size_t dns_feed(struct tcp_half *h, const uint8_t *p, size_t n, bool *done)
+{
+    size_t used = 0;
+    if (h->mode == PDU_HEADER) {
+        used = 2 - h->buf_len < n ? 2 - h->buf_len : n;
+        buf_append(h, p, used, 16);
+        if (h->buf_len < 2)
+            return used;
+        h->mode = PDU_FIXED;
+        h->need = (uint64_t)(h->buf[0] << 8 | h->buf[1]);
+        if (h->need == 0) {
+            *done = true;
+            return used;
+        }
+    }
+    size_t take = feed_fixed(h, p + used, n - used, done);
+    /* A failure to keep the bytes shows at the end as a message too short. */
+    if (h->keep_dns)
+        buf_append(h, p + used, take, 2 + 0xffff);
+    return used + take;
+}
+
 /* Feeds bytes to the PDU in progress (starting one if idle); returns the bytes consumed. */
 static size_t pdu_feed(enum proto_id app, struct tcp_half *h, struct tcp_half *other,
                        const uint8_t *p, size_t n, bool *done)
@@ -350,6 +409,8 @@ static size_t pdu_feed(enum proto_id app, struct tcp_half *h, struct tcp_half *o
         h->mode = PDU_HEADER;
     if (app == PROTO_HTTP)
         return http_feed(h, other, p, n, done);
+    if (app == PROTO_DNS)
+        return dns_feed(h, p, n, done);
     return prefixed_feed(h, app, p, n, done);
 }
 
@@ -360,10 +421,44 @@ static bool gzip_empty(const struct tcp_half *h)
     return h->gzip && h->body >= 18 && memcmp(h->tail, "\0\0\0\0", 4) == 0;
 }
 
+/* Records the fields of a completed HTTP message (from its header block)
+ * or DNS message (when its bytes were kept). */
+static void pdu_fields(struct dissect_ctx *c, enum proto_id app, const struct tcp_half *h)
+{
+    if (app == PROTO_HTTP && c->fields)
+        http_message_fields(c, h->buf, h->buf_len);
+    else if (app == PROTO_DNS && h->keep_dns && h->buf_len >= 2 &&
+             h->buf_len == 2 + (uint32_t)(h->buf[0] << 8 | h->buf[1]))
+        dns_dissect_tcp(c, h->buf + 2, h->buf_len - 2, h->buf_len - 2u);
+}
+
+/* Records the fields of the PDUs that start a segment cut by the snaplen
+ * (h idle), as Wireshark dissects them up to the end of the capture: an
+ * HTTP header block, or the DNS messages whose length the segment holds. */
+static void pdu_fields_cut(struct dissect_ctx *c, enum proto_id app, const struct tcp_half *h,
+                           struct span p)
+{
+    if (h->mode != PDU_IDLE)
+        return;
+    if (app == PROTO_HTTP && c->fields && http_starts_message(p.p, p.cap))
+        http_message_fields(c, p.p, p.cap);
+    if (app != PROTO_DNS || !dns_wants_messages(c))
+        return;
+    for (size_t off = 0; off + 2 <= p.cap;) {
+        size_t len = (size_t)(p.p[off] << 8 | p.p[off + 1]);
+        if (off + 2 + len > p.len)
+            return;
+        size_t cap = p.cap - off - 2 < len ? p.cap - off - 2 : len;
+        dns_dissect_tcp(c, p.p + off + 2, cap, len);
+        off += 2 + len;
+    }
+}
+
 /* Pushes the nodes of a completed PDU: the application, then an HTTP body's media. */
 static void pdu_emit(struct dissect_ctx *c, enum proto_id app, const struct tcp_half *h)
 {
     ctx_push(c, app);
+    pdu_fields(c, app, h);
     if (app != PROTO_HTTP || h->body == 0 || h->media == PROTO_COUNT || gzip_empty(h))
         return;
     ctx_push(c, h->media);
@@ -393,6 +488,7 @@ void tcp_pdu_segment(struct dissect_ctx *c, enum proto_id app, struct tcp_half *
 {
     if (p.cap < p.len) {
         /* Cut by the snaplen: no reassembly, the application hits the end of the capture. */
+        pdu_fields_cut(c, app, h, p);
         pdu_reset(h);
         ctx_push(c, app);
         if (app != PROTO_DATA)
@@ -403,6 +499,7 @@ void tcp_pdu_segment(struct dissect_ctx *c, enum proto_id app, struct tcp_half *
         ctx_push(c, app);
         return;
     }
+    h->keep_dns = app == PROTO_DNS && dns_wants_messages(c);
     size_t off = 0, n = p.cap;
     if (h->mode != PDU_IDLE)
         off = pdu_continue(c, app, h, other, p.p, n);

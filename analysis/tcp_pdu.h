@@ -41,6 +41,7 @@ struct tcp_half {
     uint8_t *buf;         /* Header bytes collected in PDU_HEADER. */
     uint32_t buf_len;     /* Number of bytes in buf. */
     uint32_t buf_cap;     /* Allocated size of buf. */
+    bool keep_dns;        /* True when buf keeps whole DNS messages (their fields are wanted). */
 };
 
 /* Dissects the payload of one in-order segment of a direction whose
