@@ -1,0 +1,97 @@
+"""Link, network and transport fields on synthetic captures, against tshark.
+
+core_fields_gen builds the cases the shared captures lack (ICMP errors
+quoting headers, fragments, cut and bogus headers, handshake variants and
+the segments Wireshark's sequence analysis flags, which decide where
+tcp.analysis.initial_rtt shows).  For each scenario and field,
+pcap-analyze fields must print, frame by frame, what
+`tshark -n -2 -T fields -E occurrence=a` prints; tshark's answers are
+computed here, at test time.
+
+Each field is asked alone and all together, since a field that needs a
+first pass (tcp.analysis.initial_rtt) changes how the others are run."""
+import subprocess
+
+import pytest
+
+import core_fields_gen
+import oracle
+
+TOOL, ENV = oracle.TOOL, oracle.ENV
+FIELDS = ["eth.src", "eth.dst", "eth.addr", "vlan.id", "ip.src", "ip.dst", "ip.addr", "ip.proto",
+          "ip.ttl", "ipv6.src", "ipv6.dst", "ipv6.addr", "tcp.srcport", "tcp.dstport", "tcp.port",
+          "tcp.stream", "tcp.flags", "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.fin",
+          "tcp.flags.reset", "tcp.len", "tcp.analysis.initial_rtt", "udp.srcport",
+          "udp.dstport", "udp.port", "udp.stream"]
+
+
+@pytest.fixture(scope="module")
+def captures(tmp_path_factory):
+    """Writes every scenario's capture once and runs tshark on it once for
+    every field (a field's column does not depend on the others asked);
+    returns name -> (path, tshark's columns by field)."""
+    tmp = tmp_path_factory.mktemp("core_fields")
+    out = {}
+    for name, build in core_fields_gen.SCENARIOS.items():
+        path = str(tmp / (name + ".pcap"))
+        core_fields_gen.write(path, build())
+        out[name] = (path, _columns(_theirs(path, FIELDS), FIELDS))
+    return out
+
+
+def _lines(cmd):
+    """Runs a command and returns its output lines."""
+    out = subprocess.run(cmd, capture_output=True, text=True, env=ENV, check=True).stdout
+    return out.split("\n")[:-1]
+
+
+def _ours(path, fields):
+    """Returns pcap-analyze's lines for the fields."""
+    return _lines([TOOL, "fields"] + [a for f in fields for a in ("-e", f)] + [path])
+
+
+def _theirs(path, fields):
+    """Returns tshark's lines for the fields."""
+    return _lines(["tshark", "-n", "-2", "-r", path, "-T", "fields", "-E", "occurrence=a"]
+                  + [a for f in fields for a in ("-e", f)])
+
+
+def _columns(lines, fields):
+    """Splits tab-separated lines into one list of values per field."""
+    rows = [line.split("\t") for line in lines]
+    return {f: [row[i] if i < len(row) else None for row in rows] for i, f in enumerate(fields)}
+
+
+def _first_difference(ours, theirs):
+    """Returns a message naming the first differing frame, or None."""
+    for i in range(max(len(ours), len(theirs))):
+        a = ours[i] if i < len(ours) else None
+        b = theirs[i] if i < len(theirs) else None
+        if a != b:
+            return f"frame {i + 1}: ours {a!r}, tshark {b!r}"
+    return None
+
+
+@pytest.mark.parametrize("field", FIELDS)
+@pytest.mark.parametrize("name", sorted(core_fields_gen.SCENARIOS))
+def test_field_alone_equals_tshark(captures, name, field):
+    """One field of one scenario, asked alone, frame by frame."""
+    path, theirs = captures[name]
+    ours = _columns(_ours(path, [field]), [field])[field]
+    assert _first_difference(ours, theirs[field]) is None, _first_difference(ours, theirs[field])
+
+
+@pytest.mark.parametrize("name", sorted(core_fields_gen.SCENARIOS))
+def test_all_fields_together(captures, name):
+    """Every field at once (two passes, for tcp.analysis.initial_rtt)."""
+    path, theirs = captures[name]
+    ours = _columns(_ours(path, FIELDS), FIELDS)
+    for field in FIELDS:
+        assert _first_difference(ours[field], theirs[field]) is None, \
+            f"{field}: {_first_difference(ours[field], theirs[field])}"
+
+
+@pytest.mark.parametrize("field", FIELDS)
+def test_field_is_exercised(captures, field):
+    """Some scenario gives the field a value (else its cases test nothing)."""
+    assert any(v for _, theirs in captures.values() for v in theirs[field])
