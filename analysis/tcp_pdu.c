@@ -121,18 +121,17 @@ static enum proto_id media_for(const char *v, size_t len)
  * of the line), as Wireshark's is_http_request_or_reply() decides. */
 static bool http_starts_message(const uint8_t *p, size_t n)
 {
-    size_t line = 0, tok = 0;
-    while (line < n && p[line] != '\r' && p[line] != '\n')
-        line++;
-    if (line >= 5 && memcmp(p, "HTTP/", 5) == 0)
-        return true;
-    if (line >= 2 && memcmp(p, "M-", 2) == 0) {
-        p += 2;
-        line -= 2;
-    }
-    while (tok < line && p[tok] != ' ')
-        tok++;
     char word[24];
+    size_t tok = 0;
+    if (n >= 5 && memcmp(p, "HTTP/", 5) == 0)
+        return true;
+    if (n >= 2 && memcmp(p, "M-", 2) == 0) {
+        p += 2;
+        n -= 2;
+    }
+    /* The token ends at a blank or the line's end; no method fills the word. */
+    while (tok < n && tok + 2 < sizeof(word) && p[tok] != ' ' && p[tok] != '\r' && p[tok] != '\n')
+        tok++;
     if (tok == 0 || tok + 2 >= sizeof(word))
         return false;
     word[0] = ' ';
