@@ -17,6 +17,7 @@ import subprocess
 
 import pytest
 
+import filters_table
 import oracle
 
 TOOL, PCAPS, ENV = oracle.TOOL, oracle.PCAPS, oracle.ENV
@@ -90,3 +91,32 @@ def test_known_differences_name_real_cases():
     """Every allow-list entry names a capture and a field that exist."""
     for name, field in KNOWN_DIFFERENCES:
         assert name in CAPTURES and field in FIELDS
+
+
+def _frames(cmd):
+    """Runs a command printing one frame number per line; returns them, or
+    the error text when it fails (so that a refused filter shows why)."""
+    out = subprocess.run(cmd, capture_output=True, text=True, env=ENV)
+    if out.returncode != 0:
+        return out.stderr.strip().splitlines()[-1:]
+    return [int(x) for x in out.stdout.split()]
+
+
+def test_filter_table_is_large_and_varied():
+    """The table holds at least 40 filters using every operator family."""
+    exprs = [e for _, e in filters_table.FILTERS]
+    assert len(exprs) >= 40
+    for words in [["=="], ["!="], ["<"], [">="], [" in {"], ["contains"], ["matches"], ["/"],
+                  ["("], ["not ", "!"], ["||", " or "], ["&&", " and "]]:
+        assert any(w in e for e in exprs for w in words), words
+
+
+@pytest.mark.parametrize("name,expr", filters_table.FILTERS)
+def test_filter_selects_tshark_frames(name, expr):
+    """A display filter selects the frames tshark -Y selects, neither none nor all."""
+    path = PATHS[name]
+    want = _frames(["tshark", "-n", "-2", "-r", path, "-Y", expr, "-T", "fields", "-e",
+                    "frame.number"])
+    got = _frames([TOOL, "fields", "-Y", expr, "-e", "frame.number", path])
+    assert got == want
+    assert want and all(isinstance(f, int) for f in want), f"tshark selects nothing: {want}"
