@@ -50,6 +50,11 @@ struct classifier_rule {
     /* Bytes of each packet the job keeps; above PCAPD_SIMPLE_SNAPLEN the
      * job is `full` and gets references to whole mbufs. */
     uint32_t snaplen;
+    /* Index of the writer lcore the job was given to: the rx lcores stage
+     * the job's records on their rings to that writer.  Being part of the
+     * published table, it reaches the rx lcores with the rest of the rule,
+     * never half-updated. */
+    uint32_t writer;
 };
 
 /* Jobs sharing one filter: rules[first .. first + count) of the table. */

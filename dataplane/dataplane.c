@@ -1,6 +1,7 @@
 /*
  * The dataplane's control-thread side: EAL and lcore start-up and shut-down,
- * the job slots, and the publication of the job table to the rx lcores.
+ * the job slots, the assignment of jobs to writer lcores, and the
+ * publication of the job table to the rx lcores.
  *
  * Publication is read-copy-update: each change builds a new immutable table
  * and swaps the pointer; the old table goes on an RCU QSBR defer queue and is
@@ -50,6 +51,8 @@ static uint64_t *dp_removed_seq;
 static uint64_t dp_last_build_ns;
 static uint64_t dp_last_build_tsc;
 static uint64_t dp_last_publish_tsc;
+/* Per writer: jobs given to it whose slot is not free yet. */
+static unsigned dp_writer_jobs[DP_MAX_WRITERS];
 
 /* Frees retired tables once their grace period is over (defer queue
  * callback, on the control thread). */
@@ -122,12 +125,30 @@ static void dp_request_publish(void)
         dp_publish();
 }
 
-/* Sends a command to the writer.  The command ring has room for two
+/* Sends a command to writer `w`.  Its command ring has room for two
  * commands per slot, so this cannot fail while slots are bounded. */
-static void dp_writer_send(uint32_t type, uint32_t slot, uint32_t gen, struct writer_job *job)
+static void dp_writer_send(uint32_t w, uint32_t type, uint32_t slot, uint32_t gen,
+                           struct writer_job *job)
 {
     struct writer_cmd cmd = {.type = type, .slot = slot, .gen = gen, .pad = 0, .job = job};
-    rte_ring_sp_enqueue_elem(dp.cmd_ring, &cmd, sizeof(cmd));
+    rte_ring_sp_enqueue_elem(dp.writers[w].cmd_ring, &cmd, sizeof(cmd));
+}
+
+/* Chooses the writer of a new job: the one with the fewest jobs (the lowest
+ * index among equals).  Least-loaded rather than round-robin because jobs
+ * live from a second to a day: round-robin ignores the jobs that ended, so
+ * the long-lived ones can pile up on one writer while others idle; counting
+ * the jobs each writer still has keeps them even as jobs come and go.  A
+ * job's record rate is not known when it starts, so the count of jobs is
+ * the load measure. */
+static uint32_t dp_writer_choose(void)
+{
+    uint32_t best = 0;
+    for (uint32_t w = 1; w < dp.n_writers; w++) {
+        if (dp_writer_jobs[w] < dp_writer_jobs[best])
+            best = w;
+    }
+    return best;
 }
 
 /* Sums the rx lcores' counters of slot `slot` at generation `gen` into
@@ -148,6 +169,7 @@ static void dp_job_stats_fill(uint32_t slot, const struct dp_slot *s, struct pca
 {
     memset(stats, 0, sizeof(*stats));
     stats->published = s->published_seq != 0;
+    stats->writer = s->writer;
     dp_rx_slot_stats(slot, s->gen, stats);
     if (s->job != NULL) {
         stats->packets_written =
@@ -180,6 +202,8 @@ int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
     }
     struct dp_slot *s = &dp.slots[slot];
     s->gen = s->gen + 1 == 0 ? 1 : s->gen + 1;
+    s->writer = dp_writer_choose();
+    dp_writer_jobs[s->writer]++;
     *job = (struct writer_job){
         .slot = slot,
         .gen = s->gen,
@@ -196,6 +220,7 @@ int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
         .sample_rate = spec->sample_rate,
         .packet_limit = spec->packet_limit,
         .snaplen = spec->snaplen,
+        .writer = s->writer,
     };
     s->state = DP_SLOT_ACTIVE;
     s->job = job;
@@ -204,7 +229,7 @@ int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
     dp_removed_seq[slot] = 0;
 
     /* The writer learns of the job before any rx lcore can match it. */
-    dp_writer_send(WRITER_CMD_OPEN, slot, s->gen, job);
+    dp_writer_send(s->writer, WRITER_CMD_OPEN, slot, s->gen, job);
     dp_request_publish();
     *handle = ((uint64_t)s->gen << 32) | slot;
     return 0;
@@ -241,31 +266,38 @@ int pcapd_dp_job_stats(pcapd_job_handle handle, struct pcapd_job_stats *stats)
     return 0;
 }
 
-/* Takes the writer's end reports, fills `ended` and frees the writer jobs. */
+/* Fills `e` from writer job `job`, whose writer reported its end, marks
+ * its slot ended and frees the job. */
+static void dp_report_end(struct writer_job *job, struct pcapd_job_ended *e)
+{
+    struct dp_slot *s = &dp.slots[job->slot];
+    dp_job_stats_fill(job->slot, s, &e->stats);
+    /* What reached the file: after a failed write the buffer still holds
+     * bytes that never will. */
+    e->stats.bytes_written = atomic_load_explicit(&job->out.flushed, memory_order_relaxed);
+    e->cookie = job->cookie;
+    e->fd = job->out.fd;
+    e->reason = job->reason;
+    e->error = job->error;
+    s->ended = true;
+    s->job = NULL;
+    if (s->state == DP_SLOT_ACTIVE) {
+        s->state = DP_SLOT_RETIRING;
+        dp_table_dirty = true;
+    }
+    free(job->out.buf);
+    free(job);
+}
+
+/* Takes the writers' end reports (up to `max`, from each writer in turn)
+ * into `ended`.  Returns how many it took. */
 static unsigned dp_collect_ended(struct pcapd_job_ended *ended, unsigned max)
 {
     unsigned n = 0;
     void *p;
-    while (n < max && rte_ring_sc_dequeue(dp.ended_ring, &p) == 0) {
-        struct writer_job *job = p;
-        struct dp_slot *s = &dp.slots[job->slot];
-        struct pcapd_job_ended *e = &ended[n++];
-        dp_job_stats_fill(job->slot, s, &e->stats);
-        /* What reached the file: after a failed write the buffer still
-         * holds bytes that never will. */
-        e->stats.bytes_written = atomic_load_explicit(&job->out.flushed, memory_order_relaxed);
-        e->cookie = job->cookie;
-        e->fd = job->out.fd;
-        e->reason = job->reason;
-        e->error = job->error;
-        s->ended = true;
-        s->job = NULL;
-        if (s->state == DP_SLOT_ACTIVE) {
-            s->state = DP_SLOT_RETIRING;
-            dp_table_dirty = true;
-        }
-        free(job->out.buf);
-        free(job);
+    for (unsigned w = 0; w < dp.n_writers; w++) {
+        while (n < max && rte_ring_sc_dequeue(dp.writers[w].ended_ring, &p) == 0)
+            dp_report_end(p, &ended[n++]);
     }
     return n;
 }
@@ -281,10 +313,12 @@ static void dp_advance_retiring(void)
         if (!s->unpublished && dp_removed_seq[i] != 0 && dp_removed_seq[i] <= dp_quiescent_seq) {
             s->unpublished = true;
             if (!s->ended)
-                dp_writer_send(WRITER_CMD_CLOSE, i, s->gen, NULL);
+                dp_writer_send(s->writer, WRITER_CMD_CLOSE, i, s->gen, NULL);
         }
-        if (s->unpublished && s->ended)
+        if (s->unpublished && s->ended) {
             s->state = DP_SLOT_FREE;
+            dp_writer_jobs[s->writer]--;
+        }
     }
 }
 
@@ -295,6 +329,7 @@ unsigned pcapd_dp_poll_ended(struct pcapd_job_ended *ended, unsigned max)
         dp_publish();
     rte_rcu_qsbr_dq_reclaim(dp.dq, UINT32_MAX, NULL, NULL, NULL);
     dp_advance_retiring();
+    dp_ports_clock_tick();
     return n;
 }
 
@@ -313,11 +348,15 @@ void pcapd_dp_stats_read(struct pcapd_dp_stats *stats)
             stats->rx_nombuf += es.rx_nombuf;
         }
     }
-    stats->writer_records = atomic_load_explicit(&dp.writer_records, memory_order_relaxed);
-    stats->writer_late = atomic_load_explicit(&dp.writer_late, memory_order_relaxed);
+    for (unsigned w = 0; w < dp.n_writers; w++) {
+        stats->writer_records += atomic_load_explicit(&dp.writers[w].records, memory_order_relaxed);
+        stats->writer_late += atomic_load_explicit(&dp.writers[w].late, memory_order_relaxed);
+    }
     stats->table_builds = dp_table_seq;
     stats->table_build_ns = dp_last_build_ns;
     stats->table_pending = dp_table_dirty;
+    stats->writers = dp.n_writers;
+    stats->hw_timestamp_ports = dp.n_stamping_ports;
 }
 
 /* Checks that the configured lcores exist and are distinct workers. */
@@ -329,11 +368,18 @@ static int dp_check_lcores(char *err, unsigned err_size)
                  c->n_rx_lcores);
         return -EINVAL;
     }
-    unsigned all[PCAPD_MAX_RX_LCORES + 1];
+    if (c->n_writer_lcores == 0 || c->n_writer_lcores > PCAPD_MAX_WRITER_LCORES) {
+        snprintf(err, err_size, "writer lcores: need 1 to %d, got %u", PCAPD_MAX_WRITER_LCORES,
+                 c->n_writer_lcores);
+        return -EINVAL;
+    }
+    unsigned all[PCAPD_MAX_RX_LCORES + PCAPD_MAX_WRITER_LCORES];
+    unsigned n_all = 0;
     for (unsigned i = 0; i < c->n_rx_lcores; i++)
-        all[i] = c->rx_lcores[i];
-    all[c->n_rx_lcores] = c->writer_lcore;
-    for (unsigned i = 0; i <= c->n_rx_lcores; i++) {
+        all[n_all++] = c->rx_lcores[i];
+    for (unsigned i = 0; i < c->n_writer_lcores; i++)
+        all[n_all++] = c->writer_lcores[i];
+    for (unsigned i = 0; i < n_all; i++) {
         if (all[i] >= RTE_MAX_LCORE || !rte_lcore_is_enabled(all[i]) ||
             all[i] == rte_get_main_lcore()) {
             snprintf(err, err_size,
@@ -351,29 +397,40 @@ static int dp_check_lcores(char *err, unsigned err_size)
     return 0;
 }
 
-/* Creates the rx-to-writer rings and the rx lcores' slot arrays. */
+/* Creates the rx lcores' rings to each writer and their slot arrays.  The
+ * mbuf-reference rings of one rx lcore share full_ring_size among the
+ * writers, so the mbufs its backlog may pin stay bounded by it. */
 static int dp_create_rx(char *err, unsigned err_size)
 {
     dp.n_rx = dp.cfg.n_rx_lcores;
+    unsigned full_size = RTE_MAX(dp.cfg.full_ring_size / dp.n_writers, 1u);
     for (unsigned i = 0; i < dp.n_rx; i++) {
         struct rx_lcore *rx = &dp.rx[i];
-        char name[RTE_RING_NAMESIZE];
+        char name[64]; /* rte_ring refuses names over RTE_RING_NAMESIZE; ours fit */
         rx->lcore_id = dp.cfg.rx_lcores[i];
         rx->qsbr_id = i;
         int socket = (int)rte_lcore_to_socket_id(rx->lcore_id);
-        snprintf(name, sizeof(name), "pcapd_rx%u", i);
-        rx->ring = rte_ring_create_elem(name, sizeof(struct pcapd_record), dp.cfg.ring_size, socket,
-                                        RING_F_SP_ENQ | RING_F_SC_DEQ);
-        snprintf(name, sizeof(name), "pcapd_full%u", i);
-        rx->full_ring =
-            rte_ring_create_elem(name, sizeof(struct full_ref), dp.cfg.full_ring_size, socket,
-                                 RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
         rx->slots = rte_zmalloc_socket("pcapd_rx_slots", sizeof(rx->slots[0]) * dp.cfg.max_jobs,
                                        RTE_CACHE_LINE_SIZE, socket);
-        if (rx->ring == NULL || rx->full_ring == NULL || rx->slots == NULL) {
-            snprintf(err, err_size, "rx lcore %u: cannot allocate ring of %u records: %s",
-                     rx->lcore_id, dp.cfg.ring_size, rte_strerror(rte_errno));
+        if (rx->slots == NULL) {
+            snprintf(err, err_size, "rx lcore %u: cannot allocate its job slots", rx->lcore_id);
             return -ENOMEM;
+        }
+        for (unsigned w = 0; w < dp.n_writers; w++) {
+            snprintf(name, sizeof(name), "pcapd_rx%u_w%u", i, w);
+            rx->ring[w] = rte_ring_create_elem(name, sizeof(struct pcapd_record), dp.cfg.ring_size,
+                                               socket, RING_F_SP_ENQ | RING_F_SC_DEQ);
+            snprintf(name, sizeof(name), "pcapd_full%u_w%u", i, w);
+            rx->full_ring[w] =
+                rte_ring_create_elem(name, sizeof(struct full_ref), full_size, socket,
+                                     RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+            if (rx->ring[w] == NULL || rx->full_ring[w] == NULL) {
+                snprintf(err, err_size,
+                         "rx lcore %u: cannot allocate its rings to writer %u (%u records, %u "
+                         "mbuf references): %s",
+                         rx->lcore_id, w, dp.cfg.ring_size, full_size, rte_strerror(rte_errno));
+                return -ENOMEM;
+            }
         }
     }
     return 0;
@@ -407,50 +464,69 @@ static int dp_create_rcu(char *err, unsigned err_size)
     return 0;
 }
 
-/* Creates the control-to-writer and writer-to-control rings and the
- * writer's arrays. */
-static int dp_create_writer(char *err, unsigned err_size)
+/* Creates the job slots, and for each writer its command and end-report
+ * rings and its arrays.  A writer may be given every job, so each is sized
+ * for max_jobs. */
+static int dp_create_writers(char *err, unsigned err_size)
 {
     unsigned max = dp.cfg.max_jobs;
-    dp.cmd_ring =
-        rte_ring_create_elem("pcapd_cmd", sizeof(struct writer_cmd), 2 * max + 64, SOCKET_ID_ANY,
-                             RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
-    dp.ended_ring = rte_ring_create("pcapd_ended", max, SOCKET_ID_ANY,
-                                    RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
     dp.slots = calloc(max, sizeof(dp.slots[0]));
     dp_removed_seq = calloc(max, sizeof(dp_removed_seq[0]));
-    dp.writer_by_slot = calloc(max, sizeof(dp.writer_by_slot[0]));
-    dp.writer_open = calloc(max, sizeof(dp.writer_open[0]));
-    if (dp.cmd_ring == NULL || dp.ended_ring == NULL || dp.slots == NULL ||
-        dp_removed_seq == NULL || dp.writer_by_slot == NULL || dp.writer_open == NULL) {
-        snprintf(err, err_size, "cannot allocate the writer rings for %u jobs", max);
+    if (dp.slots == NULL || dp_removed_seq == NULL) {
+        snprintf(err, err_size, "cannot allocate %u job slots", max);
         return -ENOMEM;
+    }
+    for (unsigned i = 0; i < dp.n_writers; i++) {
+        struct dp_writer *w = &dp.writers[i];
+        char name[64]; /* as in dp_create_rx() */
+        w->lcore_id = dp.cfg.writer_lcores[i];
+        w->index = i;
+        snprintf(name, sizeof(name), "pcapd_cmd%u", i);
+        w->cmd_ring =
+            rte_ring_create_elem(name, sizeof(struct writer_cmd), 2 * max + 64, SOCKET_ID_ANY,
+                                 RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+        snprintf(name, sizeof(name), "pcapd_ended%u", i);
+        w->ended_ring = rte_ring_create(name, max, SOCKET_ID_ANY,
+                                        RING_F_SP_ENQ | RING_F_SC_DEQ | RING_F_EXACT_SZ);
+        w->by_slot = calloc(max, sizeof(w->by_slot[0]));
+        w->open = calloc(max, sizeof(w->open[0]));
+        if (w->cmd_ring == NULL || w->ended_ring == NULL || w->by_slot == NULL || w->open == NULL) {
+            snprintf(err, err_size, "cannot allocate the rings of writer %u for %u jobs", i, max);
+            return -ENOMEM;
+        }
+        dp_writer_jobs[i] = 0;
     }
     return 0;
 }
 
-/* Anchors TSC readings to the Unix clock for the writer's timestamps. */
+/* Anchors TSC readings to the Unix clock for the writers' timestamps. */
 static void dp_anchor_clock(void)
 {
     struct timespec ts;
     dp.tsc_hz = rte_get_tsc_hz();
     clock_gettime(CLOCK_REALTIME, &ts);
-    dp.tsc_anchor = rte_rdtsc();
-    dp.ns_anchor = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+    dp.tsc_clock = (struct ts_clock_map){
+        .clock_anchor = rte_rdtsc(),
+        .ns_anchor = (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec,
+        .hz = dp.tsc_hz,
+    };
 }
 
-/* Launches the rx lcores and the writer lcore. */
+/* Launches the writer lcores, then the rx lcores. */
 static int dp_launch(char *err, unsigned err_size)
 {
+    for (unsigned i = 0; i < dp.n_writers; i++) {
+        if (rte_eal_remote_launch(dp_writer_lcore_main, &dp.writers[i], dp.writers[i].lcore_id) !=
+            0) {
+            snprintf(err, err_size, "cannot launch writer lcore %u", dp.writers[i].lcore_id);
+            return -EBUSY;
+        }
+    }
     for (unsigned i = 0; i < dp.n_rx; i++) {
         if (rte_eal_remote_launch(dp_rx_lcore_main, &dp.rx[i], dp.rx[i].lcore_id) != 0) {
             snprintf(err, err_size, "cannot launch rx lcore %u", dp.rx[i].lcore_id);
             return -EBUSY;
         }
-    }
-    if (rte_eal_remote_launch(dp_writer_lcore_main, NULL, dp.cfg.writer_lcore) != 0) {
-        snprintf(err, err_size, "cannot launch writer lcore %u", dp.cfg.writer_lcore);
-        return -EBUSY;
     }
     return 0;
 }
@@ -459,6 +535,13 @@ int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_si
 {
     memset(&dp, 0, sizeof(dp));
     dp.cfg = *cfg;
+    /* The single writer_lcore of older configurations. */
+    if (dp.cfg.n_writer_lcores == 0) {
+        dp.cfg.writer_lcores[0] = dp.cfg.writer_lcore;
+        dp.cfg.n_writer_lcores = 1;
+    }
+    dp.n_writers = RTE_MIN(dp.cfg.n_writer_lcores, (unsigned)DP_MAX_WRITERS);
+    rte_seqcount_init(&dp.port_clock_sn);
     if (rte_eal_init(cfg->eal_argc, cfg->eal_argv) < 0) {
         snprintf(err, err_size, "EAL initialisation failed: %s", rte_strerror(rte_errno));
         return -rte_errno;
@@ -474,7 +557,7 @@ int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_si
         return -ENOMEM;
     }
     if ((rc = dp_create_rx(err, err_size)) != 0 || (rc = dp_create_rcu(err, err_size)) != 0 ||
-        (rc = dp_create_writer(err, err_size)) != 0)
+        (rc = dp_create_writers(err, err_size)) != 0)
         return rc;
     struct classifier *empty = classifier_build(NULL, 0);
     if (empty == NULL) {
@@ -494,7 +577,8 @@ void pcapd_dp_stop(void (*on_ended)(const struct pcapd_job_ended *, void *), voi
     for (unsigned i = 0; i < dp.n_rx; i++)
         rte_eal_wait_lcore(dp.rx[i].lcore_id);
     dp.writer_quit = true;
-    rte_eal_wait_lcore(dp.cfg.writer_lcore);
+    for (unsigned i = 0; i < dp.n_writers; i++)
+        rte_eal_wait_lcore(dp.writers[i].lcore_id);
 
     struct pcapd_job_ended ended[32];
     unsigned n;
@@ -508,7 +592,9 @@ void pcapd_dp_stop(void (*on_ended)(const struct pcapd_job_ended *, void *), voi
     dp_ports_stop();
     free(dp.slots);
     free(dp_removed_seq);
-    free(dp.writer_by_slot);
-    free(dp.writer_open);
+    for (unsigned i = 0; i < dp.n_writers; i++) {
+        free(dp.writers[i].by_slot);
+        free(dp.writers[i].open);
+    }
     rte_eal_cleanup();
 }

@@ -3,8 +3,13 @@
  * rx_lcore.c, writer_lcore.c); nothing outside dataplane/ includes it.
  *
  * Ownership: the control thread owns `struct dp` and the job slots; each rx
- * lcore owns its `struct rx_lcore` counters; the writer lcore owns the
- * `struct writer_job` objects between their OPEN and their end.
+ * lcore owns its `struct rx_lcore` counters; each writer lcore owns its
+ * `struct dp_writer` counters and arrays, and the `struct writer_job`
+ * objects of the jobs given to it, between their OPEN and their end.
+ *
+ * Every ring has one producer and one consumer: each rx lcore has one ring
+ * of records and one of mbuf references per writer, and each writer has its
+ * own command and end-report rings to and from the control thread.
  */
 #ifndef PCAPD_DP_INTERNAL_H
 #define PCAPD_DP_INTERNAL_H
@@ -14,14 +19,17 @@
 #include <stdint.h>
 
 #include <rte_common.h>
+#include <rte_config.h>
 #include <rte_mempool.h>
 #include <rte_rcu_qsbr.h>
 #include <rte_ring.h>
+#include <rte_seqcount.h>
 
 #include "classifier.h"
 #include "pcap_out.h"
 #include "pcapd/capture_record.h"
 #include "pcapd/dataplane.h"
+#include "ts_clock.h"
 
 /* Packets asked of a port queue per rte_eth_rx_burst(). */
 #define DP_RX_BURST 32
@@ -33,13 +41,21 @@
 #define DP_PREFETCH_AHEAD 3
 /* Bytes of a packet the parser looks at when the first segment is short. */
 #define DP_PARSE_WINDOW 256
+/* Most writer lcores. */
+#define DP_MAX_WRITERS PCAPD_MAX_WRITER_LCORES
 
 /* A packet of a `full` job on its way to the writer: the rx lcore holds a
  * reference to the mbuf for each job, the writer writes and frees it. */
 struct full_ref {
+    /* Job slot and generation, as in a simple record. */
     uint32_t job_slot;
     uint32_t job_gen;
-    uint64_t rx_tsc;
+    /* When the packet was received, in the clock `rx_clock` names (an
+     * enum pcapd_rx_clock; the port is the mbuf's). */
+    uint64_t rx_time;
+    uint32_t rx_clock;
+    uint32_t pad;
+    /* The packet. */
     struct rte_mbuf *m;
 };
 
@@ -61,6 +77,9 @@ struct rx_slot_state {
 struct rx_queue_ref {
     uint16_t port_id;
     uint16_t queue_id;
+    /* The port puts its receive timestamps in the mbufs: the rx lcore
+     * takes each sampled packet's own timestamp when its flag is set. */
+    bool port_stamps;
 };
 
 /* Per rx lcore state.  Written only by its lcore; read by the control
@@ -73,10 +92,11 @@ struct rx_lcore {
     /* Queues to poll. */
     struct rx_queue_ref queues[DP_MAX_QUEUES_PER_LCORE];
     unsigned n_queues;
-    /* Ring of simple records to the writer (single producer: this lcore). */
-    struct rte_ring *ring;
-    /* Ring of full-job mbuf references to the writer. */
-    struct rte_ring *full_ring;
+    /* Rings of simple records to each writer (single producer: this
+     * lcore; single consumer: that writer). */
+    struct rte_ring *ring[DP_MAX_WRITERS];
+    /* Rings of full-job mbuf references to each writer. */
+    struct rte_ring *full_ring[DP_MAX_WRITERS];
     /* Per job slot state, max_jobs entries. */
     struct rx_slot_state *slots;
     /* Packets received. */
@@ -87,7 +107,7 @@ struct rx_lcore {
     uint64_t backlog_full;
 } __rte_cache_aligned;
 
-/* Commands from the control thread to the writer. */
+/* Commands from the control thread to a writer. */
 enum writer_cmd_type {
     /* Start writing job `job`. */
     WRITER_CMD_OPEN = 1,
@@ -95,9 +115,11 @@ enum writer_cmd_type {
     WRITER_CMD_CLOSE = 2,
 };
 
-/* One command on the control-to-writer ring (stored by value). */
+/* One command on a control-to-writer ring (stored by value). */
 struct writer_cmd {
+    /* An enum writer_cmd_type. */
     uint32_t type;
+    /* The job's slot and generation. */
     uint32_t slot;
     uint32_t gen;
     uint32_t pad;
@@ -141,9 +163,12 @@ enum dp_slot_state {
 
 /* One job slot (control thread only). */
 struct dp_slot {
+    /* Where the slot is in its life. */
     enum dp_slot_state state;
     /* Current generation; bumped at every reuse. */
     uint32_t gen;
+    /* Index of the writer the job was given to (also in `rule`). */
+    uint32_t writer;
     /* The job's rule in the published table. */
     struct classifier_rule rule;
     /* The job's writer object, until the writer reports its end. */
@@ -158,13 +183,46 @@ struct dp_slot {
     uint64_t published_seq;
 };
 
+/* One writer lcore.  The control thread creates it; afterwards only its
+ * lcore writes it, except the rings' other ends. */
+struct dp_writer {
+    /* DPDK lcore id, and the writer's index (what job rules carry). */
+    unsigned lcore_id;
+    unsigned index;
+    /* Control-to-writer commands (struct writer_cmd). */
+    struct rte_ring *cmd_ring;
+    /* Writer-to-control end reports (struct writer_job pointers). */
+    struct rte_ring *ended_ring;
+    /* The writer's job per slot (max_jobs entries) and its densely packed
+     * list of open jobs; allocated by the control thread, used only here. */
+    struct writer_job **by_slot;
+    struct writer_job **open;
+    /* Records the writer received, and the ones whose job had ended; read
+     * by the control thread for statistics. */
+    _Atomic uint64_t records;
+    _Atomic uint64_t late;
+} __rte_cache_aligned;
+
+/* How a port stamps the packets it receives. */
+enum dp_port_clock {
+    /* Not at all (or hw_timestamps is off): the rx lcore uses the TSC. */
+    DP_PORT_CLOCK_NONE = 0,
+    /* A free-running device clock (the port offers
+     * RTE_ETH_RX_OFFLOAD_TIMESTAMP), mapped to Unix time through samples
+     * of rte_eth_read_clock() against the wall clock. */
+    DP_PORT_CLOCK_DEVICE,
+    /* Microseconds since the Unix epoch (net_pcap stamps each packet with
+     * its pcap record's time, without offering the offload). */
+    DP_PORT_CLOCK_EPOCH_US,
+};
+
 /* The dataplane's global state. */
 struct dp {
     /* The configuration given to pcapd_dp_start(). */
     struct pcapd_dp_config cfg;
     /* Set to end the rx lcore loops. */
     volatile bool force_quit;
-    /* Set, once the rx lcores have returned, to end the writer loop. */
+    /* Set, once the rx lcores have returned, to end the writer loops. */
     volatile bool writer_quit;
     /* Receive mbuf pool. */
     struct rte_mempool *pool;
@@ -178,34 +236,44 @@ struct dp {
     struct rte_rcu_qsbr *qsbr;
     /* Defer queue of retired tables and the actions waiting on them. */
     struct rte_rcu_qsbr_dq *dq;
-    /* Control-to-writer commands (struct writer_cmd). */
-    struct rte_ring *cmd_ring;
-    /* Writer-to-control end reports (struct writer_job pointers). */
-    struct rte_ring *ended_ring;
+    /* Writer lcores. */
+    struct dp_writer writers[DP_MAX_WRITERS];
+    unsigned n_writers;
     /* Job slots, cfg.max_jobs of them. */
     struct dp_slot *slots;
-    /* The writer's job per slot (cfg.max_jobs entries) and its densely
-     * packed list of open jobs; allocated here, used only by the writer. */
-    struct writer_job **writer_by_slot;
-    struct writer_job **writer_open;
-    /* TSC frequency and a (TSC, Unix ns) pair to convert rx timestamps. */
+    /* TSC frequency, and the map of rx TSC readings to Unix time. */
     uint64_t tsc_hz;
-    uint64_t tsc_anchor;
-    uint64_t ns_anchor;
-    /* Writer counters. */
-    _Atomic uint64_t writer_records;
-    _Atomic uint64_t writer_late;
+    struct ts_clock_map tsc_clock;
     /* Ports in use. */
     uint16_t port_ids[PCAPD_MAX_PORTS];
     unsigned n_ports;
+    /* How each port (by DPDK port id) stamps its packets, and the map of
+     * its stamps to Unix time.  The maps of device clocks are re-anchored
+     * by the control thread under `port_clock_sn`; writers copy them. */
+    enum dp_port_clock port_clock_kind[RTE_MAX_ETHPORTS];
+    struct ts_clock_map port_clock[RTE_MAX_ETHPORTS];
+    rte_seqcount_t port_clock_sn;
+    /* Ports that stamp their packets, and how many of them have a device
+     * clock (0: the writers never look at port_clock_sn). */
+    unsigned n_stamping_ports;
+    unsigned n_device_clocks;
+    /* The mbuf dynamic field and flag of receive timestamps, when some
+     * port stamps its packets. */
+    int ts_dynfield_offset;
+    uint64_t ts_dynflag;
 };
 
 /* The one dataplane of the process. */
 extern struct dp dp;
 
 /* Configures and starts every probed port with one rx queue per rx lcore
- * (as far as the port allows) and assigns the queues to the rx lcores. */
+ * (as far as the port allows), with receive timestamps as
+ * cfg.hw_timestamps asks, and assigns the queues to the rx lcores. */
 int dp_ports_start(char *err, unsigned err_size);
+
+/* Re-anchors the device clocks of the ports to the wall clock when a
+ * second has passed since the last time (control thread). */
+void dp_ports_clock_tick(void);
 
 /* Stops and closes the ports. */
 void dp_ports_stop(void);
@@ -213,7 +281,7 @@ void dp_ports_stop(void);
 /* Main loop of an rx lcore; `arg` is its struct rx_lcore. */
 int dp_rx_lcore_main(void *arg);
 
-/* Main loop of the writer lcore. */
+/* Main loop of a writer lcore; `arg` is its struct dp_writer. */
 int dp_writer_lcore_main(void *arg);
 
 #endif /* PCAPD_DP_INTERNAL_H */

@@ -1,8 +1,15 @@
 /*
  * The rx lcore: polls its port queues in bursts, parses each packet, matches
  * the burst against the published job table, samples 1-in-N per job, and
- * stages for the writer, per sampled packet and job, a 160-byte record
- * (simple jobs) or a reference to the mbuf (full jobs).
+ * stages for the writer the job was given to, per sampled packet and job, a
+ * 160-byte record (simple jobs) or a reference to the mbuf (full jobs).
+ * Each writer has its own stage and rings, so every ring keeps one producer
+ * and one consumer.
+ *
+ * Each staged packet carries its receive time: the TSC read when its burst
+ * arrived or, on a port that stamps its packets (hw_timestamps), the
+ * packet's own timestamp when its flag is set.  Which of the two is chosen
+ * once per burst, so ports without stamps pay nothing per packet.
  *
  * No allocation, no locks, no system calls.  The job table is read under
  * RCU (QSBR): the lcore reports a quiescent state after each pass over its
@@ -14,16 +21,24 @@
 #include <rte_cycles.h>
 #include <rte_ethdev.h>
 #include <rte_mbuf.h>
+#include <rte_mbuf_dyn.h>
 #include <rte_prefetch.h>
 
 #include "dp_internal.h"
 
-/* Records and mbuf references staged for the rings. */
+/* Records and mbuf references staged for the rings to one writer. */
 struct rx_stage {
+    /* Simple records, `n` of them. */
     struct pcapd_record recs[DP_RX_STAGE];
     unsigned n;
+    /* Full-job mbuf references, `n_refs` of them. */
     struct full_ref refs[DP_RX_STAGE];
     unsigned n_refs;
+};
+
+/* What an rx lcore has staged, per writer. */
+struct rx_stages {
+    struct rx_stage w[DP_MAX_WRITERS];
 };
 
 /* Counts a sample of job (slot, gen) that a full ring refused as dropped,
@@ -38,27 +53,27 @@ static inline void rx_unsample(struct rx_lcore *rx, uint32_t slot, uint32_t gen)
         s->sampled--;
 }
 
-/* Enqueues the staged simple records; counts the ones the full ring
- * refused against their jobs. */
-static void rx_stage_flush_records(struct rx_lcore *rx, struct rx_stage *st)
+/* Enqueues the simple records staged for writer `w`; counts the ones the
+ * full ring refused against their jobs. */
+static void rx_stage_flush_records(struct rx_lcore *rx, struct rx_stage *st, unsigned w)
 {
     if (st->n == 0)
         return;
     unsigned sent =
-        rte_ring_sp_enqueue_burst_elem(rx->ring, st->recs, sizeof(st->recs[0]), st->n, NULL);
+        rte_ring_sp_enqueue_burst_elem(rx->ring[w], st->recs, sizeof(st->recs[0]), st->n, NULL);
     for (unsigned i = sent; i < st->n; i++)
         rx_unsample(rx, st->recs[i].job_slot, st->recs[i].job_gen);
     rx->ring_full += st->n - sent;
     st->n = 0;
 }
 
-/* Enqueues the staged mbuf references; releases and counts the ones the
- * full ring refused. */
-static void rx_stage_flush_refs(struct rx_lcore *rx, struct rx_stage *st)
+/* Enqueues the mbuf references staged for writer `w`; releases and counts
+ * the ones the full ring refused. */
+static void rx_stage_flush_refs(struct rx_lcore *rx, struct rx_stage *st, unsigned w)
 {
     if (st->n_refs == 0)
         return;
-    unsigned sent = rte_ring_sp_enqueue_burst_elem(rx->full_ring, st->refs, sizeof(st->refs[0]),
+    unsigned sent = rte_ring_sp_enqueue_burst_elem(rx->full_ring[w], st->refs, sizeof(st->refs[0]),
                                                    st->n_refs, NULL);
     for (unsigned i = sent; i < st->n_refs; i++) {
         rx_unsample(rx, st->refs[i].job_slot, st->refs[i].job_gen);
@@ -68,11 +83,13 @@ static void rx_stage_flush_refs(struct rx_lcore *rx, struct rx_stage *st)
     st->n_refs = 0;
 }
 
-/* Enqueues everything staged. */
-static void rx_stage_flush(struct rx_lcore *rx, struct rx_stage *st)
+/* Enqueues everything staged, for every writer. */
+static void rx_stage_flush(struct rx_lcore *rx, struct rx_stages *st)
 {
-    rx_stage_flush_records(rx, st);
-    rx_stage_flush_refs(rx, st);
+    for (unsigned w = 0; w < dp.n_writers; w++) {
+        rx_stage_flush_records(rx, &st->w[w], w);
+        rx_stage_flush_refs(rx, &st->w[w], w);
+    }
 }
 
 /* Decides whether job `rule`'s next matching packet is sampled, updating
@@ -96,60 +113,100 @@ static inline bool rx_sample(struct rx_lcore *rx, const struct classifier_rule *
     return true;
 }
 
-/* Stages a 160-byte record of mbuf `m` for simple job `rule`. */
-static inline void rx_stage_record(struct rx_lcore *rx, struct rx_stage *st,
+/* Stages a 160-byte record of mbuf `m`, received at `time` in clock
+ * `clock`, for simple job `rule`, on the stage of the job's writer. */
+static inline void rx_stage_record(struct rx_lcore *rx, struct rx_stages *sts,
                                    const struct classifier_rule *rule, const struct rte_mbuf *m,
-                                   uint64_t tsc)
+                                   uint64_t time, uint8_t clock)
 {
+    struct rx_stage *st = &sts->w[rule->writer];
     if (unlikely(st->n == DP_RX_STAGE))
-        rx_stage_flush_records(rx, st);
+        rx_stage_flush_records(rx, st, rule->writer);
     struct pcapd_record *r = &st->recs[st->n++];
     /* A snaplen below 160 (a `full` snaplen configured that low) is honoured
      * too, so records never exceed the snaplen in the file header. */
     uint32_t cap = RTE_MIN(m->pkt_len, RTE_MIN(rule->snaplen, (uint32_t)PCAPD_SIMPLE_SNAPLEN));
     r->job_slot = rule->slot;
     r->job_gen = rule->gen;
-    r->rx_tsc = tsc;
+    r->rx_time = time;
     r->wire_len = m->pkt_len;
-    r->cap_len = (uint16_t)cap;
+    r->cap_len = (uint8_t)cap;
+    r->rx_clock = clock;
     r->port_id = m->port;
     const void *p = rte_pktmbuf_read(m, 0, cap, r->data);
     if (p != r->data)
         rte_memcpy(r->data, p, cap);
 }
 
-/* Stages a reference to mbuf `m` for full job `rule`: the packet is not
+/* Stages a reference to mbuf `m`, received at `time` in clock `clock`, for
+ * full job `rule`, on the stage of the job's writer: the packet is not
  * copied here; the writer writes it from the mbuf and frees it. */
-static inline void rx_stage_ref(struct rx_lcore *rx, struct rx_stage *st,
+static inline void rx_stage_ref(struct rx_lcore *rx, struct rx_stages *sts,
                                 const struct classifier_rule *rule, struct rte_mbuf *m,
-                                uint64_t tsc)
+                                uint64_t time, uint8_t clock)
 {
+    struct rx_stage *st = &sts->w[rule->writer];
     if (unlikely(st->n_refs == DP_RX_STAGE))
-        rx_stage_flush_refs(rx, st);
+        rx_stage_flush_refs(rx, st, rule->writer);
     rte_mbuf_refcnt_update(m, 1);
-    st->refs[st->n_refs++] =
-        (struct full_ref){.job_slot = rule->slot, .job_gen = rule->gen, .rx_tsc = tsc, .m = m};
+    st->refs[st->n_refs++] = (struct full_ref){.job_slot = rule->slot,
+                                               .job_gen = rule->gen,
+                                               .rx_time = time,
+                                               .rx_clock = clock,
+                                               .pad = 0,
+                                               .m = m};
 }
 
 /* What the classifier's callback needs to stage a match. */
 struct rx_emit_ctx {
+    /* The lcore and its stages. */
     struct rx_lcore *rx;
-    struct rx_stage *st;
+    struct rx_stages *st;
+    /* The burst's packets. */
     struct rte_mbuf **pkts;
+    /* TSC read when the burst arrived. */
     uint64_t tsc;
 };
 
-/* Classifier callback: packet `i` matched job `rule`; sample it and stage
- * a record or an mbuf reference. */
+/* Stages packet `i`, sampled for job `rule` and received at `time` in
+ * clock `clock`: a record for a simple job, an mbuf reference for a full
+ * one.  Kept out of line, so the per-match code inlined into the two copies
+ * of the classifier's loop stays small (sampling decides most matches). */
+static __rte_noinline void rx_stage_packet(struct rx_emit_ctx *e, unsigned i,
+                                           const struct classifier_rule *rule, uint64_t time,
+                                           uint8_t clock)
+{
+    if (rule->snaplen <= PCAPD_SIMPLE_SNAPLEN)
+        rx_stage_record(e->rx, e->st, rule, e->pkts[i], time, clock);
+    else
+        rx_stage_ref(e->rx, e->st, rule, e->pkts[i], time, clock);
+}
+
+/* Classifier callback for a burst of a port that does not stamp packets:
+ * packet `i` matched job `rule`; if sampled, it is staged with the burst's
+ * TSC. */
 static inline void rx_emit(void *arg, unsigned i, const struct classifier_rule *rule)
+{
+    struct rx_emit_ctx *e = arg;
+    if (rx_sample(e->rx, rule))
+        rx_stage_packet(e, i, rule, e->tsc, PCAPD_RX_CLOCK_TSC);
+}
+
+/* Classifier callback for a burst of a port that stamps packets: packet `i`
+ * matched job `rule`; if sampled, it is staged with its own timestamp when
+ * the port set the timestamp flag, else with the burst's TSC. */
+static inline void rx_emit_stamped(void *arg, unsigned i, const struct classifier_rule *rule)
 {
     struct rx_emit_ctx *e = arg;
     if (!rx_sample(e->rx, rule))
         return;
-    if (rule->snaplen <= PCAPD_SIMPLE_SNAPLEN)
-        rx_stage_record(e->rx, e->st, rule, e->pkts[i], e->tsc);
+    const struct rte_mbuf *m = e->pkts[i];
+    if ((m->ol_flags & dp.ts_dynflag) != 0)
+        rx_stage_packet(e, i, rule,
+                        *RTE_MBUF_DYNFIELD(m, dp.ts_dynfield_offset, rte_mbuf_timestamp_t *),
+                        PCAPD_RX_CLOCK_PORT);
     else
-        rx_stage_ref(e->rx, e->st, rule, e->pkts[i], e->tsc);
+        rx_stage_packet(e, i, rule, e->tsc, PCAPD_RX_CLOCK_TSC);
 }
 
 /* Adds mbuf `m` to the burst; headers spread over segments are gathered
@@ -168,7 +225,7 @@ static inline void rx_burst_add(const struct classifier *c, struct classifier_bu
 
 /* Receives one burst from `q`, classifies it and stages what the jobs
  * sample.  Returns the packets received. */
-static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stage *st,
+static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
                                      struct classifier_burst *b, const struct rx_queue_ref *q)
 {
     struct rte_mbuf *pkts[DP_RX_BURST];
@@ -192,7 +249,11 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stage *st,
             rx_burst_add(table, b, pkts[i], window);
         }
         struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = tsc};
-        classifier_match_burst(table, b, rx_emit, &e);
+        /* The one test hw timestamps add per burst. */
+        if (likely(!q->port_stamps))
+            classifier_match_burst(table, b, rx_emit, &e);
+        else
+            classifier_match_burst(table, b, rx_emit_stamped, &e);
     }
     rte_pktmbuf_free_bulk(pkts, n);
     rx->rx_packets += n;
@@ -202,9 +263,10 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stage *st,
 int dp_rx_lcore_main(void *arg)
 {
     struct rx_lcore *rx = arg;
-    struct rx_stage st;
+    struct rx_stages st;
     struct classifier_burst burst;
-    st.n = st.n_refs = 0;
+    for (unsigned w = 0; w < DP_MAX_WRITERS; w++)
+        st.w[w].n = st.w[w].n_refs = 0;
 
     rte_rcu_qsbr_thread_register(dp.qsbr, rx->qsbr_id);
     rte_rcu_qsbr_thread_online(dp.qsbr, rx->qsbr_id);

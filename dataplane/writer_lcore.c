@@ -1,14 +1,22 @@
 /*
- * The writer lcore: takes the records of every rx lcore's ring, formats them
- * as pcap records into each job's buffer, and writes a buffer with one
+ * A writer lcore: takes the records of its ring from every rx lcore, formats
+ * them as pcap records into each job's buffer, and writes a buffer with one
  * write() when it fills, on the drain timer, and when the job ends.  It ends
  * a job itself at its packet limit or on a write error, or when the control
- * thread sends CLOSE; every end is reported on the ended ring.
+ * thread sends CLOSE; every end is reported on its ended ring.
+ *
+ * There may be several writers; each job is given to one when it starts, and
+ * only that writer's rings carry its records, so a writer sees all of a
+ * job's records and no other writer touches the job.  Receive times become
+ * Unix nanoseconds here: TSC readings through the TSC's map, port stamps
+ * through the port's map (a copy, refreshed when the control thread
+ * re-anchors a device clock).
  *
  * The writer owns its jobs between OPEN and end; it never allocates, and
  * the only system calls it makes are write() and, when idle, a short sleep.
  */
 #include <errno.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <rte_branch_prediction.h>
@@ -27,9 +35,11 @@
 
 /* The writer's private state. */
 struct writer {
-    /* Job per slot, or NULL: dp.writer_by_slot. */
+    /* This writer's shared part: rings, arrays, counters. */
+    struct dp_writer *self;
+    /* Job per slot, or NULL: self->by_slot. */
     struct writer_job **by_slot;
-    /* Open jobs, densely packed, for the drain timer: dp.writer_open. */
+    /* Open jobs, densely packed, for the drain timer: self->open. */
     struct writer_job **open;
     unsigned n_open;
     /* Drains in progress: records dequeued but not yet routed exist. */
@@ -37,6 +47,10 @@ struct writer {
     /* Jobs whose CLOSE waits for the next close round, and that round. */
     unsigned n_closing;
     uint32_t close_round;
+    /* The writer's copy of the ports' clock maps (dp.port_clock), and the
+     * sequence number it was copied at. */
+    struct ts_clock_map port_clock[RTE_MAX_ETHPORTS];
+    uint32_t port_clock_sn;
 };
 
 /* Flushes the job, forgets it and reports its end to the control thread. */
@@ -60,15 +74,33 @@ static void writer_end(struct writer *w, struct writer_job *job, enum pcapd_job_
         }
     }
     /* The ended ring holds max_jobs entries: it cannot be full. */
-    rte_ring_sp_enqueue(dp.ended_ring, job);
+    rte_ring_sp_enqueue(w->self->ended_ring, job);
 }
 
-/* Converts an rx TSC value to nanoseconds since the Unix epoch. */
-static inline uint64_t writer_tsc_to_ns(uint64_t tsc)
+/* Converts receive time `t` in clock `clock` of a packet from `port` to
+ * nanoseconds since the Unix epoch. */
+static inline uint64_t writer_time_to_ns(const struct writer *w, uint64_t t, uint32_t clock,
+                                         uint16_t port)
 {
-    int64_t delta = (int64_t)(tsc - dp.tsc_anchor);
-    __int128 ns = (__int128)delta * 1000000000 / (__int128)dp.tsc_hz;
-    return dp.ns_anchor + (uint64_t)(int64_t)ns;
+    if (likely(clock == PCAPD_RX_CLOCK_TSC))
+        return ts_clock_to_ns(&dp.tsc_clock, t);
+    return ts_clock_to_ns(&w->port_clock[port], t);
+}
+
+/* Copies the ports' clock maps if the control thread changed them since the
+ * last copy (it re-anchors device clocks once a second). */
+static void writer_clock_refresh(struct writer *w, bool force)
+{
+    uint32_t sn = rte_seqcount_read_begin(&dp.port_clock_sn);
+    if (!force && sn == w->port_clock_sn)
+        return;
+    for (;;) {
+        memcpy(w->port_clock, dp.port_clock, sizeof(w->port_clock));
+        if (!rte_seqcount_read_retry(&dp.port_clock_sn, sn))
+            break;
+        sn = rte_seqcount_read_begin(&dp.port_clock_sn);
+    }
+    w->port_clock_sn = sn;
 }
 
 /* Returns room for `need` bytes at the end of the job's buffer, flushing
@@ -89,7 +121,7 @@ static uint8_t *writer_reserve(struct writer *w, struct writer_job *job, uint32_
     return room;
 }
 
-/* Adds `n` to a counter that only the writer lcore writes: a relaxed load
+/* Adds `n` to a counter that only this writer lcore writes: a relaxed load
  * and store, without the locked read-modify-write of atomic_fetch_add. */
 static inline uint64_t writer_counter_add(_Atomic uint64_t *c, uint64_t n)
 {
@@ -113,8 +145,8 @@ static void writer_append(struct writer *w, struct writer_job *job, const struct
     uint8_t *out = writer_reserve(w, job, PCAP_RECORD_HEADER_LEN + r->cap_len);
     if (out == NULL)
         return;
-    size_t n =
-        pcap_format_record(out, writer_tsc_to_ns(r->rx_tsc), r->wire_len, r->data, r->cap_len);
+    uint64_t ns = writer_time_to_ns(w, r->rx_time, r->rx_clock, r->port_id);
+    size_t n = pcap_format_record(out, ns, r->wire_len, r->data, r->cap_len);
     writer_commit(w, job, (uint32_t)n);
 }
 
@@ -125,7 +157,8 @@ static void writer_append_full(struct writer *w, struct writer_job *job, const s
     uint8_t *out = writer_reserve(w, job, PCAP_RECORD_HEADER_LEN + cap);
     if (out == NULL)
         return;
-    size_t n = pcap_format_record_header(out, writer_tsc_to_ns(ref->rx_tsc), ref->m->pkt_len, cap);
+    uint64_t ns = writer_time_to_ns(w, ref->rx_time, ref->rx_clock, ref->m->port);
+    size_t n = pcap_format_record_header(out, ns, ref->m->pkt_len, cap);
     uint8_t *data = out + n;
     const void *p = rte_pktmbuf_read(ref->m, 0, cap, data);
     if (p != data)
@@ -146,7 +179,7 @@ static struct writer_job *writer_job_of(struct writer *w, uint32_t slot, uint32_
     job = w->by_slot[slot];
     if (job != NULL && job->gen == gen)
         return job;
-    writer_counter_add(&dp.writer_late, 1);
+    writer_counter_add(&w->self->late, 1);
     return NULL;
 }
 
@@ -160,7 +193,7 @@ static unsigned writer_drain_records(struct writer *w, struct rte_ring *ring, un
     while (total < max) {
         unsigned n = rte_ring_sc_dequeue_burst_elem(
             ring, recs, sizeof(recs[0]), RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
-        writer_counter_add(&dp.writer_records, n);
+        writer_counter_add(&w->self->records, n);
         for (unsigned i = 0; i < n; i++) {
             struct writer_job *job = writer_job_of(w, recs[i].job_slot, recs[i].job_gen);
             if (job != NULL)
@@ -184,7 +217,7 @@ static unsigned writer_drain_refs(struct writer *w, struct rte_ring *ring, unsig
     while (total < max) {
         unsigned n = rte_ring_sc_dequeue_burst_elem(
             ring, refs, sizeof(refs[0]), RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
-        writer_counter_add(&dp.writer_records, n);
+        writer_counter_add(&w->self->records, n);
         for (unsigned i = 0; i < n; i++) {
             struct writer_job *job = writer_job_of(w, refs[i].job_slot, refs[i].job_gen);
             if (job != NULL)
@@ -199,18 +232,20 @@ static unsigned writer_drain_refs(struct writer *w, struct rte_ring *ring, unsig
     return total;
 }
 
-/* Writes what the rings of rx lcore `rx` hold now (not what arrives while
- * doing so).  Returns how many entries it took. */
+/* Writes what this writer's rings from rx lcore `rx` hold now (not what
+ * arrives while doing so).  Returns how many entries it took. */
 static unsigned writer_drain_lcore(struct writer *w, const struct rx_lcore *rx)
 {
-    return writer_drain_records(w, rx->ring, rte_ring_count(rx->ring)) +
-           writer_drain_refs(w, rx->full_ring, rte_ring_count(rx->full_ring));
+    struct rte_ring *ring = rx->ring[w->self->index];
+    struct rte_ring *full = rx->full_ring[w->self->index];
+    return writer_drain_records(w, ring, rte_ring_count(ring)) +
+           writer_drain_refs(w, full, rte_ring_count(full));
 }
 
 /* Ends job (slot, gen) on CLOSE.  The control thread sends CLOSE only after
  * every rx lcore passed a quiescent state since the job left the table, so
- * all its records are already in the rings: route what the rings hold now
- * before ending it.  A CLOSE that comes while a drain is routing a batch
+ * all its records are already in this writer's rings: route what the rings
+ * hold now before ending it.  A CLOSE that comes while a drain is routing a batch
  * (a record of an unknown job made the writer look at its commands) waits
  * for the next close round: some of the job's records are in that batch,
  * and draining the rings now would write newer records of every job before
@@ -246,7 +281,7 @@ static void writer_open(struct writer *w, struct writer_job *job)
 static void writer_process_cmds(struct writer *w)
 {
     struct writer_cmd cmd;
-    while (rte_ring_sc_dequeue_elem(dp.cmd_ring, &cmd, sizeof(cmd)) == 0) {
+    while (rte_ring_sc_dequeue_elem(w->self->cmd_ring, &cmd, sizeof(cmd)) == 0) {
         if (cmd.type == WRITER_CMD_OPEN)
             writer_open(w, cmd.job);
         else if (cmd.type == WRITER_CMD_CLOSE)
@@ -289,16 +324,19 @@ static void writer_drain_timer(struct writer *w)
 
 int dp_writer_lcore_main(void *arg)
 {
-    (void)arg;
+    struct dp_writer *self = arg;
     struct writer w = {
-        .by_slot = dp.writer_by_slot, .open = dp.writer_open, .n_open = 0, .close_round = 1};
+        .self = self, .by_slot = self->by_slot, .open = self->open, .n_open = 0, .close_round = 1};
     const uint64_t drain_tsc = dp.tsc_hz / 1000000 * WRITER_DRAIN_US;
     uint64_t last_drain = rte_rdtsc();
+    writer_clock_refresh(&w, true);
 
     while (likely(!dp.writer_quit)) {
         writer_process_cmds(&w);
         if (unlikely(w.n_closing > 0))
             writer_close_round(&w);
+        if (unlikely(dp.n_device_clocks > 0))
+            writer_clock_refresh(&w, false);
         /* Take at most what each ring holds now, so commands and the drain
          * timer are served even when the rx lcores outpace the writer. */
         unsigned n = 0;

@@ -4,9 +4,9 @@
  *
  * All functions here are called from the control thread (the main lcore)
  * only.  Data flows one way: the control plane publishes jobs, the rx lcores
- * match packets against them, the writer lcore writes each job's records to
- * the file descriptor it was given, and reports the job's end back through
- * pcapd_dp_poll_ended().
+ * match packets against them, the writer lcore the job was given to writes
+ * its records to the file descriptor it was given, and reports the job's end
+ * back through pcapd_dp_poll_ended().
  */
 #ifndef PCAPD_DATAPLANE_H
 #define PCAPD_DATAPLANE_H
@@ -20,6 +20,20 @@
 #define PCAPD_MAX_PORTS 16
 /* Most rx lcores one pcapd process runs. */
 #define PCAPD_MAX_RX_LCORES 16
+/* Most writer lcores one pcapd process runs. */
+#define PCAPD_MAX_WRITER_LCORES 8
+
+/* Where packet timestamps come from. */
+enum pcapd_hw_timestamps {
+    /* The TSC, read by the rx lcore when it receives a burst. */
+    PCAPD_HW_TIMESTAMPS_OFF = 0,
+    /* The port's own receive timestamps on every port that gives them,
+     * the TSC on the others. */
+    PCAPD_HW_TIMESTAMPS_AUTO,
+    /* The port's own receive timestamps; the dataplane refuses to start
+     * when a port gives none. */
+    PCAPD_HW_TIMESTAMPS_ON,
+};
 
 /* What the dataplane needs to start. */
 struct pcapd_dp_config {
@@ -29,7 +43,12 @@ struct pcapd_dp_config {
     /* DPDK lcore ids of the rx lcores, and how many there are. */
     unsigned rx_lcores[PCAPD_MAX_RX_LCORES];
     unsigned n_rx_lcores;
-    /* DPDK lcore id of the writer lcore. */
+    /* DPDK lcore ids of the writer lcores, and how many there are.  Each
+     * job is written by one of them. */
+    unsigned writer_lcores[PCAPD_MAX_WRITER_LCORES];
+    unsigned n_writer_lcores;
+    /* DPDK lcore id of the one writer lcore when n_writer_lcores is 0 (the
+     * layout before there could be several). */
     unsigned writer_lcore;
     /* Mbufs in the receive pool. */
     unsigned n_mbufs;
@@ -37,14 +56,16 @@ struct pcapd_dp_config {
     unsigned rx_desc;
     /* Records each rx-to-writer ring holds (a power of two). */
     unsigned ring_size;
-    /* Mbuf references each rx-to-writer ring of full jobs holds: the most
-     * mbufs the writer's backlog may pin per rx lcore (keep it well below
-     * n_mbufs). */
+    /* Mbuf references the rx-to-writer rings of full jobs of one rx lcore
+     * hold together, shared equally among the writers: the most mbufs the
+     * writers' backlog may pin per rx lcore (keep it well below n_mbufs). */
     unsigned full_ring_size;
     /* Most jobs that can be active at once. */
     unsigned max_jobs;
     /* Size of each job's write buffer in the writer, in bytes. */
     unsigned write_buffer_size;
+    /* Where packet timestamps come from (zero: the TSC). */
+    enum pcapd_hw_timestamps hw_timestamps;
 };
 
 /* One job, as the control plane hands it to the dataplane. */
@@ -101,6 +122,8 @@ struct pcapd_job_stats {
      * arrive from now on are captured.  False until the first publication
      * that includes it (see pcapd_dp_job_start()). */
     bool published;
+    /* Index in the configured writer lcores of the one writing the job. */
+    uint32_t writer;
 };
 
 /* A job that has ended, as pcapd_dp_poll_ended() reports it. */
@@ -130,20 +153,26 @@ struct pcapd_dp_stats {
     /* Full-job packets lost because an rx-to-writer mbuf ring was full
      * (the writer's backlog of held mbufs). */
     uint64_t writer_backlog_full;
-    /* Records the writer received. */
+    /* Records the writers received, all writers together. */
     uint64_t writer_records;
-    /* Records the writer discarded because their job had already ended. */
+    /* Records the writers discarded because their job had already ended. */
     uint64_t writer_late;
     /* Table publications, and the time the last build took (ns). */
     uint64_t table_builds;
     uint64_t table_build_ns;
     /* Job changes are waiting for the next publication. */
     bool table_pending;
+    /* Writer lcores running. */
+    uint32_t writers;
+    /* Ports whose packets carry the port's own receive timestamps (see
+     * pcapd_dp_config.hw_timestamps). */
+    uint32_t hw_timestamp_ports;
 };
 
 /* Initialises EAL, the ports, the rings and the job table, and launches the
  * rx and writer lcores.  Returns 0, or a negative errno with a message in
- * `err` (of `err_size` bytes). */
+ * `err` (of `err_size` bytes), for example when hw_timestamps is ON and a
+ * port gives no receive timestamps. */
 int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_size);
 
 /* Stops the lcores, the ports and EAL.  Jobs still running are ended and
@@ -152,9 +181,10 @@ int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_si
 void pcapd_dp_stop(void (*on_ended)(const struct pcapd_job_ended *, void *), void *arg);
 
 /* Starts capturing for `spec`.  Returns 0 and the job's handle, or -ENOSPC
- * when max_jobs are active, or another negative errno.  The job reaches the
- * rx lcores at once, or, while table builds are expensive (thousands of
- * jobs), with the next pcapd_dp_poll_ended(). */
+ * when max_jobs are active, or another negative errno.  The job goes to the
+ * writer lcore with the fewest jobs.  It reaches the rx lcores at once, or,
+ * while table builds are expensive (thousands of jobs), with the next
+ * pcapd_dp_poll_ended(). */
 int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *handle);
 
 /* Asks the job to end now; it is reported by pcapd_dp_poll_ended() once its
@@ -164,9 +194,10 @@ void pcapd_dp_job_stop(pcapd_job_handle handle);
 /* Reads the counters of a running job.  Returns 0, or -ENOENT. */
 int pcapd_dp_job_stats(pcapd_job_handle handle, struct pcapd_job_stats *stats);
 
-/* Does deferred work (reclaiming old job tables, ending stopped jobs) and
- * reports up to `max` jobs that have ended.  Returns how many it reported.
- * The control plane calls this periodically. */
+/* Does deferred work (reclaiming old job tables, ending stopped jobs,
+ * re-anchoring device clocks to the wall clock) and reports up to `max` jobs
+ * that have ended.  Returns how many it reported.  The control plane calls
+ * this periodically. */
 unsigned pcapd_dp_poll_ended(struct pcapd_job_ended *ended, unsigned max);
 
 /* Reads the dataplane-wide counters. */
