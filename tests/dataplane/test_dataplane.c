@@ -4,7 +4,17 @@
  * devices only.  The group setup writes a pcap of known Ethernet/IPv4/TCP/
  * UDP/ARP frames, then starts the dataplane once on two ports: net_null0 (a
  * flood of 64-byte all-zero frames, not IP) and net_pcap0 replaying that file
- * forever, in order.  One rx lcore, one writer lcore, max_jobs 64.
+ * forever, in order.  One rx lcore, max_jobs 64, and one writer lcore (given
+ * as the older single `writer_lcore`) or, with the argument `two-writers`,
+ * two writer lcores sharing a core with the main lcore; the whole suite runs
+ * in both layouts, and the two-writer run adds tests of how jobs are spread
+ * over the writers.
+ *
+ * Receive timestamps run in processes of their own (argument `hw-on`,
+ * `hw-off`, `hw-auto` or `hw-refused`): net_pcap reads a FIFO the test
+ * feeds once its jobs are published, so every fed packet reaches them, with
+ * timestamps the test chose; with hw_timestamps on, the captured files must
+ * carry exactly those times; off, the time of capture.
  *
  * Every file a job writes is checked record by record (raw headers, then
  * libpcap) and each packet is identified as one of the known frames, byte
@@ -27,6 +37,7 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -373,8 +384,13 @@ static unsigned n_tjobs;
 static uint64_t next_cookie = 0x5eed0000;
 /* End reports nobody asked for, or reported twice: must stay 0. */
 static unsigned bogus_reports;
-/* Read end of a pipe a test's job writes into, while open. */
+/* Read end of a pipe the jobs stalling the writers write into, while
+ * open, and those jobs (at least one per writer). */
 static int pipe_rd = -1;
+static struct tjob *stall_jobs[2 * PCAPD_MAX_WRITER_LCORES];
+static unsigned n_stall;
+/* Writer lcores the group runs (1, or 2 with `two-writers`). */
+static unsigned n_writers = 1;
 /* The file pcap_foreach() is reading, so a failed check does not leak it. */
 static pcap_t *reading;
 
@@ -546,6 +562,7 @@ static int teardown_jobs(void **state)
         rc = -1;
     }
     n_tjobs = 0;
+    n_stall = 0;
     bogus_reports = 0;
     return rc;
 }
@@ -765,7 +782,9 @@ static int group_setup(void **state)
     snprintf(input_pcap, sizeof(input_pcap), "%s/input.pcap", tmpdir);
     write_input_pcap();
 
-    static char a_lcores[] = "--lcores=0@0,1@1,2@0";
+    /* Writers share core 0 with the main lcore; the rx lcore has core 1. */
+    static char a_lcores1[] = "--lcores=0@0,1@1,2@0", a_lcores2[] = "--lcores=0@0,1@1,2@0,3@0";
+    char *a_lcores = n_writers == 1 ? a_lcores1 : a_lcores2;
     static char a_prefix[64], a_pcap[256];
     snprintf(a_prefix, sizeof(a_prefix), "--file-prefix=pcapd-dptest-%d", (int)getpid());
     snprintf(a_pcap, sizeof(a_pcap), "--vdev=net_pcap0,rx_pcap=%s,infinite_rx=1", input_pcap);
@@ -785,6 +804,7 @@ static int group_setup(void **state)
         .eal_argv = eal_argv,
         .rx_lcores = {1},
         .n_rx_lcores = 1,
+        /* One writer: the older field, which must keep working. */
         .writer_lcore = 2,
         .n_mbufs = 8191,
         .rx_desc = 512,
@@ -793,10 +813,22 @@ static int group_setup(void **state)
         .max_jobs = MAX_JOBS,
         .write_buffer_size = 65536,
     };
+    if (n_writers > 1) {
+        cfg.writer_lcores[0] = 2;
+        cfg.writer_lcores[1] = 3;
+        cfg.n_writer_lcores = 2;
+    }
     char err[256] = "";
     int rc = pcapd_dp_start(&cfg, err, sizeof(err));
     if (rc != 0) {
         fprintf(stderr, "pcapd_dp_start: %d: %s\n", rc, err);
+        return -1;
+    }
+    struct pcapd_dp_stats s;
+    pcapd_dp_stats_read(&s);
+    if (s.writers != n_writers || s.hw_timestamp_ports != 0) {
+        fprintf(stderr, "%u writers and %u stamping ports, expected %u and 0\n", s.writers,
+                s.hw_timestamp_ports, n_writers);
         return -1;
     }
     return 0;
@@ -989,38 +1021,65 @@ static void test_stop_with_traffic(void **state)
     assert_int_equal(c.seen[frame_of(FLOW_UDP_C)], e->packets_written);
 }
 
-/* Starts a job writing into a pipe nobody reads: the writer gets stuck in
- * write() and the record ring overflows.  Returns the stalled job. */
-static struct tjob *stall_writer(void)
+/* Stalls every writer: starts jobs writing into one pipe nobody reads
+ * until each writer has one (jobs go to the writer with the fewest), so
+ * every writer gets stuck in write() and the rings to it overflow; returns
+ * once each stalling job is losing samples.  The jobs are in stall_jobs. */
+static void stall_writers(void)
 {
     int pfd[2];
     assert_int_equal(pipe(pfd), 0);
     pipe_rd = pfd[0];
     signal(SIGPIPE, SIG_IGN);
     struct pcapd_filter all = filter_any();
-    struct pcapd_dp_stats s0, s1;
-    struct tjob *stall;
-    pcapd_dp_stats_read(&s0);
-    assert_int_equal(start_job_ex(&all, 1, 100000000, PCAPD_SIMPLE_SNAPLEN, 0, pfd[1], &stall), 0);
+    bool stalled[PCAPD_MAX_WRITER_LCORES] = {false};
+    unsigned covered = 0;
+    n_stall = 0;
+    while (covered < n_writers) {
+        assert_true(n_stall < sizeof(stall_jobs) / sizeof(stall_jobs[0]));
+        struct tjob *j;
+        int fd = dup(pfd[1]);
+        assert_true(fd >= 0);
+        assert_int_equal(start_job_ex(&all, 1, 100000000, PCAPD_SIMPLE_SNAPLEN, 0, fd, &j), 0);
+        stall_jobs[n_stall++] = j;
+        struct pcapd_job_stats st;
+        assert_int_equal(pcapd_dp_job_stats(j->handle, &st), 0);
+        assert_true(st.writer < n_writers);
+        if (!stalled[st.writer]) {
+            stalled[st.writer] = true;
+            covered++;
+        }
+    }
+    close(pfd[1]);
     uint64_t end = mono_ms() + 5000;
+    unsigned losing;
     do {
         poll_for(10);
-        pcapd_dp_stats_read(&s1);
-    } while (s1.ring_full == s0.ring_full && mono_ms() < end);
-    assert_true(s1.ring_full > s0.ring_full);
-    assert_false(stall->ended);
-    return stall;
+        losing = 0;
+        for (unsigned i = 0; i < n_stall; i++) {
+            struct pcapd_job_stats st;
+            assert_int_equal(pcapd_dp_job_stats(stall_jobs[i]->handle, &st), 0);
+            losing += st.packets_dropped > 0;
+        }
+    } while (losing < n_stall && mono_ms() < end);
+    assert_int_equal(losing, n_stall);
+    for (unsigned i = 0; i < n_stall; i++)
+        assert_false(stall_jobs[i]->ended);
 }
 
-/* Lets the writer go: the stalled job's write fails with EPIPE. */
-static void unstall_writer(struct tjob *stall)
+/* Lets the writers go: the stalling jobs' writes fail with EPIPE. */
+static void unstall_writers(void)
 {
     close(pipe_rd);
     pipe_rd = -1;
-    wait_ended(stall, 3000);
-    close(stall->spec.fd);
-    assert_int_equal(stall->info.reason, PCAPD_JOB_END_WRITE_ERROR);
-    assert_int_equal(stall->info.error, EPIPE);
+    for (unsigned i = 0; i < n_stall; i++) {
+        struct tjob *stall = stall_jobs[i];
+        wait_ended(stall, 3000);
+        close(stall->spec.fd);
+        assert_int_equal(stall->info.reason, PCAPD_JOB_END_WRITE_ERROR);
+        assert_int_equal(stall->info.error, EPIPE);
+    }
+    n_stall = 0;
 }
 
 /* A job stopped while the writer is stalled with its records still in the
@@ -1036,11 +1095,11 @@ static void test_stop_while_writer_stalled(void **state)
     struct tjob *j = start_job_ok(&fc, 1, 100000000);
     struct tjob *other = start_job_ok(&all, 1, 100000000);
     poll_for(20);
-    struct tjob *stall = stall_writer();
+    stall_writers();
     pcapd_dp_job_stop(j->handle);
     poll_for(100);
     assert_false(j->ended); /* the writer cannot have closed it */
-    unstall_writer(stall);
+    unstall_writers();
     wait_ended(j, END_DEADLINE_MS);
     assert_int_equal(j->info.reason, PCAPD_JOB_END_STOPPED);
     const struct pcapd_job_stats *e = &j->info.stats;
@@ -1279,7 +1338,7 @@ static void test_limit_under_overflow(void **state)
     struct pcapd_filter all = filter_any();
     struct pcapd_dp_stats s0, s1;
     pcapd_dp_stats_read(&s0);
-    struct tjob *stall = stall_writer();
+    stall_writers();
     struct tjob *simple, *full;
     assert_int_equal(start_job_ex(&all, 1, 20000, PCAPD_SIMPLE_SNAPLEN, 0, -1, &simple), 0);
     assert_int_equal(start_job_ex(&all, 1, 5000, FULL, 0, -1, &full), 0);
@@ -1293,7 +1352,7 @@ static void test_limit_under_overflow(void **state)
     /* More samples lost than either limit. */
     assert_true(st.packets_dropped >= 20000);
     assert_true(sf.packets_dropped >= 5000);
-    unstall_writer(stall);
+    unstall_writers();
     wait_ended(simple, END_DEADLINE_MS);
     wait_ended(full, END_DEADLINE_MS);
     pcapd_dp_stats_read(&s1);
@@ -1342,9 +1401,503 @@ static void test_dp_stats(void **state)
                   (unsigned long long)s3.table_build_ns);
 }
 
-int main(void)
+/* ---- Several writer lcores ----------------------------------------------- */
+
+/* Jobs started one after another on an empty table go to the writers in
+ * turn (each goes to the one with the fewest); simple and full jobs,
+ * identical filters on different writers: every file is complete and in
+ * order, every job ends exactly at its limit, and the counters add up: the
+ * writers received exactly the records written, and every lost sample is
+ * counted once per stage and once per job.  Once they have ended, new jobs
+ * again go to every writer. */
+static void test_writers_share_jobs(void **state)
 {
-    const struct CMUnitTest tests[] = {
+    (void)state;
+    struct pcapd_filter fs[] = {
+        mkfilter(6, NULL, NULL, -1, -1),  /* A B E */
+        mkfilter(17, NULL, NULL, -1, 53), /* C */
+        mkfilter(17, NULL, NULL, -1, 53), /* C again, likely on the other writer */
+        mkfilter(-1, "10.1.0.0/16", NULL, -1, -1),
+    };
+    enum { N_FILTERS = sizeof(fs) / sizeof(fs[0]), N = 2 * N_FILTERS, LIMIT = 400 };
+    struct pcapd_dp_stats s0, s1;
+    struct tjob *jobs[N];
+    unsigned per_writer[PCAPD_MAX_WRITER_LCORES] = {0};
+    pcapd_dp_stats_read(&s0);
+    for (unsigned i = 0; i < N; i++) {
+        uint32_t snaplen = i < N_FILTERS ? PCAPD_SIMPLE_SNAPLEN : FULL;
+        assert_int_equal(start_job_ex(&fs[i % N_FILTERS], 1, LIMIT, snaplen, 0, -1, &jobs[i]), 0);
+        struct pcapd_job_stats st;
+        assert_int_equal(pcapd_dp_job_stats(jobs[i]->handle, &st), 0);
+        assert_int_equal(st.writer, i % n_writers);
+        per_writer[st.writer]++;
+    }
+    for (unsigned w = 0; w < n_writers; w++)
+        assert_int_equal(per_writer[w], N / n_writers);
+    uint64_t written = 0, dropped = 0;
+    for (unsigned i = 0; i < N; i++) {
+        wait_ended(jobs[i], END_DEADLINE_MS);
+        struct file_check c;
+        check_limit_file(jobs[i], &c);
+        assert_saw_all_wanted(&c);
+        written += jobs[i]->info.stats.packets_written;
+        dropped += jobs[i]->info.stats.packets_dropped;
+    }
+    poll_for(50);
+    pcapd_dp_stats_read(&s1);
+    assert_int_equal(written, (uint64_t)N * LIMIT);
+    /* One rx lcore samples each job exactly to its limit: no record late. */
+    assert_int_equal(s1.writer_records - s0.writer_records, written);
+    assert_int_equal(s1.writer_late, s0.writer_late);
+    assert_int_equal(
+        (s1.ring_full - s0.ring_full) + (s1.writer_backlog_full - s0.writer_backlog_full), dropped);
+
+    /* The writers are free again: the next jobs are spread the same way. */
+    struct pcapd_filter udp = mkfilter(17, NULL, NULL, -1, -1);
+    for (unsigned i = 0; i < n_writers; i++) {
+        struct tjob *j = start_job_ok(&udp, 1, 50);
+        struct pcapd_job_stats st;
+        assert_int_equal(pcapd_dp_job_stats(j->handle, &st), 0);
+        assert_int_equal(st.writer, i);
+    }
+}
+
+/* Jobs on every writer stopped in the middle of their traffic: each file
+ * holds exactly the packets its final stats count, in replay order, with
+ * matched = written + dropped; and a job started while the others run goes
+ * to the writer with the fewest jobs. */
+static void test_writers_stop(void **state)
+{
+    (void)state;
+    enum { N = 4, LIMIT = 100000000 };
+    struct pcapd_filter f = mkfilter(17, NULL, NULL, -1, 53);
+    struct tjob *jobs[N + 1];
+    for (unsigned i = 0; i < N; i++)
+        jobs[i] = start_job_ok(&f, 1, LIMIT);
+    poll_for(100);
+    /* Two jobs end on writer 0: it has the fewest, the next goes there. */
+    pcapd_dp_job_stop(jobs[0]->handle);
+    wait_ended(jobs[0], END_DEADLINE_MS);
+    if (n_writers > 1) {
+        pcapd_dp_job_stop(jobs[2]->handle);
+        wait_ended(jobs[2], END_DEADLINE_MS);
+    }
+    struct pcapd_job_stats st;
+    uint64_t end = mono_ms() + END_DEADLINE_MS;
+    do { /* A slot counts against its writer until it is free. */
+        poll_for(5);
+    } while (pcapd_dp_job_stats(jobs[0]->handle, &st) != -ENOENT && mono_ms() < end);
+    while (n_writers > 1 && pcapd_dp_job_stats(jobs[2]->handle, &st) != -ENOENT && mono_ms() < end)
+        poll_for(5);
+    jobs[N] = start_job_ok(&f, 1, LIMIT);
+    assert_int_equal(pcapd_dp_job_stats(jobs[N]->handle, &st), 0);
+    assert_int_equal(st.writer, 0);
+    poll_for(100);
+    for (unsigned i = 0; i <= N; i++)
+        pcapd_dp_job_stop(jobs[i]->handle);
+    for (unsigned i = 0; i <= N; i++) {
+        wait_ended(jobs[i], END_DEADLINE_MS);
+        assert_int_equal(jobs[i]->info.reason, PCAPD_JOB_END_STOPPED);
+        const struct pcapd_job_stats *e = &jobs[i]->info.stats;
+        assert_true(e->packets_written > 0);
+        assert_int_equal(e->packets_matched, e->packets_written + e->packets_dropped);
+        struct file_check c;
+        check_file(jobs[i], &c);
+        assert_int_equal(c.seen[frame_of(FLOW_UDP_C)], e->packets_written);
+    }
+}
+
+/* ---- Receive timestamps ----------------------------------------------------- */
+
+/* Packets fed through the FIFO: the replayed frames over and over. */
+#define FEED_PACKETS 600
+/* Microseconds since the epoch of fed packet k: FEED_T0_US + k * FEED_STEP_US
+ * (every digit of the microseconds in use). */
+#define FEED_T0_US 1700000000123457ull
+#define FEED_STEP_US 1234567ull
+
+/* Which hw timestamps process runs: what the group starts and expects. */
+static enum pcapd_hw_timestamps hw_mode;
+/* Also a net_null port beside the fed net_pcap one (`hw-auto`). */
+static bool hw_with_null;
+/* The FIFO net_pcap reads, the thread feeding it (and whether a test
+ * joined it already), and the pipe that tells the thread to send the
+ * packets. */
+static char fifo_path[160];
+static pthread_t feeder;
+static bool feeder_joined;
+static int feed_go[2] = {-1, -1};
+/* Realtime clock when the packets were sent. */
+static uint64_t feed_t_ns;
+
+/* The frame of fed packet k. */
+static const struct frame *feed_frame(unsigned k)
+{
+    return &frames[k % n_frames];
+}
+
+/* Nanoseconds since the epoch in the pcap record of fed packet k. */
+static uint64_t feed_ns(unsigned k)
+{
+    return (FEED_T0_US + k * FEED_STEP_US) * 1000u;
+}
+
+/* Writes `len` bytes to `fd`, whatever the FIFO takes at a time. */
+static void write_all(int fd, const void *buf, size_t len)
+{
+    const uint8_t *p = buf;
+    while (len > 0) {
+        ssize_t n = write(fd, p, len);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            perror("feeder write");
+            return;
+        }
+        p += n;
+        len -= (size_t)n;
+    }
+}
+
+/* The feeder thread: opens the FIFO (while net_pcap's probe opens it),
+ * writes the microsecond pcap file header, which the probe reads; then,
+ * once told to, every packet, and closes it (net_pcap then sees the end of
+ * the file and receives nothing more). */
+static void *feeder_main(void *arg)
+{
+    (void)arg;
+    int fd = open(fifo_path, O_WRONLY);
+    if (fd < 0) {
+        perror("feeder open");
+        return NULL;
+    }
+    uint32_t hdr[6] = {0xa1b2c3d4u, 2u | (4u << 16), 0, 0, 65535, 1};
+    write_all(fd, hdr, sizeof(hdr));
+    char go;
+    if (read(feed_go[0], &go, 1) == 1) {
+        for (unsigned k = 0; k < FEED_PACKETS; k++) {
+            const struct frame *fr = feed_frame(k);
+            uint64_t us = FEED_T0_US + k * FEED_STEP_US;
+            uint32_t rec[4] = {(uint32_t)(us / 1000000u), (uint32_t)(us % 1000000u), fr->len,
+                               fr->len};
+            write_all(fd, rec, sizeof(rec));
+            write_all(fd, fr->data, fr->len);
+        }
+    }
+    close(fd);
+    return NULL;
+}
+
+/* Group setup of the hw timestamps processes: the frames, the FIFO and its
+ * feeder, and the dataplane on net_pcap reading the FIFO (beside net_null
+ * with `hw-auto`), one rx lcore, two writers, hw_timestamps as `hw_mode`. */
+static int hw_group_setup(void **state)
+{
+    (void)state;
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/pcapd-dptest-%d-XXXXXX", (int)getpid());
+    if (mkdtemp(tmpdir) == NULL) {
+        perror("mkdtemp");
+        return -1;
+    }
+    snprintf(input_pcap, sizeof(input_pcap), "%s/input.pcap", tmpdir);
+    write_input_pcap(); /* the frames; the file itself is not replayed here */
+    snprintf(fifo_path, sizeof(fifo_path), "%s/feed.fifo", tmpdir);
+    if (mkfifo(fifo_path, 0600) != 0 || pipe(feed_go) != 0 ||
+        pthread_create(&feeder, NULL, feeder_main, NULL) != 0) {
+        perror("feeder");
+        return -1;
+    }
+    static char a_lcores[] = "--lcores=0@0,1@1,2@0,3@0";
+    static char a_prefix[64], a_pcap[256];
+    snprintf(a_prefix, sizeof(a_prefix), "--file-prefix=pcapd-dptest-%d", (int)getpid());
+    snprintf(a_pcap, sizeof(a_pcap), "--vdev=net_pcap0,rx_pcap=%s", fifo_path);
+    static char a_name[] = "pcapd-test", a_nohuge[] = "--no-huge", a_m[] = "-m", a_mem[] = "512";
+    static char a_noshconf[] = "--no-shconf", a_nopci[] = "--no-pci";
+    static char a_log[] = "--log-level=lib.eal:warning";
+    static char a_null[] = "--vdev=net_null0,copy=1,size=64";
+    char *args[] = {a_name,   a_lcores, a_nohuge, a_m,    a_mem, a_noshconf,
+                    a_prefix, a_nopci,  a_log,    a_pcap, a_null};
+    int argc = 0;
+    for (unsigned i = 0; i < sizeof(args) / sizeof(args[0]) - (hw_with_null ? 0 : 1); i++)
+        eal_argv[argc++] = args[i];
+    eal_argv[argc] = NULL;
+    struct pcapd_dp_config cfg = {
+        .eal_argc = argc,
+        .eal_argv = eal_argv,
+        .rx_lcores = {1},
+        .n_rx_lcores = 1,
+        .writer_lcores = {2, 3},
+        .n_writer_lcores = 2,
+        .n_mbufs = 8191,
+        .rx_desc = 512,
+        .ring_size = 4096,
+        .full_ring_size = 1024,
+        .max_jobs = MAX_JOBS,
+        .write_buffer_size = 65536,
+        .hw_timestamps = hw_mode,
+    };
+    char err[256] = "";
+    int rc = pcapd_dp_start(&cfg, err, sizeof(err));
+    if (rc != 0) {
+        fprintf(stderr, "pcapd_dp_start: %d: %s\n", rc, err);
+        return -1;
+    }
+    struct pcapd_dp_stats s;
+    pcapd_dp_stats_read(&s);
+    unsigned want = hw_mode == PCAPD_HW_TIMESTAMPS_OFF ? 0 : 1;
+    if (s.hw_timestamp_ports != want || s.writers != 2) {
+        fprintf(stderr, "%u stamping ports and %u writers, expected %u and 2\n",
+                s.hw_timestamp_ports, s.writers, want);
+        return -1;
+    }
+    return 0;
+}
+
+/* Group teardown of the hw timestamps processes: lets the feeder finish if
+ * no test told it to send, then stops the dataplane. */
+static int hw_group_teardown(void **state)
+{
+    if (feed_go[1] >= 0) {
+        close(feed_go[1]); /* the feeder sends nothing and closes the FIFO */
+        feed_go[1] = -1;
+    }
+    if (!feeder_joined)
+        pthread_join(feeder, NULL);
+    close(feed_go[0]);
+    unlink(fifo_path);
+    return group_teardown(state);
+}
+
+/* Tells the feeder to send every packet. */
+static void feed_now(void)
+{
+    feed_t_ns = now_ns();
+    assert_int_equal(write(feed_go[1], "g", 1), 1);
+    close(feed_go[1]);
+    feed_go[1] = -1;
+}
+
+/* Waits until every one of the `n` jobs is in the published table. */
+static void wait_published(struct tjob **jobs, unsigned n)
+{
+    uint64_t end = mono_ms() + END_DEADLINE_MS;
+    for (unsigned i = 0; i < n; i++) {
+        struct pcapd_job_stats st;
+        do {
+            poll_for(1);
+            assert_int_equal(pcapd_dp_job_stats(jobs[i]->handle, &st), 0);
+        } while (!st.published && mono_ms() < end);
+        assert_true(st.published);
+    }
+}
+
+/* What check_feed_pkt() checks a job's file against. */
+struct feed_check {
+    const struct tjob *j;
+    /* The fed packets the job's filter wants, in feed order. */
+    unsigned want[FEED_PACKETS];
+    unsigned n_want;
+    /* Some fed packets may be missing (the job lost samples): each fed
+     * packet is then told by its source timestamp, not by its place. */
+    bool lossy;
+    /* Fed packets seen, the last one's index in the feed, null frames
+     * seen, previous timestamp. */
+    unsigned n_fed;
+    int last_k;
+    unsigned n_null;
+    uint64_t prev_ns;
+};
+
+/* The fed packet whose source time is `ts_ns`, or -1 if none has it. */
+static int feed_index_of(uint64_t ts_ns)
+{
+    if (ts_ns % 1000 != 0 || ts_ns / 1000 < FEED_T0_US)
+        return -1;
+    uint64_t d = ts_ns / 1000 - FEED_T0_US;
+    if (d % FEED_STEP_US != 0 || d / FEED_STEP_US >= FEED_PACKETS)
+        return -1;
+    return (int)(d / FEED_STEP_US);
+}
+
+/* Asserts packet `i` of a job's file is the next fed packet its filter
+ * wants, byte for byte (or, with `hw-auto`, a null frame), stamped as
+ * hw_mode says: with the fed record's own time when the port's timestamps
+ * are used, else with the time of capture. */
+static void check_feed_pkt(const struct rpkt *p, unsigned i, void *ctx)
+{
+    struct feed_check *c = ctx;
+    const struct frame *fr = identify(p, c->j->spec.snaplen);
+    if (fr == NULL)
+        fail_msg("packet %u (len %u) is no known frame", i, p->len);
+    uint64_t now = now_ns();
+    if (fr == &null_frame) {
+        /* net_null stamps nothing: its packets always have the TSC time. */
+        if (p->ts_ns < feed_t_ns - TS_SLACK_NS || p->ts_ns > now + TS_SLACK_NS)
+            fail_msg("null packet %u: timestamp %llu is not the time of capture", i,
+                     (unsigned long long)p->ts_ns);
+        c->n_null++;
+        return;
+    }
+    if (c->n_fed >= c->n_want)
+        fail_msg("packet %u: more fed packets than the %u wanted", i, c->n_want);
+    unsigned k = c->want[c->n_fed++];
+    if (c->lossy) {
+        int found = feed_index_of(p->ts_ns);
+        if (found < 0 || found <= c->last_k)
+            fail_msg("packet %u: timestamp %llu is no later fed packet's source time", i,
+                     (unsigned long long)p->ts_ns);
+        k = (unsigned)found;
+    }
+    c->last_k = (int)k;
+    if (fr != feed_frame(k))
+        fail_msg("packet %u is frame %d, expected fed packet %u (frame %d)", i, (int)fr->flow, k,
+                 (int)feed_frame(k)->flow);
+    if (hw_mode != PCAPD_HW_TIMESTAMPS_OFF) {
+        if (p->ts_ns != feed_ns(k))
+            fail_msg("packet %u (fed %u): timestamp %llu, the source has %llu", i, k,
+                     (unsigned long long)p->ts_ns, (unsigned long long)feed_ns(k));
+    } else {
+        if (p->ts_ns < feed_t_ns - TS_SLACK_NS || p->ts_ns > now + TS_SLACK_NS)
+            fail_msg("packet %u: timestamp %llu is not the time of capture [%llu, %llu]", i,
+                     (unsigned long long)p->ts_ns, (unsigned long long)feed_t_ns,
+                     (unsigned long long)now);
+        if (p->ts_ns < c->prev_ns)
+            fail_msg("packet %u: timestamp before the previous one", i);
+        c->prev_ns = p->ts_ns;
+    }
+}
+
+/* Reads back ended job `j` and checks it against the feed: every fed
+ * packet its filter wants, in order, and nothing else but null frames; or,
+ * when the job lost samples, only fed packets it wants, in order, each
+ * with its own source time.  Returns the check's findings. */
+static const struct feed_check *check_feed_file(const struct tjob *j)
+{
+    static struct feed_check c;
+    memset(&c, 0, sizeof(c));
+    c.j = j;
+    c.last_k = -1;
+    c.lossy = j->info.stats.packets_dropped != 0;
+    for (unsigned k = 0; k < FEED_PACKETS; k++) {
+        if (ref_matches(&j->spec.filter, feed_frame(k)))
+            c.want[c.n_want++] = k;
+    }
+    unsigned n = pcap_foreach(j->path, j->spec.snaplen, check_feed_pkt, &c);
+    assert_int_equal(n, j->info.stats.packets_written);
+    if (!c.lossy)
+        assert_int_equal(c.n_fed, c.n_want);
+    return &c;
+}
+
+/* The fed packets that filter `f` wants. */
+static unsigned feed_count(const struct pcapd_filter *f)
+{
+    unsigned n = 0;
+    for (unsigned k = 0; k < FEED_PACKETS; k++)
+        n += ref_matches(f, feed_frame(k));
+    return n;
+}
+
+/* Every fed packet through simple and full jobs on both writers, the whole
+ * feed and one flow: each file holds exactly the fed packets its filter
+ * wants, in order, byte for byte, stamped (with `hw-on`) with the source
+ * file's own times to the microsecond, or (with `hw-off`) with the time of
+ * capture. */
+static void test_hw_timestamps_feed(void **state)
+{
+    (void)state;
+    struct pcapd_filter all = filter_any(), c53 = mkfilter(17, NULL, NULL, -1, 53);
+    struct tjob *jobs[3];
+    assert_int_equal(start_job_ex(&all, 1, FEED_PACKETS, PCAPD_SIMPLE_SNAPLEN, 0, -1, &jobs[0]), 0);
+    assert_int_equal(start_job_ex(&all, 1, FEED_PACKETS, FULL, 0, -1, &jobs[1]), 0);
+    assert_int_equal(start_job_ex(&c53, 1, feed_count(&c53), PCAPD_SIMPLE_SNAPLEN, 0, -1, &jobs[2]),
+                     0);
+    wait_published(jobs, 3);
+    feed_now();
+    for (unsigned i = 0; i < 3; i++) {
+        wait_ended(jobs[i], END_DEADLINE_MS);
+        assert_int_equal(jobs[i]->info.reason, PCAPD_JOB_END_PACKET_LIMIT);
+        assert_int_equal(jobs[i]->info.stats.packets_dropped, 0);
+        assert_int_equal(check_feed_file(jobs[i])->n_null, 0);
+    }
+}
+
+/* `hw-auto` with net_pcap (stamps) beside net_null (stamps nothing): one
+ * flow of the feed keeps its source times, every packet of it; a job on
+ * everything gets both, the fed packets with their source times, in order,
+ * and the null frames with the time of capture (it loses samples to the
+ * null flood, so its fed packets are told by their times). */
+static void test_hw_timestamps_auto_mixed(void **state)
+{
+    (void)state;
+    struct pcapd_filter all = filter_any(), c53 = mkfilter(17, NULL, NULL, -1, 53);
+    struct tjob *jobs[2];
+    unsigned n53 = feed_count(&c53);
+    assert_int_equal(start_job_ex(&c53, 1, n53, PCAPD_SIMPLE_SNAPLEN, 0, -1, &jobs[0]), 0);
+    /* A full job on everything, until the feed is over (the null frames
+     * keep coming). */
+    assert_int_equal(start_job_ex(&all, 1, 100000000, FULL, 0, -1, &jobs[1]), 0);
+    wait_published(jobs, 2);
+    feed_now();
+    wait_ended(jobs[0], END_DEADLINE_MS);
+    assert_int_equal(jobs[0]->info.reason, PCAPD_JOB_END_PACKET_LIMIT);
+    assert_int_equal(jobs[0]->info.stats.packets_dropped, 0);
+    assert_int_equal(check_feed_file(jobs[0])->n_null, 0);
+    pthread_join(feeder, NULL); /* every packet is in the FIFO, and it is closed */
+    feeder_joined = true;
+    poll_for(200);
+    pcapd_dp_job_stop(jobs[1]->handle);
+    wait_ended(jobs[1], END_DEADLINE_MS);
+    const struct feed_check *c = check_feed_file(jobs[1]);
+    print_message("everything: %u fed and %u null packets, %llu lost\n", c->n_fed, c->n_null,
+                  (unsigned long long)jobs[1]->info.stats.packets_dropped);
+    assert_true(c->n_fed > 0);
+    assert_true(c->n_null > 0);
+}
+
+/* hw_timestamps = on with a port that gives no timestamps (net_null): the
+ * dataplane refuses to start, naming the port and why. */
+static void test_hw_timestamps_refused(void **state)
+{
+    (void)state;
+    static char a_lcores[] = "--lcores=0@0,1@1,2@0", a_name[] = "pcapd-test";
+    static char a_nohuge[] = "--no-huge", a_m[] = "-m", a_mem[] = "256";
+    static char a_noshconf[] = "--no-shconf", a_nopci[] = "--no-pci", a_prefix[64];
+    static char a_log[] = "--log-level=lib.eal:warning", a_null[] = "--vdev=net_null0";
+    snprintf(a_prefix, sizeof(a_prefix), "--file-prefix=pcapd-dptest-%d", (int)getpid());
+    char *args[] = {a_name,   a_lcores, a_nohuge, a_m,    a_mem, a_noshconf,
+                    a_prefix, a_nopci,  a_log,    a_null, NULL};
+    struct pcapd_dp_config cfg = {
+        .eal_argc = 10,
+        .eal_argv = args,
+        .rx_lcores = {1},
+        .n_rx_lcores = 1,
+        .writer_lcores = {2},
+        .n_writer_lcores = 1,
+        .n_mbufs = 2047,
+        .rx_desc = 512,
+        .ring_size = 1024,
+        .full_ring_size = 256,
+        .max_jobs = 4,
+        .write_buffer_size = 65536,
+        .hw_timestamps = PCAPD_HW_TIMESTAMPS_ON,
+    };
+    char err[256] = "";
+    assert_int_equal(pcapd_dp_start(&cfg, err, sizeof(err)), -EINVAL);
+    print_message("%s\n", err);
+    assert_non_null(strstr(err, "hw_timestamps is on"));
+    assert_non_null(strstr(err, "port 0 (net_null)"));
+    assert_non_null(strstr(err, "RTE_ETH_RX_OFFLOAD_TIMESTAMP"));
+    rte_eal_cleanup();
+}
+
+/* Runs the tests of `mode`: `one-writer` (the default) or `two-writers`,
+ * the suite in that layout; `hw-on`, `hw-off` or `hw-auto`, the receive
+ * timestamp tests; `hw-refused`, the refusal to start.
+ * PCAPD_DPTEST_FILTER="test_byte*" runs only the matching tests. */
+int main(int argc, char **argv)
+{
+    const struct CMUnitTest suite[] = {
         cmocka_unit_test_teardown(test_packet_limit_exact, teardown_jobs),
         cmocka_unit_test_teardown(test_filter_selectivity, teardown_jobs),
         cmocka_unit_test_teardown(test_sampling_count, teardown_jobs),
@@ -1360,10 +1913,37 @@ int main(void)
         cmocka_unit_test_teardown(test_write_error, teardown_jobs),
         cmocka_unit_test_teardown(test_limit_under_overflow, teardown_jobs),
         cmocka_unit_test_teardown(test_dp_stats, teardown_jobs),
+        cmocka_unit_test_teardown(test_writers_share_jobs, teardown_jobs),
+        cmocka_unit_test_teardown(test_writers_stop, teardown_jobs),
     };
-    /* PCAPD_DPTEST_FILTER="test_byte*" runs only the matching tests. */
+    const struct CMUnitTest hw_feed[] = {
+        cmocka_unit_test_teardown(test_hw_timestamps_feed, teardown_jobs),
+    };
+    const struct CMUnitTest hw_auto[] = {
+        cmocka_unit_test_teardown(test_hw_timestamps_auto_mixed, teardown_jobs),
+    };
+    const struct CMUnitTest hw_refused[] = {
+        cmocka_unit_test(test_hw_timestamps_refused),
+    };
     const char *filter = getenv("PCAPD_DPTEST_FILTER");
     if (filter != NULL)
         cmocka_set_test_filter(filter);
-    return cmocka_run_group_tests(tests, group_setup, group_teardown);
+    const char *mode = argc > 1 ? argv[1] : "one-writer";
+    if (strcmp(mode, "one-writer") == 0 || strcmp(mode, "two-writers") == 0) {
+        n_writers = strcmp(mode, "two-writers") == 0 ? 2 : 1;
+        return cmocka_run_group_tests_name(mode, suite, group_setup, group_teardown);
+    }
+    if (strcmp(mode, "hw-on") == 0 || strcmp(mode, "hw-off") == 0) {
+        hw_mode = strcmp(mode, "hw-on") == 0 ? PCAPD_HW_TIMESTAMPS_ON : PCAPD_HW_TIMESTAMPS_OFF;
+        return cmocka_run_group_tests_name(mode, hw_feed, hw_group_setup, hw_group_teardown);
+    }
+    if (strcmp(mode, "hw-auto") == 0) {
+        hw_mode = PCAPD_HW_TIMESTAMPS_AUTO;
+        hw_with_null = true;
+        return cmocka_run_group_tests_name(mode, hw_auto, hw_group_setup, hw_group_teardown);
+    }
+    if (strcmp(mode, "hw-refused") == 0)
+        return cmocka_run_group_tests_name(mode, hw_refused, NULL, NULL);
+    fprintf(stderr, "unknown mode %s\n", mode);
+    return 2;
 }
