@@ -570,4 +570,5 @@ void dissector_free(struct dissector *d)
     tcp_streams_free(d);
     udp_streams_free(d);
     dns_state_free(d);
+    quic_state_free(d);
 }

@@ -62,7 +62,8 @@ struct dissector {
     uint64_t frame_number;       /* 1-based number of the frame being dissected (frame.number). */
     /* In a first pass: the fields the second pass will want; else NULL. */
     const struct frame_fields *next_pass;
-    struct dns_state *dns; /* DNS query/response matching (dissect_dns.c), or NULL. */
+    struct dns_state *dns;   /* DNS query/response matching (dissect_dns.c), or NULL. */
+    struct quic_state *quic; /* QUIC connections and CRYPTO streams (dissect_quic.c), or NULL. */
 };
 
 /* Prepares an empty dissector. */

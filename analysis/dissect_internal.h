@@ -109,4 +109,11 @@ void tcp_take_first_pass(struct dissector *second, struct dissector *first);
 /* Frees the UDP stream table. */
 void udp_streams_free(struct dissector *d);
 
+/* Records the QUIC fields of one datagram (s is the UDP payload): each long
+ * header's version and what its decrypted Initial packets carry. */
+void dissect_quic_fields(struct dissect_ctx *c, struct span s);
+
+/* Frees the QUIC connection state of d. */
+void quic_state_free(struct dissector *d);
+
 #endif

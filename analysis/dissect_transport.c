@@ -78,6 +78,8 @@ static size_t quic_long_packet_len(struct span s)
     uint32_t version =
         (uint32_t)s.p[1] << 24 | (uint32_t)s.p[2] << 16 | (uint32_t)s.p[3] << 8 | s.p[4];
     uint8_t type = (s.p[0] >> 4) & 3;
+    if (version == 0x6b3343cf)
+        type = (type + 3) & 3; /* QUIC v2 (RFC 9369) numbers the types 1 Initial ... 0 Retry. */
     if (version == 0 || type == 3)
         return 0; /* Version negotiation and Retry fill the datagram. */
     if (type == 0) {
@@ -107,6 +109,7 @@ static size_t quic_long_packet_len(struct span s)
 /* Dissects a QUIC datagram: one "quic" node per coalesced packet. */
 static void dissect_quic(struct dissect_ctx *c, struct span s)
 {
+    dissect_quic_fields(c, s);
     for (unsigned n = 0; s.len > 0 && n < 8; n++) {
         ctx_push(c, PROTO_QUIC);
         size_t plen = quic_long_packet_len(s);

@@ -114,6 +114,15 @@ void *hash_table_upsert(struct hash_table *t, const void *key, int *created)
     return e;
 }
 
+/* Returns the entry with the given key, or NULL when absent (never inserts). */
+void *hash_table_find(const struct hash_table *t, const void *key)
+{
+    if (t->cap == 0)
+        return NULL;
+    size_t i = hash_table_probe(t, key, hash_bytes(key, t->key_size));
+    return t->tags[i] ? t->slots + i * t->entry_size : NULL;
+}
+
 /* Calls fn for every entry. */
 void hash_table_foreach(const struct hash_table *t, void (*fn)(void *entry, void *ctx), void *ctx)
 {

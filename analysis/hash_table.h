@@ -26,6 +26,9 @@ void hash_table_init(struct hash_table *t, size_t key_size, size_t entry_size);
  * the key if absent (*created tells which); NULL when out of memory. */
 void *hash_table_upsert(struct hash_table *t, const void *key, int *created);
 
+/* Returns the entry with the given key, or NULL when absent (never inserts). */
+void *hash_table_find(const struct hash_table *t, const void *key);
+
 /* Calls fn(entry, ctx) for every entry, in slot order. */
 void hash_table_foreach(const struct hash_table *t, void (*fn)(void *entry, void *ctx), void *ctx);
 

@@ -72,7 +72,7 @@ static bool read_cid(const uint8_t *p, size_t n, size_t *off, size_t max, struct
 }
 
 /* Maps the two type bits of a long header to the v1 numbering. */
-static enum quic_long_type long_type(uint32_t version, uint8_t first)
+enum quic_long_type quic_long_type(uint32_t version, uint8_t first)
 {
     unsigned bits = (first >> 4) & 3;
     if (version == QUIC_VERSION_2)
@@ -91,7 +91,7 @@ int quic_parse_long_ids(const uint8_t *p, size_t n, struct quic_long_header *h, 
     size_t max_cid = h->version == 0 ? 255 : QUIC_MAX_CID_LEN;
     if (!read_cid(p, n, &off, max_cid, &h->dcid) || !read_cid(p, n, &off, max_cid, &h->scid))
         return -1;
-    h->type = h->version == 0 ? QUIC_LT_VERSION_NEG : long_type(h->version, p[0]);
+    h->type = h->version == 0 ? QUIC_LT_VERSION_NEG : quic_long_type(h->version, p[0]);
     *end = off;
     return 0;
 }

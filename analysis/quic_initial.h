@@ -56,6 +56,10 @@ struct quic_keys {
     uint8_t hp[16];  /* AES-128 header protection key. */
 };
 
+/* Returns the type of a long-header packet of a version from its first
+ * byte, in v1 numbering (QUIC v2 numbers the types differently). */
+enum quic_long_type quic_long_type(uint32_t version, uint8_t first);
+
 /* Returns true when Initial keys are defined for the version (v1, v2, drafts 29 to 32). */
 bool quic_version_has_initial_keys(uint32_t version);
 

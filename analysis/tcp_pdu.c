@@ -6,6 +6,7 @@
 #include "tcp_pdu.h"
 
 #include "app_fields.h"
+#include "tls_hello.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -372,7 +373,40 @@ static size_t prefixed_feed(struct tcp_half *h, enum proto_id app, const uint8_t
             return used;
         }
     }
-    return used + feed_fixed(h, p + used, n - used, done);
+    size_t take = feed_fixed(h, p + used, n - used, done);
+    if (app == PROTO_TLS && h->keep_tls && h->buf[0] == 22)
+        buf_append(h, p + used, take, 5 + 0xffff); /* A failure shows as a short record. */
+    return used + take;
+}
+
+/* Returns true when the wanted fields need the TLS handshake records' bytes. */
+static bool tls_wants_records(const struct dissect_ctx *c)
+{
+    return fields_want(c->fields, F_TLS_HANDSHAKE_TYPE) || fields_want(c->fields, F_TLS_SNI);
+}
+
+/* Records the fields of a TLS record completed in this frame: the handshake
+ * messages of a handshake record, and the frame of a direction's first
+ * ChangeCipherSpec outside TLS 1.3 (after it, Wireshark takes handshake
+ * records for encrypted).  A record Wireshark would have thrown on ends
+ * the frame's TLS fields, as its exception ends the frame's dissection. */
+static void tls_record_done(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half *other)
+{
+    uint64_t frame = c->d->frame_number;
+    if (!h->keep_tls || h->buf_len < 5 || h->tls_abort == frame || h->tls_v2)
+        return;
+    if (h->buf[0] == 20 && h->tls_ccs == 0 && !h->tls13)
+        h->tls_ccs = frame;
+    if (h->buf[0] != 22 || h->buf_len != 5 + (uint32_t)(h->buf[3] << 8 | h->buf[4]))
+        return;
+    if (!h->tls && !(h->tls = calloc(1, sizeof(*h->tls))))
+        return;
+    bool after_ccs = h->tls_ccs != 0 && frame > h->tls_ccs;
+    int flags = tls_handshake_chunk(h->tls, c->fields, h->buf + 5, h->buf_len - 5, true, after_ccs);
+    if (flags & (TLS_CHUNK_SH_TLS13 | TLS_CHUNK_SH_OTHER))
+        h->tls13 = other->tls13 = (flags & TLS_CHUNK_SH_TLS13) != 0;
+    if (flags & TLS_CHUNK_ABORT)
+        h->tls_abort = frame;
 }
 
 /* Feeds bytes to a DNS message (2-byte length, then the message), keeping
@@ -397,6 +431,51 @@ static size_t dns_feed(struct tcp_half *h, const uint8_t *p, size_t n, bool *don
     if (h->keep_dns)
         buf_append(h, p + used, take, 2 + 0xffff);
     return used + take;
+}
+
+/* Records the TLS fields of a segment the snaplen cut, which Wireshark
+ * dissects alone with the records' reported lengths: whole records as
+ * usual, then the record the capture ends in as far as it goes. */
+static void tls_cut_segment(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half *other,
+                            struct span p)
+{
+    uint64_t frame = c->d->frame_number;
+    size_t off = 0;
+    while (off < p.len && p.cap - off >= 5 && p.p[off] >= 20 && p.p[off] <= 24 && !h->tls_v2) {
+        size_t len = (size_t)(p.p[off + 3] << 8 | p.p[off + 4]);
+        if (len > p.len - off - 5)
+            return; /* Wireshark cannot ask for the rest: it stops. */
+        size_t cap = p.cap - off - 5 < len ? p.cap - off - 5 : len;
+        if (p.p[off] == 20 && h->tls_ccs == 0 && !h->tls13 && cap > 0)
+            h->tls_ccs = frame;
+        if (p.p[off] == 22) {
+            if (!h->tls && !(h->tls = calloc(1, sizeof(*h->tls))))
+                return;
+            bool after_ccs = h->tls_ccs != 0 && frame > h->tls_ccs;
+            int flags =
+                tls_handshake_chunk_cut(h->tls, c->fields, p.p + off + 5, cap, len, after_ccs);
+            if (flags & (TLS_CHUNK_SH_TLS13 | TLS_CHUNK_SH_OTHER))
+                h->tls13 = other->tls13 = (flags & TLS_CHUNK_SH_TLS13) != 0;
+            if (flags & TLS_CHUNK_ABORT)
+                return;
+        }
+        if (cap < len)
+            return;
+        off += 5 + len;
+    }
+}
+
+/* Records the ClientHello of SSL 2.0 (a record header 0x80 and message
+ * type 1, Wireshark's ssl_is_v2_client_hello) at the start of n bytes at
+ * p; Wireshark then takes the session for SSLv2 and shows no later
+ * handshake record of either direction. */
+static void tls_v2_hello(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half *other,
+                         const uint8_t *p, size_t n)
+{
+    if (!h->keep_tls || h->tls_v2 || n < 3 || p[0] != 0x80 || p[2] != 1)
+        return;
+    field_add_uint(c->fields, F_TLS_HANDSHAKE_TYPE, 1);
+    h->tls_v2 = other->tls_v2 = true;
 }
 
 /* Feeds bytes to the PDU in progress (starting one if idle); returns the bytes consumed. */
@@ -475,6 +554,8 @@ static size_t pdu_continue(struct dissect_ctx *c, enum proto_id app, struct tcp_
     size_t used = pdu_feed(app, h, other, p, n, &done);
     if (!done)
         return n;
+    if (app == PROTO_TLS)
+        tls_record_done(c, h, other);
     pdu_emit(c, app, h);
     ctx_push(c, PROTO_TCP_SEGMENTS);
     pdu_reset(h);
@@ -488,6 +569,8 @@ void tcp_pdu_segment(struct dissect_ctx *c, enum proto_id app, struct tcp_half *
     if (p.cap < p.len) {
         /* Cut by the snaplen: no reassembly, the application hits the end of the capture. */
         pdu_fields_cut(c, app, h, p);
+        if (app == PROTO_TLS && h->mode == PDU_IDLE && tls_wants_records(c))
+            tls_cut_segment(c, h, other, p);
         pdu_reset(h);
         ctx_push(c, app);
         if (app != PROTO_DATA)
@@ -499,6 +582,7 @@ void tcp_pdu_segment(struct dissect_ctx *c, enum proto_id app, struct tcp_half *
         return;
     }
     h->keep_dns = app == PROTO_DNS && dns_wants_messages(c);
+    h->keep_tls = app == PROTO_TLS && tls_wants_records(c);
     size_t off = 0, n = p.cap;
     if (h->mode != PDU_IDLE)
         off = pdu_continue(c, app, h, other, p.p, n);
@@ -509,6 +593,7 @@ void tcp_pdu_segment(struct dissect_ctx *c, enum proto_id app, struct tcp_half *
         if (app == PROTO_TLS && (p.p[off] < 20 || p.p[off] > 24)) {
             if (!pushed)
                 ctx_push(c, PROTO_TLS); /* "Continuation Data": not a record start. */
+            tls_v2_hello(c, h, other, p.p + off, n - off);
             return;
         }
         bool done;
@@ -517,6 +602,8 @@ void tcp_pdu_segment(struct dissect_ctx *c, enum proto_id app, struct tcp_half *
         off += pdu_feed(app, h, other, p.p + off, n - off, &done);
         if (!done)
             return;
+        if (app == PROTO_TLS)
+            tls_record_done(c, h, other);
         if (app != PROTO_TLS || !pushed)
             pdu_emit(c, app, h);
         pushed = true;
@@ -533,4 +620,76 @@ void tcp_pdu_fin(struct dissect_ctx *c, enum proto_id app, struct tcp_half *h)
     if (h->segs > 1)
         ctx_push(c, PROTO_TCP_SEGMENTS);
     pdu_reset(h);
+}
+
+/* Frees the buffers of a direction. */
+void tcp_pdu_free(struct tcp_half *h)
+{
+    free(h->buf);
+    if (h->tls) {
+        tls_hs_state_free(h->tls);
+        free(h->tls);
+    }
+}
+
+/* Returns true for the TCP ports tshark 4.0 decodes as TLS by default
+ * (besides 443, which port selection already maps). */
+static bool tls_port(uint16_t port)
+{
+    switch (port) {
+    case 324:
+    case 465:
+    case 636:
+    case 802:
+    case 853:
+    case 993:
+    case 995:
+    case 1300:
+    case 2221:
+    case 2443:
+    case 3249:
+    case 3250:
+    case 3251:
+    case 3252:
+    case 3496:
+    case 5061:
+    case 5671:
+    case 5684:
+    case 5868:
+    case 8883:
+    case 11207:
+    case 19999:
+    case 27017:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/* Returns true when a payload starts the way Wireshark's TLS heuristic
+ * wants: a handshake or application data record of an SSL 3.0 to TLS 1.2
+ * (or GM/T) version with a plausible length, or an SSLv2 ClientHello. */
+static bool tls_heuristic(struct span p)
+{
+    const uint8_t *b = p.p;
+    if (p.cap >= 5 && (b[0] == 22 || b[0] == 23)) {
+        uint32_t version = (uint32_t)b[1] << 8 | b[2], len = (uint32_t)b[3] << 8 | b[4];
+        bool known = (version >= 0x0300 && version <= 0x0303) || version == 0x0101;
+        return known && len != 0 && len < 16384 + 2048;
+    }
+    if (p.cap < 46 || b[0] != 0x80 || b[2] != 1)
+        return false;
+    uint32_t specs = (uint32_t)b[5] << 8 | b[6], sid = (uint32_t)b[7] << 8 | b[8];
+    uint32_t challenge = (uint32_t)b[9] << 8 | b[10];
+    return specs != 0 && specs % 3 == 0 && (sid == 0 || sid == 16) && challenge == 32;
+}
+
+/* Returns the application of a stream given one more payload segment. */
+enum proto_id tcp_pdu_detect(enum proto_id app, uint16_t sport, uint16_t dport, struct span p)
+{
+    if (app != PROTO_DATA)
+        return app;
+    if (tls_port(sport) || tls_port(dport) || tls_heuristic(p))
+        return PROTO_TLS;
+    return app;
 }

@@ -42,6 +42,12 @@ struct tcp_half {
     uint32_t buf_len;     /* Number of bytes in buf. */
     uint32_t buf_cap;     /* Allocated size of buf. */
     bool keep_dns;        /* True when buf keeps whole DNS messages (their fields are wanted). */
+    bool keep_tls;        /* True when buf keeps whole TLS handshake records (fields wanted). */
+    bool tls13;           /* True when a ServerHello of the stream selected TLS 1.3. */
+    bool tls_v2;          /* True once an SSLv2 ClientHello made the stream SSLv2 to Wireshark. */
+    uint64_t tls_ccs;     /* Frame of this direction's first counted ChangeCipherSpec, or 0. */
+    uint64_t tls_abort;   /* Frame in which Wireshark's TLS dissector would have thrown, or 0. */
+    struct tls_hs_state *tls; /* TLS handshake messages split over records, or NULL. */
 };
 
 /* Dissects the payload of one in-order segment of a direction whose
@@ -54,5 +60,14 @@ void tcp_pdu_gap(struct tcp_half *h);
 
 /* Ends the direction at a FIN, completing a PDU that lasts until the connection closes. */
 void tcp_pdu_fin(struct dissect_ctx *c, enum proto_id app, struct tcp_half *h);
+
+/* Returns the application of a stream given one more payload segment: a
+ * stream without one (PROTO_DATA) becomes TLS when a port is one tshark
+ * decodes as TLS or the payload starts like a TLS record or an SSLv2
+ * ClientHello (Wireshark's TLS heuristic); otherwise app is kept. */
+enum proto_id tcp_pdu_detect(enum proto_id app, uint16_t sport, uint16_t dport, struct span p);
+
+/* Frees the buffers of a direction (its PDU bytes and TLS handshake state). */
+void tcp_pdu_free(struct tcp_half *h);
 
 #endif

@@ -160,7 +160,7 @@ static void tcp_seq_free(struct tcp_flow *f)
 static void tcp_flow_reset(struct tcp_flow *f)
 {
     for (int i = 0; i < 2; i++) {
-        free(f->half[i].buf);
+        tcp_pdu_free(&f->half[i]);
         memset(&f->half[i], 0, sizeof(f->half[i]));
     }
     tcp_seq_free(f);
@@ -587,6 +587,8 @@ void dissect_tcp(struct dissect_ctx *c, struct span s)
         return;
     if (kind == SEG_GAP)
         tcp_pdu_gap(h);
+    if (p.len > 0)
+        f->app = (uint8_t)tcp_pdu_detect((enum proto_id)f->app, t.sport, t.dport, p);
     if (p.len > 0)
         tcp_pdu_segment(c, (enum proto_id)f->app, h, &f->half[!dir], p);
     if (t.flags & TH_FIN)

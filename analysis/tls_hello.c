@@ -4,6 +4,7 @@
  * calls a record encrypted, and the ClientHello server_name extension.
  * Every length read from the bytes is checked against the bytes present. */
 #include "tls_hello.h"
+#include "ws_text.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -51,100 +52,199 @@ bool tls_handshake_type_known(uint8_t type)
     }
 }
 
+/* Bytes being parsed: cap of them are present (captured) at p. */
+struct bytes {
+    const uint8_t *p; /* The bytes. */
+    size_t cap;       /* How many are present; reads past them stop the parse. */
+};
+
 /* Reads a vector length of size bytes at *off (bounded by end) the way
  * Wireshark's ssl_add_vector does: false when the length itself does not
- * fit; a length running past end is cut to end. */
-static bool read_vector(const uint8_t *p, size_t *off, size_t end, size_t size, size_t *len)
+ * fit (or was not captured); a length running past end is cut to end. */
+static bool read_vector(const struct bytes *b, size_t *off, size_t end, size_t size, size_t *len)
 {
-    if (*off > end || end - *off < size) {
+    if (*off > end || end - *off < size || *off + size > b->cap) {
         *len = 0;
         return false;
     }
-    size_t v = size == 1 ? p[*off] : be16(p + *off);
+    size_t v = size == 1 ? b->p[*off] : be16(b->p + *off);
     *off += size;
     *len = v > end - *off ? end - *off : v;
     return true;
 }
 
-/* Records the names of a server_name extension body of bytes [off, end). */
-static void sni_extension(struct frame_fields *ff, const uint8_t *p, size_t off, size_t end)
+/* Records one server name of len bytes as its ENC_ASCII text. */
+static void sni_name(struct frame_fields *ff, const uint8_t *name, size_t len)
+{
+    char small[WS_ASCII_FIELD_MAX(256)];
+    char *text = len <= 256 ? small : malloc(WS_ASCII_FIELD_MAX(len));
+    if (!text)
+        return;
+    size_t tlen = ws_ascii_field(name, len, text);
+    field_add_string(ff, F_TLS_SNI, text, tlen);
+    if (text != small)
+        free(text);
+}
+
+/* Records the names of a server_name extension body of bytes [off, end);
+ * a name not wholly captured stops it, as Wireshark throws there. */
+static void sni_extension(struct frame_fields *ff, const struct bytes *b, size_t off, size_t end)
 {
     size_t list_len;
-    if (off == end || !read_vector(p, &off, end, 2, &list_len))
+    if (off == end || !read_vector(b, &off, end, 2, &list_len))
         return;
     size_t list_end = off + list_len;
     while (off < list_end) {
         off++; /* Name type: every entry is shown as a host name. */
         size_t name_len;
-        if (!read_vector(p, &off, list_end, 2, &name_len))
+        if (!read_vector(b, &off, list_end, 2, &name_len) || off + name_len > b->cap)
             return;
-        field_add_string(ff, F_TLS_SNI, (const char *)p + off, name_len);
+        sni_name(ff, b->p + off, name_len);
         off += name_len;
     }
 }
 
 /* Walks the extensions of a ClientHello from off to end, recording server names. */
-static void hello_extensions(struct frame_fields *ff, const uint8_t *p, size_t off, size_t end)
+static void hello_extensions(struct frame_fields *ff, const struct bytes *b, size_t off, size_t end)
 {
     size_t exts_len;
-    if (!read_vector(p, &off, end, 2, &exts_len))
+    if (!read_vector(b, &off, end, 2, &exts_len))
         return;
     end = off + exts_len;
-    while (end - off >= 4) {
-        uint32_t type = be16(p + off);
+    while (end - off >= 4 && off + 2 <= b->cap) {
+        uint32_t type = be16(b->p + off);
         off += 2;
         size_t ext_len;
-        if (!read_vector(p, &off, end, 2, &ext_len))
+        if (!read_vector(b, &off, end, 2, &ext_len))
             return;
         if (type == 0)
-            sni_extension(ff, p, off, off + ext_len);
+            sni_extension(ff, b, off, off + ext_len);
         off += ext_len;
     }
+}
+
+/* Records the server names of a ClientHello body of len bytes, cap of them captured. */
+static void client_hello_sni(struct frame_fields *ff, const uint8_t *p, size_t len, size_t cap)
+{
+    struct bytes b = {p, cap < len ? cap : len};
+    /* client_version (2), random (32), then session_id<0..32>. */
+    size_t off = 34, vlen;
+    if (b.cap < off + 1)
+        return;
+    off += 1 + p[off];
+    if (!read_vector(&b, &off, len, 2, &vlen)) /* cipher_suites */
+        return;
+    off += vlen;
+    if (!read_vector(&b, &off, len, 1, &vlen)) /* compression_methods */
+        return;
+    off += vlen;
+    if (off < len)
+        hello_extensions(ff, &b, off, len);
 }
 
 /* Records the server names of a ClientHello body. */
 void tls_client_hello_sni(struct frame_fields *ff, const uint8_t *p, size_t len)
 {
-    /* client_version (2), random (32), then session_id<0..32>. */
-    size_t off = 34, vlen;
-    if (len < off + 1)
-        return;
-    off += 1 + p[off];
-    if (!read_vector(p, &off, len, 2, &vlen)) /* cipher_suites */
-        return;
-    off += vlen;
-    if (!read_vector(p, &off, len, 1, &vlen)) /* compression_methods */
-        return;
-    off += vlen;
-    if (off < len)
-        hello_extensions(ff, p, off, len);
+    client_hello_sni(ff, p, len, len);
 }
 
-/* Records one complete handshake message of len bytes (header included). */
-static void message_full(struct frame_fields *ff, const uint8_t *m, size_t len)
+/* Scans a ServerHello body of len bytes (cap of them captured) for the
+ * version it selects, as Wireshark's tls_scan_server_hello does: its
+ * supported_versions extension, else its legacy version field.  Returns
+ * the version, or -1 when the scan reads past the captured bytes (Wireshark
+ * throws before recording the message's type). */
+static int32_t server_hello_version(const uint8_t *p, size_t len, size_t cap)
 {
-    if (!tls_handshake_type_known(m[0]))
-        return;
-    field_add_uint(ff, F_TLS_HANDSHAKE_TYPE, m[0]);
-    if (m[0] == 1 && fields_want(ff, F_TLS_SNI))
-        tls_client_hello_sni(ff, m + 4, len - 4);
+    if (cap < 2)
+        return -1;
+    int32_t version = (int32_t)be16(p);
+    if (len < 35 + 5 + 6 || len > 0xffff)
+        return version;
+    if (cap < 35)
+        return -1;
+    size_t off = 35 + (size_t)p[34];
+    if (off + 5 > len)
+        return version;
+    off += 5; /* Cipher suite, compression method, extensions length. */
+    while (len - off >= 6) {
+        if (off + 4 > cap)
+            return -1;
+        uint32_t type = be16(p + off), ext_len = be16(p + off + 2);
+        if (len - off < 4 + (size_t)ext_len)
+            break;
+        if (type == 43 && ext_len == 2)
+            return off + 6 > cap ? -1 : (int32_t)be16(p + off + 4);
+        off += 4 + ext_len;
+    }
+    return version;
 }
 
-/* Returns true when a chunk that starts a new message looks encrypted
- * (Wireshark's is_encrypted_handshake_message). */
-static bool looks_encrypted(const uint8_t *p, size_t n, bool maybe_encrypted, bool after_ccs)
+/* Returns true when a protocol version means TLS 1.3 to Wireshark (the
+ * final version, IETF drafts 0x7fXX, Facebook's drafts 0xfb17/0xfb1a). */
+static bool version_is_tls13(uint32_t v)
+{
+    return v == 0x0304 || (v & 0xff00) == 0x7f00 || v == 0xfb17 || v == 0xfb1a;
+}
+
+/* Returns true when Wireshark's ssl_try_set_version accepts a version. */
+static bool version_known(uint32_t v)
+{
+    return (v >= 0x0300 && v <= 0x0303) || v == 0x0101 || version_is_tls13(v);
+}
+
+/* Records one complete handshake message of len bytes (header included),
+ * avail bytes of the chunk being left from its start (what Wireshark could
+ * read before throwing); returns enum tls_chunk_flags bits. */
+static int message_full(struct frame_fields *ff, const uint8_t *m, size_t len, size_t avail,
+                        bool first)
+{
+    int flags = 0;
+    if (first && m[0] == 2 && len > 4 + 2) {
+        int32_t v = server_hello_version(m + 4, len - 4, len - 4);
+        if (v > 0 && version_known((uint32_t)v))
+            flags |= version_is_tls13((uint32_t)v) ? TLS_CHUNK_SH_TLS13 : TLS_CHUNK_SH_OTHER;
+    }
+    if (!tls_handshake_type_known(m[0]))
+        return flags;
+    field_add_uint(ff, F_TLS_HANDSHAKE_TYPE, m[0]);
+    if (m[0] != 1)
+        return flags;
+    /* A ClientHello's version, random and session ID are read without
+     * bounds: past the end of the bytes at hand, Wireshark throws. */
+    if (avail < 4 + 35 || avail < 4 + 35 + (size_t)m[4 + 34])
+        return flags | TLS_CHUNK_ABORT;
+    if (fields_want(ff, F_TLS_SNI))
+        tls_client_hello_sni(ff, m + 4, len - 4);
+    return flags;
+}
+
+/* What Wireshark's is_encrypted_handshake_message makes of a chunk. */
+enum enc_verdict {
+    PLAINTEXT = 0, /* Parse its messages. */
+    ENCRYPTED,     /* Show it as an encrypted message: nothing to record. */
+    THROWS,        /* A read past the captured bytes: the frame's TLS stops. */
+};
+
+/* Judges a chunk of n bytes (cap of them captured) that starts a new message. */
+static enum enc_verdict looks_encrypted(const uint8_t *p, size_t cap, size_t n,
+                                        bool maybe_encrypted, bool after_ccs)
 {
     if (n < 16)
-        return false;
+        return PLAINTEXT;
     bool enc = false;
     if (maybe_encrypted) {
+        if (cap < 5)
+            return THROWS;
         enc = memcmp(p, "\0\0\0\0\0", 5) == 0; /* An explicit GCM nonce of zero. */
         if (!enc)
             enc = after_ccs;
     }
-    if (!enc)
+    if (!enc) {
+        if (cap < 4)
+            return THROWS;
         enc = !tls_handshake_type_known(p[0]) || be24(p + 1) >= 0x10000;
-    return enc;
+    }
+    return enc ? ENCRYPTED : PLAINTEXT;
 }
 
 /* Forgets the message in progress, keeping the buffer's memory. */
@@ -164,8 +264,8 @@ static void reassembly_add(struct tls_hs_state *st, const uint8_t *p, size_t n)
     for (size_t i = 0; i < n && st->frags_len + i < 4; i++)
         st->head[st->frags_len + i] = p[i];
     st->frags_len += (uint32_t)n;
-    if (st->overflow || st->head[0] != 1)
-        return;
+    if (st->overflow || (st->head[0] != 1 && st->head[0] != 2))
+        return; /* Only hellos are parsed: other messages need just their type. */
     if (st->buf_len + n > TLS_HS_KEEP_MAX) {
         st->overflow = true;
         return;
@@ -186,24 +286,23 @@ static void reassembly_add(struct tls_hs_state *st, const uint8_t *p, size_t n)
     st->buf_len += (uint32_t)n;
 }
 
-/* Records a message completed by reassembly. */
-static void reassembly_done(struct tls_hs_state *st, struct frame_fields *ff)
+/* Records a message completed by reassembly; returns enum tls_chunk_flags bits. */
+static int reassembly_done(struct tls_hs_state *st, struct frame_fields *ff)
 {
     uint32_t msg_len = 4 + be24(st->head + 1);
-    if (!tls_handshake_type_known(st->head[0])) {
-        reassembly_reset(st);
-        return;
-    }
-    if (!st->overflow && st->head[0] == 1 && st->buf_len == msg_len)
-        message_full(ff, st->buf, msg_len);
-    else
+    int flags = 0;
+    if (!st->overflow && st->buf_len == msg_len)
+        flags = message_full(ff, st->buf, msg_len, msg_len, true);
+    else if (tls_handshake_type_known(st->head[0]))
         field_add_uint(ff, F_TLS_HANDSHAKE_TYPE, st->head[0]);
     reassembly_reset(st);
+    return flags;
 }
 
-/* Continues the message in progress with a chunk; returns the bytes it took. */
-static size_t reassembly_continue(struct tls_hs_state *st, struct frame_fields *ff,
-                                  const uint8_t *p, size_t n)
+/* Continues the message in progress with a chunk; sets *used to the bytes
+ * it took and returns enum tls_chunk_flags bits. */
+static int reassembly_continue(struct tls_hs_state *st, struct frame_fields *ff, const uint8_t *p,
+                               size_t n, size_t *used)
 {
     size_t subset = n;
     uint64_t msg_len = 0;
@@ -217,35 +316,86 @@ static size_t reassembly_continue(struct tls_hs_state *st, struct frame_fields *
     }
     bool last = msg_len != 0 && st->frags_len + subset == msg_len;
     reassembly_add(st, p, subset);
-    if (last)
-        reassembly_done(st, ff);
-    return subset;
+    *used = subset;
+    return last ? reassembly_done(st, ff) : 0;
 }
 
-/* Dissects one chunk of handshake bytes. */
-void tls_handshake_chunk(struct tls_hs_state *st, struct frame_fields *ff, const uint8_t *p,
-                         size_t n, bool maybe_encrypted, bool after_ccs)
+/* Records a message the captured bytes end in (a snaplen cut): its type,
+ * and a ClientHello's names as far as captured; Wireshark then throws. */
+static int message_cut(struct frame_fields *ff, const uint8_t *m, size_t len, size_t cap,
+                       bool first)
+{
+    int flags = TLS_CHUNK_ABORT;
+    if (first && m[0] == 2 && len > 4 + 2) {
+        int32_t v = server_hello_version(m + 4, len - 4, cap - 4);
+        if (v < 0)
+            return flags;
+        if (version_known((uint32_t)v))
+            flags |= version_is_tls13((uint32_t)v) ? TLS_CHUNK_SH_TLS13 : TLS_CHUNK_SH_OTHER;
+    }
+    if (tls_handshake_type_known(m[0]))
+        field_add_uint(ff, F_TLS_HANDSHAKE_TYPE, m[0]);
+    if (m[0] == 1 && fields_want(ff, F_TLS_SNI))
+        client_hello_sni(ff, m + 4, len - 4, cap - 4);
+    return flags;
+}
+
+/* Dissects n bytes of handshake chunk of which the first cap are present. */
+static int chunk(struct tls_hs_state *st, struct frame_fields *ff, const uint8_t *p, size_t cap,
+                 size_t n, bool maybe_encrypted, bool after_ccs)
 {
     size_t off = 0;
-    if (st->active) {
-        off = reassembly_continue(st, ff, p, n);
-        if (st->active)
-            return;
-    } else if (looks_encrypted(p, n, maybe_encrypted, after_ccs)) {
-        return;
+    int flags = 0;
+    bool first = true;
+    if (st->active && cap < n) {
+        reassembly_reset(st); /* Wireshark gives a reassembly up at missing bytes. */
+    } else if (st->active) {
+        flags = reassembly_continue(st, ff, p, n, &off);
+        if (st->active || (flags & TLS_CHUNK_ABORT))
+            return flags;
+        first = false;
+    }
+    if (off == 0) {
+        enum enc_verdict v = looks_encrypted(p, cap, n, maybe_encrypted, after_ccs);
+        if (v != PLAINTEXT)
+            return v == THROWS ? TLS_CHUNK_ABORT : 0;
     }
     while (off < n) {
         size_t left = n - off;
+        if (left >= 4 && cap - off < 4)
+            return flags | TLS_CHUNK_ABORT;
         uint64_t msg_len = left >= 4 ? 4 + (uint64_t)be24(p + off + 1) : 0;
         if (msg_len == 0 || left < msg_len) {
+            if (cap < n)
+                return flags | TLS_CHUNK_ABORT; /* Saving the fragment reads missing bytes. */
             reassembly_reset(st);
             st->active = true;
             reassembly_add(st, p + off, left);
-            return;
+            return flags;
         }
-        message_full(ff, p + off, (size_t)msg_len);
+        if (off + msg_len > cap)
+            return flags | message_cut(ff, p + off, (size_t)msg_len, cap - off, first);
+        flags |= message_full(ff, p + off, (size_t)msg_len, left, first);
+        if (flags & TLS_CHUNK_ABORT)
+            return flags;
         off += (size_t)msg_len;
+        first = false;
     }
+    return flags;
+}
+
+/* Dissects one chunk of handshake bytes. */
+int tls_handshake_chunk(struct tls_hs_state *st, struct frame_fields *ff, const uint8_t *p,
+                        size_t n, bool maybe_encrypted, bool after_ccs)
+{
+    return chunk(st, ff, p, n, n, maybe_encrypted, after_ccs);
+}
+
+/* Dissects a handshake record body cut by the snaplen. */
+int tls_handshake_chunk_cut(struct tls_hs_state *st, struct frame_fields *ff, const uint8_t *p,
+                            size_t cap, size_t n, bool after_ccs)
+{
+    return chunk(st, ff, p, cap < n ? cap : n, n, true, after_ccs);
 }
 
 /* Frees the reassembly buffer. */

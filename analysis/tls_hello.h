@@ -24,19 +24,36 @@ struct tls_hs_state {
     bool overflow;      /* True when the message in progress outgrew TLS_HS_KEEP_MAX. */
     uint8_t head[4];    /* Its first bytes: type and 24-bit length. */
     uint32_t frags_len; /* Number of its bytes seen so far. */
-    uint8_t *buf;       /* Its bytes, kept only for a ClientHello. */
+    uint8_t *buf;       /* Its bytes, kept only for a ClientHello or ServerHello. */
     uint32_t buf_len;   /* Number of bytes in buf. */
     uint32_t buf_cap;   /* Allocated size of buf. */
 };
 
+/* What tls_handshake_chunk() saw, as bit flags. */
+enum tls_chunk_flags {
+    TLS_CHUNK_ABORT = 1,    /* Wireshark's dissector would throw: stop this frame's TLS. */
+    TLS_CHUNK_SH_TLS13 = 2, /* A ServerHello selected TLS 1.3 (the session's version). */
+    TLS_CHUNK_SH_OTHER = 4, /* A ServerHello selected an older (or no known) version. */
+};
+
 /* Dissects one chunk of handshake bytes: the body of one handshake record
  * (maybe_encrypted true; after_ccs true when this direction sent a
- * ChangeCipherSpec in an earlier frame) or one in-order piece of a QUIC
- * CRYPTO stream (maybe_encrypted false).  Records tls.handshake.type for
- * every complete message of a known type and the server names of every
- * complete ClientHello into ff (which may be NULL). */
-void tls_handshake_chunk(struct tls_hs_state *st, struct frame_fields *ff, const uint8_t *p,
-                         size_t n, bool maybe_encrypted, bool after_ccs);
+ * ChangeCipherSpec in an earlier frame of a session not known as TLS 1.3)
+ * or one in-order piece of a QUIC CRYPTO stream (maybe_encrypted false).
+ * Records tls.handshake.type for every complete message of a known type
+ * and the server names of every complete ClientHello into ff (which may be
+ * NULL).  Returns enum tls_chunk_flags bits. */
+int tls_handshake_chunk(struct tls_hs_state *st, struct frame_fields *ff, const uint8_t *p,
+                        size_t n, bool maybe_encrypted, bool after_ccs);
+
+/* Dissects the body of a handshake record of n bytes of which only the
+ * first cap were captured (the snaplen cut the segment), as Wireshark does
+ * with the record's reported length: messages wholly captured as usual,
+ * then the type of the one the capture ends in (and a ClientHello's names
+ * as far as captured); returns enum tls_chunk_flags bits, TLS_CHUNK_ABORT
+ * where Wireshark would have thrown. */
+int tls_handshake_chunk_cut(struct tls_hs_state *st, struct frame_fields *ff, const uint8_t *p,
+                            size_t cap, size_t n, bool after_ccs);
 
 /* Records the server names of the ClientHello body of len bytes at p (the
  * message without its 4-byte header), as Wireshark parses it. */

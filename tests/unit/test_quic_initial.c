@@ -484,6 +484,69 @@ static void test_encrypted_records(void **state)
     frame_fields_free(&ff);
 }
 
+/* A small deterministic generator (xorshift64*) for the random-input test. */
+static uint64_t rng_next(uint64_t *s)
+{
+    *s ^= *s >> 12;
+    *s ^= *s << 25;
+    *s ^= *s >> 27;
+    return *s * 2685821657736338717ull;
+}
+
+/* Feeds a CRYPTO frame to a persistent TLS state (a quic_crypto_fn). */
+static void feed_tls(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
+{
+    (void)offset;
+    struct frame_fields *ff = ctx;
+    static struct tls_hs_state st;
+    tls_handshake_chunk(&st, ff, data, len, offset & 1, offset & 2);
+    if (len == 0)
+        tls_hs_state_free(&st);
+}
+
+/* Hostile bytes everywhere: random frames, handshake chunks, ClientHello
+ * bodies and long headers, biased towards small lengths and the frame
+ * types that matter, must never read out of bounds (ASan checks) and every
+ * string recorded must lie in the store's arena. */
+static void test_random_inputs(void **state)
+{
+    (void)state;
+    static const uint8_t interesting[] = {0x00, 0x01, 0x02, 0x03, 0x06, 0x1c, 0x1d, 0x18,
+                                          0x40, 0x80, 0xc0, 0xff, 0x16, 0x03, 0x14, 0x0b};
+    uint64_t seed = 0x9e3779b97f4a7c15ull;
+    struct frame_fields ff;
+    frame_fields_init(&ff);
+    frame_fields_want(&ff, F_TLS_HANDSHAKE_TYPE);
+    frame_fields_want(&ff, F_TLS_SNI);
+    for (int iter = 0; iter < 20000; iter++) {
+        uint8_t buf[320];
+        size_t n = rng_next(&seed) % sizeof(buf);
+        for (size_t i = 0; i < n; i++) {
+            uint64_t r = rng_next(&seed);
+            buf[i] = (r & 3) == 0   ? interesting[(r >> 8) % sizeof(interesting)]
+                     : (r & 3) == 1 ? (uint8_t)(r >> 16) % 8
+                                    : (uint8_t)(r >> 24);
+        }
+        frame_fields_reset(&ff);
+        quic_walk_frames(buf, n, feed_tls, &ff);
+        tls_client_hello_sni(&ff, buf, n);
+        struct quic_long_header h;
+        if (quic_parse_long_header(buf, n, &h) == 0) {
+            assert_true(h.packet_len <= n);
+            struct quic_keys k = {{0}, {0}, {0}};
+            uint8_t out[320];
+            size_t len;
+            uint64_t pn;
+            quic_decrypt_long(&k, buf, &h, 0, out, sizeof(out), &len, &pn);
+        }
+        for (uint32_t i = 0; i < ff.n; i++)
+            if (ff.vals[i].id == F_TLS_SNI)
+                assert_true(ff.vals[i].v.str.off + ff.vals[i].v.str.len <= ff.arena_len);
+    }
+    feed_tls(&ff, 0, NULL, 0);
+    frame_fields_free(&ff);
+}
+
 /* Runs the tests. */
 int main(void)
 {
@@ -493,7 +556,7 @@ int main(void)
         cmocka_unit_test(test_v1_server_initial), cmocka_unit_test(test_v2_client_initial),
         cmocka_unit_test(test_v2_server_initial), cmocka_unit_test(test_packet_number_decoding),
         cmocka_unit_test(test_hostile_headers),   cmocka_unit_test(test_split_client_hello),
-        cmocka_unit_test(test_encrypted_records),
+        cmocka_unit_test(test_encrypted_records), cmocka_unit_test(test_random_inputs),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,565 @@
+/* Owns the per-packet fields of QUIC datagrams (quic.version, and the TLS
+ * handshake types, server names and "tls" presence of decrypted Initial
+ * packets) and the per-connection state they need: connections tracked by
+ * connection ID the way Wireshark 4.0 tracks them, Initial keys derived
+ * from the client's first Destination Connection ID, and the CRYPTO stream
+ * of each direction reassembled across packets and datagrams, out-of-order
+ * offsets included.  The summary pass (no fields) never gets here. */
+#include "dissect_internal.h"
+#include "quic_initial.h"
+#include "tls_hello.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Most connections tracked; later ones are not decrypted. */
+#define QUIC_MAX_CONNS 16384
+/* Largest out-of-order CRYPTO range held per direction. */
+#define QUIC_CRYPTO_MAX (64u * 1024)
+/* Largest decrypted Initial payload (a UDP datagram is smaller). */
+#define QUIC_PAYLOAD_MAX 65536
+
+/* Kinds of connection ID the connection maps hold. */
+enum cid_kind {
+    CID_INITIAL = 1, /* The DCID of a client's first Initial. */
+    CID_CLIENT = 2,  /* A client's SCID. */
+    CID_SERVER = 3,  /* A server's SCID. */
+};
+
+/* Key of the connection-ID map: a kind and an ID, zero-padded to 24 bytes. */
+struct cid_key {
+    uint8_t kind;                 /* An enum cid_kind value. */
+    uint8_t len;                  /* Length of the ID. */
+    uint8_t id[QUIC_MAX_CID_LEN]; /* The ID's bytes, zero after len. */
+    uint8_t pad[2];               /* Zero. */
+};
+
+/* One entry of the connection-ID map. */
+struct cid_entry {
+    struct cid_key key; /* The ID; must come first. */
+    uint32_t conn;      /* 1 + index of the connection, or 0 when removed. */
+    uint32_t pad;       /* Zero. */
+};
+
+/* Key of the conversation map: a UDP 5-tuple in canonical order. */
+struct conv_key {
+    struct net_addr a; /* Lower endpoint address. */
+    struct net_addr b; /* Higher endpoint address. */
+    uint16_t port_a;   /* Port of a. */
+    uint16_t port_b;   /* Port of b. */
+    uint16_t pad;      /* Zero, rounding the key to 40 bytes. */
+};
+
+/* One entry of the conversation map. */
+struct conv_entry {
+    struct conv_key key; /* The 5-tuple; must come first. */
+    uint32_t conn;       /* 1 + index of its latest connection. */
+    uint32_t pad;        /* Zero. */
+};
+
+/* The CRYPTO stream of one direction at the Initial level. */
+struct crypto_stream {
+    uint64_t contig; /* Bytes [0, contig) are known: handed to TLS or held below. */
+    bool pending;    /* True while an out-of-order range waits for missing bytes. */
+    uint64_t seq;    /* Start of that range (contig when it began). */
+    uint64_t end;    /* End of that range. */
+    uint32_t have;   /* Number of its bytes received. */
+    uint8_t *buf;    /* Its bytes, QUIC_CRYPTO_MAX of room. */
+    uint8_t *bits;   /* One bit per byte of buf: received. */
+};
+
+/* One QUIC connection. */
+struct quic_conn {
+    uint32_t version;               /* Version of the client's first Initial. */
+    struct net_addr server;         /* The server's address (first Initial's destination). */
+    uint16_t server_port;           /* The server's port. */
+    bool client_dcid_set;           /* True while client_dcid is the Initial keys' input. */
+    struct quic_cid client_dcid;    /* DCID of the client's first Initial. */
+    struct quic_cid server_cid;     /* The server's first SCID (len 0: none yet). */
+    bool keys_ok;                   /* True when keys were derived from keys_dcid. */
+    struct quic_cid keys_dcid;      /* The DCID keys were derived from. */
+    struct quic_keys keys[2];       /* Initial keys: [0] client's, [1] server's. */
+    uint64_t max_pn[2];             /* Largest Initial packet number per direction. */
+    struct crypto_stream crypto[2]; /* Initial CRYPTO streams: [0] from client, [1] from server. */
+    struct tls_hs_state tls[2];     /* TLS handshake reassembly per direction. */
+};
+
+/* Everything QUIC keeps across frames (the dissector's quic member). */
+struct quic_state {
+    struct quic_conn *conns; /* The connections, in creation order. */
+    uint32_t n_conns;        /* Number of connections. */
+    uint32_t cap_conns;      /* Allocated entries of conns. */
+    struct hash_table cids;  /* Connection IDs to connections (struct cid_entry). */
+    struct hash_table convs; /* UDP 5-tuples to connections (struct conv_entry). */
+    uint8_t *payload;        /* Scratch for one decrypted payload. */
+};
+
+/* What one datagram's connection lookup found. */
+struct dgram {
+    struct dissect_ctx *c;    /* The frame being dissected. */
+    struct quic_state *qs;    /* The QUIC state. */
+    struct quic_conn *conn;   /* The connection, or NULL. */
+    bool from_server;         /* True when the datagram comes from the server. */
+    struct net_addr src, dst; /* The datagram's addresses. */
+    uint16_t sport, dport;    /* Its ports. */
+    bool aborted;             /* True once Wireshark would have thrown: the datagram ends. */
+};
+
+/* Returns the QUIC state of d, creating it; NULL when out of memory. */
+static struct quic_state *quic_state_get(struct dissector *d)
+{
+    if (d->quic)
+        return d->quic;
+    struct quic_state *qs = calloc(1, sizeof(*qs));
+    if (!qs)
+        return NULL;
+    qs->payload = malloc(QUIC_PAYLOAD_MAX);
+    if (!qs->payload) {
+        free(qs);
+        return NULL;
+    }
+    hash_table_init(&qs->cids, sizeof(struct cid_key), sizeof(struct cid_entry));
+    hash_table_init(&qs->convs, sizeof(struct conv_key), sizeof(struct conv_entry));
+    d->quic = qs;
+    return qs;
+}
+
+/* Fills the map key of a connection ID of a kind. */
+static void cid_key_set(struct cid_key *k, enum cid_kind kind, const struct quic_cid *cid)
+{
+    memset(k, 0, sizeof(*k));
+    k->kind = (uint8_t)kind;
+    k->len = cid->len;
+    memcpy(k->id, cid->id, cid->len);
+}
+
+/* Returns the connection a connection ID of a kind maps to, or NULL. */
+static struct quic_conn *cid_lookup(struct quic_state *qs, enum cid_kind kind,
+                                    const struct quic_cid *cid)
+{
+    struct cid_key k;
+    cid_key_set(&k, kind, cid);
+    const struct cid_entry *e = hash_table_find(&qs->cids, &k);
+    return e && e->conn ? &qs->conns[e->conn - 1] : NULL;
+}
+
+/* Maps a connection ID of a kind to conn (NULL removes the mapping). */
+static void cid_set(struct quic_state *qs, enum cid_kind kind, const struct quic_cid *cid,
+                    struct quic_conn *conn)
+{
+    struct cid_key k;
+    cid_key_set(&k, kind, cid);
+    int created;
+    struct cid_entry *e =
+        conn ? hash_table_upsert(&qs->cids, &k, &created) : hash_table_find(&qs->cids, &k);
+    if (e)
+        e->conn = conn ? (uint32_t)(conn - qs->conns) + 1 : 0;
+}
+
+/* Returns the conversation entry of the datagram's 5-tuple, creating it
+ * when create is set; NULL when absent or out of memory. */
+static struct conv_entry *conv_find(struct dgram *g, bool create)
+{
+    struct conv_key k;
+    memset(&k, 0, sizeof(k));
+    int cmp = net_addr_cmp(&g->src, &g->dst);
+    bool src_low = cmp < 0 || (cmp == 0 && g->sport <= g->dport);
+    k.a = src_low ? g->src : g->dst;
+    k.b = src_low ? g->dst : g->src;
+    k.port_a = src_low ? g->sport : g->dport;
+    k.port_b = src_low ? g->dport : g->sport;
+    int created;
+    return create ? hash_table_upsert(&g->qs->convs, &k, &created)
+                  : hash_table_find(&g->qs->convs, &k);
+}
+
+/* Returns true when the datagram comes from the connection's server. */
+static bool sent_by_server(const struct dgram *g, const struct quic_conn *conn)
+{
+    return conn->server_port == g->sport && net_addr_cmp(&conn->server, &g->src) == 0;
+}
+
+/* Finds the connection of a long-header packet by its DCID (Wireshark's
+ * quic_connection_find_dcid, with the first Initial's DCID as a client
+ * DCID too), setting g->from_server. */
+static struct quic_conn *find_by_dcid(struct dgram *g, const struct quic_cid *dcid)
+{
+    struct quic_conn *conn;
+    if (dcid->len == 0) {
+        struct conv_entry *e = conv_find(g, false);
+        conn = e && e->conn ? &g->qs->conns[e->conn - 1] : NULL;
+        if (conn)
+            g->from_server = sent_by_server(g, conn);
+        return conn;
+    }
+    if ((conn = cid_lookup(g->qs, CID_CLIENT, dcid)) != NULL) {
+        g->from_server = true;
+        if (cid_lookup(g->qs, CID_SERVER, dcid) == conn)
+            g->from_server = sent_by_server(g, conn);
+        return conn;
+    }
+    if ((conn = cid_lookup(g->qs, CID_SERVER, dcid)) != NULL ||
+        (conn = cid_lookup(g->qs, CID_INITIAL, dcid)) != NULL) {
+        g->from_server = false;
+        return conn;
+    }
+    return NULL;
+}
+
+/* Finds the connection of a datagram from its first packet's long header. */
+static struct quic_conn *find_conn(struct dgram *g, const struct quic_long_header *h)
+{
+    g->from_server = false;
+    if (h->type == QUIC_LT_0RTT && h->dcid.len > 0)
+        return cid_lookup(g->qs, CID_INITIAL, &h->dcid);
+    struct quic_conn *conn = find_by_dcid(g, &h->dcid);
+    if (conn && h->type == QUIC_LT_INITIAL && !g->from_server && h->dcid.len > 0 &&
+        !(conn->client_dcid_set && conn->client_dcid.len == h->dcid.len &&
+          memcmp(conn->client_dcid.id, h->dcid.id, h->dcid.len) == 0) &&
+        !(conn->server_cid.len > 0 && h->dcid.len >= conn->server_cid.len &&
+          memcmp(conn->server_cid.id, h->dcid.id, conn->server_cid.len) == 0))
+        conn = NULL; /* A fresh client Initial, e.g. after Version Negotiation. */
+    return conn;
+}
+
+/* Records the client's Initial IDs of a connection (Wireshark's quic_connection_update_initial). */
+static void update_initial(struct quic_state *qs, struct quic_conn *conn,
+                           const struct quic_long_header *h)
+{
+    if (h->scid.len)
+        cid_set(qs, CID_CLIENT, &h->scid, conn);
+    if (h->dcid.len) {
+        conn->client_dcid = h->dcid;
+        conn->client_dcid_set = true;
+        cid_set(qs, CID_INITIAL, &h->dcid, conn);
+    }
+}
+
+/* Creates a connection for a client's first Initial; NULL when the table is full. */
+static struct quic_conn *conn_create(struct dgram *g, uint32_t version)
+{
+    struct quic_state *qs = g->qs;
+    if (qs->n_conns >= QUIC_MAX_CONNS)
+        return NULL;
+    if (qs->n_conns == qs->cap_conns) {
+        uint32_t cap = qs->cap_conns ? qs->cap_conns * 2 : 16;
+        struct quic_conn *nc = realloc(qs->conns, cap * sizeof(*nc));
+        if (!nc)
+            return NULL;
+        qs->conns = nc;
+        qs->cap_conns = cap;
+    }
+    struct quic_conn *conn = &qs->conns[qs->n_conns++];
+    memset(conn, 0, sizeof(*conn));
+    conn->version = version;
+    conn->server = g->dst;
+    conn->server_port = g->dport;
+    struct conv_entry *e = conv_find(g, true);
+    if (e)
+        e->conn = qs->n_conns;
+    return conn;
+}
+
+/* Creates or updates the datagram's connection from its first packet's
+ * header (Wireshark's quic_connection_create_or_update). */
+static void create_or_update(struct dgram *g, const struct quic_long_header *h)
+{
+    struct quic_conn *conn = g->conn;
+    if (h->type == QUIC_LT_INITIAL && !g->from_server) {
+        if (!conn) {
+            g->conn = conn = conn_create(g, h->version);
+            if (conn)
+                update_initial(g->qs, conn, h);
+        } else if (!conn->client_dcid_set && h->dcid.len) {
+            update_initial(g->qs, conn, h); /* The Initial that answers a Retry. */
+            if (conn->server_cid.len)
+                cid_set(g->qs, CID_SERVER, &conn->server_cid, NULL);
+            conn->server_cid.len = 0;
+        }
+        return;
+    }
+    if (h->type == QUIC_LT_0RTT || h->type == QUIC_LT_VERSION_NEG || !g->from_server || !conn)
+        return;
+    if (h->type == QUIC_LT_RETRY) {
+        if (conn->client_dcid_set)
+            cid_set(g->qs, CID_INITIAL, &conn->client_dcid, NULL);
+        conn->client_dcid_set = false;
+        conn->client_dcid.len = 0;
+    }
+    if (conn->server_cid.len == 0 && h->scid.len) {
+        conn->server_cid = h->scid;
+        cid_set(g->qs, CID_SERVER, &h->scid, conn);
+    }
+}
+
+/* Returns the Initial keys of a connection for one direction, deriving
+ * them from the current client DCID when needed; NULL when impossible. */
+static const struct quic_keys *conn_keys(struct quic_conn *conn, bool server)
+{
+    if (!conn->client_dcid_set || !quic_version_has_initial_keys(conn->version))
+        return NULL;
+    if (!conn->keys_ok || conn->keys_dcid.len != conn->client_dcid.len ||
+        memcmp(conn->keys_dcid.id, conn->client_dcid.id, conn->client_dcid.len) != 0) {
+        conn->keys_ok = false;
+        if (quic_initial_keys(conn->version, conn->client_dcid.id, conn->client_dcid.len, false,
+                              &conn->keys[0]) != 0 ||
+            quic_initial_keys(conn->version, conn->client_dcid.id, conn->client_dcid.len, true,
+                              &conn->keys[1]) != 0)
+            return NULL;
+        conn->keys_dcid = conn->client_dcid;
+        conn->keys_ok = true;
+    }
+    return &conn->keys[server];
+}
+
+/* Hands one in-order chunk of a direction's CRYPTO stream to TLS. */
+static void crypto_deliver(struct dgram *g, int dir, const uint8_t *p, size_t n)
+{
+    struct frame_fields *ff = g->c->fields;
+    field_add_present(ff, field_of_proto(PROTO_TLS));
+    if (tls_handshake_chunk(&g->conn->tls[dir], ff, p, n, false, false) & TLS_CHUNK_ABORT)
+        g->aborted = true;
+}
+
+/* Allocates the buffers of a stream's out-of-order range; false when out of memory. */
+static bool crypto_alloc(struct crypto_stream *cs)
+{
+    if (!cs->buf)
+        cs->buf = malloc(QUIC_CRYPTO_MAX);
+    if (!cs->bits)
+        cs->bits = malloc(QUIC_CRYPTO_MAX / 8);
+    return cs->buf && cs->bits;
+}
+
+/* Stores bytes [seq, seq + n) into the pending range (bytes already held are kept). */
+static void crypto_store(struct crypto_stream *cs, uint64_t seq, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        size_t at = (size_t)(seq - cs->seq) + i;
+        if (cs->bits[at / 8] & (1u << (at % 8)))
+            continue;
+        cs->bits[at / 8] |= (uint8_t)(1u << (at % 8));
+        cs->buf[at] = p[i];
+        cs->have++;
+    }
+}
+
+/* Returns the end of the bytes known contiguously from off within the pending range. */
+static uint64_t crypto_contig_from(const struct crypto_stream *cs, uint64_t off)
+{
+    size_t at = (size_t)(off - cs->seq), len = (size_t)(cs->end - cs->seq);
+    while (at < len && (cs->bits[at / 8] & (1u << (at % 8))))
+        at++;
+    return cs->seq + at;
+}
+
+/* Starts an out-of-order range at the contiguous end; false when it cannot be held. */
+static bool crypto_begin(struct crypto_stream *cs, uint64_t nxt)
+{
+    if (nxt - cs->contig > QUIC_CRYPTO_MAX || !crypto_alloc(cs))
+        return false;
+    cs->pending = true;
+    cs->seq = cs->contig;
+    cs->end = nxt;
+    cs->have = 0;
+    memset(cs->bits, 0, QUIC_CRYPTO_MAX / 8);
+    return true;
+}
+
+/* Adds one CRYPTO frame to a direction's stream, the way Wireshark 4.0's
+ * desegment_quic_crypto does: bytes already known are dropped, in-order
+ * bytes go to TLS at once, and bytes after a gap wait in one range that
+ * goes to TLS whole when its last missing byte arrives. */
+static void crypto_add(struct dgram *g, int dir, uint64_t seq, const uint8_t *p, size_t n)
+{
+    struct crypto_stream *cs = &g->conn->crypto[dir];
+    if (n == 0 || seq > UINT32_MAX || n > UINT32_MAX - seq)
+        return; /* Wireshark keeps 32-bit offsets: such frames are beyond what it follows. */
+    uint64_t nxt = seq + n;
+    if (nxt <= cs->contig)
+        return; /* A retransmission. */
+    if (seq < cs->contig) {
+        p += cs->contig - seq;
+        seq = cs->contig;
+    }
+    n = (size_t)(nxt - seq);
+    bool gap = cs->contig < seq;
+    if (!cs->pending) {
+        if (!gap) {
+            cs->contig = nxt;
+            crypto_deliver(g, dir, p, n);
+        } else if (crypto_begin(cs, nxt)) {
+            crypto_store(cs, seq, p, n);
+        }
+        return;
+    }
+    if (nxt > cs->end) {
+        if (nxt - cs->seq > QUIC_CRYPTO_MAX) {
+            cs->pending = false; /* Too far ahead to hold: give the range up. */
+            return;
+        }
+        cs->end = nxt;
+    }
+    crypto_store(cs, seq, p, n);
+    if (!gap)
+        cs->contig = crypto_contig_from(cs, nxt);
+    if (cs->have == cs->end - cs->seq) {
+        cs->pending = false;
+        cs->contig = cs->end;
+        crypto_deliver(g, dir, cs->buf, (size_t)(cs->end - cs->seq));
+    }
+}
+
+/* Hands a decrypted CRYPTO frame to its direction's stream (a quic_crypto_fn). */
+static void on_crypto(void *ctx, uint64_t offset, const uint8_t *data, size_t len)
+{
+    struct dgram *g = ctx;
+    if (!g->aborted)
+        crypto_add(g, g->from_server, offset, data, len);
+}
+
+/* Decrypts an Initial packet of the datagram's connection and walks its frames. */
+static void initial_packet(struct dgram *g, const uint8_t *pkt, const struct quic_long_header *h)
+{
+    if (!g->conn)
+        return;
+    const struct quic_keys *keys = conn_keys(g->conn, g->from_server);
+    if (!keys)
+        return;
+    size_t len;
+    uint64_t pn;
+    uint64_t *max_pn = &g->conn->max_pn[g->from_server];
+    if (quic_decrypt_long(keys, pkt, h, *max_pn, g->qs->payload, QUIC_PAYLOAD_MAX, &len, &pn) != 0)
+        return;
+    if (pn > *max_pn)
+        *max_pn = pn;
+    quic_walk_frames(g->qs->payload, len, on_crypto, g);
+}
+
+/* Sets up the datagram's addresses and ports from the frame's UDP layer;
+ * false when there is none. */
+static bool dgram_init(struct dgram *g, struct dissect_ctx *c, struct quic_state *qs)
+{
+    if (c->out->n_udp == 0)
+        return false;
+    const struct dissect_port_layer *u = &c->out->udp[c->out->n_udp - 1];
+    *g = (struct dgram){
+        .c = c, .qs = qs, .src = u->src, .dst = u->dst, .sport = u->sport, .dport = u->dport};
+    return true;
+}
+
+/* Reads a varint within the cap captured bytes at p; false when it runs past them. */
+static bool varint_at(const uint8_t *p, size_t cap, size_t *off, uint64_t *v)
+{
+    return quic_read_varint(p, cap, off, v);
+}
+
+/* Finds the extent of the long-header packet at p (cap bytes captured, len
+ * reported) as Wireshark's quic_get_message_tvb does: from the CID lengths,
+ * token and Length fields, or the rest of the datagram for Version
+ * Negotiation, Retry and a Length that runs past it.  Returns false when a
+ * field it reads was not captured (Wireshark throws before the version). */
+static bool packet_extent(const uint8_t *p, size_t cap, size_t len, uint32_t version, size_t *plen)
+{
+    *plen = len;
+    enum quic_long_type type = quic_long_type(version, p[0]);
+    if (version == 0 || type == QUIC_LT_RETRY)
+        return true;
+    size_t off = 5;
+    for (int i = 0; i < 2; i++) {
+        if (off >= cap)
+            return false;
+        off += 1 + (size_t)p[off];
+    }
+    uint64_t v;
+    if (type == QUIC_LT_INITIAL) {
+        if (!varint_at(p, cap, &off, &v))
+            return false;
+        if (v > len)
+            return false; /* The Length read then lies past the capture. */
+        off += (size_t)v;
+    }
+    if (!varint_at(p, cap, &off, &v))
+        return false;
+    if (v <= len && off + v <= len)
+        *plen = off + (size_t)v;
+    return true;
+}
+
+/* Walks the coalesced packets of a datagram: records every long header's
+ * version and decrypts the Initial packets. */
+static void walk_packets(struct dgram *g, struct span s, bool decrypt)
+{
+    size_t off = 0;
+    while (off < s.len && off < s.cap) {
+        const uint8_t *p = s.p + off;
+        size_t cap = s.cap - off, len = s.len - off, plen;
+        if (!(p[0] & 0x80) || cap < 5)
+            return; /* A short header or zero padding fills the rest; a cut version is unread. */
+        uint32_t version = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
+        if (!packet_extent(p, cap, len, version, &plen))
+            return;
+        field_add_uint(g->c->fields, F_QUIC_VERSION, version);
+        struct quic_long_header h;
+        if (decrypt && plen <= cap && quic_parse_long_header(p, plen, &h) == 0 &&
+            h.type == QUIC_LT_INITIAL)
+            initial_packet(g, p, &h);
+        if (g->aborted)
+            return;
+        off += plen;
+    }
+}
+
+/* Records the fields of one QUIC datagram (s is the UDP payload). */
+void dissect_quic_fields(struct dissect_ctx *c, struct span s)
+{
+    struct frame_fields *ff = c->fields;
+    bool decrypt = fields_want(ff, F_TLS_HANDSHAKE_TYPE) || fields_want(ff, F_TLS_SNI) ||
+                   fields_want(ff, field_of_proto(PROTO_TLS));
+    if (!decrypt && !fields_want(ff, F_QUIC_VERSION))
+        return;
+    if (s.cap < 13)
+        return; /* Below the 13 captured bytes tshark's QUIC heuristic needs, it is not QUIC. */
+    struct quic_state *qs = decrypt ? quic_state_get(c->d) : NULL;
+    struct dgram g;
+    if (decrypt && (!qs || !dgram_init(&g, c, qs)))
+        decrypt = false;
+    if (!decrypt) {
+        g = (struct dgram){.c = c};
+        walk_packets(&g, s, false);
+        return;
+    }
+    struct quic_long_header h;
+    size_t ids_end;
+    if (s.cap > 0 && quic_parse_long_ids(s.p, s.cap, &h, &ids_end) == 0) {
+        g.conn = find_conn(&g, &h);
+        create_or_update(&g, &h);
+    }
+    walk_packets(&g, s, true);
+}
+
+/* Frees a connection's buffers. */
+static void conn_free(struct quic_conn *conn)
+{
+    for (int i = 0; i < 2; i++) {
+        free(conn->crypto[i].buf);
+        free(conn->crypto[i].bits);
+        tls_hs_state_free(&conn->tls[i]);
+    }
+}
+
+/* Frees the QUIC state of d. */
+void quic_state_free(struct dissector *d)
+{
+    struct quic_state *qs = d->quic;
+    if (!qs)
+        return;
+    for (uint32_t i = 0; i < qs->n_conns; i++)
+        conn_free(&qs->conns[i]);
+    free(qs->conns);
+    free(qs->payload);
+    hash_table_free(&qs->cids);
+    hash_table_free(&qs->convs);
+    free(qs);
+    d->quic = NULL;
+}
