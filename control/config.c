@@ -1,6 +1,7 @@
 /*
  * Configuration: parsing the `key = value` file, defaults, lcore layout and
- * the EAL command line (hugepages when the host has them, --no-huge
+ * timestamp source (and their mapping onto the dataplane's configuration),
+ * and the EAL command line (hugepages when the host has them, --no-huge
  * otherwise, one --vdev or -a per port).
  */
 #include "config.h"
@@ -12,6 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "pcapd/dataplane.h"
+
+_Static_assert(CONFIG_MAX_RX_LCORES == PCAPD_MAX_RX_LCORES, "rx lcore limits differ");
+_Static_assert(CONFIG_MAX_WRITER_LCORES == PCAPD_MAX_WRITER_LCORES, "writer lcore limits differ");
 
 /* Free hugepage memory below which `hugepages = auto` runs without (MiB). */
 #define HUGEPAGES_AUTO_MIN_MB 512
@@ -95,20 +101,74 @@ static int set_listen(struct config *cfg, const char *value)
     return 0;
 }
 
-/* Parses a comma-separated list of lcore ids into the rx lcores. */
-static int set_rx_lcores(struct config *cfg, const char *value)
+/* Strips leading and trailing white space in place. */
+static char *trim(char *s)
+{
+    while (isspace((unsigned char)*s))
+        s++;
+    char *end = s + strlen(s);
+    while (end > s && isspace((unsigned char)end[-1]))
+        *--end = '\0';
+    return s;
+}
+
+/* Parses a comma-separated list of distinct lcore ids from 1 to 127, at
+ * most `max` of them, into `ids` and `*n`; on failure they are unchanged. */
+static int parse_lcore_list(const char *value, unsigned *ids, unsigned max, unsigned *n)
 {
     char buf[128];
+    unsigned got[CONFIG_MAX_RX_LCORES], count = 0;
     if (copy_str(buf, sizeof(buf), value) != 0)
         return -1;
-    cfg->n_rx_lcores = 0;
     for (char *save, *tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
         unsigned long v;
-        if (cfg->n_rx_lcores == 16 || parse_uint(tok, 1, 127, &v) != 0)
+        if (count == max || parse_uint(trim(tok), 1, 127, &v) != 0)
             return -1;
-        cfg->rx_lcores[cfg->n_rx_lcores++] = (unsigned)v;
+        for (unsigned i = 0; i < count; i++) {
+            if (got[i] == v)
+                return -1;
+        }
+        got[count++] = (unsigned)v;
     }
-    return cfg->n_rx_lcores > 0 ? 0 : -1;
+    if (count == 0)
+        return -1;
+    memcpy(ids, got, sizeof(got[0]) * count);
+    *n = count;
+    return 0;
+}
+
+/* Applies a setting of the lcore layout or of the timestamp source; *known
+ * is false if `key` is not one. */
+static int set_dataplane_key(struct config *cfg, const char *key, const char *value, bool *known)
+{
+    *known = true;
+    if (strcmp(key, "rx_lcores") == 0)
+        return parse_lcore_list(value, cfg->rx_lcores, CONFIG_MAX_RX_LCORES, &cfg->n_rx_lcores);
+    if (strcmp(key, "writer_lcores") == 0)
+        return parse_lcore_list(value, cfg->writer_lcores, CONFIG_MAX_WRITER_LCORES,
+                                &cfg->n_writer_lcores);
+    if (strcmp(key, "writer_lcore") == 0) {
+        /* The one-writer form: the same as `writer_lcores = N`. */
+        unsigned long v;
+        if (parse_uint(value, 1, 127, &v) != 0)
+            return -1;
+        cfg->writer_lcores[0] = (unsigned)v;
+        cfg->n_writer_lcores = 1;
+        return 0;
+    }
+    if (strcmp(key, "hw_timestamps") == 0) {
+        if (strcmp(value, "auto") == 0)
+            cfg->hw_timestamps = CONFIG_HW_TIMESTAMPS_AUTO;
+        else if (strcmp(value, "on") == 0)
+            cfg->hw_timestamps = CONFIG_HW_TIMESTAMPS_ON;
+        else if (strcmp(value, "off") == 0)
+            cfg->hw_timestamps = CONFIG_HW_TIMESTAMPS_OFF;
+        else
+            return -1;
+        return 0;
+    }
+    *known = false;
+    return 0;
 }
 
 /* Applies a setting whose value is a number; *known is false if `key` is
@@ -128,7 +188,6 @@ static int set_number(struct config *cfg, const char *key, const char *value, bo
         {"max_jobs", offsetof(struct config, max_jobs), 1, 65536},
         {"write_buffer_size", offsetof(struct config, write_buffer_size), 4096, 1u << 26},
         {"max_body_size", offsetof(struct config, max_body_size), 1024, 1u << 24},
-        {"writer_lcore", offsetof(struct config, writer_lcore), 1, 127},
         {"simple_rate_window", offsetof(struct config, simple_rate_window), 0, 86400},
         {"max_captures", offsetof(struct config, max_captures), 1, 65536},
         {"max_upload_mb", offsetof(struct config, max_upload_mb), 1, 4096},
@@ -164,8 +223,6 @@ static int set_text(struct config *cfg, const char *key, const char *value, bool
         return copy_str(cfg->site, sizeof(cfg->site), value);
     if (strcmp(key, "lcores") == 0)
         return copy_str(cfg->lcores, sizeof(cfg->lcores), value);
-    if (strcmp(key, "rx_lcores") == 0)
-        return set_rx_lcores(cfg, value);
     if (strcmp(key, "eal_args") == 0)
         return copy_str(cfg->eal_extra, sizeof(cfg->eal_extra), value);
     if (strcmp(key, "account") == 0) {
@@ -203,7 +260,10 @@ static const char *config_rule(const char *key)
         {"account", "32 lowercase hex digits, at most 64 accounts"},
         {"port", "DPDK devargs, at most 16 ports"},
         {"hugepages", "auto, on or off"},
-        {"rx_lcores", "comma-separated lcore ids from 1 to 127, at most 16"},
+        {"rx_lcores", "comma-separated distinct lcore ids from 1 to 127, at most 16"},
+        {"writer_lcores", "comma-separated distinct lcore ids from 1 to 127, at most 8"},
+        {"writer_lcore", "an lcore id from 1 to 127"},
+        {"hw_timestamps", "auto, on or off"},
         {"sample_rate", "an integer from 1 to 1000000"},
         {"max_jobs", "an integer from 1 to 65536"},
         {"ring_size", "an integer from 64 to 16777216"},
@@ -227,6 +287,8 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
     int rc = set_number(cfg, key, value, &known);
     if (!known)
         rc = set_text(cfg, key, value, &known);
+    if (!known)
+        rc = set_dataplane_key(cfg, key, value, &known);
     if (!known) {
         snprintf(err, err_size, "unknown setting '%s'", key);
         return -1;
@@ -236,17 +298,6 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         return -1;
     }
     return 0;
-}
-
-/* Strips leading and trailing white space in place. */
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *end = s + strlen(s);
-    while (end > s && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    return s;
 }
 
 int config_load(struct config *cfg, const char *path, char *err, unsigned err_size)
@@ -282,6 +333,27 @@ int config_load(struct config *cfg, const char *path, char *err, unsigned err_si
     return rc;
 }
 
+/* Checks the lcore roles given with an lcores map: rx and writer lcores
+ * both given, and no lcore in both lists. */
+static int check_lcore_roles(const struct config *cfg, char *err, unsigned err_size)
+{
+    if (cfg->n_rx_lcores == 0 || cfg->n_writer_lcores == 0) {
+        snprintf(err, err_size, "lcores given: also give rx_lcores and writer_lcores");
+        return -1;
+    }
+    for (unsigned i = 0; i < cfg->n_writer_lcores; i++) {
+        for (unsigned j = 0; j < cfg->n_rx_lcores; j++) {
+            if (cfg->writer_lcores[i] == cfg->rx_lcores[j]) {
+                snprintf(err, err_size,
+                         "writer_lcores: lcore %u is also in rx_lcores (an lcore has one role)",
+                         cfg->writer_lcores[i]);
+                return -1;
+            }
+        }
+    }
+    return 0;
+}
+
 int config_finish(struct config *cfg, char *err, unsigned err_size)
 {
     if (cfg->n_ports == 0) {
@@ -297,10 +369,13 @@ int config_finish(struct config *cfg, char *err, unsigned err_size)
         snprintf(err, err_size, "ring_size: %u is not a power of two", cfg->ring_size);
         return -1;
     }
-    if (cfg->lcores[0] != '\0') {
-        if (cfg->n_rx_lcores > 0 && cfg->writer_lcore > 0)
-            return 0;
-        snprintf(err, err_size, "lcores given: also give rx_lcores and writer_lcore");
+    if (cfg->lcores[0] != '\0')
+        return check_lcore_roles(cfg, err, err_size);
+    if (cfg->n_rx_lcores > 0 || cfg->n_writer_lcores > 0) {
+        snprintf(err, err_size,
+                 "%s given without lcores: give the --lcores map that defines the lcores too "
+                 "(for example lcores = 0@0,1@1,2@0,3@0)",
+                 cfg->n_rx_lcores > 0 ? "rx_lcores" : "writer_lcores");
         return -1;
     }
     /* Default layout: control on lcore 0, one rx lcore on its own core, and
@@ -314,8 +389,30 @@ int config_finish(struct config *cfg, char *err, unsigned err_size)
         snprintf(cfg->lcores, sizeof(cfg->lcores), "0@0,1@0,2@0");
     cfg->rx_lcores[0] = 1;
     cfg->n_rx_lcores = 1;
-    cfg->writer_lcore = 2;
+    cfg->writer_lcores[0] = 2;
+    cfg->n_writer_lcores = 1;
     return 0;
+}
+
+void config_dp_layout(const struct config *cfg, struct pcapd_dp_config *dpc)
+{
+    memcpy(dpc->rx_lcores, cfg->rx_lcores, sizeof(cfg->rx_lcores[0]) * cfg->n_rx_lcores);
+    dpc->n_rx_lcores = cfg->n_rx_lcores;
+    memcpy(dpc->writer_lcores, cfg->writer_lcores,
+           sizeof(cfg->writer_lcores[0]) * cfg->n_writer_lcores);
+    dpc->n_writer_lcores = cfg->n_writer_lcores;
+    dpc->writer_lcore = cfg->writer_lcores[0];
+    switch (cfg->hw_timestamps) {
+    case CONFIG_HW_TIMESTAMPS_AUTO:
+        dpc->hw_timestamps = PCAPD_HW_TIMESTAMPS_AUTO;
+        break;
+    case CONFIG_HW_TIMESTAMPS_ON:
+        dpc->hw_timestamps = PCAPD_HW_TIMESTAMPS_ON;
+        break;
+    default:
+        dpc->hw_timestamps = PCAPD_HW_TIMESTAMPS_OFF;
+        break;
+    }
 }
 
 bool config_has_account(const struct config *cfg, const char *account)

@@ -10,6 +10,9 @@
 
 /* Most accounts one appliance serves. */
 #define CONFIG_MAX_ACCOUNTS 64
+/* Most rx lcores and writer lcores (as the dataplane's PCAPD_MAX_*). */
+#define CONFIG_MAX_RX_LCORES 16
+#define CONFIG_MAX_WRITER_LCORES 8
 /* Most EAL arguments pcapd passes. */
 #define CONFIG_MAX_EAL_ARGS 64
 
@@ -20,6 +23,20 @@ enum config_hugepages {
     CONFIG_HUGEPAGES_ON,
     CONFIG_HUGEPAGES_OFF,
 };
+
+/* Where packet timestamps come from (`hw_timestamps`). */
+enum config_hw_timestamps {
+    /* The TSC read by the rx lcore at receive (the default). */
+    CONFIG_HW_TIMESTAMPS_OFF,
+    /* The port's own receive timestamps where a port gives them. */
+    CONFIG_HW_TIMESTAMPS_AUTO,
+    /* The port's own receive timestamps; pcapd refuses to start when a
+     * port gives none. */
+    CONFIG_HW_TIMESTAMPS_ON,
+};
+
+/* The dataplane's configuration (include/pcapd/dataplane.h). */
+struct pcapd_dp_config;
 
 /* Every setting, with its default when the file does not give it. */
 struct config {
@@ -41,12 +58,17 @@ struct config {
     /* Hugepage policy and memory given to EAL without hugepages (MiB). */
     enum config_hugepages hugepages;
     unsigned memory_mb;
-    /* `--lcores` map for EAL, and the roles of the lcores it defines.
-     * Empty map: derived from the number of cores. */
+    /* `--lcores` map for EAL, and the roles of the lcores it defines: rx
+     * lcores, and writer lcores (`writer_lcores`, or the single
+     * `writer_lcore` of older files).  Empty map: derived from the number
+     * of cores, with one writer. */
     char lcores[128];
-    unsigned rx_lcores[16];
+    unsigned rx_lcores[CONFIG_MAX_RX_LCORES];
     unsigned n_rx_lcores;
-    unsigned writer_lcore;
+    unsigned writer_lcores[CONFIG_MAX_WRITER_LCORES];
+    unsigned n_writer_lcores;
+    /* Where packet timestamps come from. */
+    enum config_hw_timestamps hw_timestamps;
     /* Further EAL arguments, space separated. */
     char eal_extra[512];
     /* Dataplane sizing. */
@@ -98,6 +120,10 @@ int config_load(struct config *cfg, const char *path, char *err, unsigned err_si
 /* Derives the lcore roles when the configuration gave none, and checks the
  * settings against each other.  Returns 0, or -1 with `err`. */
 int config_finish(struct config *cfg, char *err, unsigned err_size);
+
+/* Sets the lcore roles and the timestamp source of the dataplane
+ * configuration `dpc` from `cfg` (after config_finish()). */
+void config_dp_layout(const struct config *cfg, struct pcapd_dp_config *dpc);
 
 /* Tells whether `account` is served by this appliance. */
 bool config_has_account(const struct config *cfg, const char *account);

@@ -115,8 +115,6 @@ static void start_dataplane(const struct config *cfg)
     struct pcapd_dp_config dpc = {
         .eal_argc = eal_argc,
         .eal_argv = eal_argv,
-        .n_rx_lcores = cfg->n_rx_lcores,
-        .writer_lcore = cfg->writer_lcore,
         .n_mbufs = cfg->n_mbufs,
         .rx_desc = cfg->rx_desc,
         .ring_size = cfg->ring_size,
@@ -124,7 +122,7 @@ static void start_dataplane(const struct config *cfg)
         .max_jobs = cfg->max_jobs,
         .write_buffer_size = cfg->write_buffer_size,
     };
-    memcpy(dpc.rx_lcores, cfg->rx_lcores, sizeof(unsigned) * cfg->n_rx_lcores);
+    config_dp_layout(cfg, &dpc);
     if (pcapd_dp_start(&dpc, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: dataplane: %s\n", err);
         exit(1);
