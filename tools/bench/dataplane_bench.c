@@ -12,6 +12,10 @@
  *   change publishing a new table under load; then check the probe's file:
  *   its sequence numbers must follow each other with no gap.
  *
+ *   --writers N: N writer lcores (default 1), sharing core 0 with the main
+ *   lcore; jobs are spread over them.  --hw-timestamps off|auto|on: where
+ *   timestamps come from (default off, the TSC).
+ *
  * Output: one JSON object on stdout.
  */
 #include <errno.h>
@@ -32,13 +36,22 @@
 
 /* Command-line settings. */
 struct opts {
+    /* The vdev's devargs. */
     const char *vdev;
+    /* Jobs, and their 1-in-N sampling. */
     unsigned jobs;
     unsigned sample;
+    /* Length of the measurement. */
     double seconds;
+    /* Mbufs in the pool. */
     unsigned mbufs;
+    /* Run the table-swap proof; run on hugepages. */
     int swap;
     int huge;
+    /* Writer lcores. */
+    unsigned writers;
+    /* Where timestamps come from. */
+    enum pcapd_hw_timestamps hw_timestamps;
 };
 
 /* Monotonic time in seconds. */
@@ -194,12 +207,19 @@ static long probe_gaps(const char *path, long *packets, long per_loop)
 /* Parses the command line; EAL arguments are built from it. */
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {{"vdev", 1, NULL, 'v'},   {"jobs", 1, NULL, 'j'},
-                                       {"sample", 1, NULL, 's'}, {"seconds", 1, NULL, 't'},
-                                       {"mbufs", 1, NULL, 'm'},  {"swap", 0, NULL, 'w'},
-                                       {"huge", 0, NULL, 'h'},   {NULL, 0, NULL, 0}};
-    *o = (struct opts){
-        .vdev = "net_null0", .jobs = 1, .sample = 100, .seconds = 4, .mbufs = 32767, .swap = 0};
+    static const struct option lo[] = {{"vdev", 1, NULL, 'v'},          {"jobs", 1, NULL, 'j'},
+                                       {"sample", 1, NULL, 's'},        {"seconds", 1, NULL, 't'},
+                                       {"mbufs", 1, NULL, 'm'},         {"swap", 0, NULL, 'w'},
+                                       {"huge", 0, NULL, 'h'},          {"writers", 1, NULL, 'W'},
+                                       {"hw-timestamps", 1, NULL, 'T'}, {NULL, 0, NULL, 0}};
+    *o = (struct opts){.vdev = "net_null0",
+                       .jobs = 1,
+                       .sample = 100,
+                       .seconds = 4,
+                       .mbufs = 32767,
+                       .swap = 0,
+                       .writers = 1,
+                       .hw_timestamps = PCAPD_HW_TIMESTAMPS_OFF};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'v')
@@ -216,30 +236,36 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->swap = 1;
         else if (c == 'h')
             o->huge = 1;
+        else if (c == 'W')
+            o->writers = (unsigned)atoi(optarg);
+        else if (c == 'T' && strcmp(optarg, "off") == 0)
+            o->hw_timestamps = PCAPD_HW_TIMESTAMPS_OFF;
+        else if (c == 'T' && strcmp(optarg, "auto") == 0)
+            o->hw_timestamps = PCAPD_HW_TIMESTAMPS_AUTO;
+        else if (c == 'T' && strcmp(optarg, "on") == 0)
+            o->hw_timestamps = PCAPD_HW_TIMESTAMPS_ON;
         else
             exit(2);
     }
+    if (o->writers < 1 || o->writers > PCAPD_MAX_WRITER_LCORES) {
+        fprintf(stderr, "--writers: 1 to %d\n", PCAPD_MAX_WRITER_LCORES);
+        exit(2);
+    }
 }
 
-/* Starts the dataplane with one rx lcore on core 1 and the writer beside
- * the main lcore on core 0, as pcapd does on a 2-core host; with --huge, on
- * hugepages, else with --no-huge. */
+/* Starts the dataplane with one rx lcore on core 1 and the writers (lcores
+ * 2, 3, ...) beside the main lcore on core 0, as pcapd does on a 2-core
+ * host; with --huge, on hugepages, else with --no-huge. */
 static void start_dataplane(const struct opts *o)
 {
-    static char vdev[600], prefix[64];
+    static char vdev[600], prefix[64], lcores[128] = "--lcores=0@0,1@1";
     snprintf(vdev, sizeof(vdev), "--vdev=%s", o->vdev);
     snprintf(prefix, sizeof(prefix), "--file-prefix=pcapd-bench-%d", (int)getpid());
-    static char *eal[] = {"bench",
-                          "--no-huge",
-                          "-m",
-                          "2048",
-                          "--no-pci",
-                          "--no-shconf",
-                          "--lcores=0@0,1@1,2@0",
-                          "--log-level=lib.eal:error",
-                          prefix,
-                          vdev,
-                          NULL};
+    for (unsigned w = 0; w < o->writers; w++)
+        snprintf(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores), ",%u@0", 2 + w);
+    static char *eal[] = {"bench",    "--no-huge",   "-m",   "2048",
+                          "--no-pci", "--no-shconf", lcores, "--log-level=lib.eal:error",
+                          prefix,     vdev,          NULL};
     int argc = 10;
     char **argv = eal;
     if (o->huge) { /* Leave "--no-huge" out: argv starts one further, named again. */
@@ -251,13 +277,16 @@ static void start_dataplane(const struct opts *o)
                                   .eal_argv = argv,
                                   .rx_lcores = {1},
                                   .n_rx_lcores = 1,
-                                  .writer_lcore = 2,
+                                  .n_writer_lcores = o->writers,
                                   .n_mbufs = o->mbufs,
                                   .rx_desc = 1024,
                                   .ring_size = 16384,
                                   .full_ring_size = 4096,
                                   .max_jobs = o->jobs + 64,
-                                  .write_buffer_size = 65536};
+                                  .write_buffer_size = 65536,
+                                  .hw_timestamps = o->hw_timestamps};
+    for (unsigned w = 0; w < o->writers; w++)
+        cfg.writer_lcores[w] = 2 + w;
     char err[512];
     if (pcapd_dp_start(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "dataplane: %s\n", err);
@@ -336,12 +365,13 @@ int main(int argc, char **argv)
            ",\"rx_nombuf\":%" PRIu64 ",\"ring_full\":%" PRIu64 ",\"writer_backlog_full\":%" PRIu64
            ",\"writer_records\":%" PRIu64 ",\"writer_late\":%" PRIu64
            ",\"table_build_ms\":%.3f,\"table_mem_kib\":%" PRIu64
-           ",\"swaps\":%u,\"publications\":%" PRIu64 ",\"probe_packets\":%ld,\"probe_gaps\":%ld}\n",
+           ",\"swaps\":%u,\"publications\":%" PRIu64
+           ",\"probe_packets\":%ld,\"probe_gaps\":%ld,\"writers\":%u,\"hw_timestamp_ports\":%u}\n",
            o.vdev, o.jobs, o.sample, mpps, s1.rx_missed - s0.rx_missed, s1.rx_nombuf - s0.rx_nombuf,
            s1.ring_full - s0.ring_full, s1.writer_backlog_full - s0.writer_backlog_full,
            s1.writer_records - s0.writer_records, s1.writer_late - s0.writer_late,
            s0.table_build_ns / 1e6, table_mem / 1024, swaps, s1.table_builds - s0.table_builds,
-           probe_packets, gaps);
+           probe_packets, gaps, s1.writers, s1.hw_timestamp_ports);
     fflush(stdout);
     pcapd_dp_stop(close_ended, NULL);
     return gaps == 0 ? 0 : 1;
