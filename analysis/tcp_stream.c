@@ -455,7 +455,8 @@ static void tcp_flag_fields(struct frame_fields *ff, uint16_t flags)
  * the flags (when the header length is not bogus), keeps the base sequence
  * numbers, the handshake times and the sequence analysis, and shows
  * tcp.analysis.initial_rtt on the frames Wireshark's analysis gives an
- * entry.  Returns the flow (direction in *dir), or NULL. */
+ * entry, if their whole header was captured (Wireshark reads the options
+ * first).  Returns the flow (direction in *dir), or NULL. */
 static __attribute__((noinline)) struct tcp_flow *tcp_header(struct dissect_ctx *c, struct span s,
                                                              const struct tcp_hdr *t, int *dir)
 {
@@ -486,7 +487,7 @@ static __attribute__((noinline)) struct tcp_flow *tcp_header(struct dissect_ctx 
     struct tcp_rtt *r = tcp_rtt_on(c) ? tcp_rtt_get(c->d, f->stream) : NULL;
     if (r) {
         tcp_rtt_update(r, t->flags, c->frame->ts_ns);
-        if (show_rtt && analysed && ta && s.cap >= 20 && r->first_rtt != 0)
+        if (show_rtt && analysed && ta && s.cap >= t->hl && r->first_rtt != 0)
             field_add_time(ff, F_TCP_INITIAL_RTT, r->first_rtt);
     }
     return f;

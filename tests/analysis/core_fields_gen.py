@@ -193,8 +193,8 @@ def sequence_analysis():
     """Segments that Wireshark's sequence analysis flags or not: a lost
     segment, an ACK of an unseen one, window scaling and a full window, a
     zero window probe, sequence numbers wrapping, a SYN-ACK with a new
-    sequence number, a quoted SYN and ACK, cut headers, IPv6, VXLAN and
-    IP-in-IP tunnels, VLAN tags."""
+    sequence number, a quoted SYN and ACK, cut headers and options, IPv6,
+    VXLAN and IP-in-IP tunnels, VLAN tags."""
     w = _Frames()
     c, s = w.tcp_pair(2000, 80)
     c(10, 0, SYN); s(20, 11, SYN | ACK); c(11, 21, ACK)
@@ -216,6 +216,9 @@ def sequence_analysis():
     c, s = w.tcp_pair(2005, 80)
     c(10, 0, SYN, caplen=14 + 20 + 17); s(20, 11, SYN | ACK); c(11, 21, ACK, caplen=14 + 20 + 18)
     c(11, 21, PSH | ACK, b"q")
+    tsopt = b"\x01\x01\x08\x0a" + b"\0" * 8
+    for cut in (24, 26, 21, 32):
+        s(21, 12, ACK, opts=tsopt, win=900 + cut, caplen=14 + 20 + cut)
     syn = ip4(A, B, 6, tcp(2006, 80, 100, 0, SYN))
     w.add(eth(syn))
     w.add(eth(ip4(C, A, 1, icmp(11, 0, syn[:40]))), dt=0.5)
