@@ -1,8 +1,10 @@
 /* Owns the framing of application PDUs inside one direction of a TCP
  * stream: TLS records (5-byte header), DNS messages (2-byte length), HTTP
  * messages (headers, then a Content-Length, chunked or until-FIN body) and
- * the media type Wireshark hands an HTTP body to.  Only header bytes are
- * buffered; bodies are counted, never stored. */
+ * the media type Wireshark hands an HTTP body to, and the detection of TLS
+ * on other ports (tshark's TLS ports and heuristic).  Only header bytes are
+ * buffered, except whole DNS messages and TLS handshake records when their
+ * fields are wanted (capped at 64 KiB); other bodies are counted, never stored. */
 #include "tcp_pdu.h"
 
 #include "app_fields.h"
