@@ -27,7 +27,10 @@
 #define DF_MAX_BYTES 64
 
 /* PCRE2 match limit: bounds the backtracking one regex match may do. */
-#define DF_REGEX_MATCH_LIMIT 1000000u
+#define DF_REGEX_MATCH_LIMIT 100000u
+
+/* PCRE2 depth limit: bounds the backtracking frames (and their memory) of one match. */
+#define DF_REGEX_DEPTH_LIMIT 5000u
 
 /* Most characters of a token quoted in an error message. */
 #define DF_QUOTE_MAX 60
@@ -1514,6 +1517,19 @@ static bool parse_all(struct parser *p)
     return !p->failed;
 }
 
+/* Makes the match context every regex of the filter runs with, which
+ * bounds the backtracking (time and memory) a hostile text may cause. */
+static void make_match_context(struct parser *p)
+{
+    p->df->mctx = pcre2_match_context_create(NULL);
+    if (p->df->mctx == NULL) {
+        fail(p, 0, "Out of memory.");
+        return;
+    }
+    pcre2_set_match_limit(p->df->mctx, DF_REGEX_MATCH_LIMIT);
+    pcre2_set_depth_limit(p->df->mctx, DF_REGEX_DEPTH_LIMIT);
+}
+
 /* Compiles expr; see display_filter.h. */
 struct display_filter *display_filter_compile(const char *expr, char *err, size_t errlen,
                                               size_t *err_pos)
@@ -1526,13 +1542,8 @@ struct display_filter *display_filter_compile(const char *expr, char *err, size_
     p.df = calloc(1, sizeof(*p.df));
     if (p.scratch == NULL || p.df == NULL)
         fail(&p, 0, "Out of memory.");
-    else if (parse_all(&p)) {
-        p.df->mctx = pcre2_match_context_create(NULL);
-        if (p.df->mctx == NULL)
-            fail(&p, 0, "Out of memory.");
-        else
-            pcre2_set_match_limit(p.df->mctx, DF_REGEX_MATCH_LIMIT);
-    }
+    else if (parse_all(&p))
+        make_match_context(&p);
     free(p.scratch);
     if (p.failed) {
         display_filter_free(p.df);
@@ -1561,6 +1572,16 @@ void display_filter_want(const struct display_filter *df, struct frame_fields *f
 /* ------------------------------------------------------------------ */
 /* Evaluation                                                           */
 /* ------------------------------------------------------------------ */
+
+/* Returns the index of the first occurrence of field at or after i, or ff->n. */
+static inline uint32_t next_occ(const struct frame_fields *ff, uint32_t i, int field)
+{
+    const struct field_value *vals = ff->vals;
+    uint32_t n = ff->n;
+    while (i < n && vals[i].id != field)
+        i++;
+    return i;
+}
 
 /* Returns the value of a recorded occurrence in the literal form. */
 static struct df_value occ_value(const struct frame_fields *ff, const struct field_value *fv,
@@ -1732,9 +1753,7 @@ static bool eval_cmp(const struct display_filter *df, const struct df_node *nd,
 {
     enum field_type type = ftype(nd->field);
     bool all = op_is_all(nd->op), seen = false;
-    for (uint32_t i = 0; i < ff->n; i++) {
-        if (ff->vals[i].id != nd->field)
-            continue;
+    for (uint32_t i = next_occ(ff, 0, nd->field); i < ff->n; i = next_occ(ff, i + 1, nd->field)) {
         struct df_value a = lhs_value(nd, ff, &ff->vals[i], type);
         bool ok = test_occ(df, nd, type, &a);
         /* A value with no relation to the literal is "not equal" for "all not equal". */
@@ -1754,13 +1773,10 @@ static bool eval_cmp_field(const struct df_node *nd, const struct frame_fields *
 {
     enum field_type type = ftype(nd->field);
     bool all = op_is_all(nd->op), seen = false;
-    for (uint32_t i = 0; i < ff->n; i++) {
-        if (ff->vals[i].id != nd->field)
-            continue;
+    for (uint32_t i = next_occ(ff, 0, nd->field); i < ff->n; i = next_occ(ff, i + 1, nd->field)) {
         struct df_value a = lhs_value(nd, ff, &ff->vals[i], type);
-        for (uint32_t j = 0; j < ff->n; j++) {
-            if (ff->vals[j].id != nd->rhs_field)
-                continue;
+        for (uint32_t j = next_occ(ff, 0, nd->rhs_field); j < ff->n;
+             j = next_occ(ff, j + 1, nd->rhs_field)) {
             struct df_value b = occ_value(ff, &ff->vals[j], type);
             bool ok = test_pair(nd, type, &a, &b);
             if (all && !ok)
@@ -1779,9 +1795,7 @@ static bool in_elem(const struct df_elem *e, enum field_type type, const struct 
 {
     int c;
     if (e->field >= 0) {
-        for (uint32_t j = 0; j < ff->n; j++) {
-            if (ff->vals[j].id != e->field)
-                continue;
+        for (uint32_t j = next_occ(ff, 0, e->field); j < ff->n; j = next_occ(ff, j + 1, e->field)) {
             struct df_value b = occ_value(ff, &ff->vals[j], type);
             if (cmp_values(type, a, &b, &c) && c == 0)
                 return true;
@@ -1799,9 +1813,7 @@ static bool in_elem(const struct df_elem *e, enum field_type type, const struct 
 static bool eval_in(const struct df_node *nd, const struct frame_fields *ff)
 {
     enum field_type type = ftype(nd->field);
-    for (uint32_t i = 0; i < ff->n; i++) {
-        if (ff->vals[i].id != nd->field)
-            continue;
+    for (uint32_t i = next_occ(ff, 0, nd->field); i < ff->n; i = next_occ(ff, i + 1, nd->field)) {
         struct df_value a = lhs_value(nd, ff, &ff->vals[i], type);
         for (uint32_t k = 0; k < nd->nset; k++)
             if (in_elem(&nd->set[k], type, &a, ff))
@@ -1815,9 +1827,7 @@ static bool eval_in(const struct df_node *nd, const struct frame_fields *ff)
 static bool eval_present(const struct df_node *nd, const struct frame_fields *ff)
 {
     enum field_type type = ftype(nd->field);
-    for (uint32_t i = 0; i < ff->n; i++) {
-        if (ff->vals[i].id != nd->field)
-            continue;
+    for (uint32_t i = next_occ(ff, 0, nd->field); i < ff->n; i = next_occ(ff, i + 1, nd->field)) {
         if (!nd->masked)
             return true;
         struct df_value a = lhs_value(nd, ff, &ff->vals[i], type);
