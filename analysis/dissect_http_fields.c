@@ -1,12 +1,14 @@
 /* Owns the HTTP fields of a message's header block (the bytes tcp_pdu.c
  * collects up to the blank line): http.request.method and
  * http.request.uri from a request line, split as Wireshark 4.0's
- * basic_request_dissector() does, and http.host from every Host header.
+ * basic_request_dissector() does, http.host from every Host header, and
+ * http.request, http.response and http.response.code.
  * Values are ENC_ASCII strings, printed as tshark prints them. */
 #include "app_fields.h"
 
 #include "ws_text.h"
 
+#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -93,16 +95,35 @@ static bool http_is_request(const uint8_t *p, size_t len)
     return !(len >= 5 && memcmp(p, "HTTP/", 5) == 0);
 }
 
+/* Records http.response and the status code of a status line of len bytes
+ * at p ("HTTP/1.1 200 OK"): the three digits after the version, when there. */
+static void http_status_line(struct dissect_ctx *c, const uint8_t *p, size_t len)
+{
+    const uint8_t *code;
+    field_add_uint(c->fields, F_HTTP_RESPONSE, 1);
+    http_token(p, p + len, &code);
+    if (code + 3 <= p + len && isdigit(code[0]) && isdigit(code[1]) && isdigit(code[2]) &&
+        (code + 3 == p + len || code[3] == ' '))
+        field_add_uint(c->fields, F_HTTP_RESPONSE_CODE,
+                       (uint64_t)((code[0] - '0') * 100 + (code[1] - '0') * 10 + code[2] - '0'));
+}
+
 /* Records the fields of an HTTP message's header block. */
 void http_message_fields(struct dissect_ctx *c, const uint8_t *hdr, size_t len)
 {
     size_t next;
     if (!fields_want(c->fields, F_HTTP_REQUEST_METHOD) &&
-        !fields_want(c->fields, F_HTTP_REQUEST_URI) && !fields_want(c->fields, F_HTTP_HOST))
+        !fields_want(c->fields, F_HTTP_REQUEST_URI) && !fields_want(c->fields, F_HTTP_HOST) &&
+        !fields_want(c->fields, F_HTTP_REQUEST) && !fields_want(c->fields, F_HTTP_RESPONSE) &&
+        !fields_want(c->fields, F_HTTP_RESPONSE_CODE))
         return;
     size_t ll = http_line(hdr, len, &next);
-    if (http_is_request(hdr, ll))
+    if (http_is_request(hdr, ll)) {
+        field_add_uint(c->fields, F_HTTP_REQUEST, 1);
         http_request_line(c, hdr, ll);
+    } else {
+        http_status_line(c, hdr, ll);
+    }
     for (size_t off = next; off < len; off += next) {
         ll = http_line(hdr + off, len - off, &next);
         if (ll == 0)

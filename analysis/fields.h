@@ -76,6 +76,9 @@ enum field_type {
     X(TLS_HANDSHAKE_TYPE, "tls.handshake.type", FT_UINT, 0)                                        \
     X(TLS_SNI, "tls.handshake.extensions_server_name", FT_STRING, 0)                               \
     X(QUIC_VERSION, "quic.version", FT_UINT, 8)                                                    \
+    X(HTTP_REQUEST, "http.request", FT_BOOL, 0)                                                    \
+    X(HTTP_RESPONSE, "http.response", FT_BOOL, 0)                                                  \
+    X(HTTP_RESPONSE_CODE, "http.response.code", FT_UINT, 0)                                        \
     X(HTTP_REQUEST_METHOD, "http.request.method", FT_STRING, 0)                                    \
     X(HTTP_HOST, "http.host", FT_STRING, 0)                                                        \
     X(HTTP_REQUEST_URI, "http.request.uri", FT_STRING, 0)                                          \
@@ -87,7 +90,7 @@ enum field_id {
 #define FIELD_ENUM(e, name, type, hex) F_##e,
     FIELD_LIST(FIELD_ENUM)
 #undef FIELD_ENUM
-        F_PROTO_BASE,                  /* First protocol field: F_PROTO_BASE + PROTO_ETH. */
+        F_PROTO_BASE,                     /* First protocol field: F_PROTO_BASE + PROTO_ETH. */
     F_FRAME = F_PROTO_BASE + PROTO_COUNT, /* The "frame" protocol, present in every frame. */
     F_COUNT                               /* Number of fields, not one. */
 };

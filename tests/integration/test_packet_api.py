@@ -68,13 +68,15 @@ def as_rows(packets, fields):
 
 FIELD_CASES = [
     ("cs-http_post.pcapng", ["frame.number", "ip.src", "tcp.stream", "http.request.method",
-                             "http.host", "http.request.uri"], "http.request.method"),
+                             "http.host", "http.request.uri"], "http.request"),
     ("cs-dns_query_response.pcapng", ["frame.number", "dns.qry.name", "dns.a", "dns.time"],
      "dns.flags.response == 1"),
     ("zeek-http-qinq-0.pcap", ["frame.number", "vlan.id", "tcp.flags", "tcp.len"],
      "tcp.len > 0 and tcp.port in {80, 8080}"),
     ("cs-tcp_handshake.pcapng", ["frame.number", "tcp.analysis.initial_rtt", "tcp.flags.syn"],
      None),
+    ("cs-http_espn.pcapng", ["frame.number", "http.response.code"],
+     "http.response and not http.response.code in {200..299}"),
 ]
 
 
