@@ -372,6 +372,30 @@ void dissect_ipv6(struct dissect_ctx *c, struct span s)
     dissect_ip_payload(c, nh, p);
 }
 
+/* Dissects a GRE header (RFC 2784/2890, and the enhanced GRE of PPTP with
+ * its acknowledgement number) and the payload its protocol type names. */
+static void dissect_gre(struct dissect_ctx *c, struct span s)
+{
+    ctx_push(c, PROTO_GRE);
+    if (!dissect_need(c, s, 4))
+        return;
+    uint16_t flags = be16(s.p);
+    size_t hl = 4;
+    if (flags & 0xc000)
+        hl += 4; /* Checksum and offset, present when either bit is set. */
+    if (flags & 0x2000)
+        hl += 4; /* Key (payload length and call id in PPTP's version 1). */
+    if (flags & 0x1000)
+        hl += 4; /* Sequence number. */
+    if ((flags & 0x0007) == 1 && (flags & 0x0080))
+        hl += 4; /* PPTP's acknowledgement number. */
+    if ((flags & 0x4000) || !dissect_need(c, s, hl))
+        return; /* Source routing (RFC 1701, obsolete) is left undissected. */
+    struct span p = span_from(s, hl);
+    if (p.len > 0)
+        dissect_ethertype(c, be16(s.p + 2), p);
+}
+
 /* Dissects an IP payload of the given protocol number. */
 void dissect_ip_payload(struct dissect_ctx *c, uint8_t proto, struct span s)
 {
@@ -397,6 +421,9 @@ void dissect_ip_payload(struct dissect_ctx *c, uint8_t proto, struct span s)
         break;
     case 41:
         dissect_ipv6(c, s);
+        break;
+    case 47:
+        dissect_gre(c, s);
         break;
     case 58:
         dissect_icmpv6(c, s);

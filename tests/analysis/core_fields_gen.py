@@ -5,7 +5,8 @@ headers of known and unknown flows, whole and cut; IPv4 fragments carrying
 TCP and UDP; bogus and cut TCP, UDP, IPv4 and IPv6 headers; handshakes with
 SYN and SYN-ACK retransmissions, simultaneous open, port reuse, a quoted SYN
 or ACK, lost segments, window scaling and a full window, zero windows,
-keep-alives, sequence numbers wrapping; tunnels and VLAN tags.
+keep-alives, sequence numbers wrapping; VXLAN, IP-in-IP and GRE tunnels
+and VLAN tags.
 
 Each scenario is a list of (time offset, frame bytes, captured length or
 None); write() stores one as a classic pcap (Ethernet, microseconds)."""
@@ -249,12 +250,34 @@ def sequence_analysis():
     return w.frames
 
 
+def gre_tunnels():
+    """GRE carrying IPv4, IPv6 and Ethernet, with key, sequence and checksum
+    fields, over IPv4 and IPv6; an unknown payload type, an empty payload
+    and a cut header."""
+    w = _Frames()
+    w.add(eth(ip4(A, B, 47, struct.pack("!HH", 0, 0x0800)
+                  + ip4("192.168.1.1", "192.168.1.2", 6, tcp(5000, 80, 1, 0, SYN)))))
+    w.add(eth(ip4(B, A, 47, struct.pack("!HHI", 0x2000, 0x0800, 7)
+                  + ip4("192.168.1.2", "192.168.1.1", 6, tcp(80, 5000, 9, 2, SYN | ACK)))))
+    w.add(eth(ip4(A, B, 47, struct.pack("!HHHHII", 0xB000, 0x86DD, 0, 0, 5, 6)
+                  + ip6(X, Y, 17, udp(1, 2, b"x")))))
+    w.add(eth(ip4(A, B, 47, struct.pack("!HH", 0, 0x6558)
+                  + eth(ip4("10.9.9.9", "10.9.9.8", 17, udp(3, 4, b"y"))))))
+    w.add(eth(ip4(A, B, 47, struct.pack("!HH", 0, 0x1234) + b"abcd")))
+    w.add(eth(ip4(A, B, 47, struct.pack("!HH", 0, 0x0800))))
+    w.add(eth(ip4(A, B, 47, struct.pack("!H", 0))))
+    w.add(eth(ip6(X, Y, 47, struct.pack("!HH", 0, 0x0800)
+                  + ip4("3.3.3.3", "4.4.4.4", 17, udp(9, 10, b"z"))), 0x86DD))
+    return w.frames
+
+
 SCENARIOS = {
     "icmp_quotes": icmp_quotes,
     "fragments": fragments,
     "odd_headers": odd_headers,
     "handshakes": handshakes,
     "sequence_analysis": sequence_analysis,
+    "gre_tunnels": gre_tunnels,
 }
 
 
