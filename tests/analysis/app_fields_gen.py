@@ -12,26 +12,17 @@ Each scenario is a list of frames (ts_ns, data) or (ts_ns, data, wirelen)
 of Ethernet frames, written by write()."""
 import struct
 
-from capture_gen import write_pcap
+from capture_gen import inet_checksum, write_pcap
 
 CLIENT, SERVER = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
 CLIENT6, SERVER6 = bytes(15) + b"\x01", bytes(15) + b"\x02"
 
 
-def _csum(b):
-    """Returns the Internet checksum of b."""
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
 
 def ipv4(src, dst, proto, payload):
     """Returns an IPv4 packet."""
     h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0, 64, proto, 0, src, dst)
-    return h[:10] + struct.pack("!H", _csum(h)) + h[12:] + payload
+    return h[:10] + struct.pack("!H", inet_checksum(h)) + h[12:] + payload
 
 
 def ipv6(src, dst, nh, payload):

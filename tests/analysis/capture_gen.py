@@ -126,3 +126,13 @@ def generate(pcaps, tmpdir):
     write_pcapng(path("two-interfaces.pcapng"), [(1, 6), (101, 9)], packets)
     write_pcapng(path("two-interfaces-ns-first.pcapng"), [(1, 9), (101, 6)], packets)
     return out
+
+
+def inet_checksum(b):
+    """Returns the Internet checksum (RFC 1071) of b."""
+    if len(b) % 2:
+        b += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF

@@ -13,19 +13,12 @@ None); write() stores one as a classic pcap (Ethernet, microseconds)."""
 import ipaddress
 import struct
 
+from capture_gen import inet_checksum
+
 A, B, C = "10.0.0.1", "10.0.0.2", "10.0.0.3"
 X, Y = "2001:db8::1", "2001:db8::2"
 SYN, ACK, FIN, RST, PSH = 0x02, 0x10, 0x01, 0x04, 0x08
 
-
-def _csum(b):
-    """Returns the Internet checksum of b."""
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
 
 
 def ip4(src, dst, proto, payload, ident=1, frag=0, total=None):
@@ -33,7 +26,7 @@ def ip4(src, dst, proto, payload, ident=1, frag=0, total=None):
     tl = 20 + len(payload) if total is None else total
     h = struct.pack("!BBHHHBBH4s4s", 0x45, 0, tl, ident, frag, 64, proto, 0,
                     ipaddress.IPv4Address(src).packed, ipaddress.IPv4Address(dst).packed)
-    return h[:10] + struct.pack("!H", _csum(h)) + h[12:] + payload
+    return h[:10] + struct.pack("!H", inet_checksum(h)) + h[12:] + payload
 
 
 def ip6(src, dst, nh, payload):
@@ -63,7 +56,7 @@ def eth(payload, typ=0x0800):
 def icmp(typ, code, body):
     """Returns an ICMP message quoting body."""
     h = struct.pack("!BBHI", typ, code, 0, 0) + body
-    return h[:2] + struct.pack("!H", _csum(h)) + h[4:]
+    return h[:2] + struct.pack("!H", inet_checksum(h)) + h[4:]
 
 
 def icmp6(typ, code, body):

@@ -171,3 +171,27 @@ def actual(data):
 
 ANALYSES = ["status", "hierarchy"] + ["endpoints," + t for t in TABLES] + \
     ["conversations," + t for t in TABLES]
+
+
+def lines(cmd):
+    """Runs a command and returns its output lines (bytes that are not
+    UTF-8 shown as backslash escapes)."""
+    out = subprocess.run(cmd, capture_output=True, text=True, env=ENV, check=True,
+                         errors="backslashreplace").stdout
+    return out.split("\n")[:-1]
+
+
+def field_args(fields):
+    """Returns -e NAME for each field."""
+    return [a for f in fields for a in ("-e", f)]
+
+
+def ours_fields(path, fields):
+    """Returns pcap-analyze's `fields` lines for a capture."""
+    return lines([TOOL, "fields", *field_args(fields), path])
+
+
+def tshark_fields(path, fields):
+    """Returns `tshark -n -2 -T fields -E occurrence=a` lines for a capture."""
+    return lines(["tshark", "-n", "-2", "-r", path, "-T", "fields", "-E", "occurrence=a",
+                  *field_args(fields)])

@@ -10,14 +10,12 @@ tshark's answers are computed here, at test time.
 
 Each field is asked alone (a single pass when it needs no matching) and
 all together (the two-pass run matching needs), since both must agree."""
-import subprocess
 
 import pytest
 
 import app_fields_gen
 import oracle
 
-TOOL, ENV = oracle.TOOL, oracle.ENV
 FIELDS = ["dns.id", "dns.flags.response", "dns.flags.rcode", "dns.qry.name", "dns.qry.type",
           "dns.a", "dns.aaaa", "dns.cname", "dns.time", "dns.response_in", "dns.response_to",
           "http.request.method", "http.host", "http.request.uri", "dhcp.option.hostname"]
@@ -34,22 +32,6 @@ def captures(tmp_path_factory):
     return paths
 
 
-def _lines(cmd):
-    """Runs a command and returns its output lines."""
-    out = subprocess.run(cmd, capture_output=True, text=True, env=ENV, check=True,
-                         errors="backslashreplace").stdout
-    return out.split("\n")[:-1]
-
-
-def _ours(path, fields):
-    """Returns pcap-analyze's lines for the fields."""
-    return _lines([TOOL, "fields"] + [a for f in fields for a in ("-e", f)] + [path])
-
-
-def _theirs(path, fields):
-    """Returns tshark's lines for the fields."""
-    return _lines(["tshark", "-n", "-2", "-r", path, "-T", "fields", "-E", "occurrence=a"]
-                  + [a for f in fields for a in ("-e", f)])
 
 
 @pytest.mark.parametrize("field", FIELDS)
@@ -57,7 +39,7 @@ def _theirs(path, fields):
 def test_field_equals_tshark(captures, name, field):
     """One field of one scenario, frame by frame."""
     fields = ["frame.number", field]
-    ours, theirs = _ours(captures[name], fields), _theirs(captures[name], fields)
+    ours, theirs = oracle.ours_fields(captures[name], fields), oracle.tshark_fields(captures[name], fields)
     diff = [(o, t) for o, t in zip(ours, theirs) if o != t]
     assert len(ours) == len(theirs) and not diff, diff[:5]
 
@@ -66,7 +48,7 @@ def test_field_equals_tshark(captures, name, field):
 def test_all_fields_together(captures, name):
     """Every field at once (two passes), frame by frame."""
     fields = ["frame.number"] + FIELDS
-    ours, theirs = _ours(captures[name], fields), _theirs(captures[name], fields)
+    ours, theirs = oracle.ours_fields(captures[name], fields), oracle.tshark_fields(captures[name], fields)
     diff = [(o, t) for o, t in zip(ours, theirs) if o != t]
     assert len(ours) == len(theirs) and not diff, diff[:5]
 
@@ -75,6 +57,6 @@ def test_scenarios_carry_fields(captures):
     """The scenarios must exercise every field (tshark prints each somewhere)."""
     seen = set()
     for path in captures.values():
-        for line in _theirs(path, FIELDS):
+        for line in oracle.tshark_fields(path, FIELDS):
             seen.update(f for f, v in zip(FIELDS, line.split("\t")) if v)
     assert seen == set(FIELDS)

@@ -10,14 +10,12 @@ computed here, at test time.
 
 Each field is asked alone and all together, since a field that needs a
 first pass (tcp.analysis.initial_rtt) changes how the others are run."""
-import subprocess
 
 import pytest
 
 import core_fields_gen
 import oracle
 
-TOOL, ENV = oracle.TOOL, oracle.ENV
 FIELDS = ["eth.src", "eth.dst", "eth.addr", "vlan.id", "ip.src", "ip.dst", "ip.addr", "ip.proto",
           "ip.ttl", "ipv6.src", "ipv6.dst", "ipv6.addr", "tcp.srcport", "tcp.dstport", "tcp.port",
           "tcp.stream", "tcp.flags", "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.fin",
@@ -35,25 +33,10 @@ def captures(tmp_path_factory):
     for name, build in core_fields_gen.SCENARIOS.items():
         path = str(tmp / (name + ".pcap"))
         core_fields_gen.write(path, build())
-        out[name] = (path, _columns(_theirs(path, FIELDS), FIELDS))
+        out[name] = (path, _columns(oracle.tshark_fields(path, FIELDS), FIELDS))
     return out
 
 
-def _lines(cmd):
-    """Runs a command and returns its output lines."""
-    out = subprocess.run(cmd, capture_output=True, text=True, env=ENV, check=True).stdout
-    return out.split("\n")[:-1]
-
-
-def _ours(path, fields):
-    """Returns pcap-analyze's lines for the fields."""
-    return _lines([TOOL, "fields"] + [a for f in fields for a in ("-e", f)] + [path])
-
-
-def _theirs(path, fields):
-    """Returns tshark's lines for the fields."""
-    return _lines(["tshark", "-n", "-2", "-r", path, "-T", "fields", "-E", "occurrence=a"]
-                  + [a for f in fields for a in ("-e", f)])
 
 
 def _columns(lines, fields):
@@ -77,7 +60,7 @@ def _first_difference(ours, theirs):
 def test_field_alone_equals_tshark(captures, name, field):
     """One field of one scenario, asked alone, frame by frame."""
     path, theirs = captures[name]
-    ours = _columns(_ours(path, [field]), [field])[field]
+    ours = _columns(oracle.ours_fields(path, [field]), [field])[field]
     assert _first_difference(ours, theirs[field]) is None, _first_difference(ours, theirs[field])
 
 
@@ -85,7 +68,7 @@ def test_field_alone_equals_tshark(captures, name, field):
 def test_all_fields_together(captures, name):
     """Every field at once (two passes, for tcp.analysis.initial_rtt)."""
     path, theirs = captures[name]
-    ours = _columns(_ours(path, FIELDS), FIELDS)
+    ours = _columns(oracle.ours_fields(path, FIELDS), FIELDS)
     for field in FIELDS:
         assert _first_difference(ours[field], theirs[field]) is None, \
             f"{field}: {_first_difference(ours[field], theirs[field])}"

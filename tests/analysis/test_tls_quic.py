@@ -11,14 +11,13 @@ occurrence=a` prints, and the frames with "tls" must be tshark's.
 KNOWN_DIFFERENCES names the (scenario, field) pairs where we differ on
 purpose, with the reason; an entry that starts to match fails."""
 import os
-import subprocess
 
 import pytest
 
 import oracle
 import tls_quic_gen
 
-TOOL, ENV = oracle.TOOL, oracle.ENV
+TOOL = oracle.TOOL
 FIELDS = ["tls.handshake.type", "tls.handshake.extensions_server_name", "quic.version"]
 
 # (scenario, field) -> reason.
@@ -40,13 +39,6 @@ def captures(tmp_path_factory):
     return paths
 
 
-def _lines(cmd):
-    """Runs a command and returns its output lines."""
-    out = subprocess.run(cmd, capture_output=True, text=True, env=ENV, check=True,
-                         errors="backslashreplace").stdout
-    return out.split("\n")[:-1]
-
-
 def _column(lines, i):
     """Returns the i-th tab-separated column of lines."""
     return [line.split("\t")[i] if len(line.split("\t")) > i else None for line in lines]
@@ -57,9 +49,9 @@ def _column(lines, i):
 def test_field_equals_tshark(captures, name, field):
     """One field of one scenario, frame by frame."""
     args = [a for f in FIELDS for a in ("-e", f)]
-    theirs = _lines(["tshark", "-n", "-2", "-r", captures[name], "-T", "fields",
+    theirs = oracle.lines(["tshark", "-n", "-2", "-r", captures[name], "-T", "fields",
                      "-E", "occurrence=a", *args])
-    ours = _lines([TOOL, "fields", *args, captures[name]])
+    ours = oracle.lines([TOOL, "fields", *args, captures[name]])
     i = FIELDS.index(field)
     same = _column(ours, i) == _column(theirs, i)
     reason = KNOWN_DIFFERENCES.get((name, field))
@@ -77,9 +69,9 @@ def test_field_equals_tshark(captures, name, field):
                                         if n != "quic_unknown_versions"))
 def test_filter_equals_tshark(captures, name, expr):
     """The frames a display filter on TLS/QUIC selects."""
-    theirs = _lines(["tshark", "-n", "-2", "-r", captures[name], "-Y", expr, "-T", "fields",
+    theirs = oracle.lines(["tshark", "-n", "-2", "-r", captures[name], "-Y", expr, "-T", "fields",
                      "-e", "frame.number"])
-    ours = _lines([TOOL, "fields", "-Y", expr, "-e", "frame.number", captures[name]])
+    ours = oracle.lines([TOOL, "fields", "-Y", expr, "-e", "frame.number", captures[name]])
     assert ours == theirs
 
 
@@ -88,7 +80,7 @@ def test_scenarios_exercise_the_fields(captures):
     types and QUIC versions in them (so equality above means something)."""
     found = set()
     for path in captures.values():
-        for line in _lines(["tshark", "-n", "-2", "-r", path, "-T", "fields",
+        for line in oracle.lines(["tshark", "-n", "-2", "-r", path, "-T", "fields",
                             *[a for f in FIELDS for a in ("-e", f)]]):
             found.update(f for f, v in zip(FIELDS, line.split("\t")) if v)
     assert found == set(FIELDS)

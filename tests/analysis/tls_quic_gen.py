@@ -12,6 +12,8 @@ import struct
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
+from capture_gen import inet_checksum
+
 # The Initial salts of QUIC v1 (RFC 9001), v2 (RFC 9369) and draft-29.
 SALTS = {0x00000001: bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a"),
          0x6b3343cf: bytes.fromhex("0dede3def700a6db819381be6e269dcbf9bd2ed9"),
@@ -121,21 +123,12 @@ def record(ctype, data, version=b"\x03\x03"):
     return bytes([ctype]) + version + struct.pack("!H", len(data)) + data
 
 
-def _csum(b):
-    """The Internet checksum."""
-    if len(b) % 2:
-        b += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(b) // 2), b))
-    while s >> 16:
-        s = (s & 0xffff) + (s >> 16)
-    return ~s & 0xffff
-
 
 def _ipv4(src, dst, proto, payload):
     """An Ethernet frame with an IPv4 packet."""
     hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(payload), 1, 0x4000, 64, proto, 0,
                       bytes(map(int, src.split("."))), bytes(map(int, dst.split("."))))
-    hdr = hdr[:10] + struct.pack("!H", _csum(hdr)) + hdr[12:]
+    hdr = hdr[:10] + struct.pack("!H", inet_checksum(hdr)) + hdr[12:]
     return b"\x02\0\0\0\0\x01\x02\0\0\0\0\x02\x08\x00" + hdr + payload
 
 
