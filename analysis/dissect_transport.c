@@ -5,6 +5,7 @@
 #include "dissect_internal.h"
 
 #include "app_fields.h"
+#include "quic_initial.h"
 
 #include <string.h>
 
@@ -82,28 +83,16 @@ static size_t quic_long_packet_len(struct span s)
         type = (type + 3) & 3; /* QUIC v2 (RFC 9369) numbers the types 1 Initial ... 0 Retry. */
     if (version == 0 || type == 3)
         return 0; /* Version negotiation and Retry fill the datagram. */
+    uint64_t v;
     if (type == 0) {
         /* Initial packets carry a token length (varint) and token. */
-        if (off >= s.cap)
+        if (!quic_read_varint(s.p, s.cap, &off, &v))
             return 0;
-        size_t vlen = (size_t)1 << (s.p[off] >> 6);
-        if (off + vlen > s.cap)
-            return 0;
-        uint64_t tok = s.p[off] & 0x3f;
-        for (size_t i = 1; i < vlen; i++)
-            tok = tok << 8 | s.p[off + i];
-        off += vlen + tok;
+        off += v;
     }
-    if (off >= s.cap)
+    if (!quic_read_varint(s.p, s.cap, &off, &v))
         return 0;
-    size_t vlen = (size_t)1 << (s.p[off] >> 6);
-    if (off + vlen > s.cap)
-        return 0;
-    uint64_t len = s.p[off] & 0x3f;
-    for (size_t i = 1; i < vlen; i++)
-        len = len << 8 | s.p[off + i];
-    off += vlen;
-    return off + len <= s.len ? off + len : 0;
+    return off + v <= s.len ? off + v : 0;
 }
 
 /* Dissects a QUIC datagram: one "quic" node per coalesced packet. */

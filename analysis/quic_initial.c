@@ -119,9 +119,12 @@ int quic_parse_long_header(const uint8_t *p, size_t n, struct quic_long_header *
     return 0;
 }
 
-/* Computes HKDF-Extract(salt, ikm) with SHA-256 into out (32 bytes). */
-static int hkdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len,
-                        uint8_t out[32])
+/* Runs OpenSSL's HKDF with SHA-256 in one mode (EVP_KDF_HKDF_MODE_EXTRACT_ONLY
+ * or _EXPAND_ONLY) into out_len bytes at out; salt and info are left out
+ * when NULL.  Returns 0 or -1. */
+static int hkdf_sha256(int mode, const uint8_t *salt, size_t salt_len, const uint8_t *key,
+                       size_t key_len, const uint8_t *info, size_t info_len, uint8_t *out,
+                       size_t out_len)
 {
     EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
     if (!kdf)
@@ -130,19 +133,28 @@ static int hkdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm
     EVP_KDF_free(kdf);
     if (!kctx)
         return -1;
-    int mode = EVP_KDF_HKDF_MODE_EXTRACT_ONLY;
     uint8_t empty = 0;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
-        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
-                                          ikm_len ? (void *)ikm : (void *)&empty, ikm_len),
-        OSSL_PARAM_construct_end(),
-    };
-    int ok = EVP_KDF_derive(kctx, out, 32, params);
+    OSSL_PARAM params[6], *p = params;
+    *p++ = OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0);
+    *p++ = OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode);
+    if (salt)
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_SALT, (void *)salt, salt_len);
+    *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY,
+                                             key_len ? (void *)key : (void *)&empty, key_len);
+    if (info)
+        *p++ = OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, (void *)info, info_len);
+    *p = OSSL_PARAM_construct_end();
+    int ok = EVP_KDF_derive(kctx, out, out_len, params);
     EVP_KDF_CTX_free(kctx);
     return ok == 1 ? 0 : -1;
+}
+
+/* Computes HKDF-Extract(salt, ikm) with SHA-256 into out (32 bytes). */
+static int hkdf_extract(const uint8_t *salt, size_t salt_len, const uint8_t *ikm, size_t ikm_len,
+                        uint8_t out[32])
+{
+    return hkdf_sha256(EVP_KDF_HKDF_MODE_EXTRACT_ONLY, salt, salt_len, ikm, ikm_len, NULL, 0, out,
+                       32);
 }
 
 /* TLS 1.3 HKDF-Expand-Label with SHA-256 and an empty context. */
@@ -159,24 +171,8 @@ int quic_hkdf_expand_label(const uint8_t secret[32], const char *label, uint8_t 
     memcpy(info + 3, "tls13 ", 6);
     memcpy(info + 9, label, llen - 6);
     info[3 + llen] = 0; /* Empty context. */
-    EVP_KDF *kdf = EVP_KDF_fetch(NULL, "HKDF", NULL);
-    if (!kdf)
-        return -1;
-    EVP_KDF_CTX *kctx = EVP_KDF_CTX_new(kdf);
-    EVP_KDF_free(kdf);
-    if (!kctx)
-        return -1;
-    int mode = EVP_KDF_HKDF_MODE_EXPAND_ONLY;
-    OSSL_PARAM params[] = {
-        OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, (char *)"SHA256", 0),
-        OSSL_PARAM_construct_int(OSSL_KDF_PARAM_MODE, &mode),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, (void *)secret, 32),
-        OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, info, 4 + llen),
-        OSSL_PARAM_construct_end(),
-    };
-    int ok = EVP_KDF_derive(kctx, out, out_len, params);
-    EVP_KDF_CTX_free(kctx);
-    return ok == 1 ? 0 : -1;
+    return hkdf_sha256(EVP_KDF_HKDF_MODE_EXPAND_ONLY, NULL, 0, secret, 32, info, 4 + llen, out,
+                       out_len);
 }
 
 /* Computes the Initial secret of a version from the client's first DCID. */
