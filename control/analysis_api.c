@@ -20,6 +20,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -134,7 +135,7 @@ static int locate(h2o_req_t *req, const char *account, const char *id, char *pat
  * true if there is one. */
 static bool read_error(const char *cache, char *buf, size_t size)
 {
-    char path[720];
+    char path[PATH_MAX + 8];
     snprintf(path, sizeof(path), "%s.error", cache);
     FILE *f = fopen(path, "r");
     if (f == NULL)
