@@ -40,14 +40,12 @@ int pcap_out_flush(struct pcap_out *o)
     return 0;
 }
 
-uint8_t *pcap_out_reserve(struct pcap_out *o, uint32_t need, int *err)
+uint8_t *pcap_out_reserve_flush(struct pcap_out *o, int *err)
 {
-    if (o->len + need > o->cap) {
-        int rc = pcap_out_flush(o);
-        if (rc != 0) {
-            *err = rc;
-            return NULL;
-        }
+    int rc = pcap_out_flush(o);
+    if (rc != 0) {
+        *err = rc;
+        return NULL;
     }
     return o->buf + o->len;
 }

@@ -30,10 +30,18 @@ void pcap_out_init(struct pcap_out *o, int fd, uint8_t *buf, uint32_t cap, uint3
  * write (the buffer is then kept). */
 int pcap_out_flush(struct pcap_out *o);
 
+/* pcap_out_reserve() when the buffer must be flushed first. */
+uint8_t *pcap_out_reserve_flush(struct pcap_out *o, int *err);
+
 /* Returns room for `need` bytes at the end of the buffer, flushing first if
  * needed; NULL with `*err` set if that flush failed.  The caller formats
- * into the room and calls pcap_out_commit(). */
-uint8_t *pcap_out_reserve(struct pcap_out *o, uint32_t need, int *err);
+ * into the room and calls pcap_out_commit().  Inline: called per record. */
+static inline uint8_t *pcap_out_reserve(struct pcap_out *o, uint32_t need, int *err)
+{
+    if (__builtin_expect(o->len + need > o->cap, 0))
+        return pcap_out_reserve_flush(o, err);
+    return o->buf + o->len;
+}
 
 /* Accounts `used` bytes formatted into the room pcap_out_reserve() gave. */
 static inline void pcap_out_commit(struct pcap_out *o, uint32_t used)
