@@ -105,6 +105,13 @@ struct rx_lcore {
     uint64_t ring_full;
     /* Full-job packets lost because the mbuf ring was full. */
     uint64_t backlog_full;
+    /* With several rx lcores: the TSC read when the lcore started its
+     * current pass over its queues, published after everything staged in
+     * earlier passes is in the rings.  Every TSC-stamped record the lcore
+     * stages from then on is stamped at or after it, so a writer may write
+     * every record stamped before the lowest of these over all rx lcores
+     * in time order.  Alone in its cache line: it changes every pass. */
+    _Atomic uint64_t pass_tsc __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /* Commands from the control thread to a writer. */
@@ -146,9 +153,12 @@ struct writer_job {
     /* Why the job ended and the errno of a failed write. */
     enum pcapd_job_end reason;
     int error;
-    /* Writer only: the close round that ends the job, when its CLOSE came
-     * while records were being routed (0: none). */
-    uint32_t closing;
+    /* Writer only: the job's CLOSE came when the writer had started
+     * `close_round` rounds (0: no CLOSE yet), at TSC `close_tsc`.  Every
+     * record of the job was in the rings by then; the job ends after a
+     * later round has written every record stamped before `close_tsc`. */
+    uint64_t close_round;
+    uint64_t close_tsc;
 };
 
 /* Life of a job slot, as the control thread tracks it. */

@@ -11,6 +11,10 @@
  * packet's own timestamp when its flag is set.  Which of the two is chosen
  * once per burst, so ports without stamps pay nothing per packet.
  *
+ * With several rx lcores, each publishes the TSC at which it starts a pass
+ * over its queues, so that the writers can merge the lcores' records in
+ * time order (see writer_lcore.c).
+ *
  * No allocation, no locks, no system calls.  The job table is read under
  * RCU (QSBR): the lcore reports a quiescent state after each pass over its
  * queues, when it holds no reference to the table.
@@ -271,6 +275,10 @@ int dp_rx_lcore_main(void *arg)
     rte_rcu_qsbr_thread_register(dp.qsbr, rx->qsbr_id);
     rte_rcu_qsbr_thread_online(dp.qsbr, rx->qsbr_id);
     while (likely(!dp.force_quit)) {
+        /* Everything staged so far is in the rings: tell the writers that
+         * what this pass stages is stamped from now on. */
+        if (dp.n_rx > 1)
+            atomic_store_explicit(&rx->pass_tsc, rte_rdtsc(), memory_order_release);
         for (unsigned i = 0; i < rx->n_queues; i++)
             rx_poll_queue(rx, &st, &burst, &rx->queues[i]);
         rx_stage_flush(rx, &st);

@@ -1,5 +1,5 @@
 /*
- * A writer lcore: takes the records of its ring from every rx lcore, formats
+ * A writer lcore: takes the records of its rings from every rx lcore, formats
  * them as pcap records into each job's buffer, and writes a buffer with one
  * write() when it fills, on the drain timer, and when the job ends.  It ends
  * a job itself at its packet limit or on a write error, or when the control
@@ -12,6 +12,16 @@
  * through the port's map (a copy, refreshed when the control thread
  * re-anchors a device clock).
  *
+ * Records are read in place in the rings (DPDK's zero-copy peek) and written
+ * in rounds.  With one rx lcore, a round writes what the rings hold, which
+ * is already in time order.  With several, each rx lcore's rings are in time
+ * order but the lcores interleave, so a round merges the rings by receive
+ * time and writes only the records stamped before the horizon: the lowest
+ * TSC at which an rx lcore started its current pass (pass_tsc), before which
+ * no rx lcore can stage anything more.  Every file is thus in time order.
+ * Records stamped by a port's clock are not in the TSC's order; they are
+ * written as they come, in their rx lcore's order.
+ *
  * The writer owns its jobs between OPEN and end; it never allocates, and
  * the only system calls it makes are write() and, when idle, a short sleep.
  */
@@ -22,16 +32,18 @@
 #include <rte_branch_prediction.h>
 #include <rte_cycles.h>
 #include <rte_mbuf.h>
+#include <rte_ring_peek_zc.h>
 
 #include "dp_internal.h"
 #include "pcap_format.h"
 
-/* Records taken from a ring per dequeue. */
-#define WRITER_BURST 64
 /* Buffers are written out at least this often (microseconds). */
 #define WRITER_DRAIN_US 100000
 /* Sleep when a loop found nothing to do (microseconds). */
 #define WRITER_IDLE_SLEEP_US 50
+/* Rings a round reads: a ring of records and one of mbuf references per rx
+ * lcore. */
+#define WRITER_MAX_SOURCES (2 * PCAPD_MAX_RX_LCORES)
 
 /* The writer's private state. */
 struct writer {
@@ -42,11 +54,13 @@ struct writer {
     /* Open jobs, densely packed, for the drain timer: self->open. */
     struct writer_job **open;
     unsigned n_open;
-    /* Drains in progress: records dequeued but not yet routed exist. */
-    unsigned depth;
-    /* Jobs whose CLOSE waits for the next close round, and that round. */
+    /* Rounds started, counting from 1 (a CLOSE records this count), and
+     * the horizon of the last one finished (every record stamped before
+     * it is written). */
+    uint64_t rounds;
+    uint64_t done_horizon;
+    /* Open jobs whose CLOSE came and that still wait for their records. */
     unsigned n_closing;
-    uint32_t close_round;
     /* The writer's copy of the ports' clock maps (dp.port_clock), and the
      * sequence number it was copied at. */
     struct ts_clock_map port_clock[RTE_MAX_ETHPORTS];
@@ -62,8 +76,8 @@ static void writer_end(struct writer *w, struct writer_job *job, enum pcapd_job_
         job->error = err;
     }
     job->reason = reason;
-    if (job->closing != 0) {
-        job->closing = 0;
+    if (job->close_round != 0) {
+        job->close_round = 0;
         w->n_closing--;
     }
     w->by_slot[job->slot] = NULL;
@@ -183,90 +197,165 @@ static struct writer_job *writer_job_of(struct writer *w, uint32_t slot, uint32_
     return NULL;
 }
 
-/* Dequeues and writes up to `max` simple records from `ring`.  Returns how
- * many it took. */
-static unsigned writer_drain_records(struct writer *w, struct rte_ring *ring, unsigned max)
+/* One ring a round reads, peeked in place. */
+struct writer_source {
+    /* The ring, and whether it carries mbuf references (struct full_ref)
+     * rather than simple records (struct pcapd_record). */
+    struct rte_ring *ring;
+    bool refs;
+    /* The entries peeked: `n` of them, in one or two runs. */
+    struct rte_ring_zc_data zcd;
+    unsigned n;
+    /* Entries written so far. */
+    unsigned i;
+};
+
+/* Returns entry `k` of the entries `src` peeked. */
+static inline const void *writer_source_at(const struct writer_source *src, unsigned k)
 {
-    struct pcapd_record recs[WRITER_BURST];
-    unsigned total = 0;
-    w->depth++;
-    while (total < max) {
-        unsigned n = rte_ring_sc_dequeue_burst_elem(
-            ring, recs, sizeof(recs[0]), RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
-        writer_counter_add(&w->self->records, n);
-        for (unsigned i = 0; i < n; i++) {
-            struct writer_job *job = writer_job_of(w, recs[i].job_slot, recs[i].job_gen);
-            if (job != NULL)
-                writer_append(w, job, &recs[i]);
-        }
-        total += n;
-        if (n < WRITER_BURST)
-            break;
+    size_t esize = src->refs ? sizeof(struct full_ref) : sizeof(struct pcapd_record);
+    if (k < src->zcd.n1)
+        return (const uint8_t *)src->zcd.ptr1 + (size_t)k * esize;
+    return (const uint8_t *)src->zcd.ptr2 + (size_t)(k - src->zcd.n1) * esize;
+}
+
+/* The merge key of the next entry of `src`: its TSC stamp, or 0 for a
+ * port's stamp (written as soon as it is reached). */
+static inline uint64_t writer_source_key(const struct writer_source *src)
+{
+    const void *e = writer_source_at(src, src->i);
+    if (src->refs) {
+        const struct full_ref *ref = e;
+        return ref->rx_clock == PCAPD_RX_CLOCK_TSC ? ref->rx_time : 0;
     }
-    w->depth--;
-    return total;
+    const struct pcapd_record *r = e;
+    return r->rx_clock == PCAPD_RX_CLOCK_TSC ? r->rx_time : 0;
 }
 
-/* Dequeues, writes and frees up to `max` full-job mbufs from `ring`.
- * Returns how many it took. */
-static unsigned writer_drain_refs(struct writer *w, struct rte_ring *ring, unsigned max)
+/* Writes the next entry of `src` into its job's file, if the job is open;
+ * frees a referenced mbuf. */
+static void writer_source_write(struct writer *w, struct writer_source *src)
 {
-    struct full_ref refs[WRITER_BURST];
-    unsigned total = 0;
-    w->depth++;
-    while (total < max) {
-        unsigned n = rte_ring_sc_dequeue_burst_elem(
-            ring, refs, sizeof(refs[0]), RTE_MIN(max - total, (unsigned)WRITER_BURST), NULL);
-        writer_counter_add(&w->self->records, n);
-        for (unsigned i = 0; i < n; i++) {
-            struct writer_job *job = writer_job_of(w, refs[i].job_slot, refs[i].job_gen);
-            if (job != NULL)
-                writer_append_full(w, job, &refs[i]);
-            rte_pktmbuf_free(refs[i].m);
-        }
-        total += n;
-        if (n < WRITER_BURST)
-            break;
+    const void *e = writer_source_at(src, src->i++);
+    if (src->refs) {
+        const struct full_ref *ref = e;
+        struct writer_job *job = writer_job_of(w, ref->job_slot, ref->job_gen);
+        if (job != NULL)
+            writer_append_full(w, job, ref);
+        rte_pktmbuf_free(ref->m);
+        return;
     }
-    w->depth--;
-    return total;
+    const struct pcapd_record *r = e;
+    struct writer_job *job = writer_job_of(w, r->job_slot, r->job_gen);
+    if (job != NULL)
+        writer_append(w, job, r);
 }
 
-/* Writes what this writer's rings from rx lcore `rx` hold now (not what
- * arrives while doing so).  Returns how many entries it took. */
-static unsigned writer_drain_lcore(struct writer *w, const struct rx_lcore *rx)
+/* Peeks at what `ring` holds into sources[*n] unless it is empty. */
+static void writer_source_open(struct writer_source *sources, unsigned *n, struct rte_ring *ring,
+                               bool refs)
 {
-    struct rte_ring *ring = rx->ring[w->self->index];
-    struct rte_ring *full = rx->full_ring[w->self->index];
-    return writer_drain_records(w, ring, rte_ring_count(ring)) +
-           writer_drain_refs(w, full, rte_ring_count(full));
+    struct writer_source *src = &sources[*n];
+    size_t esize = refs ? sizeof(struct full_ref) : sizeof(struct pcapd_record);
+    src->ring = ring;
+    src->refs = refs;
+    src->i = 0;
+    src->n = rte_ring_dequeue_zc_burst_elem_start(ring, (unsigned)esize,
+                                                  rte_ring_get_capacity(ring), &src->zcd, NULL);
+    if (src->n > 0)
+        (*n)++;
 }
 
-/* Ends job (slot, gen) on CLOSE.  The control thread sends CLOSE only after
- * every rx lcore passed a quiescent state since the job left the table, so
- * all its records are already in this writer's rings: route what the rings
- * hold now before ending it.  A CLOSE that comes while a drain is routing a batch
- * (a record of an unknown job made the writer look at its commands) waits
- * for the next close round: some of the job's records are in that batch,
- * and draining the rings now would write newer records of every job before
- * the batch's older ones, and end the job before the batch's records. */
+/* Gives back to its ring the entries of `src` written; returns how many. */
+static unsigned writer_source_close(struct writer_source *src)
+{
+    rte_ring_dequeue_zc_elem_finish(src->ring, src->i);
+    return src->i;
+}
+
+/* Returns the horizon: with one rx lcore, no limit (its rings are in time
+ * order); with several, the lowest TSC at which one started its current
+ * pass.  Read before the rings, so every record stamped before it that will
+ * ever exist is in them. */
+static uint64_t writer_horizon(void)
+{
+    if (dp.n_rx == 1)
+        return UINT64_MAX;
+    uint64_t h = UINT64_MAX;
+    for (unsigned i = 0; i < dp.n_rx; i++)
+        h = RTE_MIN(h, atomic_load_explicit(&dp.rx[i].pass_tsc, memory_order_acquire));
+    return h;
+}
+
+/* Writes, in time order, the entries of the `n` sources stamped at or
+ * before `horizon`: repeatedly the run of the source with the oldest next
+ * entry, up to the next entry of any other source.  Returns how many. */
+static unsigned writer_merge(struct writer *w, struct writer_source *src, unsigned n,
+                             uint64_t horizon)
+{
+    unsigned written = 0;
+    for (;;) {
+        unsigned best = n;
+        uint64_t k1 = UINT64_MAX, k2 = UINT64_MAX;
+        for (unsigned s = 0; s < n; s++) {
+            if (src[s].i == src[s].n)
+                continue;
+            uint64_t k = writer_source_key(&src[s]);
+            if (best == n || k < k1) {
+                k2 = k1;
+                k1 = k;
+                best = s;
+            } else if (k < k2) {
+                k2 = k;
+            }
+        }
+        if (best == n || k1 > horizon)
+            return written;
+        uint64_t limit = RTE_MIN(k2, horizon);
+        do {
+            writer_source_write(w, &src[best]);
+            written++;
+        } while (src[best].i < src[best].n && writer_source_key(&src[best]) <= limit);
+    }
+}
+
+/* One round: writes every record of this writer's rings stamped before the
+ * horizon (`final`: every record; the rx lcores have stopped). */
+static unsigned writer_round(struct writer *w, bool final)
+{
+    struct writer_source src[WRITER_MAX_SOURCES];
+    unsigned n = 0, taken = 0;
+    w->rounds++;
+    uint64_t horizon = final ? UINT64_MAX : writer_horizon();
+    for (unsigned i = 0; i < dp.n_rx; i++) {
+        writer_source_open(src, &n, dp.rx[i].ring[w->self->index], false);
+        writer_source_open(src, &n, dp.rx[i].full_ring[w->self->index], true);
+    }
+    if (n > 0) {
+        writer_merge(w, src, n, horizon);
+        for (unsigned s = 0; s < n; s++)
+            taken += writer_source_close(&src[s]);
+        writer_counter_add(&w->self->records, taken);
+    }
+    w->done_horizon = horizon;
+    return taken;
+}
+
+/* Ends job (slot, gen) on CLOSE once its last records are written.  The
+ * control thread sends CLOSE only after every rx lcore passed a quiescent
+ * state since the job left the table, so all its records are in this
+ * writer's rings now, stamped before now; a round started after this one
+ * and reaching past now writes them (see writer_close_ready()).  A CLOSE
+ * may come in the middle of a round (a record of an unknown job made the
+ * writer look at its commands), so nothing is written here. */
 static void writer_close(struct writer *w, uint32_t slot, uint32_t gen)
 {
     struct writer_job *job = w->by_slot[slot];
-    if (job == NULL || job->gen != gen)
-        return; /* Already ended at its limit or on an error. */
-    if (w->depth > 0) {
-        if (job->closing == 0) {
-            job->closing = w->close_round;
-            w->n_closing++;
-        }
-        return;
-    }
-    for (unsigned i = 0; i < dp.n_rx; i++)
-        writer_drain_lcore(w, &dp.rx[i]);
-    job = w->by_slot[slot];
-    if (job != NULL && job->gen == gen)
-        writer_end(w, job, PCAPD_JOB_END_STOPPED);
+    if (job == NULL || job->gen != gen || job->close_round != 0)
+        return; /* Already ended at its limit or on an error, or closing. */
+    job->close_round = w->rounds;
+    job->close_tsc = rte_rdtsc();
+    w->n_closing++;
 }
 
 /* Opens a job (its buffer already holds the pcap file header, which
@@ -289,17 +378,14 @@ static void writer_process_cmds(struct writer *w)
     }
 }
 
-/* A close round, with no drain in progress: writes what the rings hold,
- * then ends the jobs whose CLOSE came before the round (CLOSEs that come
- * during its drain wait for the next round). */
-static void writer_close_round(struct writer *w)
+/* Ends the closing jobs whose records the last round wrote: it started
+ * after their CLOSE and its horizon is past the CLOSE. */
+static void writer_close_ready(struct writer *w)
 {
-    uint32_t round = w->close_round++;
-    for (unsigned i = 0; i < dp.n_rx; i++)
-        writer_drain_lcore(w, &dp.rx[i]);
     for (unsigned i = 0; i < w->n_open;) {
         struct writer_job *job = w->open[i];
-        if (job->closing != 0 && job->closing <= round) {
+        if (job->close_round != 0 && job->close_round < w->rounds &&
+            job->close_tsc < w->done_horizon) {
             writer_end(w, job, PCAPD_JOB_END_STOPPED); /* Moves another job to i. */
             continue;
         }
@@ -325,23 +411,20 @@ static void writer_drain_timer(struct writer *w)
 int dp_writer_lcore_main(void *arg)
 {
     struct dp_writer *self = arg;
-    struct writer w = {
-        .self = self, .by_slot = self->by_slot, .open = self->open, .n_open = 0, .close_round = 1};
+    struct writer w = {.self = self, .by_slot = self->by_slot, .open = self->open, .rounds = 1};
     const uint64_t drain_tsc = dp.tsc_hz / 1000000 * WRITER_DRAIN_US;
     uint64_t last_drain = rte_rdtsc();
     writer_clock_refresh(&w, true);
 
     while (likely(!dp.writer_quit)) {
         writer_process_cmds(&w);
-        if (unlikely(w.n_closing > 0))
-            writer_close_round(&w);
         if (unlikely(dp.n_device_clocks > 0))
             writer_clock_refresh(&w, false);
         /* Take at most what each ring holds now, so commands and the drain
          * timer are served even when the rx lcores outpace the writer. */
-        unsigned n = 0;
-        for (unsigned i = 0; i < dp.n_rx; i++)
-            n += writer_drain_lcore(&w, &dp.rx[i]);
+        unsigned n = writer_round(&w, false);
+        if (unlikely(w.n_closing > 0))
+            writer_close_ready(&w);
         uint64_t now = rte_rdtsc();
         if (now - last_drain >= drain_tsc) {
             writer_drain_timer(&w);
@@ -353,8 +436,7 @@ int dp_writer_lcore_main(void *arg)
 
     /* The rx lcores have stopped: write what they left, then end every job. */
     writer_process_cmds(&w);
-    for (unsigned i = 0; i < dp.n_rx; i++)
-        writer_drain_lcore(&w, &dp.rx[i]);
+    writer_round(&w, true);
     while (w.n_open > 0)
         writer_end(&w, w.open[0], PCAPD_JOB_END_STOPPED);
     return 0;
