@@ -14,6 +14,7 @@ import threading
 import time
 
 import pcapfile
+import pytest
 from conftest import PCAPS
 from test_capture import tshark_frames
 
@@ -63,7 +64,18 @@ def download(d, cid, path):
     return pcapfile.PcapFile(r.body)
 
 
-def test_overlapping_jobs_with_table_swaps(daemon_factory, tmp_path):
+# Lcore layouts the test runs in: the default (one rx lcore), and two rx
+# lcores, the FIFO port's one queue on the first: every table swap must then
+# wait for both lcores' quiescent states, and the writer merges both lcores'
+# rings by receive time (the second's stay empty, but its horizon moves).
+LAYOUTS = {
+    "one-rx": None,
+    "two-rx": {"lcores": "0@0,1@1,2@0,3@0", "rx_lcores": "1,3", "writer_lcores": "2"},
+}
+
+
+@pytest.mark.parametrize("layout", sorted(LAYOUTS))
+def test_overlapping_jobs_with_table_swaps(daemon_factory, tmp_path, layout):
     src = tmp_path / "source.pcap"
     subprocess.run(["mergecap", "-a", "-F", "pcap", "-w", str(src)]
                    + [str(PCAPS / s) for s in SOURCES], check=True)
@@ -81,7 +93,7 @@ def test_overlapping_jobs_with_table_swaps(daemon_factory, tmp_path):
 
     opener = threading.Thread(target=open_fifo, daemon=True)
     opener.start()
-    d = daemon_factory([f"net_pcap0,rx_pcap={fifo}"], sample_rate=1)
+    d = daemon_factory([f"net_pcap0,rx_pcap={fifo}"], sample_rate=1, extra=LAYOUTS[layout])
     opener.join(30)
     f = writer["f"]
 
