@@ -8,8 +8,15 @@
  *  - classes with the same *signature* (which fields are present, the
  *    address families and prefix lengths) are either identical or disjoint,
  *    so each signature becomes one category: a packet matches at most one
- *    class in it, and one classify call reports every class it matches;
- *  - a context holds 16 categories; more signatures take more contexts.
+ *    class in it, and one classify call reports every class it matches.
+ * The table is split by address family: an IPv4 packet is classified only
+ * against an IPv4 context, whose key has one word per address, and an IPv6
+ * packet only against an IPv6 context.  Each holds the signatures with
+ * addresses of its family plus the signatures without addresses, which
+ * therefore sit in both.  A context holds 16 categories; a family with more
+ * signatures takes more contexts, one per *round*.  The address-less
+ * signatures come first in both families, so each has the same round and
+ * category in both, and a job sees its packets in burst order.
  * Small tables skip rte_acl and scan their classes linearly.
  *
  * The control thread builds a new table for every change and publishes it by
@@ -59,7 +66,9 @@ struct classifier_rule {
 
 /* Jobs sharing one filter: rules[first .. first + count) of the table. */
 struct classifier_class {
+    /* The filter, canonical (absent fields zeroed). */
     struct pcapd_filter filter;
+    /* The class's rules in the table. */
     uint32_t first;
     uint32_t count;
 };
@@ -67,9 +76,17 @@ struct classifier_class {
 /* One rte_acl context and the number of categories to classify with; acl
  * is NULL when none of its classes can match anything. */
 struct classifier_ctx {
+    /* The compiled tries, or NULL. */
     struct rte_acl_ctx *acl;
     /* 1 or a multiple of 4, as rte_acl_classify() wants. */
     uint32_t categories;
+};
+
+/* Address families as the classifier indexes its contexts and keys. */
+enum classifier_family {
+    CLASSIFIER_V4,
+    CLASSIFIER_V6,
+    CLASSIFIER_FAMILIES,
 };
 
 /* An immutable table. */
@@ -80,7 +97,9 @@ struct classifier {
     /* Filter classes. */
     uint32_t n_classes;
     struct classifier_class *classes;
-    /* rte_acl contexts; none when the table is scanned linearly. */
+    /* rte_acl contexts, CLASSIFIER_FAMILIES per round: ctx[r *
+     * CLASSIFIER_FAMILIES + f] classifies the packets of family f in round
+     * r.  n_ctx is 0 when the table is scanned linearly. */
     uint32_t n_ctx;
     struct classifier_ctx *ctx;
     /* With rte_acl: the class of the empty filter (it matches every frame,
@@ -88,36 +107,50 @@ struct classifier {
     uint32_t match_all;
 };
 
-/* The key rte_acl classifies, built from a parsed packet.  Fields are in
- * network byte order, as rte_acl reads its input. */
+/* The key rte_acl classifies, built from a parsed IP packet.  Fields are in
+ * network byte order, as rte_acl reads its input.  An IPv4 context reads
+ * only the first word of each address. */
 struct classifier_key {
+    /* Transport protocol. */
     uint8_t proto;
+    /* Unused; rte_acl may load them with `proto`. */
     uint8_t pad[3];
     /* CLASSIFIER_META_* bits. */
     uint32_t meta;
+    /* Source and destination addresses. */
     uint32_t src[4];
     uint32_t dst[4];
+    /* Transport ports, or 0 when the packet has none. */
     uint16_t sport;
     uint16_t dport;
 };
 
-/* Bits of classifier_key.meta. */
-#define CLASSIFIER_META_IP 1u
-#define CLASSIFIER_META_IPV6 2u
+/* Bit of classifier_key.meta: the packet has transport ports.  Only rules
+ * with a port of 0 test it: a packet without ports has ports 0 in its key,
+ * which no other port value matches. */
 #define CLASSIFIER_META_PORTS 4u
 
 /* A burst of packets being classified (per rx lcore scratch space). */
 struct classifier_burst {
+    /* Packets in the burst. */
     unsigned n;
+    /* Parse results and parsed fields of each packet. */
     enum pkt_parse_status status[CLASSIFIER_BURST];
     struct pkt_meta meta[CLASSIFIER_BURST];
+    /* rte_acl key of each IP packet. */
     struct classifier_key key[CLASSIFIER_BURST];
-    /* Keys of the IP packets only, and their indexes in the burst: only IP
-     * packets can match a non-empty filter. */
-    const uint8_t *keyp[CLASSIFIER_BURST];
+    /* Keys of the IP packets of each family, in burst order, and how many:
+     * only IP packets can match a non-empty filter. */
+    const uint8_t *keyp[CLASSIFIER_FAMILIES][CLASSIFIER_BURST];
+    unsigned n_family[CLASSIFIER_FAMILIES];
+    /* The IP packets in burst order: the index of each in the burst, its
+     * family, and its position in keyp[family]. */
     uint8_t ip_index[CLASSIFIER_BURST];
+    uint8_t ip_family[CLASSIFIER_BURST];
+    uint8_t ip_pos[CLASSIFIER_BURST];
     unsigned n_ip;
-    uint32_t results[CLASSIFIER_BURST * RTE_ACL_MAX_CATEGORIES];
+    /* rte_acl results of each family's keys in one round. */
+    uint32_t results[CLASSIFIER_FAMILIES][CLASSIFIER_BURST * RTE_ACL_MAX_CATEGORIES];
 };
 
 /* Builds a table of copies of `n` rules.  Returns NULL when out of memory
@@ -128,7 +161,7 @@ struct classifier *classifier_build(const struct classifier_rule *rules, uint32_
 void classifier_free(struct classifier *c);
 
 /* Adds the frame of `len` bytes at `frame` to the burst: parses it and,
- * when `c` classifies with rte_acl, builds its key. */
+ * when `c` classifies with rte_acl and the frame is IP, builds its key. */
 static inline void classifier_burst_add(const struct classifier *c, struct classifier_burst *b,
                                         const uint8_t *frame, uint32_t len)
 {
@@ -136,23 +169,31 @@ static inline void classifier_burst_add(const struct classifier *c, struct class
     struct pkt_meta *m = &b->meta[i];
     struct classifier_key *k = &b->key[i];
     b->status[i] = pkt_parse_ethernet(frame, len, m);
-    if (c->n_ctx == 0)
-        return; /* A linear table reads the parsed fields directly. */
-    uint32_t bits = 0;
-    if (b->status[i] == PKT_PARSE_IP) {
-        bits = CLASSIFIER_META_IP | (m->family == PCAPD_FAMILY_IPV6 ? CLASSIFIER_META_IPV6 : 0) |
-               (m->has_ports ? CLASSIFIER_META_PORTS : 0);
+    if (c->n_ctx == 0 || b->status[i] != PKT_PARSE_IP)
+        return; /* Linear tables read the parsed fields; non-IP frames skip rte_acl. */
+    unsigned fam = m->family == PCAPD_FAMILY_IPV6 ? CLASSIFIER_V6 : CLASSIFIER_V4;
+    k->proto = m->proto;
+    if (m->has_ports) {
+        k->meta = rte_cpu_to_be_32(CLASSIFIER_META_PORTS);
+        k->sport = rte_cpu_to_be_16(m->sport);
+        k->dport = rte_cpu_to_be_16(m->dport);
+    } else {
+        k->meta = 0;
+        k->sport = 0;
+        k->dport = 0;
     }
-    k->proto = bits ? m->proto : 0;
-    k->meta = rte_cpu_to_be_32(bits);
-    memcpy(k->src, m->src, sizeof(k->src));
-    memcpy(k->dst, m->dst, sizeof(k->dst));
-    k->sport = rte_cpu_to_be_16(m->sport);
-    k->dport = rte_cpu_to_be_16(m->dport);
-    if (bits != 0) {
-        b->keyp[b->n_ip] = (const uint8_t *)k;
-        b->ip_index[b->n_ip++] = (uint8_t)i;
+    if (fam == CLASSIFIER_V6) {
+        memcpy(k->src, m->src, sizeof(k->src));
+        memcpy(k->dst, m->dst, sizeof(k->dst));
+    } else {
+        memcpy(k->src, m->src, sizeof(k->src[0]));
+        memcpy(k->dst, m->dst, sizeof(k->dst[0]));
     }
+    unsigned j = b->n_ip++;
+    b->ip_index[j] = (uint8_t)i;
+    b->ip_family[j] = (uint8_t)fam;
+    b->ip_pos[j] = (uint8_t)b->n_family[fam];
+    b->keyp[fam][b->n_family[fam]++] = (const uint8_t *)k;
 }
 
 /* Empties the burst. */
@@ -160,6 +201,8 @@ static inline void classifier_burst_reset(struct classifier_burst *b)
 {
     b->n = 0;
     b->n_ip = 0;
+    b->n_family[CLASSIFIER_V4] = 0;
+    b->n_family[CLASSIFIER_V6] = 0;
 }
 
 /* Emits every job of class `cls` for packet `i`. */
@@ -193,16 +236,24 @@ classifier_match_burst(const struct classifier *c, struct classifier_burst *b,
     }
     if (b->n_ip == 0)
         return;
-    for (uint32_t x = 0; x < c->n_ctx; x++) {
-        if (unlikely(c->ctx[x].acl == NULL))
-            continue;
-        uint32_t cats = c->ctx[x].categories;
-        rte_acl_classify(c->ctx[x].acl, b->keyp, b->results, b->n_ip, cats);
+    for (uint32_t x = 0; x < c->n_ctx; x += CLASSIFIER_FAMILIES) {
+        const struct classifier_ctx *ctx = &c->ctx[x];
+        /* One classify call per family, then the matches in burst order: a
+         * class without addresses is in both families' contexts. */
+        for (unsigned f = 0; f < CLASSIFIER_FAMILIES; f++) {
+            if (ctx[f].acl != NULL && b->n_family[f] != 0)
+                rte_acl_classify(ctx[f].acl, b->keyp[f], b->results[f], b->n_family[f],
+                                 ctx[f].categories);
+        }
         for (unsigned j = 0; j < b->n_ip; j++) {
+            unsigned f = b->ip_family[j];
+            if (ctx[f].acl == NULL)
+                continue;
+            uint32_t cats = ctx[f].categories;
+            const uint32_t *res = &b->results[f][b->ip_pos[j] * cats];
             for (uint32_t cat = 0; cat < cats; cat++) {
-                uint32_t hit = b->results[j * cats + cat];
-                if (hit != 0)
-                    classifier_emit_class(c, &c->classes[hit - 1], b->ip_index[j], emit, arg);
+                if (res[cat] != 0)
+                    classifier_emit_class(c, &c->classes[res[cat] - 1], b->ip_index[j], emit, arg);
             }
         }
     }

@@ -4,8 +4,13 @@
  * IPv4 and IPv6 prefixes, wildcards, ports, protocols) and random frames
  * (VLAN tags, IPv4 fragments, IPv6 extension headers and fragments, ICMP,
  * non-IP, truncated), built into real bytes and parsed as the rx lcore does.
- * Every (packet, job) pair must match exactly when filter_matches() says so.
- * Runs under EAL without hugepages, because rte_acl allocates from it.
+ * Every (packet, job) pair must match exactly when filter_matches() says so,
+ * and each job must see its packets in burst order.  The tables cover the
+ * linear scan and rte_acl, IPv4-only and IPv6-only tables, filters without
+ * addresses (which sit in both families' contexts), families with more
+ * signatures than one context holds, and ports of 0 (packets without ports
+ * have 0 in their keys).  Runs under EAL without hugepages, because rte_acl
+ * allocates from it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -40,7 +45,7 @@ static const uint8_t v4_lens[] = {0, 8, 16, 24, 31, 32};
 static const char *const v6_addrs[] = {"2001:db8::1", "2001:db8::2", "2001:db8:1::1", "2001:db9::1",
                                        "fe80::1"};
 static const uint8_t v6_lens[] = {0, 16, 32, 48, 64, 127, 128};
-static const uint16_t ports[] = {53, 80, 443, 1234};
+static const uint16_t ports[] = {53, 80, 443, 1234, 0};
 static const uint8_t protos[] = {6, 17, 1, 58, 132};
 
 /* A random prefix of `family`. */
@@ -54,6 +59,34 @@ static struct pcapd_prefix random_prefix(int family)
         snprintf(text, sizeof(text), "%s/%u", v6_addrs[rnd(5)], v6_lens[rnd(7)]);
     assert_int_equal(pcapd_prefix_parse(text, &p), 0);
     return p;
+}
+
+/* A random address of `family` as a prefix of `len` bits. */
+static struct pcapd_prefix random_prefix_len(int family, unsigned len)
+{
+    struct pcapd_prefix p;
+    char text[64];
+    snprintf(text, sizeof(text), "%s/%u", family == 4 ? v4_addrs[rnd(5)] : v6_addrs[rnd(5)], len);
+    assert_int_equal(pcapd_prefix_parse(text, &p), 0);
+    return p;
+}
+
+/* A filter of the signature of `t` (same fields, families and prefix
+ * lengths) with random values. */
+static struct pcapd_filter random_like(const struct pcapd_filter *t)
+{
+    struct pcapd_filter f = *t;
+    if (f.fields & PCAPD_FILTER_SRC_ADDR)
+        f.src = random_prefix_len(f.src.family, f.src.len);
+    if (f.fields & PCAPD_FILTER_DST_ADDR)
+        f.dst = random_prefix_len(f.dst.family, f.dst.len);
+    if (f.fields & PCAPD_FILTER_SRC_PORT)
+        f.src_port = ports[rnd(5)];
+    if (f.fields & PCAPD_FILTER_DST_PORT)
+        f.dst_port = ports[rnd(5)];
+    if (f.fields & PCAPD_FILTER_PROTOCOL)
+        f.protocol = protos[rnd(5)];
+    return f;
 }
 
 /* A random filter; each field present with probability 2/5. */
@@ -72,11 +105,11 @@ static struct pcapd_filter random_filter(void)
     }
     if (rnd(5) < 2) {
         f.fields |= PCAPD_FILTER_SRC_PORT;
-        f.src_port = ports[rnd(4)];
+        f.src_port = ports[rnd(5)];
     }
     if (rnd(5) < 2) {
         f.fields |= PCAPD_FILTER_DST_PORT;
-        f.dst_port = ports[rnd(4)];
+        f.dst_port = ports[rnd(5)];
     }
     if (rnd(5) < 2) {
         f.fields |= PCAPD_FILTER_PROTOCOL;
@@ -133,7 +166,7 @@ static uint32_t random_frame(uint8_t *buf)
             ip[6] = proto;
         }
     }
-    uint16_t sp = ports[rnd(4)], dp = ports[rnd(4)];
+    uint16_t sp = ports[rnd(5)], dp = ports[rnd(5)];
     buf[l4] = (uint8_t)(sp >> 8), buf[l4 + 1] = (uint8_t)sp;
     buf[l4 + 2] = (uint8_t)(dp >> 8), buf[l4 + 3] = (uint8_t)dp;
     uint32_t len = l4 + 20;
@@ -143,6 +176,8 @@ static uint32_t random_frame(uint8_t *buf)
 /* Collects the emitted matches of one burst as a bitmap per packet. */
 struct collect {
     uint8_t hit[CLASSIFIER_BURST][16384 / 8];
+    /* Per job slot: 1 + the last packet reported, or 0. */
+    uint8_t next[16384];
     unsigned emitted;
 };
 
@@ -154,19 +189,40 @@ static void collect_emit(void *arg, unsigned i, const struct classifier_rule *ru
     /* A job is reported at most once per packet. */
     assert_false(c->hit[i][rule->slot / 8] & (1u << (rule->slot % 8)));
     c->hit[i][rule->slot / 8] |= (uint8_t)(1u << (rule->slot % 8));
+    /* A job sees its packets in burst order. */
+    assert_true(i + 1 > c->next[rule->slot]);
+    c->next[rule->slot] = (uint8_t)(i + 1);
     c->emitted++;
 }
 
-/* Builds a table of `n` random rules (some duplicated) and checks
- * `bursts` random bursts against the brute-force matcher.  Returns how many
- * (packet, job) matches there were. */
-static unsigned check_random(uint32_t n, unsigned bursts, uint64_t seed)
+/* Rules of the random tables: a whole random filter each, or one of the
+ * signatures of `templates[0 .. n_templates)` with random values. */
+struct rule_gen {
+    const struct pcapd_filter *templates;
+    uint32_t n_templates;
+};
+
+/* Builds a table of `n` rules drawn as `gen` says (some duplicated; every
+ * template is used when n is at least their number) and checks `bursts`
+ * random bursts against the brute-force matcher.  A table of more than
+ * CLASSIFIER_LINEAR_MAX classes must have at least `min_ctx` rte_acl
+ * contexts.  Returns how many (packet, job) matches there were. */
+static unsigned check_gen(uint32_t n, unsigned bursts, uint64_t seed, const struct rule_gen *gen,
+                          uint32_t min_ctx)
 {
     rng_state = seed;
     struct classifier_rule *rules = calloc(n, sizeof(*rules));
     assert_non_null(rules);
     for (uint32_t i = 0; i < n; i++) {
-        rules[i].filter = (i > 0 && rnd(5) == 0) ? rules[rnd(i)].filter : random_filter();
+        uint32_t n_templates = gen != NULL ? gen->n_templates : 0;
+        if (i < n_templates)
+            rules[i].filter = random_like(&gen->templates[i]);
+        else if (i > 0 && rnd(5) == 0)
+            rules[i].filter = rules[rnd(i)].filter;
+        else if (n_templates > 0)
+            rules[i].filter = random_like(&gen->templates[rnd(gen->n_templates)]);
+        else
+            rules[i].filter = random_filter();
         rules[i].slot = i;
         rules[i].gen = i + 1;
         rules[i].sample_rate = 1;
@@ -176,9 +232,10 @@ static unsigned check_random(uint32_t n, unsigned bursts, uint64_t seed)
     struct classifier *c = classifier_build(rules, n);
     assert_non_null(c);
     assert_int_equal(c->n_rules, n);
-    if (c->n_classes > CLASSIFIER_LINEAR_MAX)
-        assert_true(c->n_ctx > 0);
-
+    if (c->n_classes <= CLASSIFIER_LINEAR_MAX)
+        assert_int_equal(c->n_ctx, 0);
+    else
+        assert_true(c->n_ctx >= RTE_MAX(min_ctx, 2u));
     static struct classifier_burst b;
     static struct collect got;
     static uint8_t frames[CLASSIFIER_BURST][256];
@@ -220,6 +277,12 @@ static unsigned check_random(uint32_t n, unsigned bursts, uint64_t seed)
     classifier_free(c);
     free(rules);
     return expected_total;
+}
+
+/* check_gen() with whole random filters. */
+static unsigned check_random(uint32_t n, unsigned bursts, uint64_t seed)
+{
+    return check_gen(n, bursts, seed, NULL, 0);
 }
 
 /* One rule: the linear path. */
@@ -301,6 +364,145 @@ static void test_overlaps_all_reported(void **state)
     classifier_free(c);
 }
 
+/* Fills `t` with the 7 signatures without addresses (every non-empty
+ * combination of source port, destination port and protocol); returns 7. */
+static uint32_t templates_addressless(struct pcapd_filter *t)
+{
+    for (uint32_t bits = 1; bits < 8; bits++) {
+        memset(&t[bits - 1], 0, sizeof(t[0]));
+        t[bits - 1].fields = (bits & 1 ? PCAPD_FILTER_SRC_PORT : 0u) |
+                             (bits & 2 ? PCAPD_FILTER_DST_PORT : 0u) |
+                             (bits & 4 ? PCAPD_FILTER_PROTOCOL : 0u);
+    }
+    return 7;
+}
+
+/* Fills `t` with signatures of one address of `family` (4 or 6): a source
+ * or a destination prefix of each length of the pools, every other one with
+ * a protocol or a destination port too; returns how many (12 for IPv4, 14
+ * for IPv6). */
+static uint32_t templates_addressed(struct pcapd_filter *t, int family)
+{
+    const uint8_t *lens = family == 4 ? v4_lens : v6_lens;
+    uint32_t n_lens = family == 4 ? sizeof(v4_lens) : sizeof(v6_lens), n = 0;
+    for (uint32_t l = 0; l < n_lens; l++) {
+        for (int dst = 0; dst < 2; dst++, n++) {
+            memset(&t[n], 0, sizeof(t[0]));
+            t[n].fields = dst ? PCAPD_FILTER_DST_ADDR : PCAPD_FILTER_SRC_ADDR;
+            if (dst)
+                t[n].dst = random_prefix_len(family, lens[l]);
+            else
+                t[n].src = random_prefix_len(family, lens[l]);
+            if (l % 2 == 1)
+                t[n].fields |= dst ? PCAPD_FILTER_PROTOCOL : PCAPD_FILTER_DST_PORT;
+        }
+    }
+    return n;
+}
+
+/* Tables of one family, of both, and of neither, with up to 21 signatures
+ * per family (a context holds 16): IPv4-only, IPv6-only, address-less only
+ * (those match both families), and mixed. */
+static void test_family_tables(void **state)
+{
+    (void)state;
+    static const struct {
+        uint32_t none, v4, v6;
+        uint32_t min_ctx;
+    } cases[] = {
+        {0, 1, 0, 2}, {0, 8, 0, 2}, {0, 12, 0, 2}, {0, 0, 8, 2},   {0, 0, 14, 2}, {7, 0, 0, 2},
+        {3, 5, 5, 2}, {4, 5, 5, 2}, {7, 2, 0, 2},  {7, 12, 14, 4}, {7, 12, 0, 4},
+    };
+    struct pcapd_filter none[7], v4[12], v6[14], t[40];
+    rng_state = 42;
+    templates_addressless(none);
+    templates_addressed(v4, 4);
+    templates_addressed(v6, 6);
+    unsigned matches = 0;
+    for (uint32_t k = 0; k < sizeof(cases) / sizeof(cases[0]); k++) {
+        uint32_t n = 0;
+        for (uint32_t i = 0; i < cases[k].none; i++)
+            t[n++] = none[i];
+        for (uint32_t i = 0; i < cases[k].v4; i++)
+            t[n++] = v4[i];
+        for (uint32_t i = 0; i < cases[k].v6; i++)
+            t[n++] = v6[i];
+        struct rule_gen gen = {.templates = t, .n_templates = n};
+        matches += check_gen(60, 100, 1000 + k, &gen, cases[k].min_ctx);
+        matches += check_gen(600, 60, 2000 + k, &gen, cases[k].min_ctx);
+    }
+    assert_true(matches > 0);
+}
+
+/* Random tables of many signatures take several rte_acl rounds. */
+static void test_acl_rounds(void **state)
+{
+    (void)state;
+    assert_true(check_gen(700, 100, 11, NULL, 4) > 0);
+}
+
+/* A TCP packet to port 443 of `family` (4 or 6) into `f`; returns its
+ * length. */
+static uint32_t tcp443_frame(uint8_t *f, int family)
+{
+    memset(f, 0, 80);
+    uint32_t l4;
+    if (family == 4) {
+        f[12] = 0x08, f[14] = 0x45, f[23] = 6, f[26] = 10, f[29] = 1, f[30] = 10, f[33] = 2;
+        l4 = 34;
+    } else {
+        f[12] = 0x86, f[13] = 0xdd, f[14] = 0x60, f[20] = 6;
+        f[22] = 0x20, f[23] = 0x01, f[24] = 0x0d, f[25] = 0xb8, f[37] = 1;
+        l4 = 54;
+    }
+    f[l4] = 0x04, f[l4 + 1] = 0xd2, f[l4 + 2] = 0x01, f[l4 + 3] = 0xbb;
+    return l4 + 20;
+}
+
+/* Filters without addresses match packets of both families, next to
+ * filters of one family, in tables of one context per family and of
+ * two. */
+static void test_addressless_both_families(void **state)
+{
+    (void)state;
+    for (int acl = 0; acl < 2; acl++) {
+        struct classifier_rule rules[16];
+        memset(rules, 0, sizeof(rules));
+        uint32_t n = acl ? 16 : 6;
+        for (uint32_t i = 0; i < n; i++) {
+            rules[i].slot = i;
+            rules[i].sample_rate = rules[i].packet_limit = 1;
+            rules[i].snaplen = 160;
+            /* Fillers: IPv4 destinations of distinct lengths, none of
+             * which the packets have. */
+            rules[i].filter.fields = PCAPD_FILTER_DST_ADDR;
+            assert_int_equal(pcapd_prefix_parse("192.168.1.1", &rules[i].filter.dst), 0);
+            rules[i].filter.dst.len = (uint8_t)(32 - i);
+        }
+        rules[0].filter.fields = PCAPD_FILTER_PROTOCOL, rules[0].filter.protocol = 6;
+        rules[1].filter.fields = PCAPD_FILTER_DST_PORT, rules[1].filter.dst_port = 443;
+        rules[2].filter.fields = PCAPD_FILTER_SRC_ADDR;
+        assert_int_equal(pcapd_prefix_parse("10.0.0.0/8", &rules[2].filter.src), 0);
+        rules[3].filter.fields = PCAPD_FILTER_SRC_ADDR;
+        assert_int_equal(pcapd_prefix_parse("2001:db8::/32", &rules[3].filter.src), 0);
+        struct classifier *c = classifier_build(rules, n);
+        assert_non_null(c);
+        assert_true(c->n_ctx >= 2);
+        static struct classifier_burst b;
+        static struct collect got;
+        static uint8_t f[2][80];
+        classifier_burst_reset(&b);
+        memset(&got, 0, sizeof(got));
+        classifier_burst_add(c, &b, f[0], tcp443_frame(f[0], 4));
+        classifier_burst_add(c, &b, f[1], tcp443_frame(f[1], 6));
+        classifier_match_burst(c, &b, collect_emit, &got);
+        assert_int_equal(got.emitted, 6);
+        assert_int_equal(got.hit[0][0], 0x07); /* IPv4: jobs 0, 1, 2. */
+        assert_int_equal(got.hit[1][0], 0x0b); /* IPv6: jobs 0, 1, 3. */
+        classifier_free(c);
+    }
+}
+
 /* An empty table matches nothing. */
 static void test_empty_table(void **state)
 {
@@ -342,6 +544,9 @@ int main(void)
         cmocka_unit_test(test_hundreds_of_rules),
         cmocka_unit_test(test_thousands_of_rules),
         cmocka_unit_test(test_overlaps_all_reported),
+        cmocka_unit_test(test_family_tables),
+        cmocka_unit_test(test_acl_rounds),
+        cmocka_unit_test(test_addressless_both_families),
         cmocka_unit_test(test_empty_table),
     };
     int rc = cmocka_run_group_tests(tests, NULL, NULL);
