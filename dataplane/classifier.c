@@ -1,8 +1,9 @@
 /*
  * Building the classifier table: canonical filters, filter classes (jobs
- * with identical filters), signatures (one rte_acl category each) and the
- * families they belong to, and the rte_acl contexts of each family.  See
- * classifier.h for why this gives every match.
+ * with identical filters), signatures and the families they belong to, and
+ * then either a hash table per signature or the rte_acl contexts of each
+ * family (one category per signature).  See classifier.h for why this gives
+ * every match.
  */
 #include "classifier.h"
 
@@ -12,6 +13,8 @@
 
 #include <rte_errno.h>
 #include <rte_lcore.h>
+#include <rte_malloc.h>
+#include <rte_prefetch.h>
 
 /* What one field of an rte_acl rule matches. */
 enum acl_what {
@@ -41,10 +44,100 @@ struct acl_layout {
     struct rte_acl_field_def defs[ACL_MAX_FIELDS];
 };
 
+/* 64-bit words of a hashed key. */
+#define CLASSIFIER_HKEY_WORDS 5
+
 /* Signatures (categories) per rte_acl context. */
 #ifndef CLASSIFIER_CATS_PER_CTX
 #define CLASSIFIER_CATS_PER_CTX RTE_ACL_MAX_CATEGORIES
 #endif
+
+/* A packet's fields as the hashed mode compares them, or a signature's
+ * mask of them.  Word 0 holds the protocol (byte 0), the
+ * CLASSIFIER_META_PORTS flag (byte 1), and the source and destination ports
+ * (bytes 2-3 and 4-5, host order, 0 without ports).  The addresses follow
+ * in network byte order: for IPv4, the source in bytes 8-11 and the
+ * destination in bytes 12-15; for IPv6, the source in bytes 8-23 and the
+ * destination in bytes 24-39.  A signature without addresses compares word
+ * 0 only, one with IPv4 addresses words 0-1, one with IPv6 addresses all. */
+struct classifier_hkey {
+    /* The words, filled through their bytes as said above. */
+    uint64_t w[CLASSIFIER_HKEY_WORDS];
+};
+
+/* One slot of a signature's hash table: 8 bytes, so that the slots a
+ * burst probes stay in few cache lines; the keys are apart. */
+struct classifier_slot {
+    /* The low 32 bits of the class's hash (see classifier_hkey_hash()). */
+    uint32_t tag;
+    /* Index of the class in the table, or UINT32_MAX for an empty slot. */
+    uint32_t cls;
+};
+
+/* One signature of a hashed table: the classes sharing which fields they
+ * test, and with what prefix lengths. */
+struct classifier_sig {
+    /* What of a packet's key the signature tests. */
+    struct classifier_hkey mask;
+    /* Words of the key it compares (1, 2 or CLASSIFIER_HKEY_WORDS). */
+    uint32_t words;
+    /* 64 minus log2 of the slot count: a hash's top bits index the slots. */
+    uint32_t shift;
+    /* Slot count minus 1. */
+    uint32_t slot_mask;
+    /* Open addressing, linear probing, at most half full. */
+    struct classifier_slot *slots;
+    /* The masked key of the class in each slot, read when the tags agree. */
+    struct classifier_hkey *keys;
+};
+
+/* Fills `k` with a packet's fields or a signature's mask of them (see
+ * struct classifier_hkey): `flags` is 0 or CLASSIFIER_META_PORTS; `src` and
+ * `dst` have 4 bytes for CLASSIFIER_V4 and 16 for CLASSIFIER_V6. */
+static void classifier_hkey_fill(struct classifier_hkey *k, unsigned fam, uint8_t proto,
+                                 uint8_t flags, uint16_t sport, uint16_t dport, const uint8_t *src,
+                                 const uint8_t *dst)
+{
+    uint8_t *p = (uint8_t *)k->w;
+    size_t alen = fam == CLASSIFIER_V6 ? 16 : 4;
+    memset(k, 0, sizeof(*k));
+    p[0] = proto;
+    p[1] = flags;
+    memcpy(p + 2, &sport, 2);
+    memcpy(p + 4, &dport, 2);
+    memcpy(p + 8, src, alen);
+    memcpy(p + 8 + alen, dst, alen);
+}
+
+/* Returns the hash of key `k` as signature `s` masks it: its top bits
+ * index the slots, its low 32 bits are the tag. */
+static uint64_t classifier_hkey_hash(const struct classifier_sig *s,
+                                     const struct classifier_hkey *k)
+{
+    uint64_t h = 0;
+    for (uint32_t w = 0; w < s->words; w++)
+        h = (h ^ (k->w[w] & s->mask.w[w])) * UINT64_C(0x9e3779b97f4a7c15);
+    return h ^ (h >> 32);
+}
+
+/* Returns the class of signature `s` that the packet of key `k` and hash
+ * `h` is in, or UINT32_MAX. */
+static uint32_t classifier_sig_find(const struct classifier_sig *s, const struct classifier_hkey *k,
+                                    uint64_t h)
+{
+    for (uint32_t x = (uint32_t)(h >> s->shift);; x = (x + 1) & s->slot_mask) {
+        const struct classifier_slot *e = &s->slots[x];
+        if (e->cls == UINT32_MAX)
+            return UINT32_MAX;
+        if (e->tag != (uint32_t)h)
+            continue;
+        uint64_t diff = 0;
+        for (uint32_t w = 0; w < s->words; w++)
+            diff |= (k->w[w] & s->mask.w[w]) ^ s->keys[x].w[w];
+        if (diff == 0)
+            return e->cls;
+    }
+}
 
 /* Names of rte_acl contexts must be unique; this numbers them. */
 static unsigned acl_ctx_counter;
@@ -276,13 +369,125 @@ static int acl_build_family(struct classifier *c, unsigned fam, const uint32_t *
     return 0;
 }
 
-/* Builds the rte_acl contexts.  Classes are sorted by signature, so each
+/* Writes the mask of a prefix of `len` bits into the 16 bytes at `out`. */
+static void prefix_mask(unsigned len, uint8_t *out)
+{
+    for (unsigned i = 0; i < 16; i++) {
+        unsigned bits = len > 8 * i ? RTE_MIN(len - 8 * i, 8u) : 0;
+        out[i] = (uint8_t)(0xff00u >> bits);
+    }
+}
+
+/* Builds signature `s` of a hashed table over classes [first, last), all of
+ * address family `fam` (CLASSIFIER_FAMILIES: no address).  Returns 0 or
+ * -1. */
+static int hash_build_sig(struct classifier *c, struct classifier_sig *s, unsigned fam,
+                          uint32_t first, uint32_t last)
+{
+    const struct pcapd_filter *f = &c->classes[first].filter;
+    uint8_t src[16] = {0}, dst[16] = {0};
+    if (f->fields & PCAPD_FILTER_SRC_ADDR)
+        prefix_mask(f->src.len, src);
+    if (f->fields & PCAPD_FILTER_DST_ADDR)
+        prefix_mask(f->dst.len, dst);
+    bool sp = f->fields & PCAPD_FILTER_SRC_PORT, dp = f->fields & PCAPD_FILTER_DST_PORT;
+    classifier_hkey_fill(&s->mask, fam == CLASSIFIER_V6 ? CLASSIFIER_V6 : CLASSIFIER_V4,
+                         f->fields & PCAPD_FILTER_PROTOCOL ? 0xff : 0,
+                         sp || dp ? CLASSIFIER_META_PORTS : 0, sp ? UINT16_MAX : 0,
+                         dp ? UINT16_MAX : 0, src, dst);
+    s->words = fam == CLASSIFIER_FAMILIES ? 1 : fam == CLASSIFIER_V4 ? 2 : CLASSIFIER_HKEY_WORDS;
+    uint32_t bits = 1;
+    while ((1u << bits) < 2 * (last - first))
+        bits++;
+    s->shift = 64 - bits;
+    s->slot_mask = (1u << bits) - 1;
+    /* From the DPDK heap, like rte_acl's tries: on the rx lcores' socket,
+     * and counted with them.  The keys follow the slots. */
+    size_t n_slots = (size_t)1 << bits;
+    s->slots =
+        rte_malloc_socket("pcapd_cls_sig", (sizeof(s->slots[0]) + sizeof(s->keys[0])) * n_slots,
+                          RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+    if (s->slots == NULL)
+        return -1;
+    s->keys = (struct classifier_hkey *)(s->slots + n_slots);
+    for (uint32_t x = 0; x <= s->slot_mask; x++)
+        s->slots[x].cls = UINT32_MAX;
+    for (uint32_t k = first; k < last; k++) {
+        const struct pcapd_filter *g = &c->classes[k].filter;
+        struct classifier_hkey key;
+        classifier_hkey_fill(&key, fam == CLASSIFIER_V6 ? CLASSIFIER_V6 : CLASSIFIER_V4,
+                             g->protocol, sp || dp ? CLASSIFIER_META_PORTS : 0, g->src_port,
+                             g->dst_port, g->src.addr, g->dst.addr);
+        for (uint32_t w = 0; w < CLASSIFIER_HKEY_WORDS; w++)
+            key.w[w] &= s->mask.w[w];
+        uint64_t h = classifier_hkey_hash(s, &key);
+        uint32_t x = (uint32_t)(h >> s->shift);
+        while (s->slots[x].cls != UINT32_MAX)
+            x = (x + 1) & s->slot_mask;
+        s->slots[x] = (struct classifier_slot){.tag = (uint32_t)h, .cls = k};
+        s->keys[x] = key;
+    }
+    return 0;
+}
+
+/* Builds a hashed table from the signatures `order[f][0 .. n_order[f])` of
+ * each family f (indexes into sig_first, whose entry s + 1 ends signature
+ * s).  Returns 0 or -1. */
+static int hash_build(struct classifier *c, const uint32_t *sig_first, uint32_t n_sig,
+                      uint32_t *const *order, const uint32_t *n_order)
+{
+    c->mode = CLASSIFIER_HASHED;
+    c->n_rounds = 1;
+    c->sigs = calloc(n_sig ? n_sig : 1, sizeof(c->sigs[0]));
+    if (c->sigs == NULL)
+        return -1;
+    c->n_sigs = n_sig;
+    for (uint32_t s = 0; s < n_sig; s++) {
+        const struct pcapd_filter *f = &c->classes[sig_first[s]].filter;
+        if (filter_satisfiable(f) &&
+            hash_build_sig(c, &c->sigs[s], filter_family(f), sig_first[s], sig_first[s + 1]) != 0)
+            return -1;
+    }
+    for (unsigned g = 0; g < CLASSIFIER_FAMILIES; g++) {
+        c->n_family_sigs[g] = n_order[g];
+        for (uint32_t p = 0; p < n_order[g]; p++)
+            c->family_sigs[g][p] = &c->sigs[order[g][p]];
+    }
+    return 0;
+}
+
+/* Builds the rte_acl contexts of a table from the signatures `order[f][0 ..
+ * n_order[f])` of each family f, as acl_build_family() says.  `cls` and
+ * `cat` are scratch arrays of n_classes entries.  Returns 0 or -1. */
+static int acl_build(struct classifier *c, const uint32_t *sig_first, uint32_t *const *order,
+                     const uint32_t *n_order, uint32_t *cls, uint8_t *cat)
+{
+    c->mode = CLASSIFIER_ACL;
+    uint32_t rounds = 1;
+    for (unsigned g = 0; g < CLASSIFIER_FAMILIES; g++)
+        rounds =
+            RTE_MAX(rounds, (n_order[g] + CLASSIFIER_CATS_PER_CTX - 1) / CLASSIFIER_CATS_PER_CTX);
+    c->ctx = calloc(rounds * CLASSIFIER_FAMILIES, sizeof(c->ctx[0]));
+    if (c->ctx == NULL)
+        return -1;
+    c->n_ctx = rounds * CLASSIFIER_FAMILIES;
+    c->n_rounds = rounds;
+    for (unsigned g = 0; g < CLASSIFIER_FAMILIES; g++) {
+        if (acl_build_family(c, g, sig_first, order[g], n_order[g], cls, cat) != 0)
+            return -1;
+    }
+    return 0;
+}
+
+/* Builds the matching structures of a table of more than
+ * CLASSIFIER_LINEAR_MAX classes.  Classes are sorted by signature, so each
  * signature is a run of classes.  Family f's signatures are the
- * address-less ones followed by those with addresses of f; see
- * acl_build_family() for how they become rounds and categories.  Since the
- * address-less signatures come first, each has the same round and category
- * in both families. */
-static int acl_build(struct classifier *c)
+ * address-less ones followed by those with addresses of f.  With at most
+ * CLASSIFIER_HASH_SIGS of them in each family, the table is hashed;
+ * otherwise they become rte_acl contexts (see acl_build_family()), and
+ * since the address-less signatures come first, each has the same round
+ * and category in both families. */
+static int table_build(struct classifier *c)
 {
     /* The empty filter sorts first; it matches every frame and is emitted
      * without rte_acl (which only sees IP packets). */
@@ -318,16 +523,11 @@ static int acl_build(struct classifier *c)
             }
         }
     }
-    uint32_t rounds = 1;
-    for (unsigned g = 0; g < CLASSIFIER_FAMILIES; g++)
-        rounds =
-            RTE_MAX(rounds, (n_order[g] + CLASSIFIER_CATS_PER_CTX - 1) / CLASSIFIER_CATS_PER_CTX);
-    c->ctx = rc == 0 ? calloc(rounds * CLASSIFIER_FAMILIES, sizeof(c->ctx[0])) : NULL;
-    rc = c->ctx != NULL ? 0 : -1;
-    if (rc == 0)
-        c->n_ctx = rounds * CLASSIFIER_FAMILIES;
-    for (unsigned g = 0; rc == 0 && g < CLASSIFIER_FAMILIES; g++)
-        rc = acl_build_family(c, g, sig_first, fam_order[g], n_order[g], cls, cat);
+    if (rc == 0 && n_order[CLASSIFIER_V4] <= CLASSIFIER_HASH_SIGS &&
+        n_order[CLASSIFIER_V6] <= CLASSIFIER_HASH_SIGS)
+        rc = hash_build(c, sig_first, n_sig, fam_order, n_order);
+    else if (rc == 0)
+        rc = acl_build(c, sig_first, fam_order, n_order, cls, cat);
     free(sig_first);
     free(order);
     free(cls);
@@ -355,6 +555,8 @@ static int build_classes(struct classifier *c)
 
 struct classifier *classifier_build(const struct classifier_rule *rules, uint32_t n)
 {
+    if (n >= CLASSIFIER_MAX_RULES)
+        return NULL;
     struct classifier *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
@@ -370,7 +572,8 @@ struct classifier *classifier_build(const struct classifier_rule *rules, uint32_
     }
     qsort(c->rules, n, sizeof(c->rules[0]), rule_cmp);
     c->match_all = UINT32_MAX;
-    if (build_classes(c) != 0 || (c->n_classes > CLASSIFIER_LINEAR_MAX && acl_build(c) != 0)) {
+    c->mode = CLASSIFIER_LINEAR;
+    if (build_classes(c) != 0 || (c->n_classes > CLASSIFIER_LINEAR_MAX && table_build(c) != 0)) {
         classifier_free(c);
         return NULL;
     }
@@ -384,7 +587,114 @@ void classifier_free(struct classifier *c)
     for (uint32_t x = 0; x < c->n_ctx; x++)
         rte_acl_free(c->ctx[x].acl);
     free(c->ctx);
+    for (uint32_t s = 0; s < c->n_sigs; s++)
+        rte_free(c->sigs[s].slots);
+    free(c->sigs);
     free(c->classes);
     free(c->rules);
     free(c);
+}
+
+/* Builds the rte_acl key of each IP packet of `b`, and lists the keys of
+ * each family in burst order. */
+static void acl_keys(struct classifier_burst *b)
+{
+    b->n_family[CLASSIFIER_V4] = 0;
+    b->n_family[CLASSIFIER_V6] = 0;
+    for (unsigned j = 0; j < b->n_ip; j++) {
+        unsigned i = b->ip_index[j];
+        const struct pkt_meta *m = &b->meta[i];
+        struct classifier_key *k = &b->key[i];
+        unsigned fam = m->family == PCAPD_FAMILY_IPV6 ? CLASSIFIER_V6 : CLASSIFIER_V4;
+        k->proto = m->proto;
+        if (m->has_ports) {
+            k->meta = rte_cpu_to_be_32(CLASSIFIER_META_PORTS);
+            k->sport = rte_cpu_to_be_16(m->sport);
+            k->dport = rte_cpu_to_be_16(m->dport);
+        } else {
+            k->meta = 0;
+            k->sport = 0;
+            k->dport = 0;
+        }
+        /* An IPv4 context reads one word of each address. */
+        size_t alen = fam == CLASSIFIER_V6 ? sizeof(k->src) : sizeof(k->src[0]);
+        memcpy(k->src, m->src, alen);
+        memcpy(k->dst, m->dst, alen);
+        b->ip_family[j] = (uint8_t)fam;
+        b->ip_pos[j] = (uint8_t)b->n_family[fam];
+        b->keyp[fam][b->n_family[fam]++] = (const uint8_t *)k;
+    }
+}
+
+/* classifier_find() of round `round` of an rte_acl table: one classify call
+ * per family, then the results in burst order (a class without addresses
+ * is in both families' contexts). */
+static unsigned acl_find(const struct classifier *c, struct classifier_burst *b, uint32_t round)
+{
+    const struct classifier_ctx *ctx = &c->ctx[round * CLASSIFIER_FAMILIES];
+    /* Where each family's results start in b->results. */
+    uint32_t *results[CLASSIFIER_FAMILIES] = {
+        b->results, b->results + b->n_family[CLASSIFIER_V4] * ctx[CLASSIFIER_V4].categories};
+    for (unsigned f = 0; f < CLASSIFIER_FAMILIES; f++) {
+        if (ctx[f].acl != NULL && b->n_family[f] != 0)
+            rte_acl_classify(ctx[f].acl, b->keyp[f], results[f], b->n_family[f], ctx[f].categories);
+    }
+    unsigned n = 0;
+    for (unsigned j = 0; j < b->n_ip; j++) {
+        unsigned f = b->ip_family[j];
+        if (ctx[f].acl == NULL)
+            continue;
+        uint32_t cats = ctx[f].categories;
+        const uint32_t *res = &results[f][b->ip_pos[j] * cats];
+        for (uint32_t cat = 0; cat < cats; cat++) {
+            if (res[cat] != 0)
+                b->match[n++] = (res[cat] - 1) << CLASSIFIER_MATCH_SHIFT | b->ip_index[j];
+        }
+    }
+    return n;
+}
+
+/* classifier_find() of a hashed table: first every packet's key and its
+ * hash in each signature of its family, without branches, with the slot
+ * asked for; then the probes. */
+static unsigned hash_find(const struct classifier *c, struct classifier_burst *b)
+{
+    struct classifier_hkey key[CLASSIFIER_BURST];
+    uint64_t hash[CLASSIFIER_BURST][CLASSIFIER_HASH_SIGS];
+    uint8_t family[CLASSIFIER_BURST];
+    for (unsigned j = 0; j < b->n_ip; j++) {
+        const struct pkt_meta *m = &b->meta[b->ip_index[j]];
+        unsigned f = m->family == PCAPD_FAMILY_IPV6 ? CLASSIFIER_V6 : CLASSIFIER_V4;
+        family[j] = (uint8_t)f;
+        if (m->has_ports)
+            classifier_hkey_fill(&key[j], f, m->proto, CLASSIFIER_META_PORTS, m->sport, m->dport,
+                                 m->src, m->dst);
+        else
+            classifier_hkey_fill(&key[j], f, m->proto, 0, 0, 0, m->src, m->dst);
+        for (uint32_t s = 0; s < c->n_family_sigs[f]; s++) {
+            const struct classifier_sig *sig = c->family_sigs[f][s];
+            uint64_t h = classifier_hkey_hash(sig, &key[j]);
+            hash[j][s] = h;
+            rte_prefetch0(&sig->slots[h >> sig->shift]);
+        }
+    }
+    unsigned n = 0;
+    for (unsigned j = 0; j < b->n_ip; j++) {
+        unsigned f = family[j];
+        for (uint32_t s = 0; s < c->n_family_sigs[f]; s++) {
+            uint32_t cls = classifier_sig_find(c->family_sigs[f][s], &key[j], hash[j][s]);
+            if (cls != UINT32_MAX)
+                b->match[n++] = cls << CLASSIFIER_MATCH_SHIFT | b->ip_index[j];
+        }
+    }
+    return n;
+}
+
+unsigned classifier_find(const struct classifier *c, struct classifier_burst *b, uint32_t round)
+{
+    if (c->mode == CLASSIFIER_HASHED)
+        return hash_find(c, b);
+    if (round == 0)
+        acl_keys(b);
+    return acl_find(c, b, round);
 }

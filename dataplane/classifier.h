@@ -1,23 +1,31 @@
 /*
  * The classifier: the immutable table of every active job's filter that rx
- * lcores match bursts of packets against, compiled with DPDK's rte_acl.
+ * lcores match bursts of packets against.
  *
- * rte_acl reports one match per category, and a packet may match many jobs.
- * The table is built so that one match per category is all there is:
+ * A packet may match many jobs.  The table is built so that a packet matches
+ * at most one entry of each part of it:
  *  - jobs with identical filters share one *filter class*;
  *  - classes with the same *signature* (which fields are present, the
  *    address families and prefix lengths) are either identical or disjoint,
- *    so each signature becomes one category: a packet matches at most one
- *    class in it, and one classify call reports every class it matches.
- * The table is split by address family: an IPv4 packet is classified only
- * against an IPv4 context, whose key has one word per address, and an IPv6
- * packet only against an IPv6 context.  Each holds the signatures with
- * addresses of its family plus the signatures without addresses, which
- * therefore sit in both.  A context holds 16 categories; a family with more
- * signatures takes more contexts, one per *round*.  The address-less
- * signatures come first in both families, so each has the same round and
- * category in both, and a job sees its packets in burst order.
- * Small tables skip rte_acl and scan their classes linearly.
+ *    so a packet matches at most one class of a signature.
+ * A packet is matched only against the signatures of its address family:
+ * those with addresses of that family, and those without addresses, which
+ * therefore belong to both.  The empty filter is apart: it matches every
+ * frame, IP or not.  A table matches in one of three modes:
+ *  - linear: tables of at most CLASSIFIER_LINEAR_MAX classes test each;
+ *  - hashed: when neither family has more than CLASSIFIER_HASH_SIGS
+ *    signatures, each signature is a hash table of its classes by their
+ *    masked key, and a packet is looked up in each signature of its family:
+ *    a handful of lookups in small tables, where rte_acl walks tries that a
+ *    mix of signatures makes large (22 MiB for 1,000 jobs of 5 signatures);
+ *  - rte_acl: each signature is one category of an rte_acl context, so one
+ *    classify call reports every class a packet matches.  Each family has
+ *    its own contexts: an IPv4 packet is classified against a key with one
+ *    word per address, an IPv6 packet against one with four.  A context
+ *    holds 16 categories; a family with more signatures takes more
+ *    contexts, one per *round*.  The address-less signatures come first in
+ *    both families, so each has the same round and category in both, and a
+ *    job sees its packets in burst order.
  *
  * The control thread builds a new table for every change and publishes it by
  * pointer; rx lcores only read it.
@@ -42,6 +50,9 @@
 #define CLASSIFIER_BURST 32
 /* Tables with at most this many filter classes are scanned linearly. */
 #define CLASSIFIER_LINEAR_MAX 4
+/* Larger tables whose families have at most this many signatures each
+ * (those without addresses count in both) are hashed; others use rte_acl. */
+#define CLASSIFIER_HASH_SIGS 8
 
 /* One active job as the rx lcores see it. */
 struct classifier_rule {
@@ -89,21 +100,46 @@ enum classifier_family {
     CLASSIFIER_FAMILIES,
 };
 
+/* How a table matches packets. */
+enum classifier_mode {
+    /* Every class is tested with filter_matches(). */
+    CLASSIFIER_LINEAR,
+    /* Each signature of the packet's family is looked up in its hash table. */
+    CLASSIFIER_HASHED,
+    /* rte_acl classifies the packets of each family with its contexts. */
+    CLASSIFIER_ACL,
+};
+
+/* One signature of a hashed table (classifier.c). */
+struct classifier_sig;
+
 /* An immutable table. */
 struct classifier {
+    /* How packets are matched. */
+    enum classifier_mode mode;
     /* Rules, grouped by class. */
     uint32_t n_rules;
     struct classifier_rule *rules;
     /* Filter classes. */
     uint32_t n_classes;
     struct classifier_class *classes;
-    /* rte_acl contexts, CLASSIFIER_FAMILIES per round: ctx[r *
-     * CLASSIFIER_FAMILIES + f] classifies the packets of family f in round
-     * r.  n_ctx is 0 when the table is scanned linearly. */
+    /* Calls of classifier_find() a burst takes: 1 when hashed, one per
+     * round of contexts with rte_acl, 0 when linear. */
+    uint32_t n_rounds;
+    /* CLASSIFIER_ACL: rte_acl contexts, CLASSIFIER_FAMILIES per round:
+     * ctx[r * CLASSIFIER_FAMILIES + f] classifies the packets of family f
+     * in round r.  n_ctx is 0 in the other modes. */
     uint32_t n_ctx;
     struct classifier_ctx *ctx;
-    /* With rte_acl: the class of the empty filter (it matches every frame,
-     * IP or not, and stays out of the tries), or UINT32_MAX. */
+    /* CLASSIFIER_HASHED: the signatures, and those each family's packets
+     * are looked up in. */
+    uint32_t n_sigs;
+    struct classifier_sig *sigs;
+    uint32_t n_family_sigs[CLASSIFIER_FAMILIES];
+    const struct classifier_sig *family_sigs[CLASSIFIER_FAMILIES][CLASSIFIER_HASH_SIGS];
+    /* CLASSIFIER_HASHED and CLASSIFIER_ACL: the class of the empty filter
+     * (it matches every frame, IP or not, and is in no signature), or
+     * UINT32_MAX. */
     uint32_t match_all;
 };
 
@@ -125,10 +161,19 @@ struct classifier_key {
     uint16_t dport;
 };
 
-/* Bit of classifier_key.meta: the packet has transport ports.  Only rules
- * with a port of 0 test it: a packet without ports has ports 0 in its key,
- * which no other port value matches. */
+/* Bit of classifier_key.meta and of byte 1 of a hashed key (classifier.c):
+ * the packet has transport ports.  Filters with ports test it in the hashed mode; in
+ * the rte_acl mode, only those with a port of 0 do: a packet without ports
+ * has ports 0 in its key, which no other port value matches. */
 #define CLASSIFIER_META_PORTS 4u
+
+/* A match of classifier_find(): the index of the class in the table,
+ * shifted left by CLASSIFIER_MATCH_SHIFT, or'd with the index of the packet
+ * in the burst.  Tables have fewer than 2^27 classes. */
+#define CLASSIFIER_MATCH_SHIFT 5
+_Static_assert(CLASSIFIER_BURST <= 1 << CLASSIFIER_MATCH_SHIFT, "a packet index fits the shift");
+/* Most rules (hence classes) of a table, so that a class index fits. */
+#define CLASSIFIER_MAX_RULES (UINT32_C(1) << (32 - CLASSIFIER_MATCH_SHIFT))
 
 /* A burst of packets being classified (per rx lcore scratch space). */
 struct classifier_burst {
@@ -137,63 +182,51 @@ struct classifier_burst {
     /* Parse results and parsed fields of each packet. */
     enum pkt_parse_status status[CLASSIFIER_BURST];
     struct pkt_meta meta[CLASSIFIER_BURST];
-    /* rte_acl key of each IP packet. */
-    struct classifier_key key[CLASSIFIER_BURST];
-    /* Keys of the IP packets of each family, in burst order, and how many:
-     * only IP packets can match a non-empty filter. */
-    const uint8_t *keyp[CLASSIFIER_FAMILIES][CLASSIFIER_BURST];
-    unsigned n_family[CLASSIFIER_FAMILIES];
-    /* The IP packets in burst order: the index of each in the burst, its
-     * family, and its position in keyp[family]. */
+    /* The IP packets in burst order (only they can match a non-empty
+     * filter): the index of each in the burst, and how many. */
     uint8_t ip_index[CLASSIFIER_BURST];
+    unsigned n_ip;
+    /* rte_acl mode: each IP packet's family and position in keyp[family],
+     * by position in ip_index. */
     uint8_t ip_family[CLASSIFIER_BURST];
     uint8_t ip_pos[CLASSIFIER_BURST];
-    unsigned n_ip;
-    /* rte_acl results of each family's keys in one round. */
-    uint32_t results[CLASSIFIER_FAMILIES][CLASSIFIER_BURST * RTE_ACL_MAX_CATEGORIES];
+    /* rte_acl mode: the key of each IP packet, by index in the burst, and
+     * the keys of each family in burst order, and how many. */
+    struct classifier_key key[CLASSIFIER_BURST];
+    const uint8_t *keyp[CLASSIFIER_FAMILIES][CLASSIFIER_BURST];
+    unsigned n_family[CLASSIFIER_FAMILIES];
+    /* rte_acl mode: the results of one round, the IPv4 keys' first. */
+    uint32_t results[CLASSIFIER_BURST * RTE_ACL_MAX_CATEGORIES];
+    /* What classifier_find() found, in burst order (see
+     * CLASSIFIER_MATCH_SHIFT): at most one match per packet and category of
+     * a round, or per packet and signature. */
+    uint32_t match[CLASSIFIER_BURST * RTE_ACL_MAX_CATEGORIES];
 };
 
-/* Builds a table of copies of `n` rules.  Returns NULL when out of memory
- * or when rte_acl fails.  Called on the control thread. */
+/* Builds a table of copies of `n` rules.  Returns NULL when out of memory,
+ * when rte_acl fails, or when n is CLASSIFIER_MAX_RULES or more.  Called on
+ * the control thread. */
 struct classifier *classifier_build(const struct classifier_rule *rules, uint32_t n);
 
 /* Frees a table built by classifier_build(); NULL is allowed. */
 void classifier_free(struct classifier *c);
 
+/* Finds the classes of round `round` that the IP packets of burst `b` are
+ * in, into b->match in burst order; returns how many.  Rounds are taken in
+ * order from 0, which also builds the packets' keys.  Not for linear
+ * tables.  Out of line, so that the rx loop stays small. */
+unsigned classifier_find(const struct classifier *c, struct classifier_burst *b, uint32_t round);
+
 /* Adds the frame of `len` bytes at `frame` to the burst: parses it and,
- * when `c` classifies with rte_acl and the frame is IP, builds its key. */
+ * when `c` is not scanned linearly and the frame is IP, notes it for
+ * classifier_find(). */
 static inline void classifier_burst_add(const struct classifier *c, struct classifier_burst *b,
                                         const uint8_t *frame, uint32_t len)
 {
     unsigned i = b->n++;
-    struct pkt_meta *m = &b->meta[i];
-    struct classifier_key *k = &b->key[i];
-    b->status[i] = pkt_parse_ethernet(frame, len, m);
-    if (c->n_ctx == 0 || b->status[i] != PKT_PARSE_IP)
-        return; /* Linear tables read the parsed fields; non-IP frames skip rte_acl. */
-    unsigned fam = m->family == PCAPD_FAMILY_IPV6 ? CLASSIFIER_V6 : CLASSIFIER_V4;
-    k->proto = m->proto;
-    if (m->has_ports) {
-        k->meta = rte_cpu_to_be_32(CLASSIFIER_META_PORTS);
-        k->sport = rte_cpu_to_be_16(m->sport);
-        k->dport = rte_cpu_to_be_16(m->dport);
-    } else {
-        k->meta = 0;
-        k->sport = 0;
-        k->dport = 0;
-    }
-    if (fam == CLASSIFIER_V6) {
-        memcpy(k->src, m->src, sizeof(k->src));
-        memcpy(k->dst, m->dst, sizeof(k->dst));
-    } else {
-        memcpy(k->src, m->src, sizeof(k->src[0]));
-        memcpy(k->dst, m->dst, sizeof(k->dst[0]));
-    }
-    unsigned j = b->n_ip++;
-    b->ip_index[j] = (uint8_t)i;
-    b->ip_family[j] = (uint8_t)fam;
-    b->ip_pos[j] = (uint8_t)b->n_family[fam];
-    b->keyp[fam][b->n_family[fam]++] = (const uint8_t *)k;
+    b->status[i] = pkt_parse_ethernet(frame, len, &b->meta[i]);
+    if (c->mode != CLASSIFIER_LINEAR && b->status[i] == PKT_PARSE_IP)
+        b->ip_index[b->n_ip++] = (uint8_t)i;
 }
 
 /* Empties the burst. */
@@ -201,8 +234,6 @@ static inline void classifier_burst_reset(struct classifier_burst *b)
 {
     b->n = 0;
     b->n_ip = 0;
-    b->n_family[CLASSIFIER_V4] = 0;
-    b->n_family[CLASSIFIER_V6] = 0;
 }
 
 /* Emits every job of class `cls` for packet `i`. */
@@ -220,7 +251,7 @@ static inline void
 classifier_match_burst(const struct classifier *c, struct classifier_burst *b,
                        void (*emit)(void *, unsigned, const struct classifier_rule *), void *arg)
 {
-    if (c->n_ctx == 0) {
+    if (c->mode == CLASSIFIER_LINEAR) {
         for (unsigned i = 0; i < b->n; i++) {
             for (uint32_t k = 0; k < c->n_classes; k++) {
                 const struct classifier_class *cls = &c->classes[k];
@@ -236,25 +267,12 @@ classifier_match_burst(const struct classifier *c, struct classifier_burst *b,
     }
     if (b->n_ip == 0)
         return;
-    for (uint32_t x = 0; x < c->n_ctx; x += CLASSIFIER_FAMILIES) {
-        const struct classifier_ctx *ctx = &c->ctx[x];
-        /* One classify call per family, then the matches in burst order: a
-         * class without addresses is in both families' contexts. */
-        for (unsigned f = 0; f < CLASSIFIER_FAMILIES; f++) {
-            if (ctx[f].acl != NULL && b->n_family[f] != 0)
-                rte_acl_classify(ctx[f].acl, b->keyp[f], b->results[f], b->n_family[f],
-                                 ctx[f].categories);
-        }
-        for (unsigned j = 0; j < b->n_ip; j++) {
-            unsigned f = b->ip_family[j];
-            if (ctx[f].acl == NULL)
-                continue;
-            uint32_t cats = ctx[f].categories;
-            const uint32_t *res = &b->results[f][b->ip_pos[j] * cats];
-            for (uint32_t cat = 0; cat < cats; cat++) {
-                if (res[cat] != 0)
-                    classifier_emit_class(c, &c->classes[res[cat] - 1], b->ip_index[j], emit, arg);
-            }
+    for (uint32_t r = 0; r < c->n_rounds; r++) {
+        unsigned n = classifier_find(c, b, r);
+        for (unsigned k = 0; k < n; k++) {
+            uint32_t x = b->match[k];
+            classifier_emit_class(c, &c->classes[x >> CLASSIFIER_MATCH_SHIFT],
+                                  x & ((1u << CLASSIFIER_MATCH_SHIFT) - 1), emit, arg);
         }
     }
 }

@@ -6,11 +6,11 @@
  * non-IP, truncated), built into real bytes and parsed as the rx lcore does.
  * Every (packet, job) pair must match exactly when filter_matches() says so,
  * and each job must see its packets in burst order.  The tables cover the
- * linear scan and rte_acl, IPv4-only and IPv6-only tables, filters without
- * addresses (which sit in both families' contexts), families with more
- * signatures than one context holds, and ports of 0 (packets without ports
- * have 0 in their keys).  Runs under EAL without hugepages, because rte_acl
- * allocates from it.
+ * three modes (linear, hashed, rte_acl) and the thresholds between them,
+ * IPv4-only and IPv6-only tables, filters without addresses (which sit in
+ * both families' contexts), and ports of 0 (packets without ports have 0 in
+ * their keys).  Runs under EAL without hugepages, because rte_acl allocates
+ * from it.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -204,11 +204,12 @@ struct rule_gen {
 
 /* Builds a table of `n` rules drawn as `gen` says (some duplicated; every
  * template is used when n is at least their number) and checks `bursts`
- * random bursts against the brute-force matcher.  A table of more than
- * CLASSIFIER_LINEAR_MAX classes must have at least `min_ctx` rte_acl
- * contexts.  Returns how many (packet, job) matches there were. */
+ * random bursts against the brute-force matcher.  The table must be in mode
+ * `mode`, or any mode past the linear one when `mode` is -1, with at least
+ * `min_ctx` rte_acl contexts.  Returns how many (packet, job) matches there
+ * were. */
 static unsigned check_gen(uint32_t n, unsigned bursts, uint64_t seed, const struct rule_gen *gen,
-                          uint32_t min_ctx)
+                          int mode, uint32_t min_ctx)
 {
     rng_state = seed;
     struct classifier_rule *rules = calloc(n, sizeof(*rules));
@@ -233,9 +234,13 @@ static unsigned check_gen(uint32_t n, unsigned bursts, uint64_t seed, const stru
     assert_non_null(c);
     assert_int_equal(c->n_rules, n);
     if (c->n_classes <= CLASSIFIER_LINEAR_MAX)
-        assert_int_equal(c->n_ctx, 0);
+        assert_int_equal(c->mode, CLASSIFIER_LINEAR);
+    else if (mode >= 0)
+        assert_int_equal(c->mode, mode);
     else
-        assert_true(c->n_ctx >= RTE_MAX(min_ctx, 2u));
+        assert_int_not_equal(c->mode, CLASSIFIER_LINEAR);
+    assert_true(c->mode == CLASSIFIER_ACL ? c->n_ctx > 0 : c->n_ctx == 0);
+    assert_true(c->n_ctx >= min_ctx);
     static struct classifier_burst b;
     static struct collect got;
     static uint8_t frames[CLASSIFIER_BURST][256];
@@ -282,7 +287,7 @@ static unsigned check_gen(uint32_t n, unsigned bursts, uint64_t seed, const stru
 /* check_gen() with whole random filters. */
 static unsigned check_random(uint32_t n, unsigned bursts, uint64_t seed)
 {
-    return check_gen(n, bursts, seed, NULL, 0);
+    return check_gen(n, bursts, seed, NULL, -1, 0);
 }
 
 /* One rule: the linear path. */
@@ -347,7 +352,8 @@ static void test_overlaps_all_reported(void **state)
     assert_int_equal(pcapd_prefix_parse("2001:db8::/32", &rules[7].filter.src), 0);
     struct classifier *c = classifier_build(rules, 8);
     assert_non_null(c);
-    assert_true(c->n_ctx > 0); /* 7 classes: compiled with rte_acl. */
+    /* 7 classes of 4 signatures per family: hashed. */
+    assert_int_equal(c->mode, CLASSIFIER_HASHED);
 
     /* IPv4 TCP 10.0.0.1:1234 -> 10.0.0.2:443. */
     uint8_t f[54] = {0};
@@ -400,18 +406,30 @@ static uint32_t templates_addressed(struct pcapd_filter *t, int family)
     return n;
 }
 
-/* Tables of one family, of both, and of neither, with up to 21 signatures
- * per family (a context holds 16): IPv4-only, IPv6-only, address-less only
- * (those match both families), and mixed. */
-static void test_family_tables(void **state)
+/* Tables around the hashed/rte_acl threshold (CLASSIFIER_HASH_SIGS
+ * signatures per family, those without addresses counting in both):
+ * IPv4-only, IPv6-only, address-less only, mixed, and rte_acl tables whose
+ * families have more than one context's worth of signatures. */
+static void test_modes_at_thresholds(void **state)
 {
     (void)state;
     static const struct {
         uint32_t none, v4, v6;
+        int mode;
         uint32_t min_ctx;
     } cases[] = {
-        {0, 1, 0, 2}, {0, 8, 0, 2}, {0, 12, 0, 2}, {0, 0, 8, 2},   {0, 0, 14, 2}, {7, 0, 0, 2},
-        {3, 5, 5, 2}, {4, 5, 5, 2}, {7, 2, 0, 2},  {7, 12, 14, 4}, {7, 12, 0, 4},
+        {0, 1, 0, CLASSIFIER_HASHED, 0},
+        {0, CLASSIFIER_HASH_SIGS, 0, CLASSIFIER_HASHED, 0},
+        {0, CLASSIFIER_HASH_SIGS + 1, 0, CLASSIFIER_ACL, 2},
+        {0, 0, CLASSIFIER_HASH_SIGS, CLASSIFIER_HASHED, 0},
+        {0, 0, CLASSIFIER_HASH_SIGS + 1, CLASSIFIER_ACL, 2},
+        {7, 0, 0, CLASSIFIER_HASHED, 0},
+        {3, CLASSIFIER_HASH_SIGS - 3, CLASSIFIER_HASH_SIGS - 3, CLASSIFIER_HASHED, 0},
+        {4, CLASSIFIER_HASH_SIGS - 3, CLASSIFIER_HASH_SIGS - 3, CLASSIFIER_ACL, 2},
+        {3, CLASSIFIER_HASH_SIGS - 2, CLASSIFIER_HASH_SIGS - 3, CLASSIFIER_ACL, 2},
+        {7, 2, 0, CLASSIFIER_ACL, 2},
+        {7, 12, 14, CLASSIFIER_ACL, 4},
+        {7, 12, 0, CLASSIFIER_ACL, 4},
     };
     struct pcapd_filter none[7], v4[12], v6[14], t[40];
     rng_state = 42;
@@ -428,8 +446,8 @@ static void test_family_tables(void **state)
         for (uint32_t i = 0; i < cases[k].v6; i++)
             t[n++] = v6[i];
         struct rule_gen gen = {.templates = t, .n_templates = n};
-        matches += check_gen(60, 100, 1000 + k, &gen, cases[k].min_ctx);
-        matches += check_gen(600, 60, 2000 + k, &gen, cases[k].min_ctx);
+        matches += check_gen(60, 100, 1000 + k, &gen, cases[k].mode, cases[k].min_ctx);
+        matches += check_gen(600, 60, 2000 + k, &gen, cases[k].mode, cases[k].min_ctx);
     }
     assert_true(matches > 0);
 }
@@ -438,7 +456,7 @@ static void test_family_tables(void **state)
 static void test_acl_rounds(void **state)
 {
     (void)state;
-    assert_true(check_gen(700, 100, 11, NULL, 4) > 0);
+    assert_true(check_gen(700, 100, 11, NULL, CLASSIFIER_ACL, 4) > 0);
 }
 
 /* A TCP packet to port 443 of `family` (4 or 6) into `f`; returns its
@@ -459,9 +477,8 @@ static uint32_t tcp443_frame(uint8_t *f, int family)
     return l4 + 20;
 }
 
-/* Filters without addresses match packets of both families, next to
- * filters of one family, in tables of one context per family and of
- * two. */
+/* Filters without addresses match packets of both families, in hashed and
+ * in rte_acl tables, next to filters of one family. */
 static void test_addressless_both_families(void **state)
 {
     (void)state;
@@ -487,7 +504,7 @@ static void test_addressless_both_families(void **state)
         assert_int_equal(pcapd_prefix_parse("2001:db8::/32", &rules[3].filter.src), 0);
         struct classifier *c = classifier_build(rules, n);
         assert_non_null(c);
-        assert_true(c->n_ctx >= 2);
+        assert_int_equal(c->mode, acl ? CLASSIFIER_ACL : CLASSIFIER_HASHED);
         static struct classifier_burst b;
         static struct collect got;
         static uint8_t f[2][80];
@@ -503,7 +520,8 @@ static void test_addressless_both_families(void **state)
     }
 }
 
-/* An empty table matches nothing. */
+/* An empty table matches nothing; one of CLASSIFIER_MAX_RULES rules is not
+ * built. */
 static void test_empty_table(void **state)
 {
     (void)state;
@@ -518,6 +536,8 @@ static void test_empty_table(void **state)
     classifier_match_burst(c, &b, collect_emit, &got);
     assert_int_equal(got.emitted, 0);
     classifier_free(c);
+    /* Too many rules for a match to hold a class index: refused. */
+    assert_null(classifier_build(NULL, CLASSIFIER_MAX_RULES));
 }
 
 int main(void)
@@ -544,7 +564,7 @@ int main(void)
         cmocka_unit_test(test_hundreds_of_rules),
         cmocka_unit_test(test_thousands_of_rules),
         cmocka_unit_test(test_overlaps_all_reported),
-        cmocka_unit_test(test_family_tables),
+        cmocka_unit_test(test_modes_at_thresholds),
         cmocka_unit_test(test_acl_rounds),
         cmocka_unit_test(test_addressless_both_families),
         cmocka_unit_test(test_empty_table),
