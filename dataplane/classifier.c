@@ -44,26 +44,10 @@ struct acl_layout {
     struct rte_acl_field_def defs[ACL_MAX_FIELDS];
 };
 
-/* 64-bit words of a hashed key. */
-#define CLASSIFIER_HKEY_WORDS 5
-
 /* Signatures (categories) per rte_acl context. */
 #ifndef CLASSIFIER_CATS_PER_CTX
 #define CLASSIFIER_CATS_PER_CTX RTE_ACL_MAX_CATEGORIES
 #endif
-
-/* A packet's fields as the hashed mode compares them, or a signature's
- * mask of them.  Word 0 holds the protocol (byte 0), the
- * CLASSIFIER_META_PORTS flag (byte 1), and the source and destination ports
- * (bytes 2-3 and 4-5, host order, 0 without ports).  The addresses follow
- * in network byte order: for IPv4, the source in bytes 8-11 and the
- * destination in bytes 12-15; for IPv6, the source in bytes 8-23 and the
- * destination in bytes 24-39.  A signature without addresses compares word
- * 0 only, one with IPv4 addresses words 0-1, one with IPv6 addresses all. */
-struct classifier_hkey {
-    /* The words, filled through their bytes as said above. */
-    uint64_t w[CLASSIFIER_HKEY_WORDS];
-};
 
 /* One slot of a signature's hash table: 8 bytes, so that the slots a
  * burst probes stay in few cache lines; the keys are apart. */
@@ -94,9 +78,8 @@ struct classifier_sig {
 /* Fills `k` with a packet's fields or a signature's mask of them (see
  * struct classifier_hkey): `flags` is 0 or CLASSIFIER_META_PORTS; `src` and
  * `dst` have 4 bytes for CLASSIFIER_V4 and 16 for CLASSIFIER_V6. */
-static void classifier_hkey_fill(struct classifier_hkey *k, unsigned fam, uint8_t proto,
-                                 uint8_t flags, uint16_t sport, uint16_t dport, const uint8_t *src,
-                                 const uint8_t *dst)
+void classifier_hkey_fill(struct classifier_hkey *k, unsigned fam, uint8_t proto, uint8_t flags,
+                          uint16_t sport, uint16_t dport, const uint8_t *src, const uint8_t *dst)
 {
     uint8_t *p = (uint8_t *)k->w;
     size_t alen = fam == CLASSIFIER_V6 ? 16 : 4;
@@ -176,7 +159,7 @@ static int filter_cmp(const struct pcapd_filter *a, const struct pcapd_filter *b
 }
 
 /* Tells whether two filters have the same signature. */
-static bool same_signature(const struct pcapd_filter *a, const struct pcapd_filter *b)
+bool classifier_same_signature(const struct pcapd_filter *a, const struct pcapd_filter *b)
 {
     return a->fields == b->fields && a->src.family == b->src.family && a->src.len == b->src.len &&
            a->dst.family == b->dst.family && a->dst.len == b->dst.len;
@@ -199,7 +182,7 @@ static bool filter_satisfiable(const struct pcapd_filter *f)
 
 /* Returns the family of a satisfiable filter's addresses (CLASSIFIER_V4 or
  * CLASSIFIER_V6), or CLASSIFIER_FAMILIES when it has no address. */
-static unsigned filter_family(const struct pcapd_filter *f)
+unsigned classifier_filter_family(const struct pcapd_filter *f)
 {
     const struct pcapd_prefix *any = f->fields & PCAPD_FILTER_SRC_ADDR   ? &f->src
                                      : f->fields & PCAPD_FILTER_DST_ADDR ? &f->dst
@@ -370,12 +353,28 @@ static int acl_build_family(struct classifier *c, unsigned fam, const uint32_t *
 }
 
 /* Writes the mask of a prefix of `len` bits into the 16 bytes at `out`. */
-static void prefix_mask(unsigned len, uint8_t *out)
+void classifier_prefix_mask(unsigned len, uint8_t *out)
 {
     for (unsigned i = 0; i < 16; i++) {
         unsigned bits = len > 8 * i ? RTE_MIN(len - 8 * i, 8u) : 0;
         out[i] = (uint8_t)(0xff00u >> bits);
     }
+}
+
+uint32_t classifier_sig_mask(const struct pcapd_filter *f, unsigned fam,
+                             struct classifier_hkey *mask)
+{
+    uint8_t src[16] = {0}, dst[16] = {0};
+    if (f->fields & PCAPD_FILTER_SRC_ADDR)
+        classifier_prefix_mask(f->src.len, src);
+    if (f->fields & PCAPD_FILTER_DST_ADDR)
+        classifier_prefix_mask(f->dst.len, dst);
+    bool sp = f->fields & PCAPD_FILTER_SRC_PORT, dp = f->fields & PCAPD_FILTER_DST_PORT;
+    classifier_hkey_fill(mask, fam == CLASSIFIER_V6 ? CLASSIFIER_V6 : CLASSIFIER_V4,
+                         f->fields & PCAPD_FILTER_PROTOCOL ? 0xff : 0,
+                         sp || dp ? CLASSIFIER_META_PORTS : 0, sp ? UINT16_MAX : 0,
+                         dp ? UINT16_MAX : 0, src, dst);
+    return fam == CLASSIFIER_FAMILIES ? 1 : fam == CLASSIFIER_V4 ? 2 : CLASSIFIER_HKEY_WORDS;
 }
 
 /* Builds signature `s` of a hashed table over classes [first, last), all of
@@ -385,17 +384,8 @@ static int hash_build_sig(struct classifier *c, struct classifier_sig *s, unsign
                           uint32_t first, uint32_t last)
 {
     const struct pcapd_filter *f = &c->classes[first].filter;
-    uint8_t src[16] = {0}, dst[16] = {0};
-    if (f->fields & PCAPD_FILTER_SRC_ADDR)
-        prefix_mask(f->src.len, src);
-    if (f->fields & PCAPD_FILTER_DST_ADDR)
-        prefix_mask(f->dst.len, dst);
     bool sp = f->fields & PCAPD_FILTER_SRC_PORT, dp = f->fields & PCAPD_FILTER_DST_PORT;
-    classifier_hkey_fill(&s->mask, fam == CLASSIFIER_V6 ? CLASSIFIER_V6 : CLASSIFIER_V4,
-                         f->fields & PCAPD_FILTER_PROTOCOL ? 0xff : 0,
-                         sp || dp ? CLASSIFIER_META_PORTS : 0, sp ? UINT16_MAX : 0,
-                         dp ? UINT16_MAX : 0, src, dst);
-    s->words = fam == CLASSIFIER_FAMILIES ? 1 : fam == CLASSIFIER_V4 ? 2 : CLASSIFIER_HKEY_WORDS;
+    s->words = classifier_sig_mask(f, fam, &s->mask);
     uint32_t bits = 1;
     while ((1u << bits) < 2 * (last - first))
         bits++;
@@ -444,8 +434,8 @@ static int hash_build(struct classifier *c, const uint32_t *sig_first, uint32_t 
     c->n_sigs = n_sig;
     for (uint32_t s = 0; s < n_sig; s++) {
         const struct pcapd_filter *f = &c->classes[sig_first[s]].filter;
-        if (filter_satisfiable(f) &&
-            hash_build_sig(c, &c->sigs[s], filter_family(f), sig_first[s], sig_first[s + 1]) != 0)
+        if (filter_satisfiable(f) && hash_build_sig(c, &c->sigs[s], classifier_filter_family(f),
+                                                    sig_first[s], sig_first[s + 1]) != 0)
             return -1;
     }
     for (unsigned g = 0; g < CLASSIFIER_FAMILIES; g++) {
@@ -504,7 +494,8 @@ static int table_build(struct classifier *c)
     uint32_t *fam_order[CLASSIFIER_FAMILIES] = {order, order + n};
     /* Signatures, and first the address-less ones into both families. */
     for (uint32_t k = skip; rc == 0 && k < n; k++) {
-        if (k == skip || !same_signature(&c->classes[k - 1].filter, &c->classes[k].filter))
+        if (k == skip ||
+            !classifier_same_signature(&c->classes[k - 1].filter, &c->classes[k].filter))
             sig_first[n_sig++] = k;
     }
     if (rc == 0)
@@ -514,7 +505,7 @@ static int table_build(struct classifier *c)
             const struct pcapd_filter *f = &c->classes[sig_first[s]].filter;
             if (!filter_satisfiable(f))
                 continue; /* Matches nothing: in no context. */
-            unsigned fam = filter_family(f);
+            unsigned fam = classifier_filter_family(f);
             if (pass == 0 && fam == CLASSIFIER_FAMILIES) {
                 for (unsigned g = 0; g < CLASSIFIER_FAMILIES; g++)
                     fam_order[g][n_order[g]++] = s;

@@ -203,6 +203,45 @@ struct classifier_burst {
     uint32_t match[CLASSIFIER_BURST * RTE_ACL_MAX_CATEGORIES];
 };
 
+/* 64-bit words of a hashed key. */
+#define CLASSIFIER_HKEY_WORDS 5
+
+/* A packet's fields as the hashed mode compares them, or a signature's
+ * mask of them.  Word 0 holds the protocol (byte 0), the
+ * CLASSIFIER_META_PORTS flag (byte 1), and the source and destination ports
+ * (bytes 2-3 and 4-5, host order, 0 without ports).  The addresses follow
+ * in network byte order: for IPv4, the source in bytes 8-11 and the
+ * destination in bytes 12-15; for IPv6, the source in bytes 8-23 and the
+ * destination in bytes 24-39.  A signature without addresses compares word
+ * 0 only, one with IPv4 addresses words 0-1, one with IPv6 addresses all. */
+struct classifier_hkey {
+    /* The words, filled through their bytes as said above. */
+    uint64_t w[CLASSIFIER_HKEY_WORDS];
+};
+
+/* Fills `k` with a packet's fields or a signature's mask of them (see
+ * struct classifier_hkey): `flags` is 0 or CLASSIFIER_META_PORTS; `src` and
+ * `dst` have 4 bytes for CLASSIFIER_V4 and 16 for CLASSIFIER_V6. */
+void classifier_hkey_fill(struct classifier_hkey *k, unsigned fam, uint8_t proto, uint8_t flags,
+                          uint16_t sport, uint16_t dport, const uint8_t *src, const uint8_t *dst);
+
+/* Writes the mask of a prefix of `len` bits into the 16 bytes at `out`. */
+void classifier_prefix_mask(unsigned len, uint8_t *out);
+
+/* Returns the family of a satisfiable filter's addresses (CLASSIFIER_V4 or
+ * CLASSIFIER_V6), or CLASSIFIER_FAMILIES when it has no address. */
+unsigned classifier_filter_family(const struct pcapd_filter *f);
+
+/* Fills `mask` with what of a packet's key the signature of filter `f`, of
+ * address family `fam` (CLASSIFIER_FAMILIES: no address), tests.  Returns
+ * the words of the key it compares: 1, 2 or CLASSIFIER_HKEY_WORDS. */
+uint32_t classifier_sig_mask(const struct pcapd_filter *f, unsigned fam,
+                             struct classifier_hkey *mask);
+
+/* Tells whether two filters have the same signature (fields, families and
+ * prefix lengths). */
+bool classifier_same_signature(const struct pcapd_filter *a, const struct pcapd_filter *b);
+
 /* Builds a table of copies of `n` rules.  Returns NULL when out of memory,
  * when rte_acl fails, or when n is CLASSIFIER_MAX_RULES or more.  Called on
  * the control thread. */

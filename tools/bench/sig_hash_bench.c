@@ -44,20 +44,11 @@
 #define RUNS 5
 /* Most signatures the bench handles (it makes five). */
 #define MAX_SIGS 16
-/* 64-bit words of a key, as struct classifier_hkey in classifier.c. */
-#define KEY_WORDS 5
-
-/* A packet's key or a signature's mask, laid out as classifier.c's struct
- * classifier_hkey (which is private to classifier.c). */
-struct bench_key {
-    /* Protocol, ports flag, ports, then addresses: see classifier.c. */
-    uint64_t w[KEY_WORDS];
-};
 
 /* One signature as side (b) sees it: its mask and its rte_hash. */
 struct bench_sig {
     /* What of a packet's key the signature compares. */
-    struct bench_key mask;
+    struct classifier_hkey mask;
     /* Words it compares: 1 without addresses, 2 for IPv4, 5 for IPv6. */
     uint32_t words;
     /* The signature's classes: masked key -> class index. */
@@ -89,61 +80,15 @@ static void die(const char *msg)
     exit(1);
 }
 
-/* Fills `k` with a packet's fields or a mask of them.  These few lines are
- * replicated from classifier_hkey_fill(), which is static in
- * dataplane/classifier.c. */
-static void key_fill(struct bench_key *k, unsigned fam, uint8_t proto, uint8_t flags,
-                     uint16_t sport, uint16_t dport, const uint8_t *src, const uint8_t *dst)
-{
-    uint8_t *p = (uint8_t *)k->w;
-    size_t alen = fam == CLASSIFIER_V6 ? 16 : 4;
-    memset(k, 0, sizeof(*k));
-    p[0] = proto;
-    p[1] = flags;
-    memcpy(p + 2, &sport, 2);
-    memcpy(p + 4, &dport, 2);
-    memcpy(p + 8, src, alen);
-    memcpy(p + 8 + alen, dst, alen);
-}
-
-/* Writes the mask of a prefix of `len` bits into the 16 bytes at `out`
- * (replicated from prefix_mask(), static in dataplane/classifier.c). */
-static void mask_of_prefix(unsigned len, uint8_t *out)
-{
-    for (unsigned i = 0; i < 16; i++) {
-        unsigned bits = len > 8 * i ? RTE_MIN(len - 8 * i, 8u) : 0;
-        out[i] = (uint8_t)(0xff00u >> bits);
-    }
-}
-
-/* Returns the family index (CLASSIFIER_V4 or CLASSIFIER_V6) of a filter's
- * addresses, or CLASSIFIER_FAMILIES when it has none. */
-static unsigned filter_fam(const struct pcapd_filter *f)
-{
-    const struct pcapd_prefix *p = f->fields & PCAPD_FILTER_SRC_ADDR   ? &f->src
-                                   : f->fields & PCAPD_FILTER_DST_ADDR ? &f->dst
-                                                                       : NULL;
-    if (p == NULL)
-        return CLASSIFIER_FAMILIES;
-    return p->family == PCAPD_FAMILY_IPV6 ? CLASSIFIER_V6 : CLASSIFIER_V4;
-}
-
-/* Tells whether two filters have the same signature (fields, families and
- * prefix lengths). */
-static bool same_sig(const struct pcapd_filter *a, const struct pcapd_filter *b)
-{
-    return a->fields == b->fields && a->src.family == b->src.family && a->src.len == b->src.len &&
-           a->dst.family == b->dst.family && a->dst.len == b->dst.len;
-}
-
 /* Fills `k` with filter `f`'s key, masked by signature `s`. */
 static void class_key(const struct bench_sig *s, const struct pcapd_filter *f, unsigned fam,
-                      struct bench_key *k)
+                      struct classifier_hkey *k)
 {
     bool ports = f->fields & (PCAPD_FILTER_SRC_PORT | PCAPD_FILTER_DST_PORT);
-    key_fill(k, fam == CLASSIFIER_V6 ? CLASSIFIER_V6 : CLASSIFIER_V4, f->protocol,
-             ports ? CLASSIFIER_META_PORTS : 0, f->src_port, f->dst_port, f->src.addr, f->dst.addr);
-    for (unsigned w = 0; w < KEY_WORDS; w++)
+    classifier_hkey_fill(k, fam == CLASSIFIER_V6 ? CLASSIFIER_V6 : CLASSIFIER_V4, f->protocol,
+                         ports ? CLASSIFIER_META_PORTS : 0, f->src_port, f->dst_port, f->src.addr,
+                         f->dst.addr);
+    for (unsigned w = 0; w < CLASSIFIER_HKEY_WORDS; w++)
         k->w[w] &= s->mask.w[w];
 }
 
@@ -155,22 +100,14 @@ static void bench_table_build(const struct classifier *c, struct bench_table *t,
     memset(t, 0, sizeof(*t));
     for (uint32_t first = 0, last; first < c->n_classes; first = last) {
         const struct pcapd_filter *f = &c->classes[first].filter;
-        for (last = first + 1; last < c->n_classes && same_sig(f, &c->classes[last].filter);)
+        for (last = first + 1;
+             last < c->n_classes && classifier_same_signature(f, &c->classes[last].filter);)
             last++;
         if (t->n_sigs == MAX_SIGS)
             die("too many signatures");
         struct bench_sig *s = &t->sigs[t->n_sigs];
-        unsigned fam = filter_fam(f);
-        uint8_t src[16] = {0}, dst[16] = {0};
-        if (f->fields & PCAPD_FILTER_SRC_ADDR)
-            mask_of_prefix(f->src.len, src);
-        if (f->fields & PCAPD_FILTER_DST_ADDR)
-            mask_of_prefix(f->dst.len, dst);
-        bool sp = f->fields & PCAPD_FILTER_SRC_PORT, dp = f->fields & PCAPD_FILTER_DST_PORT;
-        key_fill(&s->mask, fam == CLASSIFIER_V6 ? CLASSIFIER_V6 : CLASSIFIER_V4,
-                 f->fields & PCAPD_FILTER_PROTOCOL ? 0xff : 0, sp || dp ? CLASSIFIER_META_PORTS : 0,
-                 sp ? UINT16_MAX : 0, dp ? UINT16_MAX : 0, src, dst);
-        s->words = fam == CLASSIFIER_FAMILIES ? 1 : fam == CLASSIFIER_V4 ? 2 : KEY_WORDS;
+        unsigned fam = classifier_filter_family(f);
+        s->words = classifier_sig_mask(f, fam, &s->mask);
         char name[RTE_HASH_NAMESIZE];
         snprintf(name, sizeof(name), "shb%u_%u", tag, t->n_sigs);
         struct rte_hash_parameters hp = {.name = name,
@@ -183,7 +120,7 @@ static void bench_table_build(const struct classifier *c, struct bench_table *t,
         if (s->h == NULL)
             die("rte_hash_create failed");
         for (uint32_t k = first; k < last; k++) {
-            struct bench_key key;
+            struct classifier_hkey key;
             class_key(s, &c->classes[k].filter, fam, &key);
             if (rte_hash_add_key_data(s->h, &key, (void *)(uintptr_t)k) != 0)
                 die("rte_hash_add_key_data failed");
@@ -212,7 +149,7 @@ static void bench_table_free(struct bench_table *t)
 static unsigned bench_find(const struct bench_table *t, const struct classifier_burst *b,
                            uint32_t *match)
 {
-    struct bench_key key[CLASSIFIER_BURST], masked[MAX_SIGS][CLASSIFIER_BURST];
+    struct classifier_hkey key[CLASSIFIER_BURST], masked[MAX_SIGS][CLASSIFIER_BURST];
     const void *keyp[MAX_SIGS][CLASSIFIER_BURST];
     uint8_t pkt[MAX_SIGS][CLASSIFIER_BURST];
     unsigned n_keys[MAX_SIGS] = {0};
@@ -220,10 +157,10 @@ static unsigned bench_find(const struct bench_table *t, const struct classifier_
         const struct pkt_meta *m = &b->meta[b->ip_index[j]];
         unsigned f = m->family == PCAPD_FAMILY_IPV6 ? CLASSIFIER_V6 : CLASSIFIER_V4;
         if (m->has_ports)
-            key_fill(&key[j], f, m->proto, CLASSIFIER_META_PORTS, m->sport, m->dport, m->src,
-                     m->dst);
+            classifier_hkey_fill(&key[j], f, m->proto, CLASSIFIER_META_PORTS, m->sport, m->dport,
+                                 m->src, m->dst);
         else
-            key_fill(&key[j], f, m->proto, 0, 0, 0, m->src, m->dst);
+            classifier_hkey_fill(&key[j], f, m->proto, 0, 0, 0, m->src, m->dst);
         for (uint32_t x = 0; x < t->n_family[f]; x++) {
             uint32_t s = t->family[f][x];
             const struct bench_sig *sig = &t->sigs[s];
@@ -318,7 +255,7 @@ static void prefix_set(struct pcapd_prefix *p, uint8_t family, const uint8_t *ad
     memset(p, 0, sizeof(*p));
     p->family = family;
     p->len = (uint8_t)len;
-    mask_of_prefix(len, mask);
+    classifier_prefix_mask(len, mask);
     for (unsigned i = 0; i < 16; i++)
         p->addr[i] = addr[i] & mask[i];
 }
