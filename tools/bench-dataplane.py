@@ -185,7 +185,7 @@ def main():
                   if base else "")
     print("| vdev | jobs | testpmd Mpps | pcapd Mpps | ratio | pcapd rx CPU share "
           "| pcapd Mpps per rx CPU-s |" + extra_head + " ring full "
-          "| writer backlog | rx missed | rx nombuf | writer late | table build ms | rte_acl KiB |")
+          "| writer backlog | rx missed | rx nombuf | writer late | table build ms | table KiB |")
     print("|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|---:|" if base else "") +
           "---:|---:|---:|---:|---:|---:|---:|")
     for name, vdev in vdevs:
