@@ -780,43 +780,36 @@ static void assert_saw_all_wanted(const struct file_check *c)
 
 static char *eal_argv[16];
 
-static int group_setup(void **state)
+/* Fills eal_argv with what every process of this test gives EAL (no
+ * hugepages, `mem` MiB, no shared config, a file prefix of its own, no PCI,
+ * quiet logs), the lcore map `lcores` and the `n` --vdev arguments `vdevs`
+ * (strings that live as long as EAL).  Returns the argument count. */
+static int eal_args(const char *lcores, const char *mem, char **vdevs, unsigned n)
 {
-    (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/pcapd-dptest-%d-XXXXXX", (int)getpid());
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
-        return -1;
-    }
-    snprintf(input_pcap, sizeof(input_pcap), "%s/input.pcap", tmpdir);
-    write_input_pcap();
-
-    /* Writers share core 0 with the main lcore; the rx lcore has core 1,
-     * or the two rx lcores (1 and 3) share it. */
-    static char a_lcores1[] = "--lcores=0@0,1@1,2@0", a_lcores2[] = "--lcores=0@0,1@1,2@0,3@0";
-    static char a_lcores_rx2[] = "--lcores=0@0,1@1,2@0,3@0";
-    char *a_lcores = n_rx > 1 ? a_lcores_rx2 : n_writers == 1 ? a_lcores1 : a_lcores2;
-    static char a_prefix[64], a_pcap[256];
-    snprintf(a_prefix, sizeof(a_prefix), "--file-prefix=pcapd-dptest-%d", (int)getpid());
-    snprintf(a_pcap, sizeof(a_pcap), "--vdev=net_pcap0,rx_pcap=%s,infinite_rx=1", input_pcap);
-    static char a_name[] = "pcapd-test", a_nohuge[] = "--no-huge", a_m[] = "-m", a_mem[] = "512";
+    static char a_lcores[64], a_mem[16], a_prefix[64];
+    static char a_name[] = "pcapd-test", a_nohuge[] = "--no-huge", a_m[] = "-m";
     static char a_noshconf[] = "--no-shconf", a_nopci[] = "--no-pci";
     static char a_log[] = "--log-level=lib.eal:warning";
-    static char a_null[] = "--vdev=net_null0,copy=1,size=64";
-    char *args[] = {a_name,   a_lcores, a_nohuge, a_m,    a_mem, a_noshconf,
-                    a_prefix, a_nopci,  a_log,    a_null, a_pcap};
+    snprintf(a_lcores, sizeof(a_lcores), "--lcores=%s", lcores);
+    snprintf(a_mem, sizeof(a_mem), "%s", mem);
+    snprintf(a_prefix, sizeof(a_prefix), "--file-prefix=pcapd-dptest-%d", (int)getpid());
+    char *args[] = {a_name, a_lcores, a_nohuge, a_m, a_mem, a_noshconf, a_prefix, a_nopci, a_log};
     int argc = 0;
     for (unsigned i = 0; i < sizeof(args) / sizeof(args[0]); i++)
         eal_argv[argc++] = args[i];
+    for (unsigned i = 0; i < n; i++)
+        eal_argv[argc++] = vdevs[i];
     eal_argv[argc] = NULL;
+    return argc;
+}
 
-    struct pcapd_dp_config cfg = {
+/* The sizes every dataplane of this test starts with, for `argc` arguments
+ * in eal_argv; the caller sets the lcores and the rest. */
+static struct pcapd_dp_config dp_config(int argc)
+{
+    return (struct pcapd_dp_config){
         .eal_argc = argc,
         .eal_argv = eal_argv,
-        .rx_lcores = {1},
-        .n_rx_lcores = 1,
-        /* One writer: the older field, which must keep working. */
-        .writer_lcore = 2,
         .n_mbufs = 8191,
         .rx_desc = 512,
         .ring_size = 4096,
@@ -824,6 +817,39 @@ static int group_setup(void **state)
         .max_jobs = MAX_JOBS,
         .write_buffer_size = 65536,
     };
+}
+
+/* Creates the scratch directory and writes the known frames to
+ * `input_pcap` in it.  Returns 0 or -1. */
+static int make_tmpdir(void)
+{
+    snprintf(tmpdir, sizeof(tmpdir), "/tmp/pcapd-dptest-%d-XXXXXX", (int)getpid());
+    if (mkdtemp(tmpdir) == NULL) {
+        perror("mkdtemp");
+        return -1;
+    }
+    snprintf(input_pcap, sizeof(input_pcap), "%s/input.pcap", tmpdir);
+    write_input_pcap();
+    return 0;
+}
+
+static int group_setup(void **state)
+{
+    (void)state;
+    if (make_tmpdir() != 0)
+        return -1;
+    /* Writers share core 0 with the main lcore; the rx lcore has core 1.
+     * With two rx lcores, the second shares core 0 with the writer. */
+    static char a_pcap[256], a_null[] = "--vdev=net_null0,copy=1,size=64";
+    snprintf(a_pcap, sizeof(a_pcap), "--vdev=net_pcap0,rx_pcap=%s,infinite_rx=1", input_pcap);
+    char *vdevs[] = {a_null, a_pcap};
+    int argc =
+        eal_args(n_rx > 1 || n_writers > 1 ? "0@0,1@1,2@0,3@0" : "0@0,1@1,2@0", "512", vdevs, 2);
+    struct pcapd_dp_config cfg = dp_config(argc);
+    cfg.rx_lcores[0] = 1;
+    cfg.n_rx_lcores = 1;
+    /* One writer: the older field, which must keep working. */
+    cfg.writer_lcore = 2;
     if (n_rx > 1) {
         cfg.rx_lcores[1] = 3;
         cfg.n_rx_lcores = 2;
@@ -1632,48 +1658,25 @@ static void *feeder_main(void *arg)
 static int hw_group_setup(void **state)
 {
     (void)state;
-    snprintf(tmpdir, sizeof(tmpdir), "/tmp/pcapd-dptest-%d-XXXXXX", (int)getpid());
-    if (mkdtemp(tmpdir) == NULL) {
-        perror("mkdtemp");
+    if (make_tmpdir() != 0) /* the frames; the file itself is not replayed here */
         return -1;
-    }
-    snprintf(input_pcap, sizeof(input_pcap), "%s/input.pcap", tmpdir);
-    write_input_pcap(); /* the frames; the file itself is not replayed here */
     snprintf(fifo_path, sizeof(fifo_path), "%s/feed.fifo", tmpdir);
     if (mkfifo(fifo_path, 0600) != 0 || pipe(feed_go) != 0 ||
         pthread_create(&feeder, NULL, feeder_main, NULL) != 0) {
         perror("feeder");
         return -1;
     }
-    static char a_lcores[] = "--lcores=0@0,1@1,2@0,3@0";
-    static char a_prefix[64], a_pcap[256];
-    snprintf(a_prefix, sizeof(a_prefix), "--file-prefix=pcapd-dptest-%d", (int)getpid());
+    static char a_pcap[256], a_null[] = "--vdev=net_null0,copy=1,size=64";
     snprintf(a_pcap, sizeof(a_pcap), "--vdev=net_pcap0,rx_pcap=%s", fifo_path);
-    static char a_name[] = "pcapd-test", a_nohuge[] = "--no-huge", a_m[] = "-m", a_mem[] = "512";
-    static char a_noshconf[] = "--no-shconf", a_nopci[] = "--no-pci";
-    static char a_log[] = "--log-level=lib.eal:warning";
-    static char a_null[] = "--vdev=net_null0,copy=1,size=64";
-    char *args[] = {a_name,   a_lcores, a_nohuge, a_m,    a_mem, a_noshconf,
-                    a_prefix, a_nopci,  a_log,    a_pcap, a_null};
-    int argc = 0;
-    for (unsigned i = 0; i < sizeof(args) / sizeof(args[0]) - (hw_with_null ? 0 : 1); i++)
-        eal_argv[argc++] = args[i];
-    eal_argv[argc] = NULL;
-    struct pcapd_dp_config cfg = {
-        .eal_argc = argc,
-        .eal_argv = eal_argv,
-        .rx_lcores = {1},
-        .n_rx_lcores = 1,
-        .writer_lcores = {2, 3},
-        .n_writer_lcores = 2,
-        .n_mbufs = 8191,
-        .rx_desc = 512,
-        .ring_size = 4096,
-        .full_ring_size = 1024,
-        .max_jobs = MAX_JOBS,
-        .write_buffer_size = 65536,
-        .hw_timestamps = hw_mode,
-    };
+    char *vdevs[] = {a_pcap, a_null};
+    int argc = eal_args("0@0,1@1,2@0,3@0", "512", vdevs, hw_with_null ? 2 : 1);
+    struct pcapd_dp_config cfg = dp_config(argc);
+    cfg.rx_lcores[0] = 1;
+    cfg.n_rx_lcores = 1;
+    cfg.writer_lcores[0] = 2;
+    cfg.writer_lcores[1] = 3;
+    cfg.n_writer_lcores = 2;
+    cfg.hw_timestamps = hw_mode;
     char err[256] = "";
     int rc = pcapd_dp_start(&cfg, err, sizeof(err));
     if (rc != 0) {
@@ -1898,28 +1901,18 @@ static void test_hw_timestamps_auto_mixed(void **state)
 static void test_hw_timestamps_refused(void **state)
 {
     (void)state;
-    static char a_lcores[] = "--lcores=0@0,1@1,2@0", a_name[] = "pcapd-test";
-    static char a_nohuge[] = "--no-huge", a_m[] = "-m", a_mem[] = "256";
-    static char a_noshconf[] = "--no-shconf", a_nopci[] = "--no-pci", a_prefix[64];
-    static char a_log[] = "--log-level=lib.eal:warning", a_null[] = "--vdev=net_null0";
-    snprintf(a_prefix, sizeof(a_prefix), "--file-prefix=pcapd-dptest-%d", (int)getpid());
-    char *args[] = {a_name,   a_lcores, a_nohuge, a_m,    a_mem, a_noshconf,
-                    a_prefix, a_nopci,  a_log,    a_null, NULL};
-    struct pcapd_dp_config cfg = {
-        .eal_argc = 10,
-        .eal_argv = args,
-        .rx_lcores = {1},
-        .n_rx_lcores = 1,
-        .writer_lcores = {2},
-        .n_writer_lcores = 1,
-        .n_mbufs = 2047,
-        .rx_desc = 512,
-        .ring_size = 1024,
-        .full_ring_size = 256,
-        .max_jobs = 4,
-        .write_buffer_size = 65536,
-        .hw_timestamps = PCAPD_HW_TIMESTAMPS_ON,
-    };
+    static char a_null[] = "--vdev=net_null0";
+    char *vdevs[] = {a_null};
+    struct pcapd_dp_config cfg = dp_config(eal_args("0@0,1@1,2@0", "256", vdevs, 1));
+    cfg.rx_lcores[0] = 1;
+    cfg.n_rx_lcores = 1;
+    cfg.writer_lcores[0] = 2;
+    cfg.n_writer_lcores = 1;
+    cfg.n_mbufs = 2047;
+    cfg.ring_size = 1024;
+    cfg.full_ring_size = 256;
+    cfg.max_jobs = 4;
+    cfg.hw_timestamps = PCAPD_HW_TIMESTAMPS_ON;
     char err[256] = "";
     assert_int_equal(pcapd_dp_start(&cfg, err, sizeof(err)), -EINVAL);
     print_message("%s\n", err);
