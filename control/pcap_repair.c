@@ -7,7 +7,7 @@
  */
 #include "pcap_repair.h"
 
-#include "pcap_format.h"
+#include "pcapd/pcap_format.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -26,7 +26,7 @@
 #include <rte_mbuf.h>
 
 #include "dp_internal.h"
-#include "pcap_format.h"
+#include "pcapd/pcap_format.h"
 
 struct dp dp;
 

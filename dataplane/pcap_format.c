@@ -1,7 +1,7 @@
 /*
  * Formatting of pcap file and record headers (nanosecond variant).
  */
-#include "pcap_format.h"
+#include "pcapd/pcap_format.h"
 
 #include <string.h>
 

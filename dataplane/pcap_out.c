@@ -7,7 +7,7 @@
 #include <errno.h>
 #include <unistd.h>
 
-#include "pcap_format.h"
+#include "pcapd/pcap_format.h"
 
 void pcap_out_init(struct pcap_out *o, int fd, uint8_t *buf, uint32_t cap, uint32_t snaplen)
 {

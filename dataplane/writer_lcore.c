@@ -35,7 +35,7 @@
 #include <rte_ring_peek_zc.h>
 
 #include "dp_internal.h"
-#include "pcap_format.h"
+#include "pcapd/pcap_format.h"
 
 /* Buffers are written out at least this often (microseconds). */
 #define WRITER_DRAIN_US 100000

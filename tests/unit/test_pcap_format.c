@@ -1,8 +1,8 @@
 /*
- * Unit tests for the pcap writer helpers (dataplane/pcap_format.h/.c): the
- * raw layout of the file and record headers, and a file written with them
- * read back by libpcap in nanosecond precision (magic 0xa1b23c4d, Ethernet
- * link type, snaplen, caplen/len, nanosecond timestamps and packet bytes).
+ * Unit tests for the pcap writer helpers (include/pcapd/pcap_format.h, dataplane/pcap_format.c):
+ * the raw layout of the file and record headers, and a file written with them read back by libpcap
+ * in nanosecond precision (magic 0xa1b23c4d, Ethernet link type, snaplen, caplen/len, nanosecond
+ * timestamps and packet bytes).
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -16,7 +16,7 @@
 #include <cmocka.h>
 #include <pcap/pcap.h>
 
-#include "pcap_format.h"
+#include "pcapd/pcap_format.h"
 
 /* Snap length the test files are written with, as pcapd's simple capture. */
 #define SNAPLEN 160u

@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "pcap_format.h"
+#include "pcapd/pcap_format.h"
 #include "pcap_out.h"
 
 /* Bytes of each record's packet data, as a simple capture keeps. */
