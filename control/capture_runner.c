@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "api_errors.h"
+#include "log.h"
 #include "pcap_repair.h"
 #include "pcapd/capture_record.h"
 #include "pcapd/dataplane.h"
@@ -120,16 +121,15 @@ static void keep_partial_file(struct capture *c, void *arg)
     if (!has_part && access(final, F_OK) != 0)
         return;
     if (pcap_repair(has_part ? part : final, snaplen_of(c->type), &r) != 0) {
-        fprintf(stderr, "pcapd: capture %s: cannot repair its file: %s\n", c->id, strerror(errno));
+        log_error("capture_repair_failed", "id=%s error=%s", c->id, log_q(strerror(errno)));
         return;
     }
     if (has_part && rename(part, final) != 0) {
-        fprintf(stderr, "pcapd: capture %s: %s\n", c->id, strerror(errno));
+        log_error("capture_repair_failed", "id=%s error=%s", c->id, log_q(strerror(errno)));
         return;
     }
     if (r.cut > 0)
-        fprintf(stderr, "pcapd: capture %s: cut %llu bytes of an unfinished record\n", c->id,
-                (unsigned long long)r.cut);
+        log_warn("capture_repaired", "id=%s cut_bytes=%llu", c->id, (unsigned long long)r.cut);
     c->packets_captured = r.records;
     c->file_size = r.size;
 }
@@ -141,7 +141,7 @@ static void remove_files(const char *id, void *arg)
     (void)arg;
     capture_runner_file_path(id, path, sizeof(path));
     if (unlink(path) != 0 && errno != ENOENT)
-        fprintf(stderr, "pcapd: %s: %s\n", path, strerror(errno));
+        log_error("file_remove_failed", "path=%s error=%s", log_q(path), log_q(strerror(errno)));
     part_path(id, path, sizeof(path));
     unlink(path);
     /* Its analysis results (control/analysis_api.c caches them there). */
@@ -199,9 +199,9 @@ static void retention_sweep(void)
     while ((n = job_store_expire(runner.store, before, remove_files, NULL)) > 0)
         total += n;
     if (n < 0)
-        fprintf(stderr, "pcapd: retention: the job store failed\n");
+        log_error("retention_failed", "cause=job_store");
     if (total > 0)
-        fprintf(stderr, "pcapd: retention: deleted %d capture(s)\n", total);
+        log_info("retention", "deleted=%d", total);
 }
 
 /* Sets up the retention sweep from the configuration. */
@@ -241,7 +241,7 @@ int capture_runner_init(struct job_store *store, const struct config *cfg, char 
         return -1;
     }
     if (n > 0)
-        fprintf(stderr, "pcapd: marked %d interrupted capture(s) as failed\n", n);
+        log_warn("captures_interrupted", "count=%d", n);
     retention_init(cfg);
     if (runner.retention_ms > 0)
         retention_sweep();

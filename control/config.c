@@ -43,6 +43,8 @@ void config_defaults(struct config *cfg)
     cfg->max_captures = 64;
     cfg->disk_reserve_mb = 64;
     cfg->full_snaplen = 65535;
+    cfg->log_target = LOG_TARGET_STDERR;
+    cfg->log_level = LOG_LEVEL_INFO;
 }
 
 uint64_t config_retention_seconds(const struct config *cfg)
@@ -237,6 +239,10 @@ static int set_text(struct config *cfg, const char *key, const char *value, bool
             return -1;
         return copy_str(cfg->ports[cfg->n_ports++], sizeof(cfg->ports[0]), value);
     }
+    if (strcmp(key, "log_target") == 0)
+        return log_target_parse(value, &cfg->log_target);
+    if (strcmp(key, "log_level") == 0)
+        return log_level_parse(value, &cfg->log_level);
     if (strcmp(key, "hugepages") == 0) {
         if (strcmp(value, "auto") == 0)
             cfg->hugepages = CONFIG_HUGEPAGES_AUTO;
@@ -260,6 +266,8 @@ static const char *config_rule(const char *key)
         {"account", "32 lowercase hex digits, at most 64 accounts"},
         {"port", "DPDK devargs, at most 16 ports"},
         {"hugepages", "auto, on or off"},
+        {"log_target", "stderr or syslog"},
+        {"log_level", "error, warn, info or debug"},
         {"rx_lcores", "comma-separated distinct lcore ids from 1 to 127, at most 16"},
         {"writer_lcores", "comma-separated distinct lcore ids from 1 to 127, at most 8"},
         {"writer_lcore", "an lcore id from 1 to 127"},

@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "log.h"
+
 /* Most accounts one appliance serves. */
 #define CONFIG_MAX_ACCOUNTS 64
 /* Most rx lcores and writer lcores (as the dataplane's PCAPD_MAX_*). */
@@ -99,6 +101,9 @@ struct config {
     /* The same in seconds, for tests; when non-zero it takes precedence
      * over retention_days. */
     unsigned retention_seconds;
+    /* Where the event log goes, and the least severe level it keeps. */
+    enum log_target log_target;
+    enum log_level log_level;
 };
 
 /* Seconds ended captures are kept (0: forever), from retention_seconds or

@@ -12,6 +12,7 @@
 
 #include <sqlite3.h>
 
+#include "log.h"
 #include "sqlite_db.h"
 
 /* Statements of the hot read paths, kept prepared across calls. */
@@ -25,6 +26,10 @@ enum store_cached_stmt {
     /* How many there are. */
     STMT_COUNT_OF,
 };
+
+/* Limits the log lines of store errors (a failing disk fails every
+ * statement). */
+static struct log_rate_limit store_log_rl = LOG_RATE_LIMIT_INIT(30, 10);
 
 /* The store's database handle. */
 struct job_store {
@@ -129,7 +134,8 @@ static sqlite3_stmt *store_prepare(struct job_store *s, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "pcapd: store: %s\n", sqlite3_errmsg(s->db));
+        log_event_rl(&store_log_rl, LOG_LEVEL_ERROR, "job_store_error", "error=%s",
+                     log_q(sqlite3_errmsg(s->db)));
         return NULL;
     }
     return st;
@@ -157,7 +163,8 @@ static int store_run(struct job_store *s, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
-        fprintf(stderr, "pcapd: store: %s\n", sqlite3_errmsg(s->db));
+        log_event_rl(&store_log_rl, LOG_LEVEL_ERROR, "job_store_error", "error=%s",
+                     log_q(sqlite3_errmsg(s->db)));
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }

@@ -21,7 +21,9 @@
 #include "http_server.h"
 #include "job_store.h"
 #include "jobs_api.h"
+#include "log.h"
 #include "pcapd/dataplane.h"
+#include "state_dir.h"
 #include "token_cli.h"
 #include "token_store.h"
 
@@ -129,15 +131,15 @@ static void start_dataplane(const struct config *cfg)
     }
 }
 
-/* Prints the dataplane's per-stage counters. */
-static void print_stats(void)
+/* Logs the dataplane's per-stage counters. */
+static void log_stats(void)
 {
     struct pcapd_dp_stats s;
     pcapd_dp_stats_read(&s);
-    fprintf(stderr,
-            "pcapd: rx_packets=%" PRIu64 " rx_missed=%" PRIu64 " rx_nombuf=%" PRIu64
-            " ring_full=%" PRIu64 " writer_records=%" PRIu64 " writer_late=%" PRIu64 "\n",
-            s.rx_packets, s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_records, s.writer_late);
+    log_info("dataplane_stats",
+             "rx_packets=%" PRIu64 " rx_missed=%" PRIu64 " rx_nombuf=%" PRIu64 " ring_full=%" PRIu64
+             " writer_records=%" PRIu64 " writer_late=%" PRIu64,
+             s.rx_packets, s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_records, s.writer_late);
 }
 
 int main(int argc, char **argv)
@@ -151,10 +153,15 @@ int main(int argc, char **argv)
     if (argc >= 2 && strcmp(argv[1], "token") == 0)
         return token_cli_main(argc - 1, argv + 1);
     load_config(argc, argv, &cfg);
-    if (mkdir(cfg.state_dir, 0750) != 0 && errno != EEXIST) {
-        fprintf(stderr, "pcapd: state_dir %s: %s\n", cfg.state_dir, strerror(errno));
+    log_init(cfg.log_target, cfg.log_level);
+    /* Everything pcapd creates is private to its user. */
+    umask(077);
+    if (state_dir_claim(cfg.state_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pcapd: %s\n", err);
         return 1;
     }
+    if (state_dir_tighten(cfg.state_dir) > 0)
+        log_warn("state_dir_tightened", "dir=%s", log_q(cfg.state_dir));
     snprintf(path, sizeof(path), "%s/pcapd.db", cfg.state_dir);
     if (job_store_open(path, &store, err, sizeof(err)) != 0 ||
         token_store_open(path, &tokens, err, sizeof(err)) != 0 ||
@@ -188,10 +195,10 @@ int main(int argc, char **argv)
 
     http_server_run(&quit, capture_runner_tick, RUNNER_TICK_MS);
 
-    fprintf(stderr, "pcapd: shutting down\n");
+    log_info("shutdown", NULL);
     http_server_stop();
     analysis_api_stop();
-    print_stats();
+    log_stats();
     capture_runner_shutdown();
     token_store_close(tokens);
     job_store_close(store);

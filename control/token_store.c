@@ -12,7 +12,12 @@
 
 #include <sqlite3.h>
 
+#include "log.h"
 #include "sqlite_db.h"
+
+/* Limits the log lines of store errors (a failing disk fails every
+ * statement). */
+static struct log_rate_limit token_log_rl = LOG_RATE_LIMIT_INIT(30, 10);
 
 /* The store's database handle. */
 struct token_store {
@@ -87,7 +92,8 @@ static sqlite3_stmt *token_prepare(struct token_store *s, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "pcapd: token store: %s\n", sqlite3_errmsg(s->db));
+        log_event_rl(&token_log_rl, LOG_LEVEL_ERROR, "token_store_error", "error=%s",
+                     log_q(sqlite3_errmsg(s->db)));
         return NULL;
     }
     return st;
@@ -133,7 +139,8 @@ int token_store_insert(struct token_store *s, const struct token_record *t)
     sqlite3_bind_int64(st, 7, t->created_ms);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
-        fprintf(stderr, "pcapd: token store: %s\n", sqlite3_errmsg(s->db));
+        log_event_rl(&token_log_rl, LOG_LEVEL_ERROR, "token_store_error", "error=%s",
+                     log_q(sqlite3_errmsg(s->db)));
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
