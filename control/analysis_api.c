@@ -19,6 +19,8 @@
 #include "analysis_api.h"
 
 #include <ctype.h>
+#include <dirent.h>
+#include <glob.h>
 #include <errno.h>
 #include <limits.h>
 #include <fcntl.h>
@@ -35,6 +37,7 @@
 #include "analysis_worker.h"
 #include "packet_fields.h"
 #include "auth.h"
+#include "capture_files.h"
 #include "capture_runner.h"
 
 /* Captures up to this size are analysed while the request waits (a few
@@ -95,6 +98,50 @@ void analysis_api_stop(void)
     analysis_worker_stop();
 }
 
+void analysis_api_forget(const char *id)
+{
+    char path[800];
+    snprintf(path, sizeof(path), "%s/%s.json", aapi.cache_dir, id);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/%s.json.error", aapi.cache_dir, id);
+    unlink(path);
+    /* Its cached packets/fields answers (ID.q-HASH.json and .error). */
+    glob_t g;
+    snprintf(path, sizeof(path), "%s/%s.q-*", aapi.cache_dir, id);
+    if (glob(path, GLOB_NOSORT, NULL, &g) == 0)
+        for (size_t i = 0; i < g.gl_pathc; i++)
+            unlink(g.gl_pathv[i]);
+    globfree(&g);
+}
+
+int analysis_api_expire_uploads(int64_t before)
+{
+    char path[1300];
+    DIR *accounts = opendir(aapi.upload_dir);
+    int n = 0;
+    for (struct dirent *a; accounts != NULL && (a = readdir(accounts)) != NULL;) {
+        snprintf(path, sizeof(path), "%s/%s", aapi.upload_dir, a->d_name);
+        DIR *files = a->d_name[0] == '.' ? NULL : opendir(path);
+        for (struct dirent *f; files != NULL && (f = readdir(files)) != NULL;) {
+            struct stat st;
+            size_t len = strlen(f->d_name);
+            snprintf(path, sizeof(path), "%s/%s/%s", aapi.upload_dir, a->d_name, f->d_name);
+            if (len != CAPTURE_ID_LEN + 5 || strcmp(f->d_name + CAPTURE_ID_LEN, ".pcap") != 0 ||
+                stat(path, &st) != 0 || (int64_t)st.st_mtime * 1000 >= before)
+                continue;
+            unlink(path);
+            f->d_name[CAPTURE_ID_LEN] = '\0';
+            analysis_api_forget(f->d_name);
+            n++;
+        }
+        if (files != NULL)
+            closedir(files);
+    }
+    if (accounts != NULL)
+        closedir(accounts);
+    return n;
+}
+
 /* Tells whether `s` of `len` bytes is a capture id: 32 lowercase hex. */
 static bool is_capture_id(const char *s, size_t len)
 {
@@ -121,11 +168,12 @@ static int locate(h2o_req_t *req, const char *account, const char *id, char *pat
         return cs_error(req, 500, "the job store failed to read capture %s", id), -1;
     if (rc > 0)
         return cs_error(req, 404, "capture %s not found", id), -1;
+    capture_runner_overlay(&c);
     if (c.status == CAPTURE_PENDING || c.status == CAPTURE_RUNNING)
         return cs_error(req, 409, "capture %s is %s: it can be analysed once it has ended", id,
                         capture_status_name(c.status)),
                -1;
-    capture_runner_file_path(id, path, (unsigned)size);
+    capture_files_path(id, path, (unsigned)size);
     if (access(path, R_OK) != 0)
         return cs_error(req, 404, "capture %s has no file", id), -1;
     return 0;

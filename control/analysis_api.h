@@ -19,6 +19,15 @@ int analysis_api_init(struct job_store *store, struct token_store *tokens, const
 /* Stops the analysis worker. */
 void analysis_api_stop(void);
 
+/* Forgets capture `id`: removes its analysis results (the capture itself
+ * is being deleted).  Safe on any thread. */
+void analysis_api_forget(const char *id);
+
+/* Deletes the uploaded captures last written before `before_ms`
+ * (milliseconds since the epoch), with their analysis results.  Safe on
+ * any thread (it blocks).  Returns how many. */
+int analysis_api_expire_uploads(int64_t before_ms);
+
 /* Answers a request under /api/v2.  Returns 0. */
 int analysis_api_handle(h2o_req_t *req);
 

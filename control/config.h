@@ -101,6 +101,9 @@ struct config {
     /* The same in seconds, for tests; when non-zero it takes precedence
      * over retention_days. */
     unsigned retention_seconds;
+    /* How long a request waits for a write to the job store while another
+     * process holds its lock, before it is answered 503 (ms). */
+    unsigned store_timeout_ms;
     /* Where the event log goes, and the least severe level it keeps. */
     enum log_target log_target;
     enum log_level log_level;

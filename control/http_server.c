@@ -101,6 +101,11 @@ int http_server_start(const char *host, uint16_t port, size_t max_body, http_han
     return 0;
 }
 
+h2o_loop_t *http_server_loop(void)
+{
+    return srv.ctx.loop;
+}
+
 /* Timer callback: runs the periodic work and re-arms. */
 static void on_tick(h2o_timeout_entry_t *entry)
 {

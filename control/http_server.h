@@ -18,6 +18,9 @@ typedef int (*http_handler_fn)(h2o_req_t *req);
 int http_server_start(const char *host, uint16_t port, size_t max_body, http_handler_fn handler,
                       uint16_t *bound_port, char *err, unsigned err_size);
 
+/* Returns the server's event loop (after http_server_start()). */
+h2o_loop_t *http_server_loop(void);
+
 /* Runs the event loop until `*quit` becomes non-zero, calling `tick` every
  * `tick_ms` milliseconds. */
 void http_server_run(volatile int *quit, void (*tick)(void), unsigned tick_ms);

@@ -103,14 +103,15 @@ static int store_schema(sqlite3 *db, char **msg)
     return rc;
 }
 
-int job_store_open(const char *path, struct job_store **store, char *err, unsigned err_size)
+int job_store_open(const char *path, unsigned busy_ms, struct job_store **store, char *err,
+                   unsigned err_size)
 {
     struct job_store *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    s->db = sqlite_db_open(path, store_schema, err, err_size);
+    s->db = sqlite_db_open(path, store_schema, busy_ms, err, err_size);
     if (s->db == NULL) {
         job_store_close(s);
         return -1;
@@ -158,15 +159,30 @@ static void store_release(sqlite3_stmt *st)
     sqlite3_clear_bindings(st);
 }
 
-/* Runs a prepared statement that returns no rows and finalizes it. */
+/* Maps the SQLite result `rc` of a failed step to a JOB_STORE_* error,
+ * logging it (rate-limited). */
+static int store_failure(struct job_store *s, int rc)
+{
+    log_event_rl(&store_log_rl, LOG_LEVEL_ERROR, "job_store_error", "error=%s",
+                 log_q(sqlite3_errmsg(s->db)));
+    switch (rc & 0xff) {
+    case SQLITE_BUSY:
+    case SQLITE_LOCKED:
+        return JOB_STORE_BUSY;
+    case SQLITE_FULL:
+        return JOB_STORE_FULL;
+    default:
+        return JOB_STORE_ERROR;
+    }
+}
+
+/* Runs a prepared statement that returns no rows and finalizes it.
+ * Returns 0 or a JOB_STORE_* error. */
 static int store_run(struct job_store *s, sqlite3_stmt *st)
 {
     int rc = sqlite3_step(st);
-    if (rc != SQLITE_DONE)
-        log_event_rl(&store_log_rl, LOG_LEVEL_ERROR, "job_store_error", "error=%s",
-                     log_q(sqlite3_errmsg(s->db)));
     sqlite3_finalize(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == SQLITE_DONE ? 0 : store_failure(s, rc);
 }
 
 /* Reads the current row (STORE_COLUMNS) into `c`. */
@@ -258,7 +274,7 @@ int job_store_get(struct job_store *s, const char *account, const char *id, stru
     if (rc == SQLITE_ROW)
         store_row(st, c);
     store_release(st);
-    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : store_failure(s, rc);
 }
 
 /* Counts the captures of `account`. */
@@ -272,14 +288,15 @@ static int store_count(struct job_store *s, const char *account, uint64_t *total
     int rc = sqlite3_step(st);
     *total = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
     store_release(st);
-    return rc == SQLITE_ROW ? 0 : -1;
+    return rc == SQLITE_ROW ? 0 : store_failure(s, rc);
 }
 
 int job_store_list(struct job_store *s, const char *account, unsigned offset, unsigned limit,
                    void (*fn)(const struct capture *c, void *arg), void *arg, uint64_t *total)
 {
-    if (store_count(s, account, total) != 0)
-        return -1;
+    int rc = store_count(s, account, total);
+    if (rc != 0)
+        return rc;
     sqlite3_stmt *st = store_cached(s, STMT_LIST,
                                     "SELECT " STORE_COLUMNS " FROM captures"
                                     " WHERE account_id=? ORDER BY submitted_ms DESC, id"
@@ -289,14 +306,13 @@ int job_store_list(struct job_store *s, const char *account, unsigned offset, un
     sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, limit);
     sqlite3_bind_int64(st, 3, offset);
-    int rc;
     struct capture c;
     while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
         store_row(st, &c);
         fn(&c, arg);
     }
     store_release(st);
-    return rc == SQLITE_DONE ? 0 : -1;
+    return rc == SQLITE_DONE ? 0 : store_failure(s, rc);
 }
 
 int job_store_fail_unfinished(struct job_store *s, const char *message,
@@ -312,7 +328,9 @@ int job_store_fail_unfinished(struct job_store *s, const char *message,
         store_row(st, &c);
         fn(&c, arg);
         c.status = CAPTURE_FAILED;
-        snprintf(c.error_message, sizeof(c.error_message), "%s", message);
+        /* A cause recorded while it ran (a full disk) is the better one. */
+        if (c.error_message[0] == '\0')
+            snprintf(c.error_message, sizeof(c.error_message), "%s", message);
         if (job_store_update(s, &c) == 0)
             n++;
     }

@@ -12,32 +12,46 @@
 
 struct job_store;
 
-/* Opens (creating if needed) the store at `path`.  Returns 0, or -1 with a
- * message in `err`. */
-int job_store_open(const char *path, struct job_store **store, char *err, unsigned err_size);
+/* What the store's functions return besides 0 (done) and 1 (no such
+ * capture): */
+/* Any failure not below. */
+#define JOB_STORE_ERROR (-1)
+/* Another connection held a lock for longer than the busy timeout. */
+#define JOB_STORE_BUSY (-2)
+/* The file system (or a quota) is full. */
+#define JOB_STORE_FULL (-3)
+
+/* Opens (creating if needed) the store at `path`, whose statements wait at
+ * most `busy_ms` for another connection's lock.  A connection is used by
+ * one thread at a time: the daemon opens one for the event loop's reads
+ * and one for the store thread's writes.  Returns 0, or -1 with a message
+ * in `err`. */
+int job_store_open(const char *path, unsigned busy_ms, struct job_store **store, char *err,
+                   unsigned err_size);
 
 /* Closes the store; NULL is allowed. */
 void job_store_close(struct job_store *store);
 
-/* Inserts a new capture.  Returns 0 or -1. */
+/* Inserts a new capture.  Returns 0 or a JOB_STORE_* error. */
 int job_store_insert(struct job_store *store, const struct capture *c);
 
 /* Writes the mutable fields of `c` (status, counters, stop_requested,
- * error_message, file_size).  Returns 0 or -1. */
+ * error_message, file_size).  Returns 0 or a JOB_STORE_* error. */
 int job_store_update(struct job_store *store, const struct capture *c);
 
 /* Reads capture `id` of `account` into `c`.  Returns 0, 1 if there is no
- * such capture in that account, or -1 on error. */
+ * such capture in that account, or a JOB_STORE_* error. */
 int job_store_get(struct job_store *store, const char *account, const char *id, struct capture *c);
 
 /* Calls `fn` for the captures of `account`, newest first, skipping `offset`
  * and stopping after `limit`; `total` receives the account's count.
- * Returns 0 or -1. */
+ * Returns 0 or a JOB_STORE_* error. */
 int job_store_list(struct job_store *store, const char *account, unsigned offset, unsigned limit,
                    void (*fn)(const struct capture *c, void *arg), void *arg, uint64_t *total);
 
 /* Marks every capture left pending or running by a previous process as
- * failed with `message`, calling `fn` for each before it is updated.
+ * failed with `message` (unless it already records an error_message, the
+ * cause found while it ran), calling `fn` for each before it is updated.
  * Returns how many, or -1. */
 int job_store_fail_unfinished(struct job_store *store, const char *message,
                               void (*fn)(struct capture *c, void *arg), void *arg);

@@ -22,8 +22,11 @@
 
 #include "api_errors.h"
 #include "api_response.h"
+#include "async_reply.h"
 #include "auth.h"
+#include "capture_files.h"
 #include "capture_runner.h"
+#include "disk_guard.h"
 #include "rate_limit.h"
 
 /* Default and largest page sizes of the list, as the reference's. */
@@ -132,19 +135,45 @@ static int parse_route(h2o_iovec_t path, struct route *r)
     return 0;
 }
 
-/* Loads capture r->id of r->account, answering 404 or 500 if it cannot.
+/* Adds header `name` (lowercase) with the decimal `value` to the answer. */
+static void add_number_header(h2o_req_t *req, const char *name, unsigned value)
+{
+    char *buf = h2o_mem_alloc_pool(&req->pool, 16);
+    int len = snprintf(buf, 16, "%u", value);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, buf,
+                          (size_t)len);
+}
+
+/* Answers a read of the job store that failed with `rc` (a JOB_STORE_*
+ * error): 503 with Retry-After when another process held its lock, else
+ * 500. */
+static int send_store_failure(h2o_req_t *req, int rc, const char *what)
+{
+    if (rc == JOB_STORE_BUSY) {
+        add_number_header(req, "retry-after", 1);
+        return api_send_error(req, 503, API_ERR_STORE_BUSY,
+                              "the job store is busy (another process holds its lock) while "
+                              "%s; retry shortly",
+                              what);
+    }
+    return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed while %s", what);
+}
+
+/* Loads capture r->id of r->account as the API shows it (the runner's copy
+ * while it is under way), answering 404, 500 or 503 if it cannot.
  * Returns 0 when `c` is filled. */
 static int load_capture(h2o_req_t *req, const struct route *r, struct capture *c)
 {
     int rc = job_store_get(api.store, r->account, r->id, c);
-    if (rc == 0)
+    if (rc == 0) {
+        capture_runner_overlay(c);
         return 0;
+    }
     if (rc > 0)
         api_send_error(req, 404, API_ERR_UNKNOWN_CAPTURE, "capture %s not found in account %s",
                        r->id, r->account);
     else
-        api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to read capture %s",
-                       r->id);
+        send_store_failure(req, rc, "reading the capture");
     return -1;
 }
 
@@ -156,15 +185,6 @@ static int64_t now_realtime_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Adds header `name` (lowercase) with the decimal `value` to the answer. */
-static void add_number_header(h2o_req_t *req, const char *name, unsigned value)
-{
-    char *buf = h2o_mem_alloc_pool(&req->pool, 16);
-    int len = snprintf(buf, 16, "%u", value);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, buf,
-                          (size_t)len);
-}
-
 /* Answers a capture that may not start now (429, 409 or 503). */
 static int send_refusal(h2o_req_t *req, const struct admission_refusal *why)
 {
@@ -173,7 +193,39 @@ static int send_refusal(h2o_req_t *req, const struct admission_refusal *why)
     return api_send_error(req, why->http_status, why->code, "%s", why->message);
 }
 
-/* POST .../pcaps: validates, stores and starts a capture. */
+/* Answers a create once the runner has stored and started the capture, or
+ * failed to. */
+static void on_created(const struct capture *c, const struct capture_outcome *o, void *arg)
+{
+    struct async_reply *reply = arg;
+    h2o_req_t *req = async_reply_req(reply);
+    if (o->http_status != 200 && !o->stored)
+        rate_limit_cancel(c);
+    if (req != NULL && o->http_status == 200) {
+        api_send_result(req, capture_to_json(c), NULL);
+    } else if (req != NULL) {
+        if (o->retry_after > 0)
+            add_number_header(req, "retry-after", o->retry_after);
+        api_send_error(req, o->http_status, o->err.code, "%s", o->err.message);
+    }
+    async_reply_release(reply);
+}
+
+/* Answers a create the disk has no room for (503, code 1302). */
+static int send_disk_refusal(h2o_req_t *req, enum disk_state disk, uint64_t free_bytes)
+{
+    if (disk == DISK_FULL)
+        return api_send_error(req, 503, API_ERR_DISK_LOW,
+                              "the file system of state_dir is full; free space before capturing");
+    return api_send_error(req, 503, API_ERR_DISK_LOW,
+                          "the file system of state_dir has %" PRIu64
+                          " MiB free, less than disk_reserve_mb (%u MiB)",
+                          free_bytes >> 20, api.cfg->disk_reserve_mb);
+}
+
+/* POST .../pcaps: validates and admits a capture, then has the runner
+ * store and start it off the event loop; the answer comes from
+ * on_created(). */
 static int handle_create(h2o_req_t *req, const struct route *r)
 {
     if (req->entity.len > api.cfg->max_body_size)
@@ -198,26 +250,27 @@ static int handle_create(h2o_req_t *req, const struct route *r)
     snprintf(c.account_id, sizeof(c.account_id), "%s", r->account);
     c.submitted_ms = now_realtime_ms();
     c.status = CAPTURE_PENDING;
-    rc = rate_limit_admit(api.store, api.cfg, &c, capture_runner_active(), &why);
+    uint64_t free_bytes;
+    enum disk_state disk = disk_guard_state(&free_bytes);
+    if (disk != DISK_OK)
+        return send_disk_refusal(req, disk, free_bytes);
+    rc = rate_limit_admit(api.store, api.cfg, &c, &why);
     if (rc > 0)
         return send_refusal(req, &why);
-    uint64_t free_bytes;
-    if (rc == 0 && capture_runner_disk_low(&free_bytes))
-        return api_send_error(req, 503, API_ERR_DISK_LOW,
-                              "the file system of state_dir has %" PRIu64
-                              " MiB free, less than disk_reserve_mb (%u MiB)",
-                              free_bytes >> 20, api.cfg->disk_reserve_mb);
     if (rc < 0)
-        return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to check limits");
-    if (capture_new_id(c.id) != 0)
-        return api_send_error(req, 500, API_ERR_INTERNAL, "no randomness for a capture id");
-    if (job_store_insert(api.store, &c) != 0)
-        return api_send_error(req, 500, API_ERR_INTERNAL,
-                              "the job store failed to save the capture");
-    if (capture_runner_start(&c, &err) != 0)
-        return api_send_error(req, err.code == API_ERR_CAPACITY ? 503 : 500, err.code, "%s",
-                              err.message);
-    return api_send_result(req, capture_to_json(&c), NULL);
+        return send_store_failure(req, rc, "checking the limits");
+    struct async_reply *reply = NULL;
+    if (capture_new_id(c.id) != 0 || (reply = async_reply_park(req)) == NULL) {
+        rate_limit_cancel(&c);
+        return api_send_error(req, 500, API_ERR_INTERNAL, "no randomness or memory for a capture");
+    }
+    if (capture_runner_create(&c, on_created, reply) != 0) {
+        rate_limit_cancel(&c);
+        async_reply_release(reply);
+        return api_send_error(req, 503, API_ERR_CAPACITY,
+                              "cannot start the capture: every capture slot is in use");
+    }
+    return 0;
 }
 
 /* Reads the unsigned query parameter `name` of `query`, if present, into
@@ -271,10 +324,11 @@ static int handle_list(h2o_req_t *req, const struct route *r)
                               "per_page: must be an integer from 1 to %d", LIST_MAX_PER_PAGE);
     json_t *result = json_array();
     uint64_t total = 0;
-    if (job_store_list(api.store, r->account, (unsigned)((page - 1) * per_page), (unsigned)per_page,
-                       list_append, result, &total) != 0) {
+    int rc = job_store_list(api.store, r->account, (unsigned)((page - 1) * per_page),
+                            (unsigned)per_page, list_append, result, &total);
+    if (rc != 0) {
         json_decref(result);
-        return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to list captures");
+        return send_store_failure(req, rc, "listing captures");
     }
     json_t *info =
         json_pack("{s:I,s:I,s:I,s:I}", "page", (json_int_t)page, "per_page", (json_int_t)per_page,
@@ -288,20 +342,36 @@ static int handle_get(h2o_req_t *req, const struct route *r)
     struct capture c;
     if (load_capture(req, r, &c) != 0)
         return 0;
-    capture_runner_overlay(&c);
     return api_send_result(req, capture_to_json(&c), NULL);
 }
 
-/* PUT .../pcaps/{id}/stop. */
+/* Answers a stop of an ended capture once it is recorded. */
+static void on_stop_noted(const struct capture *c, void *arg)
+{
+    struct async_reply *reply = arg;
+    h2o_req_t *req = async_reply_req(reply);
+    if (req != NULL)
+        api_send_result(req, capture_to_json(c), NULL);
+    async_reply_release(reply);
+}
+
+/* PUT .../pcaps/{id}/stop: ends a capture under way at once (the runner
+ * records the request); on an ended capture it only records the request,
+ * off the event loop, and is harmless. */
 static int handle_stop(h2o_req_t *req, const struct route *r)
 {
     struct capture c;
     if (load_capture(req, r, &c) != 0)
         return 0;
-    if (capture_runner_stop(&c) != 0)
-        return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to save the stop");
-    capture_runner_overlay(&c);
-    return api_send_result(req, capture_to_json(&c), NULL);
+    if (capture_runner_stop(c.id, &c) == 0 || c.stop_requested)
+        return api_send_result(req, capture_to_json(&c), NULL);
+    struct async_reply *reply = async_reply_park(req);
+    if (reply == NULL || capture_runner_note_stop(&c, on_stop_noted, reply) != 0) {
+        if (reply != NULL)
+            async_reply_release(reply);
+        return api_send_result(req, capture_to_json(&c), NULL);
+    }
+    return 0;
 }
 
 /* GET .../pcaps/{id}/download: the pcap file, streamed by h2o. */
@@ -315,7 +385,7 @@ static int handle_download(h2o_req_t *req, const struct route *r)
                               "capture %s is %s: its file can be downloaded once it has ended",
                               c.id, capture_status_name(c.status));
     char path[700];
-    capture_runner_file_path(c.id, path, sizeof(path));
+    capture_files_path(c.id, path, sizeof(path));
     if (access(path, R_OK) != 0)
         return api_send_error(req, 404, API_ERR_UNKNOWN_CAPTURE,
                               "capture %s has no file (it was removed or never written)", c.id);

@@ -1,10 +1,12 @@
 /*
  * pcapd's entry point.  `pcapd token ...` administers API tokens
  * (token_cli.c).  Otherwise pcapd is the daemon: it reads the
- * configuration, opens the job and token stores, starts the DPDK dataplane
- * (rx and writer lcores), then serves the REST API on the main lcore until
- * SIGINT or SIGTERM, and shuts down in order: API, dataplane (ending and
- * recording running captures), stores.
+ * configuration, claims the state directory, opens the job and token
+ * stores and recovers what a previous process left unfinished, starts the
+ * capture engine (the DPDK dataplane's rx and writer lcores), then serves
+ * the REST API on the main lcore until SIGINT or SIGTERM, with blocking
+ * work on offload threads, and shuts down in order: API, capture engine
+ * (ending and recording running captures), offload threads, stores.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -16,19 +18,29 @@
 #include <sys/stat.h>
 
 #include "analysis_api.h"
+#include "capture_engine.h"
+#include "capture_files.h"
+#include "capture_recovery.h"
 #include "capture_runner.h"
+#include "disk_guard.h"
 #include "config.h"
 #include "http_server.h"
 #include "job_store.h"
 #include "jobs_api.h"
 #include "log.h"
-#include "pcapd/dataplane.h"
+#include "offload.h"
+#include "retention.h"
 #include "state_dir.h"
 #include "token_cli.h"
 #include "token_store.h"
 
 /* How often the capture runner's periodic work runs (milliseconds). */
 #define RUNNER_TICK_MS 10
+/* How long a read on the event loop waits for another process's lock on
+ * the job store before it fails (503 with Retry-After).  Readers of a WAL
+ * database do not wait on writers; this bounds the rare exceptions
+ * (another process holding the database in exclusive locking mode). */
+#define STORE_LOOP_BUSY_MS 50
 
 /* Set by SIGINT and SIGTERM to end the event loop. */
 static volatile int quit;
@@ -103,51 +115,82 @@ static void load_config(int argc, char **argv, struct config *cfg)
     }
 }
 
-/* Starts the dataplane as configured.  Exits on error. */
-static void start_dataplane(const struct config *cfg)
-{
-    static char *eal_argv[CONFIG_MAX_EAL_ARGS];
-    static char eal_storage[8192];
-    char err[512];
-    int eal_argc = config_eal_argv(cfg, eal_argv, eal_storage, sizeof(eal_storage));
-    if (eal_argc < 0) {
-        fprintf(stderr, "pcapd: too many EAL arguments\n");
-        exit(2);
-    }
-    struct pcapd_dp_config dpc = {
-        .eal_argc = eal_argc,
-        .eal_argv = eal_argv,
-        .n_mbufs = cfg->n_mbufs,
-        .rx_desc = cfg->rx_desc,
-        .ring_size = cfg->ring_size,
-        .full_ring_size = cfg->n_mbufs / 4,
-        .max_jobs = cfg->max_jobs,
-        .write_buffer_size = cfg->write_buffer_size,
-    };
-    config_dp_layout(cfg, &dpc);
-    if (pcapd_dp_start(&dpc, err, sizeof(err)) != 0) {
-        fprintf(stderr, "pcapd: dataplane: %s\n", err);
-        exit(1);
-    }
-}
-
-/* Logs the dataplane's per-stage counters. */
+/* Logs the capture engine's per-stage counters. */
 static void log_stats(void)
 {
     struct pcapd_dp_stats s;
-    pcapd_dp_stats_read(&s);
+    capture_engine_stats(&s);
     log_info("dataplane_stats",
              "rx_packets=%" PRIu64 " rx_missed=%" PRIu64 " rx_nombuf=%" PRIu64 " ring_full=%" PRIu64
              " writer_records=%" PRIu64 " writer_late=%" PRIu64,
              s.rx_packets, s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_records, s.writer_late);
 }
 
+/* The daemon's stores: the event loop's connections (reads) and the store
+ * thread's (writes). */
+static struct {
+    struct job_store *reader;
+    struct job_store *writer;
+    struct token_store *tokens;
+} stores;
+
+/* Claims the state directory and opens the stores.  Returns 0, or -1 with
+ * `err`. */
+static int open_state(const struct config *cfg, char *err, unsigned err_size)
+{
+    char path[600];
+    if (state_dir_claim(cfg->state_dir, err, err_size) != 0)
+        return -1;
+    if (state_dir_tighten(cfg->state_dir) > 0)
+        log_warn("state_dir_tightened", "dir=%s", log_q(cfg->state_dir));
+    snprintf(path, sizeof(path), "%s/pcapd.db", cfg->state_dir);
+    if (job_store_open(path, STORE_LOOP_BUSY_MS, &stores.reader, err, err_size) != 0 ||
+        job_store_open(path, cfg->store_timeout_ms, &stores.writer, err, err_size) != 0 ||
+        token_store_open(path, STORE_LOOP_BUSY_MS, &stores.tokens, err, err_size) != 0 ||
+        capture_files_init(cfg->state_dir, err, err_size) != 0)
+        return -1;
+    if (capture_recovery_run(stores.writer, cfg->full_snaplen) < 0) {
+        snprintf(err, err_size, "cannot recover unfinished captures from the store");
+        return -1;
+    }
+    disk_guard_init(cfg->state_dir, (uint64_t)cfg->disk_reserve_mb << 20);
+    return 0;
+}
+
+/* The periodic work of the event loop. */
+static void tick(void)
+{
+    capture_runner_tick();
+    retention_tick();
+}
+
+/* Starts the API and the work around it.  Returns 0, or -1 with `err`. */
+static int start_api(const struct config *cfg, uint16_t *port, char *err, unsigned err_size)
+{
+    static const unsigned lanes[OFFLOAD_LANES] = {
+        [OFFLOAD_STORE] = 1, [OFFLOAD_FILES] = 2, [OFFLOAD_ANALYSIS] = 1};
+    if (capture_runner_init(cfg, stores.writer, err, err_size) != 0)
+        return -1;
+    jobs_api_init(stores.reader, stores.tokens, cfg);
+    if (analysis_api_init(stores.reader, stores.tokens, cfg, err, err_size) != 0)
+        return -1;
+    /* h2o refuses bodies over the largest upload itself; below that, the
+     * jobs API answers oversized bodies with its own 413 envelope. */
+    size_t max_entity = (size_t)cfg->max_upload_mb << 20;
+    if (max_entity < (size_t)cfg->max_body_size * 4)
+        max_entity = (size_t)cfg->max_body_size * 4;
+    if (http_server_start(cfg->listen_host, cfg->listen_port, max_entity, route_request, port, err,
+                          err_size) != 0 ||
+        offload_start(http_server_loop(), lanes, err, err_size) != 0)
+        return -1;
+    retention_init(cfg, stores.writer);
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
-    struct job_store *store = NULL;
-    struct token_store *tokens = NULL;
-    char err[1024], path[600];
+    char err[1024];
     uint16_t port;
 
     if (argc >= 2 && strcmp(argv[1], "token") == 0)
@@ -156,33 +199,15 @@ int main(int argc, char **argv)
     log_init(cfg.log_target, cfg.log_level);
     /* Everything pcapd creates is private to its user. */
     umask(077);
-    if (state_dir_claim(cfg.state_dir, err, sizeof(err)) != 0) {
+    if (open_state(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
         return 1;
     }
-    if (state_dir_tighten(cfg.state_dir) > 0)
-        log_warn("state_dir_tightened", "dir=%s", log_q(cfg.state_dir));
-    snprintf(path, sizeof(path), "%s/pcapd.db", cfg.state_dir);
-    if (job_store_open(path, &store, err, sizeof(err)) != 0 ||
-        token_store_open(path, &tokens, err, sizeof(err)) != 0 ||
-        capture_runner_init(store, &cfg, err, sizeof(err)) != 0) {
+    if (capture_engine_start(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
         return 1;
     }
-    start_dataplane(&cfg);
-    jobs_api_init(store, tokens, &cfg);
-    if (analysis_api_init(store, tokens, &cfg, err, sizeof(err)) != 0) {
-        fprintf(stderr, "pcapd: %s\n", err);
-        capture_runner_shutdown();
-        return 1;
-    }
-    /* h2o refuses bodies over the largest upload itself; below that, the
-     * jobs API answers oversized bodies with its own 413 envelope. */
-    size_t max_entity = (size_t)cfg.max_upload_mb << 20;
-    if (max_entity < (size_t)cfg.max_body_size * 4)
-        max_entity = (size_t)cfg.max_body_size * 4;
-    if (http_server_start(cfg.listen_host, cfg.listen_port, max_entity, route_request, &port, err,
-                          sizeof(err)) != 0) {
+    if (start_api(&cfg, &port, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
         capture_runner_shutdown();
         return 1;
@@ -192,15 +217,19 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     printf("pcapd: API listening on http://%s:%u\n", cfg.listen_host, port);
     fflush(stdout);
+    log_info("started", "listen=%s:%u state_dir=%s", cfg.listen_host, port, log_q(cfg.state_dir));
 
-    http_server_run(&quit, capture_runner_tick, RUNNER_TICK_MS);
+    http_server_run(&quit, tick, RUNNER_TICK_MS);
 
     log_info("shutdown", NULL);
     http_server_stop();
-    analysis_api_stop();
     log_stats();
     capture_runner_shutdown();
-    token_store_close(tokens);
-    job_store_close(store);
+    analysis_api_stop();
+    offload_drain();
+    offload_stop();
+    token_store_close(stores.tokens);
+    job_store_close(stores.writer);
+    job_store_close(stores.reader);
     return 0;
 }

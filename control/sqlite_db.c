@@ -6,17 +6,20 @@
 #include <stdio.h>
 #include <string.h>
 
-sqlite3 *sqlite_db_open(const char *path, int (*schema)(sqlite3 *db, char **msg), char *err,
-                        unsigned err_size)
+/* How long opening waits for another process's lock (ms). */
+#define SQLITE_DB_OPEN_BUSY_MS 5000
+
+sqlite3 *sqlite_db_open(const char *path, int (*schema)(sqlite3 *db, char **msg), unsigned busy_ms,
+                        char *err, unsigned err_size)
 {
     sqlite3 *db = NULL;
     char *msg = NULL;
     if (sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                         NULL) != SQLITE_OK ||
-        sqlite3_busy_timeout(db, 5000) != SQLITE_OK ||
+        sqlite3_busy_timeout(db, SQLITE_DB_OPEN_BUSY_MS) != SQLITE_OK ||
         sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;", NULL, NULL, &msg) !=
             SQLITE_OK ||
-        schema(db, &msg) != SQLITE_OK) {
+        schema(db, &msg) != SQLITE_OK || sqlite3_busy_timeout(db, (int)busy_ms) != SQLITE_OK) {
         snprintf(err, err_size, "%s: %s", path,
                  msg  ? msg
                  : db ? sqlite3_errmsg(db)

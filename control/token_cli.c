@@ -119,7 +119,8 @@ static struct token_store *open_tokens(const struct config *cfg)
         return NULL;
     }
     snprintf(path, sizeof(path), "%s/pcapd.db", cfg->state_dir);
-    if (token_store_open(path, &ts, err, sizeof(err)) != 0) {
+    /* The command line may wait for the daemon's store thread a while. */
+    if (token_store_open(path, 5000, &ts, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd token: %s\n", err);
         return NULL;
     }

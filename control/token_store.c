@@ -62,14 +62,15 @@ static int token_schema(sqlite3 *db, char **msg)
     return sqlite3_exec(db, TOKEN_SCHEMA, NULL, NULL, msg);
 }
 
-int token_store_open(const char *path, struct token_store **store, char *err, unsigned err_size)
+int token_store_open(const char *path, unsigned busy_ms, struct token_store **store, char *err,
+                     unsigned err_size)
 {
     struct token_store *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    s->db = sqlite_db_open(path, token_schema, err, err_size);
+    s->db = sqlite_db_open(path, token_schema, busy_ms, err, err_size);
     if (s->db == NULL) {
         token_store_close(s);
         return -1;

@@ -54,9 +54,11 @@ const char *token_permission_name(enum token_permission permission);
 /* Parses a permission name; returns -1 if `name` is none. */
 int token_permission_parse(const char *name);
 
-/* Opens (creating if needed) the token table of the database at `path`.
+/* Opens (creating if needed) the token table of the database at `path`;
+ * its statements wait at most `busy_ms` for another connection's lock.
  * Returns 0, or -1 with a message in `err`. */
-int token_store_open(const char *path, struct token_store **store, char *err, unsigned err_size);
+int token_store_open(const char *path, unsigned busy_ms, struct token_store **store, char *err,
+                     unsigned err_size);
 
 /* Closes the store; NULL is allowed. */
 void token_store_close(struct token_store *store);

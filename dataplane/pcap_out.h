@@ -27,7 +27,7 @@ struct pcap_out {
 void pcap_out_init(struct pcap_out *o, int fd, uint8_t *buf, uint32_t cap, uint32_t snaplen);
 
 /* Writes the buffer to the file.  Returns 0, or the errno of the failed
- * write (the buffer is then kept). */
+ * write (the buffer is then kept): EDQUOT when the write budget is spent. */
 int pcap_out_flush(struct pcap_out *o);
 
 /* pcap_out_reserve() when the buffer must be flushed first. */
@@ -54,5 +54,8 @@ static inline uint64_t pcap_out_size(const struct pcap_out *o)
 {
     return atomic_load_explicit(&o->flushed, memory_order_relaxed) + o->len;
 }
+
+/* The write budget (include/pcapd/pcap_budget.h) is shared by every file
+ * of the process; pcap_out_flush() takes from it. */
 
 #endif /* PCAPD_PCAP_OUT_H */

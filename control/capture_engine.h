@@ -1,0 +1,40 @@
+/*
+ * The capture engine: the one interface through which the control plane
+ * runs capture jobs, whichever path captures the packets.  Today that is
+ * the DPDK dataplane (include/pcapd/dataplane.h); the calls, their
+ * arguments and their meaning are the dataplane's, so another capture path
+ * slots in behind this seam without the capture runner knowing.
+ *
+ * Every call is made on the event loop's thread and returns without
+ * waiting on slow work.
+ */
+#ifndef PCAPD_CAPTURE_ENGINE_H
+#define PCAPD_CAPTURE_ENGINE_H
+
+#include "config.h"
+#include "pcapd/dataplane.h"
+
+/* Starts the capture path(s) `cfg` configures.  Returns 0, or -1 with a
+ * message in `err` (the daemon cannot run). */
+int capture_engine_start(const struct config *cfg, char *err, unsigned err_size);
+
+/* Stops capturing; jobs still running are ended and reported to
+ * `on_ended` before this returns. */
+void capture_engine_stop(void (*on_ended)(const struct pcapd_job_ended *, void *), void *arg);
+
+/* Starts a job (see pcapd_dp_job_start()). */
+int capture_engine_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *handle);
+
+/* Asks a job to end (see pcapd_dp_job_stop()). */
+void capture_engine_job_stop(pcapd_job_handle handle);
+
+/* Reads a running job's counters (see pcapd_dp_job_stats()). */
+int capture_engine_job_stats(pcapd_job_handle handle, struct pcapd_job_stats *stats);
+
+/* Does deferred work and reports ended jobs (see pcapd_dp_poll_ended()). */
+unsigned capture_engine_poll_ended(struct pcapd_job_ended *ended, unsigned max);
+
+/* Reads the per-stage counters of the capture path(s). */
+void capture_engine_stats(struct pcapd_dp_stats *stats);
+
+#endif /* PCAPD_CAPTURE_ENGINE_H */
