@@ -44,6 +44,7 @@ void config_defaults(struct config *cfg)
     cfg->disk_reserve_mb = 64;
     cfg->full_snaplen = 65535;
     cfg->store_timeout_ms = 1000;
+    cfg->analysis_cache_mb = 1024;
     cfg->log_target = LOG_TARGET_STDERR;
     cfg->log_level = LOG_LEVEL_INFO;
 }
@@ -199,6 +200,7 @@ static int set_number(struct config *cfg, const char *key, const char *value, bo
         {"retention_days", offsetof(struct config, retention_days), 0, 36500},
         {"retention_seconds", offsetof(struct config, retention_seconds), 0, 1u << 31},
         {"store_timeout_ms", offsetof(struct config, store_timeout_ms), 10, 60000},
+        {"analysis_cache_mb", offsetof(struct config, analysis_cache_mb), 1, 1u << 20},
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         if (strcmp(key, keys[i].key) != 0)
@@ -284,6 +286,7 @@ static const char *config_rule(const char *key)
         {"retention_days", "an integer from 0 to 36500"},
         {"retention_seconds", "an integer from 0 to 2147483648"},
         {"store_timeout_ms", "an integer from 10 to 60000 (milliseconds)"},
+        {"analysis_cache_mb", "an integer from 1 to 1048576 (MiB)"},
     };
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
         if (strcmp(key, rules[i][0]) == 0)

@@ -101,6 +101,9 @@ struct config {
     /* The same in seconds, for tests; when non-zero it takes precedence
      * over retention_days. */
     unsigned retention_seconds;
+    /* Disk space the analysis API's cached answers may take (MiB); the
+     * least recently used go beyond it. */
+    unsigned analysis_cache_mb;
     /* How long a request waits for a write to the job store while another
      * process holds its lock, before it is answered 503 (ms). */
     unsigned store_timeout_ms;

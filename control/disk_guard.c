@@ -214,6 +214,15 @@ bool disk_guard_admit(uint64_t bytes, uint64_t *free_bytes)
     return guard.free_bytes == UINT64_MAX || guard.free_bytes - guard.reserve >= bytes;
 }
 
+bool disk_guard_room(uint64_t bytes)
+{
+    uint64_t free_bytes = read_free();
+    if (free_bytes == UINT64_MAX)
+        return true; /* Unknown: the write itself will tell. */
+    uint64_t floor = guard.reserve > DISK_FULL_BYTES ? guard.reserve : DISK_FULL_BYTES;
+    return free_bytes >= floor && free_bytes - floor >= bytes;
+}
+
 void disk_guard_note_full(void)
 {
     if (!guard.enospc)

@@ -47,6 +47,11 @@ enum disk_state disk_guard_state(uint64_t *free_bytes);
  * space. */
 bool disk_guard_admit(uint64_t bytes, uint64_t *free_bytes);
 
+/* Tells whether `bytes` more can be written without going below the
+ * reserve, from a fresh reading (it blocks: for offload threads, which
+ * write cached answers and uploads).  Safe on any thread. */
+bool disk_guard_room(uint64_t bytes);
+
 /* Notes that a write failed with ENOSPC: the disk is FULL from now until a
  * reading shows room again, and the ballast goes at once. */
 void disk_guard_note_full(void);
