@@ -71,6 +71,31 @@ static int cs_error(h2o_req_t *req, int status, const char *fmt, ...)
     return api_send_json(req, status, body);
 }
 
+h2o_iovec_t analysis_api_refusal_body(h2o_req_t *req, int status, const char *why)
+{
+    char message[256];
+    if (why != NULL)
+        snprintf(message, sizeof(message), "the request is malformed: %s", why);
+    else if (status == 413)
+        snprintf(message, sizeof(message),
+                 "file: larger than the largest upload this appliance reads (%zu bytes, "
+                 "max_upload_mb)",
+                 req->conn->ctx->globalconf->max_request_entity_size);
+    else if (status == 400)
+        snprintf(message, sizeof(message),
+                 "the request is malformed: its body does not match its framing "
+                 "(Content-Length or chunked encoding)");
+    else
+        snprintf(message, sizeof(message), "the HTTP layer refused the request (status %d)",
+                 status);
+    json_t *body = json_pack("{s:i,s:[s]}", "status", status, "exceptions", message);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    h2o_iovec_t out = h2o_strdup(&req->pool, text ? text : "{}", SIZE_MAX);
+    free(text);
+    return out;
+}
+
 /* Answers 200 with {"data": data} (reference stolen). */
 static int cs_data(h2o_req_t *req, json_t *data)
 {
@@ -665,12 +690,19 @@ static int split(h2o_iovec_t path, h2o_iovec_t *segs, int max)
 /* Authenticates the request; answers 401/500 and returns -1 on failure. */
 static int authenticate(h2o_req_t *req, struct auth_identity *who)
 {
-    char why[256];
-    enum auth_status st = auth_request(aapi.tokens, req, true, who, why, sizeof(why));
+    char why[256], wait[16];
+    unsigned retry_after;
+    enum auth_status st = auth_request(aapi.tokens, req, true, who, &retry_after, why, sizeof(why));
     if (st == AUTH_OK)
         return 0;
+    if (st == AUTH_THROTTLED) {
+        int len = snprintf(wait, sizeof(wait), "%u", retry_after);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+                       h2o_strdup(&req->pool, wait, (size_t)len).base, (size_t)len);
+        return cs_error(req, 429, "%s", why), -1;
+    }
     if (st == AUTH_STORE_ERROR)
-        return cs_error(req, 500, "%s", why), -1;
+        return retry_soon(req), cs_error(req, 503, "%s", why), -1;
     return cs_error(req, 401, "%s", why), -1;
 }
 

@@ -28,6 +28,10 @@ void analysis_api_forget(const char *id);
  * any thread (it blocks).  Returns how many. */
 int analysis_api_expire_uploads(int64_t before_ms);
 
+/* Answers h2o's own refusal of a request under /api/v2 (see
+ * http_refusal_fn) in CloudShark's error form. */
+h2o_iovec_t analysis_api_refusal_body(h2o_req_t *req, int status, const char *why);
+
 /* Answers a request under /api/v2.  Returns 0. */
 int analysis_api_handle(h2o_req_t *req);
 

@@ -4,6 +4,8 @@
  */
 #include "api_response.h"
 
+#include "api_errors.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -55,7 +57,9 @@ int api_send_json(h2o_req_t *req, int status, json_t *envelope)
     req->res.reason = reason_of(status);
     h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
                    H2O_STRLIT("application/json"));
-    h2o_send_inline(req, body, strlen(body));
+    size_t len = strlen(body);
+    req->res.content_length = len; /* Not chunked: the whole body is here. */
+    h2o_send_inline(req, body, len);
     free(body);
     return 0;
 }
@@ -83,13 +87,9 @@ int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info)
     return api_send_json(req, 200, env);
 }
 
-int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
+/* Builds the v4 error envelope of `code` and `message`. */
+static json_t *error_envelope(int code, char *message)
 {
-    char message[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
     json_t *text = api_json_text(message);
     json_t *error = json_object();
     json_object_set_new(error, "code", json_integer(code));
@@ -101,7 +101,49 @@ int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
     json_object_set_new(env, "success", json_false());
     json_object_set_new(env, "errors", errors);
     json_object_set_new(env, "messages", json_array());
-    return api_send_json(req, status, env);
+    return env;
+}
+
+int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    return api_send_json(req, status, error_envelope(code, message));
+}
+
+h2o_iovec_t api_error_body(h2o_req_t *req, int code, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    json_t *env = error_envelope(code, message);
+    char *text = json_dumps(env, JSON_COMPACT);
+    json_decref(env);
+    h2o_iovec_t body = h2o_strdup(&req->pool, text ? text : "{}", SIZE_MAX);
+    free(text);
+    return body;
+}
+
+h2o_iovec_t api_refusal_body(h2o_req_t *req, int status, const char *why)
+{
+    if (why != NULL)
+        return api_error_body(req, API_ERR_MALFORMED_REQUEST, "the request is malformed: %s", why);
+    if (status == 413)
+        return api_error_body(req, API_ERR_BODY_TOO_LARGE,
+                              "request body: larger than the largest this appliance reads (%zu "
+                              "bytes)",
+                              req->conn->ctx->globalconf->max_request_entity_size);
+    if (status == 400)
+        return api_error_body(req, API_ERR_MALFORMED_REQUEST,
+                              "the request is malformed: its body does not match its framing "
+                              "(Content-Length or chunked encoding)");
+    return api_error_body(req, API_ERR_INTERNAL, "the HTTP layer refused the request (status %d)",
+                          status);
 }
 
 int api_method_is(const h2o_req_t *req, const char *method)

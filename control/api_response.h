@@ -28,6 +28,16 @@ int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info);
 int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
+/* Formats a v4 error envelope with one error, `code` and the printf-style
+ * message, into memory of req->pool (for a body that is not sent through
+ * api_send_json()). */
+h2o_iovec_t api_error_body(h2o_req_t *req, int code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* Answers h2o's own refusal of a request under /client/v4 (see
+ * http_refusal_fn): 413 (code 1001) or a malformed request (code 1011). */
+h2o_iovec_t api_refusal_body(h2o_req_t *req, int status, const char *why);
+
 /* Tells whether the request's method is `method`. */
 int api_method_is(const h2o_req_t *req, const char *method);
 

@@ -7,6 +7,8 @@
  */
 #include "auth.h"
 
+#include "auth_throttle.h"
+
 #include <stdbool.h>
 
 #include <stdio.h>
@@ -172,8 +174,17 @@ static enum auth_status auth_legacy(struct token_store *store, const h2o_iovec_t
 }
 
 enum auth_status auth_request(struct token_store *store, h2o_req_t *req, bool bare_ok,
-                              struct auth_identity *who, char *why, size_t why_size)
+                              struct auth_identity *who, unsigned *retry_after, char *why,
+                              size_t why_size)
 {
+    struct sockaddr_storage peer;
+    bool known_peer = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&peer) > 0;
+    *retry_after = known_peer ? auth_throttle_wait((struct sockaddr *)&peer) : 0;
+    if (*retry_after > 0) {
+        snprintf(why, why_size, "too many failed authentications from this address; retry in %u s",
+                 *retry_after);
+        return AUTH_THROTTLED;
+    }
     const h2o_iovec_t *authorization = find_header(req, "authorization");
     const h2o_iovec_t *email = find_header(req, "x-auth-email");
     const h2o_iovec_t *key = find_header(req, "x-auth-key");
@@ -189,6 +200,8 @@ enum auth_status auth_request(struct token_store *store, h2o_req_t *req, bool ba
         st = AUTH_MISSING;
     }
     if (st == AUTH_STORE_ERROR)
-        snprintf(why, why_size, "the token store failed to read the credentials");
+        snprintf(why, why_size, "the token store could not be read; retry shortly");
+    if (st == AUTH_INVALID && known_peer)
+        auth_throttle_failure((struct sockaddr *)&peer);
     return st;
 }

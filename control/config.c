@@ -45,6 +45,8 @@ void config_defaults(struct config *cfg)
     cfg->full_snaplen = 65535;
     cfg->store_timeout_ms = 1000;
     cfg->analysis_cache_mb = 1024;
+    cfg->auth_failure_limit = 20;
+    cfg->auth_failure_window = 60;
     cfg->log_target = LOG_TARGET_STDERR;
     cfg->log_level = LOG_LEVEL_INFO;
 }
@@ -201,6 +203,8 @@ static int set_number(struct config *cfg, const char *key, const char *value, bo
         {"retention_seconds", offsetof(struct config, retention_seconds), 0, 1u << 31},
         {"store_timeout_ms", offsetof(struct config, store_timeout_ms), 10, 60000},
         {"analysis_cache_mb", offsetof(struct config, analysis_cache_mb), 1, 1u << 20},
+        {"auth_failure_limit", offsetof(struct config, auth_failure_limit), 0, 1000000},
+        {"auth_failure_window", offsetof(struct config, auth_failure_window), 1, 86400},
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         if (strcmp(key, keys[i].key) != 0)
@@ -243,6 +247,10 @@ static int set_text(struct config *cfg, const char *key, const char *value, bool
             return -1;
         return copy_str(cfg->ports[cfg->n_ports++], sizeof(cfg->ports[0]), value);
     }
+    if (strcmp(key, "tls_certificate") == 0)
+        return copy_str(cfg->tls_certificate, sizeof(cfg->tls_certificate), value);
+    if (strcmp(key, "tls_key") == 0)
+        return copy_str(cfg->tls_key, sizeof(cfg->tls_key), value);
     if (strcmp(key, "log_target") == 0)
         return log_target_parse(value, &cfg->log_target);
     if (strcmp(key, "log_level") == 0)
@@ -287,6 +295,8 @@ static const char *config_rule(const char *key)
         {"retention_seconds", "an integer from 0 to 2147483648"},
         {"store_timeout_ms", "an integer from 10 to 60000 (milliseconds)"},
         {"analysis_cache_mb", "an integer from 1 to 1048576 (MiB)"},
+        {"auth_failure_limit", "an integer from 0 to 1000000 (0: no throttling)"},
+        {"auth_failure_window", "an integer from 1 to 86400 (seconds)"},
     };
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
         if (strcmp(key, rules[i][0]) == 0)
@@ -370,6 +380,11 @@ static int check_lcore_roles(const struct config *cfg, char *err, unsigned err_s
 
 int config_finish(struct config *cfg, char *err, unsigned err_size)
 {
+    if ((cfg->tls_certificate[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+        snprintf(err, err_size, "%s: give tls_certificate and tls_key together",
+                 cfg->tls_certificate[0] ? "tls_key" : "tls_certificate");
+        return -1;
+    }
     if (cfg->n_ports == 0) {
         snprintf(err, err_size, "no port: give at least one `port = DEVARGS`");
         return -1;

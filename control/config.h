@@ -107,6 +107,15 @@ struct config {
     /* How long a request waits for a write to the job store while another
      * process holds its lock, before it is answered 503 (ms). */
     unsigned store_timeout_ms;
+    /* PEM files of the API's TLS certificate chain and key: HTTPS when both
+     * are set, plain HTTP when neither is. */
+    char tls_certificate[512];
+    char tls_key[512];
+    /* Failed authentications from one client address within
+     * auth_failure_window seconds after which its requests get 429 until
+     * the window has passed (0: no throttling). */
+    unsigned auth_failure_limit;
+    unsigned auth_failure_window;
     /* Where the event log goes, and the least severe level it keeps. */
     enum log_target log_target;
     enum log_level log_level;

@@ -413,11 +413,19 @@ static const char *allowed_methods(enum route_kind kind)
     }
 }
 
-/* Answers a failed authentication: 401 with WWW-Authenticate, or 500. */
-static int send_auth_failure(h2o_req_t *req, enum auth_status st, const char *why)
+/* Answers a failed authentication: 401 with WWW-Authenticate, 429 for a
+ * throttled client, or 503 when the token store could not be read. */
+static int send_auth_failure(h2o_req_t *req, enum auth_status st, unsigned retry_after,
+                             const char *why)
 {
-    if (st == AUTH_STORE_ERROR)
-        return api_send_error(req, 500, API_ERR_INTERNAL, "%s", why);
+    if (st == AUTH_THROTTLED) {
+        add_number_header(req, "retry-after", retry_after);
+        return api_send_error(req, 429, API_ERR_AUTH_THROTTLED, "%s", why);
+    }
+    if (st == AUTH_STORE_ERROR) {
+        add_number_header(req, "retry-after", 1);
+        return api_send_error(req, 503, API_ERR_STORE_BUSY, "%s", why);
+    }
     h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("www-authenticate"), 0, NULL,
                           H2O_STRLIT("Bearer realm=\"pcapd\""));
     return api_send_error(
@@ -481,9 +489,11 @@ int jobs_api_handle(h2o_req_t *req)
         return api_send_error(req, 404, API_ERR_NO_ROUTE, "no route for %.*s %.*s",
                               (int)req->method.len, req->method.base, (int)req->path_normalized.len,
                               req->path_normalized.base);
-    enum auth_status st = auth_request(api.tokens, req, false, &who, why, sizeof(why));
+    unsigned retry_after;
+    enum auth_status st =
+        auth_request(api.tokens, req, false, &who, &retry_after, why, sizeof(why));
     if (st != AUTH_OK)
-        return send_auth_failure(req, st, why);
+        return send_auth_failure(req, st, retry_after, why);
     if (strcmp(who.account_id, r.account) != 0)
         return send_not_found(req, &r);
     bool write = needs_write(req, r.kind, &known);

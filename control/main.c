@@ -18,6 +18,8 @@
 #include <sys/stat.h>
 
 #include "analysis_api.h"
+#include "api_response.h"
+#include "auth_throttle.h"
 #include "capture_engine.h"
 #include "capture_files.h"
 #include "capture_recovery.h"
@@ -52,12 +54,26 @@ static void on_signal(int sig)
     quit = 1;
 }
 
-/* The server's handler: /api/v2 is the analysis API, the rest the jobs
- * API (which answers unknown routes). */
+/* Tells whether `path` (before any query) is under /api/v2, the analysis
+ * API; the rest is the jobs API's (which answers unknown routes). */
+static bool is_analysis_path(h2o_iovec_t p)
+{
+    return p.len >= 7 && memcmp(p.base, "/api/v2", 7) == 0 &&
+           (p.len == 7 || p.base[7] == '/' || p.base[7] == '?');
+}
+
+/* Builds the body of a refusal made before the handlers, in the envelope
+ * of the path's API. */
+static h2o_iovec_t refusal_body(h2o_req_t *req, int status, const char *why)
+{
+    return is_analysis_path(req->path) ? analysis_api_refusal_body(req, status, why)
+                                       : api_refusal_body(req, status, why);
+}
+
+/* The server's handler: the analysis API or the jobs API. */
 static int route_request(h2o_req_t *req)
 {
-    h2o_iovec_t p = req->path_normalized;
-    if (p.len >= 7 && memcmp(p.base, "/api/v2", 7) == 0 && (p.len == 7 || p.base[7] == '/'))
+    if (is_analysis_path(req->path_normalized))
         return analysis_api_handle(req);
     return jobs_api_handle(req);
 }
@@ -171,6 +187,7 @@ static int start_api(const struct config *cfg, uint16_t *port, char *err, unsign
         [OFFLOAD_STORE] = 1, [OFFLOAD_FILES] = 2, [OFFLOAD_ANALYSIS] = 1};
     if (capture_runner_init(cfg, stores.writer, err, err_size) != 0)
         return -1;
+    auth_throttle_init(cfg->auth_failure_limit, cfg->auth_failure_window);
     jobs_api_init(stores.reader, stores.tokens, cfg);
     if (analysis_api_init(stores.reader, stores.tokens, cfg, err, err_size) != 0)
         return -1;
@@ -179,8 +196,16 @@ static int start_api(const struct config *cfg, uint16_t *port, char *err, unsign
     size_t max_entity = (size_t)cfg->max_upload_mb << 20;
     if (max_entity < (size_t)cfg->max_body_size * 4)
         max_entity = (size_t)cfg->max_body_size * 4;
-    if (http_server_start(cfg->listen_host, cfg->listen_port, max_entity, route_request, port, err,
-                          err_size) != 0 ||
+    struct http_server_options http = {
+        .host = cfg->listen_host,
+        .port = cfg->listen_port,
+        .max_body = max_entity,
+        .handler = route_request,
+        .refusal = refusal_body,
+        .tls_certificate = cfg->tls_certificate[0] ? cfg->tls_certificate : NULL,
+        .tls_key = cfg->tls_key[0] ? cfg->tls_key : NULL,
+    };
+    if (http_server_start(&http, port, err, err_size) != 0 ||
         offload_start(http_server_loop(), lanes, err, err_size) != 0)
         return -1;
     retention_init(cfg, stores.writer);
@@ -215,7 +240,8 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    printf("pcapd: API listening on http://%s:%u\n", cfg.listen_host, port);
+    printf("pcapd: API listening on %s://%s:%u\n", cfg.tls_certificate[0] ? "https" : "http",
+           cfg.listen_host, port);
     fflush(stdout);
     log_info("started", "listen=%s:%u state_dir=%s", cfg.listen_host, port, log_q(cfg.state_dir));
 
