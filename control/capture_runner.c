@@ -497,7 +497,8 @@ static void record_forced(struct run_slot *s, enum forced_end why)
                  disk_guard_reserve() >> 20);
     else
         snprintf(s->c.error_message, sizeof(s->c.error_message),
-                 "stopped: the file system of the capture files is full");
+                 "stopped: the file system of the capture files is full (no space left on "
+                 "device)");
     slot_changed(s);
 }
 
@@ -520,11 +521,13 @@ static void set_outcome(struct run_slot *s, const struct pcapd_job_ended *e, int
         disk_guard_note_low();
         if (s->forced == FORCED_NONE)
             record_forced(s, FORCED_DISK_LOW);
+    } else if (write_err == ENOSPC) {
+        disk_guard_note_full();
+        if (s->forced == FORCED_NONE)
+            record_forced(s, FORCED_DISK_FULL);
     } else if (write_err != 0) {
         snprintf(c->error_message, sizeof(c->error_message), "writing the capture file failed: %s",
                  strerror(write_err));
-        if (write_err == ENOSPC)
-            disk_guard_note_full();
     }
     /* A cause the runner recorded when it ended the capture stays. */
     if (c->error_message[0] != '\0')
