@@ -23,6 +23,9 @@ enum store_cached_stmt {
     STMT_COUNT,
     /* job_store_list(). */
     STMT_LIST,
+    /* job_store_read_begin() and job_store_read_end(). */
+    STMT_BEGIN,
+    STMT_COMMIT,
     /* How many there are. */
     STMT_COUNT_OF,
 };
@@ -130,6 +133,11 @@ void job_store_close(struct job_store *store)
     free(store);
 }
 
+sqlite3 *job_store_connection(struct job_store *store)
+{
+    return store->db;
+}
+
 /* Prepares `sql`, logging failures.  Returns NULL on error. */
 static sqlite3_stmt *store_prepare(struct job_store *s, const char *sql)
 {
@@ -173,6 +181,26 @@ static int store_failure(struct job_store *s, int rc)
         return JOB_STORE_FULL;
     default:
         return JOB_STORE_ERROR;
+    }
+}
+
+void job_store_read_begin(struct job_store *s)
+{
+    sqlite3_stmt *st = store_cached(s, STMT_BEGIN, "BEGIN");
+    if (st != NULL) {
+        sqlite3_step(st);
+        sqlite3_reset(st);
+    }
+}
+
+void job_store_read_end(struct job_store *s)
+{
+    if (sqlite3_get_autocommit(s->db))
+        return;
+    sqlite3_stmt *st = store_cached(s, STMT_COMMIT, "COMMIT");
+    if (st != NULL) {
+        sqlite3_step(st);
+        sqlite3_reset(st);
     }
 }
 

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 #include "capture.h"
 
 struct job_store;
@@ -31,6 +33,17 @@ int job_store_open(const char *path, unsigned busy_ms, struct job_store **store,
 
 /* Closes the store; NULL is allowed. */
 void job_store_close(struct job_store *store);
+
+/* Returns the store's connection, for a token store that shares it
+ * (token_store_open_shared()). */
+sqlite3 *job_store_connection(struct job_store *store);
+
+/* Opens a read transaction, so that the reads of one request, on this
+ * connection, take the database's read lock once and see one snapshot;
+ * job_store_read_end() ends it.  Best effort: on failure the reads run
+ * one transaction each, as without it. */
+void job_store_read_begin(struct job_store *store);
+void job_store_read_end(struct job_store *store);
 
 /* Inserts a new capture.  Returns 0 or a JOB_STORE_* error. */
 int job_store_insert(struct job_store *store, const struct capture *c);

@@ -54,6 +54,14 @@ static void on_signal(int sig)
     quit = 1;
 }
 
+/* The daemon's stores: the event loop's connections (reads) and the store
+ * thread's (writes). */
+static struct {
+    struct job_store *reader;
+    struct job_store *writer;
+    struct token_store *tokens;
+} stores;
+
 /* Tells whether `path` (before any query) is under /api/v2, the analysis
  * API; the rest is the jobs API's (which answers unknown routes). */
 static bool is_analysis_path(h2o_iovec_t p)
@@ -70,12 +78,17 @@ static h2o_iovec_t refusal_body(h2o_req_t *req, int status, const char *why)
                                        : api_refusal_body(req, status, why);
 }
 
-/* The server's handler: the analysis API or the jobs API. */
+/* The server's handler: the analysis API or the jobs API.  A request's
+ * reads (its token, its captures) share one read transaction: one lock of
+ * the database instead of one a statement.  It ends before the handler
+ * returns; work a request hands to threads reads without it. */
 static int route_request(h2o_req_t *req)
 {
-    if (is_analysis_path(req->path_normalized))
-        return analysis_api_handle(req);
-    return jobs_api_handle(req);
+    job_store_read_begin(stores.reader);
+    int rc =
+        is_analysis_path(req->path_normalized) ? analysis_api_handle(req) : jobs_api_handle(req);
+    job_store_read_end(stores.reader);
+    return rc;
 }
 
 /* Prints usage to `out`. */
@@ -142,14 +155,6 @@ static void log_stats(void)
              s.rx_packets, s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_records, s.writer_late);
 }
 
-/* The daemon's stores: the event loop's connections (reads) and the store
- * thread's (writes). */
-static struct {
-    struct job_store *reader;
-    struct job_store *writer;
-    struct token_store *tokens;
-} stores;
-
 /* Claims the state directory and opens the stores.  Returns 0, or -1 with
  * `err`. */
 static int open_state(const struct config *cfg, char *err, unsigned err_size)
@@ -162,7 +167,8 @@ static int open_state(const struct config *cfg, char *err, unsigned err_size)
     snprintf(path, sizeof(path), "%s/pcapd.db", cfg->state_dir);
     if (job_store_open(path, STORE_LOOP_BUSY_MS, &stores.reader, err, err_size) != 0 ||
         job_store_open(path, cfg->store_timeout_ms, &stores.writer, err, err_size) != 0 ||
-        token_store_open(path, STORE_LOOP_BUSY_MS, &stores.tokens, err, err_size) != 0 ||
+        token_store_open_shared(job_store_connection(stores.reader), &stores.tokens, err,
+                                err_size) != 0 ||
         capture_files_init(cfg->state_dir, err, err_size) != 0)
         return -1;
     if (capture_recovery_run(stores.writer, cfg->full_snaplen) < 0) {

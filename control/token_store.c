@@ -6,6 +6,7 @@
  */
 #include "token_store.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -27,6 +28,8 @@ struct token_store {
     /* token_store_get()'s statement, kept prepared (every request runs
      * it), or NULL until first used. */
     sqlite3_stmt *get;
+    /* The store opened `db` and closes it. */
+    bool owns_db;
 };
 
 /* The token table. */
@@ -75,6 +78,22 @@ int token_store_open(const char *path, unsigned busy_ms, struct token_store **st
         token_store_close(s);
         return -1;
     }
+    s->owns_db = true;
+    *store = s;
+    return 0;
+}
+
+int token_store_open_shared(sqlite3 *db, struct token_store **store, char *err, unsigned err_size)
+{
+    char *msg = NULL;
+    struct token_store *s = calloc(1, sizeof(*s));
+    if (s == NULL || token_schema(db, &msg) != SQLITE_OK) {
+        snprintf(err, err_size, "token store: %s", msg ? msg : "out of memory");
+        sqlite3_free(msg);
+        free(s);
+        return -1;
+    }
+    s->db = db;
     *store = s;
     return 0;
 }
@@ -84,7 +103,8 @@ void token_store_close(struct token_store *store)
     if (store == NULL)
         return;
     sqlite3_finalize(store->get);
-    sqlite3_close(store->db);
+    if (store->owns_db)
+        sqlite3_close(store->db);
     free(store);
 }
 

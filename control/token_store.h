@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 /* Length of a token id: 16 lowercase hex digits. */
 #define TOKEN_ID_LEN 16
 /* Bytes of a token's salt. */
@@ -60,7 +62,13 @@ int token_permission_parse(const char *name);
 int token_store_open(const char *path, unsigned busy_ms, struct token_store **store, char *err,
                      unsigned err_size);
 
-/* Closes the store; NULL is allowed. */
+/* Opens the token table on `db`, an open connection of the same database
+ * that the caller keeps (and closes after this store): the daemon reads
+ * tokens on its event loop's connection, within the request's read
+ * transaction.  Returns 0, or -1 with a message in `err`. */
+int token_store_open_shared(sqlite3 *db, struct token_store **store, char *err, unsigned err_size);
+
+/* Closes the store (and its connection if it opened it); NULL is allowed. */
 void token_store_close(struct token_store *store);
 
 /* Inserts a new token.  Returns 0 or -1. */
