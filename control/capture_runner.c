@@ -4,9 +4,9 @@
  * thread) -> ACTIVE (its job on the capture engine) -> FINISHING (file
  * synced and renamed on the files lane) -> RECORDING (final state being
  * written) -> FREE.  Every change to a slot's capture bumps its version;
- * the tick writes the newest version to the store whenever it differs from
- * the one stored, one write at a time per slot, backing off after a
- * failure.
+ * the tick writes the newest versions of all changed captures to the store
+ * in one transaction, one batch at a time, backing off after a failure.
+ * Captures under way are found by id through an index.
  */
 #include "capture_runner.h"
 
@@ -23,6 +23,7 @@
 #include "capture_engine.h"
 #include "capture_files.h"
 #include "disk_guard.h"
+#include "id_index.h"
 #include "log.h"
 #include "offload.h"
 #include "pcapd/capture_record.h"
@@ -72,12 +73,6 @@ struct run_slot {
     /* Version of `c`, and the newest version the store holds. */
     uint64_t version;
     uint64_t stored_version;
-    /* A write of `c` is under way. */
-    bool writing;
-    /* Writes failed this many times in a row; the next waits until
-     * retry_ms (CLOCK_MONOTONIC). */
-    unsigned failures;
-    int64_t retry_ms;
     /* Who waits for the create, while STARTING. */
     capture_created_fn created;
     void *created_arg;
@@ -90,10 +85,20 @@ static struct {
     /* 1-in-N sampling of `simple` captures, and the snaplen of `full` ones. */
     uint32_t sample_rate;
     uint32_t full_snaplen;
-    /* The slots, and how many are not free. */
+    /* The slots, how many are not free, and how many hold a `full`
+     * capture. */
     struct run_slot *slots;
     unsigned n_slots;
     unsigned n_used;
+    unsigned n_full;
+    /* The slot of each capture under way, by id. */
+    struct id_index index;
+    /* A batch of changes is being written; after a failure the next waits
+     * until retry_ms (CLOCK_MONOTONIC), backing off with each failure in a
+     * row. */
+    bool persisting;
+    unsigned failures;
+    int64_t retry_ms;
     /* The daemon is shutting down. */
     bool shutting_down;
 } runner;
@@ -118,11 +123,10 @@ static uint32_t snaplen_of(enum capture_type type)
 /* Returns the slot of capture `id` under way, or NULL. */
 static struct run_slot *slot_find(const char *id)
 {
-    for (unsigned i = 0; i < runner.n_slots; i++) {
-        if (runner.slots[i].state != SLOT_FREE && strcmp(runner.slots[i].c.id, id) == 0)
-            return &runner.slots[i];
-    }
-    return NULL;
+    if (strlen(id) != CAPTURE_ID_LEN)
+        return NULL;
+    int64_t i = id_index_find(&runner.index, id);
+    return i < 0 ? NULL : &runner.slots[i];
 }
 
 /* Notes that a slot's capture changed and must be written again. */
@@ -131,9 +135,20 @@ static void slot_changed(struct run_slot *s)
     s->version++;
 }
 
+/* Takes the free slot `s` for capture `c`. */
+static void slot_take(struct run_slot *s, const struct capture *c)
+{
+    *s = (struct run_slot){.state = SLOT_STARTING, .c = *c, .fd = -1, .version = 1};
+    id_index_add(&runner.index, c->id, (uint32_t)(s - runner.slots));
+    runner.n_used++;
+    runner.n_full += c->type == CAPTURE_FULL;
+}
+
 /* Frees a slot. */
 static void slot_free(struct run_slot *s)
 {
+    id_index_remove(&runner.index, s->c.id);
+    runner.n_full -= s->c.type == CAPTURE_FULL;
     s->state = SLOT_FREE;
     runner.n_used--;
 }
@@ -146,7 +161,7 @@ int capture_runner_init(const struct config *cfg, struct job_store *store, char 
     runner.full_snaplen = cfg->full_snaplen;
     runner.n_slots = cfg->max_captures;
     runner.slots = calloc(runner.n_slots, sizeof(runner.slots[0]));
-    if (runner.slots == NULL) {
+    if (runner.slots == NULL || id_index_init(&runner.index, runner.n_slots) != 0) {
         snprintf(err, err_size, "out of memory");
         return -1;
     }
@@ -160,7 +175,7 @@ unsigned capture_runner_active(void)
 
 bool capture_runner_has_full(const char *account)
 {
-    for (unsigned i = 0; i < runner.n_slots; i++) {
+    for (unsigned i = 0; runner.n_full > 0 && i < runner.n_slots; i++) {
         const struct run_slot *s = &runner.slots[i];
         if (s->state != SLOT_FREE && s->c.type == CAPTURE_FULL &&
             (s->c.status == CAPTURE_PENDING || s->c.status == CAPTURE_RUNNING) &&
@@ -172,67 +187,106 @@ bool capture_runner_has_full(const char *account)
 
 /* ---- Writing changes to the store ---- */
 
-/* A write of a slot's capture, on the store thread. */
-struct persist_task {
-    /* The slot, the version written, and what was written. */
-    struct run_slot *slot;
-    uint64_t version;
-    struct capture c;
+/* A batch of changed captures being written, on the store thread. */
+struct persist_batch {
+    /* How many, their slots, the versions written, and the captures. */
+    unsigned n;
+    struct run_slot **slots;
+    uint64_t *versions;
+    struct capture *captures;
     /* 0 or a JOB_STORE_* error. */
     int rc;
 };
 
-/* Writes the capture (store lane). */
+/* Most changes written in one batch. */
+#define PERSIST_BATCH_MAX 4096
+
+/* Frees a batch. */
+static void batch_free(struct persist_batch *b)
+{
+    free(b->slots);
+    free(b->versions);
+    free(b->captures);
+    free(b);
+}
+
+/* Writes the batch in one transaction (store lane). */
 static void persist_work(void *arg)
 {
-    struct persist_task *t = arg;
-    t->rc = job_store_update(runner.store, &t->c);
+    struct persist_batch *b = arg;
+    b->rc = job_store_update_many(runner.store, b->captures, b->n);
 }
 
-/* Notes the write's outcome (event loop). */
+/* Notes the batch's outcome (event loop). */
 static void persist_done(void *arg)
 {
-    struct persist_task *t = arg;
-    struct run_slot *s = t->slot;
-    s->writing = false;
-    if (t->rc == 0) {
-        s->failures = 0;
-        if (t->version > s->stored_version)
-            s->stored_version = t->version;
-        if (s->state == SLOT_RECORDING && s->stored_version == s->version)
-            slot_free(s);
+    struct persist_batch *b = arg;
+    runner.persisting = false;
+    if (b->rc == 0) {
+        runner.failures = 0;
+        for (unsigned i = 0; i < b->n; i++) {
+            struct run_slot *s = b->slots[i];
+            if (b->versions[i] > s->stored_version)
+                s->stored_version = b->versions[i];
+            if (s->state == SLOT_RECORDING && s->stored_version == s->version)
+                slot_free(s);
+        }
     } else {
-        if (t->rc == JOB_STORE_FULL)
+        if (b->rc == JOB_STORE_FULL)
             disk_guard_note_full();
-        int64_t backoff = PERSIST_RETRY_MIN_MS << (s->failures < 6 ? s->failures : 6);
-        s->failures++;
-        s->retry_ms = now_ms() + (backoff < PERSIST_RETRY_MAX_MS ? backoff : PERSIST_RETRY_MAX_MS);
+        int64_t backoff = PERSIST_RETRY_MIN_MS << (runner.failures < 6 ? runner.failures : 6);
+        runner.failures++;
+        runner.retry_ms =
+            now_ms() + (backoff < PERSIST_RETRY_MAX_MS ? backoff : PERSIST_RETRY_MAX_MS);
         log_event_rl(&persist_rl, LOG_LEVEL_WARN, "capture_store_retry",
-                     "id=%s status=%s attempts=%u cause=%s", s->c.id,
-                     capture_status_name(s->c.status), s->failures,
-                     t->rc == JOB_STORE_BUSY   ? "busy"
-                     : t->rc == JOB_STORE_FULL ? "disk_full"
+                     "captures=%u attempts=%u cause=%s", b->n, runner.failures,
+                     b->rc == JOB_STORE_BUSY   ? "busy"
+                     : b->rc == JOB_STORE_FULL ? "disk_full"
                                                : "error");
     }
-    free(t);
+    batch_free(b);
 }
 
-/* Starts writing slot `s`'s capture if it changed and no write is under
- * way. */
-static void persist(struct run_slot *s, int64_t now)
+/* Tells whether slot `s`'s capture changed since it was last written. */
+static bool slot_dirty(const struct run_slot *s)
 {
-    if (s->state == SLOT_FREE || s->state == SLOT_STARTING || s->writing ||
-        s->version == s->stored_version || now < s->retry_ms)
+    return s->state != SLOT_FREE && s->state != SLOT_STARTING && s->version != s->stored_version;
+}
+
+/* Starts writing every changed capture in one batch, unless one is under
+ * way or the last failed too recently.  One transaction for them all, so
+ * a database another process holds costs one wait, not one per capture. */
+static void persist(int64_t now)
+{
+    if (runner.persisting || now < runner.retry_ms)
         return;
-    struct persist_task *t = malloc(sizeof(*t));
-    if (t == NULL)
+    unsigned n = 0;
+    for (unsigned i = 0; i < runner.n_slots; i++)
+        n += slot_dirty(&runner.slots[i]);
+    if (n == 0)
         return;
-    *t = (struct persist_task){.slot = s, .version = s->version, .c = s->c};
-    if (offload_submit(OFFLOAD_STORE, persist_work, persist_done, t) != 0) {
-        free(t);
+    n = n < PERSIST_BATCH_MAX ? n : PERSIST_BATCH_MAX;
+    struct persist_batch *b = calloc(1, sizeof(*b));
+    if (b == NULL || (b->slots = malloc(n * sizeof(b->slots[0]))) == NULL ||
+        (b->versions = malloc(n * sizeof(b->versions[0]))) == NULL ||
+        (b->captures = malloc(n * sizeof(b->captures[0]))) == NULL) {
+        if (b != NULL)
+            batch_free(b);
         return;
     }
-    s->writing = true;
+    for (unsigned i = 0; i < runner.n_slots && b->n < n; i++) {
+        struct run_slot *s = &runner.slots[i];
+        if (slot_dirty(s)) {
+            b->slots[b->n] = s;
+            b->versions[b->n] = s->version;
+            b->captures[b->n++] = s->c;
+        }
+    }
+    if (offload_submit(OFFLOAD_STORE, persist_work, persist_done, b) != 0) {
+        batch_free(b);
+        return;
+    }
+    runner.persisting = true;
 }
 
 /* ---- Starting ---- */
@@ -382,16 +436,14 @@ int capture_runner_create(const struct capture *c, capture_created_fn done, void
     struct start_task *t = s != NULL ? malloc(sizeof(*t)) : NULL;
     if (t == NULL)
         return -1;
-    *s = (struct run_slot){.state = SLOT_STARTING, .c = *c, .fd = -1, .version = 1};
-    s->created = done;
-    s->created_arg = arg;
     *t = (struct start_task){.slot = s, .c = *c, .fd = -1};
     if (offload_submit(OFFLOAD_STORE, start_work, start_done, t) != 0) {
         free(t);
-        s->state = SLOT_FREE;
         return -1;
     }
-    runner.n_used++;
+    slot_take(s, c);
+    s->created = done;
+    s->created_arg = arg;
     return 0;
 }
 
@@ -598,8 +650,7 @@ void capture_runner_tick(void)
         for (unsigned i = 0; i < n; i++)
             on_job_ended(&ended[i], NULL);
     }
-    for (unsigned i = 0; i < runner.n_slots; i++)
-        persist(&runner.slots[i], now);
+    persist(now);
 }
 
 /* Takes the end of a job at shut-down: finishes its file here. */
@@ -619,11 +670,11 @@ void capture_runner_shutdown(void)
     offload_drain();
     for (unsigned i = 0; i < runner.n_slots; i++) {
         struct run_slot *s = &runner.slots[i];
-        if (s->state != SLOT_FREE && s->version != s->stored_version &&
-            job_store_update(runner.store, &s->c) != 0)
+        if (slot_dirty(s) && job_store_update(runner.store, &s->c) != 0)
             log_error("capture_store_failed", "id=%s status=%s", s->c.id,
                       capture_status_name(s->c.status));
     }
+    id_index_free(&runner.index);
     free(runner.slots);
     runner.slots = NULL;
 }

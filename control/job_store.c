@@ -26,6 +26,8 @@ enum store_cached_stmt {
     /* job_store_read_begin() and job_store_read_end(). */
     STMT_BEGIN,
     STMT_COMMIT,
+    /* job_store_update() and job_store_update_many(). */
+    STMT_UPDATE,
     /* How many there are. */
     STMT_COUNT_OF,
 };
@@ -273,13 +275,18 @@ int job_store_insert(struct job_store *s, const struct capture *c)
     return store_run(s, st);
 }
 
-int job_store_update(struct job_store *s, const struct capture *c)
+/* The update of one capture's mutable fields. */
+#define STORE_UPDATE_SQL                                                                           \
+    "UPDATE captures SET status=?, packets_captured=?, packets_dropped=?,"                         \
+    " stop_requested=?, error_message=?, file_size=? WHERE id=?"
+
+/* Runs the update of `c` on the cached statement.  Returns 0 or a
+ * JOB_STORE_* error. */
+static int store_update_one(struct job_store *s, const struct capture *c)
 {
-    sqlite3_stmt *st =
-        store_prepare(s, "UPDATE captures SET status=?, packets_captured=?, packets_dropped=?,"
-                         " stop_requested=?, error_message=?, file_size=? WHERE id=?");
+    sqlite3_stmt *st = store_cached(s, STMT_UPDATE, STORE_UPDATE_SQL);
     if (st == NULL)
-        return -1;
+        return JOB_STORE_ERROR;
     sqlite3_bind_text(st, 1, capture_status_name(c->status), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)c->packets_captured);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)c->packets_dropped);
@@ -287,7 +294,30 @@ int job_store_update(struct job_store *s, const struct capture *c)
     sqlite3_bind_text(st, 5, c->error_message, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)c->file_size);
     sqlite3_bind_text(st, 7, c->id, -1, SQLITE_STATIC);
-    return store_run(s, st);
+    int rc = sqlite3_step(st);
+    store_release(st);
+    return rc == SQLITE_DONE ? 0 : store_failure(s, rc);
+}
+
+int job_store_update(struct job_store *s, const struct capture *c)
+{
+    return store_update_one(s, c);
+}
+
+int job_store_update_many(struct job_store *s, const struct capture *cs, unsigned n)
+{
+    int rc = sqlite3_exec(s->db, "BEGIN IMMEDIATE", NULL, NULL, NULL);
+    if (rc != SQLITE_OK)
+        return store_failure(s, rc);
+    for (unsigned i = 0; i < n && rc == SQLITE_OK; i++) {
+        if (store_update_one(s, &cs[i]) != 0)
+            rc = sqlite3_errcode(s->db);
+    }
+    if (rc == SQLITE_OK && (rc = sqlite3_exec(s->db, "COMMIT", NULL, NULL, NULL)) == SQLITE_OK)
+        return 0;
+    int err = store_failure(s, rc);
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return err;
 }
 
 int job_store_get(struct job_store *s, const char *account, const char *id, struct capture *c)

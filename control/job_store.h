@@ -52,6 +52,11 @@ int job_store_insert(struct job_store *store, const struct capture *c);
  * error_message, file_size).  Returns 0 or a JOB_STORE_* error. */
 int job_store_update(struct job_store *store, const struct capture *c);
 
+/* Writes the mutable fields of the `n` captures `cs` in one transaction,
+ * so that a locked database costs one wait, however many changed.
+ * Returns 0 (all written) or a JOB_STORE_* error (none written). */
+int job_store_update_many(struct job_store *store, const struct capture *cs, unsigned n);
+
 /* Reads capture `id` of `account` into `c`.  Returns 0, 1 if there is no
  * such capture in that account, or a JOB_STORE_* error. */
 int job_store_get(struct job_store *store, const char *account, const char *id, struct capture *c);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "analysis_api.h"
@@ -218,6 +219,18 @@ static int start_api(const struct config *cfg, uint16_t *port, char *err, unsign
     return 0;
 }
 
+/* Raises the open-file limit to its hard maximum: every running capture
+ * holds its file open, and max_captures may be in the thousands. */
+static void raise_file_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            log_warn("file_limit", "error=%s", log_q(strerror(errno)));
+    }
+}
+
 int main(int argc, char **argv)
 {
     struct config cfg;
@@ -230,6 +243,7 @@ int main(int argc, char **argv)
     log_init(cfg.log_target, cfg.log_level);
     /* Everything pcapd creates is private to its user. */
     umask(077);
+    raise_file_limit();
     if (open_state(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
         return 1;
