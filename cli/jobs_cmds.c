@@ -31,6 +31,8 @@ struct jobs_options {
     bool wait;
     bool progress;
     const char *output;
+    /* wait: print the capture once it has ended. */
+    bool show_ended;
     /* list: the page. */
     uint64_t page, per_page;
 };
@@ -178,7 +180,11 @@ static int download_to(struct cli_ctx *ctx, const char *id, const char *output)
     }
     rc = api_send(ctx, "GET", path, NULL, f, NULL);
     long size = ftell(f);
-    if ((fclose(f) != 0 || rename(part, output) != 0) && rc == 0) {
+    if (fclose(f) != 0 && rc == 0) {
+        cli_error("%s: %s", part, strerror(errno));
+        rc = PCAPCTL_EXIT_FILE;
+    }
+    if (rc == 0 && rename(part, output) != 0) {
         cli_error("%s: %s", output, strerror(errno));
         rc = PCAPCTL_EXIT_FILE;
     }
@@ -209,8 +215,8 @@ static int wait_and_fetch(struct cli_ctx *ctx, const struct jobs_options *o, con
     int rc = wait_capture(ctx, id, o->progress && isatty(STDERR_FILENO), &c);
     if (rc != 0)
         return rc;
-    if (ctx->settings->json)
-        cli_print_json(c);
+    if (ctx->settings->json || o->show_ended)
+        print_capture(ctx->settings, c);
     int ended = ended_status(c);
     json_decref(c);
     if (o->output != NULL)
@@ -373,7 +379,8 @@ static int run_wait(int argc, char **argv, struct cli_settings *s)
         {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
         {NULL, 0, NULL, 0},
     };
-    struct jobs_options o = {.cmd = &wait_command, .wait = true, .progress = true};
+    struct jobs_options o = {
+        .cmd = &wait_command, .wait = true, .progress = true, .show_ended = true};
     struct cli_ctx ctx = {0};
     const char *id = NULL;
     int rc = jobs_start(argc, argv, options, "o:", &o, true, &id, &ctx, s);
@@ -386,8 +393,9 @@ static int run_wait(int argc, char **argv, struct cli_settings *s)
 const struct cli_command wait_command = {
     "wait", run_wait, "wait until a capture ends (progress bar on a terminal)",
     "usage: pcapctl wait ID [-o FILE] [--no-progress] [--json]\n"
-    "Waits until the capture ends, with a progress bar on a terminal; exits 7 if it\n"
-    "failed.  Ctrl-C stops the capture, a second Ctrl-C leaves it running.\n"
+    "Waits until the capture ends, with a progress bar on a terminal, and prints it\n"
+    "as show does; exits 7 if it failed.  Ctrl-C stops the capture, a second Ctrl-C leaves it "
+    "running.\n"
     "  -o, --output FILE        then download the pcap to FILE (- for stdout)\n"
     "  --no-progress            no progress bar\n"};
 
