@@ -5,11 +5,10 @@ import json
 import re
 import signal
 import subprocess
-import time
 
 import pytest
 
-from conftest import ACCOUNT, Cli, SAMPLE, stop_checked
+from conftest import Cli, SAMPLE
 
 ID = re.compile(r"^[0-9a-f]{32}$")
 
