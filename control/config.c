@@ -235,6 +235,8 @@ static int set_text(struct config *cfg, const char *key, const char *value, bool
         return copy_str(cfg->lcores, sizeof(cfg->lcores), value);
     if (strcmp(key, "eal_args") == 0)
         return copy_str(cfg->eal_extra, sizeof(cfg->eal_extra), value);
+    if (strcmp(key, "ui_dir") == 0)
+        return copy_str(cfg->ui_dir, sizeof(cfg->ui_dir), value);
     if (strcmp(key, "account") == 0) {
         if (!is_account_id(value) || cfg->n_accounts == CONFIG_MAX_ACCOUNTS)
             return -1;

@@ -119,6 +119,9 @@ struct config {
     /* Where the event log goes, and the least severe level it keeps. */
     enum log_target log_target;
     enum log_level log_level;
+    /* Folder of the dashboard's files served at /ui/ ("off": none; empty:
+     * the installed folder, else the source tree's ui/). */
+    char ui_dir[512];
 };
 
 /* Seconds ended captures are kept (0: forever), from retention_seconds or

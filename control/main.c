@@ -36,6 +36,7 @@
 #include "state_dir.h"
 #include "token_cli.h"
 #include "token_store.h"
+#include "ui_files.h"
 
 /* How often the capture runner's periodic work runs (milliseconds). */
 #define RUNNER_TICK_MS 10
@@ -79,12 +80,15 @@ static h2o_iovec_t refusal_body(h2o_req_t *req, int status, const char *why)
                                        : api_refusal_body(req, status, why);
 }
 
-/* The server's handler: the analysis API or the jobs API.  A request's
- * reads (its token, its captures) share one read transaction: one lock of
- * the database instead of one a statement.  It ends before the handler
+/* The server's handler: the dashboard's files under /ui, the analysis API,
+ * or the jobs API (which answers unknown routes).  A request's reads (its
+ * token, its captures) share one read transaction: one lock of the
+ * database instead of one a statement.  It ends before the handler
  * returns; work a request hands to threads reads without it. */
 static int route_request(h2o_req_t *req)
 {
+    if (ui_files_path(req))
+        return ui_files_handle(req);
     job_store_read_begin(stores.reader);
     int rc =
         is_analysis_path(req->path_normalized) ? analysis_api_handle(req) : jobs_api_handle(req);
@@ -241,6 +245,10 @@ int main(int argc, char **argv)
         return token_cli_main(argc - 1, argv + 1);
     load_config(argc, argv, &cfg);
     log_init(cfg.log_target, cfg.log_level);
+    if (ui_files_init(cfg.ui_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pcapd: %s\n", err);
+        return 2;
+    }
     /* Everything pcapd creates is private to its user. */
     umask(077);
     raise_file_limit();
@@ -262,6 +270,9 @@ int main(int argc, char **argv)
     signal(SIGTERM, on_signal);
     printf("pcapd: API listening on %s://%s:%u\n", cfg.tls_certificate[0] ? "https" : "http",
            cfg.listen_host, port);
+    if (ui_files_enabled())
+        printf("pcapd: dashboard at %s://%s:%u/ui/\n", cfg.tls_certificate[0] ? "https" : "http",
+               cfg.listen_host, port);
     fflush(stdout);
     log_info("started", "listen=%s:%u state_dir=%s", cfg.listen_host, port, log_q(cfg.state_dir));
 
