@@ -120,7 +120,7 @@ struct config {
     enum log_target log_target;
     enum log_level log_level;
     /* Folder of the dashboard's files served at /ui/ ("off": none; empty:
-     * the installed folder, else the source tree's ui/). */
+     * the source tree's ui/ when it exists, else the installed folder). */
     char ui_dir[512];
 };
 

@@ -53,11 +53,12 @@ int ui_files_init(const char *setting, char *err, size_t err_size)
         snprintf(ui_dir, sizeof(ui_dir), "%s", setting);
         return 0;
     }
-    /* Installed files first; a build run from its source tree has those. */
-    if (has_index(PCAPD_UI_DIR_INSTALLED))
-        snprintf(ui_dir, sizeof(ui_dir), "%s", PCAPD_UI_DIR_INSTALLED);
-    else if (has_index(PCAPD_UI_DIR_SOURCE))
+    /* A build run beside its source tree serves that tree's files, so they
+     * match the binary; an installed one, the installed files. */
+    if (has_index(PCAPD_UI_DIR_SOURCE))
         snprintf(ui_dir, sizeof(ui_dir), "%s", PCAPD_UI_DIR_SOURCE);
+    else if (has_index(PCAPD_UI_DIR_INSTALLED))
+        snprintf(ui_dir, sizeof(ui_dir), "%s", PCAPD_UI_DIR_INSTALLED);
     return 0;
 }
 
@@ -116,7 +117,8 @@ int ui_files_handle(h2o_req_t *req)
         return api_send_error(req, 404, API_ERR_NO_ROUTE,
                               "the dashboard is off on this appliance (ui_dir = off)");
     if (!api_method_is(req, "GET") && !api_method_is(req, "HEAD")) {
-        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, H2O_STRLIT("GET, HEAD"));
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL,
+                       H2O_STRLIT("GET, HEAD"));
         return api_send_error(req, 405, API_ERR_METHOD_NOT_ALLOWED,
                               "%.*s is not allowed here; use GET", (int)req->method.len,
                               req->method.base);

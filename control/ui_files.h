@@ -13,8 +13,8 @@
 #include "h2o.h"
 
 /* Chooses the folder to serve: `setting` (the `ui_dir` setting; "off"
- * serves nothing; empty picks the installed folder when it exists, else
- * the source folder).  Returns 0 with the dashboard enabled or off, or -1
+ * serves nothing; empty picks the source tree's ui/ when it exists, else
+ * the installed folder).  Returns 0 with the dashboard enabled or off, or -1
  * with `err` when a named folder holds no index.html. */
 int ui_files_init(const char *setting, char *err, size_t err_size);
 
