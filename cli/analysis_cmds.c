@@ -188,50 +188,55 @@ static void print_section(const char *title, struct table *t)
     table_free(t);
 }
 
-/* Prints the top talkers, IPv4 and IPv6 together, by bytes. */
-static void print_talkers(json_t *const *data, uint64_t top)
+/* Adds a row of the top talkers table. */
+static void talker_row(struct table *t, const json_t *h)
 {
-    json_t *lists[2] = {data[2], data[3]};
-    size_t total = json_array_size(json_object_get(data[2], "hosts")) +
-                   json_array_size(json_object_get(data[3], "hosts"));
-    json_t **items = calloc(total + 1, sizeof(*items));
-    size_t n = merge_sorted(lists, 2, "hosts", "txb", "rxb", items);
-    struct table t;
-    table_init(&t, "HOST,>PACKETS,>BYTES,>TX PACKETS,>TX BYTES,>RX PACKETS,>RX BYTES");
-    for (size_t i = 0; i < n && i < top; i++) {
-        table_add(&t, "%s", json_string_value(json_object_get(items[i], "host")));
-        table_add(&t, "%lld", int_of(items[i], "txf") + int_of(items[i], "rxf"));
-        table_add(&t, "%lld", int_of(items[i], "sort"));
-        table_add(&t, "%lld", int_of(items[i], "txf"));
-        table_add(&t, "%lld", int_of(items[i], "txb"));
-        table_add(&t, "%lld", int_of(items[i], "rxf"));
-        table_add(&t, "%lld", int_of(items[i], "rxb"));
-    }
-    free(items);
-    print_section("Top talkers (IPv4 and IPv6, by bytes)", &t);
+    table_add(t, "%s", json_string_value(json_object_get(h, "host")));
+    table_add(t, "%lld", int_of(h, "txf") + int_of(h, "rxf"));
+    table_add(t, "%lld", int_of(h, "sort"));
+    table_add(t, "%lld", int_of(h, "txf"));
+    table_add(t, "%lld", int_of(h, "txb"));
+    table_add(t, "%lld", int_of(h, "rxf"));
+    table_add(t, "%lld", int_of(h, "rxb"));
 }
 
-/* Prints the top conversations, IPv4 and IPv6 together, by bytes. */
-static void print_conversations(json_t *const *data, uint64_t top)
+/* Adds a row of the top conversations table. */
+static void conversation_row(struct table *t, const json_t *c)
 {
-    json_t *lists[2] = {data[4], data[5]};
-    size_t total = json_array_size(json_object_get(data[4], "convs")) +
-                   json_array_size(json_object_get(data[5], "convs"));
+    table_add(t, "%s", json_string_value(json_object_get(c, "saddr")));
+    table_add(t, "%s", json_string_value(json_object_get(c, "daddr")));
+    table_add(t, "%lld", int_of(c, "totalf"));
+    table_add(t, "%lld", int_of(c, "totalb"));
+    table_add(t, "%lld", int_of(c, "txb"));
+    table_add(t, "%lld", int_of(c, "rxb"));
+    table_add(t, "%.6f", json_number_value(json_object_get(c, "duration")));
+}
+
+/* A table of the largest items of the IPv4 and IPv6 answers together. */
+struct top_table {
+    /* The section's title and the table's columns. */
+    const char *title, *columns;
+    /* The member of the answers that lists the items ("hosts", "convs"). */
+    const char *key;
+    /* Adds an item's row. */
+    void (*add_row)(struct table *t, const json_t *item);
+};
+
+/* Prints the `top` largest items (by bytes both ways) of `ipv4` and
+ * `ipv6` as `spec` says. */
+static void print_top(const struct top_table *spec, json_t *ipv4, json_t *ipv6, uint64_t top)
+{
+    json_t *lists[2] = {ipv4, ipv6};
+    size_t total = json_array_size(json_object_get(ipv4, spec->key)) +
+                   json_array_size(json_object_get(ipv6, spec->key));
     json_t **items = calloc(total + 1, sizeof(*items));
-    size_t n = merge_sorted(lists, 2, "convs", "txb", "rxb", items);
+    size_t n = merge_sorted(lists, 2, spec->key, "txb", "rxb", items);
     struct table t;
-    table_init(&t, "ADDRESS A,ADDRESS B,>PACKETS,>BYTES,>BYTES A→B,>BYTES B→A,>DURATION");
-    for (size_t i = 0; i < n && i < top; i++) {
-        table_add(&t, "%s", json_string_value(json_object_get(items[i], "saddr")));
-        table_add(&t, "%s", json_string_value(json_object_get(items[i], "daddr")));
-        table_add(&t, "%lld", int_of(items[i], "totalf"));
-        table_add(&t, "%lld", int_of(items[i], "totalb"));
-        table_add(&t, "%lld", int_of(items[i], "txb"));
-        table_add(&t, "%lld", int_of(items[i], "rxb"));
-        table_add(&t, "%.6f", json_number_value(json_object_get(items[i], "duration")));
-    }
+    table_init(&t, spec->columns);
+    for (size_t i = 0; i < n && i < top; i++)
+        spec->add_row(&t, items[i]);
     free(items);
-    print_section("Top conversations (IPv4 and IPv6, by bytes)", &t);
+    print_section(spec->title, &t);
 }
 
 /* Writes integer member `key` of `o` to `buf`, or "-" when it is null. */
@@ -337,8 +342,15 @@ static void print_analysis(const char *id, json_t *const *data, const struct ana
     table_init(&t, "PROTOCOL,>FRAMES,>BYTES");
     add_protocols(&t, json_object_get(data[1], "protos"), 0);
     print_section("Protocol hierarchy", &t);
-    print_talkers(data, o->top);
-    print_conversations(data, o->top);
+    static const struct top_table talkers = {
+        "Top talkers (IPv4 and IPv6, by bytes)",
+        "HOST,>PACKETS,>BYTES,>TX PACKETS,>TX BYTES,>RX PACKETS,>RX BYTES", "hosts", talker_row};
+    static const struct top_table conversations = {
+        "Top conversations (IPv4 and IPv6, by bytes)",
+        "ADDRESS A,ADDRESS B,>PACKETS,>BYTES,>BYTES A→B,>BYTES B→A,>DURATION", "convs",
+        conversation_row};
+    print_top(&talkers, data[2], data[3], o->top);
+    print_top(&conversations, data[4], data[5], o->top);
     print_dns(data[6], o->limit);
     print_tls(data[7], o->limit);
 }
@@ -387,8 +399,7 @@ static int run_analyze(int argc, char **argv, struct cli_settings *s)
     }
     for (size_t i = 0; i < N_VIEWS; i++)
         json_decref(data[i]);
-    api_close(&ctx);
-    return rc < 0 ? 0 : rc;
+    return api_finish(&ctx, rc);
 }
 
 const struct cli_command analyze_command = {
@@ -502,8 +513,7 @@ static int run_fields(int argc, char **argv, struct cli_settings *s)
         rc = args_usage_error(&fields_command, "give at least one -e FIELD");
     if (rc == 0)
         rc = fetch_fields(&ctx, id, &o);
-    api_close(&ctx);
-    return rc < 0 ? 0 : rc;
+    return api_finish(&ctx, rc);
 }
 
 const struct cli_command fields_command = {
@@ -548,8 +558,7 @@ static int run_upload(int argc, char **argv, struct cli_settings *s)
     else if (rc == 0)
         printf("%s\n", json_string_value(json_object_get(data, "id")));
     json_decref(data);
-    api_close(&ctx);
-    return rc < 0 ? 0 : rc;
+    return api_finish(&ctx, rc);
 }
 
 const struct cli_command upload_command = {

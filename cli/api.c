@@ -171,6 +171,12 @@ void api_close(struct cli_ctx *ctx)
     ctx->http = NULL;
 }
 
+int api_finish(struct cli_ctx *ctx, int rc)
+{
+    api_close(ctx);
+    return rc < 0 ? PCAPCTL_EXIT_OK : rc;
+}
+
 int api_pcaps_path(struct cli_ctx *ctx, char *buf, size_t size, const char *id, const char *suffix)
 {
     char *account = http_escape(ctx->http, ctx->settings->account);

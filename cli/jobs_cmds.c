@@ -260,8 +260,7 @@ static int run_capture(int argc, char **argv, struct cli_settings *s)
     }
     json_decref(c);
     json_decref(o.body);
-    api_close(&ctx);
-    return rc < 0 ? 0 : rc;
+    return api_finish(&ctx, rc);
 }
 
 const struct cli_command capture_command = {
@@ -319,8 +318,7 @@ static int run_list(int argc, char **argv, struct cli_settings *s)
         table_free(&t);
     }
     json_decref(list);
-    api_close(&ctx);
-    return rc < 0 ? 0 : rc;
+    return api_finish(&ctx, rc);
 }
 
 const struct cli_command list_command = {
@@ -345,8 +343,7 @@ static int run_on_capture(int argc, char **argv, struct cli_settings *s,
     if (rc == 0)
         print_capture(s, c);
     json_decref(c);
-    api_close(&ctx);
-    return rc < 0 ? 0 : rc;
+    return api_finish(&ctx, rc);
 }
 
 /* pcapctl show ID. */
@@ -386,8 +383,7 @@ static int run_wait(int argc, char **argv, struct cli_settings *s)
     int rc = jobs_start(argc, argv, options, "o:", &o, true, &id, &ctx, s);
     if (rc == 0)
         rc = wait_and_fetch(&ctx, &o, id);
-    api_close(&ctx);
-    return rc < 0 ? 0 : rc;
+    return api_finish(&ctx, rc);
 }
 
 const struct cli_command wait_command = {
@@ -415,8 +411,7 @@ static int run_download(int argc, char **argv, struct cli_settings *s)
         snprintf(name, sizeof(name), "%s.pcap", id);
         rc = download_to(&ctx, id, o.output ? o.output : name);
     }
-    api_close(&ctx);
-    return rc < 0 ? 0 : rc;
+    return api_finish(&ctx, rc);
 }
 
 const struct cli_command download_command = {

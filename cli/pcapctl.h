@@ -49,6 +49,10 @@ int api_open(struct cli_ctx *ctx, struct cli_settings *s, int need);
 /* Closes what api_open() opened. */
 void api_close(struct cli_ctx *ctx);
 
+/* Ends a command: closes the API and turns the parsing's -1 (--help was
+ * printed) into success.  Returns the command's exit code. */
+int api_finish(struct cli_ctx *ctx, int rc);
+
 /* Calls the API and, on success, sets *result to the answer's "result"
  * (jobs API) or "data" (analysis API), a new reference.  `body` (may be
  * NULL; reference stolen) is sent as JSON.  A 202 answer is retried after

@@ -43,17 +43,6 @@ int settings_copy(char *dst, size_t size, const char *value)
     return 0;
 }
 
-/* Strips leading and trailing white space in place. */
-static char *trim(char *s)
-{
-    while (isspace((unsigned char)*s))
-        s++;
-    char *end = s + strlen(s);
-    while (end > s && isspace((unsigned char)end[-1]))
-        *--end = '\0';
-    return s;
-}
-
 /* Writes the configuration file's path to `path`.  Returns 1 if it was
  * named (--config or $PCAPCTL_CONFIG) and must exist, 0 for the default
  * path, -1 if there is none (no HOME). */
@@ -129,21 +118,23 @@ static int read_config_file(struct cli_settings *s, char *err, size_t err_size)
         return -1;
     }
     while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+        char key[32], *value;
+        int at = -1;
         lineno++;
-        char *hash = strchr(line, '#');
-        if (hash != NULL)
-            *hash = '\0';
-        char *text = trim(line), *eq = strchr(text, '=');
-        if (*text == '\0')
-            continue;
-        if (eq == NULL) {
+        line[strcspn(line, "#\r\n")] = '\0';
+        int n = sscanf(line, " %31[a-z_] =%n", key, &at);
+        if (n == EOF || (n == 0 && line[strspn(line, " \t")] == '\0'))
+            continue; /* A blank or comment line. */
+        if (n != 1 || at < 0) {
             snprintf(err, err_size, "%s:%d: expected 'key = value'", path, lineno);
             rc = -1;
             break;
         }
-        *eq = '\0';
-        has_token |= strcmp(trim(text), "token") == 0;
-        rc = apply_file_setting(s, path, lineno, trim(text), trim(eq + 1), err, err_size);
+        value = line + at + strspn(line + at, " \t");
+        for (size_t len = strlen(value); len > 0 && isspace((unsigned char)value[len - 1]);)
+            value[--len] = '\0';
+        has_token |= strcmp(key, "token") == 0;
+        rc = apply_file_setting(s, path, lineno, key, value, err, err_size);
     }
     if (rc == 0 && has_token)
         warn_if_exposed(f, path);

@@ -2,23 +2,15 @@
 integration suite's own fixtures (tests/integration/conftest.py, loaded
 here under another name), and a runner of the pcapctl binary under test
 with the daemon's URL, token and account in its environment."""
-import importlib.util
 import os
 import pathlib
 import subprocess
+import sys
 
 import pytest
 
-_spec = importlib.util.spec_from_file_location(
-    "pcapd_daemon", pathlib.Path(__file__).resolve().parents[1] / "integration" / "conftest.py")
-pcapd_daemon = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(pcapd_daemon)
-
-ACCOUNT = pcapd_daemon.ACCOUNT
-ROOT = pcapd_daemon.ROOT
-SAMPLE = ROOT / "config" / "sample-traffic.pcap"
-start_daemon = pcapd_daemon.start_daemon
-daemon_factory = pcapd_daemon.daemon_factory
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from pcapd_fixtures import ACCOUNT, ROOT, SAMPLE, daemon_factory, start_daemon  # noqa: E402,F401
 
 
 def pcapctl_binary():

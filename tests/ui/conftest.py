@@ -1,14 +1,6 @@
-"""Fixtures of the dashboard tests: the real daemon, started by the
-integration suite's own fixtures (tests/integration/conftest.py, loaded
-here under another name)."""
-import importlib.util
+"""Fixtures of the dashboard tests: the real daemon (tests/pcapd_fixtures.py)."""
 import pathlib
+import sys
 
-_spec = importlib.util.spec_from_file_location(
-    "pcapd_daemon", pathlib.Path(__file__).resolve().parents[1] / "integration" / "conftest.py")
-pcapd_daemon = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(pcapd_daemon)
-
-ACCOUNT = pcapd_daemon.ACCOUNT
-ROOT = pcapd_daemon.ROOT
-daemon_factory = pcapd_daemon.daemon_factory
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from pcapd_fixtures import ACCOUNT, ROOT, SAMPLE, daemon_factory  # noqa: E402,F401

@@ -96,16 +96,23 @@ async function createRefused(page) {
   await page.getByLabel('Type').selectOption('simple');
 }
 
-async function createAndWatch(page) {
-  await page.getByLabel('Time limit (s)').fill('6');
-  await page.getByLabel('Packet limit').fill('10000');
-  await page.getByLabel('Protocol').fill('');
+/** Starts a capture from the form; returns its id from the notice. */
+async function startCapture(page, timeLimit, packetLimit, protocol) {
+  await page.getByLabel('Time limit (s)').fill(timeLimit);
+  await page.getByLabel('Packet limit').fill(packetLimit);
+  await page.getByLabel('Protocol').fill(protocol);
   await page.getByRole('button', { name: 'Start capture' }).click();
   const notice = page.locator('p.notice.ok');
   await notice.waitFor({ state: 'visible' });
+  await page.waitForFunction(() => !document.querySelector('button.primary').disabled);
   const id = (await notice.locator('a').textContent()).trim();
   assert.match(id, /^[0-9a-f]{32}$/);
   assert.equal(await page.locator('#create-error').isVisible(), false);
+  return id;
+}
+
+async function createAndWatch(page) {
+  const id = await startCapture(page, '6', '10000', '');
   // Live status: running with a growing packet count, then success,
   // without reloading the page.
   const row = rowOf(page, id);
@@ -222,13 +229,7 @@ async function uploadAndTls(page) {
 
 async function stopRunning(page) {
   await page.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'Captures' }).click();
-  await page.getByLabel('Time limit (s)').fill('120');
-  await page.getByLabel('Packet limit').fill('10');
-  await page.getByLabel('Protocol').fill('250');
-  await page.getByRole('button', { name: 'Start capture' }).click();
-  const notice = page.locator('p.notice.ok');
-  await notice.waitFor({ state: 'visible' });
-  const id = (await notice.locator('a').textContent()).trim();
+  const id = await startCapture(page, '120', '10', '250');
   const row = rowOf(page, id);
   assert.equal(await row.locator('td.filter').textContent(), 'proto 250');
   await row.getByRole('button', { name: `Stop capture ${id}` }).click();

@@ -15,9 +15,8 @@ import time
 
 import pytest
 
-from conftest import ACCOUNT, ROOT
+from conftest import ACCOUNT, ROOT, SAMPLE
 
-SAMPLE = ROOT / "config" / "sample-traffic.pcap"
 HERE = pathlib.Path(__file__).resolve().parent
 CHROMIUM = "/usr/bin/chromium"
 

@@ -47,66 +47,72 @@ function tableSelect(id, change) {
   return select;
 }
 
+/** The protocol hierarchy chart. */
 function hierarchyPanel(id) {
   return (onWait) => analysis(id, 'stats/hierarchy', null, onWait)
     .then((data) => (data.protos.length ? hierarchyChart(data.protos) : h('p', null, 'No frames.')));
 }
 
+/** A column of counts (packets, bytes), right-aligned with thousands marks. */
+const count = (key, label) => ({ key, label, numeric: true, render: (r) => fmt.int(r[key]) });
+/** A column of port numbers (strings in the API's answers), shown when `ports`. */
+const portColumn = (ports, key, label) => (ports ? [{ key, label, numeric: true, value: (r) => num(r[key]) }] : []);
+
+/** A panel of one view per address table, with a select to switch tables. */
+function perTablePanel(panel, id, view, name, makeTable) {
+  const body = h('div');
+  const load = (table) => fill(body, (onWait) => analysis(id, view, { protocol: table }, onWait)
+    .then((data) => makeTable(data, table === 'tcp' || table === 'udp')));
+  replace(panel, h('div', { class: 'toolbar' }, h('label', { for: `${name}-table` }, 'Addresses'),
+    tableSelect(`${name}-table`, load)), body);
+  load('ip');
+}
+
+/** Endpoints of an address table, largest first. */
 function talkersPanel(id, panel) {
-  const body = h('div');
-  const load = (table) => fill(body, (onWait) => analysis(id, 'stats/endpoints', { protocol: table }, onWait)
-    .then((data) => sortableTable({
-      name: 'talkers',
-      caption: 'Top talkers',
-      rows: data.hosts.map((x) => ({ ...x, frames: x.txf + x.rxf, bytes: x.txb + x.rxb })),
-      sort: { key: 'bytes', dir: 'desc' },
-      columns: [
-        { key: 'host', label: 'Host', class: 'mono' },
-        ...(table === 'tcp' || table === 'udp' ? [{ key: 'port', label: 'Port', numeric: true, value: (r) => num(r.port) }] : []),
-        { key: 'frames', label: 'Packets', numeric: true, render: (r) => fmt.int(r.frames) },
-        { key: 'bytes', label: 'Bytes', numeric: true, render: (r) => fmt.int(r.bytes) },
-        { key: 'txf', label: 'Tx packets', numeric: true, render: (r) => fmt.int(r.txf) },
-        { key: 'txb', label: 'Tx bytes', numeric: true, render: (r) => fmt.int(r.txb) },
-        { key: 'rxf', label: 'Rx packets', numeric: true, render: (r) => fmt.int(r.rxf) },
-        { key: 'rxb', label: 'Rx bytes', numeric: true, render: (r) => fmt.int(r.rxb) },
-      ],
-      empty: 'No hosts of this kind.',
-    })));
-  replace(panel, h('div', { class: 'toolbar' }, h('label', { for: 'talkers-table' }, 'Addresses'),
-    tableSelect('talkers-table', load)), body);
-  load('ip');
+  perTablePanel(panel, id, 'stats/endpoints', 'talkers', (data, ports) => sortableTable({
+    name: 'talkers',
+    caption: 'Top talkers',
+    rows: data.hosts.map((x) => ({ ...x, frames: x.txf + x.rxf, bytes: x.txb + x.rxb })),
+    sort: { key: 'bytes', dir: 'desc' },
+    columns: [
+      { key: 'host', label: 'Host', class: 'mono' },
+      ...portColumn(ports, 'port', 'Port'),
+      count('frames', 'Packets'),
+      count('bytes', 'Bytes'),
+      count('txf', 'Tx packets'),
+      count('txb', 'Tx bytes'),
+      count('rxf', 'Rx packets'),
+      count('rxb', 'Rx bytes'),
+    ],
+    empty: 'No hosts of this kind.',
+  }));
 }
 
+/** Conversations of an address table, largest first. */
 function conversationsPanel(id, panel) {
-  const body = h('div');
-  const load = (table) => fill(body, (onWait) => analysis(id, 'stats/conversations', { protocol: table }, onWait)
-    .then((data) => {
-      const ports = table === 'tcp' || table === 'udp';
-      return sortableTable({
-        name: 'conversations',
-        caption: 'Conversations',
-        rows: data.convs,
-        sort: { key: 'totalb', dir: 'desc' },
-        columns: [
-          { key: 'saddr', label: 'Address A', class: 'mono' },
-          ...(ports ? [{ key: 'sport', label: 'Port A', numeric: true, value: (r) => num(r.sport) }] : []),
-          { key: 'daddr', label: 'Address B', class: 'mono' },
-          ...(ports ? [{ key: 'dport', label: 'Port B', numeric: true, value: (r) => num(r.dport) }] : []),
-          { key: 'totalf', label: 'Packets', numeric: true, render: (r) => fmt.int(r.totalf) },
-          { key: 'totalb', label: 'Bytes', numeric: true, render: (r) => fmt.int(r.totalb) },
-          { key: 'txb', label: 'Bytes A→B', numeric: true, render: (r) => fmt.int(r.txb) },
-          { key: 'rxb', label: 'Bytes B→A', numeric: true, render: (r) => fmt.int(r.rxb) },
-          { key: 'start', label: 'Start', numeric: true, render: (r) => r.start.toFixed(6) },
-          { key: 'duration', label: 'Duration', numeric: true, render: (r) => fmt.seconds(r.duration) },
-        ],
-        empty: 'No conversations of this kind.',
-      });
-    }));
-  replace(panel, h('div', { class: 'toolbar' }, h('label', { for: 'conversations-table' }, 'Addresses'),
-    tableSelect('conversations-table', load)), body);
-  load('ip');
+  perTablePanel(panel, id, 'stats/conversations', 'conversations', (data, ports) => sortableTable({
+    name: 'conversations',
+    caption: 'Conversations',
+    rows: data.convs,
+    sort: { key: 'totalb', dir: 'desc' },
+    columns: [
+      { key: 'saddr', label: 'Address A', class: 'mono' },
+      ...portColumn(ports, 'sport', 'Port A'),
+      { key: 'daddr', label: 'Address B', class: 'mono' },
+      ...portColumn(ports, 'dport', 'Port B'),
+      count('totalf', 'Packets'),
+      count('totalb', 'Bytes'),
+      count('txb', 'Bytes A→B'),
+      count('rxb', 'Bytes B→A'),
+      { key: 'start', label: 'Start', numeric: true, render: (r) => r.start.toFixed(6) },
+      { key: 'duration', label: 'Duration', numeric: true, render: (r) => fmt.seconds(r.duration) },
+    ],
+    empty: 'No conversations of this kind.',
+  }));
 }
 
+/** Every DNS query with its response. */
 function dnsPanel(id) {
   return (onWait) => analysis(id, 'dns/lookups', null, onWait).then((data) => sortableTable({
     name: 'dns',
@@ -126,6 +132,7 @@ function dnsPanel(id) {
   }));
 }
 
+/** Server names of TLS and QUIC handshakes. */
 function tlsPanel(id) {
   return (onWait) => analysis(id, 'tls/hosts', null, onWait).then((data) => sortableTable({
     name: 'tls',
@@ -156,6 +163,7 @@ function info(f) {
   return parts.join(' · ');
 }
 
+/** The packets a display filter passes, a page at a time. */
 function packetsPanel(id, panel) {
   let offset = 0;
   const error = errorBox('filter-error');
