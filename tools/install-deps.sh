@@ -14,7 +14,7 @@ BUILD_PKGS=(
 TEST_PKGS=(tshark python3 python3-pytest python3-yaml python3-jsonschema python3-cryptography curl iproute2
   clang-format clang
   chromium                                  # the dashboard's browser tests (tests/ui)
-  debhelper dpkg-dev fakeroot lintian strace file groff-base  # the package test (tests/package)
+  debhelper dpkg-dev fakeroot lintian strace file groff-base systemd  # tests/package
 )
 
 want=("${BUILD_PKGS[@]}")
