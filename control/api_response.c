@@ -44,6 +44,16 @@ static const char *reason_of(int status)
     }
 }
 
+void api_send_raw_json(h2o_req_t *req, int status, const char *body, size_t len)
+{
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json"));
+    req->res.content_length = len; /* Not chunked: the whole body is here. */
+    h2o_send_inline(req, body, len);
+}
+
 /* Serialises `envelope` (reference stolen) and sends it with `status`. */
 int api_send_json(h2o_req_t *req, int status, json_t *envelope)
 {
@@ -53,13 +63,7 @@ int api_send_json(h2o_req_t *req, int status, json_t *envelope)
         h2o_send_error_500(req, "Internal Server Error", "out of memory", 0);
         return 0;
     }
-    req->res.status = status;
-    req->res.reason = reason_of(status);
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   H2O_STRLIT("application/json"));
-    size_t len = strlen(body);
-    req->res.content_length = len; /* Not chunked: the whole body is here. */
-    h2o_send_inline(req, body, len);
+    api_send_raw_json(req, status, body, strlen(body));
     free(body);
     return 0;
 }

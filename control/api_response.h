@@ -15,6 +15,9 @@
  * shape (the analysis API's answers are not in the v4 envelope). */
 int api_send_json(h2o_req_t *req, int status, json_t *body);
 
+/* Answers `status` with `len` bytes of JSON text `body` (copied). */
+void api_send_raw_json(h2o_req_t *req, int status, const char *body, size_t len);
+
 /* Makes a JSON string of an error message that may quote request bytes:
  * if they are not UTF-8, non-ASCII bytes become '?' (in `message` too). */
 json_t *api_json_text(char *message);

@@ -506,6 +506,11 @@ int capture_runner_note_stop(const struct capture *c, capture_stopped_fn done, v
     return 0;
 }
 
+bool capture_runner_is_under_way(const char *id)
+{
+    return slot_find(id) != NULL;
+}
+
 bool capture_runner_overlay(struct capture *c)
 {
     struct run_slot *s = slot_find(c->id);

@@ -72,6 +72,10 @@ typedef void (*capture_stopped_fn)(const struct capture *c, void *arg);
  * not called). */
 int capture_runner_note_stop(const struct capture *c, capture_stopped_fn done, void *arg);
 
+/* Tells whether capture `id` is under way (its figures may change without
+ * the store changing). */
+bool capture_runner_is_under_way(const char *id);
+
 /* Replaces `c` (as read from the store) by the runner's copy, with live
  * counters, when the capture is under way.  Returns true if it was. */
 bool capture_runner_overlay(struct capture *c);

@@ -6,6 +6,7 @@
  */
 #include "job_store.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,6 +29,12 @@ enum store_cached_stmt {
     STMT_COMMIT,
     /* job_store_update() and job_store_update_many(). */
     STMT_UPDATE,
+    /* job_store_list_ids(). */
+    STMT_LIST_IDS,
+    /* job_store_status(). */
+    STMT_STATUS,
+    /* job_store_version(). */
+    STMT_VERSION,
     /* How many there are. */
     STMT_COUNT_OF,
 };
@@ -184,6 +191,16 @@ static int store_failure(struct job_store *s, int rc)
     default:
         return JOB_STORE_ERROR;
     }
+}
+
+int64_t job_store_version(struct job_store *s)
+{
+    sqlite3_stmt *st = store_cached(s, STMT_VERSION, "PRAGMA data_version");
+    if (st == NULL)
+        return -1;
+    int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
+    sqlite3_reset(st);
+    return v;
 }
 
 void job_store_read_begin(struct job_store *s)
@@ -373,6 +390,57 @@ int job_store_list(struct job_store *s, const char *account, unsigned offset, un
     return rc == SQLITE_DONE ? 0 : store_failure(s, rc);
 }
 
+int job_store_status(struct job_store *s, const char *account, const char *id,
+                     enum capture_status *status)
+{
+    sqlite3_stmt *st =
+        store_cached(s, STMT_STATUS, "SELECT status FROM captures WHERE id=? AND account_id=?");
+    if (st == NULL)
+        return JOB_STORE_ERROR;
+    sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, account, -1, SQLITE_STATIC);
+    int rc = sqlite3_step(st);
+    if (rc == SQLITE_ROW) {
+        char text[16];
+        sqlite_db_column_text(st, 0, text, sizeof(text));
+        int parsed = capture_status_parse(text);
+        *status = parsed < 0 ? CAPTURE_FAILED : (enum capture_status)parsed;
+    }
+    store_release(st);
+    return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : store_failure(s, rc);
+}
+
+int job_store_list_ids(struct job_store *s, const char *account, unsigned offset, unsigned limit,
+                       void (*fn)(const char *id, enum capture_status st, void *arg), void *arg,
+                       uint64_t *total)
+{
+    /* The window count is the account's total, before LIMIT applies. */
+    sqlite3_stmt *st = store_cached(s, STMT_LIST_IDS,
+                                    "SELECT id, status, COUNT(*) OVER () FROM captures"
+                                    " WHERE account_id=? ORDER BY submitted_ms DESC, id"
+                                    " LIMIT ? OFFSET ?");
+    if (st == NULL)
+        return JOB_STORE_ERROR;
+    sqlite3_bind_text(st, 1, account, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 2, limit);
+    sqlite3_bind_int64(st, 3, offset);
+    char id[CAPTURE_ID_LEN + 1], status[16];
+    int rc, rows = 0;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite_db_column_text(st, 0, id, sizeof(id));
+        sqlite_db_column_text(st, 1, status, sizeof(status));
+        *total = (uint64_t)sqlite3_column_int64(st, 2);
+        int parsed = capture_status_parse(status);
+        fn(id, parsed < 0 ? CAPTURE_FAILED : (enum capture_status)parsed, arg);
+        rows++;
+    }
+    store_release(st);
+    if (rc != SQLITE_DONE)
+        return store_failure(s, rc);
+    /* A page past the end has no row to carry the count. */
+    return rows > 0 ? 0 : store_count(s, account, total);
+}
+
 int job_store_fail_unfinished(struct job_store *s, const char *message,
                               void (*fn)(struct capture *c, void *arg), void *arg)
 {
@@ -431,6 +499,14 @@ int job_store_count_unfinished(struct job_store *s, const char *account, enum ca
 /* Most captures one job_store_expire() call deletes. */
 #define EXPIRE_BATCH 256
 
+/* Captures deleted by job_store_expire() (see job_store_deletions()). */
+static _Atomic uint64_t store_deletions;
+
+uint64_t job_store_deletions(void)
+{
+    return atomic_load_explicit(&store_deletions, memory_order_acquire);
+}
+
 int job_store_expire(struct job_store *s, int64_t before_ms, void (*fn)(const char *id, void *arg),
                      void *arg)
 {
@@ -454,8 +530,10 @@ int job_store_expire(struct job_store *s, int64_t before_ms, void (*fn)(const ch
         if (del == NULL)
             return -1;
         sqlite3_bind_text(del, 1, ids[i], -1, SQLITE_STATIC);
-        if (store_run(s, del) == 0)
+        if (store_run(s, del) == 0) {
             n++;
+            atomic_fetch_add_explicit(&store_deletions, 1, memory_order_release);
+        }
     }
     return n;
 }

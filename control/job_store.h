@@ -38,6 +38,12 @@ void job_store_close(struct job_store *store);
  * (token_store_open_shared()). */
 sqlite3 *job_store_connection(struct job_store *store);
 
+/* Returns a number that changes whenever another connection has committed
+ * a change to the database since the last call on this connection (PRAGMA
+ * data_version), or -1 on error: an answer built from the store stays
+ * right while it stays the same. */
+int64_t job_store_version(struct job_store *store);
+
 /* Opens a read transaction, so that the reads of one request, on this
  * connection, take the database's read lock once and see one snapshot;
  * job_store_read_end() ends it.  Best effort: on failure the reads run
@@ -67,6 +73,20 @@ int job_store_get(struct job_store *store, const char *account, const char *id, 
 int job_store_list(struct job_store *store, const char *account, unsigned offset, unsigned limit,
                    void (*fn)(const struct capture *c, void *arg), void *arg, uint64_t *total);
 
+/* Reads the status of capture `id` of `account` into `st`.  Returns 0, 1 if
+ * there is no such capture in that account, or a JOB_STORE_* error. */
+int job_store_status(struct job_store *store, const char *account, const char *id,
+                     enum capture_status *st);
+
+/* Calls `fn` with the id and status of each capture of `account`, newest
+ * first, skipping `offset` and stopping after `limit`, in one statement;
+ * `total` receives the account's count.  Returns 0 or a JOB_STORE_*
+ * error. */
+int job_store_list_ids(struct job_store *store, const char *account, unsigned offset,
+                       unsigned limit,
+                       void (*fn)(const char *id, enum capture_status st, void *arg), void *arg,
+                       uint64_t *total);
+
 /* Marks every capture left pending or running by a previous process as
  * failed with `message` (unless it already records an error_message, the
  * cause found while it ran), calling `fn` for each before it is updated.
@@ -90,5 +110,10 @@ int job_store_count_unfinished(struct job_store *store, const char *account, enu
  * or -1. */
 int job_store_expire(struct job_store *store, int64_t before_ms,
                      void (*fn)(const char *id, void *arg), void *arg);
+
+/* Counts the captures job_store_expire() deleted in this process, on any
+ * connection; readable on any thread, so caches of captures can tell when
+ * one may have gone. */
+uint64_t job_store_deletions(void);
 
 #endif /* PCAPD_JOB_STORE_H */

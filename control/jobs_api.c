@@ -25,6 +25,7 @@
 #include "async_reply.h"
 #include "auth.h"
 #include "capture_files.h"
+#include "capture_json_cache.h"
 #include "capture_runner.h"
 #include "disk_guard.h"
 #include "rate_limit.h"
@@ -300,12 +301,168 @@ static int query_uint(h2o_iovec_t query, const char *name, unsigned long max, un
     return 0;
 }
 
-/* Appends a capture's JSON to the array `arg` (list callback). */
-static void list_append(const struct capture *c, void *arg)
+/* A response body being assembled from JSON texts. */
+struct text {
+    char *p;
+    size_t len, cap;
+    /* Appending failed for lack of memory. */
+    bool oom;
+};
+
+/* Appends `n` bytes of `s` to `t`. */
+static void text_add(struct text *t, const char *s, size_t n)
 {
-    struct capture live = *c;
-    capture_runner_overlay(&live);
-    json_array_append_new((json_t *)arg, capture_to_json(&live));
+    if (t->len + n > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap < t->len + n)
+            cap *= 2;
+        char *p = realloc(t->p, cap);
+        if (p == NULL) {
+            t->oom = true;
+            return;
+        }
+        t->p = p;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+}
+
+/* Appends a C string to `t`. */
+static void text_str(struct text *t, const char *s)
+{
+    text_add(t, s, strlen(s));
+}
+
+/* Appends the JSON of capture `c` to `t`, and keeps it in the cache when
+ * the capture has ended and is no longer under way. */
+static void append_built(struct text *t, const struct capture *c, bool under_way)
+{
+    json_t *o = capture_to_json(c);
+    char *json = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (json == NULL) {
+        t->oom = true;
+        return;
+    }
+    size_t len = strlen(json);
+    if (!under_way && (c->status == CAPTURE_SUCCESS || c->status == CAPTURE_FAILED))
+        capture_json_cache_put(c->account_id, c->id, json, len);
+    text_add(t, json, len);
+    free(json);
+}
+
+/* Appends the JSON of capture `id` of `account` to `t`: the runner's copy
+ * while it is under way; else the cached JSON of an ended capture; else
+ * the stored row.  Returns 0, 1 if there is no such capture, or a
+ * JOB_STORE_* error. */
+static int append_capture(struct text *t, const char *account, const char *id)
+{
+    struct capture c;
+    memset(&c, 0, sizeof(c));
+    snprintf(c.id, sizeof(c.id), "%s", id);
+    if (capture_runner_overlay(&c)) {
+        if (strcmp(c.account_id, account) != 0)
+            return 1; /* Another account's capture does not exist here. */
+        append_built(t, &c, true);
+        return 0;
+    }
+    size_t len;
+    const char *json = capture_json_cache_get(account, id, &len);
+    if (json != NULL) {
+        text_add(t, json, len);
+        return 0;
+    }
+    int rc = job_store_get(api.store, account, id, &c);
+    if (rc == 0)
+        append_built(t, &c, false);
+    return rc;
+}
+
+/* Sends `t` as a 200 JSON answer and frees it. */
+static int send_text(h2o_req_t *req, struct text *t)
+{
+    if (t->oom) {
+        free(t->p);
+        return api_send_error(req, 500, API_ERR_INTERNAL, "out of memory");
+    }
+    api_send_raw_json(req, 200, t->p, t->len);
+    free(t->p);
+    return 0;
+}
+
+/* One row of a listed page. */
+struct list_ctx {
+    const char *account;
+    struct text *t;
+    unsigned count;
+    int rc;
+    /* A capture of the page is under way: its figures move, so the page
+     * cannot be kept. */
+    bool live;
+};
+
+/* Pages of lists kept ready, and how many: a dashboard polls the same page
+ * of the same account, and a page of ended captures stays right until the
+ * store changes (job_store_version()). */
+#define LIST_CACHE_PAGES 64
+
+/* The kept pages (event loop only). */
+static struct {
+    struct {
+        /* "ACCOUNT/page/per_page", the store's version, and the body. */
+        char key[96];
+        int64_t version;
+        char *body;
+        size_t len;
+    } pages[LIST_CACHE_PAGES];
+    /* The next page to (re)use. */
+    unsigned next;
+} list_cache;
+
+/* Returns the kept body of page `key` at store version `version`, or NULL. */
+static const char *list_cache_get(const char *key, int64_t version, size_t *len)
+{
+    for (unsigned i = 0; version >= 0 && i < LIST_CACHE_PAGES; i++) {
+        if (list_cache.pages[i].body != NULL && list_cache.pages[i].version == version &&
+            strcmp(list_cache.pages[i].key, key) == 0) {
+            *len = list_cache.pages[i].len;
+            return list_cache.pages[i].body;
+        }
+    }
+    return NULL;
+}
+
+/* Keeps a copy of page `key`'s body at store version `version`. */
+static void list_cache_put(const char *key, int64_t version, const char *body, size_t len)
+{
+    char *copy = version >= 0 ? malloc(len) : NULL;
+    if (copy == NULL)
+        return;
+    memcpy(copy, body, len);
+    unsigned i = list_cache.next;
+    list_cache.next = (i + 1) % LIST_CACHE_PAGES;
+    free(list_cache.pages[i].body);
+    snprintf(list_cache.pages[i].key, sizeof(list_cache.pages[i].key), "%s", key);
+    list_cache.pages[i].version = version;
+    list_cache.pages[i].body = copy;
+    list_cache.pages[i].len = len;
+}
+
+/* Appends one listed capture (list callback). */
+static void list_one(const char *id, enum capture_status st, void *arg)
+{
+    (void)st;
+    struct list_ctx *l = arg;
+    if (l->rc != 0)
+        return;
+    if (l->count > 0)
+        text_str(l->t, ",");
+    l->live |= capture_runner_is_under_way(id);
+    int rc = append_capture(l->t, l->account, id);
+    if (rc < 0)
+        l->rc = rc;
+    l->count += rc == 0;
 }
 
 /* GET .../pcaps: the account's captures, newest first, paged. */
@@ -322,27 +479,53 @@ static int handle_list(h2o_req_t *req, const struct route *r)
     if (query_uint(query, "per_page", LIST_MAX_PER_PAGE, &per_page) != 0)
         return api_send_error(req, 400, API_ERR_INVALID_PARAMETER,
                               "per_page: must be an integer from 1 to %d", LIST_MAX_PER_PAGE);
-    json_t *result = json_array();
+    char key[96];
+    size_t len;
+    snprintf(key, sizeof(key), "%s/%lu/%lu", r->account, page, per_page);
+    int64_t version = job_store_version(api.store);
+    const char *kept = list_cache_get(key, version, &len);
+    if (kept != NULL) {
+        api_send_raw_json(req, 200, kept, len);
+        return 0;
+    }
+    struct text t = {0};
+    struct list_ctx l = {.account = r->account, .t = &t};
     uint64_t total = 0;
-    int rc = job_store_list(api.store, r->account, (unsigned)((page - 1) * per_page),
-                            (unsigned)per_page, list_append, result, &total);
+    text_str(&t, "{\"result\":[");
+    int rc = job_store_list_ids(api.store, r->account, (unsigned)((page - 1) * per_page),
+                                (unsigned)per_page, list_one, &l, &total);
+    if (rc == 0)
+        rc = l.rc;
     if (rc != 0) {
-        json_decref(result);
+        free(t.p);
         return send_store_failure(req, rc, "listing captures");
     }
-    json_t *info =
-        json_pack("{s:I,s:I,s:I,s:I}", "page", (json_int_t)page, "per_page", (json_int_t)per_page,
-                  "count", (json_int_t)json_array_size(result), "total_count", (json_int_t)total);
-    return api_send_result(req, result, info);
+    char info[200];
+    snprintf(info, sizeof(info),
+             "],\"result_info\":{\"page\":%lu,\"per_page\":%lu,\"count\":%u,"
+             "\"total_count\":%llu},\"success\":true,\"errors\":[],\"messages\":[]}",
+             page, per_page, l.count, (unsigned long long)total);
+    text_str(&t, info);
+    if (!l.live && !t.oom)
+        list_cache_put(key, version, t.p, t.len);
+    return send_text(req, &t);
 }
 
 /* GET .../pcaps/{id}. */
 static int handle_get(h2o_req_t *req, const struct route *r)
 {
-    struct capture c;
-    if (load_capture(req, r, &c) != 0)
-        return 0;
-    return api_send_result(req, capture_to_json(&c), NULL);
+    struct text t = {0};
+    text_str(&t, "{\"result\":");
+    int rc = append_capture(&t, r->account, r->id);
+    if (rc != 0) {
+        free(t.p);
+        if (rc > 0)
+            return api_send_error(req, 404, API_ERR_UNKNOWN_CAPTURE,
+                                  "capture %s not found in account %s", r->id, r->account);
+        return send_store_failure(req, rc, "reading the capture");
+    }
+    text_str(&t, ",\"success\":true,\"errors\":[],\"messages\":[]}");
+    return send_text(req, &t);
 }
 
 /* Answers a stop of an ended capture once it is recorded. */
@@ -350,6 +533,7 @@ static void on_stop_noted(const struct capture *c, void *arg)
 {
     struct async_reply *reply = arg;
     h2o_req_t *req = async_reply_req(reply);
+    capture_json_cache_forget(c->id);
     if (req != NULL)
         api_send_result(req, capture_to_json(c), NULL);
     async_reply_release(reply);

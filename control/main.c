@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,6 +24,7 @@
 #include "auth_throttle.h"
 #include "capture_engine.h"
 #include "capture_files.h"
+#include "capture_json_cache.h"
 #include "capture_recovery.h"
 #include "capture_runner.h"
 #include "disk_guard.h"
@@ -45,6 +47,8 @@
  * database do not wait on writers; this bounds the rare exceptions
  * (another process holding the database in exclusive locking mode). */
 #define STORE_LOOP_BUSY_MS 50
+/* Ended captures whose JSON is kept ready (a few MB at most). */
+#define CAPTURE_JSON_CACHE_ENTRIES 8192
 
 /* Set by SIGINT and SIGTERM to end the event loop. */
 static volatile int quit;
@@ -199,6 +203,10 @@ static int start_api(const struct config *cfg, uint16_t *port, char *err, unsign
     if (capture_runner_init(cfg, stores.writer, err, err_size) != 0)
         return -1;
     auth_throttle_init(cfg->auth_failure_limit, cfg->auth_failure_window);
+    if (capture_json_cache_init(CAPTURE_JSON_CACHE_ENTRIES) != 0) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
     jobs_api_init(stores.reader, stores.tokens, cfg);
     if (analysis_api_init(stores.reader, stores.tokens, cfg, err, err_size) != 0)
         return -1;
@@ -221,6 +229,16 @@ static int start_api(const struct config *cfg, uint16_t *port, char *err, unsign
         return -1;
     retention_init(cfg, stores.writer);
     return 0;
+}
+
+/* Keeps freed heap memory for reuse instead of returning it to the kernel
+ * after each request: a request's allocations (a response, a statement's
+ * temporary table) would otherwise grow and shrink the heap with two brk()
+ * calls every time. */
+static void tune_malloc(void)
+{
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_TOP_PAD, 1 << 20);
 }
 
 /* Raises the open-file limit to its hard maximum: every running capture
@@ -252,6 +270,7 @@ int main(int argc, char **argv)
     /* Everything pcapd creates is private to its user. */
     umask(077);
     raise_file_limit();
+    tune_malloc();
     if (open_state(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
         return 1;

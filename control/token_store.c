@@ -28,6 +28,8 @@ struct token_store {
     /* token_store_get()'s statement, kept prepared (every request runs
      * it), or NULL until first used. */
     sqlite3_stmt *get;
+    /* token_store_version()'s statement, or NULL until first used. */
+    sqlite3_stmt *version;
     /* The store opened `db` and closes it. */
     bool owns_db;
 };
@@ -103,6 +105,7 @@ void token_store_close(struct token_store *store)
     if (store == NULL)
         return;
     sqlite3_finalize(store->get);
+    sqlite3_finalize(store->version);
     if (store->owns_db)
         sqlite3_close(store->db);
     free(store);
@@ -180,6 +183,17 @@ int token_store_get(struct token_store *s, const char *id, struct token_record *
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int64_t token_store_version(struct token_store *s)
+{
+    if (s->version == NULL)
+        s->version = token_prepare(s, "PRAGMA data_version");
+    if (s->version == NULL)
+        return -1;
+    int64_t v = sqlite3_step(s->version) == SQLITE_ROW ? sqlite3_column_int64(s->version, 0) : -1;
+    sqlite3_reset(s->version);
+    return v;
 }
 
 int token_store_list(struct token_store *s, const char *account,

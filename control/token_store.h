@@ -78,6 +78,12 @@ int token_store_insert(struct token_store *store, const struct token_record *t);
  * -1 on error. */
 int token_store_get(struct token_store *store, const char *id, struct token_record *t);
 
+/* Returns a number that changes whenever another connection (another
+ * process's `pcapd token`, or the daemon's store thread) has committed a
+ * change to the database since the last call on this store, or -1 on
+ * error; a cache of verified tokens is valid while it stays the same. */
+int64_t token_store_version(struct token_store *store);
+
 /* Calls `fn` for every token (of `account` only, unless it is NULL), oldest
  * first.  Returns 0 or -1. */
 int token_store_list(struct token_store *store, const char *account,

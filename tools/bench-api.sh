@@ -88,9 +88,12 @@ for _ in $(seq "$CAPTURES"); do
     "system":"magic-transit","time_limit":1,"packet_limit":50,"filter_v1":{"protocol":6}}' |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["id"])')
 done
-sleep 1.5
-curl -sf -H "Authorization: Bearer $TOKEN" "$API/$ID" >"$WORK/one.json"
-curl -sf -H "Authorization: Bearer $TOKEN" "$API" >"$WORK/list.json"
+for _ in $(seq 300); do
+  curl -sf -H "Authorization: Bearer $TOKEN" "$API/$ID" >"$WORK/one.json"
+  curl -sf -H "Authorization: Bearer $TOKEN" "$API" >"$WORK/list.json"
+  grep -q '"status":"running"\|"status":"pending"' "$WORK/list.json" || break
+  sleep 0.1
+done
 grep -q '"status":"success"' "$WORK/one.json" || { echo "capture did not end"; exit 1; }
 
 # h2o serving copies of the two answers (same sizes), one thread like
