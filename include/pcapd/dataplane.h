@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pcapd/capture_job.h"
 #include "pcapd/filter.h"
 
 /* Most DPDK ports one pcapd process drives. */
@@ -66,78 +67,6 @@ struct pcapd_dp_config {
     unsigned write_buffer_size;
     /* Where packet timestamps come from (zero: the TSC). */
     enum pcapd_hw_timestamps hw_timestamps;
-};
-
-/* One job, as the control plane hands it to the dataplane. */
-struct pcapd_job_spec {
-    /* Which packets the job wants. */
-    struct pcapd_filter filter;
-    /* Keep one matching packet in `sample_rate` (1 keeps every one). */
-    uint32_t sample_rate;
-    /* Most packets the file may hold. */
-    uint32_t packet_limit;
-    /* Most bytes the file may hold, pcap headers included (0: no limit). */
-    uint64_t byte_limit;
-    /* Bytes of each packet written: PCAPD_SIMPLE_SNAPLEN (a `simple` job:
-     * the head is copied into the record on the rx lcore), or more (a
-     * `full` job: the rx lcore passes a reference to the mbuf, up to
-     * PCAPD_FULL_SNAPLEN_MAX bytes are written). */
-    uint32_t snaplen;
-    /* File descriptor, opened for writing, that receives the pcap; the
-     * dataplane writes to it and hands it back when the job ends. */
-    int fd;
-    /* Opaque value handed back with the job's end. */
-    uint64_t cookie;
-};
-
-/* Largest snaplen of a `full` job. */
-#define PCAPD_FULL_SNAPLEN_MAX 65535
-
-/* Identifies a started job: slot in the low 32 bits, generation above. */
-typedef uint64_t pcapd_job_handle;
-
-/* Why a job ended. */
-enum pcapd_job_end {
-    /* The file holds packet_limit packets. */
-    PCAPD_JOB_END_PACKET_LIMIT,
-    /* The next packet would have taken the file past byte_limit bytes. */
-    PCAPD_JOB_END_BYTE_LIMIT,
-    /* The control plane asked it to end (time limit or stop request). */
-    PCAPD_JOB_END_STOPPED,
-    /* Writing the file failed; see `error`. */
-    PCAPD_JOB_END_WRITE_ERROR,
-};
-
-/* Counters of one job, readable while it runs. */
-struct pcapd_job_stats {
-    /* Packets that matched the filter, before sampling. */
-    uint64_t packets_matched;
-    /* Packets written to the file. */
-    uint64_t packets_written;
-    /* Bytes written to the file, pcap headers included. */
-    uint64_t bytes_written;
-    /* Sampled packets lost because the ring to the writer was full. */
-    uint64_t packets_dropped;
-    /* The job is in the table the rx lcores match against: packets that
-     * arrive from now on are captured.  False until the first publication
-     * that includes it (see pcapd_dp_job_start()). */
-    bool published;
-    /* Index in the configured writer lcores of the one writing the job. */
-    uint32_t writer;
-};
-
-/* A job that has ended, as pcapd_dp_poll_ended() reports it. */
-struct pcapd_job_ended {
-    /* The cookie of the job's spec. */
-    uint64_t cookie;
-    /* The job's file descriptor, now the caller's to sync and close. */
-    int fd;
-    /* Why it ended. */
-    enum pcapd_job_end reason;
-    /* errno of the failed write when reason is PCAPD_JOB_END_WRITE_ERROR. */
-    int error;
-    /* The job's final counters. */
-    struct pcapd_job_stats stats;
 };
 
 /* Dataplane-wide counters, per stage. */
