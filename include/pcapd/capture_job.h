@@ -13,6 +13,9 @@
 
 #include "pcapd/filter.h"
 
+/* Longest name of a job (struct pcapd_job_spec.name). */
+#define PCAPD_JOB_NAME_MAX 48
+
 /* One job, as the control plane hands it to a capture path. */
 struct pcapd_job_spec {
     /* Which packets the job wants. */
@@ -33,6 +36,11 @@ struct pcapd_job_spec {
     int fd;
     /* Opaque value handed back with the job's end. */
     uint64_t cookie;
+    /* The job's name where a path shows it to the operator (the kernel
+     * path names the job's nftables table after it): letters, digits,
+     * '_' and '-', at most PCAPD_JOB_NAME_MAX of them; empty lets the path
+     * choose one.  The control plane passes the capture id. */
+    char name[PCAPD_JOB_NAME_MAX + 1];
 };
 
 /* Largest snaplen of a `full` job. */
@@ -51,6 +59,10 @@ enum pcapd_job_end {
     PCAPD_JOB_END_STOPPED,
     /* Writing the file failed; see `error`. */
     PCAPD_JOB_END_WRITE_ERROR,
+    /* The capture path could not carry the job on (the kernel path could
+     * not install or remove its rules, or bind its NFLOG group); see
+     * `error`. */
+    PCAPD_JOB_END_PATH_ERROR,
 };
 
 /* Counters of one job, readable while it runs. */
@@ -79,7 +91,8 @@ struct pcapd_job_ended {
     int fd;
     /* Why it ended. */
     enum pcapd_job_end reason;
-    /* errno of the failed write when reason is PCAPD_JOB_END_WRITE_ERROR. */
+    /* errno of the failure when reason is PCAPD_JOB_END_WRITE_ERROR or
+     * PCAPD_JOB_END_PATH_ERROR. */
     int error;
     /* The job's final counters. */
     struct pcapd_job_stats stats;
