@@ -9,6 +9,8 @@
  *         log group G snaplen S queue-threshold Q
  *
  * Scripts are written here from the job's filter, never from user text.
+ * A job's table is created with `create`, so a table of the same name that
+ * exists (another process's) fails the job rather than being merged into.
  */
 #include "kp_internal.h"
 
@@ -131,15 +133,13 @@ static void add_rule(struct kp_text *t, const struct kp_job_rules *j, const char
     text_add(t, " queue-threshold %" PRIu32 "\n", j->cfg->queue_threshold);
 }
 
-/* Appends the start of table `family` `name`: a fresh one (a table of
- * that name is replaced, unless another live process owns it), with its
- * counters. */
+/* Appends the start of table `family` of job `j`, with its counters: a
+ * new table (`create` fails if one of that name exists). */
 static void add_table_head(struct kp_text *t, const struct kp_job_rules *j, const char *family)
 {
-    text_add(t, "table %s %s\ndelete table %s %s\ntable %s %s {\n", family, j->table, family,
-             j->table, family, j->table);
-    if (j->owner)
-        text_add(t, "\tflags owner\n");
+    const char *flags = j->owner ? "\tflags owner\n" : "";
+    text_add(t, "create table %s %s {\n%s}\ntable %s %s {\n%s", family, j->table, flags, family,
+             j->table, flags);
     text_add(t, "\tcounter matched {\n\t}\n\tcounter logged {\n\t}\n");
 }
 
@@ -289,8 +289,8 @@ int kp_rules_remove_leftovers(struct kp_rules *r)
     char *save = NULL;
     for (char *line = strtok_r(out, "\n", &save); line != NULL;
          line = strtok_r(NULL, "\n", &save)) {
-        char family[16], name[KP_TABLE_NAME_SIZE + 1], cmd[160];
-        if (sscanf(line, "table %15s %64s", family, name) != 2 ||
+        char family[16], name[128], cmd[192];
+        if (sscanf(line, "table %15s %127s", family, name) != 2 ||
             strncmp(name, PCAPD_KP_TABLE_PREFIX, strlen(PCAPD_KP_TABLE_PREFIX)) != 0)
             continue;
         /* A table another live process owns refuses (EPERM): it is not
@@ -325,15 +325,17 @@ static int probe_once(struct kp_rules *r, const struct pcapd_kp_config *cfg, uin
     };
     snprintf(j.table, sizeof(j.table), PCAPD_KP_TABLE_PREFIX "probe_%d", (int)getpid());
     char script[4096];
-    int len = kp_rules_format(&j, script, sizeof(script));
-    j.filter.src = (struct pcapd_prefix){.family = PCAPD_FAMILY_IPV6, .len = 32, .addr = {0x20, 1}};
-    int len6 = len < 0 ? len : kp_rules_format(&j, script + len, sizeof(script) - (size_t)len);
-    if (len6 < 0)
-        return len6;
-    /* The IPv6 script repeats the table: its rules are added to it. */
-    int rc = kp_rules_run(r, script, err, err_size);
-    if (rc == 0)
-        rc = kp_rules_delete(r, &j);
+    int rc = 0;
+    for (int family = 0; family < 2 && rc == 0; family++) {
+        if (family == 1)
+            j.filter.src =
+                (struct pcapd_prefix){.family = PCAPD_FAMILY_IPV6, .len = 32, .addr = {0x20, 1}};
+        rc = kp_rules_format(&j, script, sizeof(script));
+        if (rc >= 0)
+            rc = kp_rules_run(r, script, err, err_size);
+        if (rc == 0)
+            rc = kp_rules_delete(r, &j);
+    }
     return rc;
 }
 

@@ -10,9 +10,11 @@ BUILD_PKGS=(
   build-essential meson ninja-build pkg-config
   libdpdk-dev dpdk-dev libpcap-dev libh2o-evloop-dev libjansson-dev
   libcurl4-openssl-dev libcmocka-dev libsqlite3-dev libssl-dev libpcre2-dev
+  libnftables-dev libmnl-dev libnetfilter-log-dev
 )
 TEST_PKGS=(tshark python3 python3-pytest python3-yaml python3-jsonschema python3-cryptography curl iproute2
   clang-format clang
+  wireshark-common nftables tcpdump         # tests/kernel (mergecap, nft), bench-kernel-path
   chromium                                  # the dashboard's browser tests (tests/ui)
   debhelper dpkg-dev fakeroot lintian strace file groff-base systemd  # tests/package
 )
