@@ -1,123 +1,38 @@
 """Fixtures of the kernel path's tests: a pair of network namespaces joined
-by a veth pair (names unique to this process), and the kernel path's
-driver (pcapd-kp-driver) running in the capture namespace.
-
-The capture side has no address of its own unless a test adds one, and no
-IPv6 link-local address, so its kernel sends nothing by itself (no router
-solicitation, no MLD report) and the traffic the tests send is all there
-is.  The peer side has IPv6 off and no address: it only sends frames
-through an AF_PACKET socket (traffic.py).
+by a veth pair (harness.py), and the kernel path's driver (pcapd-kp-driver)
+running in the capture namespace.
 """
-import itertools
 import os
 import pathlib
-import subprocess
 
 import pytest
 
-import traffic
+import harness
 
 HERE = pathlib.Path(__file__).resolve().parent
-_counter = itertools.count()
 
 
-def sh(*args, check=True):
-    """Runs a command; returns its standard output."""
-    p = subprocess.run(list(args), capture_output=True, text=True, timeout=60)
-    if check and p.returncode != 0:
-        raise AssertionError(f"{' '.join(args)}: {p.stderr}")
-    return p.stdout
-
-
-class NetPair:
-    """Two namespaces: `capture` (veth `cap_if`) and `peer` (veth `peer_if`)."""
-
-    def __init__(self):
-        n = f"{os.getpid() % 100000}x{next(_counter)}"
-        self.capture, self.peer = f"kpcap{n}", f"kppeer{n}"
-        self.cap_if, self.peer_if = f"kc{n}", f"kp{n}"
-        sh("ip", "netns", "add", self.capture)
-        sh("ip", "netns", "add", self.peer)
-        sh("ip", "-n", self.capture, "link", "add", self.cap_if, "type", "veth", "peer", "name",
-           self.peer_if, "netns", self.peer)
-        sh("ip", "-n", self.capture, "link", "set", self.cap_if, "address",
-           traffic.CAPTURE_MAC.hex(":"), "addrgenmode", "none")
-        sh("ip", "-n", self.peer, "link", "set", self.peer_if, "address", traffic.PEER_MAC.hex(":"))
-        sh("ip", "netns", "exec", self.peer, "sysctl", "-qw",
-           f"net.ipv6.conf.{self.peer_if}.disable_ipv6=1")
-        for ns, dev in ((self.capture, self.cap_if), (self.peer, self.peer_if)):
-            sh("ip", "-n", ns, "link", "set", "lo", "up")
-            sh("ip", "-n", ns, "link", "set", dev, "up")
-
-    def run(self, ns, *args, check=True):
-        """Runs a command in namespace `ns`."""
-        return sh("ip", "netns", "exec", ns, *args, check=check)
-
-    def tables(self):
-        """The nftables tables of the capture namespace, as `nft list tables`
-        prints them."""
-        return self.run(self.capture, "nft", "list", "tables").split("\n")
+class NetPair(harness.NetPair):
+    """The namespaces, and the test traffic's sender."""
 
     def send(self, pcap, rate=0):
         """Sends the frames of `pcap` from the peer to the capture side."""
         self.run(self.peer, "python3", str(HERE / "traffic.py"), "send", str(pcap), self.peer_if,
                  str(rate))
 
-    def close(self):
-        sh("ip", "netns", "del", self.capture, check=False)
-        sh("ip", "netns", "del", self.peer, check=False)
 
-
-class Driver:
-    """The kernel path's driver in a namespace, one command per line."""
+class Driver(harness.Driver):
+    """The driver in namespace `ns`; the test skips, saying why, where the
+    kernel path cannot run."""
 
     def __init__(self, ns, *options):
         binary = os.environ.get("PCAPD_KP_DRIVER")
         if not binary:
             pytest.skip("PCAPD_KP_DRIVER is not set; run the tests through meson")
-        env = dict(os.environ)
-        env.setdefault("ASAN_OPTIONS", "abort_on_error=0")
-        self.proc = subprocess.Popen(["ip", "netns", "exec", ns, binary, *options],
-                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                                     stderr=subprocess.PIPE, text=True, env=env)
-        line = self.proc.stdout.readline()
-        if line.startswith("unavailable"):
-            self.proc.wait(10)
-            pytest.skip("the kernel path cannot run here: " + line.strip())
-        assert line.strip() == "ready", line + self.proc.stderr.read()
-
-    def cmd(self, line):
-        """Sends one command; returns the words of its answer."""
-        self.proc.stdin.write(line + "\n")
-        self.proc.stdin.flush()
-        answer = self.proc.stdout.readline()
-        assert answer, "the driver died:\n" + self.proc.stderr.read()
-        return answer.split()
-
-    def start(self, name, path, sample=1, snaplen=160, packet_limit=1_000_000, byte_limit=0,
-              **fields):
-        """Starts job `name` writing `path`; returns the answer's words."""
-        args = " ".join(f"{k}={v}" for k, v in fields.items())
-        return self.cmd(f"start {name} {path} {sample} {snaplen} {packet_limit} {byte_limit} {args}")
-
-    def ended(self, name):
-        """Waits for the end of `name`; returns a dict of its report."""
-        w = self.cmd(f"ended {name}")
-        assert w[0] == "ended", w
-        report = {"reason": w[2], "error": int(w[3])}
-        report.update({w[i]: int(w[i + 1]) for i in range(4, len(w), 2)})
-        return report
-
-    def path_stats(self):
-        w = self.cmd("path")
-        return {w[i]: int(w[i + 1]) for i in range(1, len(w), 2)}
-
-    def quit(self):
-        """Stops the path; returns the driver's remaining output."""
-        out, err = self.proc.communicate("quit\n", timeout=60)
-        assert self.proc.returncode == 0, err
-        assert "runtime error" not in err and "AddressSanitizer" not in err, err
-        return out
+        try:
+            super().__init__(binary, ns, *options)
+        except harness.Unavailable as e:
+            pytest.skip(f"the kernel path cannot run here: {e}")
 
 
 @pytest.fixture

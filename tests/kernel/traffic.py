@@ -17,9 +17,7 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1] / "analysis"))
 from capture_gen import inet_checksum, write_pcap  # noqa: E402
-
-CAPTURE_MAC = bytes.fromhex("020000007701")
-PEER_MAC = bytes.fromhex("020000007702")
+from harness import CAPTURE_MAC, PEER_MAC  # noqa: E402,F401
 
 # Source and destination addresses the frames use: several prefixes of each
 # family, so prefix filters select some and not others.
