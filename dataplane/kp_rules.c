@@ -112,7 +112,11 @@ static void add_filter_match(struct kp_text *t, const struct pcapd_filter *f, bo
         add_prefix_match(t, "d", &f->dst, netdev);
     if (f->fields & PCAPD_FILTER_PROTOCOL)
         text_add(t, "meta l4proto %u ", f->protocol);
-    if (f->fields & (PCAPD_FILTER_SRC_PORT | PCAPD_FILTER_DST_PORT))
+    /* A port needs a protocol with ports, which a given one may be. */
+    bool has_ports =
+        (f->fields & PCAPD_FILTER_PROTOCOL) &&
+        (f->protocol == 6 || f->protocol == 17 || f->protocol == 132 || f->protocol == 136);
+    if ((f->fields & (PCAPD_FILTER_SRC_PORT | PCAPD_FILTER_DST_PORT)) && !has_ports)
         text_add(t, "meta l4proto " KP_PORT_PROTOCOLS " ");
     if (f->fields & PCAPD_FILTER_SRC_PORT)
         text_add(t, "th sport %u ", f->src_port);
