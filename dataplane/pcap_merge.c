@@ -358,7 +358,8 @@ static int write_merge(struct pcap_merge *m, int fd)
 }
 
 int pcap_merge_files(const char *const *inputs, unsigned n, const char *output,
-                     uint64_t packet_limit, uint64_t byte_limit, char *err, size_t err_size)
+                     uint64_t packet_limit, uint64_t byte_limit, uint64_t *records, uint64_t *bytes,
+                     char *err, size_t err_size)
 {
     int fds[PCAP_MERGE_MAX_INPUTS] = {0};
     unsigned opened = 0;
@@ -393,6 +394,10 @@ int pcap_merge_files(const char *const *inputs, unsigned n, const char *output,
             snprintf(err, err_size, "%s: %s", output, strerror(-rc));
             unlink(tmp);
         }
+        if (records != NULL)
+            *records = pcap_merge_records(m);
+        if (bytes != NULL)
+            *bytes = pcap_merge_bytes(m);
     }
     pcap_merge_close(m);
     for (unsigned i = 0; i < opened; i++)

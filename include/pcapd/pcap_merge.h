@@ -46,10 +46,13 @@ uint64_t pcap_merge_bytes(const struct pcap_merge *m);
 /* Frees the merge (the files stay open). */
 void pcap_merge_close(struct pcap_merge *m);
 
-/* Merges the files `inputs` into the new file `output` (written through a
- * temporary name and renamed, so it never exists half-written).  Returns 0
- * or a negative errno with `err`. */
+/* Merges the files `inputs` into the file `output` (written and synced
+ * under a temporary name, then renamed over `output`, so it never exists
+ * half-written).  Writes the records and bytes of the result to `records`
+ * and `bytes` (either may be NULL).  Returns 0 or a negative errno with
+ * `err`. */
 int pcap_merge_files(const char *const *inputs, unsigned n, const char *output,
-                     uint64_t packet_limit, uint64_t byte_limit, char *err, size_t err_size);
+                     uint64_t packet_limit, uint64_t byte_limit, uint64_t *records, uint64_t *bytes,
+                     char *err, size_t err_size);
 
 #endif /* PCAPD_PCAP_MERGE_H */

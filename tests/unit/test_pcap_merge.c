@@ -252,9 +252,12 @@ static void test_merge_files(void **state)
     REQUIRE_MERGECAP();
     char out[160], err[256];
     snprintf(out, sizeof(out), "%s/out.pcap", dir);
-    assert_int_equal(pcap_merge_files(inputs, 5, out, 0, 0, err, sizeof(err)), 0);
+    uint64_t records = 0, bytes = 0;
+    assert_int_equal(pcap_merge_files(inputs, 5, out, 0, 0, &records, &bytes, err, sizeof(err)), 0);
     size_t len, ours_len;
     uint8_t *file = slurp(out, &len);
+    assert_int_equal(bytes, len);
+    assert_int_equal(records, 3000 + 2000 + 40 + 500);
     uint8_t *ours = merge_ours(inputs, 5, 65536, 0, 0, &ours_len);
     assert_int_equal(len, ours_len);
     assert_memory_equal(file, ours, len);
