@@ -3,22 +3,10 @@ by a veth pair (harness.py), and the kernel path's driver (pcapd-kp-driver)
 running in the capture namespace.
 """
 import os
-import pathlib
 
 import pytest
 
 import harness
-
-HERE = pathlib.Path(__file__).resolve().parent
-
-
-class NetPair(harness.NetPair):
-    """The namespaces, and the test traffic's sender."""
-
-    def send(self, pcap, rate=0):
-        """Sends the frames of `pcap` from the peer to the capture side."""
-        self.run(self.peer, "python3", str(HERE / "traffic.py"), "send", str(pcap), self.peer_if,
-                 str(rate))
 
 
 class Driver(harness.Driver):
@@ -39,6 +27,6 @@ class Driver(harness.Driver):
 def netpair():
     if os.geteuid() != 0:
         pytest.skip("the kernel path's tests need root (network namespaces, nftables)")
-    pair = NetPair()
+    pair = harness.NetPair()
     yield pair
     pair.close()

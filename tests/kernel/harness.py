@@ -10,11 +10,15 @@ AF_PACKET socket.
 """
 import itertools
 import os
+import pathlib
+import struct
 import subprocess
+import time
 
 CAPTURE_MAC = bytes.fromhex("020000007701")
 PEER_MAC = bytes.fromhex("020000007702")
 _counter = itertools.count()
+HERE = pathlib.Path(__file__).resolve().parent
 
 
 def sh(*args, check=True):
@@ -53,6 +57,12 @@ class NetPair:
         """The nftables tables of the capture namespace, as `nft list tables`
         prints them."""
         return self.run(self.capture, "nft", "list", "tables").split("\n")
+
+    def send(self, pcap, rate=0):
+        """Sends the frames of `pcap` from the peer to the capture side
+        (traffic.py, AF_PACKET)."""
+        self.run(self.peer, "python3", str(HERE / "traffic.py"), "send", str(pcap), self.peer_if,
+                 str(rate))
 
     def close(self):
         sh("ip", "netns", "del", self.capture, check=False)
@@ -110,3 +120,52 @@ class Driver:
         assert self.proc.returncode == 0, err
         assert "runtime error" not in err and "AddressSanitizer" not in err, err
         return out
+
+
+# --- the oracle and the checks of a capture file ---
+
+
+def tshark_frames(path, display_filter):
+    """0-based indexes of the frames of `path` that match `display_filter`,
+    fragments not reassembled (the path sees each fragment alone)."""
+    out = subprocess.run(["tshark", "-n", "-o", "ip.defragment:FALSE", "-o",
+                          "ipv6.defragment:FALSE", "-r", str(path), "-Y", display_filter, "-T",
+                          "fields", "-e", "frame.number"],
+                         check=True, capture_output=True, text=True).stdout
+    return [int(x) - 1 for x in out.split()]
+
+
+def read_pcap(path):
+    """(header fields, records) of a pcap; records are (ts_ns, caplen,
+    wirelen, data)."""
+    data = path.read_bytes()
+    magic, _, _, _, _, snaplen, linktype = struct.unpack_from("<IHHiIII", data)
+    recs, off = [], 24
+    while off < len(data):
+        sec, nsec, caplen, wirelen = struct.unpack_from("<IIII", data, off)
+        recs.append((sec * 10**9 + nsec, caplen, wirelen, data[off + 16:off + 16 + caplen]))
+        off += 16 + caplen
+    return (magic, snaplen, linktype), recs
+
+
+def frame_index(data):
+    """The index traffic.marker() wrote into a captured frame."""
+    at = data.find(b"KPTS")
+    assert at >= 0, "every frame sent carries its index"
+    return struct.unpack_from("!I", data, at + 4)[0]
+
+
+def check_file(path, sent, expected, snaplen=160):
+    """The capture file holds exactly the frames `expected` (indexes into
+    `sent`), in order, byte for byte up to the snaplen, with their lengths
+    on the wire and times in order."""
+    (magic, file_snaplen, linktype), recs = read_pcap(path)
+    assert (magic, file_snaplen, linktype) == (0xA1B23C4D, snaplen, 1)
+    assert [frame_index(r[3]) for r in recs] == expected
+    for (ts, caplen, wirelen, data), i in zip(recs, expected):
+        assert wirelen == len(sent[i]), f"frame {i}: original length"
+        assert caplen == min(snaplen, wirelen)
+        assert data == sent[i][:caplen], f"frame {i}: bytes"
+        assert abs(ts / 1e9 - time.time()) < 600
+    times = [r[0] for r in recs]
+    assert times == sorted(times), "the file is in time order"

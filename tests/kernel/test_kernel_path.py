@@ -3,7 +3,6 @@ library's API (pcapd-kp-driver) in a network namespace, known traffic sent
 from a peer namespace over a veth pair, tshark on what was sent as the
 oracle of what each job must hold."""
 import signal
-import struct
 import subprocess
 import time
 
@@ -11,6 +10,7 @@ import pytest
 
 import traffic
 from conftest import Driver
+from harness import check_file, frame_index, read_pcap, tshark_frames
 
 # Filters (as the driver takes them) and the display filters that select
 # the same packets in what was sent: every filter_v1 field alone, prefixes
@@ -38,52 +38,6 @@ FILTERS = [
     ({"src": "2001:db8::/32", "dst": "fd77::1", "proto": 17, "sport": 40001, "dport": 53},
      "ipv6.src==2001:db8::/32 && ipv6.dst==fd77::1 && udp.srcport==40001 && udp.dstport==53"),
 ]
-
-
-def tshark_frames(path, display_filter):
-    """0-based indexes of the frames of `path` that match `display_filter`,
-    fragments not reassembled (the path sees each fragment alone)."""
-    out = subprocess.run(["tshark", "-n", "-o", "ip.defragment:FALSE", "-o",
-                          "ipv6.defragment:FALSE", "-r", str(path), "-Y", display_filter, "-T",
-                          "fields", "-e", "frame.number"],
-                         check=True, capture_output=True, text=True).stdout
-    return [int(x) - 1 for x in out.split()]
-
-
-def read_pcap(path):
-    """(header fields, records) of a pcap; records are (ts_ns, caplen,
-    wirelen, data)."""
-    data = path.read_bytes()
-    magic, _, _, _, _, snaplen, linktype = struct.unpack_from("<IHHiIII", data)
-    recs, off = [], 24
-    while off < len(data):
-        sec, nsec, caplen, wirelen = struct.unpack_from("<IIII", data, off)
-        recs.append((sec * 10**9 + nsec, caplen, wirelen, data[off + 16:off + 16 + caplen]))
-        off += 16 + caplen
-    return (magic, snaplen, linktype), recs
-
-
-def frame_index(data):
-    """The index traffic.marker() wrote into a captured frame."""
-    at = data.find(b"KPTS")
-    assert at >= 0, "every frame sent carries its index"
-    return struct.unpack_from("!I", data, at + 4)[0]
-
-
-def check_file(path, sent, expected, snaplen=160):
-    """The capture file holds exactly the frames `expected` (indexes into
-    `sent`), in order, byte for byte up to the snaplen, with their lengths
-    on the wire and times in order."""
-    (magic, file_snaplen, linktype), recs = read_pcap(path)
-    assert (magic, file_snaplen, linktype) == (0xA1B23C4D, snaplen, 1)
-    assert [frame_index(r[3]) for r in recs] == expected
-    for (ts, caplen, wirelen, data), i in zip(recs, expected):
-        assert wirelen == len(sent[i]), f"frame {i}: original length"
-        assert caplen == min(snaplen, wirelen)
-        assert data == sent[i][:caplen], f"frame {i}: bytes"
-        assert abs(ts / 1e9 - time.time()) < 600
-    times = [r[0] for r in recs]
-    assert times == sorted(times), "the file is in time order"
 
 
 def test_filters_and_overlapping_jobs_match_tshark(netpair, tmp_path):
