@@ -49,6 +49,11 @@ void config_defaults(struct config *cfg)
     cfg->auth_failure_window = 60;
     cfg->log_target = LOG_TARGET_STDERR;
     cfg->log_level = LOG_LEVEL_INFO;
+    cfg->capture_path = CONFIG_CAPTURE_DPDK;
+    cfg->kernel_nflog_group = 0x7c00;
+    cfg->kernel_priority = -450;
+    cfg->kernel_queue_threshold = 64;
+    cfg->kernel_socket_buffer_mb = 64;
 }
 
 uint64_t config_retention_seconds(const struct config *cfg)
@@ -304,6 +309,8 @@ static const char *config_rule(const char *key)
         if (strcmp(key, rules[i][0]) == 0)
             return rules[i][1];
     }
+    if (config_kernel_rule(key) != NULL)
+        return config_kernel_rule(key);
     return "a value of the documented form and range (see config/pcapd.conf)";
 }
 
@@ -315,6 +322,8 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         rc = set_text(cfg, key, value, &known);
     if (!known)
         rc = set_dataplane_key(cfg, key, value, &known);
+    if (!known)
+        rc = config_kernel_set(cfg, key, value, &known);
     if (!known) {
         snprintf(err, err_size, "unknown setting '%s'", key);
         return -1;
@@ -387,10 +396,13 @@ int config_finish(struct config *cfg, char *err, unsigned err_size)
                  cfg->tls_certificate[0] ? "tls_key" : "tls_certificate");
         return -1;
     }
-    if (cfg->n_ports == 0) {
-        snprintf(err, err_size, "no port: give at least one `port = DEVARGS`");
+    if (cfg->n_ports == 0 && cfg->capture_path != CONFIG_CAPTURE_KERNEL) {
+        snprintf(err, err_size,
+                 "no port: give at least one `port = DEVARGS`, or capture_path = kernel");
         return -1;
     }
+    if (config_kernel_finish(cfg, err, err_size) != 0)
+        return -1;
     if (cfg->max_captures > cfg->max_jobs) {
         snprintf(err, err_size, "max_captures: %u is more than max_jobs (%u)", cfg->max_captures,
                  cfg->max_jobs);
