@@ -1,9 +1,10 @@
 /*
  * The capture engine: the one interface through which the control plane
- * runs capture jobs, whichever path captures the packets.  Today that is
- * the DPDK dataplane (include/pcapd/dataplane.h); the calls, their
- * arguments and their meaning are the dataplane's, so another capture path
- * slots in behind this seam without the capture runner knowing.
+ * runs capture jobs, whichever path captures the packets: the DPDK
+ * dataplane (include/pcapd/dataplane.h), the kernel path
+ * (include/pcapd/kernel_path.h), or both (capture_both.h), as
+ * `capture_path` says.  The calls, their arguments and their meaning are
+ * the dataplane's, so the capture runner does not know which path runs.
  *
  * Every call is made on the event loop's thread and returns without
  * waiting on slow work.
@@ -11,8 +12,11 @@
 #ifndef PCAPD_CAPTURE_ENGINE_H
 #define PCAPD_CAPTURE_ENGINE_H
 
+#include <stdbool.h>
+
 #include "config.h"
 #include "pcapd/dataplane.h"
+#include "pcapd/kernel_path.h"
 
 /* Starts the capture path(s) `cfg` configures.  Returns 0, or -1 with a
  * message in `err` (the daemon cannot run). */
@@ -34,7 +38,10 @@ int capture_engine_job_stats(pcapd_job_handle handle, struct pcapd_job_stats *st
 /* Does deferred work and reports ended jobs (see pcapd_dp_poll_ended()). */
 unsigned capture_engine_poll_ended(struct pcapd_job_ended *ended, unsigned max);
 
-/* Reads the per-stage counters of the capture path(s). */
+/* Reads the per-stage counters of the DPDK dataplane (zero without it). */
 void capture_engine_stats(struct pcapd_dp_stats *stats);
+
+/* Reads the kernel path's counters; false when it does not run. */
+bool capture_engine_kernel_stats(struct pcapd_kp_stats *stats);
 
 #endif /* PCAPD_CAPTURE_ENGINE_H */

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "log.h"
+#include "pcapd/pcap_merge.h"
 
 /* Directory of the capture files. */
 static char files_dir[600];
@@ -41,6 +42,43 @@ int capture_files_open_part(const char *id)
     char path[700];
     capture_files_part_path(id, path, sizeof(path));
     return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+}
+
+/* Writes the path of the kernel path's partial file of capture `id`. */
+static void kernel_part_path(const char *id, char *buf, unsigned size)
+{
+    snprintf(buf, size, "%s/%s.kernel.pcap.part", files_dir, id);
+}
+
+int capture_files_open_kernel_part(const char *id)
+{
+    char path[700];
+    kernel_part_path(id, path, sizeof(path));
+    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+}
+
+int capture_files_merge_kernel_part(const char *id, int fd, int kernel_fd, uint64_t packet_limit,
+                                    uint64_t byte_limit, uint64_t *records, uint64_t *bytes,
+                                    int *err)
+{
+    char part[700], kpart[700], msg[256];
+    capture_files_part_path(id, part, sizeof(part));
+    kernel_part_path(id, kpart, sizeof(kpart));
+    if (kernel_fd >= 0)
+        close(kernel_fd);
+    close(fd);
+    /* A kernel half that never started left no pcap: the DPDK half alone. */
+    struct stat st;
+    unsigned n = stat(kpart, &st) == 0 && st.st_size >= 24 ? 2 : 1;
+    const char *inputs[] = {part, kpart};
+    int rc = pcap_merge_files(inputs, n, part, packet_limit, byte_limit, records, bytes, msg,
+                              sizeof(msg));
+    if (rc != 0)
+        log_error("merge_failed", "capture=%s error=%s", id, log_q(msg));
+    unlink(kpart);
+    int merged = open(part, O_WRONLY | O_APPEND | O_CLOEXEC);
+    *err = rc != 0 ? -rc : merged < 0 ? errno : 0;
+    return merged;
 }
 
 /* Syncs the directory of the capture files, so a rename survives a power
@@ -83,5 +121,7 @@ void capture_files_remove(const char *id)
     if (unlink(path) != 0 && errno != ENOENT)
         log_error("file_remove_failed", "path=%s error=%s", log_q(path), log_q(strerror(errno)));
     capture_files_part_path(id, path, sizeof(path));
+    unlink(path);
+    kernel_part_path(id, path, sizeof(path));
     unlink(path);
 }

@@ -380,6 +380,8 @@ static int start_job(struct run_slot *s, struct capture_outcome *o)
         .fd = s->fd,
         .cookie = (uint64_t)(s - runner.slots),
     };
+    /* The kernel path names the capture's nftables table after it. */
+    snprintf(spec.name, sizeof(spec.name), "%s", c->id);
     int rc = runner.shutting_down ? -ESHUTDOWN : capture_engine_job_start(&spec, &s->handle);
     if (rc == 0) {
         s->fd = -1;
@@ -572,6 +574,9 @@ static void set_outcome(struct run_slot *s, const struct pcapd_job_ended *e, int
         s->forced == FORCED_NONE)
         snprintf(c->error_message, sizeof(c->error_message),
                  "interrupted: the daemon shut down during the capture");
+    if (e->reason == PCAPD_JOB_END_PATH_ERROR)
+        snprintf(c->error_message, sizeof(c->error_message),
+                 "the kernel capture path could not run the capture: %s", strerror(e->error));
     int write_err = e->reason == PCAPD_JOB_END_WRITE_ERROR ? e->error : file_err;
     if (write_err == EDQUOT) {
         /* The write budget is spent: the disk reached its reserve. */

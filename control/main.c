@@ -162,6 +162,13 @@ static void log_stats(void)
              "rx_packets=%" PRIu64 " rx_missed=%" PRIu64 " rx_nombuf=%" PRIu64 " ring_full=%" PRIu64
              " writer_records=%" PRIu64 " writer_late=%" PRIu64,
              s.rx_packets, s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_records, s.writer_late);
+    struct pcapd_kp_stats k;
+    if (capture_engine_kernel_stats(&k))
+        log_info("kernel_path_stats",
+                 "packets=%" PRIu64 " written=%" PRIu64 " enobufs=%" PRIu64 " lost=%" PRIu64
+                 " late=%" PRIu64 " unknown=%" PRIu64 " rule_transactions=%" PRIu64,
+                 k.packets, k.packets_written, k.enobufs, k.packets_lost, k.packets_late,
+                 k.packets_unknown, k.rule_transactions);
 }
 
 /* Claims the state directory and opens the stores.  Returns 0, or -1 with
