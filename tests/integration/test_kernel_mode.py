@@ -1,0 +1,226 @@
+"""The daemon on the kernel capture path (capture_path = kernel, and both),
+run inside a network namespace with a veth pair to a peer namespace that
+sends known traffic (tests/kernel/traffic.py); tshark on what was sent is
+the oracle, as for the DPDK path.  Skips, saying why, where the kernel
+lacks nftables or NFLOG."""
+import os
+import signal
+import sys
+import threading
+import time
+
+import pytest
+
+import pcapfile
+from conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "tests" / "kernel"))
+import harness  # noqa: E402
+import traffic  # noqa: E402
+
+
+@pytest.fixture
+def pair():
+    if os.geteuid() != 0:
+        pytest.skip("the kernel path needs root (network namespaces, nftables)")
+    p = harness.NetPair()
+    yield p
+    p.close()
+
+
+def kernel_daemon(daemon_factory, pair, ports=(), path="kernel", **kwargs):
+    """A daemon in the capture namespace on `path`; skips where the kernel
+    path cannot run."""
+    extra = {"capture_path": path, "max_captures": 32}
+    extra.update(kwargs.pop("extra", {}))
+    try:
+        return daemon_factory(list(ports), extra=extra, netns=pair.capture, **kwargs)
+    except AssertionError as e:
+        if "kernel path:" in str(e):
+            pytest.skip(f"the kernel path cannot run here: {e}")
+        raise
+
+
+def our_tables(pair):
+    return [t for t in pair.tables() if "pcapd_" in t]
+
+
+def sent_traffic(tmp_path, vlan=None, name="sent.pcap"):
+    frames = traffic.build_frames(vlan=vlan)
+    path = tmp_path / name
+    traffic.write_frames(path, frames)
+    return frames, path
+
+
+# (filter_v1, display filter on what was sent)
+API_FILTERS = [
+    ({"protocol": 17, "destination_port": 53}, "udp.dstport==53"),
+    ({"source_address": "2001:db8:1::/48"}, "ipv6.src==2001:db8:1::/48"),
+    ({"source_address": "10.1.0.0/16", "protocol": 6}, "ip.src==10.1.0.0/16 && tcp"),
+    ({"destination_address": "10.77.9.9", "source_port": 53},
+     "ip.dst==10.77.9.9 && (udp.srcport==53 || tcp.srcport==53 || sctp.srcport==53)"),
+]
+
+
+def test_kernel_mode_captures_match_tshark(daemon_factory, pair, tmp_path):
+    """Simple captures on the kernel path: each one's table is listed while
+    it runs and gone after; the file holds exactly what tshark selects,
+    byte for byte; the counters add up."""
+    d = kernel_daemon(daemon_factory, pair)
+    assert "EAL" not in d.log(), "kernel mode starts no DPDK"
+    sent, sent_pcap = sent_traffic(tmp_path)
+    ids = []
+    for filter_v1, _ in API_FILTERS:
+        r = d.create(time_limit=60, filter_v1=filter_v1)
+        assert r.status == 200, r.body
+        ids.append(r.json["result"]["id"])
+    for i in ids:
+        d.wait_status(i, statuses=("running",))
+    assert sorted(our_tables(pair)) == sorted(f"table inet pcapd_{i}" for i in ids)
+    pair.send(sent_pcap)
+    time.sleep(0.3)
+    for i in ids:
+        assert d.request("PUT", d.pcaps(f"/{i}/stop")).status == 200
+    for i, (filter_v1, display_filter) in zip(ids, API_FILTERS):
+        done = d.wait_status(i)
+        expected = harness.tshark_frames(sent_pcap, display_filter)
+        assert done["status"] == "success", done
+        assert done["packets_captured"] == len(expected) > 0, (filter_v1, done)
+        assert done["packets_dropped"] == 0
+        r = d.request("GET", d.pcaps(f"/{i}/download"))
+        assert r.status == 200
+        out = tmp_path / f"{i}.pcap"
+        out.write_bytes(r.body)
+        harness.check_file(out, sent, expected)
+    assert our_tables(pair) == []
+
+
+def test_kernel_mode_limits_full_and_sampling(daemon_factory, pair, tmp_path):
+    """A packet limit ends the capture with exactly the first packets; a
+    full capture keeps whole packets up to its byte limit; simple captures
+    sample 1 in sample_rate in the kernel."""
+    d = kernel_daemon(daemon_factory, pair, sample_rate=1)
+    sent, sent_pcap = sent_traffic(tmp_path)
+    lim = d.create(time_limit=60, packet_limit=5, filter_v1={"protocol": 17})
+    # (Not all TCP: this test's own API requests cross the loopback.)
+    full = d.create_full(time_limit=60, byte_limit=20000,
+                         filter_v1={"protocol": 6, "destination_address": "10.77.0.0/16"})
+    for r in (lim, full):
+        assert r.status == 200, r.body
+        d.wait_status(r.json["result"]["id"], statuses=("running",))
+    pair.send(sent_pcap)
+    done = d.wait_status(lim.json["result"]["id"])
+    assert done["status"] == "success" and done["packets_captured"] == 5, done
+    out = tmp_path / "lim.pcap"
+    out.write_bytes(d.request("GET", d.pcaps(f"/{done['id']}/download")).body)
+    expected = harness.tshark_frames(sent_pcap, "ip.proto==17 || ipv6.nxt==17 || "
+                                     "ipv6.fraghdr.nxt==17")[:5]
+    harness.check_file(out, sent, expected)
+
+    done = d.wait_status(full.json["result"]["id"])
+    assert done["status"] == "success", done
+    out = tmp_path / "full.pcap"
+    out.write_bytes(d.request("GET", d.pcaps(f"/{done['id']}/download")).body)
+    assert out.stat().st_size <= 20000
+    expected = harness.tshark_frames(sent_pcap, "tcp && ip.dst==10.77.0.0/16")
+    expected = expected[:done["packets_captured"]]
+    harness.check_file(out, sent, expected, snaplen=65535)
+    assert our_tables(pair) == []
+
+
+def test_kernel_mode_kill_9_and_restart(daemon_factory, pair, tmp_path):
+    """kill -9 leaves no table behind; the restarted daemon marks the
+    capture interrupted, and what it wrote stays downloadable."""
+    d = kernel_daemon(daemon_factory, pair)
+    sent, sent_pcap = sent_traffic(tmp_path)
+    r = d.create(time_limit=300, filter_v1={"protocol": 17})
+    cid = r.json["result"]["id"]
+    d.wait_status(cid, statuses=("running",))
+    pair.send(sent_pcap)
+    time.sleep(0.5)  # the kernel path flushes its buffer within 200 ms
+    assert our_tables(pair) == [f"table inet pcapd_{cid}"]
+    d.proc.send_signal(signal.SIGKILL)
+    d.proc.wait(10)
+    deadline = time.monotonic() + 5
+    while our_tables(pair) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert our_tables(pair) == []
+
+    d2 = kernel_daemon(daemon_factory, pair, token=d.token)
+    done = d2.wait_status(cid)
+    assert done["status"] == "failed" and done["error_message"].startswith("interrupted"), done
+    out = tmp_path / "interrupted.pcap"
+    out.write_bytes(d2.request("GET", d2.pcaps(f"/{cid}/download")).body)
+    _, recs = harness.read_pcap(out)
+    assert len(recs) == done["packets_captured"] > 0
+    for _, caplen, _, data in recs:
+        assert data == sent[harness.frame_index(data)][:caplen]
+
+
+def test_kernel_mode_refuses_a_kernel_without_rights(daemon_factory, tmp_path):
+    """Without CAP_NET_ADMIN the daemon refuses to start in kernel mode and
+    says why."""
+    if os.geteuid() != 0:
+        pytest.skip("needs root to drop the capability")
+    import shutil
+    if shutil.which("capsh") is None:
+        pytest.skip("capsh (libcap2-bin) is not installed")
+    import conftest
+    conf = tmp_path / "nocap.conf"
+    conftest.write_config(conf, tmp_path / "nocap-state", [], extra={"capture_path": "kernel"})
+    import subprocess
+    p = subprocess.run(["capsh", "--drop=cap_net_admin", "--", "-c",
+                        f"{conftest.pcapd_binary()} -c {conf}"], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode != 0
+    assert "kernel path:" in p.stderr and "CAP_NET_ADMIN" in p.stderr, p.stderr
+
+
+def test_both_mode_merges_dpdk_and_kernel_in_time_order(daemon_factory, pair, tmp_path):
+    """capture_path = both: a net_pcap port (fed through a FIFO) and the
+    kernel path serve one capture; its file holds the packets of both, each
+    once, in time order."""
+    dpdk_frames, dpdk_pcap = sent_traffic(tmp_path, vlan=7, name="dpdk.pcap")
+    kernel_frames, kernel_pcap = sent_traffic(tmp_path, name="kernel.pcap")
+    fifo = tmp_path / "port0.fifo"
+    os.mkfifo(fifo)
+    data = dpdk_pcap.read_bytes()
+    go = threading.Event()
+
+    def feed():
+        with open(fifo, "wb", buffering=0) as f:
+            f.write(data[:24])
+            if go.wait(120):
+                f.write(data[24:])
+
+    feeder = threading.Thread(target=feed, daemon=True)
+    feeder.start()
+    d = kernel_daemon(daemon_factory, pair, ports=[f"net_pcap0,rx_pcap={fifo}"], path="both")
+    r = d.create(time_limit=60, filter_v1={"protocol": 17})
+    cid = r.json["result"]["id"]
+    d.wait_status(cid, statuses=("running",))
+    go.set()
+    pair.send(kernel_pcap)
+    feeder.join(30)
+    time.sleep(0.5)
+    assert d.request("PUT", d.pcaps(f"/{cid}/stop")).status == 200
+    done = d.wait_status(cid)
+    assert done["status"] == "success", done
+    body = d.request("GET", d.pcaps(f"/{cid}/download")).body
+    pcap = pcapfile.PcapFile(body)
+    assert pcap.nanosecond and pcap.linktype == 1
+    udp = "ip.proto==17 || ipv6.nxt==17 || ipv6.fraghdr.nxt==17"
+    want_dpdk = harness.tshark_frames(dpdk_pcap, udp)
+    want_kernel = harness.tshark_frames(kernel_pcap, udp)
+    assert done["packets_captured"] == len(pcap.records) == len(want_dpdk) + len(want_kernel)
+    times = [sec * 10**9 + frac for sec, frac, _, _, _ in pcap.records]
+    assert times == sorted(times), "one file, in time order"
+    tagged = [rec[4] for rec in pcap.records if rec[4][12:14] == b"\x81\x00"]
+    plain = [rec[4] for rec in pcap.records if rec[4][12:14] != b"\x81\x00"]
+    assert sorted(harness.frame_index(f) for f in tagged) == want_dpdk
+    assert sorted(harness.frame_index(f) for f in plain) == want_kernel
+    for f in plain:
+        assert f == kernel_frames[harness.frame_index(f)][:len(f)]
+    for f in tagged:
+        assert f == dpdk_frames[harness.frame_index(f)][:len(f)]
+    assert our_tables(pair) == []
