@@ -130,20 +130,18 @@ static struct {
     _Atomic uint32_t running;
 } kp = {.wake_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* Milliseconds on the monotonic clock. */
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Nanoseconds on the monotonic clock. */
 static uint64_t now_ns(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* Milliseconds on the monotonic clock. */
+static int64_t now_ms(void)
+{
+    return (int64_t)(now_ns() / 1000000u);
 }
 
 /* Wakes the thread. */

@@ -14,7 +14,7 @@ BUILD_PKGS=(
 )
 TEST_PKGS=(tshark python3 python3-pytest python3-yaml python3-jsonschema python3-cryptography curl iproute2
   clang-format clang
-  wireshark-common nftables tcpdump         # tests/kernel (mergecap, nft), bench-kernel-path
+  wireshark-common nftables tcpdump libcap2-bin  # tests/kernel (mergecap, nft, capsh), bench-kernel-path
   chromium                                  # the dashboard's browser tests (tests/ui)
   debhelper dpkg-dev fakeroot lintian strace file groff-base systemd  # tests/package
 )
