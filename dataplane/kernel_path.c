@@ -442,14 +442,42 @@ static void start_queued(void)
         job_begin(&kp.jobs[slots[i]]);
 }
 
+/* Adds the `matched` count of a table to its running job's refresh. */
+static void add_matched(void *arg, const char *table, uint64_t matched, uint64_t logged)
+{
+    uint64_t *sums = arg;
+    (void)logged;
+    for (unsigned i = 0; i < kp.cfg.max_jobs; i++) {
+        if (kp.jobs[i].state == KP_JOB_RUNNING && strcmp(kp.jobs[i].rules.table, table) == 0) {
+            sums[i] += matched;
+            return;
+        }
+    }
+}
+
+/* Reads the kernel's `matched` counts of every running job in one
+ * listing, for their live statistics. */
+static void refresh_matched(void)
+{
+    static uint64_t sums[PCAPD_KP_MAX_JOBS];
+    memset(sums, 0, kp.cfg.max_jobs * sizeof(sums[0]));
+    if (kp_rules_each_counters(kp.rules, add_matched, sums) != 0)
+        return;
+    for (unsigned i = 0; i < kp.cfg.max_jobs; i++) {
+        if (kp.jobs[i].state == KP_JOB_RUNNING)
+            atomic_store_explicit(&kp.jobs[i].matched, sums[i], memory_order_relaxed);
+    }
+}
+
 /* Ends the jobs that must end, refreshes counters and flushes buffers
  * when due. */
 static void tend_jobs(bool quitting, int64_t *next_refresh)
 {
     int64_t now = now_ms();
-    bool refresh = now >= *next_refresh;
-    if (refresh)
+    if (now >= *next_refresh && atomic_load(&kp.running) > 0) {
         *next_refresh = now + KP_COUNTER_REFRESH_MS;
+        refresh_matched();
+    }
     for (unsigned i = 0; i < kp.cfg.max_jobs; i++) {
         struct kp_job *j = &kp.jobs[i];
         if (j->state != KP_JOB_RUNNING)
@@ -457,11 +485,6 @@ static void tend_jobs(bool quitting, int64_t *next_refresh)
         if (j->end_due || quitting || atomic_load_explicit(&j->stop, memory_order_acquire)) {
             job_end(j);
             continue;
-        }
-        if (refresh) {
-            uint64_t matched, logged;
-            if (kp_rules_counters(kp.rules, &j->rules, &matched, &logged) == 0)
-                atomic_store_explicit(&j->matched, matched, memory_order_relaxed);
         }
         if (now - j->flushed_ms >= KP_FLUSH_INTERVAL_MS) {
             int err = pcap_out_flush(&j->out);

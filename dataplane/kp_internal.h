@@ -63,6 +63,14 @@ int kp_rules_delete(struct kp_rules *r, const struct kp_job_rules *j);
 int kp_rules_counters(struct kp_rules *r, const struct kp_job_rules *j, uint64_t *matched,
                       uint64_t *logged);
 
+/* What kp_rules_each_counters() calls for each table of ours. */
+typedef void (*kp_counters_fn)(void *arg, const char *table, uint64_t matched, uint64_t logged);
+
+/* Reads the counters of every table of ours in one listing, calling `fn`
+ * for each (a job with two tables, inet and netdev, gets two calls).
+ * Returns 0 or a negative errno. */
+int kp_rules_each_counters(struct kp_rules *r, kp_counters_fn fn, void *arg);
+
 /* Deletes the tables named with PCAPD_KP_TABLE_PREFIX that no live process
  * owns.  Returns how many, or a negative errno. */
 int kp_rules_remove_leftovers(struct kp_rules *r);

@@ -282,6 +282,31 @@ int kp_rules_counters(struct kp_rules *r, const struct kp_job_rules *j, uint64_t
     return rc;
 }
 
+int kp_rules_each_counters(struct kp_rules *r, kp_counters_fn fn, void *arg)
+{
+    if (nft_run_cmd_from_buffer(r->nft, "list counters") != 0)
+        return error_errno(nft_ctx_get_error_buffer(r->nft));
+    const char *out = nft_ctx_get_output_buffer(r->nft);
+    const char prefix[] = "table ";
+    for (const char *t = strstr(out, prefix); t != NULL;) {
+        const char *next = strstr(t + 1, "\ntable ");
+        char family[16], name[128], section[4096];
+        size_t len = next != NULL ? (size_t)(next - t) : strlen(t);
+        uint64_t matched = 0, logged = 0;
+        /* A table of ours holds two counters: its section is short. */
+        if (len < sizeof(section) && sscanf(t, "table %15s %127s", family, name) == 2 &&
+            strncmp(name, PCAPD_KP_TABLE_PREFIX, strlen(PCAPD_KP_TABLE_PREFIX)) == 0) {
+            memcpy(section, t, len);
+            section[len] = '\0';
+            if (add_counter(section, "matched", &matched) == 0 &&
+                add_counter(section, "logged", &logged) == 0)
+                fn(arg, name, matched, logged);
+        }
+        t = next != NULL ? next + 1 : NULL;
+    }
+    return 0;
+}
+
 int kp_rules_remove_leftovers(struct kp_rules *r)
 {
     if (nft_run_cmd_from_buffer(r->nft, "list tables") != 0)
