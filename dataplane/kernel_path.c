@@ -414,7 +414,9 @@ static void job_end(struct kp_job *j)
     uint64_t dropped = j->gap_lost;
     bool at_limit =
         j->reason == PCAPD_JOB_END_PACKET_LIMIT || j->reason == PCAPD_JOB_END_BYTE_LIMIT;
-    if (!at_limit && counters == 0 && logged > j->received) {
+    if (!at_limit && counters == 0 && logged > j->received + j->gap_lost) {
+        /* Lost beyond the gaps: the last batches, which no later sequence
+         * number revealed. */
         count(&kp.packets_lost, logged - j->received - j->gap_lost);
         dropped = logged - j->received;
     }
