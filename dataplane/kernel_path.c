@@ -354,12 +354,14 @@ static void job_begin(struct kp_job *j)
     j->received = j->gap_lost = j->last_ts = 0;
     j->ack_seq = -1;
     int rc = j->buf == NULL ? -ENOMEM : 0;
+    bool bound = false;
     if (rc == 0) {
         pcap_out_init(&j->out, j->spec.fd, j->buf, cap, j->spec.snaplen);
         atomic_store(&j->bytes, pcap_out_size(&j->out));
         j->flushed_ms = now_ms();
         j->state = KP_JOB_RUNNING;
         rc = group_command(j, true);
+        bound = rc == 0;
     }
     char script[8192];
     int len = rc == 0 ? kp_rules_format(&j->rules, script, sizeof(script)) : rc;
@@ -372,7 +374,7 @@ static void job_begin(struct kp_job *j)
         rc = len;
     }
     if (rc != 0) {
-        if (j->state == KP_JOB_RUNNING)
+        if (bound)
             group_command(j, false);
         j->accepting = false;
         j->reason = PCAPD_JOB_END_PATH_ERROR;
