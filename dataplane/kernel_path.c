@@ -128,6 +128,9 @@ static struct {
     _Atomic uint64_t batches, packets, packets_written, enobufs, packets_lost, packets_late,
         packets_unknown, rule_transactions, rule_transaction_ns;
     _Atomic uint32_t running;
+    /* The control thread read a job's counters since the last refresh of
+     * the kernel's counts (which are read only when someone looks). */
+    _Atomic bool stats_wanted;
 } kp = {.wake_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* Nanoseconds on the monotonic clock. */
@@ -460,7 +463,8 @@ static void add_matched(void *arg, const char *table, uint64_t matched, uint64_t
 }
 
 /* Reads the kernel's `matched` counts of every running job in one
- * listing, for their live statistics. */
+ * listing, for their live statistics (at most every
+ * KP_COUNTER_REFRESH_MS, and only while someone reads them). */
 static void refresh_matched(void)
 {
     static uint64_t sums[PCAPD_KP_MAX_JOBS];
@@ -478,7 +482,8 @@ static void refresh_matched(void)
 static void tend_jobs(bool quitting, int64_t *next_refresh)
 {
     int64_t now = now_ms();
-    if (now >= *next_refresh && atomic_load(&kp.running) > 0) {
+    if (now >= *next_refresh && atomic_load(&kp.running) > 0 &&
+        atomic_exchange(&kp.stats_wanted, false)) {
         *next_refresh = now + KP_COUNTER_REFRESH_MS;
         refresh_matched();
     }
@@ -798,6 +803,7 @@ int pcapd_kp_job_stats(pcapd_job_handle handle, struct pcapd_job_stats *stats)
     struct kp_job *j = job_of_handle(handle);
     if (j == NULL)
         return -ENOENT;
+    atomic_store_explicit(&kp.stats_wanted, true, memory_order_relaxed);
     *stats = (struct pcapd_job_stats){
         .packets_matched = atomic_load_explicit(&j->matched, memory_order_relaxed),
         .packets_written = atomic_load_explicit(&j->written, memory_order_relaxed),

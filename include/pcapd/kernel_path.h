@@ -132,7 +132,8 @@ int pcapd_kp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
 void pcapd_kp_job_stop(pcapd_job_handle handle);
 
 /* Reads the counters of a running job: packets_matched is the kernel's
- * count of packets that matched (refreshed a few times a second),
+ * count of packets that matched (read from the kernel at most four times a
+ * second while this is called; the first call may return an older one),
  * packets_dropped the packets lost between the kernel and the file.
  * Returns 0, or -ENOENT. */
 int pcapd_kp_job_stats(pcapd_job_handle handle, struct pcapd_job_stats *stats);
