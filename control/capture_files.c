@@ -66,7 +66,8 @@ int capture_files_merge_kernel_part(const char *id, int fd, int kernel_fd, uint6
     kernel_part_path(id, kpart, sizeof(kpart));
     if (kernel_fd >= 0)
         close(kernel_fd);
-    close(fd);
+    if (fd >= 0)
+        close(fd);
     /* A kernel half that never started left no pcap: the DPDK half alone. */
     struct stat st;
     unsigned n = stat(kpart, &st) == 0 && st.st_size >= 24 ? 2 : 1;
@@ -79,6 +80,24 @@ int capture_files_merge_kernel_part(const char *id, int fd, int kernel_fd, uint6
     int merged = open(part, O_WRONLY | O_APPEND | O_CLOEXEC);
     *err = rc != 0 ? -rc : merged < 0 ? errno : 0;
     return merged;
+}
+
+int capture_files_recover_kernel_part(const char *id, uint64_t *records, uint64_t *bytes)
+{
+    char kpart[700];
+    struct stat st;
+    kernel_part_path(id, kpart, sizeof(kpart));
+    if (stat(kpart, &st) != 0)
+        return 0;
+    if (st.st_size < 24) {
+        unlink(kpart);
+        return 0;
+    }
+    int err;
+    int fd = capture_files_merge_kernel_part(id, -1, -1, 0, 0, records, bytes, &err);
+    if (fd >= 0)
+        close(fd);
+    return err != 0 ? -err : 1;
 }
 
 /* Syncs the directory of the capture files, so a rename survives a power

@@ -31,7 +31,7 @@ int capture_files_open_kernel_part(const char *id);
 
 /* Merges the kernel path's partial file of capture `id` into its partial
  * file, by time, keeping the earliest packets within the limits (0: none),
- * and removes it; closes `fd` and `kernel_fd` (if not -1), the
+ * and removes it; closes `fd` and `kernel_fd` (each if not -1), the
  * descriptors they were written through.  A kernel part that holds no pcap
  * (its half never started) is left out.  Returns the merged partial file's descriptor for
  * capture_files_finish() and its records and bytes, or -1 with `*err`
@@ -40,6 +40,12 @@ int capture_files_open_kernel_part(const char *id);
 int capture_files_merge_kernel_part(const char *id, int fd, int kernel_fd, uint64_t packet_limit,
                                     uint64_t byte_limit, uint64_t *records, uint64_t *bytes,
                                     int *err);
+
+/* After a crash: merges the kernel path's partial file of capture `id`,
+ * if it holds packets, into its partial file (repaired first), and removes
+ * it.  Returns 1 with the merged file's records and bytes, 0 when there
+ * was none, or a negative errno.  Blocks. */
+int capture_files_recover_kernel_part(const char *id, uint64_t *records, uint64_t *bytes);
 
 /* Syncs and closes `fd`, the partial file of capture `id`, gives it its
  * final name and syncs the directory.  Returns 0 or an errno (the first

@@ -34,6 +34,15 @@ static void keep_partial_file(struct capture *c, void *arg)
         log_error("capture_repair_failed", "id=%s error=%s", c->id, log_q(strerror(errno)));
         return;
     }
+    /* capture_path = both: the kernel half joins the DPDK half. */
+    uint64_t records, bytes;
+    int merged = has_part ? capture_files_recover_kernel_part(c->id, &records, &bytes) : 0;
+    if (merged < 0)
+        log_error("capture_merge_failed", "id=%s error=%s", c->id, log_q(strerror(-merged)));
+    if (merged > 0) {
+        r.records = records;
+        r.size = bytes;
+    }
     if (has_part && rename(part, final) != 0) {
         log_error("capture_repair_failed", "id=%s error=%s", c->id, log_q(strerror(errno)));
         return;
