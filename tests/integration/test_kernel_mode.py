@@ -4,13 +4,16 @@ sends known traffic (tests/kernel/traffic.py); tshark on what was sent is
 the oracle, as for the DPDK path.  Skips, saying why, where the kernel
 lacks nftables or NFLOG."""
 import os
+import shutil
 import signal
+import subprocess
 import sys
 import threading
 import time
 
 import pytest
 
+import conftest
 import pcapfile
 from conftest import ROOT
 
@@ -162,13 +165,10 @@ def test_kernel_mode_refuses_a_kernel_without_rights(daemon_factory, tmp_path):
     says why."""
     if os.geteuid() != 0:
         pytest.skip("needs root to drop the capability")
-    import shutil
     if shutil.which("capsh") is None:
         pytest.skip("capsh (libcap2-bin) is not installed")
-    import conftest
     conf = tmp_path / "nocap.conf"
     conftest.write_config(conf, tmp_path / "nocap-state", [], extra={"capture_path": "kernel"})
-    import subprocess
     p = subprocess.run(["capsh", "--drop=cap_net_admin", "--", "-c",
                         f"{conftest.pcapd_binary()} -c {conf}"], capture_output=True,
                        text=True, timeout=60)
@@ -261,3 +261,29 @@ def test_both_mode_kill_9_keeps_both_halves(daemon_factory, pair, tmp_path):
     # The DPDK writer may still have held some of its records in memory.
     check_both(pcap.records, *sent, all_dpdk=False)
     assert not list((d2.state_dir / "pcaps").glob("*.kernel.pcap.part"))
+
+
+@pytest.mark.parametrize("settings, message", [
+    ({"capture_path": "ebpf"}, "capture_path: 'ebpf' is not dpdk, kernel or both"),
+    ({"capture_path": "kernel", "kernel_hooks": "ingress"},
+     "kernel_hooks: ingress needs at least one kernel_ingress"),
+    ({"capture_path": "kernel", "kernel_ingress": "eth9"},
+     "kernel_ingress: given without ingress in kernel_hooks"),
+    ({"capture_path": "kernel", "kernel_hooks": "prerouting,forward"},
+     "kernel_hooks: 'prerouting,forward' is not a comma-separated list of prerouting, output"),
+    ({"capture_path": "kernel", "kernel_priority": "-5000"},
+     "kernel_priority: '-5000' is not an integer from -1000 to 1000"),
+    ({"capture_path": "kernel", "kernel_nflog_group": "65530"},
+     "kernel_nflog_group: 32 NFLOG groups"),
+    ({}, "no port: give at least one `port = DEVARGS`, or capture_path = kernel"),
+])
+def test_capture_path_settings_are_checked(tmp_path, settings, message):
+    """Bad capture path settings stop the daemon at start with a message
+    naming the setting and its rule."""
+    conf = tmp_path / "bad.conf"
+    conftest.write_config(conf, tmp_path / "bad-state", [],
+                          extra={"max_captures": 32, **settings})
+    p = subprocess.run([conftest.pcapd_binary(), "-c", str(conf)], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 2, p.stderr
+    assert message in p.stderr, p.stderr

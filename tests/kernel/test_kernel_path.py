@@ -6,8 +6,6 @@ import signal
 import subprocess
 import time
 
-import pytest
-
 import traffic
 from conftest import Driver
 from harness import check_file, frame_index, read_pcap, tshark_frames
