@@ -48,6 +48,17 @@ def our_tables(pair):
     return [t for t in pair.tables() if "pcapd_" in t]
 
 
+def kill_9(d, pair):
+    """Kills daemon `d` with SIGKILL; its tables must be gone at once (the
+    kernel removes a table with the socket that owns it)."""
+    d.proc.send_signal(signal.SIGKILL)
+    d.proc.wait(10)
+    deadline = time.monotonic() + 5
+    while our_tables(pair) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert our_tables(pair) == []
+
+
 def sent_traffic(tmp_path, vlan=None, name="sent.pcap"):
     frames = traffic.build_frames(vlan=vlan)
     path = tmp_path / name
@@ -142,12 +153,7 @@ def test_kernel_mode_kill_9_and_restart(daemon_factory, pair, tmp_path):
     pair.send(sent_pcap)
     time.sleep(0.5)  # the kernel path flushes its buffer within 200 ms
     assert our_tables(pair) == [f"table inet pcapd_{cid}"]
-    d.proc.send_signal(signal.SIGKILL)
-    d.proc.wait(10)
-    deadline = time.monotonic() + 5
-    while our_tables(pair) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert our_tables(pair) == []
+    kill_9(d, pair)
 
     d2 = kernel_daemon(daemon_factory, pair, token=d.token)
     done = d2.wait_status(cid)
@@ -247,12 +253,7 @@ def test_both_mode_kill_9_keeps_both_halves(daemon_factory, pair, tmp_path):
     """kill -9 in both mode: no table is left, and the restart merges what
     the kernel half wrote into the interrupted capture's file."""
     d, cid, *sent = both_mode_capture(daemon_factory, pair, tmp_path)
-    d.proc.send_signal(signal.SIGKILL)
-    d.proc.wait(10)
-    deadline = time.monotonic() + 5
-    while our_tables(pair) and time.monotonic() < deadline:
-        time.sleep(0.05)
-    assert our_tables(pair) == []
+    kill_9(d, pair)
     d2 = kernel_daemon(daemon_factory, pair, ports=["net_null0"], path="both", token=d.token)
     done = d2.wait_status(cid)
     assert done["status"] == "failed" and done["error_message"].startswith("interrupted"), done
