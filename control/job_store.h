@@ -79,8 +79,8 @@ int job_store_status(struct job_store *store, const char *account, const char *i
                      enum capture_status *st);
 
 /* Calls `fn` with the id and status of each capture of `account`, newest
- * first, skipping `offset` and stopping after `limit`, in one statement;
- * `total` receives the account's count.  Returns 0 or a JOB_STORE_*
+ * first, skipping `offset` and stopping after `limit`; `total` receives
+ * the account's count.  Returns 0 or a JOB_STORE_*
  * error. */
 int job_store_list_ids(struct job_store *store, const char *account, unsigned offset,
                        unsigned limit,

@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "h2o/multithread.h"
 
@@ -71,10 +73,17 @@ static void on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
     }
 }
 
+/* Niceness of the analysis lane's threads: their work is CPU-bound and
+ * can last minutes; on a host where the dataplane takes whole cores, the
+ * event loop must win the CPU it shares with them. */
+#define OFFLOAD_ANALYSIS_NICE 10
+
 /* A worker thread: runs its lane's tasks until asked to stop. */
 static void *lane_main(void *arg)
 {
     struct offload_lane_state *l = arg;
+    if (l == &off.lanes[OFFLOAD_ANALYSIS])
+        setpriority(PRIO_PROCESS, (id_t)gettid(), OFFLOAD_ANALYSIS_NICE);
     pthread_mutex_lock(&l->lock);
     for (;;) {
         while (!l->stop && l->head == NULL)

@@ -24,7 +24,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_errno.h>
@@ -207,11 +209,17 @@ void dp_publish_stats(struct pcapd_dp_stats *stats)
     stats->table_pending = pub.dirty;
 }
 
+/* Niceness of the publisher: large builds take up to hundreds of
+ * milliseconds of CPU, which the control plane's event loop, sharing the
+ * same cores, must win. */
+#define DP_PUBLISHER_NICE 10
+
 /* The publisher thread: builds what the control thread left to it and
  * reclaims retired tables, until asked to end. */
 static void *dp_publisher_main(void *arg)
 {
     (void)arg;
+    setpriority(PRIO_PROCESS, (id_t)gettid(), DP_PUBLISHER_NICE);
     pthread_mutex_lock(&pub.lock);
     while (!pub.quit) {
         if (pub.dirty && !pub.building) {
