@@ -11,6 +11,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "clock_ms.h"
 #include "log.h"
 
 /* Client addresses remembered at once (a power of two). */
@@ -44,12 +45,10 @@ void auth_throttle_init(unsigned limit, unsigned window)
     thr.window_ms = (int64_t)window * 1000;
 }
 
-/* Milliseconds on the monotonic clock (never 0 after boot). */
+/* Milliseconds on the monotonic clock, never 0 (0 marks a free slot). */
 static int64_t now_ms(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000 + 1;
+    return clock_monotonic_ms() + 1;
 }
 
 /* Writes the throttling key of `addr` into `key`.  Returns false for an

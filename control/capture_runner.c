@@ -16,9 +16,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock_ms.h"
 #include "api_errors.h"
 #include "capture_engine.h"
 #include "capture_files.h"
@@ -105,14 +105,6 @@ static struct {
 
 /* Limits the log lines of failed store writes. */
 static struct log_rate_limit persist_rl = LOG_RATE_LIMIT_INIT(30, 5);
-
-/* Milliseconds on the monotonic clock. */
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Bytes of each packet a capture of `type` keeps. */
 static uint32_t snaplen_of(enum capture_type type)
@@ -236,8 +228,8 @@ static void persist_done(void *arg)
             disk_guard_note_full();
         int64_t backoff = PERSIST_RETRY_MIN_MS << (runner.failures < 6 ? runner.failures : 6);
         runner.failures++;
-        runner.retry_ms =
-            now_ms() + (backoff < PERSIST_RETRY_MAX_MS ? backoff : PERSIST_RETRY_MAX_MS);
+        runner.retry_ms = clock_monotonic_ms() +
+                          (backoff < PERSIST_RETRY_MAX_MS ? backoff : PERSIST_RETRY_MAX_MS);
         log_event_rl(&persist_rl, LOG_LEVEL_WARN, "capture_store_retry",
                      "captures=%u attempts=%u cause=%s", b->n, runner.failures,
                      b->rc == JOB_STORE_BUSY   ? "busy"
@@ -386,7 +378,7 @@ static int start_job(struct run_slot *s, struct capture_outcome *o)
     if (rc == 0) {
         s->fd = -1;
         s->state = SLOT_ACTIVE;
-        s->deadline_ms = now_ms() + (int64_t)c->time_limit * 1000;
+        s->deadline_ms = clock_monotonic_ms() + (int64_t)c->time_limit * 1000;
         mark_running(s);
         return 0;
     }
@@ -651,7 +643,7 @@ static void enforce_limits(int64_t now)
 
 void capture_runner_tick(void)
 {
-    int64_t now = now_ms();
+    int64_t now = clock_monotonic_ms();
     disk_guard_tick();
     enforce_limits(now);
     struct pcapd_job_ended ended[32];

@@ -10,9 +10,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/statvfs.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock_ms.h"
 #include "log.h"
 #include "offload.h"
 #include "pcapd/pcap_budget.h"
@@ -60,14 +60,6 @@ static struct {
 
 /* Limits the log lines of the ballast's failures. */
 static struct log_rate_limit ballast_rl = LOG_RATE_LIMIT_INIT(6, 2);
-
-/* Milliseconds on the monotonic clock. */
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Reads the free bytes of the guarded file system. */
 static uint64_t read_free(void)
@@ -143,7 +135,7 @@ static void read_done(void *arg)
     struct disk_reading *r = arg;
     guard.reading = false;
     guard.free_bytes = r->free_bytes;
-    guard.read_ms = monotonic_ms();
+    guard.read_ms = clock_monotonic_ms();
     /* Room again after a failed write, beyond what the ballast gave back:
      * the failure is history. */
     if (guard.enospc && r->free_bytes != UINT64_MAX &&
@@ -189,14 +181,14 @@ void disk_guard_init(const char *state_dir, uint64_t reserve_bytes)
     guard.free_bytes = read_free();
     tend_ballast(false, guard.free_bytes);
     guard.free_bytes = read_free();
-    guard.read_ms = monotonic_ms();
+    guard.read_ms = clock_monotonic_ms();
     guard.last = state_of(guard.free_bytes);
     set_budget(guard.free_bytes, pcap_budget_written());
 }
 
 void disk_guard_tick(void)
 {
-    if (!guard.reading && monotonic_ms() - guard.read_ms >= DISK_READ_INTERVAL_MS)
+    if (!guard.reading && clock_monotonic_ms() - guard.read_ms >= DISK_READ_INTERVAL_MS)
         start_reading(guard.last == DISK_FULL);
 }
 

@@ -17,9 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock_ms.h"
 #include "api_errors.h"
 #include "api_response.h"
 #include "async_reply.h"
@@ -178,14 +178,6 @@ static int load_capture(h2o_req_t *req, const struct route *r, struct capture *c
     return -1;
 }
 
-/* Milliseconds since the Unix epoch. */
-static int64_t now_realtime_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Answers a capture that may not start now (429, 409 or 503). */
 static int send_refusal(h2o_req_t *req, const struct admission_refusal *why)
 {
@@ -249,7 +241,7 @@ static int handle_create(h2o_req_t *req, const struct route *r)
     if (rc != 0)
         return api_send_error(req, 400, err.code, "%s", err.message);
     snprintf(c.account_id, sizeof(c.account_id), "%s", r->account);
-    c.submitted_ms = now_realtime_ms();
+    c.submitted_ms = clock_realtime_ms();
     c.status = CAPTURE_PENDING;
     uint64_t free_bytes;
     enum disk_state disk = disk_guard_state(&free_bytes);

@@ -6,6 +6,8 @@
  */
 #include "log.h"
 
+#include "clock_ms.h"
+
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -148,19 +150,11 @@ void log_event(enum log_level level, const char *event, const char *fmt, ...)
     va_end(ap);
 }
 
-/* Milliseconds on the monotonic clock. */
-static int64_t monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Takes a token from `rl`.  Returns true with `*suppressed` set (and the
  * count reset) if the line may go out, false (counting it) if not. */
 static bool rate_take(struct log_rate_limit *rl, uint64_t *suppressed)
 {
-    int64_t now = monotonic_ms();
+    int64_t now = clock_monotonic_ms();
     bool ok;
     pthread_mutex_lock(&log_rl_lock);
     uint64_t cap = (uint64_t)rl->burst * 1000;

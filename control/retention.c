@@ -6,8 +6,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
 
+#include "clock_ms.h"
 #include "analysis_api.h"
 #include "capture_files.h"
 #include "log.h"
@@ -28,14 +28,6 @@ static struct {
     /* A sweep is running. */
     bool running;
 } ret;
-
-/* Milliseconds on `clock`. */
-static int64_t clock_ms(clockid_t clock)
-{
-    struct timespec ts;
-    clock_gettime(clock, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Deletes the files and analysis results of capture `id` (expire
  * callback, on the store lane). */
