@@ -45,11 +45,19 @@ static struct log_rate_limit store_log_rl = LOG_RATE_LIMIT_INIT(30, 10);
 
 /* The store's database handle. */
 struct job_store {
-    /* The SQLite connection (pcapd.db in the state directory), used by the
-     * control thread only. */
+    /* The SQLite connection (pcapd.db in the state directory), used by one
+     * thread at a time. */
     sqlite3 *db;
     /* Prepared statements of the hot paths, NULL until first used. */
     sqlite3_stmt *cached[STMT_COUNT_OF];
+    /* The last account counted, its count, and the database's version
+     * (job_store_version()) then: a count stays right while the version
+     * does, and counting 10,000 captures takes half a millisecond. */
+    char counted_account[65];
+    uint64_t counted;
+    int64_t counted_version;
+    /* The version job_store_version() read last, or -1. */
+    int64_t version;
 };
 
 /* The schema of a new store (user_version 2). */
@@ -123,6 +131,7 @@ int job_store_open(const char *path, unsigned busy_ms, struct job_store **store,
         snprintf(err, err_size, "out of memory");
         return -1;
     }
+    s->version = s->counted_version = -1;
     s->db = sqlite_db_open(path, store_schema, busy_ms, err, err_size);
     if (s->db == NULL) {
         job_store_close(s);
@@ -200,6 +209,7 @@ int64_t job_store_version(struct job_store *s)
         return -1;
     int64_t v = sqlite3_step(st) == SQLITE_ROW ? sqlite3_column_int64(st, 0) : -1;
     sqlite3_reset(st);
+    s->version = v;
     return v;
 }
 
@@ -355,6 +365,12 @@ int job_store_get(struct job_store *s, const char *account, const char *id, stru
 /* Counts the captures of `account`. */
 static int store_count(struct job_store *s, const char *account, uint64_t *total)
 {
+    job_store_version(s);
+    if (s->version >= 0 && s->counted_version == s->version &&
+        strcmp(s->counted_account, account) == 0) {
+        *total = s->counted;
+        return 0;
+    }
     sqlite3_stmt *st =
         store_cached(s, STMT_COUNT, "SELECT COUNT(*) FROM captures WHERE account_id=?");
     if (st == NULL)
@@ -363,7 +379,12 @@ static int store_count(struct job_store *s, const char *account, uint64_t *total
     int rc = sqlite3_step(st);
     *total = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
     store_release(st);
-    return rc == SQLITE_ROW ? 0 : store_failure(s, rc);
+    if (rc != SQLITE_ROW)
+        return store_failure(s, rc);
+    snprintf(s->counted_account, sizeof(s->counted_account), "%s", account);
+    s->counted = *total;
+    s->counted_version = s->version;
+    return 0;
 }
 
 int job_store_list(struct job_store *s, const char *account, unsigned offset, unsigned limit,
