@@ -118,6 +118,7 @@ static int dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *han
         .cookie = spec->cookie,
     };
     pcap_out_init(&job->out, spec->fd, buf, (uint32_t)buf_cap, spec->snaplen);
+    job->out.stats = &dp.writers[s->writer].out_stats;
     s->rule = (struct classifier_rule){
         .filter = spec->filter,
         .slot = slot,
@@ -278,6 +279,73 @@ void pcapd_dp_stats_read(struct pcapd_dp_stats *stats)
     dp_pub_unlock();
     stats->writers = dp.n_writers;
     stats->hw_timestamp_ports = dp.n_stamping_ports;
+}
+
+unsigned pcapd_dp_ports_read(struct pcapd_dp_port_stats *ports, unsigned max)
+{
+    unsigned n = RTE_MIN(max, dp.n_ports);
+    for (unsigned i = 0; i < n; i++) {
+        struct pcapd_dp_port_stats *p = &ports[i];
+        struct rte_eth_stats es;
+        memset(p, 0, sizeof(*p));
+        if (rte_eth_dev_get_name_by_port(dp.port_ids[i], p->name) != 0)
+            snprintf(p->name, sizeof(p->name), "port%u", dp.port_ids[i]);
+        if (rte_eth_stats_get(dp.port_ids[i], &es) == 0) {
+            p->rx_packets = es.ipackets;
+            p->rx_bytes = es.ibytes;
+            p->rx_missed = es.imissed;
+            p->rx_nombuf = es.rx_nombuf;
+            p->rx_errors = es.ierrors;
+        }
+    }
+    return n;
+}
+
+/* Converts `cycles` of the TSC to nanoseconds, without overflow. */
+static uint64_t dp_tsc_to_ns(uint64_t cycles)
+{
+    return cycles / dp.tsc_hz * 1000000000u + cycles % dp.tsc_hz * 1000000000u / dp.tsc_hz;
+}
+
+unsigned pcapd_dp_rx_read(struct pcapd_dp_rx_stats *rx, unsigned max)
+{
+    unsigned n = RTE_MIN(max, dp.n_rx);
+    for (unsigned i = 0; i < n; i++) {
+        const struct rx_lcore *l = &dp.rx[i];
+        struct pcapd_dp_rx_stats *r = &rx[i];
+        memset(r, 0, sizeof(*r));
+        r->lcore_id = l->lcore_id;
+        r->packets = l->rx_packets;
+        r->busy_ns = dp_tsc_to_ns(atomic_load_explicit(&l->busy_cycles, memory_order_relaxed));
+        r->ring_full = l->ring_full;
+        r->backlog_full = l->backlog_full;
+        for (unsigned w = 0; w < dp.n_writers; w++) {
+            r->ring_used[w] = rte_ring_count(l->ring[w]);
+            r->backlog_used[w] = rte_ring_count(l->full_ring[w]);
+        }
+        r->ring_size = rte_ring_get_capacity(l->ring[0]);
+        r->backlog_size = rte_ring_get_capacity(l->full_ring[0]);
+    }
+    return n;
+}
+
+unsigned pcapd_dp_writers_read(struct pcapd_dp_writer_stats *writers, unsigned max)
+{
+    unsigned n = RTE_MIN(max, dp.n_writers);
+    for (unsigned i = 0; i < n; i++) {
+        const struct dp_writer *w = &dp.writers[i];
+        const struct pcap_out_stats *os = &w->out_stats;
+        struct pcapd_dp_writer_stats *r = &writers[i];
+        r->lcore_id = w->lcore_id;
+        r->records = atomic_load_explicit(&w->records, memory_order_relaxed);
+        r->late = atomic_load_explicit(&w->late, memory_order_relaxed);
+        r->writes = atomic_load_explicit(&os->writes, memory_order_relaxed);
+        r->bytes_written = atomic_load_explicit(&os->bytes, memory_order_relaxed);
+        r->write_ns = atomic_load_explicit(&os->ns, memory_order_relaxed);
+        for (unsigned b = 0; b <= PCAPD_WRITE_LATENCY_BUCKETS; b++)
+            r->write_latency[b] = atomic_load_explicit(&os->latency[b], memory_order_relaxed);
+    }
+    return n;
 }
 
 /* Checks that the configured lcores exist and are distinct workers. */

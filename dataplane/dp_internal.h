@@ -112,6 +112,10 @@ struct rx_lcore {
      * every record stamped before the lowest of these over all rx lcores
      * in time order.  Alone in its cache line: it changes every pass. */
     _Atomic uint64_t pass_tsc __rte_cache_aligned;
+    /* TSC cycles spent in passes that received packets (busy time), read
+     * by the control thread for statistics.  In a cache line of its own,
+     * written with relaxed stores by this lcore only. */
+    _Atomic uint64_t busy_cycles __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /* Commands from the control thread to a writer. */
@@ -212,6 +216,9 @@ struct dp_writer {
      * by the control thread for statistics. */
     _Atomic uint64_t records;
     _Atomic uint64_t late;
+    /* The buffer writes of its jobs' files (each job's pcap_out points
+     * here), read by the control thread for statistics. */
+    struct pcap_out_stats out_stats __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /* How a port stamps the packets it receives. */

@@ -98,6 +98,70 @@ struct pcapd_dp_stats {
     uint32_t hw_timestamp_ports;
 };
 
+/* The writers' write latency histogram: the upper bounds of its buckets,
+ * in microseconds, as an array initialiser; one more bucket counts the
+ * writes above the largest bound. */
+#define PCAPD_WRITE_LATENCY_BOUNDS_US                                                              \
+    {                                                                                              \
+        10, 25, 50, 100, 250, 500, 1000, 2500, 10000, 50000, 250000, 1000000                       \
+    }
+#define PCAPD_WRITE_LATENCY_BUCKETS 12
+
+/* Counters of one port, as the port's driver keeps them. */
+struct pcapd_dp_port_stats {
+    /* The port's device name ("net_pcap0", or a NIC's PCI address). */
+    char name[64];
+    /* Packets and bytes the port received (ipackets, ibytes). */
+    uint64_t rx_packets;
+    uint64_t rx_bytes;
+    /* Packets the port dropped for lack of descriptors (imissed). */
+    uint64_t rx_missed;
+    /* Receive failures for lack of mbufs (rx_nombuf). */
+    uint64_t rx_nombuf;
+    /* Erroneous packets received (ierrors). */
+    uint64_t rx_errors;
+};
+
+/* Counters of one rx lcore. */
+struct pcapd_dp_rx_stats {
+    /* Its DPDK lcore id. */
+    unsigned lcore_id;
+    /* Packets it received, from all its queues. */
+    uint64_t packets;
+    /* Time it spent in passes over its queues that received packets, in
+     * nanoseconds: the share of wall time this grows by is how busy the
+     * lcore is (near 1: it has no headroom left). */
+    uint64_t busy_ns;
+    /* Simple-job records and full-job mbuf references lost because its
+     * ring to a writer was full. */
+    uint64_t ring_full;
+    uint64_t backlog_full;
+    /* Entries its ring of records, and its ring of mbuf references, to
+     * each writer hold now, and how many each can hold. */
+    uint32_t ring_used[PCAPD_MAX_WRITER_LCORES];
+    uint32_t ring_size;
+    uint32_t backlog_used[PCAPD_MAX_WRITER_LCORES];
+    uint32_t backlog_size;
+};
+
+/* Counters of one writer lcore. */
+struct pcapd_dp_writer_stats {
+    /* Its DPDK lcore id. */
+    unsigned lcore_id;
+    /* Records it took from its rings, and those of jobs already ended. */
+    uint64_t records;
+    uint64_t late;
+    /* Bytes written to capture files, and the buffer writes that carried
+     * them. */
+    uint64_t bytes_written;
+    uint64_t writes;
+    /* Time those writes took, in nanoseconds, in all and per bucket of
+     * PCAPD_WRITE_LATENCY_BOUNDS_US (not cumulative; the last bucket holds
+     * the writes above the largest bound). */
+    uint64_t write_ns;
+    uint64_t write_latency[PCAPD_WRITE_LATENCY_BUCKETS + 1];
+};
+
 /* Initialises EAL, the ports, the rings and the job table, and launches the
  * rx and writer lcores.  Returns 0, or a negative errno with a message in
  * `err` (of `err_size` bytes), for example when hw_timestamps is ON and a
@@ -131,5 +195,17 @@ unsigned pcapd_dp_poll_ended(struct pcapd_job_ended *ended, unsigned max);
 
 /* Reads the dataplane-wide counters. */
 void pcapd_dp_stats_read(struct pcapd_dp_stats *stats);
+
+/* Reads the counters of up to `max` ports into `ports`, in the order EAL
+ * probed them.  Returns how many it read. */
+unsigned pcapd_dp_ports_read(struct pcapd_dp_port_stats *ports, unsigned max);
+
+/* Reads the counters of up to `max` rx lcores into `rx`.  Returns how many
+ * it read. */
+unsigned pcapd_dp_rx_read(struct pcapd_dp_rx_stats *rx, unsigned max);
+
+/* Reads the counters of up to `max` writer lcores into `writers`, by
+ * writer index.  Returns how many it read. */
+unsigned pcapd_dp_writers_read(struct pcapd_dp_writer_stats *writers, unsigned max);
 
 #endif /* PCAPD_DATAPLANE_H */
