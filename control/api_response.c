@@ -154,3 +154,28 @@ int api_method_is(const h2o_req_t *req, const char *method)
 {
     return h2o_memis(req->method.base, req->method.len, method, strlen(method));
 }
+
+void api_add_number_header(h2o_req_t *req, const char *name, unsigned value)
+{
+    char *buf = h2o_mem_alloc_pool(&req->pool, 16);
+    int len = snprintf(buf, 16, "%u", value);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, buf,
+                          (size_t)len);
+}
+
+int api_send_auth_failure(h2o_req_t *req, enum auth_status st, unsigned retry_after,
+                          const char *why)
+{
+    if (st == AUTH_THROTTLED) {
+        api_add_number_header(req, "retry-after", retry_after);
+        return api_send_error(req, 429, API_ERR_AUTH_THROTTLED, "%s", why);
+    }
+    if (st == AUTH_STORE_ERROR) {
+        api_add_number_header(req, "retry-after", 1);
+        return api_send_error(req, 503, API_ERR_STORE_BUSY, "%s", why);
+    }
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("www-authenticate"), 0, NULL,
+                          H2O_STRLIT("Bearer realm=\"pcapd\""));
+    return api_send_error(
+        req, 401, st == AUTH_MISSING ? API_ERR_NO_CREDENTIALS : API_ERR_BAD_CREDENTIALS, "%s", why);
+}

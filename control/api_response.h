@@ -9,6 +9,7 @@
 
 #include <jansson.h>
 
+#include "auth.h"
 #include "h2o.h"
 
 /* Answers `status` with the JSON `body` (reference stolen), whatever its
@@ -43,5 +44,14 @@ h2o_iovec_t api_refusal_body(h2o_req_t *req, int status, const char *why);
 
 /* Tells whether the request's method is `method`. */
 int api_method_is(const h2o_req_t *req, const char *method);
+
+/* Adds header `name` (lowercase) with the decimal `value` to the answer. */
+void api_add_number_header(h2o_req_t *req, const char *name, unsigned value);
+
+/* Answers a failed authentication (`st` is not AUTH_OK) in the envelope:
+ * 401 with WWW-Authenticate, 429 with Retry-After for a throttled client,
+ * or 503 when the token store could not be read; `why` is the message. */
+int api_send_auth_failure(h2o_req_t *req, enum auth_status st, unsigned retry_after,
+                          const char *why);
 
 #endif /* PCAPD_API_RESPONSE_H */

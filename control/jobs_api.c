@@ -136,22 +136,13 @@ static int parse_route(h2o_iovec_t path, struct route *r)
     return 0;
 }
 
-/* Adds header `name` (lowercase) with the decimal `value` to the answer. */
-static void add_number_header(h2o_req_t *req, const char *name, unsigned value)
-{
-    char *buf = h2o_mem_alloc_pool(&req->pool, 16);
-    int len = snprintf(buf, 16, "%u", value);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, buf,
-                          (size_t)len);
-}
-
 /* Answers a read of the job store that failed with `rc` (a JOB_STORE_*
  * error): 503 with Retry-After when another process held its lock, else
  * 500. */
 static int send_store_failure(h2o_req_t *req, int rc, const char *what)
 {
     if (rc == JOB_STORE_BUSY) {
-        add_number_header(req, "retry-after", 1);
+        api_add_number_header(req, "retry-after", 1);
         return api_send_error(req, 503, API_ERR_STORE_BUSY,
                               "the job store is busy (another process holds its lock) while "
                               "%s; retry shortly",
@@ -182,7 +173,7 @@ static int load_capture(h2o_req_t *req, const struct route *r, struct capture *c
 static int send_refusal(h2o_req_t *req, const struct admission_refusal *why)
 {
     if (why->retry_after > 0)
-        add_number_header(req, "retry-after", why->retry_after);
+        api_add_number_header(req, "retry-after", why->retry_after);
     return api_send_error(req, why->http_status, why->code, "%s", why->message);
 }
 
@@ -198,7 +189,7 @@ static void on_created(const struct capture *c, const struct capture_outcome *o,
         api_send_result(req, capture_to_json(c), NULL);
     } else if (req != NULL) {
         if (o->retry_after > 0)
-            add_number_header(req, "retry-after", o->retry_after);
+            api_add_number_header(req, "retry-after", o->retry_after);
         api_send_error(req, o->http_status, o->err.code, "%s", o->err.message);
     }
     async_reply_release(reply);
@@ -589,25 +580,6 @@ static const char *allowed_methods(enum route_kind kind)
     }
 }
 
-/* Answers a failed authentication: 401 with WWW-Authenticate, 429 for a
- * throttled client, or 503 when the token store could not be read. */
-static int send_auth_failure(h2o_req_t *req, enum auth_status st, unsigned retry_after,
-                             const char *why)
-{
-    if (st == AUTH_THROTTLED) {
-        add_number_header(req, "retry-after", retry_after);
-        return api_send_error(req, 429, API_ERR_AUTH_THROTTLED, "%s", why);
-    }
-    if (st == AUTH_STORE_ERROR) {
-        add_number_header(req, "retry-after", 1);
-        return api_send_error(req, 503, API_ERR_STORE_BUSY, "%s", why);
-    }
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("www-authenticate"), 0, NULL,
-                          H2O_STRLIT("Bearer realm=\"pcapd\""));
-    return api_send_error(
-        req, 401, st == AUTH_MISSING ? API_ERR_NO_CREDENTIALS : API_ERR_BAD_CREDENTIALS, "%s", why);
-}
-
 /* Answers a path naming an account other than the token's exactly as a
  * path naming an account or a capture that does not exist, so a token
  * learns nothing about other accounts. */
@@ -669,7 +641,7 @@ int jobs_api_handle(h2o_req_t *req)
     enum auth_status st =
         auth_request(api.tokens, req, false, &who, &retry_after, why, sizeof(why));
     if (st != AUTH_OK)
-        return send_auth_failure(req, st, retry_after, why);
+        return api_send_auth_failure(req, st, retry_after, why);
     if (strcmp(who.account_id, r.account) != 0)
         return send_not_found(req, &r);
     bool write = needs_write(req, r.kind, &known);
