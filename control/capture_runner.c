@@ -20,6 +20,7 @@
 
 #include "clock_ms.h"
 #include "api_errors.h"
+#include "capture_counts.h"
 #include "capture_engine.h"
 #include "capture_files.h"
 #include "disk_guard.h"
@@ -70,9 +71,13 @@ struct run_slot {
     int64_t deadline_ms;
     /* Why the runner ended it, if it did. */
     enum forced_end forced;
-    /* Version of `c`, and the newest version the store holds. */
+    /* Version of `c`, and the newest version the store holds (0 until its
+     * row is inserted). */
     uint64_t version;
     uint64_t stored_version;
+    /* The status capture_counts has it under, or CAPTURE_COUNTS_NONE before
+     * its row is inserted. */
+    int counted;
     /* Who waits for the create, while STARTING. */
     capture_created_fn created;
     void *created_arg;
@@ -121,16 +126,27 @@ static struct run_slot *slot_find(const char *id)
     return i < 0 ? NULL : &runner.slots[i];
 }
 
+/* Brings the capture counts up to date with the status of the capture of
+ * `s`, which is stored. */
+static void slot_count(struct run_slot *s)
+{
+    capture_counts_move(s->c.type, s->counted, (int)s->c.status);
+    s->counted = (int)s->c.status;
+}
+
 /* Notes that a slot's capture changed and must be written again. */
 static void slot_changed(struct run_slot *s)
 {
     s->version++;
+    if (s->stored_version > 0)
+        slot_count(s);
 }
 
 /* Takes the free slot `s` for capture `c`. */
 static void slot_take(struct run_slot *s, const struct capture *c)
 {
-    *s = (struct run_slot){.state = SLOT_STARTING, .c = *c, .fd = -1, .version = 1};
+    *s = (struct run_slot){
+        .state = SLOT_STARTING, .c = *c, .fd = -1, .version = 1, .counted = CAPTURE_COUNTS_NONE};
     id_index_add(&runner.index, c->id, (uint32_t)(s - runner.slots));
     runner.n_used++;
     runner.n_full += c->type == CAPTURE_FULL;
@@ -413,6 +429,7 @@ static void start_done(void *arg)
         o.stored = true;
         s->fd = t->fd;
         s->stored_version = s->version;
+        slot_count(s);
         if (start_job(s, &o) == 0 && s->c.stop_requested)
             capture_engine_job_stop(s->handle);
     }

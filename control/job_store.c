@@ -243,6 +243,19 @@ static int store_run(struct job_store *s, sqlite3_stmt *st)
 }
 
 /* Reads the current row (STORE_COLUMNS) into `c`. */
+/* Reads the type and status of the row `st` is on from its columns
+ * `col` (type) and `col + 1` (status). */
+static void store_kind(sqlite3_stmt *st, int col, enum capture_type *type,
+                       enum capture_status *status)
+{
+    char text[16];
+    sqlite_db_column_text(st, col, text, sizeof(text));
+    *type = strcmp(text, "full") == 0 ? CAPTURE_FULL : CAPTURE_SIMPLE;
+    sqlite_db_column_text(st, col + 1, text, sizeof(text));
+    int parsed = capture_status_parse(text);
+    *status = parsed < 0 ? CAPTURE_FAILED : (enum capture_status)parsed;
+}
+
 static void store_row(sqlite3_stmt *st, struct capture *c)
 {
     char text[512];
@@ -250,11 +263,7 @@ static void store_row(sqlite3_stmt *st, struct capture *c)
     sqlite_db_column_text(st, 0, c->id, sizeof(c->id));
     sqlite_db_column_text(st, 1, c->account_id, sizeof(c->account_id));
     c->submitted_ms = sqlite3_column_int64(st, 2);
-    sqlite_db_column_text(st, 3, text, sizeof(text));
-    c->type = strcmp(text, "full") == 0 ? CAPTURE_FULL : CAPTURE_SIMPLE;
-    sqlite_db_column_text(st, 4, text, sizeof(text));
-    int status = capture_status_parse(text);
-    c->status = status < 0 ? CAPTURE_FAILED : (enum capture_status)status;
+    store_kind(st, 3, &c->type, &c->status);
     c->time_limit = (uint32_t)sqlite3_column_int64(st, 5);
     c->packet_limit = (uint32_t)sqlite3_column_int64(st, 6);
     sqlite_db_column_text(st, 7, text, sizeof(text));
@@ -515,6 +524,25 @@ int job_store_count_unfinished(struct job_store *s, const char *account, enum ca
     return rc == SQLITE_ROW ? 0 : -1;
 }
 
+int job_store_count_by_kind(struct job_store *s,
+                            uint64_t counts[JOB_STORE_TYPES][JOB_STORE_STATUSES])
+{
+    memset(counts, 0, sizeof(uint64_t) * JOB_STORE_TYPES * JOB_STORE_STATUSES);
+    sqlite3_stmt *st =
+        store_prepare(s, "SELECT type, status, COUNT(*) FROM captures GROUP BY type, status");
+    if (st == NULL)
+        return -1;
+    int rc;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        enum capture_type type;
+        enum capture_status status;
+        store_kind(st, 0, &type, &status);
+        counts[type][status] += (uint64_t)sqlite3_column_int64(st, 2);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : -1;
+}
+
 /* Most captures one job_store_expire() call deletes. */
 #define EXPIRE_BATCH 256
 
@@ -527,31 +555,39 @@ uint64_t job_store_deletions(void)
 }
 
 int job_store_expire(struct job_store *s, int64_t before_ms, void (*fn)(const char *id, void *arg),
-                     void *arg)
+                     void *arg, uint64_t deleted[JOB_STORE_TYPES][JOB_STORE_STATUSES])
 {
-    char ids[EXPIRE_BATCH][CAPTURE_ID_LEN + 1];
-    sqlite3_stmt *st = store_prepare(s, "SELECT id FROM captures WHERE submitted_ms < ?"
-                                        " AND status IN ('success','failed')"
+    struct {
+        char id[CAPTURE_ID_LEN + 1];
+        enum capture_type type;
+        enum capture_status status;
+    } rows[EXPIRE_BATCH];
+    sqlite3_stmt *st = store_prepare(s, "SELECT id, type, status FROM captures"
+                                        " WHERE submitted_ms < ? AND status IN ('success','failed')"
                                         " ORDER BY submitted_ms LIMIT ?");
     if (st == NULL)
         return -1;
     sqlite3_bind_int64(st, 1, before_ms);
     sqlite3_bind_int(st, 2, EXPIRE_BATCH);
     int found = 0, n = 0, rc;
-    while ((rc = sqlite3_step(st)) == SQLITE_ROW)
-        sqlite_db_column_text(st, 0, ids[found++], sizeof(ids[0]));
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        sqlite_db_column_text(st, 0, rows[found].id, sizeof(rows[found].id));
+        store_kind(st, 1, &rows[found].type, &rows[found].status);
+        found++;
+    }
     sqlite3_finalize(st);
     if (rc != SQLITE_DONE)
         return -1;
     for (int i = 0; i < found; i++) {
-        fn(ids[i], arg);
+        fn(rows[i].id, arg);
         sqlite3_stmt *del = store_prepare(s, "DELETE FROM captures WHERE id=?");
         if (del == NULL)
             return -1;
-        sqlite3_bind_text(del, 1, ids[i], -1, SQLITE_STATIC);
+        sqlite3_bind_text(del, 1, rows[i].id, -1, SQLITE_STATIC);
         if (store_run(s, del) == 0) {
             n++;
             atomic_fetch_add_explicit(&store_deletions, 1, memory_order_release);
+            deleted[rows[i].type][rows[i].status]++;
         }
     }
     return n;

@@ -104,12 +104,23 @@ int job_store_last_submitted(struct job_store *store, const char *account, enum 
 int job_store_count_unfinished(struct job_store *store, const char *account, enum capture_type type,
                                unsigned *count);
 
+/* Types and statuses of captures, for counts by kind. */
+#define JOB_STORE_TYPES 2
+#define JOB_STORE_STATUSES 4
+
+/* Counts the stored captures by type and status (one query over the whole
+ * table: for start-up).  Returns 0 or -1. */
+int job_store_count_by_kind(struct job_store *store,
+                            uint64_t counts[JOB_STORE_TYPES][JOB_STORE_STATUSES]);
+
 /* Deletes ended captures (success or failed) submitted before `before_ms`
  * (milliseconds since the epoch), oldest first and at most 256 per call,
- * calling `fn` with each one's id before its row goes.  Returns how many,
- * or -1. */
+ * calling `fn` with each one's id before its row goes, and adding each
+ * deleted row to `deleted` by type and status.  Returns how many, or
+ * -1. */
 int job_store_expire(struct job_store *store, int64_t before_ms,
-                     void (*fn)(const char *id, void *arg), void *arg);
+                     void (*fn)(const char *id, void *arg), void *arg,
+                     uint64_t deleted[JOB_STORE_TYPES][JOB_STORE_STATUSES]);
 
 /* Counts the captures job_store_expire() deleted in this process, on any
  * connection; readable on any thread, so caches of captures can tell when

@@ -22,6 +22,7 @@
 #include "analysis_api.h"
 #include "api_response.h"
 #include "auth_throttle.h"
+#include "capture_counts.h"
 #include "capture_engine.h"
 #include "capture_files.h"
 #include "capture_json_cache.h"
@@ -189,6 +190,10 @@ static int open_state(const struct config *cfg, char *err, unsigned err_size)
         return -1;
     if (capture_recovery_run(stores.writer, cfg->full_snaplen) < 0) {
         snprintf(err, err_size, "cannot recover unfinished captures from the store");
+        return -1;
+    }
+    if (capture_counts_load(stores.writer) != 0) {
+        snprintf(err, err_size, "cannot count the captures of the store");
         return -1;
     }
     disk_guard_init(cfg->state_dir, (uint64_t)cfg->disk_reserve_mb << 20);

@@ -6,9 +6,11 @@
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "clock_ms.h"
 #include "analysis_api.h"
+#include "capture_counts.h"
 #include "capture_files.h"
 #include "log.h"
 #include "offload.h"
@@ -27,6 +29,8 @@ static struct {
     int64_t next_ms;
     /* A sweep is running. */
     bool running;
+    /* The captures the last sweep deleted, by type and status. */
+    uint64_t deleted[JOB_STORE_TYPES][JOB_STORE_STATUSES];
 } ret;
 
 /* Deletes the files and analysis results of capture `id` (expire
@@ -44,7 +48,8 @@ static void sweep(void *arg)
     (void)arg;
     int64_t before = clock_ms(CLOCK_REALTIME) - ret.keep_ms;
     int n, total = analysis_api_expire_uploads(before);
-    while ((n = job_store_expire(ret.store, before, forget_capture, NULL)) > 0)
+    memset(ret.deleted, 0, sizeof(ret.deleted));
+    while ((n = job_store_expire(ret.store, before, forget_capture, NULL, ret.deleted)) > 0)
         total += n;
     if (n < 0)
         log_error("retention_failed", "cause=job_store");
@@ -52,10 +57,12 @@ static void sweep(void *arg)
         log_info("retention", "deleted=%d", total);
 }
 
-/* A sweep has ended (event loop). */
+/* A sweep has ended (event loop): the captures it deleted are no longer
+ * counted. */
 static void sweep_done(void *arg)
 {
     (void)arg;
+    capture_counts_remove(ret.deleted);
     ret.running = false;
 }
 
@@ -69,8 +76,10 @@ void retention_init(const struct config *cfg, struct job_store *store)
     if (ret.interval_ms < 1000)
         ret.interval_ms = 1000;
     ret.next_ms = clock_ms(CLOCK_MONOTONIC) + ret.interval_ms;
-    if (ret.keep_ms > 0)
+    if (ret.keep_ms > 0) {
         sweep(NULL);
+        sweep_done(NULL);
+    }
 }
 
 void retention_tick(void)
