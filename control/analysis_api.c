@@ -706,15 +706,45 @@ static int authenticate(h2o_req_t *req, struct auth_identity *who)
     return cs_error(req, 401, "%s", why), -1;
 }
 
+/* Splits `path` (under /api/v2) into its segments after /api/v2 (at most
+ * 8, into `s`), and tells what it names: an upload (`*upload`), or the
+ * view `*view` (NULL if neither). */
+static void parse_target(h2o_iovec_t path, h2o_iovec_t *s, bool *upload, const char **view)
+{
+    int n = split(h2o_iovec_init(path.base + 7, path.len - 7), s, 8); /* after "/api/v2" */
+    *upload = n == 1 && h2o_memis(s[0].base, s[0].len, H2O_STRLIT("upload"));
+    *view = n >= 3 && h2o_memis(s[0].base, s[0].len, H2O_STRLIT("analysis")) ? view_of(s + 2, n - 2)
+                                                                             : NULL;
+}
+
+const char *analysis_api_route(const h2o_req_t *req)
+{
+    static const char *const routes[][2] = {
+        {"status", "analysis_status"},       {"hierarchy", "analysis_hierarchy"},
+        {"endpoints", "analysis_endpoints"}, {"conversations", "analysis_conversations"},
+        {"fields", "analysis_fields"},       {"dns_lookups", "analysis_dns_lookups"},
+        {"tls_hosts", "analysis_tls_hosts"},
+    };
+    h2o_iovec_t s[8];
+    bool upload;
+    const char *view;
+    parse_target(req->path_normalized, s, &upload, &view);
+    if (upload)
+        return "analysis_upload";
+    for (size_t i = 0; view != NULL && i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(view, routes[i][0]) == 0)
+            return routes[i][1];
+    }
+    return NULL;
+}
+
 int analysis_api_handle(h2o_req_t *req)
 {
     h2o_iovec_t s[8];
     h2o_iovec_t path = req->path_normalized;
-    int n = split(h2o_iovec_init(path.base + 7, path.len - 7), s, 8); /* after "/api/v2" */
-    bool upload = n == 1 && h2o_memis(s[0].base, s[0].len, H2O_STRLIT("upload"));
-    const char *view = n >= 3 && h2o_memis(s[0].base, s[0].len, H2O_STRLIT("analysis"))
-                           ? view_of(s + 2, n - 2)
-                           : NULL;
+    bool upload;
+    const char *view;
+    parse_target(path, s, &upload, &view);
     if (!upload && view == NULL)
         return cs_error(req, 404, "no route for %.*s", (int)path.len, path.base);
     struct auth_identity who;

@@ -35,4 +35,9 @@ h2o_iovec_t analysis_api_refusal_body(h2o_req_t *req, int status, const char *wh
 /* Answers a request under /api/v2.  Returns 0. */
 int analysis_api_handle(h2o_req_t *req);
 
+/* Names the route of `req` (under /api/v2) for the request metrics: one
+ * of a fixed set ("analysis_upload", "analysis_status",
+ * "analysis_hierarchy"...), or NULL when it names none. */
+const char *analysis_api_route(const h2o_req_t *req);
+
 #endif /* PCAPD_ANALYSIS_API_H */

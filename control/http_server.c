@@ -2,7 +2,9 @@
  * The h2o server as pcapd embeds it (after h2o's examples/libh2o/simple.c):
  * one host, one handler at "/", one evloop, OpenSSL when TLS is
  * configured, a filter that puts h2o's own plain-text refusals into the
- * API's envelope, and a timer for the capture runner's periodic work.
+ * API's envelope, a logger that reports each request's status and latency
+ * (h2o's per-request timestamps) when h2o disposes of it, and a timer for
+ * the capture runner's periodic work.
  */
 #include "http_server.h"
 
@@ -13,6 +15,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <openssl/err.h>
@@ -28,6 +31,7 @@ static struct {
     h2o_socket_t *listener;
     http_handler_fn handler;
     http_refusal_fn refusal;
+    http_observe_fn observe;
     SSL_CTX *ssl_ctx;
     /* Periodic work. */
     h2o_timeout_t tick_timeout;
@@ -70,11 +74,52 @@ static const char *framing_problem(h2o_req_t *req)
     return NULL;
 }
 
+/* Name, in a request's env (h2o's per-request vector of name/value
+ * pairs, in the request's pool), of the monotonic time in nanoseconds at
+ * which the request reached the handler: h2o's own timestamps are the
+ * event loop's cached time, a millisecond coarse. */
+#define START_ENV "pcapd.start_ns"
+
+/* Nanoseconds on the monotonic clock. */
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Notes in `req`'s env when it reached the handler. */
+static void stamp_start(h2o_req_t *req)
+{
+    uint64_t *ns = h2o_mem_alloc_pool(&req->pool, sizeof(*ns));
+    *ns = mono_ns();
+    h2o_vector_reserve(&req->pool, &req->env, req->env.size + 2);
+    req->env.entries[req->env.size++] = h2o_iovec_init(H2O_STRLIT(START_ENV));
+    req->env.entries[req->env.size++] = h2o_iovec_init(ns, sizeof(*ns));
+}
+
+/* Returns when `req` reached the handler (monotonic ns), or 0 if it never
+ * did (h2o refused it first). */
+static uint64_t start_of(const h2o_req_t *req)
+{
+    for (size_t i = 0; i + 1 < req->env.size; i += 2) {
+        if (h2o_memis(req->env.entries[i].base, req->env.entries[i].len, H2O_STRLIT(START_ENV)) &&
+            req->env.entries[i + 1].len == sizeof(uint64_t)) {
+            uint64_t ns;
+            memcpy(&ns, req->env.entries[i + 1].base, sizeof(ns));
+            return ns;
+        }
+    }
+    return 0;
+}
+
 /* h2o's entry point: refuses ambiguous framing, else forwards to the
  * configured handler. */
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
+    if (srv.observe != NULL)
+        stamp_start(req);
     const char *why = framing_problem(req);
     if (why == NULL)
         return srv.handler(req);
@@ -139,6 +184,22 @@ static void on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t *
                        H2O_STRLIT("application/json"), 1);
     }
     h2o_setup_next_ostream(req, slot);
+}
+
+/* Logger: reports a request h2o is disposing of (its answer sent, or its
+ * connection closed).  Its latency runs from the moment it reached the
+ * handler to now; for one h2o refused before, from its first byte to its
+ * answer's end (h2o's timestamps). */
+static void on_log_access(h2o_logger_t *self, h2o_req_t *req)
+{
+    (void)self;
+    uint64_t start = start_of(req);
+    int64_t usec = 0;
+    if (start != 0)
+        srv.observe(req, (double)(mono_ns() - start) / 1e9);
+    else
+        srv.observe(req,
+                    h2o_time_compute_duration(req, &usec) && usec > 0 ? (double)usec / 1e6 : 0.0);
 }
 
 /* Sets up TLS from the certificate chain and key files.  Returns 0, or -1
@@ -217,6 +278,7 @@ int http_server_start(const struct http_server_options *o, uint16_t *bound_port,
         return -1;
     srv.handler = o->handler;
     srv.refusal = o->refusal;
+    srv.observe = o->observe;
     h2o_config_init(&srv.config);
     srv.config.max_request_entity_size = o->max_body;
     srv.config.server_name = h2o_iovec_init(H2O_STRLIT("pcapd"));
@@ -230,6 +292,11 @@ int http_server_start(const struct http_server_options *o, uint16_t *bound_port,
     h2o_create_filter(path_conf, sizeof(h2o_filter_t))->on_setup_ostream = on_setup_ostream;
     h2o_create_filter(&host_conf->fallback_path, sizeof(h2o_filter_t))->on_setup_ostream =
         on_setup_ostream;
+    if (srv.observe != NULL) {
+        h2o_create_logger(path_conf, sizeof(h2o_logger_t))->log_access = on_log_access;
+        h2o_create_logger(&host_conf->fallback_path, sizeof(h2o_logger_t))->log_access =
+            on_log_access;
+    }
 
     h2o_context_init(&srv.ctx, h2o_evloop_create(), &srv.config);
     srv.accept_ctx.ctx = &srv.ctx;

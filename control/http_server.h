@@ -1,7 +1,8 @@
 /*
  * The HTTP server: h2o on its own event loop, on the main lcore, over
  * plain HTTP or TLS.  It hands every request to one handler, gives h2o's
- * own refusals the API's JSON envelope, and runs periodic work beside it.
+ * own refusals the API's JSON envelope, reports each request's outcome and
+ * latency once it is done, and runs periodic work beside it.
  */
 #ifndef PCAPD_HTTP_SERVER_H
 #define PCAPD_HTTP_SERVER_H
@@ -20,6 +21,13 @@ typedef int (*http_handler_fn)(h2o_req_t *req);
  * req->pool.  `why` is NULL for h2o's refusals. */
 typedef h2o_iovec_t (*http_refusal_fn)(h2o_req_t *req, int status, const char *why);
 
+/* Observes a request the server is done with (answered, or its connection
+ * closed): its answer is req->res.status (0 if none was sent), `seconds`
+ * the time from the moment it reached the handler (its headers and body
+ * received) to its answer's last byte.  Requests a handler parked and
+ * answered later are observed when that answer ends. */
+typedef void (*http_observe_fn)(h2o_req_t *req, double seconds);
+
 /* How the server runs. */
 struct http_server_options {
     /* Address and TCP port to listen on (port 0: any free port). */
@@ -34,6 +42,9 @@ struct http_server_options {
      * the handler get their body from `refusal`. */
     http_handler_fn handler;
     http_refusal_fn refusal;
+    /* Every request, those refused before the handler included, is given
+     * to `observe` (may be NULL) once done. */
+    http_observe_fn observe;
     /* PEM files of the certificate chain and its key: HTTPS when both are
      * given (TLS 1.2 and 1.3, HTTP/1.1), plain HTTP when both are NULL. */
     const char *tls_certificate;

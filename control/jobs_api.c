@@ -627,6 +627,24 @@ static int dispatch(h2o_req_t *req, const struct route *r)
     return api_send_error(req, 500, API_ERR_INTERNAL, "no handler");
 }
 
+const char *jobs_api_route(const h2o_req_t *req)
+{
+    struct route r;
+    if (parse_route(req->path_normalized, &r) != 0)
+        return NULL;
+    switch (r.kind) {
+    case ROUTE_COLLECTION:
+        return api_method_is(req, "POST") ? "pcaps_create" : "pcaps_list";
+    case ROUTE_CAPTURE:
+        return "pcaps_get";
+    case ROUTE_DOWNLOAD:
+        return "pcaps_download";
+    case ROUTE_STOP:
+        return "pcaps_stop";
+    }
+    return NULL;
+}
+
 int jobs_api_handle(h2o_req_t *req)
 {
     struct route r;

@@ -30,6 +30,7 @@
 #include "capture_runner.h"
 #include "disk_guard.h"
 #include "config.h"
+#include "http_metrics.h"
 #include "http_server.h"
 #include "job_store.h"
 #include "jobs_api.h"
@@ -99,6 +100,15 @@ static int route_request(h2o_req_t *req)
         is_analysis_path(req->path_normalized) ? analysis_api_handle(req) : jobs_api_handle(req);
     job_store_read_end(stores.reader);
     return rc;
+}
+
+/* Counts a request the server is done with under its route's name. */
+static void observe_request(h2o_req_t *req, double seconds)
+{
+    const char *route = ui_files_path(req)                       ? "ui"
+                        : is_analysis_path(req->path_normalized) ? analysis_api_route(req)
+                                                                 : jobs_api_route(req);
+    http_metrics_observe(route != NULL ? route : "unknown", req->res.status, seconds);
 }
 
 /* Prints usage to `out`. */
@@ -233,6 +243,7 @@ static int start_api(const struct config *cfg, uint16_t *port, char *err, unsign
         .max_body = max_entity,
         .handler = route_request,
         .refusal = refusal_body,
+        .observe = observe_request,
         .tls_certificate = cfg->tls_certificate[0] ? cfg->tls_certificate : NULL,
         .tls_key = cfg->tls_key[0] ? cfg->tls_key : NULL,
     };
