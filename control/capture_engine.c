@@ -138,3 +138,18 @@ bool capture_engine_kernel_stats(struct pcapd_kp_stats *stats)
     pcapd_kp_stats_read(stats);
     return true;
 }
+
+unsigned capture_engine_ports(struct pcapd_dp_port_stats *ports, unsigned max)
+{
+    return pcapd_dp_ports_read(ports, max);
+}
+
+unsigned capture_engine_rx(struct pcapd_dp_rx_stats *rx, unsigned max)
+{
+    return pcapd_dp_rx_read(rx, max);
+}
+
+unsigned capture_engine_writers(struct pcapd_dp_writer_stats *writers, unsigned max)
+{
+    return pcapd_dp_writers_read(writers, max);
+}

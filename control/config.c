@@ -54,6 +54,7 @@ void config_defaults(struct config *cfg)
     cfg->kernel_priority = -450;
     cfg->kernel_queue_threshold = 64;
     cfg->kernel_socket_buffer_mb = 64;
+    cfg->metrics = CONFIG_METRICS_TOKEN;
 }
 
 uint64_t config_retention_seconds(const struct config *cfg)
@@ -262,6 +263,17 @@ static int set_text(struct config *cfg, const char *key, const char *value, bool
         return log_target_parse(value, &cfg->log_target);
     if (strcmp(key, "log_level") == 0)
         return log_level_parse(value, &cfg->log_level);
+    if (strcmp(key, "metrics") == 0) {
+        if (strcmp(value, "token") == 0)
+            cfg->metrics = CONFIG_METRICS_TOKEN;
+        else if (strcmp(value, "open") == 0)
+            cfg->metrics = CONFIG_METRICS_OPEN;
+        else if (strcmp(value, "off") == 0)
+            cfg->metrics = CONFIG_METRICS_OFF;
+        else
+            return -1;
+        return 0;
+    }
     if (strcmp(key, "hugepages") == 0) {
         if (strcmp(value, "auto") == 0)
             cfg->hugepages = CONFIG_HUGEPAGES_AUTO;
@@ -285,6 +297,7 @@ static const char *config_rule(const char *key)
         {"account", "32 lowercase hex digits, at most 64 accounts"},
         {"port", "DPDK devargs, at most 16 ports"},
         {"hugepages", "auto, on or off"},
+        {"metrics", "token, open or off"},
         {"log_target", "stderr or syslog"},
         {"log_level", "error, warn, info or debug"},
         {"rx_lcores", "comma-separated distinct lcore ids from 1 to 127, at most 16"},

@@ -50,6 +50,16 @@ enum config_capture_path {
 /* Most interfaces of the kernel path's ingress hook. */
 #define CONFIG_MAX_KERNEL_INGRESS 16
 
+/* Who may read GET /metrics (`metrics`). */
+enum config_metrics {
+    /* Any request with a valid API token of any account (the default). */
+    CONFIG_METRICS_TOKEN,
+    /* Anyone who can reach the API. */
+    CONFIG_METRICS_OPEN,
+    /* Nobody: the route does not exist. */
+    CONFIG_METRICS_OFF,
+};
+
 /* The dataplane's and the kernel path's configurations
  * (include/pcapd/dataplane.h, include/pcapd/kernel_path.h). */
 struct pcapd_dp_config;
@@ -146,6 +156,8 @@ struct config {
     /* Where the event log goes, and the least severe level it keeps. */
     enum log_target log_target;
     enum log_level log_level;
+    /* Who may read GET /metrics. */
+    enum config_metrics metrics;
     /* Folder of the dashboard's files served at /ui/ ("off": none; empty:
      * the source tree's ui/ when it exists, else the installed folder). */
     char ui_dir[512];

@@ -21,6 +21,7 @@
 
 #include "analysis_api.h"
 #include "api_response.h"
+#include "appliance_stats.h"
 #include "auth_throttle.h"
 #include "capture_counts.h"
 #include "capture_engine.h"
@@ -35,6 +36,7 @@
 #include "job_store.h"
 #include "jobs_api.h"
 #include "log.h"
+#include "metrics_api.h"
 #include "offload.h"
 #include "retention.h"
 #include "state_dir.h"
@@ -86,18 +88,19 @@ static h2o_iovec_t refusal_body(h2o_req_t *req, int status, const char *why)
                                        : api_refusal_body(req, status, why);
 }
 
-/* The server's handler: the dashboard's files under /ui, the analysis API,
- * or the jobs API (which answers unknown routes).  A request's reads (its
- * token, its captures) share one read transaction: one lock of the
- * database instead of one a statement.  It ends before the handler
- * returns; work a request hands to threads reads without it. */
+/* The server's handler: the dashboard's files under /ui, the metrics, the
+ * analysis API, or the jobs API (which answers unknown routes).  A
+ * request's reads (its token, its captures) share one read transaction:
+ * one lock of the database instead of one a statement.  It ends before the
+ * handler returns; work a request hands to threads reads without it. */
 static int route_request(h2o_req_t *req)
 {
     if (ui_files_path(req))
         return ui_files_handle(req);
     job_store_read_begin(stores.reader);
-    int rc =
-        is_analysis_path(req->path_normalized) ? analysis_api_handle(req) : jobs_api_handle(req);
+    int rc = metrics_api_path(req)                    ? metrics_api_handle(req)
+             : is_analysis_path(req->path_normalized) ? analysis_api_handle(req)
+                                                      : jobs_api_handle(req);
     job_store_read_end(stores.reader);
     return rc;
 }
@@ -106,6 +109,7 @@ static int route_request(h2o_req_t *req)
 static void observe_request(h2o_req_t *req, double seconds)
 {
     const char *route = ui_files_path(req)                       ? "ui"
+                        : metrics_api_path(req)                  ? "metrics"
                         : is_analysis_path(req->path_normalized) ? analysis_api_route(req)
                                                                  : jobs_api_route(req);
     http_metrics_observe(route != NULL ? route : "unknown", req->res.status, seconds);
@@ -215,6 +219,7 @@ static void tick(void)
 {
     capture_runner_tick();
     retention_tick();
+    appliance_stats_tick();
 }
 
 /* Starts the API and the work around it.  Returns 0, or -1 with `err`. */
@@ -230,6 +235,8 @@ static int start_api(const struct config *cfg, uint16_t *port, char *err, unsign
         return -1;
     }
     jobs_api_init(stores.reader, stores.tokens, cfg);
+    metrics_api_init(cfg->metrics, stores.tokens);
+    appliance_stats_init(cfg->max_captures);
     if (analysis_api_init(stores.reader, stores.tokens, cfg, err, err_size) != 0)
         return -1;
     /* h2o refuses bodies over the largest upload itself; below that, the

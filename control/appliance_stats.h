@@ -1,0 +1,61 @@
+/*
+ * The appliance's figures in one place, for GET /metrics and for DPDK
+ * telemetry: a snapshot of every counter and gauge they show, read on the
+ * event loop from memory only (the capture engine's counters, the
+ * captures by status, the queues, the disk guard's last reading), never
+ * from the disk or the store, so that reading it never blocks.
+ */
+#ifndef PCAPD_APPLIANCE_STATS_H
+#define PCAPD_APPLIANCE_STATS_H
+
+#include <stdint.h>
+
+#include "capture.h"
+#include "disk_guard.h"
+#include "job_store.h"
+#include "offload.h"
+#include "pcapd/dataplane.h"
+
+/* The snapshot. */
+struct appliance_stats {
+    /* The capture engine: per-stage totals, per port, per rx lcore (with
+     * its busy share of the last whole second, 0 to 1), per writer. */
+    struct pcapd_dp_stats dp;
+    struct pcapd_dp_port_stats ports[PCAPD_MAX_PORTS];
+    unsigned n_ports;
+    struct pcapd_dp_rx_stats rx[PCAPD_MAX_RX_LCORES];
+    double rx_busy_ratio[PCAPD_MAX_RX_LCORES];
+    unsigned n_rx;
+    struct pcapd_dp_writer_stats writers[PCAPD_MAX_WRITER_LCORES];
+    unsigned n_writers;
+    /* Stored captures by type and status, those under way, and how many
+     * may be under way at once (max_captures). */
+    uint64_t captures[JOB_STORE_TYPES][JOB_STORE_STATUSES];
+    unsigned captures_active;
+    unsigned captures_max;
+    /* Analysis answers queued or being computed, and tasks per offload
+     * lane. */
+    unsigned analysis_pending;
+    unsigned offload_pending[OFFLOAD_LANES];
+    /* The disk guard's last reading: state, free bytes (UINT64_MAX if
+     * unknown) and the reserve. */
+    enum disk_state disk;
+    uint64_t disk_free;
+    uint64_t disk_reserve;
+    /* API requests answered. */
+    uint64_t http_requests;
+    /* When the daemon started (Unix seconds). */
+    double start_time;
+};
+
+/* Notes the start time and how many captures may be under way. */
+void appliance_stats_init(unsigned max_captures);
+
+/* Fills `s` (event loop). */
+void appliance_stats_read(struct appliance_stats *s);
+
+/* Samples the rx lcores' busy time once a second, for their busy share
+ * (called from the event loop's periodic tick). */
+void appliance_stats_tick(void);
+
+#endif /* PCAPD_APPLIANCE_STATS_H */
