@@ -35,6 +35,8 @@ static int start_dpdk(const struct config *cfg, char *err, unsigned err_size)
         .full_ring_size = cfg->n_mbufs / 4,
         .max_jobs = cfg->max_jobs,
         .write_buffer_size = cfg->write_buffer_size,
+        /* Its --file-prefix is pcapd-PID (config_eal_argv()). */
+        .own_runtime_dir = true,
     };
     config_dp_layout(cfg, &dpc);
     char dp_err[512];

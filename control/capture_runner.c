@@ -181,6 +181,18 @@ unsigned capture_runner_active(void)
     return runner.n_used;
 }
 
+unsigned capture_runner_list(struct capture *out, unsigned max)
+{
+    unsigned n = 0;
+    for (unsigned i = 0; i < runner.n_slots && n < max; i++) {
+        if (runner.slots[i].state != SLOT_FREE) {
+            out[n] = runner.slots[i].c;
+            capture_runner_overlay(&out[n++]);
+        }
+    }
+    return n;
+}
+
 bool capture_runner_has_full(const char *account)
 {
     for (unsigned i = 0; runner.n_full > 0 && i < runner.n_slots; i++) {

@@ -48,6 +48,10 @@ int capture_runner_init(const struct config *cfg, struct job_store *store, char 
 /* Tells how many captures are under way. */
 unsigned capture_runner_active(void);
 
+/* Copies up to `max` captures under way into `out`, as the API shows them
+ * (live counters).  Returns how many it copied. */
+unsigned capture_runner_list(struct capture *out, unsigned max);
+
 /* Tells whether `account` has a `full` capture under way. */
 bool capture_runner_has_full(const char *account);
 

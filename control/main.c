@@ -40,6 +40,7 @@
 #include "offload.h"
 #include "retention.h"
 #include "state_dir.h"
+#include "telemetry.h"
 #include "token_cli.h"
 #include "token_store.h"
 #include "ui_files.h"
@@ -220,6 +221,7 @@ static void tick(void)
     capture_runner_tick();
     retention_tick();
     appliance_stats_tick();
+    telemetry_tick();
 }
 
 /* Starts the API and the work around it.  Returns 0, or -1 with `err`. */
@@ -237,6 +239,8 @@ static int start_api(const struct config *cfg, uint16_t *port, char *err, unsign
     jobs_api_init(stores.reader, stores.tokens, cfg);
     metrics_api_init(cfg->metrics, stores.tokens);
     appliance_stats_init(cfg->max_captures);
+    if (telemetry_init(cfg->max_captures, err, err_size) != 0)
+        return -1;
     if (analysis_api_init(stores.reader, stores.tokens, cfg, err, err_size) != 0)
         return -1;
     /* h2o refuses bodies over the largest upload itself; below that, the
@@ -328,6 +332,7 @@ int main(int argc, char **argv)
     http_server_run(&quit, tick, RUNNER_TICK_MS);
 
     log_info("shutdown", NULL);
+    telemetry_stop();
     http_server_stop();
     log_stats();
     capture_runner_shutdown();

@@ -11,10 +11,12 @@
  * new generation.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -525,6 +527,16 @@ int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_si
     return dp_launch(err, err_size);
 }
 
+/* Removes EAL's runtime directory `dir` once EAL has stopped: the
+ * telemetry socket DPDK would unlink only at exit, then the directory. */
+static void dp_remove_runtime_dir(const char *dir)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 void pcapd_dp_stop(void (*on_ended)(const struct pcapd_job_ended *, void *), void *arg)
 {
     dp_publish_stop();
@@ -551,5 +563,9 @@ void pcapd_dp_stop(void (*on_ended)(const struct pcapd_job_ended *, void *), voi
         free(dp.writers[i].by_slot);
         free(dp.writers[i].open);
     }
+    char runtime_dir[PATH_MAX];
+    snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
     rte_eal_cleanup();
+    if (dp.cfg.own_runtime_dir)
+        dp_remove_runtime_dir(runtime_dir);
 }

@@ -67,6 +67,9 @@ struct pcapd_dp_config {
     unsigned write_buffer_size;
     /* Where packet timestamps come from (zero: the TSC). */
     enum pcapd_hw_timestamps hw_timestamps;
+    /* EAL's runtime directory (its --file-prefix) is this process's alone:
+     * pcapd_dp_stop() removes it, with DPDK's telemetry socket in it. */
+    bool own_runtime_dir;
 };
 
 /* Dataplane-wide counters, per stage. */
