@@ -371,6 +371,35 @@ static void refuse_start(struct capture_outcome *o, const struct start_task *t)
         refuse(o, 500, API_ERR_INTERNAL, 0, "%s", "the job store failed to save the capture");
 }
 
+/* Logs the start of the capture of `s`. */
+static void log_start(const struct run_slot *s)
+{
+    const struct capture *c = &s->c;
+    log_info("capture_start",
+             "id=%s account=%s type=%s time_limit=%" PRIu32 " packet_limit=%" PRIu32
+             " byte_limit=%" PRIu64,
+             c->id, c->account_id, capture_type_name(c->type), c->time_limit, c->packet_limit,
+             c->byte_limit);
+}
+
+/* Logs the end of the capture of `s`, whose final state is set. */
+static void log_end(const struct run_slot *s)
+{
+    const struct capture *c = &s->c;
+    if (c->status == CAPTURE_FAILED)
+        log_warn("capture_end",
+                 "id=%s status=failed packets=%" PRIu64 " dropped=%" PRIu64 " bytes=%" PRIu64
+                 " error=%s",
+                 c->id, c->packets_captured, c->packets_dropped, c->file_size,
+                 log_q(c->error_message));
+    else
+        log_info("capture_end",
+                 "id=%s status=%s packets=%" PRIu64 " dropped=%" PRIu64 " bytes=%" PRIu64
+                 " stop_requested=%s",
+                 c->id, capture_status_name(c->status), c->packets_captured, c->packets_dropped,
+                 c->file_size, c->stop_requested ? "true" : "false");
+}
+
 /* Marks the capture of `s` running once its job is in the table the rx
  * lcores match against; until then it stays `pending`, so a client that
  * waits for `running` knows every packet from then on is seen. */
@@ -407,6 +436,7 @@ static int start_job(struct run_slot *s, struct capture_outcome *o)
         s->fd = -1;
         s->state = SLOT_ACTIVE;
         s->deadline_ms = clock_monotonic_ms() + (int64_t)c->time_limit * 1000;
+        log_start(s);
         mark_running(s);
         return 0;
     }
@@ -419,6 +449,7 @@ static int start_job(struct run_slot *s, struct capture_outcome *o)
     s->c.status = CAPTURE_FAILED;
     snprintf(s->c.error_message, sizeof(s->c.error_message), "%s", o->err.message);
     slot_changed(s);
+    log_end(s);
     s->state = SLOT_RECORDING;
     /* The empty file goes: there is nothing to download. */
     capture_files_discard(s->c.id, s->fd);
@@ -616,6 +647,7 @@ static void set_outcome(struct run_slot *s, const struct pcapd_job_ended *e, int
     if (c->error_message[0] != '\0')
         c->status = CAPTURE_FAILED;
     slot_changed(s);
+    log_end(s);
     s->state = SLOT_RECORDING;
 }
 

@@ -31,6 +31,7 @@
 #include "capture_runner.h"
 #include "disk_guard.h"
 #include "config.h"
+#include "dp_events.h"
 #include "http_metrics.h"
 #include "http_server.h"
 #include "job_store.h"
@@ -221,6 +222,7 @@ static void tick(void)
     capture_runner_tick();
     retention_tick();
     appliance_stats_tick();
+    dp_events_tick();
     telemetry_tick();
 }
 
