@@ -17,6 +17,7 @@ TEST_PKGS=(tshark python3 python3-pytest python3-yaml python3-jsonschema python3
   wireshark-common nftables tcpdump libcap2-bin  # tests/kernel (mergecap, nft, capsh), bench-kernel-path
   chromium                                  # the dashboard's browser tests (tests/ui)
   debhelper dpkg-dev fakeroot lintian strace file groff-base systemd  # tests/package
+  prometheus python3-prometheus-client      # tests/metrics: promtool, the parser, a real server
 )
 
 want=("${BUILD_PKGS[@]}")
