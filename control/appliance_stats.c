@@ -15,6 +15,54 @@
 /* How often the busy shares are sampled (ns). */
 #define BUSY_SAMPLE_NS 1000000000ull
 
+#define PORT_FIELD(key, field, metric, help)                                                       \
+    {                                                                                              \
+        key, metric, help, offsetof(struct pcapd_dp_port_stats, field)                             \
+    }
+const struct stats_field stats_port_fields[] = {
+    PORT_FIELD("rx_packets", rx_packets, "pcapd_port_rx_packets_total",
+               "Packets the port received."),
+    PORT_FIELD("rx_bytes", rx_bytes, "pcapd_port_rx_bytes_total", "Bytes the port received."),
+    PORT_FIELD("rx_missed", rx_missed, "pcapd_port_rx_missed_packets_total",
+               "Packets the port dropped for lack of receive descriptors (imissed)."),
+    PORT_FIELD("rx_nombuf", rx_nombuf, "pcapd_port_rx_nombuf_total",
+               "Receive failures of the port for lack of mbufs (rx_nombuf)."),
+    PORT_FIELD("rx_errors", rx_errors, "pcapd_port_rx_errors_total",
+               "Erroneous packets the port received."),
+};
+const unsigned stats_port_n_fields = sizeof(stats_port_fields) / sizeof(stats_port_fields[0]);
+
+#define RX_FIELD(key, field, metric, help)                                                         \
+    {                                                                                              \
+        key, metric, help, offsetof(struct pcapd_dp_rx_stats, field)                               \
+    }
+const struct stats_field stats_rx_fields[] = {
+    RX_FIELD("packets", packets, "pcapd_rx_lcore_packets_total", "Packets the rx lcore received."),
+    /* pcapd_rx_lcore_busy_seconds_total, in seconds. */
+    RX_FIELD("busy_ns", busy_ns, NULL, NULL),
+    /* In pcapd_dropped_packets_total, by stage. */
+    RX_FIELD("ring_full", ring_full, NULL, NULL),
+    RX_FIELD("backlog_full", backlog_full, NULL, NULL),
+};
+const unsigned stats_rx_n_fields = sizeof(stats_rx_fields) / sizeof(stats_rx_fields[0]);
+
+#define WRITER_FIELD(key, field, metric, help)                                                     \
+    {                                                                                              \
+        key, metric, help, offsetof(struct pcapd_dp_writer_stats, field)                           \
+    }
+const struct stats_field stats_writer_fields[] = {
+    WRITER_FIELD("records", records, "pcapd_writer_records_total",
+                 "Records the writer took from its rings (late ones included)."),
+    WRITER_FIELD("late", late, "pcapd_writer_late_records_total",
+                 "Records the writer discarded because their capture had already ended."),
+    WRITER_FIELD("bytes_written", bytes_written, "pcapd_writer_written_bytes_total",
+                 "Bytes the writer wrote to capture files."),
+    /* The count and sum of pcapd_writer_write_duration_seconds. */
+    WRITER_FIELD("writes", writes, NULL, NULL),
+    WRITER_FIELD("write_ns", write_ns, NULL, NULL),
+};
+const unsigned stats_writer_n_fields = sizeof(stats_writer_fields) / sizeof(stats_writer_fields[0]);
+
 /* The state of the snapshot (event loop only). */
 static struct {
     /* Unix time at start, and max_captures. */

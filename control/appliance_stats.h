@@ -8,7 +8,9 @@
 #ifndef PCAPD_APPLIANCE_STATS_H
 #define PCAPD_APPLIANCE_STATS_H
 
+#include <stddef.h>
 #include <stdint.h>
+#include <string.h>
 
 #include "capture.h"
 #include "disk_guard.h"
@@ -47,6 +49,34 @@ struct appliance_stats {
     /* When the daemon started (Unix seconds). */
     double start_time;
 };
+
+/* One counter (a uint64_t) of a port, an rx lcore or a writer, described
+ * once for both the metrics and telemetry: its telemetry key, its
+ * Prometheus counter and help (NULL: the metrics show it otherwise), and
+ * its place in the item's struct. */
+struct stats_field {
+    const char *key;
+    const char *metric;
+    const char *help;
+    size_t offset;
+};
+
+/* The counters of a port (struct pcapd_dp_port_stats), an rx lcore (struct
+ * pcapd_dp_rx_stats) and a writer (struct pcapd_dp_writer_stats). */
+extern const struct stats_field stats_port_fields[];
+extern const unsigned stats_port_n_fields;
+extern const struct stats_field stats_rx_fields[];
+extern const unsigned stats_rx_n_fields;
+extern const struct stats_field stats_writer_fields[];
+extern const unsigned stats_writer_n_fields;
+
+/* Returns counter `f` of `item`. */
+static inline uint64_t stats_field_get(const struct stats_field *f, const void *item)
+{
+    uint64_t v;
+    memcpy(&v, (const char *)item + f->offset, sizeof(v));
+    return v;
+}
 
 /* Notes the start time and how many captures may be under way. */
 void appliance_stats_init(unsigned max_captures);

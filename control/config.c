@@ -64,6 +64,17 @@ uint64_t config_retention_seconds(const struct config *cfg)
     return (uint64_t)cfg->retention_days * 86400;
 }
 
+/* Returns the index of `value` among `names` (NULL-terminated, in the
+ * order of the setting's enum), or -1 if it is none. */
+static int parse_choice(const char *value, const char *const names[])
+{
+    for (int i = 0; names[i] != NULL; i++) {
+        if (strcmp(value, names[i]) == 0)
+            return i;
+    }
+    return -1;
+}
+
 /* Parses `value` as an unsigned integer in [min, max]. */
 static int parse_uint(const char *value, unsigned long min, unsigned long max, unsigned long *out)
 {
@@ -169,15 +180,14 @@ static int set_dataplane_key(struct config *cfg, const char *key, const char *va
         return 0;
     }
     if (strcmp(key, "hw_timestamps") == 0) {
-        if (strcmp(value, "auto") == 0)
-            cfg->hw_timestamps = CONFIG_HW_TIMESTAMPS_AUTO;
-        else if (strcmp(value, "on") == 0)
-            cfg->hw_timestamps = CONFIG_HW_TIMESTAMPS_ON;
-        else if (strcmp(value, "off") == 0)
-            cfg->hw_timestamps = CONFIG_HW_TIMESTAMPS_OFF;
-        else
-            return -1;
-        return 0;
+        static const char *const names[] = {[CONFIG_HW_TIMESTAMPS_OFF] = "off",
+                                            [CONFIG_HW_TIMESTAMPS_AUTO] = "auto",
+                                            [CONFIG_HW_TIMESTAMPS_ON] = "on",
+                                            NULL};
+        int i = parse_choice(value, names);
+        if (i >= 0)
+            cfg->hw_timestamps = (enum config_hw_timestamps)i;
+        return i < 0 ? -1 : 0;
     }
     *known = false;
     return 0;
@@ -264,26 +274,24 @@ static int set_text(struct config *cfg, const char *key, const char *value, bool
     if (strcmp(key, "log_level") == 0)
         return log_level_parse(value, &cfg->log_level);
     if (strcmp(key, "metrics") == 0) {
-        if (strcmp(value, "token") == 0)
-            cfg->metrics = CONFIG_METRICS_TOKEN;
-        else if (strcmp(value, "open") == 0)
-            cfg->metrics = CONFIG_METRICS_OPEN;
-        else if (strcmp(value, "off") == 0)
-            cfg->metrics = CONFIG_METRICS_OFF;
-        else
-            return -1;
-        return 0;
+        static const char *const names[] = {[CONFIG_METRICS_TOKEN] = "token",
+                                            [CONFIG_METRICS_OPEN] = "open",
+                                            [CONFIG_METRICS_OFF] = "off",
+                                            NULL};
+        int i = parse_choice(value, names);
+        if (i >= 0)
+            cfg->metrics = (enum config_metrics)i;
+        return i < 0 ? -1 : 0;
     }
     if (strcmp(key, "hugepages") == 0) {
-        if (strcmp(value, "auto") == 0)
-            cfg->hugepages = CONFIG_HUGEPAGES_AUTO;
-        else if (strcmp(value, "on") == 0)
-            cfg->hugepages = CONFIG_HUGEPAGES_ON;
-        else if (strcmp(value, "off") == 0)
-            cfg->hugepages = CONFIG_HUGEPAGES_OFF;
-        else
-            return -1;
-        return 0;
+        static const char *const names[] = {[CONFIG_HUGEPAGES_AUTO] = "auto",
+                                            [CONFIG_HUGEPAGES_ON] = "on",
+                                            [CONFIG_HUGEPAGES_OFF] = "off",
+                                            NULL};
+        int i = parse_choice(value, names);
+        if (i >= 0)
+            cfg->hugepages = (enum config_hugepages)i;
+        return i < 0 ? -1 : 0;
     }
     *known = false;
     return 0;

@@ -240,3 +240,9 @@ uint64_t disk_guard_reserve(void)
 {
     return guard.reserve;
 }
+
+const char *disk_guard_state_name(enum disk_state state)
+{
+    static const char *const names[] = {[DISK_OK] = "ok", [DISK_LOW] = "low", [DISK_FULL] = "full"};
+    return names[state];
+}

@@ -60,6 +60,9 @@ void disk_guard_note_full(void);
  * until a reading shows a few mebibytes above the reserve. */
 void disk_guard_note_low(void);
 
+/* Returns the name of `state`: "ok", "low" or "full". */
+const char *disk_guard_state_name(enum disk_state state);
+
 /* Returns the reserve, in bytes. */
 uint64_t disk_guard_reserve(void);
 

@@ -46,18 +46,22 @@ struct items {
     void (*label)(struct prom_labels *l, const void *item, unsigned index);
 };
 
-/* Writes a counter family with one sample per item of `it`: the uint64_t
- * at `offset` in the item. */
-static void per_item_counter(struct prom_text *t, const char *name, const char *help,
-                             const struct items *it, size_t offset)
+/* Writes a counter family for each of the `n` fields `fields` that has a
+ * metric, with one sample per item of `it`. */
+static void per_item_counters(struct prom_text *t, const struct items *it,
+                              const struct stats_field *fields, unsigned n)
 {
-    prom_family(t, name, "counter", help);
-    for (unsigned i = 0; i < it->n; i++) {
-        const char *item = (const char *)it->base + (size_t)i * it->size;
-        struct prom_labels l;
-        prom_labels_init(&l);
-        it->label(&l, item, i);
-        prom_sample_u64(t, name, &l, *(const uint64_t *)(const void *)(item + offset));
+    for (unsigned f = 0; f < n; f++) {
+        if (fields[f].metric == NULL)
+            continue;
+        prom_family(t, fields[f].metric, "counter", fields[f].help);
+        for (unsigned i = 0; i < it->n; i++) {
+            const char *item = (const char *)it->base + (size_t)i * it->size;
+            struct prom_labels l;
+            prom_labels_init(&l);
+            it->label(&l, item, i);
+            prom_sample_u64(t, fields[f].metric, &l, stats_field_get(&fields[f], item));
+        }
     }
 }
 
@@ -113,26 +117,14 @@ static void render_build(struct prom_text *t, const struct appliance_stats *s)
 static void render_ports(struct prom_text *t, const struct appliance_stats *s)
 {
     struct items it = {s->ports, sizeof(s->ports[0]), s->n_ports, port_label};
-    per_item_counter(t, "pcapd_port_rx_packets_total", "Packets the port received.", &it,
-                     offsetof(struct pcapd_dp_port_stats, rx_packets));
-    per_item_counter(t, "pcapd_port_rx_bytes_total", "Bytes the port received.", &it,
-                     offsetof(struct pcapd_dp_port_stats, rx_bytes));
-    per_item_counter(t, "pcapd_port_rx_missed_packets_total",
-                     "Packets the port dropped for lack of receive descriptors (imissed).", &it,
-                     offsetof(struct pcapd_dp_port_stats, rx_missed));
-    per_item_counter(t, "pcapd_port_rx_nombuf_total",
-                     "Receive failures of the port for lack of mbufs (rx_nombuf).", &it,
-                     offsetof(struct pcapd_dp_port_stats, rx_nombuf));
-    per_item_counter(t, "pcapd_port_rx_errors_total", "Erroneous packets the port received.", &it,
-                     offsetof(struct pcapd_dp_port_stats, rx_errors));
+    per_item_counters(t, &it, stats_port_fields, stats_port_n_fields);
 }
 
 /* The rx lcores' counters, busy time and share. */
 static void render_rx(struct prom_text *t, const struct appliance_stats *s)
 {
     struct items it = {s->rx, sizeof(s->rx[0]), s->n_rx, rx_label};
-    per_item_counter(t, "pcapd_rx_lcore_packets_total", "Packets the rx lcore received.", &it,
-                     offsetof(struct pcapd_dp_rx_stats, packets));
+    per_item_counters(t, &it, stats_rx_fields, stats_rx_n_fields);
     struct prom_labels l;
     prom_family(t, "pcapd_rx_lcore_busy_seconds_total", "counter",
                 "Time the rx lcore spent on passes over its queues that received packets; its "
@@ -216,15 +208,7 @@ static void render_writers(struct prom_text *t, const struct appliance_stats *s)
     for (unsigned b = 0; b < PCAPD_WRITE_LATENCY_BUCKETS; b++)
         bounds[b] = (double)bounds_us[b] / 1e6;
     struct items it = {s->writers, sizeof(s->writers[0]), s->n_writers, writer_label};
-    per_item_counter(t, "pcapd_writer_records_total",
-                     "Records the writer took from its rings (late ones included).", &it,
-                     offsetof(struct pcapd_dp_writer_stats, records));
-    per_item_counter(t, "pcapd_writer_late_records_total",
-                     "Records the writer discarded because their capture had already ended.", &it,
-                     offsetof(struct pcapd_dp_writer_stats, late));
-    per_item_counter(t, "pcapd_writer_written_bytes_total",
-                     "Bytes the writer wrote to capture files.", &it,
-                     offsetof(struct pcapd_dp_writer_stats, bytes_written));
+    per_item_counters(t, &it, stats_writer_fields, stats_writer_n_fields);
     prom_family(t, "pcapd_writer_write_duration_seconds", "histogram",
                 "Time one buffer write to a capture file took.");
     for (unsigned i = 0; i < s->n_writers; i++) {
@@ -291,8 +275,6 @@ static void render_queues(struct prom_text *t, const struct appliance_stats *s)
 /* The disk of state_dir. */
 static void render_disk(struct prom_text *t, const struct appliance_stats *s)
 {
-    static const char *const states[] = {
-        [DISK_OK] = "ok", [DISK_LOW] = "low", [DISK_FULL] = "full"};
     if (s->disk_free != UINT64_MAX)
         gauge(t, "pcapd_disk_free_bytes", "Free space of state_dir's file system (last reading).",
               (double)s->disk_free);
@@ -300,11 +282,11 @@ static void render_disk(struct prom_text *t, const struct appliance_stats *s)
           (double)s->disk_reserve);
     prom_family(t, "pcapd_disk_state", "gauge",
                 "1 for the state of state_dir's disk: ok, low (below the reserve), full.");
-    for (unsigned i = 0; i < sizeof(states) / sizeof(states[0]); i++) {
+    for (enum disk_state state = DISK_OK; state <= DISK_FULL; state++) {
         struct prom_labels l;
         prom_labels_init(&l);
-        prom_label(&l, "state", states[i]);
-        prom_sample_u64(t, "pcapd_disk_state", &l, s->disk == (enum disk_state)i);
+        prom_label(&l, "state", disk_guard_state_name(state));
+        prom_sample_u64(t, "pcapd_disk_state", &l, s->disk == state);
     }
 }
 

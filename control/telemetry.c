@@ -109,23 +109,10 @@ static bool snapshot_wait(void)
     return true;
 }
 
-/* Adds the uint64_t at `offset` of `item` under `name` to dict `d`. */
-static void add_u64_at(struct rte_tel_data *d, const char *name, const void *item, size_t offset)
-{
-    rte_tel_data_add_dict_u64(d, name,
-                              *(const uint64_t *)(const void *)((const char *)item + offset));
-}
-
-/* A per-item dict's u64 fields: name and offset in the item. */
-struct tel_field {
-    const char *name;
-    size_t offset;
-};
-
-/* Adds to `d`, under `key`, a dict of `item`'s `n` fields `fields` and,
+/* Adds to `d`, under `key`, a dict of `item`'s `n` counters `fields` and,
  * unless NULL, its `name`.  Skips it (silently) when out of memory. */
 static void add_item(struct rte_tel_data *d, const char *key, const char *name, const void *item,
-                     const struct tel_field *fields, size_t n)
+                     const struct stats_field *fields, unsigned n)
 {
     struct rte_tel_data *c = rte_tel_data_alloc();
     if (c == NULL)
@@ -133,8 +120,8 @@ static void add_item(struct rte_tel_data *d, const char *key, const char *name, 
     rte_tel_data_start_dict(c);
     if (name != NULL)
         rte_tel_data_add_dict_string(c, "name", name);
-    for (size_t i = 0; i < n; i++)
-        add_u64_at(c, fields[i].name, item, fields[i].offset);
+    for (unsigned i = 0; i < n; i++)
+        rte_tel_data_add_dict_u64(c, fields[i].key, stats_field_get(&fields[i], item));
     if (rte_tel_data_add_dict_container(d, key, c, 0) != 0)
         rte_tel_data_free(c);
 }
@@ -142,55 +129,40 @@ static void add_item(struct rte_tel_data *d, const char *key, const char *name, 
 /* Adds a dict per port, rx lcore and writer of the snapshot to `d`. */
 static void add_engine_items(struct rte_tel_data *d, const struct appliance_stats *s)
 {
-    static const struct tel_field port[] = {
-        {"rx_packets", offsetof(struct pcapd_dp_port_stats, rx_packets)},
-        {"rx_bytes", offsetof(struct pcapd_dp_port_stats, rx_bytes)},
-        {"rx_missed", offsetof(struct pcapd_dp_port_stats, rx_missed)},
-        {"rx_nombuf", offsetof(struct pcapd_dp_port_stats, rx_nombuf)},
-        {"rx_errors", offsetof(struct pcapd_dp_port_stats, rx_errors)}};
-    static const struct tel_field rx[] = {
-        {"packets", offsetof(struct pcapd_dp_rx_stats, packets)},
-        {"busy_ns", offsetof(struct pcapd_dp_rx_stats, busy_ns)},
-        {"ring_full", offsetof(struct pcapd_dp_rx_stats, ring_full)},
-        {"backlog_full", offsetof(struct pcapd_dp_rx_stats, backlog_full)}};
-    static const struct tel_field writer[] = {
-        {"records", offsetof(struct pcapd_dp_writer_stats, records)},
-        {"late", offsetof(struct pcapd_dp_writer_stats, late)},
-        {"bytes_written", offsetof(struct pcapd_dp_writer_stats, bytes_written)},
-        {"writes", offsetof(struct pcapd_dp_writer_stats, writes)},
-        {"write_ns", offsetof(struct pcapd_dp_writer_stats, write_ns)}};
     char key[32];
     for (unsigned i = 0; i < s->n_ports; i++) {
         snprintf(key, sizeof(key), "port%u", i);
-        add_item(d, key, s->ports[i].name, &s->ports[i], port, RTE_DIM(port));
+        add_item(d, key, s->ports[i].name, &s->ports[i], stats_port_fields, stats_port_n_fields);
     }
     for (unsigned i = 0; i < s->n_rx; i++) {
         snprintf(key, sizeof(key), "rx_lcore%u", s->rx[i].lcore_id);
-        add_item(d, key, NULL, &s->rx[i], rx, RTE_DIM(rx));
+        add_item(d, key, NULL, &s->rx[i], stats_rx_fields, stats_rx_n_fields);
     }
     for (unsigned i = 0; i < s->n_writers; i++) {
         snprintf(key, sizeof(key), "writer%u", i);
-        add_item(d, key, NULL, &s->writers[i], writer, RTE_DIM(writer));
+        add_item(d, key, NULL, &s->writers[i], stats_writer_fields, stats_writer_n_fields);
     }
 }
+
+/* The capture path's per-stage totals that /pcapd/stats gives. */
+static const struct stats_field dp_fields[] = {
+    {"rx_packets", NULL, NULL, offsetof(struct pcapd_dp_stats, rx_packets)},
+    {"rx_missed", NULL, NULL, offsetof(struct pcapd_dp_stats, rx_missed)},
+    {"rx_nombuf", NULL, NULL, offsetof(struct pcapd_dp_stats, rx_nombuf)},
+    {"ring_full", NULL, NULL, offsetof(struct pcapd_dp_stats, ring_full)},
+    {"writer_backlog_full", NULL, NULL, offsetof(struct pcapd_dp_stats, writer_backlog_full)},
+    {"writer_records", NULL, NULL, offsetof(struct pcapd_dp_stats, writer_records)},
+    {"writer_late", NULL, NULL, offsetof(struct pcapd_dp_stats, writer_late)},
+    {"table_builds", NULL, NULL, offsetof(struct pcapd_dp_stats, table_builds)},
+};
 
 /* Adds the snapshot's appliance-wide figures to `d`. */
 static void add_totals(struct rte_tel_data *d, const struct appliance_stats *s)
 {
-    static const char *const disk[] = {[DISK_OK] = "ok", [DISK_LOW] = "low", [DISK_FULL] = "full"};
-    static const struct tel_field dp[] = {
-        {"rx_packets", offsetof(struct pcapd_dp_stats, rx_packets)},
-        {"rx_missed", offsetof(struct pcapd_dp_stats, rx_missed)},
-        {"rx_nombuf", offsetof(struct pcapd_dp_stats, rx_nombuf)},
-        {"ring_full", offsetof(struct pcapd_dp_stats, ring_full)},
-        {"writer_backlog_full", offsetof(struct pcapd_dp_stats, writer_backlog_full)},
-        {"writer_records", offsetof(struct pcapd_dp_stats, writer_records)},
-        {"writer_late", offsetof(struct pcapd_dp_stats, writer_late)},
-        {"table_builds", offsetof(struct pcapd_dp_stats, table_builds)}};
     rte_tel_data_add_dict_string(d, "version", PCAPD_VERSION);
     rte_tel_data_add_dict_string(d, "commit", PCAPD_COMMIT);
-    for (size_t i = 0; i < RTE_DIM(dp); i++)
-        add_u64_at(d, dp[i].name, &s->dp, dp[i].offset);
+    for (size_t i = 0; i < RTE_DIM(dp_fields); i++)
+        rte_tel_data_add_dict_u64(d, dp_fields[i].key, stats_field_get(&dp_fields[i], &s->dp));
     char key[48];
     for (unsigned t = 0; t < JOB_STORE_TYPES; t++) {
         for (unsigned st = 0; st < JOB_STORE_STATUSES; st++) {
@@ -202,7 +174,7 @@ static void add_totals(struct rte_tel_data *d, const struct appliance_stats *s)
     rte_tel_data_add_dict_u64(d, "captures_active", s->captures_active);
     rte_tel_data_add_dict_u64(d, "captures_max", s->captures_max);
     rte_tel_data_add_dict_u64(d, "analysis_queue_depth", s->analysis_pending);
-    rte_tel_data_add_dict_string(d, "disk_state", disk[s->disk]);
+    rte_tel_data_add_dict_string(d, "disk_state", disk_guard_state_name(s->disk));
     if (s->disk_free != UINT64_MAX)
         rte_tel_data_add_dict_u64(d, "disk_free_bytes", s->disk_free);
     rte_tel_data_add_dict_u64(d, "disk_reserve_bytes", s->disk_reserve);

@@ -1468,46 +1468,49 @@ static void test_dp_stats(void **state)
                   (unsigned long long)s3.table_build_ns);
 }
 
-/* Sums what pcapd_dp_rx_read() and pcapd_dp_ports_read() give: packets
- * received by the rx lcores, and by the ports. */
+/* Sums the uint64_t at `offset` of `n` items of `size` bytes at `items`. */
+static uint64_t sum_of(const void *items, size_t size, unsigned n, size_t offset)
+{
+    uint64_t sum = 0, v;
+    for (unsigned i = 0; i < n; i++) {
+        memcpy(&v, (const char *)items + i * size + offset, sizeof(v));
+        sum += v;
+    }
+    return sum;
+}
+
+/* Sums the packets the rx lcores received. */
 static uint64_t rx_lcores_packets(void)
 {
     struct pcapd_dp_rx_stats rx[PCAPD_MAX_RX_LCORES];
     unsigned n = pcapd_dp_rx_read(rx, PCAPD_MAX_RX_LCORES);
-    uint64_t sum = 0;
     assert_int_equal(n, n_rx);
-    for (unsigned i = 0; i < n; i++)
-        sum += rx[i].packets;
-    return sum;
+    return sum_of(rx, sizeof(rx[0]), n, offsetof(struct pcapd_dp_rx_stats, packets));
 }
 
+/* Sums the packets the ports received. */
 static uint64_t ports_packets(void)
 {
     struct pcapd_dp_port_stats p[PCAPD_MAX_PORTS];
     unsigned n = pcapd_dp_ports_read(p, PCAPD_MAX_PORTS);
-    uint64_t sum = 0;
     assert_int_equal(n, 2);
     assert_string_equal(p[0].name, "net_null0");
     assert_string_equal(p[1].name, "net_pcap0");
-    for (unsigned i = 0; i < n; i++)
-        sum += p[i].rx_packets;
-    return sum;
+    return sum_of(p, sizeof(p[0]), n, offsetof(struct pcapd_dp_port_stats, rx_packets));
 }
 
-/* Sums the rx lcores' busy time (ns). */
+/* Sums the rx lcores' busy time (ns), checking their rings' occupancy. */
 static uint64_t rx_busy_ns(void)
 {
     struct pcapd_dp_rx_stats rx[PCAPD_MAX_RX_LCORES];
     unsigned n = pcapd_dp_rx_read(rx, PCAPD_MAX_RX_LCORES);
-    uint64_t sum = 0;
     for (unsigned i = 0; i < n; i++) {
-        sum += rx[i].busy_ns;
         assert_true(rx[i].ring_size > 0 && rx[i].backlog_size > 0);
         for (unsigned w = 0; w < n_writers; w++)
             assert_true(rx[i].ring_used[w] <= rx[i].ring_size &&
                         rx[i].backlog_used[w] <= rx[i].backlog_size);
     }
-    return sum;
+    return sum_of(rx, sizeof(rx[0]), n, offsetof(struct pcapd_dp_rx_stats, busy_ns));
 }
 
 /* The per-port, per-rx-lcore and per-writer counters: the ports count
