@@ -9,12 +9,26 @@
 
 #include <stdio.h>
 #include <string.h>
+#include <syslog.h>
 
 #include "capture_both.h"
+#include "log.h"
 #include "pcapd/kernel_path.h"
 
 /* The path(s) in use, set by capture_engine_start(). */
 static enum config_capture_path engine_path;
+
+/* Logs a line of DPDK's (EAL, drivers, libraries) as event `dpdk`, at its
+ * priority's level, rate-limited: a driver may log at the packet rate. */
+static void log_dpdk(int priority, const char *line)
+{
+    static struct log_rate_limit dpdk_rl = LOG_RATE_LIMIT_INIT(120, 60);
+    enum log_level level = priority <= LOG_ERR       ? LOG_LEVEL_ERROR
+                           : priority == LOG_WARNING ? LOG_LEVEL_WARN
+                           : priority <= LOG_INFO    ? LOG_LEVEL_INFO
+                                                     : LOG_LEVEL_DEBUG;
+    log_event_rl(&dpdk_rl, level, "dpdk", "msg=%s", log_q(line));
+}
 
 /* Starts the DPDK dataplane.  Returns 0, or -1 with `err`. */
 static int start_dpdk(const struct config *cfg, char *err, unsigned err_size)
@@ -37,6 +51,7 @@ static int start_dpdk(const struct config *cfg, char *err, unsigned err_size)
         .write_buffer_size = cfg->write_buffer_size,
         /* Its --file-prefix is pcapd-PID (config_eal_argv()). */
         .own_runtime_dir = true,
+        .log = log_dpdk,
     };
     config_dp_layout(cfg, &dpc);
     char dp_err[512];

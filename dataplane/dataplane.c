@@ -27,6 +27,7 @@
 #include <rte_mbuf.h>
 
 #include "dp_internal.h"
+#include "eal_log.h"
 #include "pcapd/pcap_format.h"
 
 struct dp dp;
@@ -504,6 +505,10 @@ int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_si
     }
     dp.n_writers = RTE_MIN(dp.cfg.n_writer_lcores, (unsigned)DP_MAX_WRITERS);
     rte_seqcount_init(&dp.port_clock_sn);
+    if (cfg->log != NULL && eal_log_redirect(cfg->log) != 0) {
+        snprintf(err, err_size, "cannot redirect DPDK's log");
+        return -ENOMEM;
+    }
     if (rte_eal_init(cfg->eal_argc, cfg->eal_argv) < 0) {
         snprintf(err, err_size, "EAL initialisation failed: %s", rte_strerror(rte_errno));
         return -rte_errno;

@@ -70,6 +70,11 @@ struct pcapd_dp_config {
     /* EAL's runtime directory (its --file-prefix) is this process's alone:
      * pcapd_dp_stop() removes it, with DPDK's telemetry socket in it. */
     bool own_runtime_dir;
+    /* Receives DPDK's log lines (EAL, drivers, libraries), one call per
+     * line without its newline, with the message's syslog priority (3:
+     * error ... 7: debug), from whichever thread logs; NULL leaves them on
+     * DPDK's own stream (stderr). */
+    void (*log)(int priority, const char *line);
 };
 
 /* Dataplane-wide counters, per stage. */
