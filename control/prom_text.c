@@ -50,19 +50,26 @@ static bool reserve(struct prom_text *t, size_t more)
     return true;
 }
 
-/* Appends printf-style text. */
+/* Appends printf-style text: formatted once into the room left, again
+ * after growing the buffer in the rare case it did not fit. */
 static void append(struct prom_text *t, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void append(struct prom_text *t, const char *fmt, ...)
 {
     va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(NULL, 0, fmt, ap);
-    va_end(ap);
-    if (n < 0 || !reserve(t, (size_t)n))
+    if (!reserve(t, 256))
         return;
     va_start(ap, fmt);
-    vsnprintf(t->buf + t->len, (size_t)n + 1, fmt, ap);
+    int n = vsnprintf(t->buf + t->len, t->cap - t->len, fmt, ap);
     va_end(ap);
+    if (n < 0)
+        return;
+    if (t->len + (size_t)n >= t->cap) {
+        if (!reserve(t, (size_t)n))
+            return;
+        va_start(ap, fmt);
+        vsnprintf(t->buf + t->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+    }
     t->len += (size_t)n;
 }
 

@@ -79,18 +79,29 @@ static void test_histogram(void **state)
     prom_text_free(&t);
 }
 
-/* The buffer grows past its first size without losing a byte. */
+/* The buffer grows past its first size without losing a byte, with
+ * short lines and with lines longer than the room it keeps ahead. */
 static void test_growth(void **state)
 {
     (void)state;
     struct prom_text t;
+    struct prom_labels l;
+    char value[201];
+    memset(value, 'v', sizeof(value) - 1);
+    value[sizeof(value) - 1] = '\0';
+    prom_labels_init(&l);
+    prom_label(&l, "long", value);
     prom_text_init(&t);
     for (unsigned i = 0; i < 5000; i++)
         prom_sample_u64(&t, "g", NULL, i);
+    for (unsigned i = 0; i < 200; i++)
+        prom_sample_u64(&t, "h", &l, i);
     assert_false(prom_text_failed(&t));
     assert_int_equal(t.len, strlen(t.buf));
     assert_non_null(strstr(t.buf, "g 0\ng 1\n"));
-    assert_non_null(strstr(t.buf, "g 4998\ng 4999\n"));
+    assert_non_null(strstr(t.buf, "g 4998\ng 4999\nh{long=\"vvv"));
+    /* "g 0\n" to "g 4999\n", then "h{long=\"v...v\"} 0\n" to "... 199\n". */
+    assert_int_equal(t.len, 76780);
     prom_text_free(&t);
 }
 
