@@ -63,6 +63,32 @@ const struct stats_field stats_writer_fields[] = {
 };
 const unsigned stats_writer_n_fields = sizeof(stats_writer_fields) / sizeof(stats_writer_fields[0]);
 
+#define KERNEL_FIELD(key, field, metric, help)                                                     \
+    {                                                                                              \
+        key, metric, help, offsetof(struct pcapd_kp_stats, field)                                  \
+    }
+const struct stats_field stats_kernel_fields[] = {
+    KERNEL_FIELD("batches", batches, "pcapd_kernel_batches_total",
+                 "Netlink messages carrying packets the kernel path received from NFLOG."),
+    KERNEL_FIELD("packets", packets, "pcapd_kernel_packets_total",
+                 "Packets the kernel path received from NFLOG."),
+    KERNEL_FIELD("packets_written", packets_written, "pcapd_kernel_written_packets_total",
+                 "Packets the kernel path wrote to capture files."),
+    KERNEL_FIELD("enobufs", enobufs, "pcapd_kernel_enobufs_total",
+                 "Times the kernel dropped a batch because the netlink socket's buffer was full."),
+    /* In pcapd_dropped_packets_total, stage kernel_lost. */
+    KERNEL_FIELD("packets_lost", packets_lost, NULL, NULL),
+    KERNEL_FIELD("packets_late", packets_late, "pcapd_kernel_late_packets_total",
+                 "Packets the kernel path discarded because their capture had reached a limit."),
+    KERNEL_FIELD("packets_unknown", packets_unknown, "pcapd_kernel_unknown_packets_total",
+                 "NFLOG messages for no capture of this daemon, or that could not be parsed."),
+    KERNEL_FIELD("rule_transactions", rule_transactions, "pcapd_kernel_rule_transactions_total",
+                 "nftables transactions that installed or removed a capture's rules."),
+    /* pcapd_kernel_rule_transaction_last_seconds, in seconds. */
+    KERNEL_FIELD("rule_transaction_ns", rule_transaction_ns, NULL, NULL),
+};
+const unsigned stats_kernel_n_fields = sizeof(stats_kernel_fields) / sizeof(stats_kernel_fields[0]);
+
 /* The state of the snapshot (event loop only). */
 static struct {
     /* Unix time at start, and max_captures. */
@@ -113,6 +139,8 @@ void appliance_stats_read(struct appliance_stats *s)
     s->n_rx = capture_engine_rx(s->rx, PCAPD_MAX_RX_LCORES);
     memcpy(s->rx_busy_ratio, as.busy_ratio, sizeof(s->rx_busy_ratio));
     s->n_writers = capture_engine_writers(s->writers, PCAPD_MAX_WRITER_LCORES);
+    s->dpdk = s->n_ports > 0; /* the dataplane does not start without one */
+    s->kernel = capture_engine_kernel_stats(&s->kp);
     for (unsigned t = 0; t < JOB_STORE_TYPES; t++) {
         for (unsigned st = 0; st < JOB_STORE_STATUSES; st++)
             s->captures[t][st] = capture_counts_get((enum capture_type)t, (enum capture_status)st);

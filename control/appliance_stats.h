@@ -8,6 +8,7 @@
 #ifndef PCAPD_APPLIANCE_STATS_H
 #define PCAPD_APPLIANCE_STATS_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "job_store.h"
 #include "offload.h"
 #include "pcapd/dataplane.h"
+#include "pcapd/kernel_path.h"
 
 /* The snapshot. */
 struct appliance_stats {
@@ -30,6 +32,11 @@ struct appliance_stats {
     unsigned n_rx;
     struct pcapd_dp_writer_stats writers[PCAPD_MAX_WRITER_LCORES];
     unsigned n_writers;
+    /* The DPDK dataplane runs (it has ports); the kernel path runs, and its
+     * counters. */
+    bool dpdk;
+    bool kernel;
+    struct pcapd_kp_stats kp;
     /* Stored captures by type and status, those under way, and how many
      * may be under way at once (max_captures). */
     uint64_t captures[JOB_STORE_TYPES][JOB_STORE_STATUSES];
@@ -69,6 +76,9 @@ extern const struct stats_field stats_rx_fields[];
 extern const unsigned stats_rx_n_fields;
 extern const struct stats_field stats_writer_fields[];
 extern const unsigned stats_writer_n_fields;
+/* The kernel path's counters (struct pcapd_kp_stats). */
+extern const struct stats_field stats_kernel_fields[];
+extern const unsigned stats_kernel_n_fields;
 
 /* Returns counter `f` of `item`. */
 static inline uint64_t stats_field_get(const struct stats_field *f, const void *item)

@@ -158,15 +158,15 @@ bool capture_engine_kernel_stats(struct pcapd_kp_stats *stats)
 
 unsigned capture_engine_ports(struct pcapd_dp_port_stats *ports, unsigned max)
 {
-    return pcapd_dp_ports_read(ports, max);
+    return engine_path == CONFIG_CAPTURE_KERNEL ? 0 : pcapd_dp_ports_read(ports, max);
 }
 
 unsigned capture_engine_rx(struct pcapd_dp_rx_stats *rx, unsigned max)
 {
-    return pcapd_dp_rx_read(rx, max);
+    return engine_path == CONFIG_CAPTURE_KERNEL ? 0 : pcapd_dp_rx_read(rx, max);
 }
 
 unsigned capture_engine_writers(struct pcapd_dp_writer_stats *writers, unsigned max)
 {
-    return pcapd_dp_writers_read(writers, max);
+    return engine_path == CONFIG_CAPTURE_KERNEL ? 0 : pcapd_dp_writers_read(writers, max);
 }

@@ -45,8 +45,8 @@ void capture_engine_stats(struct pcapd_dp_stats *stats);
 bool capture_engine_kernel_stats(struct pcapd_kp_stats *stats);
 
 /* Reads the counters of up to `max` ports, rx lcores or writers of the
- * capture path(s) (see pcapd_dp_ports_read() and the others).  Each
- * returns how many it read: none on a path without them. */
+ * DPDK dataplane (see pcapd_dp_ports_read() and the others).  Each returns
+ * how many it read: none without the dataplane (capture_path = kernel). */
 unsigned capture_engine_ports(struct pcapd_dp_port_stats *ports, unsigned max);
 unsigned capture_engine_rx(struct pcapd_dp_rx_stats *rx, unsigned max);
 unsigned capture_engine_writers(struct pcapd_dp_writer_stats *writers, unsigned max);

@@ -19,17 +19,18 @@ enum dp_stage {
     STAGE_PORT_NOMBUF,
     STAGE_RING_FULL,
     STAGE_WRITER_BACKLOG,
+    STAGE_KERNEL_LOST,
     STAGES
 };
 
 /* The names of the stages, as the metrics label them. */
 static const char *const stage_names[STAGES] = {"port_missed", "port_nombuf", "ring_full",
-                                                "writer_backlog"};
+                                                "writer_backlog", "kernel_lost"};
 
 /* At most 6 lines a minute per stage, 3 at once. */
 static struct log_rate_limit stage_rl[STAGES] = {
     LOG_RATE_LIMIT_INIT(6, 3), LOG_RATE_LIMIT_INIT(6, 3), LOG_RATE_LIMIT_INIT(6, 3),
-    LOG_RATE_LIMIT_INIT(6, 3)};
+    LOG_RATE_LIMIT_INIT(6, 3), LOG_RATE_LIMIT_INIT(6, 3)};
 
 /* The last reading (event loop only). */
 static struct {
@@ -52,8 +53,11 @@ void dp_events_tick(void)
     if (last.read && now - last.read_ms < DP_EVENTS_PERIOD_MS)
         return;
     struct pcapd_dp_stats s;
+    struct pcapd_kp_stats k = {0};
     capture_engine_stats(&s);
-    const uint64_t total[STAGES] = {s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_backlog_full};
+    capture_engine_kernel_stats(&k);
+    const uint64_t total[STAGES] = {s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_backlog_full,
+                                    k.packets_lost};
     for (unsigned i = 0; i < STAGES; i++) {
         if (last.read && total[i] > last.total[i])
             log_event_rl(&stage_rl[i], LOG_LEVEL_WARN, "packets_dropped",

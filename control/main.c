@@ -241,7 +241,8 @@ static int start_api(const struct config *cfg, uint16_t *port, char *err, unsign
     jobs_api_init(stores.reader, stores.tokens, cfg);
     metrics_api_init(cfg->metrics, stores.tokens);
     appliance_stats_init(cfg->max_captures);
-    if (telemetry_init(cfg->max_captures, err, err_size) != 0)
+    if (telemetry_init(cfg->capture_path != CONFIG_CAPTURE_KERNEL, cfg->max_captures, err,
+                       err_size) != 0)
         return -1;
     if (analysis_api_init(stores.reader, stores.tokens, cfg, err, err_size) != 0)
         return -1;

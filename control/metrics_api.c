@@ -143,22 +143,27 @@ static void render_rx(struct prom_text *t, const struct appliance_stats *s)
     }
 }
 
-/* Packets lost, per stage of the path. */
+/* Packets lost, per stage of the path(s) that run. */
 static void render_drops(struct prom_text *t, const struct appliance_stats *s)
 {
     const struct {
         const char *stage;
         uint64_t value;
+        bool shown;
     } stages[] = {
-        {"port_missed", s->dp.rx_missed},
-        {"port_nombuf", s->dp.rx_nombuf},
-        {"ring_full", s->dp.ring_full},
-        {"writer_backlog", s->dp.writer_backlog_full},
+        {"port_missed", s->dp.rx_missed, s->dpdk},
+        {"port_nombuf", s->dp.rx_nombuf, s->dpdk},
+        {"ring_full", s->dp.ring_full, s->dpdk},
+        {"writer_backlog", s->dp.writer_backlog_full, s->dpdk},
+        {"kernel_lost", s->kp.packets_lost, s->kernel},
     };
     prom_family(t, "pcapd_dropped_packets_total", "counter",
                 "Packets lost, by stage: the ports (no descriptor, no mbuf), an rx lcore's "
-                "ring to a writer (simple captures), a writer's backlog (full captures).");
+                "ring to a writer (simple captures), a writer's backlog (full captures), "
+                "between the kernel and the kernel path's files.");
     for (size_t i = 0; i < sizeof(stages) / sizeof(stages[0]); i++) {
+        if (!stages[i].shown)
+            continue;
         struct prom_labels l;
         prom_labels_init(&l);
         prom_label(&l, "stage", stages[i].stage);
@@ -221,6 +226,27 @@ static void render_writers(struct prom_text *t, const struct appliance_stats *s)
                                    .sum = (double)s->writers[i].write_ns / 1e9};
         prom_histogram(t, "pcapd_writer_write_duration_seconds", &l, &h);
     }
+}
+
+/* Labels nothing: the kernel path is one. */
+static void no_label(struct prom_labels *l, const void *item, unsigned index)
+{
+    (void)l;
+    (void)item;
+    (void)index;
+}
+
+/* The kernel path's counters, when it runs. */
+static void render_kernel(struct prom_text *t, const struct appliance_stats *s)
+{
+    if (!s->kernel)
+        return;
+    struct items it = {&s->kp, sizeof(s->kp), 1, no_label};
+    per_item_counters(t, &it, stats_kernel_fields, stats_kernel_n_fields);
+    gauge(t, "pcapd_kernel_rule_transaction_last_seconds",
+          "Time the kernel path's last nftables transaction took.",
+          (double)s->kp.rule_transaction_ns / 1e9);
+    gauge(t, "pcapd_kernel_jobs", "Captures the kernel path runs.", s->kp.jobs);
 }
 
 /* The job table's publications. */
@@ -296,12 +322,15 @@ static void render(struct prom_text *t)
     static struct appliance_stats s; /* large; the event loop is one thread */
     appliance_stats_read(&s);
     render_build(t, &s);
-    render_ports(t, &s);
-    render_rx(t, &s);
+    if (s.dpdk) {
+        render_ports(t, &s);
+        render_rx(t, &s);
+        render_rings(t, &s);
+        render_writers(t, &s);
+        render_table(t, &s);
+    }
+    render_kernel(t, &s);
     render_drops(t, &s);
-    render_rings(t, &s);
-    render_writers(t, &s);
-    render_table(t, &s);
     render_captures(t, &s);
     render_queues(t, &s);
     render_disk(t, &s);

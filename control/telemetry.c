@@ -142,6 +142,8 @@ static void add_engine_items(struct rte_tel_data *d, const struct appliance_stat
         snprintf(key, sizeof(key), "writer%u", i);
         add_item(d, key, NULL, &s->writers[i], stats_writer_fields, stats_writer_n_fields);
     }
+    if (s->kernel)
+        add_item(d, "kernel", NULL, &s->kp, stats_kernel_fields, stats_kernel_n_fields);
 }
 
 /* The capture path's per-stage totals that /pcapd/stats gives. */
@@ -252,7 +254,7 @@ static int cmd_jobs(const char *cmd, const char *params, struct rte_tel_data *d)
     return rc;
 }
 
-int telemetry_init(unsigned max_captures, char *err, unsigned err_size)
+int telemetry_init(bool eal, unsigned max_captures, char *err, unsigned err_size)
 {
     pthread_condattr_t attr;
     pthread_condattr_init(&attr);
@@ -264,6 +266,10 @@ int telemetry_init(unsigned max_captures, char *err, unsigned err_size)
     if (tel.jobs == NULL) {
         snprintf(err, err_size, "out of memory");
         return -1;
+    }
+    if (!eal) {
+        log_info("telemetry_off", "reason=%s", log_q("capture_path = kernel starts no DPDK"));
+        return 0;
     }
     if (rte_telemetry_register_cmd("/pcapd/stats", cmd_stats,
                                    "pcapd's figures: totals per stage, ports, rx lcores, writers, "

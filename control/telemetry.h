@@ -18,10 +18,13 @@
 #ifndef PCAPD_TELEMETRY_H
 #define PCAPD_TELEMETRY_H
 
+#include <stdbool.h>
+
 /* Registers the commands with DPDK telemetry (after EAL has started);
- * snapshots hold up to `max_captures` captures under way.  Returns 0, or
- * -1 with `err`. */
-int telemetry_init(unsigned max_captures, char *err, unsigned err_size);
+ * snapshots hold up to `max_captures` captures under way.  Without EAL
+ * (`eal` false: capture_path = kernel) there is no telemetry socket, and
+ * this only logs so.  Returns 0, or -1 with `err`. */
+int telemetry_init(bool eal, unsigned max_captures, char *err, unsigned err_size);
 
 /* Takes a snapshot if a command asked for one (event loop, periodic). */
 void telemetry_tick(void);

@@ -288,3 +288,34 @@ def test_capture_path_settings_are_checked(tmp_path, settings, message):
                        text=True, timeout=60)
     assert p.returncode == 2, p.stderr
     assert message in p.stderr, p.stderr
+
+
+def test_kernel_mode_metrics(daemon_factory, pair, tmp_path):
+    """/metrics on the kernel path: the kernel path's counters (what it
+    received, wrote and lost) agree with the capture, no DPDK family is
+    shown, and the text passes promtool; telemetry is off (no EAL)."""
+    from prometheus_client.parser import text_string_to_metric_families
+    d = kernel_daemon(daemon_factory, pair, extra={"metrics": "open"})
+    sent, sent_pcap = sent_traffic(tmp_path)
+    cid = d.create(time_limit=60, filter_v1={"protocol": 17}).json["result"]["id"]
+    d.wait_status(cid, statuses=("running",))
+    pair.send(sent_pcap)
+    time.sleep(0.5)  # the kernel path flushes its buffer within 200 ms
+    assert d.request("PUT", d.pcaps(f"/{cid}/stop")).status == 200
+    done = d.wait_status(cid)
+    assert done["status"] == "success" and done["packets_captured"] > 0, done
+    text = d.request("GET", "/metrics", token=None).body.decode()
+    lint = subprocess.run(["promtool", "check", "metrics"], input=text, capture_output=True,
+                          text=True, timeout=60)
+    assert lint.returncode == 0 and lint.stdout + lint.stderr == "", lint.stdout + lint.stderr
+    samples = {(s.name, tuple(sorted(s.labels.items()))): s.value
+               for f in text_string_to_metric_families(text) for s in f.samples}
+    assert samples[("pcapd_kernel_written_packets_total", ())] == done["packets_captured"]
+    assert samples[("pcapd_kernel_packets_total", ())] >= done["packets_captured"]
+    assert samples[("pcapd_kernel_rule_transactions_total", ())] >= 2
+    assert samples[("pcapd_kernel_jobs", ())] == 0
+    assert samples[("pcapd_dropped_packets_total", (("stage", "kernel_lost"),))] == 0
+    assert samples[("pcapd_captures", (("status", "success"), ("type", "simple")))] == 1
+    assert not any(name.startswith(("pcapd_port_", "pcapd_rx_lcore", "pcapd_writer_"))
+                   for name, _ in samples)
+    assert "event=telemetry_off" in d.log()
