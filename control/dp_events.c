@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "capture_engine.h"
+#include "clock_ms.h"
 #include "log.h"
 
 /* How often the counters are read (ms). */
@@ -39,17 +40,9 @@ static struct {
     bool read;
 } last;
 
-/* Milliseconds on the monotonic clock. */
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 void dp_events_tick(void)
 {
-    int64_t now = mono_ms();
+    int64_t now = clock_monotonic_ms();
     if (last.read && now - last.read_ms < DP_EVENTS_PERIOD_MS)
         return;
     struct pcapd_dp_stats s;

@@ -24,6 +24,7 @@
 #include "appliance_stats.h"
 #include "build_info.h"
 #include "capture_runner.h"
+#include "clock_ms.h"
 #include "log.h"
 
 /* How long a command waits for the event loop's snapshot (ms). */
@@ -52,14 +53,6 @@ static struct {
     unsigned max_jobs;
 } tel = {.lock = PTHREAD_MUTEX_INITIALIZER};
 
-/* Milliseconds on the monotonic clock. */
-static int64_t mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* ---- The event loop's side ---- */
 
 void telemetry_tick(void)
@@ -69,7 +62,7 @@ void telemetry_tick(void)
         return;
     appliance_stats_read(&tel.stats);
     tel.n_jobs = tel.jobs != NULL ? capture_runner_list(tel.jobs, tel.max_jobs) : 0;
-    tel.taken_ms = mono_ms();
+    tel.taken_ms = clock_monotonic_ms();
     tel.served = asked;
     pthread_cond_broadcast(&tel.taken);
     pthread_mutex_unlock(&tel.lock);
@@ -198,7 +191,8 @@ static int cmd_stats(const char *cmd, const char *params, struct rte_tel_data *d
         rte_tel_data_add_dict_u64(d, key, (uint64_t)(tel.stats.rx_busy_ratio[i] * 100 + 0.5));
     }
     add_engine_items(d, &tel.stats);
-    rte_tel_data_add_dict_u64(d, "snapshot_age_ms", (uint64_t)(mono_ms() - tel.taken_ms));
+    rte_tel_data_add_dict_u64(d, "snapshot_age_ms",
+                              (uint64_t)(clock_monotonic_ms() - tel.taken_ms));
     pthread_mutex_unlock(&tel.lock);
     return 0;
 }
