@@ -306,9 +306,13 @@ int analysis_store_expire_uploads(int64_t before_ms)
             if (len != CAPTURE_ID_LEN + 5 || strcmp(f->d_name + CAPTURE_ID_LEN, ".pcap") != 0 ||
                 stat(path, &st) != 0 || (int64_t)st.st_mtime * 1000 >= before_ms)
                 continue;
+            /* Its answers first: once the upload is gone it is 404, and
+             * nothing of it may be left then. */
+            char id[CAPTURE_ID_LEN + 1];
+            memcpy(id, f->d_name, CAPTURE_ID_LEN);
+            id[CAPTURE_ID_LEN] = '\0';
+            analysis_store_forget(id);
             unlink(path);
-            f->d_name[CAPTURE_ID_LEN] = '\0';
-            analysis_store_forget(f->d_name);
             n++;
         }
         if (files != NULL)
