@@ -73,6 +73,39 @@ struct rx_slot_state {
     uint64_t dropped;
 };
 
+/* What the rx lcores do with what they receive.  pcapd always captures;
+ * the benchmark driver (tools/bench/dataplane_bench.c) switches to the
+ * other modes to measure, in the same process and memory, what receiving
+ * alone costs, and to leave the core to another process between its
+ * measurements.  The rx loop reads the mode once per pass over its queues. */
+enum dp_rx_mode {
+    /* Parse, classify, sample and stage: the fast path. */
+    DP_RX_CAPTURE = 0,
+    /* Receive and free each burst, exactly as dpdk-testpmd's rxonly
+     * forwarding does: the reference the fast path is measured against. */
+    DP_RX_REFERENCE,
+    /* Poll nothing; sleep a millisecond per pass (still quiescent). */
+    DP_RX_PAUSED,
+};
+
+/* The stages of an rx lcore's work on a burst, as a stage-timing build
+ * (meson -Dstage_timing=true, never a production build) times them. */
+enum dp_rx_stage {
+    /* rte_eth_rx_burst(): the PMD's work. */
+    DP_STAGE_RECEIVE,
+    /* Parsing the headers of the burst. */
+    DP_STAGE_PARSE,
+    /* Finding the filter classes each packet is in. */
+    DP_STAGE_CLASSIFY,
+    /* Sampling the matches per job and staging records and references. */
+    DP_STAGE_SAMPLE,
+    /* Putting what was staged on the rings to the writers. */
+    DP_STAGE_ENQUEUE,
+    /* rte_pktmbuf_free_bulk() of the burst. */
+    DP_STAGE_FREE,
+    DP_STAGES,
+};
+
 /* One (port, queue) pair an rx lcore polls. */
 struct rx_queue_ref {
     uint16_t port_id;
@@ -105,6 +138,9 @@ struct rx_lcore {
     uint64_t ring_full;
     /* Full-job packets lost because the mbuf ring was full. */
     uint64_t backlog_full;
+    /* Stage-timing builds only: TSC cycles spent in each enum dp_rx_stage
+     * (zero otherwise), read by the benchmark driver. */
+    uint64_t stage_tsc[DP_STAGES];
     /* With several rx lcores: the TSC read when the lcore started its
      * current pass over its queues, published after everything staged in
      * earlier passes is in the rings.  Every TSC-stamped record the lcore
@@ -240,6 +276,8 @@ struct dp {
     struct pcapd_dp_config cfg;
     /* Set to end the rx lcore loops. */
     volatile bool force_quit;
+    /* What the rx lcores do (an enum dp_rx_mode; benchmarks only). */
+    volatile uint8_t rx_mode;
     /* Set, once the rx lcores have returned, to end the writer loops. */
     volatile bool writer_quit;
     /* Receive mbuf pool. */

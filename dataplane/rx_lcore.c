@@ -21,6 +21,11 @@
  * No allocation, no locks, no system calls.  The job table is read under
  * RCU (QSBR): the lcore reports a quiescent state after each pass over its
  * queues, when it holds no reference to the table.
+ *
+ * For the benchmark driver only, a pass may instead receive and free as
+ * dpdk-testpmd's rxonly forwarding does, or pause (see enum dp_rx_mode);
+ * and a stage-timing build (-Dstage_timing=true) adds up the TSC cycles of
+ * each stage of a burst (enum dp_rx_stage).
  */
 #include <string.h>
 
@@ -32,6 +37,21 @@
 #include <rte_prefetch.h>
 
 #include "dp_internal.h"
+
+/* Stage timing: `t` holds the TSC at which the current stage began;
+ * RX_STAGE_END() charges the cycles since to `stage` and starts the next. */
+#ifdef PCAPD_STAGE_TIMING
+#define RX_STAGE_BEGIN(t) uint64_t t = rte_rdtsc()
+#define RX_STAGE_END(rx, stage, t)                                                                 \
+    do {                                                                                           \
+        uint64_t now_ = rte_rdtsc();                                                               \
+        (rx)->stage_tsc[stage] += now_ - (t);                                                      \
+        (t) = now_;                                                                                \
+    } while (0)
+#else
+#define RX_STAGE_BEGIN(t)
+#define RX_STAGE_END(rx, stage, t)
+#endif
 
 /* Records and mbuf references staged for the rings to one writer. */
 struct rx_stage {
@@ -93,10 +113,12 @@ static void rx_stage_flush_refs(struct rx_lcore *rx, struct rx_stage *st, unsign
 /* Enqueues everything staged, for every writer. */
 static void rx_stage_flush(struct rx_lcore *rx, struct rx_stages *st)
 {
+    RX_STAGE_BEGIN(t);
     for (unsigned w = 0; w < dp.n_writers; w++) {
         rx_stage_flush_records(rx, &st->w[w], w);
         rx_stage_flush_refs(rx, &st->w[w], w);
     }
+    RX_STAGE_END(rx, DP_STAGE_ENQUEUE, t);
 }
 
 /* Decides whether job `rule`'s next matching packet is sampled, updating
@@ -237,7 +259,9 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
 {
     struct rte_mbuf *pkts[DP_RX_BURST];
     uint8_t window[DP_RX_BURST][DP_PARSE_WINDOW];
+    RX_STAGE_BEGIN(t);
     uint16_t n = rte_eth_rx_burst(q->port_id, q->queue_id, pkts, DP_RX_BURST);
+    RX_STAGE_END(rx, DP_STAGE_RECEIVE, t);
     if (n == 0)
         return 0;
     uint64_t tsc = rte_rdtsc();
@@ -255,16 +279,35 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
                 rte_prefetch0(rte_pktmbuf_mtod(pkts[i + DP_PREFETCH_AHEAD], void *));
             rx_burst_add(table, b, pkts[i], window);
         }
+        RX_STAGE_END(rx, DP_STAGE_PARSE, t);
         struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = tsc};
         /* The one test hw timestamps add per burst. */
         if (likely(!q->port_stamps))
             classifier_match_burst(table, b, rx_emit, &e);
         else
             classifier_match_burst(table, b, rx_emit_stamped, &e);
+        RX_STAGE_END(rx, DP_STAGE_CLASSIFY, t);
     }
     rte_pktmbuf_free_bulk(pkts, n);
+    RX_STAGE_END(rx, DP_STAGE_FREE, t);
     rx->rx_packets += n;
     return n;
+}
+
+/* One pass of the reference mode: receives and frees a burst of each
+ * queue, as dpdk-testpmd's rxonly forwarding does (pkt_burst_receive()),
+ * counting the packets. */
+static void rx_reference_pass(struct rx_lcore *rx)
+{
+    for (unsigned i = 0; i < rx->n_queues; i++) {
+        struct rte_mbuf *pkts[DP_RX_BURST];
+        uint16_t n =
+            rte_eth_rx_burst(rx->queues[i].port_id, rx->queues[i].queue_id, pkts, DP_RX_BURST);
+        if (n == 0)
+            continue;
+        rx->rx_packets += n;
+        rte_pktmbuf_free_bulk(pkts, n);
+    }
 }
 
 int dp_rx_lcore_main(void *arg)
@@ -280,6 +323,20 @@ int dp_rx_lcore_main(void *arg)
     uint64_t pass_start = rte_rdtsc();
     unsigned received = 0;
     while (likely(!dp.force_quit)) {
+        if (unlikely(dp.rx_mode != DP_RX_CAPTURE)) {
+            /* Benchmarks only: nothing is staged in these modes, and the
+             * reference pays nothing testpmd does not (not the TSC read
+             * of the busy count). */
+            if (dp.n_rx > 1)
+                atomic_store_explicit(&rx->pass_tsc, rte_rdtsc(), memory_order_release);
+            if (dp.rx_mode == DP_RX_REFERENCE)
+                rx_reference_pass(rx);
+            else
+                rte_delay_us_sleep(1000);
+            received = 0;
+            rte_rcu_qsbr_quiescent(dp.qsbr, rx->qsbr_id);
+            continue;
+        }
         /* One TSC reading per pass: the previous pass, if it received
          * packets, was busy until now. */
         uint64_t now = rte_rdtsc();

@@ -14,9 +14,23 @@
  *
  *   --writers N: N writer lcores (default 1), sharing core 0 with the main
  *   lcore; jobs are spread over them.  --hw-timestamps off|auto|on: where
- *   timestamps come from (default off, the TSC).
+ *   timestamps come from (default off, the TSC).  --rx-lcores N: N rx
+ *   lcores on cores 1..N, each with its share of the port's queues.
  *
- * Output: one JSON object on stdout.
+ *   --windows: the jobs are started and published, then the rx lcores
+ *   pause and the driver reads commands on stdin, one a line:
+ *     capture S     the fast path for S seconds;
+ *     reference S   receive and free only, as dpdk-testpmd's rxonly does,
+ *                   for S seconds (same process, memory, pool and ports);
+ *     quit.
+ *   After each window the rx lcores pause again (they sleep, leaving the
+ *   core to another process, e.g. testpmd, between windows), and the
+ *   driver prints one JSON line: packets, Mpps, the rx threads' CPU time,
+ *   per rx lcore rates, drops per stage and, in a stage-timing build
+ *   (-Dstage_timing=true), nanoseconds per packet of each stage.
+ *
+ * Output: one JSON object on stdout (with --windows: one per window, after
+ * a first one describing the set-up).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -29,8 +43,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <dirent.h>
+
+#include <rte_cycles.h>
 #include <rte_malloc.h>
 
+#include "dp_internal.h"
 #include "pcapd/capture_record.h"
 #include "pcapd/dataplane.h"
 
@@ -52,6 +70,10 @@ struct opts {
     unsigned writers;
     /* Where timestamps come from. */
     enum pcapd_hw_timestamps hw_timestamps;
+    /* Rx lcores (on cores 1..rx_lcores). */
+    unsigned rx_lcores;
+    /* Take measurement windows as stdin asks (see the top of the file). */
+    int windows;
 };
 
 /* Monotonic time in seconds. */
@@ -207,11 +229,11 @@ static long probe_gaps(const char *path, long *packets, long per_loop)
 /* Parses the command line; EAL arguments are built from it. */
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
-    static const struct option lo[] = {{"vdev", 1, NULL, 'v'},          {"jobs", 1, NULL, 'j'},
-                                       {"sample", 1, NULL, 's'},        {"seconds", 1, NULL, 't'},
-                                       {"mbufs", 1, NULL, 'm'},         {"swap", 0, NULL, 'w'},
-                                       {"huge", 0, NULL, 'h'},          {"writers", 1, NULL, 'W'},
-                                       {"hw-timestamps", 1, NULL, 'T'}, {NULL, 0, NULL, 0}};
+    static const struct option lo[] = {
+        {"vdev", 1, NULL, 'v'},      {"jobs", 1, NULL, 'j'},    {"sample", 1, NULL, 's'},
+        {"seconds", 1, NULL, 't'},   {"mbufs", 1, NULL, 'm'},   {"swap", 0, NULL, 'w'},
+        {"huge", 0, NULL, 'h'},      {"writers", 1, NULL, 'W'}, {"hw-timestamps", 1, NULL, 'T'},
+        {"rx-lcores", 1, NULL, 'R'}, {"windows", 0, NULL, 'i'}, {NULL, 0, NULL, 0}};
     *o = (struct opts){.vdev = "net_null0",
                        .jobs = 1,
                        .sample = 100,
@@ -219,7 +241,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
                        .mbufs = 32767,
                        .swap = 0,
                        .writers = 1,
-                       .hw_timestamps = PCAPD_HW_TIMESTAMPS_OFF};
+                       .hw_timestamps = PCAPD_HW_TIMESTAMPS_OFF,
+                       .rx_lcores = 1};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'v')
@@ -244,8 +267,16 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->hw_timestamps = PCAPD_HW_TIMESTAMPS_AUTO;
         else if (c == 'T' && strcmp(optarg, "on") == 0)
             o->hw_timestamps = PCAPD_HW_TIMESTAMPS_ON;
+        else if (c == 'R')
+            o->rx_lcores = (unsigned)atoi(optarg);
+        else if (c == 'i')
+            o->windows = 1;
         else
             exit(2);
+    }
+    if (o->rx_lcores < 1 || o->rx_lcores > 8) {
+        fprintf(stderr, "--rx-lcores: 1 to 8\n");
+        exit(2);
     }
     if (o->writers < 1 || o->writers > PCAPD_MAX_WRITER_LCORES) {
         fprintf(stderr, "--writers: 1 to %d\n", PCAPD_MAX_WRITER_LCORES);
@@ -253,30 +284,30 @@ static void parse_opts(int argc, char **argv, struct opts *o)
     }
 }
 
-/* Starts the dataplane with one rx lcore on core 1 and the writers (lcores
- * 2, 3, ...) beside the main lcore on core 0, as pcapd does on a 2-core
- * host; with --huge, on hugepages, else with --no-huge. */
+/* Starts the dataplane with the rx lcores 1..N on cores 1..N and the
+ * writers (lcores N+1, N+2, ...) beside the main lcore on core 0, as pcapd
+ * does on a 2-core host; with --huge, on hugepages (their files unlinked
+ * once mapped, so they go back to the host when the process ends however
+ * it ends), else with --no-huge. */
 static void start_dataplane(const struct opts *o)
 {
-    static char vdev[600], prefix[64], lcores[128] = "--lcores=0@0,1@1";
+    static char vdev[600], prefix[64], lcores[160] = "--lcores=0@0";
     snprintf(vdev, sizeof(vdev), "--vdev=%s", o->vdev);
     snprintf(prefix, sizeof(prefix), "--file-prefix=pcapd-bench-%d", (int)getpid());
+    for (unsigned r = 1; r <= o->rx_lcores; r++)
+        snprintf(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores), ",%u@%u", r, r);
     for (unsigned w = 0; w < o->writers; w++)
-        snprintf(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores), ",%u@0", 2 + w);
-    static char *eal[] = {"bench",    "--no-huge",   "-m",   "2048",
+        snprintf(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores), ",%u@0",
+                 o->rx_lcores + 1 + w);
+    static char *eal[] = {"bench",    "--no-huge",   "-m",   "1024",
                           "--no-pci", "--no-shconf", lcores, "--log-level=lib.eal:error",
                           prefix,     vdev,          NULL};
     int argc = 10;
-    char **argv = eal;
-    if (o->huge) { /* Leave "--no-huge" out: argv starts one further, named again. */
-        eal[1] = "bench";
-        argv = eal + 1;
-        argc = 9;
-    }
+    if (o->huge)
+        eal[1] = "--huge-unlink";
     struct pcapd_dp_config cfg = {.eal_argc = argc,
-                                  .eal_argv = argv,
-                                  .rx_lcores = {1},
-                                  .n_rx_lcores = 1,
+                                  .eal_argv = eal,
+                                  .n_rx_lcores = o->rx_lcores,
                                   .n_writer_lcores = o->writers,
                                   .n_mbufs = o->mbufs,
                                   .rx_desc = 1024,
@@ -285,8 +316,10 @@ static void start_dataplane(const struct opts *o)
                                   .max_jobs = o->jobs + 64,
                                   .write_buffer_size = 65536,
                                   .hw_timestamps = o->hw_timestamps};
+    for (unsigned r = 0; r < o->rx_lcores; r++)
+        cfg.rx_lcores[r] = 1 + r;
     for (unsigned w = 0; w < o->writers; w++)
-        cfg.writer_lcores[w] = 2 + w;
+        cfg.writer_lcores[w] = o->rx_lcores + 1 + w;
     char err[512];
     if (pcapd_dp_start(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "dataplane: %s\n", err);
@@ -302,11 +335,167 @@ static uint64_t heap_bytes(void)
     return st.heap_allocsz_bytes;
 }
 
+/* The kernel's thread id of EAL lcore `lcore` (EAL names its thread
+ * "rte-worker-N"), or 0 when not found. */
+static pid_t lcore_tid(unsigned lcore)
+{
+    char want[32], path[300], comm[32];
+    snprintf(want, sizeof(want), "rte-worker-%u\n", lcore);
+    DIR *d = opendir("/proc/self/task");
+    struct dirent *e;
+    pid_t tid = 0;
+    while (d != NULL && tid == 0 && (e = readdir(d)) != NULL) {
+        snprintf(path, sizeof(path), "/proc/self/task/%s/comm", e->d_name);
+        FILE *f = fopen(path, "r");
+        if (f == NULL)
+            continue;
+        if (fgets(comm, sizeof(comm), f) != NULL && strcmp(comm, want) == 0)
+            tid = (pid_t)atoi(e->d_name);
+        fclose(f);
+    }
+    if (d != NULL)
+        closedir(d);
+    return tid;
+}
+
+/* On-CPU nanoseconds of thread `tid` so far (its schedstat), or 0. */
+static uint64_t thread_cpu_ns(pid_t tid)
+{
+    char path[64];
+    unsigned long long ns = 0;
+    snprintf(path, sizeof(path), "/proc/self/task/%d/schedstat", (int)tid);
+    FILE *f = fopen(path, "r");
+    if (f != NULL) {
+        if (fscanf(f, "%llu", &ns) != 1)
+            ns = 0;
+        fclose(f);
+    }
+    return ns;
+}
+
+/* What a measurement window reads at its start and at its end. */
+struct snapshot {
+    double t;
+    struct pcapd_dp_stats stats;
+    /* Per rx lcore: packets received and on-CPU ns of its thread. */
+    uint64_t packets[PCAPD_MAX_RX_LCORES];
+    uint64_t cpu_ns[PCAPD_MAX_RX_LCORES];
+    /* Stage cycles of all rx lcores together (stage-timing builds). */
+    uint64_t stage_tsc[DP_STAGES];
+};
+
+/* Reads a snapshot of the `n_rx` rx lcores whose threads are `tids`. */
+static void snapshot_take(struct snapshot *s, const pid_t *tids, unsigned n_rx)
+{
+    memset(s, 0, sizeof(*s));
+    s->t = now_s();
+    pcapd_dp_stats_read(&s->stats);
+    for (unsigned r = 0; r < n_rx; r++) {
+        s->packets[r] = dp.rx[r].rx_packets;
+        s->cpu_ns[r] = thread_cpu_ns(tids[r]);
+        for (unsigned k = 0; k < DP_STAGES; k++)
+            s->stage_tsc[k] += dp.rx[r].stage_tsc[k];
+    }
+}
+
+/* Prints the JSON line of a window of mode `what` between `a` and `b`. */
+static void window_print(const char *what, const struct snapshot *a, const struct snapshot *b,
+                         unsigned n_rx)
+{
+    static const char *stage_names[DP_STAGES] = {"receive", "parse",   "classify",
+                                                 "sample",  "enqueue", "free"};
+    double secs = b->t - a->t, cpu = 0;
+    uint64_t packets = 0;
+    printf("{\"mode\":\"%s\",\"seconds\":%.4f,\"lcores\":[", what, secs);
+    for (unsigned r = 0; r < n_rx; r++) {
+        uint64_t p = b->packets[r] - a->packets[r];
+        double c = (double)(b->cpu_ns[r] - a->cpu_ns[r]) / 1e9;
+        packets += p;
+        cpu += c;
+        printf("%s{\"packets\":%" PRIu64 ",\"mpps\":%.4f,\"cpu_share\":%.4f}", r ? "," : "", p,
+               (double)p / secs / 1e6, c / secs);
+    }
+    printf("],\"packets\":%" PRIu64 ",\"mpps\":%.4f,\"rx_cpu_s\":%.4f,\"mpps_cpu\":%.4f", packets,
+           (double)packets / secs / 1e6, cpu, cpu > 0 ? (double)packets / cpu / 1e6 : 0.0);
+    printf(",\"ring_full\":%" PRIu64 ",\"writer_backlog_full\":%" PRIu64 ",\"rx_missed\":%" PRIu64
+           ",\"rx_nombuf\":%" PRIu64 ",\"writer_records\":%" PRIu64 ",\"writer_late\":%" PRIu64,
+           b->stats.ring_full - a->stats.ring_full,
+           b->stats.writer_backlog_full - a->stats.writer_backlog_full,
+           b->stats.rx_missed - a->stats.rx_missed, b->stats.rx_nombuf - a->stats.rx_nombuf,
+           b->stats.writer_records - a->stats.writer_records,
+           b->stats.writer_late - a->stats.writer_late);
+    printf(",\"stage_ns\":{");
+    double ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
+    for (unsigned k = 0; k < DP_STAGES; k++)
+        printf("%s\"%s\":%.2f", k ? "," : "", stage_names[k],
+               packets ? (double)(b->stage_tsc[k] - a->stage_tsc[k]) * ns_per_tsc / (double)packets
+                       : 0.0);
+    printf("}}\n");
+    fflush(stdout);
+}
+
+/* The --windows loop: prints the set-up (`st` and `table_mem` as
+ * measured after the jobs were published), then takes the windows stdin
+ * asks for (see the top of the file) until "quit" or its end. */
+static void run_windows(const struct opts *o, const struct pcapd_dp_stats *st, uint64_t table_mem)
+{
+#ifdef PCAPD_STAGE_TIMING
+    const char *stage_timing = "true";
+#else
+    const char *stage_timing = "false";
+#endif
+    printf("{\"ready\":true,\"jobs\":%u,\"table_build_ms\":%.3f,\"table_mem_kib\":%" PRIu64
+           ",\"rx_lcores\":%u,\"rx_queues\":%u,\"writers\":%u,\"huge\":%s,\"stage_timing\":%s}\n",
+           o->jobs, st->table_build_ns / 1e6, table_mem / 1024, o->rx_lcores, dp.rx[0].n_queues,
+           st->writers, o->huge ? "true" : "false", stage_timing);
+    fflush(stdout);
+    pid_t tids[PCAPD_MAX_RX_LCORES];
+    for (unsigned r = 0; r < o->rx_lcores; r++) {
+        tids[r] = lcore_tid(1 + r);
+        if (tids[r] == 0) {
+            fprintf(stderr, "no thread rte-worker-%u\n", 1 + r);
+            exit(1);
+        }
+    }
+    char line[128];
+    struct pcapd_job_ended unused;
+    while (fgets(line, sizeof(line), stdin) != NULL) {
+        char what[32];
+        double secs;
+        if (strncmp(line, "quit", 4) == 0)
+            break;
+        if (sscanf(line, "%31s %lf", what, &secs) != 2 || secs <= 0 ||
+            (strcmp(what, "capture") != 0 && strcmp(what, "reference") != 0)) {
+            fprintf(stderr, "bad command: %s", line);
+            exit(2);
+        }
+        dp.rx_mode = strcmp(what, "capture") == 0 ? DP_RX_CAPTURE : DP_RX_REFERENCE;
+        /* Let every rx lcore leave its pause and warm its caches. */
+        poll_for(0.05, -2, &unused);
+        struct snapshot a, b;
+        snapshot_take(&a, tids, o->rx_lcores);
+        poll_for(secs, -2, &unused);
+        snapshot_take(&b, tids, o->rx_lcores);
+        dp.rx_mode = DP_RX_PAUSED;
+        window_print(what, &a, &b, o->rx_lcores);
+    }
+    /* Every packet received, for instruction counts per packet (valgrind
+     * --tool=callgrind --toggle-collect=dp_rx_lcore_main: its total over
+     * this count). */
+    struct pcapd_dp_stats end;
+    pcapd_dp_stats_read(&end);
+    printf("{\"rx_packets_total\":%" PRIu64 "}\n", end.rx_packets);
+}
+
 int main(int argc, char **argv)
 {
     struct opts o;
     parse_opts(argc, argv, &o);
     start_dataplane(&o);
+    /* --windows: the rx lcores wait for the first window (they may have
+     * received a few bursts since their launch). */
+    if (o.windows)
+        dp.rx_mode = DP_RX_PAUSED;
     int devnull = open("/dev/null", O_WRONLY);
     uint64_t heap0 = heap_bytes();
     for (unsigned i = 0; i < o.jobs; i++)
@@ -328,6 +517,11 @@ int main(int argc, char **argv)
                                  .protocol = 17};
         probe = start_job(f, 1, UINT32_MAX, probe_fd, UINT64_MAX);
         wait_published();
+    }
+    if (o.windows) {
+        run_windows(&o, &s0, table_mem);
+        pcapd_dp_stop(close_ended, NULL);
+        return 0;
     }
     poll_for(0.5, probe_fd, &(struct pcapd_job_ended){0});
     pcapd_dp_stats_read(&s0);
@@ -366,12 +560,13 @@ int main(int argc, char **argv)
            ",\"writer_records\":%" PRIu64 ",\"writer_late\":%" PRIu64
            ",\"table_build_ms\":%.3f,\"table_mem_kib\":%" PRIu64
            ",\"swaps\":%u,\"publications\":%" PRIu64
-           ",\"probe_packets\":%ld,\"probe_gaps\":%ld,\"writers\":%u,\"hw_timestamp_ports\":%u}\n",
+           ",\"probe_packets\":%ld,\"probe_gaps\":%ld,\"writers\":%u,\"hw_timestamp_ports\":%u"
+           ",\"rx_packets_total\":%" PRIu64 "}\n",
            o.vdev, o.jobs, o.sample, mpps, s1.rx_missed - s0.rx_missed, s1.rx_nombuf - s0.rx_nombuf,
            s1.ring_full - s0.ring_full, s1.writer_backlog_full - s0.writer_backlog_full,
            s1.writer_records - s0.writer_records, s1.writer_late - s0.writer_late,
            s0.table_build_ns / 1e6, table_mem / 1024, swaps, s1.table_builds - s0.table_builds,
-           probe_packets, gaps, s1.writers, s1.hw_timestamp_ports);
+           probe_packets, gaps, s1.writers, s1.hw_timestamp_ports, s1.rx_packets);
     fflush(stdout);
     pcapd_dp_stop(close_ended, NULL);
     return gaps == 0 ? 0 : 1;
