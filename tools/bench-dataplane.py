@@ -1,249 +1,513 @@
 #!/usr/bin/env python3
-"""The dataplane benchmark: pcapd beside dpdk-testpmd, in one run.
+"""The dataplane benchmark: pcapd's fast path beside a receive-only
+reference in the same process, and beside dpdk-testpmd, in one run.
 
-For each vdev (net_null, and net_pcap replaying a generated traffic mix with
-infinite_rx=1) and each job count (1, 100, 1000, 10000 jobs, 1-in-100
-sampling), runs `dpdk-testpmd --forward-mode=rxonly` and pcapd's dataplane
-(tools/pcapd-dataplane-bench, the daemon's own library) alternately, each
-with one rx lcore on core 1, and prints the medians, the ratio and the drops
-per stage.  Then: the table swap proof (a probe job's file has no gap while
-other jobs change every few milliseconds), and the writer against
-pcap_dump().  Output is Markdown, ready for docs/PERFORMANCE.md.
+For each vdev (net_null, and net_pcap replaying a generated traffic mix
+with infinite_rx=1) and each job count (1-in-100 sampling), three things
+take turns on the rx core, one short window each, for many rounds:
 
-With --writers N, pcapd runs N writer lcores (beside the main lcore on core
-0) and jobs are spread over them.  With --baseline DIR (a build directory of
-another revision, e.g. the previous commit), that build's benchmark driver
-runs too, alternating with this one and testpmd, and each row adds its Mpps
-and the ratio of this build to it: how a change moved the fast path.
---only-throughput skips the table-swap proof and the writer benchmark;
---no-testpmd leaves testpmd out (its columns read 0), so a comparison with a
-baseline alternates more often in the same time.
+  capture    pcapd's fast path (tools/pcapd-dataplane-bench --windows: the
+             daemon's own dataplane library, without the HTTP layer);
+  reference  the same process, memory, mbuf pool and port, receiving and
+             freeing exactly as testpmd's rxonly forwarding does;
+  testpmd    `dpdk-testpmd --forward-mode=rxonly`, driven interactively
+             (start, two `show port stats`, stop), the outside reference.
 
-On a shared machine other work takes turns with the rx lcore on its core,
-and Mpps over wall-clock time follow the load.  So the script also samples
-the rx lcore thread's own CPU time (/proc/PID/task/TID/schedstat, every 20
-ms) and reports its CPU share over the measured window and the packets per
-second of rx CPU time: what one packet costs, whatever else the core ran.
-The comparison with a baseline uses that figure.
+Both processes stay up for the whole row and pause between their windows
+(pcapd's rx lcores sleep, testpmd's forwarding stops), so each window has
+the core to itself as far as the rest of the machine allows; the order of
+the three rotates every round.  The row prints the median and the
+interquartile range (q1-q3) of every figure over the rounds.  Ratios are
+taken per round (capture over the reference run next to it) before the
+median: the capture/reference ratio is free of process-to-process
+placement, and is the one the targets are read from; capture/testpmd is
+printed beside it.
 
-Usage: tools/bench-dataplane.py [--build DIR] [--reps N] [--seconds S]
-                                [--jobs 1,100,1000,10000] [--writers N]
-                                [--hw-timestamps off|auto|on] [--vdevs null,pcap]
-                                [--baseline DIR] [--only-throughput] [--no-testpmd]
-                                [--huge]
+Each window also reads its rx threads' CPU time (/proc .../schedstat), so
+a row gives Mpps per second of rx CPU as well: on a shared machine, what a
+packet costs whatever else the core ran.  "own ns" is pcapd's own cost per
+packet: its CPU ns per packet minus the reference's.
+
+Memory: --memory auto (the default) runs both on 2 MiB hugepages when the
+host can give them, reserving the pages (and mounting hugetlbfs) if
+needed and giving them back at the end; --memory huge insists, --memory
+no-huge uses 4 KiB pages (--no-huge).  EAL unlinks its hugepage files once
+mapped, so a killed run leaks none.
+
+--stages uses a second build with -Dstage_timing=true and prints, per row,
+nanoseconds per packet of each stage of the rx lcore (receive, parse,
+classify, sample and stage, ring enqueue, free), scaled to CPU time.
+--rx-lcores 2 runs pcapd with two rx lcores on two queues (two replays of
+the mix on net_pcap, two queues of net_null) against testpmd with
+--rxq=2 --nb-cores=2, and prints per-lcore rates; it needs 3 CPUs (core 0
+for the control thread and writer) and is skipped with fewer unless
+--force-cores.  --baseline DIR adds the windows of another build's driver
+(one with --windows), capture and reference, and the ratio of the two
+builds' captures per rx CPU-second.
+
+Then, unless --only-throughput: the table-swap proof (a probe job's file
+has no gap while other jobs change every few milliseconds) and the writer
+against pcap_dump().  Output is Markdown, for docs/PERFORMANCE.md.
+
+Usage: tools/bench-dataplane.py [--build DIR] [--rounds N] [--seconds S]
+           [--jobs 1,1000,10000] [--vdevs null,pcap] [--memory auto|huge|no-huge]
+           [--stages] [--rx-lcores N] [--force-cores] [--writers N]
+           [--baseline DIR] [--no-testpmd] [--only-throughput] [--json FILE]
 """
 import argparse
 import json
 import os
 import pathlib
+import queue
 import re
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+HUGE_SYSFS = pathlib.Path("/sys/kernel/mm/hugepages/hugepages-2048kB")
+# EAL memory of each DPDK process (-m, MiB): 2 MiB pages each.
+EAL_MB = 1024
 
 
 def sh(cmd, **kw):
     return subprocess.run(cmd, check=True, capture_output=True, text=True, **kw).stdout
 
 
-def testpmd_mpps(vdev, seconds, huge):
-    """Median Rx-pps of testpmd rxonly over about `seconds` (first and last
-    samples dropped).  Its window is `seconds` + 6: on a loaded machine,
-    setting up 2 GiB without hugepages alone can take several seconds."""
-    mem = ["-m", "2048"] if huge else ["--no-huge", "-m", "2048"]
-    cmd = ["timeout", "-s", "INT", str(seconds + 6), "dpdk-testpmd", *mem,
-           "--no-pci", "--no-shconf", f"--file-prefix=bench-tp-{os.getpid()}",
-           "--lcores=0@0,1@1", "--log-level=lib.eal:error", f"--vdev={vdev}", "--",
-           "--forward-mode=rxonly", "--total-num-mbufs=32767", "--stats-period", "1"]
-    for _ in range(3):  # a start starved by other work on a shared machine is retried
-        out = subprocess.run(cmd, capture_output=True, text=True, errors="replace").stdout
-        pps = [int(x) for x in re.findall(r"Rx-pps:\s+(\d+)", out)]
-        # At most `seconds` samples, the last ones before the end.
-        pps = pps[1:-1][-seconds:]
-        if len(pps) >= 2 and min(pps) > 0:
-            return statistics.median(pps) / 1e6
-    raise RuntimeError("testpmd printed no stats:\n" + out[-2000:])
+def quartiles(xs):
+    """(q1, median, q3) of a non-empty list."""
+    xs = sorted(xs)
+    if len(xs) == 1:
+        return xs[0], xs[0], xs[0]
+    q = statistics.quantiles(xs, n=4, method="inclusive")
+    return q[0], q[1], q[2]
 
 
-def rx_thread_cpu_ns(pid):
-    """On-CPU nanoseconds of the rx lcore thread (EAL names lcore 1
-    `rte-worker-1`) of process `pid`, or None while it does not exist."""
-    try:
-        for task in os.listdir(f"/proc/{pid}/task"):
+def fmt(xs, digits=2):
+    """`median (q1-q3)` of a list."""
+    q1, m, q3 = quartiles(xs)
+    return f"{m:.{digits}f} ({q1:.{digits}f}-{q3:.{digits}f})"
+
+
+def thread_cpu_ns(pid, lcore):
+    """On-CPU ns of EAL lcore `lcore`'s thread (rte-worker-N) of `pid`."""
+    want = f"rte-worker-{lcore}"
+    for task in os.listdir(f"/proc/{pid}/task"):
+        try:
             with open(f"/proc/{pid}/task/{task}/comm") as f:
-                if f.read().strip() != "rte-worker-1":
+                if f.read().strip() != want:
                     continue
             with open(f"/proc/{pid}/task/{task}/schedstat") as f:
                 return int(f.read().split()[0])
-    except OSError:
-        pass
-    return None
+        except OSError:
+            continue
+    raise RuntimeError(f"process {pid} has no thread {want}")
 
 
-def cpu_at(samples, t):
-    """The rx thread's CPU time at monotonic time `t`, interpolated between
-    the (time, cpu ns) samples around it."""
-    for (t0, c0), (t1, c1) in zip(samples, samples[1:]):
-        if t0 <= t <= t1:
-            return c0 + (c1 - c0) * (t - t0) / (t1 - t0) if t1 > t0 else c0
-    raise RuntimeError("no rx thread CPU samples around the measured window")
+class Hugepages:
+    """Makes `pages` free 2 MiB hugepages available (reserving more and
+    mounting hugetlbfs when needed) and gives back what it took."""
+
+    def __init__(self, mode, pages):
+        self.mode, self.pages = mode, pages
+        self.prev, self.mounted, self.note = None, None, ""
+
+    def __enter__(self):
+        if self.mode == "no-huge":
+            self.note = "4 KiB pages (--no-huge), as asked"
+            return False
+        try:
+            free = int((HUGE_SYSFS / "free_hugepages").read_text())
+            total = int((HUGE_SYSFS / "nr_hugepages").read_text())
+            if free < self.pages:
+                self.prev = total
+                (HUGE_SYSFS / "nr_hugepages").write_text(str(total + self.pages - free))
+                free = int((HUGE_SYSFS / "free_hugepages").read_text())
+            if not any(line.split()[2] == "hugetlbfs" for line in open("/proc/mounts")):
+                self.mounted = f"/tmp/pcapd-bench-huge-{os.getpid()}"
+                os.makedirs(self.mounted, exist_ok=True)
+                sh(["mount", "-t", "hugetlbfs", "-o", "pagesize=2M", "nodev", self.mounted])
+        except (OSError, subprocess.CalledProcessError) as e:
+            free = 0
+            self.note = f"no hugepages ({e}); 4 KiB pages (--no-huge)"
+        if free >= self.pages:
+            self.note = (f"2 MiB hugepages ({self.pages} needed"
+                         f"{', reserved by the script' if self.prev is not None else ''})")
+            return True
+        self.__exit__(None, None, None)
+        if self.mode == "huge":
+            raise RuntimeError(f"only {free} free hugepages of {self.pages} needed")
+        self.note = self.note or f"4 KiB pages (--no-huge): only {free} hugepages free"
+        return False
+
+    def __exit__(self, *exc):
+        if self.mounted:
+            subprocess.run(["umount", self.mounted], check=False)
+            os.rmdir(self.mounted)
+            self.mounted = None
+        if self.prev is not None:
+            (HUGE_SYSFS / "nr_hugepages").write_text(str(self.prev))
+            self.prev = None
 
 
-def pcapd_run(bench, vdev, jobs, seconds, huge, swap=False, writers=1, hw_timestamps="off"):
-    """One run of a pcapd-dataplane-bench; the options it may not know (a
-    baseline build's) are passed only when they differ from the defaults.
-    Adds to its JSON `rx_cpu_share`, the rx lcore thread's share of a CPU
-    over the last `seconds` before the figures were printed (the bench's
-    measured window), and `mpps_cpu`, Mpps per second of rx CPU time."""
-    cmd = [bench, "--vdev", vdev, "--jobs", str(jobs), "--seconds", str(seconds)]
-    if swap:
-        cmd.append("--swap")
-    if huge:
-        cmd.append("--huge")
-    if writers != 1:
-        cmd += ["--writers", str(writers)]
-    if hw_timestamps != "off":
-        cmd += ["--hw-timestamps", hw_timestamps]
-    with tempfile.TemporaryFile(mode="w+") as err:
-        proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=err, text=True)
-        samples, done = [], threading.Event()
+class Pcapd:
+    """A pcapd-dataplane-bench --windows process."""
 
-        def sample():
-            while not done.is_set():
-                cpu = rx_thread_cpu_ns(proc.pid)
-                if cpu is not None:
-                    samples.append((time.monotonic(), cpu))
-                time.sleep(0.02)
+    def __init__(self, bench, vdev, jobs, huge, rx_lcores, writers, hw_timestamps):
+        cmd = [bench, "--windows", "--vdev", vdev, "--jobs", str(jobs)]
+        if huge:
+            cmd.append("--huge")
+        if rx_lcores != 1:
+            cmd += ["--rx-lcores", str(rx_lcores)]
+        if writers != 1:
+            cmd += ["--writers", str(writers)]
+        if hw_timestamps != "off":
+            cmd += ["--hw-timestamps", hw_timestamps]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.PIPE, text=True)
+        self.setup = self._line()
 
-        sampler = threading.Thread(target=sample)
-        sampler.start()
-        line, t_end = None, None
-        for out in proc.stdout:
-            if out.startswith("{"):
-                line, t_end = out, time.monotonic()
-                cpu_end = rx_thread_cpu_ns(proc.pid)
-                if cpu_end is not None:
-                    samples.append((t_end, cpu_end))
-        proc.wait()
-        done.set()
-        sampler.join()
-        if line is None:
-            err.seek(0)
-            raise RuntimeError("bench printed nothing:\n" + err.read()[-2000:])
-    result = json.loads(line)
-    t_start = t_end - min(seconds, 1.0 if swap else seconds)
-    share = (cpu_at(samples, t_end) - cpu_at(samples, t_start)) / 1e9 / (t_end - t_start)
-    result["rx_cpu_share"] = share
-    result["mpps_cpu"] = result["mpps"] / share if share > 0 else 0.0
-    return result
+    def _line(self):
+        while True:
+            line = self.proc.stdout.readline()
+            if not line:
+                raise RuntimeError("pcapd bench ended:\n" + self.proc.stderr.read()[-2000:])
+            if line.startswith("{"):
+                return json.loads(line)
+
+    def window(self, mode, seconds):
+        self.proc.stdin.write(f"{mode} {seconds}\n")
+        self.proc.stdin.flush()
+        return self._line()
+
+    def close(self):
+        try:
+            self.proc.stdin.write("quit\n")
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        self.proc.wait(timeout=120)
 
 
-def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("--build", default=str(ROOT / "build-bench"))
-    ap.add_argument("--reps", type=int, default=3)
-    ap.add_argument("--seconds", type=float, default=4)
-    ap.add_argument("--jobs", default="1,100,1000,10000")
-    ap.add_argument("--huge", action="store_true",
-                    help="run testpmd and pcapd on hugepages (reserve them first)")
-    ap.add_argument("--writers", type=int, default=1, help="writer lcores of pcapd")
-    ap.add_argument("--hw-timestamps", default="off", choices=["off", "auto", "on"])
-    ap.add_argument("--vdevs", default="null,pcap", help="which of null,pcap to run")
-    ap.add_argument("--baseline", help="build directory of another revision to compare with")
-    ap.add_argument("--only-throughput", action="store_true",
-                    help="skip the table-swap proof and the writer benchmark")
-    ap.add_argument("--no-testpmd", action="store_true", help="do not run testpmd")
-    args = ap.parse_args()
-    build = pathlib.Path(args.build)
-    if not (build / "build.ninja").exists():
-        sh(["meson", "setup", str(build), "--buildtype=release", "-Dtests=false"], cwd=ROOT)
-    sh(["ninja", "-C", str(build), "tools/pcapd-dataplane-bench", "tools/pcapd-writer-bench"])
+class Testpmd:
+    """An interactive dpdk-testpmd in rxonly mode, stopped between windows."""
+
+    def __init__(self, vdev, huge, rx_lcores):
+        mem = ["-m", str(EAL_MB), "--huge-unlink"] if huge else ["--no-huge", "-m", str(EAL_MB)]
+        lcores = ",".join(["0@0"] + [f"{r}@{r}" for r in range(1, rx_lcores + 1)])
+        # Line-buffered, so that what a command prints comes before the next
+        # prompt (the prompt is written unbuffered).
+        cmd = ["stdbuf", "-oL", "dpdk-testpmd", *mem, "--no-pci", "--no-shconf",
+               f"--file-prefix=bench-tp-{os.getpid()}", f"--lcores={lcores}",
+               "--log-level=lib.eal:error", f"--vdev={vdev}", "--", "-i",
+               "--forward-mode=rxonly", "--total-num-mbufs=32767",
+               f"--rxq={rx_lcores}", f"--nb-cores={rx_lcores}"]
+        self.proc = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT)
+        self.rx_lcores = rx_lcores
+        self.out = queue.Queue()
+        self.buf = ""
+        threading.Thread(target=self._read, daemon=True).start()
+        self._until("testpmd> ")
+
+    def _read(self):
+        while True:
+            data = os.read(self.proc.stdout.fileno(), 65536)
+            if not data:
+                self.out.put(None)
+                return
+            self.out.put(data.decode(errors="replace"))
+
+    def _until(self, marker, timeout=120):
+        """Reads output up to and including `marker`; returns it."""
+        deadline = time.monotonic() + timeout
+        while marker not in self.buf:
+            chunk = self.out.get(timeout=max(0.1, deadline - time.monotonic()))
+            if chunk is None:
+                raise RuntimeError("testpmd ended:\n" + self.buf[-2000:])
+            self.buf += chunk
+        head, _, self.buf = self.buf.partition(marker)
+        return head + marker
+
+    def _cmd(self, line):
+        self.proc.stdin.write((line + "\n").encode())
+        self.proc.stdin.flush()
+        return self._until("testpmd> ")
+
+    def _cpu(self):
+        return sum(thread_cpu_ns(self.proc.pid, r) for r in range(1, self.rx_lcores + 1))
+
+    def window(self, seconds):
+        """Rx Mpps (testpmd's own figure between two `show port stats`) and
+        the forwarding threads' CPU share over about `seconds`."""
+        self._cmd("start")
+        time.sleep(0.05)
+        self._cmd("show port stats 0")
+        t0, c0 = time.monotonic(), self._cpu()
+        time.sleep(seconds)
+        out = self._cmd("show port stats 0")
+        t1, c1 = time.monotonic(), self._cpu()
+        self._cmd("stop")
+        pps = int(re.findall(r"Rx-pps:\s+(\d+)", out)[-1])
+        cpu = (c1 - c0) / 1e9
+        return {"mpps": pps / 1e6, "cpu_share": cpu / (t1 - t0),
+                "mpps_cpu": pps / 1e6 * (t1 - t0) / cpu if cpu > 0 else 0.0}
+
+    def close(self):
+        try:
+            self.proc.stdin.write(b"quit\n")
+            self.proc.stdin.close()
+        except BrokenPipeError:
+            pass
+        try:
+            self.proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+
+
+def run_row(args, bench, base, vdev, jobs, huge, rx_lcores):
+    """The rounds of one row; returns the lists of every figure."""
+    procs = {"ours": Pcapd(bench, vdev, jobs, huge, rx_lcores, args.writers, args.hw_timestamps)}
+    if base:
+        procs["base"] = Pcapd(base, vdev, jobs, huge, rx_lcores, args.writers,
+                              args.hw_timestamps)
+    tp = None if args.no_testpmd else Testpmd(vdev, huge, rx_lcores)
+    steps = [("ours", "capture"), ("ours", "reference")]
+    if base:
+        steps += [("base", "capture"), ("base", "reference")]
+    if tp:
+        steps.append(("testpmd", None))
+    got = {s: [] for s in steps}
+    try:
+        for r in range(args.rounds):
+            k = r % len(steps)
+            for step in steps[k:] + steps[:k]:
+                if step[0] == "testpmd":
+                    got[step].append(tp.window(args.seconds))
+                else:
+                    got[step].append(procs[step[0]].window(step[1], args.seconds))
+    finally:
+        for p in procs.values():
+            p.close()
+        if tp:
+            tp.close()
+    return procs["ours"].setup, got
+
+
+def row_figures(got, base):
+    """Per-round figures of a row and their ratios."""
+    cap, ref = got[("ours", "capture")], got[("ours", "reference")]
+    f = {
+        "capture_mpps": [w["mpps"] for w in cap],
+        "reference_mpps": [w["mpps"] for w in ref],
+        "ratio": [c["mpps"] / r["mpps"] for c, r in zip(cap, ref)],
+        "capture_mpps_cpu": [w["mpps_cpu"] for w in cap],
+        "reference_mpps_cpu": [w["mpps_cpu"] for w in ref],
+        "ratio_cpu": [c["mpps_cpu"] / r["mpps_cpu"] for c, r in zip(cap, ref)],
+        "own_ns": [1e3 / c["mpps_cpu"] - 1e3 / r["mpps_cpu"] for c, r in zip(cap, ref)],
+        "cpu_share": [w["rx_cpu_s"] / w["seconds"] for w in cap],
+        "drops": sum(w["ring_full"] + w["writer_backlog_full"] + w["rx_missed"] + w["rx_nombuf"]
+                     for w in cap),
+        "writer_late": sum(w["writer_late"] for w in cap),
+        "records": sum(w["writer_records"] for w in cap),
+        "lcore_mpps": [[w["lcores"][i]["mpps"] for w in cap] for i in range(len(cap[0]["lcores"]))],
+        "stage_ns": {k: [w["stage_ns"][k] * w["rx_cpu_s"] / w["seconds"] for w in cap]
+                     for k in cap[0]["stage_ns"]},
+    }
+    tp = got.get(("testpmd", None))
+    if tp:
+        f["testpmd_mpps"] = [w["mpps"] for w in tp]
+        f["testpmd_cpu_share"] = [w["cpu_share"] for w in tp]
+        f["ratio_testpmd"] = [c["mpps"] / t["mpps"] for c, t in zip(cap, tp)]
+    if base:
+        bc = got[("base", "capture")]
+        f["base_capture_mpps_cpu"] = [w["mpps_cpu"] for w in bc]
+        f["ratio_base_cpu"] = [c["mpps_cpu"] / b["mpps_cpu"] for c, b in zip(cap, bc)]
+    return f
+
+
+def machine_line():
+    model = "?"
+    for line in sh(["lscpu"]).splitlines():
+        if line.startswith("Model name:"):
+            model = line.split(":", 1)[1].strip()
+    load = open("/proc/loadavg").read().split()[:3]
+    return model, " ".join(load)
+
+
+def throughput(args, build, base, vdevs, counts, huge, rx_lcores, results):
     bench = str(build / "tools" / "pcapd-dataplane-bench")
-    base = None
-    if args.baseline:
-        sh(["ninja", "-C", args.baseline, "tools/pcapd-dataplane-bench"])
-        base = str(pathlib.Path(args.baseline) / "tools" / "pcapd-dataplane-bench")
-    mix = "/tmp/pcapd-bench-mix.pcap"
-    sh([sys.executable, str(ROOT / "tools" / "gen-traffic.py"), mix])
-    all_vdevs = {"null": ("net_null", "net_null0"),
-                 "pcap": ("net_pcap (mix)", f"net_pcap0,rx_pcap={mix},infinite_rx=1")}
-    vdevs = [all_vdevs[v] for v in args.vdevs.split(",")]
-    counts = [int(x) for x in args.jobs.split(",")]
-    opts = {"writers": args.writers, "hw_timestamps": args.hw_timestamps}
-
-    print(f"Machine: {os.cpu_count()} cores; memory: "
-          f"{'2 MiB hugepages' if args.huge else '--no-huge (4 KiB pages)'}; {args.reps} "
-          f"alternating runs of {args.seconds:g} s each; medians; pcapd with "
-          f"{args.writers} writer lcore(s), hw_timestamps {args.hw_timestamps}"
-          f"{'; baseline: ' + args.baseline if base else ''}.\n")
-    extra_head = (" baseline Mpps | baseline Mpps per rx CPU-s | pcapd / baseline (per rx CPU-s) |"
-                  if base else "")
-    print("| vdev | jobs | testpmd Mpps | pcapd Mpps | ratio | pcapd rx CPU share "
-          "| pcapd Mpps per rx CPU-s |" + extra_head + " ring full "
-          "| writer backlog | rx missed | rx nombuf | writer late | table build ms | table KiB |")
-    print("|---|---:|---:|---:|---:|---:|---:|" + ("---:|---:|---:|" if base else "") +
-          "---:|---:|---:|---:|---:|---:|---:|")
+    multi = rx_lcores > 1
+    head = ["vdev", "jobs", "capture Mpps", "reference Mpps", "**ratio**", "testpmd Mpps",
+            "capture / testpmd", "ratio per rx CPU-s", "own ns per packet", "rx CPU share",
+            "testpmd CPU share"]
+    if base:
+        head += ["baseline capture Mpps per rx CPU-s", "this / baseline per rx CPU-s"]
+    if multi:
+        head += [f"lcore {i + 1} Mpps" for i in range(rx_lcores)]
+    head += ["drops (all stages)", "writer late", "table build ms", "table KiB"]
+    print("| " + " | ".join(head) + " |")
+    print("|---|" + "---:|" * (len(head) - 1))
     for name, vdev in vdevs:
         for jobs in counts:
-            tp, ours, ours_cpu, shares, theirs, theirs_cpu, last = [], [], [], [], [], [], None
-            for rep in range(args.reps):
-                if not args.no_testpmd:
-                    tp.append(testpmd_mpps(vdev, int(args.seconds), args.huge))
-                # The baseline goes first in even rounds, last in odd ones.
-                def run_base():
-                    r = pcapd_run(base, vdev, jobs, args.seconds, args.huge, **opts)
-                    theirs.append(r["mpps"])
-                    theirs_cpu.append(r["mpps_cpu"])
-
-                if base and rep % 2 == 0:
-                    run_base()
-                last = pcapd_run(bench, vdev, jobs, args.seconds, args.huge, **opts)
-                ours.append(last["mpps"])
-                ours_cpu.append(last["mpps_cpu"])
-                shares.append(last["rx_cpu_share"])
-                if base and rep % 2 == 1:
-                    run_base()
-            t, o = statistics.median(tp or [0]), statistics.median(ours)
-            oc = statistics.median(ours_cpu)
-            extra = ""
+            setup, got = run_row(args, bench, base, vdev, jobs, huge, rx_lcores)
+            f = row_figures(got, base)
+            results.append({"vdev": name, "jobs": jobs, "rx_lcores": rx_lcores, "setup": setup,
+                            "figures": f, "windows": {f"{k[0]}:{k[1]}": v for k, v in got.items()}})
+            cells = [name, str(jobs), fmt(f["capture_mpps"]), fmt(f["reference_mpps"]),
+                     "**" + fmt(f["ratio"]) + "**",
+                     fmt(f["testpmd_mpps"]) if "testpmd_mpps" in f else "-",
+                     fmt(f["ratio_testpmd"]) if "ratio_testpmd" in f else "-",
+                     fmt(f["ratio_cpu"]), fmt(f["own_ns"], 1), fmt(f["cpu_share"]),
+                     fmt(f["testpmd_cpu_share"]) if "testpmd_mpps" in f else "-"]
             if base:
-                b, bc = statistics.median(theirs), statistics.median(theirs_cpu)
-                extra = f" {b:.2f} | {bc:.2f} | {oc / bc:.3f} |"
-            ratio = f"{o / t:.2f}" if t else "-"
-            print(f"| {name} | {jobs} | {t:.2f} | {o:.2f} | {ratio} "
-                  f"| {statistics.median(shares):.2f} | {oc:.2f} |{extra} "
-                  f"{last['ring_full']} "
-                  f"| {last['writer_backlog_full']} | {last['rx_missed']} | {last['rx_nombuf']} "
-                  f"| {last['writer_late']} | {last['table_build_ms']:.1f} "
-                  f"| {last['table_mem_kib']} |", flush=True)
-    if args.only_throughput:
-        return 0
+                cells += [fmt(f["base_capture_mpps_cpu"]), fmt(f["ratio_base_cpu"], 3)]
+            if multi:
+                cells += [fmt(x) for x in f["lcore_mpps"]]
+            cells += [str(f["drops"]), str(f["writer_late"]), f"{setup['table_build_ms']:.1f}",
+                      str(setup["table_mem_kib"])]
+            print("| " + " | ".join(cells) + " |", flush=True)
 
+
+def stages(args, vdevs, counts, huge, results):
+    build = pathlib.Path(str(args.build) + "-stages")
+    if not (build / "build.ninja").exists():
+        sh(["meson", "setup", str(build), "--buildtype=release", "-Dtests=false",
+            "-Dstage_timing=true"], cwd=ROOT)
+    sh(["ninja", "-C", str(build), "tools/pcapd-dataplane-bench"])
+    bench = str(build / "tools" / "pcapd-dataplane-bench")
+    print("\nStages (build with -Dstage_timing=true; ns per packet of rx CPU, medians):\n")
+    names = ["receive", "parse", "classify", "sample", "enqueue", "free"]
+    print("| vdev | jobs | " + " | ".join(names) + " | reference (receive + free) |")
+    print("|---|---:|" + "---:|" * (len(names) + 1))
+    saved = args.no_testpmd
+    args.no_testpmd = True
+    try:
+        for name, vdev in vdevs:
+            for jobs in counts:
+                setup, got = run_row(args, bench, None, vdev, jobs, huge, 1)
+                f = row_figures(got, None)
+                results.append({"vdev": name, "jobs": jobs, "stages": f["stage_ns"]})
+                ref_ns = statistics.median(1e3 / x for x in f["reference_mpps_cpu"])
+                print(f"| {name} | {jobs} | " +
+                      " | ".join(f"{statistics.median(f['stage_ns'][k]):.1f}" for k in names) +
+                      f" | {ref_ns:.1f} |", flush=True)
+    finally:
+        args.no_testpmd = saved
+
+
+def swap_proof(build, huge, writers):
     gaps = 0
+    mix = f"net_pcap0,rx_pcap={MIX},infinite_rx=1"
     for jobs in (100, 1000):
-        swap = pcapd_run(bench, all_vdevs["pcap"][1], jobs, max(args.seconds, 5), args.huge,
-                         swap=True, **opts)
+        cmd = [str(build / "tools" / "pcapd-dataplane-bench"), "--vdev", mix, "--jobs", str(jobs),
+               "--seconds", "5", "--swap", "--writers", str(writers)] + (["--huge"] if huge else [])
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        lines = [x for x in r.stdout.splitlines() if x.startswith("{")]
+        if not lines:
+            raise RuntimeError("swap run printed nothing:\n" + r.stderr[-2000:])
+        swap = json.loads(lines[-1])
         gaps += swap["probe_gaps"]
         print(f"\nTable swaps under load (net_pcap mix, {jobs} jobs, 32 more replaced "
               f"continuously): {swap['swaps']} job replacements in {swap['publications']} table "
               f"publications; the probe job (every packet of one flow) wrote "
               f"{swap['probe_packets']} packets with {swap['probe_gaps']} sequence gaps; "
               f"ring full {swap['ring_full']}, rx nombuf {swap['rx_nombuf']}.")
+    return gaps
 
+
+def writer_bench(build, runs):
     # The writers' own cost (/dev/null: no page cache), then with the
     # kernel's copy into the page cache of a file in /tmp.
     for place, what in (("/dev/null", "to /dev/null"),
-                        ("/tmp/pcapd-writer-bench.pcap", "to a file in /tmp")):
+                        (f"/tmp/pcapd-writer-bench-{os.getpid()}.pcap", "to a file in /tmp")):
         wb = json.loads(sh([str(build / "tools" / "pcapd-writer-bench"), place, "2000000",
-                            str(max(args.reps, 5))]))
+                            str(runs)]))
+        if place != "/dev/null":
+            os.unlink(place)
         print(f"\nWriter, 160-byte records {what}: pcapd {wb['pcapd_ns_per_record']:.1f} ns "
               f"per record, pcap_dump {wb['pcap_dump_ns_per_record']:.1f} ns; "
               f"ratio {wb['ratio']:.2f}.")
+
+
+MIX = f"/tmp/pcapd-bench-mix-{os.getpid()}.pcap"
+MIX2 = f"/tmp/pcapd-bench-mix2-{os.getpid()}.pcap"
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--build", default=str(ROOT / "build-bench"))
+    ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--jobs", default="1,1000,10000")
+    ap.add_argument("--vdevs", default="null,pcap", help="which of null,pcap to run")
+    ap.add_argument("--memory", default="auto", choices=["auto", "huge", "no-huge"])
+    ap.add_argument("--stages", action="store_true",
+                    help="also time the rx lcore's stages (a -Dstage_timing=true build)")
+    ap.add_argument("--rx-lcores", type=int, default=1)
+    ap.add_argument("--force-cores", action="store_true",
+                    help="run --rx-lcores N even when the host has fewer than N + 1 CPUs")
+    ap.add_argument("--writers", type=int, default=1, help="writer lcores of pcapd")
+    ap.add_argument("--hw-timestamps", default="off", choices=["off", "auto", "on"])
+    ap.add_argument("--baseline", help="build directory of another revision to compare with")
+    ap.add_argument("--no-testpmd", action="store_true", help="do not run testpmd")
+    ap.add_argument("--only-throughput", action="store_true",
+                    help="skip the table-swap proof and the writer benchmark")
+    ap.add_argument("--json", help="write every window's figures to this file")
+    args = ap.parse_args()
+    build = pathlib.Path(args.build)
+    if not (build / "build.ninja").exists():
+        sh(["meson", "setup", str(build), "--buildtype=release", "-Dtests=false"], cwd=ROOT)
+    sh(["ninja", "-C", str(build), "tools/pcapd-dataplane-bench", "tools/pcapd-writer-bench"])
+    base = None
+    if args.baseline:
+        sh(["ninja", "-C", args.baseline, "tools/pcapd-dataplane-bench"])
+        base = str(pathlib.Path(args.baseline) / "tools" / "pcapd-dataplane-bench")
+    sh([sys.executable, str(ROOT / "tools" / "gen-traffic.py"), MIX])
+    rx = args.rx_lcores
+    if rx > 1 and os.cpu_count() < rx + 1 and not args.force_cores:
+        print(f"--rx-lcores {rx} needs {rx + 1} CPUs (core 0 for the control thread and the "
+              f"writer, one per rx lcore); this host has {os.cpu_count()}: skipped "
+              f"(--force-cores runs it anyway, the lcores then share cores).")
+        return 0
+    if rx > 1:  # the second queue of net_pcap replays its own copy of the mix
+        sh([sys.executable, str(ROOT / "tools" / "gen-traffic.py"), MIX2, "--seed", "2"])
+    pcap_vdev = (f"net_pcap0,rx_pcap={MIX}" + (f",rx_pcap={MIX2}" if rx > 1 else "") +
+                 ",infinite_rx=1")
+    all_vdevs = {"null": ("net_null", "net_null0"), "pcap": ("net_pcap (mix)", pcap_vdev)}
+    vdevs = [all_vdevs[v] for v in args.vdevs.split(",")]
+    counts = [int(x) for x in args.jobs.split(",")]
+    results = []
+    n_procs = (1 if args.no_testpmd else 2) + (1 if base else 0)
+    hp = Hugepages(args.memory, n_procs * EAL_MB // 2 + 16)
+    try:
+        huge = hp.__enter__()
+        model, load = machine_line()
+        print(f"Machine: {model}, {os.cpu_count()} CPUs; load average at start {load}; memory: "
+              f"{hp.note}; {args.rounds} rounds of {args.seconds:g} s windows (capture, "
+              f"reference{', baseline' if base else ''}{'' if args.no_testpmd else ', testpmd'}, "
+              f"rotating); medians (q1-q3); pcapd with {rx} rx lcore(s), {args.writers} "
+              f"writer lcore(s), hw_timestamps {args.hw_timestamps}, 1-in-100 sampling"
+              f"{'; baseline: ' + args.baseline if base else ''}.\n")
+        throughput(args, build, base, vdevs, counts, huge, rx, results)
+        if args.stages:
+            stages(args, vdevs, counts, huge, results)
+        gaps = 0
+        if not args.only_throughput:
+            gaps = swap_proof(build, huge, args.writers)
+            writer_bench(build, max(5, min(args.rounds, 9)))
+        print(f"\nLoad average at the end: {machine_line()[1]}.")
+    finally:
+        hp.__exit__(None, None, None)
+        for path in (MIX, MIX2):
+            if os.path.exists(path):
+                os.unlink(path)
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f)
     return 0 if gaps == 0 else 1
 
 
