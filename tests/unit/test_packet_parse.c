@@ -1,10 +1,11 @@
 /*
- * Unit tests for pkt_parse_ethernet() (dataplane/packet_parse.c): Ethernet,
+ * Unit tests for pkt_parse_ethernet() (dataplane/packet_parse.[ch]): Ethernet,
  * 802.1Q / 802.1ad / QinQ tags, IPv4 with options and fragments, IPv6 with
  * extension headers and fragment headers, transport ports, and every
  * truncated or malformed case.  Frames are built byte by byte and parsed
  * from an exactly-sized heap copy so that AddressSanitizer flags any read
- * past the end of the frame.
+ * past the end of the frame.  The inline fast path must agree with the
+ * general one byte for byte on every shape and truncation.
  */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -160,14 +161,17 @@ static enum pkt_parse_status parse(const struct frame *f, struct pkt_meta *meta)
     return parse_n(f, f->len, meta);
 }
 
-/* Checks the IPv4 addresses of `m`, and that the rest of the arrays is zero. */
+/* Checks the IPv4 addresses of `m`: the first 4 bytes of src and dst, the
+ * destination again in src[4..7] (the classifier's address word), and
+ * zeroes after. */
 static void check_v4_addrs(const struct pkt_meta *m)
 {
     static const uint8_t zero[16];
     assert_int_equal(m->family, PCAPD_FAMILY_IPV4);
     assert_memory_equal(m->src, V4_SRC, 4);
     assert_memory_equal(m->dst, V4_DST, 4);
-    assert_memory_equal(m->src + 4, zero, 12);
+    assert_memory_equal(m->src + 4, V4_DST, 4);
+    assert_memory_equal(m->src + 8, zero, 8);
     assert_memory_equal(m->dst + 4, zero, 12);
 }
 
@@ -989,6 +993,76 @@ static void test_malformed_ipv6_version(void **state)
     assert_int_equal(m.has_ports, 0);
 }
 
+/* ---- The inline fast path against the general one --------------------- */
+
+/* Parses every prefix of `f` (0 bytes to all of it) with
+ * pkt_parse_ethernet(), which takes the inline fast path where the frame
+ * allows, and with pkt_parse_general() alone: both must give the same
+ * status and the same bytes. */
+static void check_paths_agree(const struct frame *f)
+{
+    for (uint32_t len = 0; len <= f->len; len++) {
+        struct pkt_meta fast, general;
+        enum pkt_parse_status st = parse_n(f, len, &fast);
+        uint8_t *copy = malloc(len ? len : 1);
+        assert_non_null(copy);
+        memcpy(copy, f->b, len);
+        memset(&general, 0, sizeof(general));
+        assert_int_equal(pkt_parse_general(copy, len, &general), st);
+        free(copy);
+        assert_memory_equal(&fast, &general, sizeof(fast));
+    }
+}
+
+/* Every shape the fast path takes (untagged IPv4 without options, IPv6
+ * with a transport header right after the fixed one, non-IP), every one it
+ * must leave to the general path next to them (options, tags, extension
+ * headers, bad versions), with protocols with and without ports, first and
+ * later fragments, and every truncation. */
+static void test_fast_path_agrees_with_general(void **state)
+{
+    (void)state;
+    static const uint8_t protos[] = {6, 17, 132, 136, 1, 47, 58, 0};
+    static const uint16_t frags[] = {0, 0x2000, 0x4000, 0x0001, 0x1fff};
+    struct frame f;
+    for (unsigned p = 0; p < sizeof(protos); p++) {
+        for (unsigned k = 0; k < sizeof(frags) / sizeof(frags[0]); k++) {
+            for (uint32_t opt = 0; opt <= 4; opt += 4) {
+                eth(&f, 0x0800);
+                ipv4(&f, protos[p], frags[k], opt);
+                l4_ports(&f, 40000, 443, 20);
+                check_paths_agree(&f);
+            }
+            eth(&f, 0x8100);
+            vlan_tag(&f, 0x0800, 7);
+            ipv4(&f, protos[p], frags[k], 0);
+            l4_ports(&f, 40000, 443, 20);
+            check_paths_agree(&f);
+        }
+        eth(&f, 0x86dd);
+        ipv6(&f, protos[p]);
+        l4_ports(&f, 53, 5353, 20);
+        check_paths_agree(&f);
+        eth(&f, 0x86dd);
+        ipv6(&f, 44);
+        ipv6_frag(&f, protos[p], 0, 1);
+        l4_ports(&f, 53, 5353, 20);
+        check_paths_agree(&f);
+    }
+    static const uint16_t others[] = {0x0806, 0x88cc, 0x0000, 0xffff, 0x9100, 0x88a8};
+    for (unsigned t = 0; t < sizeof(others) / sizeof(others[0]); t++) {
+        eth(&f, others[t]);
+        put_fill(&f, 0x45, 60);
+        check_paths_agree(&f);
+    }
+    eth(&f, 0x0800);
+    put_fill(&f, 0x65, 60); /* version 6 in an IPv4 header */
+    check_paths_agree(&f);
+    eth(&f, 0x86dd);
+    put_fill(&f, 0x45, 60); /* version 4 in an IPv6 header */
+    check_paths_agree(&f);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1029,6 +1103,7 @@ int main(void)
         cmocka_unit_test(test_malformed_ipv4_version),
         cmocka_unit_test(test_malformed_ihl_below_5),
         cmocka_unit_test(test_malformed_ipv6_version),
+        cmocka_unit_test(test_fast_path_agrees_with_general),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
