@@ -31,6 +31,7 @@
 #include "pcapd/pcap_format.h"
 
 struct dp dp;
+uint8_t dp_rx_start_mode = DP_RX_CAPTURE;
 
 /* Per writer: jobs given to it whose slot is not free yet. */
 static unsigned dp_writer_jobs[DP_MAX_WRITERS];
@@ -497,6 +498,7 @@ static int dp_launch(char *err, unsigned err_size)
 int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_size)
 {
     memset(&dp, 0, sizeof(dp));
+    dp.rx_mode = dp_rx_start_mode;
     dp.cfg = *cfg;
     /* The single writer_lcore of older configurations. */
     if (dp.cfg.n_writer_lcores == 0) {

@@ -322,6 +322,11 @@ struct dp {
 /* The one dataplane of the process. */
 extern struct dp dp;
 
+/* The mode the rx lcores start in: DP_RX_CAPTURE, unless the benchmark
+ * driver sets another before pcapd_dp_start(), so that nothing is received
+ * before its first measurement window. */
+extern uint8_t dp_rx_start_mode;
+
 /* Configures and starts every probed port with one rx queue per rx lcore
  * (as far as the port allows), with receive timestamps as
  * cfg.hw_timestamps asks, and assigns the queues to the rx lcores. */
