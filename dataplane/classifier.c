@@ -16,6 +16,10 @@
 #include <rte_malloc.h>
 #include <rte_prefetch.h>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 /* What one field of an rte_acl rule matches. */
 enum acl_what {
     ACL_PROTO,
@@ -49,30 +53,60 @@ struct acl_layout {
 #define CLASSIFIER_CATS_PER_CTX RTE_ACL_MAX_CATEGORIES
 #endif
 
-/* One slot of a signature's hash table: 8 bytes, so that the slots a
- * burst probes stay in few cache lines; the keys are apart. */
-struct classifier_slot {
-    /* The low 32 bits of the class's hash (see classifier_hkey_hash()). */
-    uint32_t tag;
-    /* Index of the class in the table, or UINT32_MAX for an empty slot. */
-    uint32_t cls;
+/* Slots of a bucket of a signature's hash table. */
+#define CLASSIFIER_BUCKET_SLOTS 8u
+
+/* A bucket of a signature's hash table: one cache line, whose tags a probe
+ * compares at once; the keys are apart, read only when a tag agrees. */
+struct classifier_bucket {
+    /* Per slot: 16 bits of its class's hash with bit 0 set (see
+     * classifier_hkey_hash()), or 0 when the slot is empty. */
+    uint16_t tag[CLASSIFIER_BUCKET_SLOTS];
+    /* Per slot: the index of its class in the table. */
+    uint32_t cls[CLASSIFIER_BUCKET_SLOTS];
+    /* Nonzero when a class whose hash indexes this bucket found it full and
+     * sits in a later one: only then does a probe go on. */
+    uint32_t overflow;
+} __rte_cache_aligned;
+
+/* Which packets of a burst a signature's lookups take. */
+enum classifier_list {
+    /* Every IP packet (the signature has no addresses). */
+    CLASSIFIER_LIST_IP,
+    /* The IPv4 packets, or the IPv6 ones. */
+    CLASSIFIER_LIST_V4,
+    CLASSIFIER_LIST_V6,
 };
 
 /* One signature of a hashed table: the classes sharing which fields they
- * test, and with what prefix lengths. */
+ * test, and with what prefix lengths.  In a linear table, one class: the
+ * same mask, and the class's masked key to compare with. */
 struct classifier_sig {
     /* What of a packet's key the signature tests. */
     struct classifier_hkey mask;
     /* Words of the key it compares (1, 2 or CLASSIFIER_HKEY_WORDS). */
     uint32_t words;
-    /* 64 minus log2 of the slot count: a hash's top bits index the slots. */
+    /* Which packets are looked up in it (an enum classifier_list). */
+    uint32_t list;
+    /* Hashed: 64 minus log2 of the bucket count (a hash's top bits index
+     * the buckets), and the bucket count minus 1. */
     uint32_t shift;
-    /* Slot count minus 1. */
-    uint32_t slot_mask;
-    /* Open addressing, linear probing, at most half full. */
-    struct classifier_slot *slots;
-    /* The masked key of the class in each slot, read when the tags agree. */
-    struct classifier_hkey *keys;
+    uint32_t bucket_mask;
+    /* Hashed: open addressing by buckets, at most half full; a probe goes
+     * on to the next bucket only from a full one. */
+    struct classifier_bucket *buckets;
+    /* Hashed: the masked key of the class in each slot, `words` words per
+     * slot, read when the tags agree. */
+    uint64_t *keys;
+    /* Hashed: the bits of the mask on which every class of the signature
+     * agrees, and their values.  A packet that differs there cannot be in
+     * any class (a signature of TCP port filters, say, and a UDP packet),
+     * and is not looked up. */
+    struct classifier_hkey common_mask;
+    struct classifier_hkey common_value;
+    /* Linear: the class's masked key, and the class. */
+    struct classifier_hkey value;
+    uint32_t cls;
 };
 
 /* Fills `k` with a packet's fields or a signature's mask of them (see
@@ -92,33 +126,70 @@ void classifier_hkey_fill(struct classifier_hkey *k, unsigned fam, uint8_t proto
     memcpy(p + 8 + alen, dst, alen);
 }
 
-/* Returns the hash of key `k` as signature `s` masks it: its top bits
- * index the slots, its low 32 bits are the tag. */
-static uint64_t classifier_hkey_hash(const struct classifier_sig *s,
-                                     const struct classifier_hkey *k)
+/* Returns the hash of the `words` words of key `k` under `mask`: a product
+ * per word by its own odd constant (independent multiplies, which the CPU
+ * overlaps), folded so that the low 32 bits (the tag) depend on every bit;
+ * the top bits index the buckets.  `words` is a constant where it is
+ * called, so the loop unrolls. */
+static inline uint64_t classifier_hkey_hash(const uint64_t *k, const uint64_t *mask, uint32_t words)
 {
+    static const uint64_t mul[CLASSIFIER_HKEY_WORDS] = {
+        UINT64_C(0x9e3779b97f4a7c15), UINT64_C(0xc2b2ae3d27d4eb4f), UINT64_C(0x165667b19e3779f9),
+        UINT64_C(0xd6e8feb86659fd93), UINT64_C(0xff51afd7ed558ccd)};
     uint64_t h = 0;
-    for (uint32_t w = 0; w < s->words; w++)
-        h = (h ^ (k->w[w] & s->mask.w[w])) * UINT64_C(0x9e3779b97f4a7c15);
+    for (uint32_t w = 0; w < words; w++)
+        h ^= (k[w] & mask[w]) * mul[w];
     return h ^ (h >> 32);
 }
 
-/* Returns the class of signature `s` that the packet of key `k` and hash
- * `h` is in, or UINT32_MAX. */
-static uint32_t classifier_sig_find(const struct classifier_sig *s, const struct classifier_hkey *k,
-                                    uint64_t h)
+/* Tells whether the `words` words of key `k` under `mask` are `value`. */
+static inline bool classifier_hkey_equal(const uint64_t *k, const uint64_t *mask,
+                                         const uint64_t *value, uint32_t words)
 {
-    for (uint32_t x = (uint32_t)(h >> s->shift);; x = (x + 1) & s->slot_mask) {
-        const struct classifier_slot *e = &s->slots[x];
-        if (e->cls == UINT32_MAX)
+    uint64_t diff = 0;
+    for (uint32_t w = 0; w < words; w++)
+        diff |= (k[w] & mask[w]) ^ value[w];
+    return diff == 0;
+}
+
+/* Returns a bit per slot of bucket `b` whose tag is `tag`: bit 2 * slot. */
+static inline unsigned classifier_bucket_tags(const struct classifier_bucket *b, uint16_t tag)
+{
+#if defined(__SSE2__)
+    __m128i eq =
+        _mm_cmpeq_epi16(_mm_load_si128((const __m128i *)b->tag), _mm_set1_epi16((short)tag));
+    return (unsigned)_mm_movemask_epi8(eq) & 0x5555u;
+#else
+    unsigned bits = 0;
+    for (unsigned x = 0; x < CLASSIFIER_BUCKET_SLOTS; x++)
+        bits |= (unsigned)(b->tag[x] == tag) << (2 * x);
+    return bits;
+#endif
+}
+
+/* The tag of hash `h` in a bucket (never 0, which marks an empty slot). */
+static inline uint16_t classifier_tag(uint64_t h)
+{
+    return (uint16_t)(h | 1);
+}
+
+/* Returns the class of signature `s` that the packet of key `k` and hash
+ * `h` is in, or UINT32_MAX.  `words` is s->words, a constant where it is
+ * called. */
+static inline uint32_t classifier_sig_find(const struct classifier_sig *s, const uint64_t *k,
+                                           uint64_t h, uint32_t words)
+{
+    uint16_t tag = classifier_tag(h);
+    for (uint32_t x = (uint32_t)(h >> s->shift);; x = (x + 1) & s->bucket_mask) {
+        const struct classifier_bucket *b = &s->buckets[x];
+        for (unsigned hits = classifier_bucket_tags(b, tag); hits != 0; hits &= hits - 1) {
+            unsigned slot = (unsigned)__builtin_ctz(hits) / 2;
+            const uint64_t *key = s->keys + (x * CLASSIFIER_BUCKET_SLOTS + slot) * words;
+            if (classifier_hkey_equal(k, s->mask.w, key, words))
+                return b->cls[slot];
+        }
+        if (likely(b->overflow == 0))
             return UINT32_MAX;
-        if (e->tag != (uint32_t)h)
-            continue;
-        uint64_t diff = 0;
-        for (uint32_t w = 0; w < s->words; w++)
-            diff |= (k->w[w] & s->mask.w[w]) ^ s->keys[x].w[w];
-        if (diff == 0)
-            return e->cls;
     }
 }
 
@@ -377,71 +448,126 @@ uint32_t classifier_sig_mask(const struct pcapd_filter *f, unsigned fam,
     return fam == CLASSIFIER_FAMILIES ? 1 : fam == CLASSIFIER_V4 ? 2 : CLASSIFIER_HKEY_WORDS;
 }
 
+/* Which packets a signature of address family `fam` (CLASSIFIER_FAMILIES:
+ * none) looks up. */
+static uint32_t sig_list(unsigned fam)
+{
+    return fam == CLASSIFIER_FAMILIES ? CLASSIFIER_LIST_IP
+           : fam == CLASSIFIER_V4     ? CLASSIFIER_LIST_V4
+                                      : CLASSIFIER_LIST_V6;
+}
+
+/* Sets the mask, words and list of `s` for the signature of class `k`, of
+ * address family `fam`, and fills `key` with the class's masked key. */
+static void sig_of_class(const struct classifier *c, uint32_t k, unsigned fam,
+                         struct classifier_sig *s, struct classifier_hkey *key)
+{
+    const struct pcapd_filter *f = &c->classes[k].filter;
+    bool ports = f->fields & (PCAPD_FILTER_SRC_PORT | PCAPD_FILTER_DST_PORT);
+    s->words = classifier_sig_mask(f, fam, &s->mask);
+    s->list = sig_list(fam);
+    classifier_hkey_fill(key, fam == CLASSIFIER_V6 ? CLASSIFIER_V6 : CLASSIFIER_V4, f->protocol,
+                         ports ? CLASSIFIER_META_PORTS : 0, f->src_port, f->dst_port, f->src.addr,
+                         f->dst.addr);
+    for (uint32_t w = 0; w < CLASSIFIER_HKEY_WORDS; w++)
+        key->w[w] &= s->mask.w[w];
+}
+
 /* Builds signature `s` of a hashed table over classes [first, last), all of
  * address family `fam` (CLASSIFIER_FAMILIES: no address).  Returns 0 or
  * -1. */
 static int hash_build_sig(struct classifier *c, struct classifier_sig *s, unsigned fam,
                           uint32_t first, uint32_t last)
 {
-    const struct pcapd_filter *f = &c->classes[first].filter;
-    bool sp = f->fields & PCAPD_FILTER_SRC_PORT, dp = f->fields & PCAPD_FILTER_DST_PORT;
-    s->words = classifier_sig_mask(f, fam, &s->mask);
+    struct classifier_hkey key;
+    sig_of_class(c, first, fam, s, &key);
+    /* At most half full, and at least two buckets (a shift below 64). */
     uint32_t bits = 1;
-    while ((1u << bits) < 2 * (last - first))
+    while ((CLASSIFIER_BUCKET_SLOTS << bits) < 2u * (last - first))
         bits++;
     s->shift = 64 - bits;
-    s->slot_mask = (1u << bits) - 1;
+    s->bucket_mask = (1u << bits) - 1;
     /* From the DPDK heap, like rte_acl's tries: on the rx lcores' socket,
-     * and counted with them.  The keys follow the slots. */
-    size_t n_slots = (size_t)1 << bits;
-    s->slots =
-        rte_malloc_socket("pcapd_cls_sig", (sizeof(s->slots[0]) + sizeof(s->keys[0])) * n_slots,
-                          RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
-    if (s->slots == NULL)
+     * and counted with them.  The keys follow the buckets. */
+    size_t n_buckets = (size_t)1 << bits, words = s->words;
+    s->buckets = rte_zmalloc_socket(
+        "pcapd_cls_sig",
+        (sizeof(s->buckets[0]) + CLASSIFIER_BUCKET_SLOTS * words * sizeof(uint64_t)) * n_buckets,
+        RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+    if (s->buckets == NULL)
         return -1;
-    s->keys = (struct classifier_hkey *)(s->slots + n_slots);
-    for (uint32_t x = 0; x <= s->slot_mask; x++)
-        s->slots[x].cls = UINT32_MAX;
+    s->keys = (uint64_t *)(s->buckets + n_buckets);
+    struct classifier_hkey first_key = key, differ = {{0}};
     for (uint32_t k = first; k < last; k++) {
-        const struct pcapd_filter *g = &c->classes[k].filter;
-        struct classifier_hkey key;
-        classifier_hkey_fill(&key, fam == CLASSIFIER_V6 ? CLASSIFIER_V6 : CLASSIFIER_V4,
-                             g->protocol, sp || dp ? CLASSIFIER_META_PORTS : 0, g->src_port,
-                             g->dst_port, g->src.addr, g->dst.addr);
+        sig_of_class(c, k, fam, s, &key);
         for (uint32_t w = 0; w < CLASSIFIER_HKEY_WORDS; w++)
-            key.w[w] &= s->mask.w[w];
-        uint64_t h = classifier_hkey_hash(s, &key);
+            differ.w[w] |= key.w[w] ^ first_key.w[w];
+        uint64_t h = classifier_hkey_hash(key.w, s->mask.w, s->words);
         uint32_t x = (uint32_t)(h >> s->shift);
-        while (s->slots[x].cls != UINT32_MAX)
-            x = (x + 1) & s->slot_mask;
-        s->slots[x] = (struct classifier_slot){.tag = (uint32_t)h, .cls = k};
-        s->keys[x] = key;
+        unsigned free_slots;
+        while ((free_slots = classifier_bucket_tags(&s->buckets[x], 0)) == 0) {
+            s->buckets[x].overflow = 1;
+            x = (x + 1) & s->bucket_mask;
+        }
+        unsigned slot = (unsigned)__builtin_ctz(free_slots) / 2;
+        s->buckets[x].tag[slot] = classifier_tag(h);
+        s->buckets[x].cls[slot] = k;
+        memcpy(s->keys + (x * CLASSIFIER_BUCKET_SLOTS + slot) * words, key.w,
+               words * sizeof(uint64_t));
+    }
+    for (uint32_t w = 0; w < CLASSIFIER_HKEY_WORDS; w++) {
+        s->common_mask.w[w] = s->mask.w[w] & ~differ.w[w];
+        s->common_value.w[w] = first_key.w[w] & s->common_mask.w[w];
     }
     return 0;
 }
 
-/* Builds a hashed table from the signatures `order[f][0 .. n_order[f])` of
- * each family f (indexes into sig_first, whose entry s + 1 ends signature
- * s).  Returns 0 or -1. */
-static int hash_build(struct classifier *c, const uint32_t *sig_first, uint32_t n_sig,
-                      uint32_t *const *order, const uint32_t *n_order)
+/* Builds a hashed table from the signatures of each family f (indexes into
+ * sig_first, whose entry s + 1 ends signature s), `order[f][0 ..
+ * n_order[f])`: those without addresses are in both families' and come
+ * first; then those of IPv4, then those of IPv6.  Returns 0 or -1. */
+static int hash_build(struct classifier *c, const uint32_t *sig_first, uint32_t *const *order,
+                      const uint32_t *n_order)
 {
     c->mode = CLASSIFIER_HASHED;
     c->n_rounds = 1;
-    c->sigs = calloc(n_sig ? n_sig : 1, sizeof(c->sigs[0]));
+    c->sigs = calloc(n_order[CLASSIFIER_V4] + n_order[CLASSIFIER_V6] + 1, sizeof(c->sigs[0]));
     if (c->sigs == NULL)
         return -1;
-    c->n_sigs = n_sig;
-    for (uint32_t s = 0; s < n_sig; s++) {
-        const struct pcapd_filter *f = &c->classes[sig_first[s]].filter;
-        if (filter_satisfiable(f) && hash_build_sig(c, &c->sigs[s], classifier_filter_family(f),
-                                                    sig_first[s], sig_first[s + 1]) != 0)
-            return -1;
-    }
     for (unsigned g = 0; g < CLASSIFIER_FAMILIES; g++) {
-        c->n_family_sigs[g] = n_order[g];
-        for (uint32_t p = 0; p < n_order[g]; p++)
-            c->family_sigs[g][p] = &c->sigs[order[g][p]];
+        for (uint32_t p = 0; p < n_order[g]; p++) {
+            uint32_t sig = order[g][p];
+            unsigned fam = classifier_filter_family(&c->classes[sig_first[sig]].filter);
+            if (g == CLASSIFIER_V6 && fam == CLASSIFIER_FAMILIES)
+                continue; /* Without addresses: already built from IPv4's list. */
+            if (hash_build_sig(c, &c->sigs[c->n_sigs++], fam, sig_first[sig], sig_first[sig + 1]) !=
+                0)
+                return -1;
+        }
+    }
+    return 0;
+}
+
+/* Builds a linear table: each class but the empty filter's that can match
+ * something, those without addresses first, then IPv4's, then IPv6's.
+ * Returns 0 or -1. */
+static int linear_build(struct classifier *c)
+{
+    c->mode = CLASSIFIER_LINEAR;
+    c->n_rounds = c->n_rules > 0;
+    c->sigs = calloc(c->n_classes + 1, sizeof(c->sigs[0]));
+    if (c->sigs == NULL)
+        return -1;
+    for (uint32_t list = CLASSIFIER_LIST_IP; list <= CLASSIFIER_LIST_V6; list++) {
+        for (uint32_t k = 0; k < c->n_classes; k++) {
+            const struct pcapd_filter *f = &c->classes[k].filter;
+            unsigned fam = classifier_filter_family(f);
+            if (k == c->match_all || !filter_satisfiable(f) || sig_list(fam) != list)
+                continue;
+            struct classifier_sig *s = &c->sigs[c->n_sigs++];
+            sig_of_class(c, k, fam, s, &s->value);
+            s->cls = k;
+        }
     }
     return 0;
 }
@@ -480,10 +606,12 @@ static int acl_build(struct classifier *c, const uint32_t *sig_first, uint32_t *
 static int table_build(struct classifier *c)
 {
     /* The empty filter sorts first; it matches every frame and is emitted
-     * without rte_acl (which only sees IP packets). */
-    uint32_t skip = c->classes[0].filter.fields == 0 ? 1 : 0;
+     * apart (the lookups only see IP packets). */
+    uint32_t skip = c->n_classes > 0 && c->classes[0].filter.fields == 0 ? 1 : 0;
     if (skip)
         c->match_all = 0;
+    if (c->n_classes <= CLASSIFIER_LINEAR_MAX)
+        return linear_build(c);
     uint32_t n = c->n_classes;
     uint32_t *sig_first = malloc(sizeof(*sig_first) * (n + 1));
     uint32_t *order = malloc(sizeof(*order) * n * CLASSIFIER_FAMILIES);
@@ -516,7 +644,7 @@ static int table_build(struct classifier *c)
     }
     if (rc == 0 && n_order[CLASSIFIER_V4] <= CLASSIFIER_HASH_SIGS &&
         n_order[CLASSIFIER_V6] <= CLASSIFIER_HASH_SIGS)
-        rc = hash_build(c, sig_first, n_sig, fam_order, n_order);
+        rc = hash_build(c, sig_first, fam_order, n_order);
     else if (rc == 0)
         rc = acl_build(c, sig_first, fam_order, n_order, cls, cat);
     free(sig_first);
@@ -563,8 +691,7 @@ struct classifier *classifier_build(const struct classifier_rule *rules, uint32_
     }
     qsort(c->rules, n, sizeof(c->rules[0]), rule_cmp);
     c->match_all = UINT32_MAX;
-    c->mode = CLASSIFIER_LINEAR;
-    if (build_classes(c) != 0 || (c->n_classes > CLASSIFIER_LINEAR_MAX && table_build(c) != 0)) {
+    if (build_classes(c) != 0 || table_build(c) != 0) {
         classifier_free(c);
         return NULL;
     }
@@ -579,7 +706,7 @@ void classifier_free(struct classifier *c)
         rte_acl_free(c->ctx[x].acl);
     free(c->ctx);
     for (uint32_t s = 0; s < c->n_sigs; s++)
-        rte_free(c->sigs[s].slots);
+        rte_free(c->sigs[s].buckets);
     free(c->sigs);
     free(c->classes);
     free(c->rules);
@@ -590,8 +717,7 @@ void classifier_free(struct classifier *c)
  * each family in burst order. */
 static void acl_keys(struct classifier_burst *b)
 {
-    b->n_family[CLASSIFIER_V4] = 0;
-    b->n_family[CLASSIFIER_V6] = 0;
+    unsigned n_family[CLASSIFIER_FAMILIES] = {0, 0};
     for (unsigned j = 0; j < b->n_ip; j++) {
         unsigned i = b->ip_index[j];
         const struct pkt_meta *m = &b->meta[i];
@@ -612,8 +738,8 @@ static void acl_keys(struct classifier_burst *b)
         memcpy(k->src, m->src, alen);
         memcpy(k->dst, m->dst, alen);
         b->ip_family[j] = (uint8_t)fam;
-        b->ip_pos[j] = (uint8_t)b->n_family[fam];
-        b->keyp[fam][b->n_family[fam]++] = (const uint8_t *)k;
+        b->ip_pos[j] = (uint8_t)n_family[fam];
+        b->keyp[fam][n_family[fam]++] = (const uint8_t *)k;
     }
 }
 
@@ -625,10 +751,10 @@ static unsigned acl_find(const struct classifier *c, struct classifier_burst *b,
     const struct classifier_ctx *ctx = &c->ctx[round * CLASSIFIER_FAMILIES];
     /* Where each family's results start in b->results. */
     uint32_t *results[CLASSIFIER_FAMILIES] = {
-        b->results, b->results + b->n_family[CLASSIFIER_V4] * ctx[CLASSIFIER_V4].categories};
+        b->results, b->results + b->n_fam[CLASSIFIER_V4] * ctx[CLASSIFIER_V4].categories};
     for (unsigned f = 0; f < CLASSIFIER_FAMILIES; f++) {
-        if (ctx[f].acl != NULL && b->n_family[f] != 0)
-            rte_acl_classify(ctx[f].acl, b->keyp[f], results[f], b->n_family[f], ctx[f].categories);
+        if (ctx[f].acl != NULL && b->n_fam[f] != 0)
+            rte_acl_classify(ctx[f].acl, b->keyp[f], results[f], b->n_fam[f], ctx[f].categories);
     }
     unsigned n = 0;
     for (unsigned j = 0; j < b->n_ip; j++) {
@@ -645,38 +771,119 @@ static unsigned acl_find(const struct classifier *c, struct classifier_burst *b,
     return n;
 }
 
-/* classifier_find() of a hashed table: first every packet's key and its
- * hash in each signature of its family, without branches, with the slot
- * asked for; then the probes. */
+/* The packets of burst `b` that signature `s` looks up: their indexes in
+ * the burst, in burst order, into `*list`; returns how many. */
+static inline unsigned sig_packets(const struct classifier_sig *s, const struct classifier_burst *b,
+                                   const uint8_t **list)
+{
+    if (s->list == CLASSIFIER_LIST_IP) {
+        *list = b->ip_index;
+        return b->n_ip;
+    }
+    unsigned f = s->list == CLASSIFIER_LIST_V4 ? CLASSIFIER_V4 : CLASSIFIER_V6;
+    *list = b->fam_index[f];
+    return b->n_fam[f];
+}
+
+/* The packets of a burst one signature of a hashed table looks up, past
+ * its common bits, and their hashes. */
+struct hash_pending {
+    /* Indexes in the burst, and hashes. */
+    uint8_t pkt[CLASSIFIER_BURST];
+    uint64_t hash[CLASSIFIER_BURST];
+    /* How many. */
+    unsigned n;
+};
+
+/* The first pass of a hashed lookup of burst `b` in signature `s` (of
+ * `words` words, a constant where it is called): the packets whose key has
+ * the signature's common bits into `p`, each with its hash, its bucket
+ * asked for.  Appended without a branch: whether a packet passes is as
+ * unpredictable as the traffic. */
+static inline void hash_pass(const struct classifier_sig *s, const struct classifier_burst *b,
+                             struct hash_pending *p, uint32_t words)
+{
+    const uint8_t *list;
+    unsigned n = sig_packets(s, b, &list), m = 0;
+    for (unsigned j = 0; j < n; j++) {
+        const uint64_t *k = b->meta[list[j]].key;
+        uint64_t h = classifier_hkey_hash(k, s->mask.w, words);
+        p->pkt[m] = list[j];
+        p->hash[m] = h;
+        rte_prefetch0(&s->buckets[h >> s->shift]);
+        m += classifier_hkey_equal(k, s->common_mask.w, s->common_value.w, words);
+    }
+    p->n = m;
+}
+
+/* The second pass: the probes of the packets `p` of the first, each class
+ * found appended to b->match from `n` on.  Returns the new count. */
+static inline unsigned probe_pass(const struct classifier_sig *s, struct classifier_burst *b,
+                                  const struct hash_pending *p, unsigned n, uint32_t words)
+{
+    for (unsigned j = 0; j < p->n; j++) {
+        uint32_t cls = classifier_sig_find(s, b->meta[p->pkt[j]].key, p->hash[j], words);
+        b->match[n] = cls << CLASSIFIER_MATCH_SHIFT | p->pkt[j];
+        n += cls != UINT32_MAX;
+    }
+    return n;
+}
+
+/* classifier_find() of a hashed table: the hashes of every signature's
+ * packets first, their buckets asked for, then the probes, so that each
+ * bucket has had time to arrive. */
 static unsigned hash_find(const struct classifier *c, struct classifier_burst *b)
 {
-    struct classifier_hkey key[CLASSIFIER_BURST];
-    uint64_t hash[CLASSIFIER_BURST][CLASSIFIER_HASH_SIGS];
-    uint8_t family[CLASSIFIER_BURST];
-    for (unsigned j = 0; j < b->n_ip; j++) {
-        const struct pkt_meta *m = &b->meta[b->ip_index[j]];
-        unsigned f = m->family == PCAPD_FAMILY_IPV6 ? CLASSIFIER_V6 : CLASSIFIER_V4;
-        family[j] = (uint8_t)f;
-        if (m->has_ports)
-            classifier_hkey_fill(&key[j], f, m->proto, CLASSIFIER_META_PORTS, m->sport, m->dport,
-                                 m->src, m->dst);
+    struct hash_pending p[2 * CLASSIFIER_HASH_SIGS];
+    for (uint32_t k = 0; k < c->n_sigs; k++) {
+        const struct classifier_sig *s = &c->sigs[k];
+        if (s->words == 1)
+            hash_pass(s, b, &p[k], 1);
+        else if (s->words == 2)
+            hash_pass(s, b, &p[k], 2);
         else
-            classifier_hkey_fill(&key[j], f, m->proto, 0, 0, 0, m->src, m->dst);
-        for (uint32_t s = 0; s < c->n_family_sigs[f]; s++) {
-            const struct classifier_sig *sig = c->family_sigs[f][s];
-            uint64_t h = classifier_hkey_hash(sig, &key[j]);
-            hash[j][s] = h;
-            rte_prefetch0(&sig->slots[h >> sig->shift]);
-        }
+            hash_pass(s, b, &p[k], CLASSIFIER_HKEY_WORDS);
     }
     unsigned n = 0;
-    for (unsigned j = 0; j < b->n_ip; j++) {
-        unsigned f = family[j];
-        for (uint32_t s = 0; s < c->n_family_sigs[f]; s++) {
-            uint32_t cls = classifier_sig_find(c->family_sigs[f][s], &key[j], hash[j][s]);
-            if (cls != UINT32_MAX)
-                b->match[n++] = cls << CLASSIFIER_MATCH_SHIFT | b->ip_index[j];
-        }
+    for (uint32_t k = 0; k < c->n_sigs; k++) {
+        const struct classifier_sig *s = &c->sigs[k];
+        if (s->words == 1)
+            n = probe_pass(s, b, &p[k], n, 1);
+        else if (s->words == 2)
+            n = probe_pass(s, b, &p[k], n, 2);
+        else
+            n = probe_pass(s, b, &p[k], n, CLASSIFIER_HKEY_WORDS);
+    }
+    return n;
+}
+
+/* Compares the packets of burst `b` that class `s` of a linear table looks
+ * at with its key (`words` words, a constant where it is called); appends
+ * the matches to b->match from `n` on.  Returns the new count. */
+static inline unsigned linear_pass(const struct classifier_sig *s, struct classifier_burst *b,
+                                   unsigned n, uint32_t words)
+{
+    const uint8_t *list;
+    unsigned m = sig_packets(s, b, &list);
+    for (unsigned j = 0; j < m; j++) {
+        b->match[n] = s->cls << CLASSIFIER_MATCH_SHIFT | list[j];
+        n += classifier_hkey_equal(b->meta[list[j]].key, s->mask.w, s->value.w, words);
+    }
+    return n;
+}
+
+/* classifier_find() of a linear table. */
+static unsigned linear_find(const struct classifier *c, struct classifier_burst *b)
+{
+    unsigned n = 0;
+    for (uint32_t k = 0; k < c->n_sigs; k++) {
+        const struct classifier_sig *s = &c->sigs[k];
+        if (s->words == 1)
+            n = linear_pass(s, b, n, 1);
+        else if (s->words == 2)
+            n = linear_pass(s, b, n, 2);
+        else
+            n = linear_pass(s, b, n, CLASSIFIER_HKEY_WORDS);
     }
     return n;
 }
@@ -685,6 +892,8 @@ unsigned classifier_find(const struct classifier *c, struct classifier_burst *b,
 {
     if (c->mode == CLASSIFIER_HASHED)
         return hash_find(c, b);
+    if (c->mode == CLASSIFIER_LINEAR)
+        return linear_find(c, b);
     if (round == 0)
         acl_keys(b);
     return acl_find(c, b, round);

@@ -12,7 +12,9 @@
  * those with addresses of that family, and those without addresses, which
  * therefore belong to both.  The empty filter is apart: it matches every
  * frame, IP or not.  A table matches in one of three modes:
- *  - linear: tables of at most CLASSIFIER_LINEAR_MAX classes test each;
+ *  - linear: tables of at most CLASSIFIER_LINEAR_MAX classes compare each
+ *    IP packet of the family (if any) of each class with the class's
+ *    masked key;
  *  - hashed: when neither family has more than CLASSIFIER_HASH_SIGS
  *    signatures, each signature is a hash table of its classes by their
  *    masked key, and a packet is looked up in each signature of its family:
@@ -26,6 +28,12 @@
  *    contexts, one per *round*.  The address-less signatures come first in
  *    both families, so each has the same round and category in both, and a
  *    job sees its packets in burst order.
+ *
+ * The linear and hashed modes look up a whole burst per signature (or
+ * class): the signature's mask and table stay in registers and cache while
+ * every packet of its family passes, the hashes of all are computed and
+ * their buckets prefetched before the first probe, and a packet's key is
+ * where the parser left it (the first words of struct pkt_meta).
  *
  * The control thread builds a new table for every change and publishes it by
  * pointer; rx lcores only read it.
@@ -42,7 +50,6 @@
 #include <rte_byteorder.h>
 #include <rte_common.h>
 
-#include "filter_match.h"
 #include "packet_parse.h"
 #include "pcapd/filter.h"
 
@@ -110,7 +117,8 @@ enum classifier_mode {
     CLASSIFIER_ACL,
 };
 
-/* One signature of a hashed table (classifier.c). */
+/* One signature of a hashed table, or one class of a linear one: what the
+ * packets of a burst are looked up in (classifier.c). */
 struct classifier_sig;
 
 /* An immutable table. */
@@ -123,23 +131,22 @@ struct classifier {
     /* Filter classes. */
     uint32_t n_classes;
     struct classifier_class *classes;
-    /* Calls of classifier_find() a burst takes: 1 when hashed, one per
-     * round of contexts with rte_acl, 0 when linear. */
+    /* Calls of classifier_find() a burst takes: one per round of contexts
+     * with rte_acl, else 1 (0 for a table without rules). */
     uint32_t n_rounds;
     /* CLASSIFIER_ACL: rte_acl contexts, CLASSIFIER_FAMILIES per round:
      * ctx[r * CLASSIFIER_FAMILIES + f] classifies the packets of family f
      * in round r.  n_ctx is 0 in the other modes. */
     uint32_t n_ctx;
     struct classifier_ctx *ctx;
-    /* CLASSIFIER_HASHED: the signatures, and those each family's packets
-     * are looked up in. */
+    /* CLASSIFIER_HASHED: the signatures that can match something;
+     * CLASSIFIER_LINEAR: the classes that can, but the empty filter's.
+     * Those without addresses come first, then those of IPv4, then those
+     * of IPv6, the order they are looked up in. */
     uint32_t n_sigs;
     struct classifier_sig *sigs;
-    uint32_t n_family_sigs[CLASSIFIER_FAMILIES];
-    const struct classifier_sig *family_sigs[CLASSIFIER_FAMILIES][CLASSIFIER_HASH_SIGS];
-    /* CLASSIFIER_HASHED and CLASSIFIER_ACL: the class of the empty filter
-     * (it matches every frame, IP or not, and is in no signature), or
-     * UINT32_MAX. */
+    /* The class of the empty filter (it matches every frame, IP or not,
+     * and is in no signature), or UINT32_MAX. */
     uint32_t match_all;
 };
 
@@ -161,11 +168,12 @@ struct classifier_key {
     uint16_t dport;
 };
 
-/* Bit of classifier_key.meta and of byte 1 of a hashed key (classifier.c):
- * the packet has transport ports.  Filters with ports test it in the hashed mode; in
- * the rte_acl mode, only those with a port of 0 do: a packet without ports
- * has ports 0 in its key, which no other port value matches. */
-#define CLASSIFIER_META_PORTS 4u
+/* Bit of classifier_key.meta and of byte 1 of a hashed key (which is
+ * pkt_meta.has_ports): the packet has transport ports.  Filters with ports
+ * test it in the linear and hashed modes; in the rte_acl mode, only those
+ * with a port of 0 do: a packet without ports has ports 0 in its key,
+ * which no other port value matches. */
+#define CLASSIFIER_META_PORTS 1u
 
 /* A match of classifier_find(): the index of the class in the table,
  * shifted left by CLASSIFIER_MATCH_SHIFT, or'd with the index of the packet
@@ -179,27 +187,30 @@ _Static_assert(CLASSIFIER_BURST <= 1 << CLASSIFIER_MATCH_SHIFT, "a packet index 
 struct classifier_burst {
     /* Packets in the burst. */
     unsigned n;
-    /* Parse results and parsed fields of each packet. */
-    enum pkt_parse_status status[CLASSIFIER_BURST];
+    /* What the parser found in each packet: its key first.  Bytes the
+     * parser did not write hold what an earlier burst left there. */
     struct pkt_meta meta[CLASSIFIER_BURST];
-    /* The IP packets in burst order (only they can match a non-empty
-     * filter): the index of each in the burst, and how many. */
+    /* The IP packets (only they can match a non-empty filter) in burst
+     * order: the index of each in the burst, and how many; and those of
+     * each family (CLASSIFIER_V4, CLASSIFIER_V6). */
     uint8_t ip_index[CLASSIFIER_BURST];
     unsigned n_ip;
+    uint8_t fam_index[CLASSIFIER_FAMILIES][CLASSIFIER_BURST];
+    unsigned n_fam[CLASSIFIER_FAMILIES];
     /* rte_acl mode: each IP packet's family and position in keyp[family],
      * by position in ip_index. */
     uint8_t ip_family[CLASSIFIER_BURST];
     uint8_t ip_pos[CLASSIFIER_BURST];
     /* rte_acl mode: the key of each IP packet, by index in the burst, and
-     * the keys of each family in burst order, and how many. */
+     * the keys of each family in burst order. */
     struct classifier_key key[CLASSIFIER_BURST];
     const uint8_t *keyp[CLASSIFIER_FAMILIES][CLASSIFIER_BURST];
-    unsigned n_family[CLASSIFIER_FAMILIES];
     /* rte_acl mode: the results of one round, the IPv4 keys' first. */
     uint32_t results[CLASSIFIER_BURST * RTE_ACL_MAX_CATEGORIES];
-    /* What classifier_find() found, in burst order (see
-     * CLASSIFIER_MATCH_SHIFT): at most one match per packet and category of
-     * a round, or per packet and signature. */
+    /* What classifier_find() found (see CLASSIFIER_MATCH_SHIFT): at most
+     * one match per packet and category of a round, or per packet and
+     * signature; grouped by category or signature, each group in burst
+     * order. */
     uint32_t match[CLASSIFIER_BURST * RTE_ACL_MAX_CATEGORIES];
 };
 
@@ -251,21 +262,43 @@ struct classifier *classifier_build(const struct classifier_rule *rules, uint32_
 void classifier_free(struct classifier *c);
 
 /* Finds the classes of round `round` that the IP packets of burst `b` are
- * in, into b->match in burst order; returns how many.  Rounds are taken in
- * order from 0, which also builds the packets' keys.  Not for linear
- * tables.  Out of line, so that the rx loop stays small. */
+ * in, into b->match; returns how many.  A class's matches are in burst
+ * order.  Rounds are taken in order from 0 (an rte_acl table builds the
+ * packets' keys in round 0).  Out of line, so that the rx loop stays
+ * small. */
 unsigned classifier_find(const struct classifier *c, struct classifier_burst *b, uint32_t round);
 
-/* Adds the frame of `len` bytes at `frame` to the burst: parses it and,
- * when `c` is not scanned linearly and the frame is IP, notes it for
- * classifier_find(). */
-static inline void classifier_burst_add(const struct classifier *c, struct classifier_burst *b,
-                                        const uint8_t *frame, uint32_t len)
+/* Adds the `n` frames frames[k] of lens[k] bytes to the burst: parses
+ * each and lists the IP packets for classifier_find().  The lists are
+ * appended to without a branch (an unpredictable mix of families and
+ * non-IP frames costs no misprediction here), and their counts stay in
+ * registers until the end. */
+static inline void classifier_burst_parse(struct classifier_burst *b, const uint8_t *const *frames,
+                                          const uint32_t *lens, unsigned n)
 {
-    unsigned i = b->n++;
-    b->status[i] = pkt_parse_ethernet(frame, len, &b->meta[i]);
-    if (c->mode != CLASSIFIER_LINEAR && b->status[i] == PKT_PARSE_IP)
-        b->ip_index[b->n_ip++] = (uint8_t)i;
+    unsigned first = b->n, n_ip = b->n_ip;
+    unsigned n_v4 = b->n_fam[CLASSIFIER_V4], n_v6 = b->n_fam[CLASSIFIER_V6];
+    for (unsigned k = 0; k < n; k++) {
+        unsigned i = first + k;
+        unsigned ip = pkt_parse_frame(frames[k], lens[k], &b->meta[i]) == PKT_PARSE_IP;
+        unsigned v6 = b->meta[i].family == PCAPD_FAMILY_IPV6;
+        b->ip_index[n_ip] = (uint8_t)i;
+        n_ip += ip;
+        b->fam_index[v6][v6 ? n_v6 : n_v4] = (uint8_t)i;
+        n_v4 += ip & (v6 ^ 1);
+        n_v6 += ip & v6;
+    }
+    b->n = first + n;
+    b->n_ip = n_ip;
+    b->n_fam[CLASSIFIER_V4] = n_v4;
+    b->n_fam[CLASSIFIER_V6] = n_v6;
+}
+
+/* Adds the frame of `len` bytes at `frame` to the burst. */
+static inline void classifier_burst_add(struct classifier_burst *b, const uint8_t *frame,
+                                        uint32_t len)
+{
+    classifier_burst_parse(b, &frame, &len, 1);
 }
 
 /* Empties the burst. */
@@ -273,6 +306,8 @@ static inline void classifier_burst_reset(struct classifier_burst *b)
 {
     b->n = 0;
     b->n_ip = 0;
+    b->n_fam[CLASSIFIER_V4] = 0;
+    b->n_fam[CLASSIFIER_V6] = 0;
 }
 
 /* Emits every job of class `cls` for packet `i`. */
@@ -285,21 +320,12 @@ classifier_emit_class(const struct classifier *c, const struct classifier_class 
 }
 
 /* Calls emit(arg, i, rule) for every job `rule` that packet `i` of the burst
- * matches.  For a given job, packets come in burst order. */
+ * matches.  For a given job, packets come in burst order.  (The rx lcore
+ * runs the same steps itself, to time them apart.) */
 static inline void
 classifier_match_burst(const struct classifier *c, struct classifier_burst *b,
                        void (*emit)(void *, unsigned, const struct classifier_rule *), void *arg)
 {
-    if (c->mode == CLASSIFIER_LINEAR) {
-        for (unsigned i = 0; i < b->n; i++) {
-            for (uint32_t k = 0; k < c->n_classes; k++) {
-                const struct classifier_class *cls = &c->classes[k];
-                if (filter_matches(&cls->filter, b->status[i], &b->meta[i]))
-                    classifier_emit_class(c, cls, i, emit, arg);
-            }
-        }
-        return;
-    }
     if (c->match_all != UINT32_MAX) {
         for (unsigned i = 0; i < b->n; i++)
             classifier_emit_class(c, &c->classes[c->match_all], i, emit, arg);

@@ -37,8 +37,6 @@
 #define DP_MAX_QUEUES_PER_LCORE 16
 /* Records an rx lcore stages before one ring enqueue. */
 #define DP_RX_STAGE 64
-/* Packets ahead of the one being parsed whose headers are prefetched. */
-#define DP_PREFETCH_AHEAD 3
 /* Bytes of a packet the parser looks at when the first segment is short. */
 #define DP_PARSE_WINDOW 256
 /* Most writer lcores. */

@@ -11,12 +11,13 @@
  *       class's masked key to the class's index in (a),
  * checks that both find the same (packet, class) pairs on every burst of 32
  * packets, then times, alternating, 5 runs of each over the same bursts in
- * the same order: (a) classifier_find(), which builds each IP packet's key,
- * hashes it once per signature of its family and probes; (b) building the
+ * the same order: (a) classifier_find(), which hashes each IP packet's key
+ * where the parser left it, once per signature of its family, and probes
+ * those past the signature's common bits; (b) building the
  * same keys, masking them per signature, and one
  * rte_hash_lookup_bulk_data() per signature over the burst's keys of that
  * family.  As on an rx lcore, each burst is first parsed into one scratch
- * struct classifier_burst with classifier_burst_add() (pkt_parse_ethernet()),
+ * struct classifier_burst with classifier_burst_add() (pkt_parse_frame()),
  * and that is in both times; a third loop times the parsing alone, so that
  * what the lookups cost apart from it can be told too.
  *
@@ -352,13 +353,12 @@ static void make_filters(const struct mix *mx, uint32_t n, struct pcapd_filter *
 
 /* Empties `b` and adds burst `k` of the mix (its packets k * 32 to k * 32 +
  * 31) with classifier_burst_add(), which parses each. */
-static void burst_fill(const struct classifier *c, const struct mix *mx, uint32_t k,
-                       struct classifier_burst *b)
+static void burst_fill(const struct mix *mx, uint32_t k, struct classifier_burst *b)
 {
     classifier_burst_reset(b);
     for (unsigned i = 0; i < CLASSIFIER_BURST; i++) {
         uint32_t p = k * CLASSIFIER_BURST + i;
-        classifier_burst_add(c, b, mx->pkts[p], mx->len[p]);
+        classifier_burst_add(b, mx->pkts[p], mx->len[p]);
     }
 }
 
@@ -408,7 +408,7 @@ static void bench_n(const struct mix *mx, uint32_t n, unsigned passes)
     /* Both sides must find the same pairs on every burst. */
     uint64_t expect = 0, lookups = 0;
     for (uint32_t k = 0; k < n_bursts; k++) {
-        burst_fill(c, mx, k, &sb);
+        burst_fill(mx, k, &sb);
         unsigned na = classifier_find(c, &sb, 0);
         unsigned nb = bench_find(&t, &sb, mb);
         qsort(sb.match, na, sizeof(uint32_t), u32_cmp);
@@ -433,7 +433,7 @@ static void bench_n(const struct mix *mx, uint32_t n, unsigned passes)
         uint64_t found = 0, t0 = now_ns();
         for (unsigned p = 0; p < passes; p++) {
             for (uint32_t k = 0; k < n_bursts; k++) {
-                burst_fill(c, mx, k, &sb);
+                burst_fill(mx, k, &sb);
                 found += sb.n_ip;
             }
         }
@@ -443,7 +443,7 @@ static void bench_n(const struct mix *mx, uint32_t n, unsigned passes)
         found = 0;
         for (unsigned p = 0; p < passes; p++) {
             for (uint32_t k = 0; k < n_bursts; k++) {
-                burst_fill(c, mx, k, &sb);
+                burst_fill(mx, k, &sb);
                 found += classifier_find(c, &sb, 0);
             }
         }
@@ -453,7 +453,7 @@ static void bench_n(const struct mix *mx, uint32_t n, unsigned passes)
         found = 0;
         for (unsigned p = 0; p < passes; p++) {
             for (uint32_t k = 0; k < n_bursts; k++) {
-                burst_fill(c, mx, k, &sb);
+                burst_fill(mx, k, &sb);
                 found += bench_find(&t, &sb, mb);
             }
         }
