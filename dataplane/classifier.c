@@ -128,9 +128,12 @@ void classifier_hkey_fill(struct classifier_hkey *k, unsigned fam, uint8_t proto
 
 /* Returns the hash of the `words` words of key `k` under `mask`: a product
  * per word by its own odd constant (independent multiplies, which the CPU
- * overlaps), folded so that the low 32 bits (the tag) depend on every bit;
- * the top bits index the buckets.  `words` is a constant where it is
- * called, so the loop unrolls. */
+ * overlaps), then folded and multiplied once more, so that every bit of
+ * the result depends on every bit of the key (a product's low bits depend
+ * only on its input's low bits, and a field such as an IPv4 destination
+ * sits in a word's high half).  The top bits index the buckets, bits
+ * 32-47 are the tag.  `words` is a constant where it is called, so the
+ * loop unrolls. */
 static inline uint64_t classifier_hkey_hash(const uint64_t *k, const uint64_t *mask, uint32_t words)
 {
     static const uint64_t mul[CLASSIFIER_HKEY_WORDS] = {
@@ -139,7 +142,7 @@ static inline uint64_t classifier_hkey_hash(const uint64_t *k, const uint64_t *m
     uint64_t h = 0;
     for (uint32_t w = 0; w < words; w++)
         h ^= (k[w] & mask[w]) * mul[w];
-    return h ^ (h >> 32);
+    return (h ^ (h >> 32)) * UINT64_C(0x9e3779b97f4a7c15);
 }
 
 /* Tells whether the `words` words of key `k` under `mask` are `value`. */
@@ -170,14 +173,15 @@ static inline unsigned classifier_bucket_tags(const struct classifier_bucket *b,
 /* The tag of hash `h` in a bucket (never 0, which marks an empty slot). */
 static inline uint16_t classifier_tag(uint64_t h)
 {
-    return (uint16_t)(h | 1);
+    return (uint16_t)(h >> 32) | 1;
 }
 
 /* Returns the class of signature `s` that the packet of key `k` and hash
- * `h` is in, or UINT32_MAX.  `words` is s->words, a constant where it is
- * called. */
-static inline uint32_t classifier_sig_find(const struct classifier_sig *s, const uint64_t *k,
-                                           uint64_t h, uint32_t words)
+ * `h` is in, or UINT32_MAX, probing bucket after bucket.  `words` is
+ * s->words. */
+static __rte_noinline uint32_t classifier_sig_find_slow(const struct classifier_sig *s,
+                                                        const uint64_t *k, uint64_t h,
+                                                        uint32_t words)
 {
     uint16_t tag = classifier_tag(h);
     for (uint32_t x = (uint32_t)(h >> s->shift);; x = (x + 1) & s->bucket_mask) {
@@ -188,9 +192,38 @@ static inline uint32_t classifier_sig_find(const struct classifier_sig *s, const
             if (classifier_hkey_equal(k, s->mask.w, key, words))
                 return b->cls[slot];
         }
-        if (likely(b->overflow == 0))
+        if (b->overflow == 0)
             return UINT32_MAX;
     }
+}
+
+/* Returns the class of signature `s` that the packet of key `k` and hash
+ * `h` is in, or UINT32_MAX.  `words` is s->words, a constant where it is
+ * called.  Whether a packet is in a class is as unpredictable as the
+ * traffic, so the usual cases take no branch on it: no tag of the home
+ * bucket agrees, or one does (with its key compared, agreeing or not).
+ * Only what is rare takes the branch to classifier_sig_find_slow(): two
+ * tags agreeing, a tag agreeing on a different key, a miss in a bucket
+ * that overflowed. */
+static inline uint32_t classifier_sig_find(const struct classifier_sig *s, const uint64_t *k,
+                                           uint64_t h, uint32_t words)
+{
+    uint32_t x = (uint32_t)(h >> s->shift);
+    const struct classifier_bucket *b = &s->buckets[x];
+    unsigned hits = classifier_bucket_tags(b, classifier_tag(h));
+    /* With no hit, slot 0 stands in: its key is read and the result
+     * discarded. */
+    unsigned slot = ((unsigned)__builtin_ctz(hits | 1u << 16) / 2) & (CLASSIFIER_BUCKET_SLOTS - 1);
+    const uint64_t *key = s->keys + (x * CLASSIFIER_BUCKET_SLOTS + slot) * words;
+    unsigned hit = hits != 0, eq = classifier_hkey_equal(k, s->mask.w, key, words);
+    /* All ones (no class) unless the tag and the key agree. */
+    uint32_t cls = b->cls[slot] | ((hit & eq) - 1u);
+    unsigned rare = (hits & (hits - 1)) != 0;
+    rare |= hit & (eq ^ 1);
+    rare |= (hit ^ 1) & (b->overflow != 0);
+    if (unlikely(rare))
+        return classifier_sig_find_slow(s, k, h, words);
+    return cls;
 }
 
 /* Names of rte_acl contexts must be unique; this numbers them. */
@@ -798,8 +831,9 @@ struct hash_pending {
 /* The first pass of a hashed lookup of burst `b` in signature `s` (of
  * `words` words, a constant where it is called): the packets whose key has
  * the signature's common bits into `p`, each with its hash, its bucket
- * asked for.  Appended without a branch: whether a packet passes is as
- * unpredictable as the traffic. */
+ * asked for.  Most signatures let nearly every packet of their family
+ * through or nearly none, so the test is a predictable branch that spares
+ * the hash of the packets that fail it. */
 static inline void hash_pass(const struct classifier_sig *s, const struct classifier_burst *b,
                              struct hash_pending *p, uint32_t words)
 {
@@ -807,11 +841,12 @@ static inline void hash_pass(const struct classifier_sig *s, const struct classi
     unsigned n = sig_packets(s, b, &list), m = 0;
     for (unsigned j = 0; j < n; j++) {
         const uint64_t *k = b->meta[list[j]].key;
+        if (!classifier_hkey_equal(k, s->common_mask.w, s->common_value.w, words))
+            continue;
         uint64_t h = classifier_hkey_hash(k, s->mask.w, words);
         p->pkt[m] = list[j];
-        p->hash[m] = h;
+        p->hash[m++] = h;
         rte_prefetch0(&s->buckets[h >> s->shift]);
-        m += classifier_hkey_equal(k, s->common_mask.w, s->common_value.w, words);
     }
     p->n = m;
 }
