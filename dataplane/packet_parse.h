@@ -111,8 +111,8 @@ static inline uint64_t pkt_word0(uint8_t family, uint8_t proto, unsigned later, 
     return w;
 }
 
-/* Parses any Ethernet frame the inline fast path leaves to it (802.1Q and
- * QinQ tags, IPv4 options, IPv6 extension headers, short frames), as
+/* Parses any Ethernet frame the inline fast path leaves to it (QinQ and
+ * stacked tags, IPv4 options, IPv6 extension headers, short frames), as
  * pkt_parse_frame() says (packet_parse.c). */
 enum pkt_parse_status pkt_parse_general(const uint8_t *frame, uint32_t len, struct pkt_meta *meta);
 
@@ -141,47 +141,59 @@ static inline uint64_t pkt_word0_fast(uint8_t family, uint8_t proto, unsigned la
            ((ports | UINT64_C(1) << 8) & (UINT64_C(0) - has));
 }
 
-/* Parses the Ethernet frame of `len` bytes at `frame` into `meta`, setting
- * what the classifier reads: key word 0 (all zero but for an IP packet),
- * an IP packet's addresses of its family, the offsets and vlan_tags.
- * Other bytes keep what they held (pkt_parse_ethernet() zeroes them
- * first).  Inline for what most traffic is (untagged IPv4 without options,
- * IPv6 with TCP or UDP right after the fixed header, non-IP), with a call
- * to pkt_parse_general() for the rest. */
-static inline enum pkt_parse_status pkt_parse_frame(const uint8_t *frame, uint32_t len,
-                                                    struct pkt_meta *meta)
+/* pkt_parse_frame() past the Ethernet header: `type` is the EtherType at
+ * offset l3 - 2, after `tags` 802.1Q tags; `l3` and `tags` are constants
+ * where it is called, so each copy addresses the headers directly. */
+static inline enum pkt_parse_status pkt_parse_l3(const uint8_t *frame, uint32_t len, uint16_t type,
+                                                 uint32_t l3, unsigned tags, struct pkt_meta *meta)
 {
-    if (len < 14)
-        return pkt_parse_general(frame, len, meta);
-    uint16_t type = pkt_read_be16(frame + 12);
-    const uint8_t *ip = frame + 14;
+    const uint8_t *ip = frame + l3;
     if (type == PKT_ETHERTYPE_IPV4) {
-        if (len < 14 + 24 || ip[0] != 0x45)
+        if (len < l3 + 24 || ip[0] != 0x45)
             return pkt_parse_general(frame, len, meta);
         memcpy(&meta->key[1], ip + 12, 8); /* source, then destination */
         memcpy(meta->dst, ip + 16, 4);
         meta->key[0] = pkt_word0_fast(PCAPD_FAMILY_IPV4, ip[9],
                                       (pkt_read_be16(ip + 6) & 0x1fff) != 0, ip + 20);
-        meta->l3_offset = 14;
-        meta->l4_offset = 14 + 20;
-        meta->vlan_tags = 0;
+        meta->l3_offset = (uint16_t)l3;
+        meta->l4_offset = (uint16_t)(l3 + 20);
+        meta->vlan_tags = (uint8_t)tags;
         return PKT_PARSE_IP;
     }
     if (type == PKT_ETHERTYPE_IPV6) {
-        if (len < 14 + 44 || (ip[0] >> 4) != 6 || !pkt_proto_has_ports(ip[6]))
+        if (len < l3 + 44 || (ip[0] >> 4) != 6 || !pkt_proto_has_ports(ip[6]))
             return pkt_parse_general(frame, len, meta);
         memcpy(&meta->key[1], ip + 8, 32); /* source and destination */
         meta->key[0] = pkt_word0_fast(PCAPD_FAMILY_IPV6, ip[6], 0, ip + 40);
-        meta->l3_offset = 14;
-        meta->l4_offset = 14 + 40;
-        meta->vlan_tags = 0;
+        meta->l3_offset = (uint16_t)l3;
+        meta->l4_offset = (uint16_t)(l3 + 40);
+        meta->vlan_tags = (uint8_t)tags;
         return PKT_PARSE_IP;
     }
     if (type == PKT_ETHERTYPE_VLAN || type == PKT_ETHERTYPE_QINQ || type == PKT_ETHERTYPE_QINQ_OLD)
         return pkt_parse_general(frame, len, meta);
     meta->key[0] = 0;
-    meta->vlan_tags = 0;
+    meta->vlan_tags = (uint8_t)tags;
     return PKT_PARSE_NOT_IP;
+}
+
+/* Parses the Ethernet frame of `len` bytes at `frame` into `meta`, setting
+ * what the classifier reads: key word 0 (all zero but for an IP packet),
+ * an IP packet's addresses of its family, the offsets and vlan_tags.
+ * Other bytes keep what they held (pkt_parse_ethernet() zeroes them
+ * first).  Inline for what most traffic is (IPv4 without options, IPv6
+ * with TCP or UDP right after the fixed header, non-IP, untagged or
+ * behind one 802.1Q tag, the usual on a trunk port), with a call to
+ * pkt_parse_general() for the rest. */
+static inline enum pkt_parse_status pkt_parse_frame(const uint8_t *frame, uint32_t len,
+                                                    struct pkt_meta *meta)
+{
+    if (len < 18)
+        return pkt_parse_general(frame, len, meta);
+    uint16_t type = pkt_read_be16(frame + 12);
+    if (type == PKT_ETHERTYPE_VLAN)
+        return pkt_parse_l3(frame, len, pkt_read_be16(frame + 16), 18, 1, meta);
+    return pkt_parse_l3(frame, len, type, 14, 0, meta);
 }
 
 /* Parses the Ethernet frame of `len` bytes at `frame` into `meta`, every

@@ -1014,11 +1014,12 @@ static void check_paths_agree(const struct frame *f)
     }
 }
 
-/* Every shape the fast path takes (untagged IPv4 without options, IPv6
- * with a transport header right after the fixed one, non-IP), every one it
- * must leave to the general path next to them (options, tags, extension
- * headers, bad versions), with protocols with and without ports, first and
- * later fragments, and every truncation. */
+/* Every shape the fast path takes (IPv4 without options, IPv6 with a
+ * transport header right after the fixed one, non-IP, untagged or behind
+ * one 802.1Q tag), every one it must leave to the general path next to
+ * them (options, QinQ, extension headers, bad versions), with protocols
+ * with and without ports, first and later fragments, and every
+ * truncation. */
 static void test_fast_path_agrees_with_general(void **state)
 {
     (void)state;
@@ -1033,13 +1034,23 @@ static void test_fast_path_agrees_with_general(void **state)
                 l4_ports(&f, 40000, 443, 20);
                 check_paths_agree(&f);
             }
-            eth(&f, 0x8100);
-            vlan_tag(&f, 0x0800, 7);
-            ipv4(&f, protos[p], frags[k], 0);
-            l4_ports(&f, 40000, 443, 20);
-            check_paths_agree(&f);
+            for (unsigned tags = 1; tags <= 2; tags++) {
+                eth_macs(&f);
+                for (unsigned t = 0; t < tags; t++)
+                    vlan_tag(&f, t == 0 ? 0x8100 : 0x88a8, (uint16_t)(100 + t));
+                put16(&f, 0x0800);
+                ipv4(&f, protos[p], frags[k], 0);
+                l4_ports(&f, 40000, 443, 20);
+                check_paths_agree(&f);
+            }
         }
         eth(&f, 0x86dd);
+        ipv6(&f, protos[p]);
+        l4_ports(&f, 53, 5353, 20);
+        check_paths_agree(&f);
+        eth_macs(&f);
+        vlan_tag(&f, 0x8100, 5);
+        put16(&f, 0x86dd);
         ipv6(&f, protos[p]);
         l4_ports(&f, 53, 5353, 20);
         check_paths_agree(&f);
@@ -1049,9 +1060,14 @@ static void test_fast_path_agrees_with_general(void **state)
         l4_ports(&f, 53, 5353, 20);
         check_paths_agree(&f);
     }
-    static const uint16_t others[] = {0x0806, 0x88cc, 0x0000, 0xffff, 0x9100, 0x88a8};
+    static const uint16_t others[] = {0x0806, 0x88cc, 0x0000, 0xffff, 0x9100, 0x88a8, 0x8100};
     for (unsigned t = 0; t < sizeof(others) / sizeof(others[0]); t++) {
         eth(&f, others[t]);
+        put_fill(&f, 0x45, 60);
+        check_paths_agree(&f);
+        eth_macs(&f);
+        vlan_tag(&f, 0x8100, 9);
+        put16(&f, others[t]);
         put_fill(&f, 0x45, 60);
         check_paths_agree(&f);
     }
