@@ -56,6 +56,22 @@ struct acl_layout {
 /* Slots of a bucket of a signature's hash table. */
 #define CLASSIFIER_BUCKET_SLOTS 8u
 
+#ifndef CLASSIFIER_HASH_STRESS
+/* Slots per class at least (a table is at most half full); the bits of a
+ * tag (all 16); seeds tried for a signature's hash before its classes are
+ * let share a tag in a bucket. */
+#define CLASSIFIER_SLOTS_PER_CLASS 2u
+#define CLASSIFIER_TAG_BITS 0xffffu
+#define CLASSIFIER_SEEDS 8
+#else
+/* A test build (tests/dataplane/meson.build) that makes the rare paths
+ * common: 2-bit tags and no reseeding, so the classes of a bucket share
+ * tags all the time and their probes take the slow path. */
+#define CLASSIFIER_SLOTS_PER_CLASS 2u
+#define CLASSIFIER_TAG_BITS 0x6u
+#define CLASSIFIER_SEEDS 0
+#endif
+
 /* A bucket of a signature's hash table: one cache line, whose tags a probe
  * compares at once; the keys are apart, read only when a tag agrees. */
 struct classifier_bucket {
@@ -98,10 +114,15 @@ struct classifier_sig {
     /* Hashed: the masked key of the class in each slot, `words` words per
      * slot, read when the tags agree. */
     uint64_t *keys;
+    /* Hashed: what the hash starts from, chosen at build so that no two
+     * classes of a bucket have the same tag. */
+    uint64_t seed;
     /* Hashed: the bits of the mask on which every class of the signature
      * agrees, and their values.  A packet that differs there cannot be in
      * any class (a signature of TCP port filters, say, and a UDP packet),
-     * and is not looked up. */
+     * and is not looked up.  Only the first two words are tested (the
+     * protocol and ports, and an IPv4 packet's addresses or the start of
+     * an IPv6 source): the test must cost far less than the lookup. */
     struct classifier_hkey common_mask;
     struct classifier_hkey common_value;
     /* Linear: the class's masked key, and the class. */
@@ -131,15 +152,16 @@ void classifier_hkey_fill(struct classifier_hkey *k, unsigned fam, uint8_t proto
  * overlaps), then folded and multiplied once more, so that every bit of
  * the result depends on every bit of the key (a product's low bits depend
  * only on its input's low bits, and a field such as an IPv4 destination
- * sits in a word's high half).  The top bits index the buckets, bits
- * 32-47 are the tag.  `words` is a constant where it is called, so the
- * loop unrolls. */
-static inline uint64_t classifier_hkey_hash(const uint64_t *k, const uint64_t *mask, uint32_t words)
+ * sits in a word's high half); `seed` (the signature's) varies it.  The
+ * top bits index the buckets, bits 16-31 are the tag.  `words` is a constant where it is called, so
+ * the loop unrolls. */
+static inline uint64_t classifier_hkey_hash(const uint64_t *k, const uint64_t *mask, uint32_t words,
+                                            uint64_t seed)
 {
     static const uint64_t mul[CLASSIFIER_HKEY_WORDS] = {
         UINT64_C(0x9e3779b97f4a7c15), UINT64_C(0xc2b2ae3d27d4eb4f), UINT64_C(0x165667b19e3779f9),
         UINT64_C(0xd6e8feb86659fd93), UINT64_C(0xff51afd7ed558ccd)};
-    uint64_t h = 0;
+    uint64_t h = seed;
     for (uint32_t w = 0; w < words; w++)
         h ^= (k[w] & mask[w]) * mul[w];
     return (h ^ (h >> 32)) * UINT64_C(0x9e3779b97f4a7c15);
@@ -173,7 +195,7 @@ static inline unsigned classifier_bucket_tags(const struct classifier_bucket *b,
 /* The tag of hash `h` in a bucket (never 0, which marks an empty slot). */
 static inline uint16_t classifier_tag(uint64_t h)
 {
-    return (uint16_t)(h >> 32) | 1;
+    return (uint16_t)((h >> 16) & CLASSIFIER_TAG_BITS) | 1;
 }
 
 /* Returns the class of signature `s` that the packet of key `k` and hash
@@ -184,7 +206,9 @@ static __rte_noinline uint32_t classifier_sig_find_slow(const struct classifier_
                                                         uint32_t words)
 {
     uint16_t tag = classifier_tag(h);
-    for (uint32_t x = (uint32_t)(h >> s->shift);; x = (x + 1) & s->bucket_mask) {
+    uint32_t x = (uint32_t)(h >> s->shift);
+    /* Every bucket at most once: all of them may be marked. */
+    for (uint32_t n = 0; n <= s->bucket_mask; n++, x = (x + 1) & s->bucket_mask) {
         const struct classifier_bucket *b = &s->buckets[x];
         for (unsigned hits = classifier_bucket_tags(b, tag); hits != 0; hits &= hits - 1) {
             unsigned slot = (unsigned)__builtin_ctz(hits) / 2;
@@ -193,35 +217,31 @@ static __rte_noinline uint32_t classifier_sig_find_slow(const struct classifier_
                 return b->cls[slot];
         }
         if (b->overflow == 0)
-            return UINT32_MAX;
+            break;
     }
+    return UINT32_MAX;
 }
 
 /* Returns the class of signature `s` that the packet of key `k` and hash
  * `h` is in, or UINT32_MAX.  `words` is s->words, a constant where it is
  * called.  Whether a packet is in a class is as unpredictable as the
- * traffic, so the usual cases take no branch on it: no tag of the home
- * bucket agrees, or one does (with its key compared, agreeing or not).
- * Only what is rare takes the branch to classifier_sig_find_slow(): two
- * tags agreeing, a tag agreeing on a different key, a miss in a bucket
- * that overflowed. */
+ * traffic, so this takes no branch on it: the build gave the classes of a
+ * bucket distinct tags, so at most one slot of the home bucket can hold
+ * the packet's class, and its key is compared (slot 0's, and the result
+ * discarded, when no tag agrees).  Only a miss in a bucket that
+ * overflowed, which the build makes rare, walks on. */
 static inline uint32_t classifier_sig_find(const struct classifier_sig *s, const uint64_t *k,
                                            uint64_t h, uint32_t words)
 {
     uint32_t x = (uint32_t)(h >> s->shift);
     const struct classifier_bucket *b = &s->buckets[x];
     unsigned hits = classifier_bucket_tags(b, classifier_tag(h));
-    /* With no hit, slot 0 stands in: its key is read and the result
-     * discarded. */
     unsigned slot = ((unsigned)__builtin_ctz(hits | 1u << 16) / 2) & (CLASSIFIER_BUCKET_SLOTS - 1);
     const uint64_t *key = s->keys + (x * CLASSIFIER_BUCKET_SLOTS + slot) * words;
-    unsigned hit = hits != 0, eq = classifier_hkey_equal(k, s->mask.w, key, words);
+    unsigned found = (hits != 0) & classifier_hkey_equal(k, s->mask.w, key, words);
     /* All ones (no class) unless the tag and the key agree. */
-    uint32_t cls = b->cls[slot] | ((hit & eq) - 1u);
-    unsigned rare = (hits & (hits - 1)) != 0;
-    rare |= hit & (eq ^ 1);
-    rare |= (hit ^ 1) & (b->overflow != 0);
-    if (unlikely(rare))
+    uint32_t cls = b->cls[slot] | (found - 1u);
+    if (unlikely(!found && b->overflow != 0))
         return classifier_sig_find_slow(s, k, h, words);
     return cls;
 }
@@ -506,51 +526,78 @@ static void sig_of_class(const struct classifier *c, uint32_t k, unsigned fam,
         key->w[w] &= s->mask.w[w];
 }
 
-/* Builds signature `s` of a hashed table over classes [first, last), all of
- * address family `fam` (CLASSIFIER_FAMILIES: no address).  Returns 0 or
- * -1. */
-static int hash_build_sig(struct classifier *c, struct classifier_sig *s, unsigned fam,
-                          uint32_t first, uint32_t last)
+/* Fills the buckets of `s` (zeroed, with their key space) with classes
+ * [first, last) of address family `fam`.  When two classes of one bucket
+ * have the same tag (which classifier_sig_find() cannot tell apart without
+ * a branch), returns false, leaving the buckets dirty, if `strict` is set;
+ * else marks the bucket as overflowed, so a miss there takes the slow
+ * path. */
+static bool hash_fill_sig(const struct classifier *c, struct classifier_sig *s, unsigned fam,
+                          uint32_t first, uint32_t last, bool strict)
 {
     struct classifier_hkey key;
-    sig_of_class(c, first, fam, s, &key);
-    /* At most half full, and at least two buckets (a shift below 64). */
-    uint32_t bits = 1;
-    while ((CLASSIFIER_BUCKET_SLOTS << bits) < 2u * (last - first))
-        bits++;
-    s->shift = 64 - bits;
-    s->bucket_mask = (1u << bits) - 1;
-    /* From the DPDK heap, like rte_acl's tries: on the rx lcores' socket,
-     * and counted with them.  The keys follow the buckets. */
-    size_t n_buckets = (size_t)1 << bits, words = s->words;
-    s->buckets = rte_zmalloc_socket(
-        "pcapd_cls_sig",
-        (sizeof(s->buckets[0]) + CLASSIFIER_BUCKET_SLOTS * words * sizeof(uint64_t)) * n_buckets,
-        RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
-    if (s->buckets == NULL)
-        return -1;
-    s->keys = (uint64_t *)(s->buckets + n_buckets);
-    struct classifier_hkey first_key = key, differ = {{0}};
     for (uint32_t k = first; k < last; k++) {
         sig_of_class(c, k, fam, s, &key);
-        for (uint32_t w = 0; w < CLASSIFIER_HKEY_WORDS; w++)
-            differ.w[w] |= key.w[w] ^ first_key.w[w];
-        uint64_t h = classifier_hkey_hash(key.w, s->mask.w, s->words);
+        uint64_t h = classifier_hkey_hash(key.w, s->mask.w, s->words, s->seed);
         uint32_t x = (uint32_t)(h >> s->shift);
         unsigned free_slots;
         while ((free_slots = classifier_bucket_tags(&s->buckets[x], 0)) == 0) {
             s->buckets[x].overflow = 1;
             x = (x + 1) & s->bucket_mask;
         }
+        if (classifier_bucket_tags(&s->buckets[x], classifier_tag(h)) != 0) {
+            if (strict)
+                return false;
+            /* Let a miss here walk: the slow path tries every tag. */
+            s->buckets[x].overflow = 1;
+        }
         unsigned slot = (unsigned)__builtin_ctz(free_slots) / 2;
         s->buckets[x].tag[slot] = classifier_tag(h);
         s->buckets[x].cls[slot] = k;
-        memcpy(s->keys + (x * CLASSIFIER_BUCKET_SLOTS + slot) * words, key.w,
-               words * sizeof(uint64_t));
+        memcpy(s->keys + (x * CLASSIFIER_BUCKET_SLOTS + slot) * s->words, key.w,
+               s->words * sizeof(uint64_t));
+    }
+    return true;
+}
+
+/* Builds signature `s` of a hashed table over classes [first, last), all of
+ * address family `fam` (CLASSIFIER_FAMILIES: no address).  Returns 0 or
+ * -1. */
+static int hash_build_sig(struct classifier *c, struct classifier_sig *s, unsigned fam,
+                          uint32_t first, uint32_t last)
+{
+    struct classifier_hkey first_key, key, differ = {{0}};
+    sig_of_class(c, first, fam, s, &first_key);
+    for (uint32_t k = first; k < last; k++) {
+        sig_of_class(c, k, fam, s, &key);
+        for (uint32_t w = 0; w < CLASSIFIER_HKEY_WORDS; w++)
+            differ.w[w] |= key.w[w] ^ first_key.w[w];
     }
     for (uint32_t w = 0; w < CLASSIFIER_HKEY_WORDS; w++) {
         s->common_mask.w[w] = s->mask.w[w] & ~differ.w[w];
         s->common_value.w[w] = first_key.w[w] & s->common_mask.w[w];
+    }
+    /* At most half full, and at least two buckets (a shift below 64). */
+    uint32_t bits = 1;
+    while ((CLASSIFIER_BUCKET_SLOTS << bits) < CLASSIFIER_SLOTS_PER_CLASS * (last - first))
+        bits++;
+    s->shift = 64 - bits;
+    s->bucket_mask = (1u << bits) - 1;
+    /* From the DPDK heap, like rte_acl's tries: on the rx lcores' socket,
+     * and counted with them.  The keys follow the buckets. */
+    size_t n_buckets = (size_t)1 << bits;
+    size_t size =
+        (sizeof(s->buckets[0]) + CLASSIFIER_BUCKET_SLOTS * s->words * sizeof(uint64_t)) * n_buckets;
+    s->buckets =
+        rte_malloc_socket("pcapd_cls_sig", size, RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+    if (s->buckets == NULL)
+        return -1;
+    s->keys = (uint64_t *)(s->buckets + n_buckets);
+    for (int seed = 0; seed <= CLASSIFIER_SEEDS; seed++) {
+        memset(s->buckets, 0, size);
+        s->seed = (uint64_t)seed;
+        if (hash_fill_sig(c, s, fam, first, last, seed != CLASSIFIER_SEEDS))
+            break;
     }
     return 0;
 }
@@ -818,76 +865,42 @@ static inline unsigned sig_packets(const struct classifier_sig *s, const struct 
     return b->n_fam[f];
 }
 
-/* The packets of a burst one signature of a hashed table looks up, past
- * its common bits, and their hashes. */
-struct hash_pending {
-    /* Indexes in the burst, and hashes. */
-    uint8_t pkt[CLASSIFIER_BURST];
-    uint64_t hash[CLASSIFIER_BURST];
-    /* How many. */
-    unsigned n;
-};
-
-/* The first pass of a hashed lookup of burst `b` in signature `s` (of
- * `words` words, a constant where it is called): the packets whose key has
- * the signature's common bits into `p`, each with its hash, its bucket
- * asked for.  Most signatures let nearly every packet of their family
- * through or nearly none, so the test is a predictable branch that spares
- * the hash of the packets that fail it. */
-static inline void hash_pass(const struct classifier_sig *s, const struct classifier_burst *b,
-                             struct hash_pending *p, uint32_t words)
+/* Looks the packets of burst `b` up in signature `s` (of `words` words, a
+ * constant where it is called): those whose key has the signature's common
+ * bits are hashed and probed, each class found appended to b->match from
+ * `n` on.  Returns the new count.  Most signatures let nearly every packet
+ * of their family through the common bits or nearly none, so that test is
+ * a predictable branch that spares the hash and probe of the packets that
+ * fail it. */
+static inline unsigned hash_pass(const struct classifier_sig *s, struct classifier_burst *b,
+                                 unsigned n, uint32_t words)
 {
     const uint8_t *list;
-    unsigned n = sig_packets(s, b, &list), m = 0;
-    for (unsigned j = 0; j < n; j++) {
+    unsigned m = sig_packets(s, b, &list);
+    for (unsigned j = 0; j < m; j++) {
         const uint64_t *k = b->meta[list[j]].key;
-        if (!classifier_hkey_equal(k, s->common_mask.w, s->common_value.w, words))
+        if (!classifier_hkey_equal(k, s->common_mask.w, s->common_value.w, RTE_MIN(words, 2u)))
             continue;
-        uint64_t h = classifier_hkey_hash(k, s->mask.w, words);
-        p->pkt[m] = list[j];
-        p->hash[m++] = h;
-        rte_prefetch0(&s->buckets[h >> s->shift]);
-    }
-    p->n = m;
-}
-
-/* The second pass: the probes of the packets `p` of the first, each class
- * found appended to b->match from `n` on.  Returns the new count. */
-static inline unsigned probe_pass(const struct classifier_sig *s, struct classifier_burst *b,
-                                  const struct hash_pending *p, unsigned n, uint32_t words)
-{
-    for (unsigned j = 0; j < p->n; j++) {
-        uint32_t cls = classifier_sig_find(s, b->meta[p->pkt[j]].key, p->hash[j], words);
-        b->match[n] = cls << CLASSIFIER_MATCH_SHIFT | p->pkt[j];
+        uint32_t cls =
+            classifier_sig_find(s, k, classifier_hkey_hash(k, s->mask.w, words, s->seed), words);
+        b->match[n] = cls << CLASSIFIER_MATCH_SHIFT | list[j];
         n += cls != UINT32_MAX;
     }
     return n;
 }
 
-/* classifier_find() of a hashed table: the hashes of every signature's
- * packets first, their buckets asked for, then the probes, so that each
- * bucket has had time to arrive. */
+/* classifier_find() of a hashed table. */
 static unsigned hash_find(const struct classifier *c, struct classifier_burst *b)
 {
-    struct hash_pending p[2 * CLASSIFIER_HASH_SIGS];
-    for (uint32_t k = 0; k < c->n_sigs; k++) {
-        const struct classifier_sig *s = &c->sigs[k];
-        if (s->words == 1)
-            hash_pass(s, b, &p[k], 1);
-        else if (s->words == 2)
-            hash_pass(s, b, &p[k], 2);
-        else
-            hash_pass(s, b, &p[k], CLASSIFIER_HKEY_WORDS);
-    }
     unsigned n = 0;
     for (uint32_t k = 0; k < c->n_sigs; k++) {
         const struct classifier_sig *s = &c->sigs[k];
         if (s->words == 1)
-            n = probe_pass(s, b, &p[k], n, 1);
+            n = hash_pass(s, b, n, 1);
         else if (s->words == 2)
-            n = probe_pass(s, b, &p[k], n, 2);
+            n = hash_pass(s, b, n, 2);
         else
-            n = probe_pass(s, b, &p[k], n, CLASSIFIER_HKEY_WORDS);
+            n = hash_pass(s, b, n, CLASSIFIER_HKEY_WORDS);
     }
     return n;
 }
