@@ -196,7 +196,9 @@ class Testpmd:
 
     def __init__(self, vdev, huge, rx_lcores):
         mem = ["-m", str(EAL_MB), "--huge-unlink"] if huge else ["--no-huge", "-m", str(EAL_MB)]
-        lcores = ",".join(["0@0"] + [f"{r}@{r}" for r in range(1, rx_lcores + 1)])
+        cores = max(os.cpu_count(), 2)  # fewer cores: the rx lcores share them in turn
+        lcores = ",".join(["0@0"] + [f"{r}@{1 + (r - 1) % (cores - 1)}"
+                                     for r in range(1, rx_lcores + 1)])
         # Line-buffered, so that what a command prints comes before the next
         # prompt (the prompt is written unbuffered).
         cmd = ["stdbuf", "-oL", "dpdk-testpmd", *mem, "--no-pci", "--no-shconf",

@@ -44,6 +44,7 @@
 #include <unistd.h>
 
 #include <dirent.h>
+#include <sys/sysinfo.h>
 
 #include <rte_cycles.h>
 #include <rte_malloc.h>
@@ -284,9 +285,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
     }
 }
 
-/* Starts the dataplane with the rx lcores 1..N on cores 1..N and the
- * writers (lcores N+1, N+2, ...) beside the main lcore on core 0, as pcapd
- * does on a 2-core host; with --huge, on hugepages (their files unlinked
+/* Starts the dataplane with the rx lcores 1..N on cores 1..N (in turn on
+ * the cores there are past 0, when fewer) and the writers (lcores N+1,
+ * N+2, ...) beside the main lcore on core 0, as pcapd does on a 2-core
+ * host; with --huge, on hugepages (their files unlinked
  * once mapped, so they go back to the host when the process ends however
  * it ends), else with --no-huge. */
 static void start_dataplane(const struct opts *o)
@@ -294,8 +296,11 @@ static void start_dataplane(const struct opts *o)
     static char vdev[600], prefix[64], lcores[160] = "--lcores=0@0";
     snprintf(vdev, sizeof(vdev), "--vdev=%s", o->vdev);
     snprintf(prefix, sizeof(prefix), "--file-prefix=pcapd-bench-%d", (int)getpid());
+    /* On a host with fewer cores, the rx lcores share cores 1.. in turn. */
+    unsigned cores = (unsigned)RTE_MAX(get_nprocs(), 2);
     for (unsigned r = 1; r <= o->rx_lcores; r++)
-        snprintf(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores), ",%u@%u", r, r);
+        snprintf(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores), ",%u@%u", r,
+                 1 + (r - 1) % (cores - 1));
     for (unsigned w = 0; w < o->writers; w++)
         snprintf(lcores + strlen(lcores), sizeof(lcores) - strlen(lcores), ",%u@0",
                  o->rx_lcores + 1 + w);
