@@ -1778,6 +1778,10 @@ static int hw_group_setup(void **state)
     cfg.writer_lcores[0] = 2;
     cfg.writer_lcores[1] = 3;
     cfg.n_writer_lcores = 2;
+    /* Room on each writer's ring for every fed packet of the full job: a
+     * writer starved by other work on its core (a shared CI machine) must
+     * not turn into a lost packet, and a job that waits for it forever. */
+    cfg.full_ring_size = 2 * 1024;
     cfg.hw_timestamps = hw_mode;
     char err[256] = "";
     int rc = pcapd_dp_start(&cfg, err, sizeof(err));
