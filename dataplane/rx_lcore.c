@@ -6,10 +6,13 @@
  * Each writer has its own stage and rings, so every ring keeps one producer
  * and one consumer.
  *
- * Each staged packet carries its receive time: the TSC read when its burst
- * arrived or, on a port that stamps its packets (hw_timestamps), the
- * packet's own timestamp when its flag is set.  Which of the two is chosen
- * once per burst, so ports without stamps pay nothing per packet.
+ * Each staged packet carries its receive time: the TSC of its burst, read
+ * when the burst's first sample is staged (within microseconds of the
+ * receive; a burst that stages nothing reads no TSC, which costs tens of
+ * cycles on some CPUs), or, on a port that stamps its packets
+ * (hw_timestamps), the packet's own timestamp when its flag is set.  Which
+ * of the two is chosen once per burst, so ports without stamps pay nothing
+ * per packet.
  *
  * With several rx lcores, each publishes the TSC at which it starts a pass
  * over its queues, so that the writers can merge the lcores' records in
@@ -195,9 +198,17 @@ struct rx_emit_ctx {
     struct rx_stages *st;
     /* The burst's packets. */
     struct rte_mbuf **pkts;
-    /* TSC read when the burst arrived. */
+    /* The burst's TSC, or 0 until a sample needs it. */
     uint64_t tsc;
 };
+
+/* Returns the burst's TSC, reading it the first time. */
+static inline uint64_t rx_burst_tsc(struct rx_emit_ctx *e)
+{
+    if (e->tsc == 0)
+        e->tsc = rte_rdtsc();
+    return e->tsc;
+}
 
 /* Stages packet `i`, sampled for job `rule` and received at `time` in
  * clock `clock`: a record for a simple job, an mbuf reference for a full
@@ -220,7 +231,7 @@ static inline void rx_emit(void *arg, unsigned i, const struct classifier_rule *
 {
     struct rx_emit_ctx *e = arg;
     if (rx_sample(e->rx, rule))
-        rx_stage_packet(e, i, rule, e->tsc, PCAPD_RX_CLOCK_TSC);
+        rx_stage_packet(e, i, rule, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
 }
 
 /* Classifier callback for a burst of a port that stamps packets: packet `i`
@@ -237,7 +248,7 @@ static inline void rx_emit_stamped(void *arg, unsigned i, const struct classifie
                         *RTE_MBUF_DYNFIELD(m, dp.ts_dynfield_offset, rte_mbuf_timestamp_t *),
                         PCAPD_RX_CLOCK_PORT);
     else
-        rx_stage_packet(e, i, rule, e->tsc, PCAPD_RX_CLOCK_TSC);
+        rx_stage_packet(e, i, rule, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
 }
 
 /* Sets `*frame` and `*len` to where mbuf `m`'s headers are, gathered into
@@ -296,7 +307,6 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
     RX_STAGE_END(rx, DP_STAGE_RECEIVE, t);
     if (n == 0)
         return 0;
-    uint64_t tsc = rte_rdtsc();
     /* Load the table after the burst, so a job published while the PMD was
      * receiving sees the packets received after its publication. */
     const struct classifier *table = atomic_load_explicit(&dp.table, memory_order_acquire);
@@ -311,7 +321,7 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
         classifier_burst_reset(b);
         classifier_burst_parse(b, frames, lens, n);
         RX_STAGE_END(rx, DP_STAGE_PARSE, t);
-        struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = tsc};
+        struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = 0};
         /* The one test hw timestamps add per burst. */
         if (likely(!q->port_stamps))
             rx_match(rx, table, b, rx_emit, &e);
