@@ -879,22 +879,24 @@ struct hash_pending {
 
 /* The first pass of a hashed lookup of burst `b` in signature `s` (of
  * `words` words, a constant where it is called): the packets whose key has
- * the signature's common bits into `p`, each with its hash, its bucket
- * asked for.  Appended without a branch (every packet is hashed): whether
- * a packet passes is as unpredictable as the traffic for some signatures,
- * and a mispredicted branch costs more than a hash. */
+ * the signature's common bits into `p`, listed without a branch (whether a
+ * packet passes is as unpredictable as the traffic for some signatures,
+ * and a mispredicted branch costs more than the test), then each hashed,
+ * its bucket asked for. */
 static inline void hash_pass(const struct classifier_sig *s, const struct classifier_burst *b,
                              struct hash_pending *p, uint32_t words)
 {
     const uint8_t *list;
     unsigned n = sig_packets(s, b, &list), m = 0;
     for (unsigned j = 0; j < n; j++) {
-        const uint64_t *k = b->meta[list[j]].key;
-        uint64_t h = classifier_hkey_hash(k, s->mask.w, words, s->seed);
         p->pkt[m] = list[j];
-        p->hash[m] = h;
+        m += classifier_hkey_equal(b->meta[list[j]].key, s->common_mask.w, s->common_value.w,
+                                   RTE_MIN(words, 2u));
+    }
+    for (unsigned j = 0; j < m; j++) {
+        uint64_t h = classifier_hkey_hash(b->meta[p->pkt[j]].key, s->mask.w, words, s->seed);
+        p->hash[j] = h;
         rte_prefetch0(&s->buckets[h >> s->shift]);
-        m += classifier_hkey_equal(k, s->common_mask.w, s->common_value.w, RTE_MIN(words, 2u));
     }
     p->n = m;
 }
