@@ -518,13 +518,6 @@ int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_si
     int rc;
     if ((rc = dp_check_lcores(err, err_size)) != 0)
         return rc;
-    dp.pool = rte_pktmbuf_pool_create("pcapd_mbufs", cfg->n_mbufs, 256, 0,
-                                      RTE_MBUF_DEFAULT_BUF_SIZE, (int)rte_socket_id());
-    if (dp.pool == NULL) {
-        snprintf(err, err_size, "cannot create a pool of %u mbufs: %s", cfg->n_mbufs,
-                 rte_strerror(rte_errno));
-        return -ENOMEM;
-    }
     if ((rc = dp_create_rx(err, err_size)) != 0 || (rc = dp_create_writers(err, err_size)) != 0 ||
         (rc = dp_publish_init(err, err_size)) != 0)
         return rc;

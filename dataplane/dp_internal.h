@@ -278,8 +278,9 @@ struct dp {
     volatile uint8_t rx_mode;
     /* Set, once the rx lcores have returned, to end the writer loops. */
     volatile bool writer_quit;
-    /* Receive mbuf pool. */
-    struct rte_mempool *pool;
+    /* Receive mbuf pools, one per NUMA socket that has a port (created by
+     * dp_ports_start()), so that the PMD fills mbufs of its own socket. */
+    struct rte_mempool *pools[RTE_MAX_NUMA_NODES];
     /* Rx lcores. */
     struct rx_lcore rx[PCAPD_MAX_RX_LCORES];
     unsigned n_rx;

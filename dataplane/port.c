@@ -2,7 +2,8 @@
  * Port setup: every port EAL probed (NIC, net_pcap, net_null, net_af_packet,
  * net_tap...) gets one rx queue per rx lcore, as far as the port allows, with
  * RSS spreading flows over them, and one unused tx queue for PMDs that need
- * one.  Queues are dealt to rx lcores round-robin.
+ * one.  Queues are dealt to rx lcores round-robin.  Mbufs come from a pool
+ * on the port's NUMA socket, one pool per socket.
  *
  * Receive timestamps (cfg.hw_timestamps): a port gives them when it offers
  * RTE_ETH_RX_OFFLOAD_TIMESTAMP and can read its device clock (the offload
@@ -25,6 +26,7 @@
 #include <rte_errno.h>
 #include <rte_ethdev.h>
 #include <rte_kvargs.h>
+#include <rte_lcore.h>
 #include <rte_mbuf_dyn.h>
 
 #include "dp_internal.h"
@@ -122,6 +124,22 @@ static int port_timestamps_register(char *err, unsigned err_size)
     return 0;
 }
 
+/* Returns the receive mbuf pool of NUMA socket `socket`, creating it the
+ * first time (cfg.n_mbufs mbufs), or NULL with `err`. */
+static struct rte_mempool *port_pool(int socket, char *err, unsigned err_size)
+{
+    if (dp.pools[socket] != NULL)
+        return dp.pools[socket];
+    char name[RTE_MEMPOOL_NAMESIZE];
+    snprintf(name, sizeof(name), "pcapd_mbufs_%d", socket);
+    dp.pools[socket] =
+        rte_pktmbuf_pool_create(name, dp.cfg.n_mbufs, 256, 0, RTE_MBUF_DEFAULT_BUF_SIZE, socket);
+    if (dp.pools[socket] == NULL)
+        snprintf(err, err_size, "cannot create a pool of %u mbufs on socket %d: %s", dp.cfg.n_mbufs,
+                 socket, rte_strerror(rte_errno));
+    return dp.pools[socket];
+}
+
 /* Builds the port configuration for `n_rxq` queues on a port with `info`. */
 static struct rte_eth_conf port_conf_for(const struct rte_eth_dev_info *info, uint16_t n_rxq)
 {
@@ -165,9 +183,16 @@ static int port_start_one(uint16_t port, uint16_t want_rxq, char *err, unsigned 
     }
     uint16_t rxd = (uint16_t)dp.cfg.rx_desc, txd = PORT_TX_DESC;
     rte_eth_dev_adjust_nb_rx_tx_desc(port, &rxd, &txd);
+    /* The mbufs come from the port's socket (a NIC writes them there), or,
+     * for a virtual device, from the first rx lcore's. */
     int socket = rte_eth_dev_socket_id(port);
+    if (socket < 0 || socket >= RTE_MAX_NUMA_NODES)
+        socket = (int)rte_lcore_to_socket_id(dp.rx[0].lcore_id);
+    struct rte_mempool *pool = port_pool(socket, err, err_size);
+    if (pool == NULL)
+        return -ENOMEM;
     for (uint16_t q = 0; q < n_rxq; q++) {
-        rc = rte_eth_rx_queue_setup(port, q, rxd, socket, NULL, dp.pool);
+        rc = rte_eth_rx_queue_setup(port, q, rxd, socket, NULL, pool);
         if (rc != 0) {
             snprintf(err, err_size, "port %u: rx queue %u setup failed: %s", port, q,
                      rte_strerror(-rc));

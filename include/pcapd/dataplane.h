@@ -51,7 +51,7 @@ struct pcapd_dp_config {
     /* DPDK lcore id of the one writer lcore when n_writer_lcores is 0 (the
      * layout before there could be several). */
     unsigned writer_lcore;
-    /* Mbufs in the receive pool. */
+    /* Mbufs in the receive pool (one pool per NUMA socket with a port). */
     unsigned n_mbufs;
     /* Receive descriptors per queue. */
     unsigned rx_desc;
