@@ -81,7 +81,8 @@ struct classifier_bucket {
     /* Per slot: the index of its class in the table. */
     uint32_t cls[CLASSIFIER_BUCKET_SLOTS];
     /* Nonzero when a class whose hash indexes this bucket found it full and
-     * sits in a later one: only then does a probe go on. */
+     * sits in a later one, or two of its classes share a tag: only then
+     * does a probe that found nothing go on (classifier_sig_find_slow()). */
     uint32_t overflow;
 } __rte_cache_aligned;
 
@@ -109,7 +110,7 @@ struct classifier_sig {
     uint32_t shift;
     uint32_t bucket_mask;
     /* Hashed: open addressing by buckets, at most half full; a probe goes
-     * on to the next bucket only from a full one. */
+     * on to the next bucket only from a marked one (see `overflow`). */
     struct classifier_bucket *buckets;
     /* Hashed: the masked key of the class in each slot, `words` words per
      * slot, read when the tags agree. */
