@@ -34,6 +34,10 @@ needed and giving them back at the end; --memory huge insists, --memory
 no-huge uses 4 KiB pages (--no-huge).  EAL unlinks its hugepage files once
 mapped, so a killed run leaks none.
 
+--callgrind prints instead the instructions per packet of capture and
+reference under valgrind's callgrind (short windows; the counts do not
+depend on the machine's load), and the functions capture's go to.
+
 --stages uses a second build with -Dstage_timing=true and prints, per row,
 nanoseconds per packet of each stage of the rx lcore (receive, parse,
 classify, sample and stage, ring enqueue, free), scaled to CPU time.
@@ -53,6 +57,7 @@ Usage: tools/bench-dataplane.py [--build DIR] [--rounds N] [--seconds S]
            [--jobs 1,1000,10000] [--vdevs null,pcap] [--memory auto|huge|no-huge]
            [--stages] [--rx-lcores N] [--force-cores] [--writers N]
            [--baseline DIR] [--no-testpmd] [--only-throughput] [--json FILE]
+           [--callgrind]
 """
 import argparse
 import json
@@ -63,6 +68,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 
@@ -401,6 +407,53 @@ def stages(args, vdevs, counts, huge, results):
         args.no_testpmd = saved
 
 
+def callgrind_ipp(bench, vdev, jobs, mode, seconds):
+    """Instructions per packet of the rx lcore in `mode` (valgrind's
+    callgrind, collecting in dp_rx_lcore_main only): the same whatever the
+    machine's load.  Returns (total, {function: instructions per packet})."""
+    with tempfile.TemporaryDirectory(prefix="pcapd-bench-cg-") as tmp:
+        out = os.path.join(tmp, "callgrind.out")
+        r = subprocess.run(["valgrind", "--tool=callgrind", "--toggle-collect=dp_rx_lcore_main",
+                            f"--callgrind-out-file={out}", bench, "--windows", "--vdev", vdev,
+                            "--jobs", str(jobs)],
+                           input=f"{mode} {seconds}\nquit\n", capture_output=True, text=True)
+        lines = [json.loads(x) for x in r.stdout.splitlines() if x.startswith("{")]
+        if not lines or "rx_packets_total" not in lines[-1]:
+            raise RuntimeError("callgrind run printed nothing:\n" + r.stderr[-2000:])
+        packets = lines[-1]["rx_packets_total"]
+        ann = sh(["callgrind_annotate", "--inclusive=no", out])
+    total = int(re.search(r"([\d,]+) \(100.0%\)\s+PROGRAM TOTALS", ann)[1].replace(",", ""))
+    funcs = {}
+    for line in ann.split("file:function", 1)[1].splitlines()[2:]:
+        m = re.match(r"\s*([\d,]+) \(\s*[\d.]+%\)\s+(\S+)", line)
+        if not m:
+            break
+        name = m[2].rsplit(":", 1)[-1]
+        if "librte_net_" in line:
+            name = "PMD receive (" + re.search(r"librte_(net_\w+)", line)[1] + ")"
+        funcs[name] = funcs.get(name, 0) + int(m[1].replace(",", "")) / packets
+    return total / packets, funcs
+
+
+def callgrind(args, build, vdevs, counts):
+    """The --callgrind table: instructions per packet of capture and
+    reference, and where capture's go."""
+    bench = str(build / "tools" / "pcapd-dataplane-bench")
+    print("\nInstructions per packet on the rx lcore (valgrind --tool=callgrind, "
+          "--no-huge; capture, reference, pcapd's own, and the functions that run "
+          "more than 1 a packet):\n")
+    print("| vdev | jobs | capture | reference | own | capture by function |")
+    print("|---|---:|---:|---:|---:|---|")
+    for name, vdev in vdevs:
+        ref, _ = callgrind_ipp(bench, vdev, 1, "reference", args.seconds)
+        for jobs in counts:
+            cap, funcs = callgrind_ipp(bench, vdev, jobs, "capture", args.seconds)
+            top = ", ".join(f"{f} {v:.1f}" for f, v in
+                            sorted(funcs.items(), key=lambda x: -x[1]) if v >= 1)
+            print(f"| {name} | {jobs} | {cap:.1f} | {ref:.1f} | {cap - ref:.1f} | {top} |",
+                  flush=True)
+
+
 def swap_proof(build, huge, writers):
     gaps = 0
     mix = f"net_pcap0,rx_pcap={MIX},infinite_rx=1"
@@ -459,6 +512,8 @@ def main():
     ap.add_argument("--only-throughput", action="store_true",
                     help="skip the table-swap proof and the writer benchmark")
     ap.add_argument("--json", help="write every window's figures to this file")
+    ap.add_argument("--callgrind", action="store_true",
+                    help="only instructions per packet under valgrind's callgrind (any load)")
     args = ap.parse_args()
     build = pathlib.Path(args.build)
     if not (build / "build.ninja").exists():
@@ -483,6 +538,14 @@ def main():
     vdevs = [all_vdevs[v] for v in args.vdevs.split(",")]
     counts = [int(x) for x in args.jobs.split(",")]
     results = []
+    if args.callgrind:
+        try:
+            callgrind(args, build, vdevs, counts)
+        finally:
+            for path in (MIX, MIX2):
+                if os.path.exists(path):
+                    os.unlink(path)
+        return 0
     n_procs = (1 if args.no_testpmd else 2) + (1 if base else 0)
     hp = Hugepages(args.memory, n_procs * EAL_MB // 2 + 16)
     try:
