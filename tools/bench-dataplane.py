@@ -13,15 +13,19 @@ take turns on the rx core, one short window each, for many rounds:
   testpmd    `dpdk-testpmd --forward-mode=rxonly`, driven interactively
              (start, two `show port stats`, stop), the outside reference.
 
-Both processes stay up for the whole row and pause between their windows
-(pcapd's rx lcores sleep, testpmd's forwarding stops), so each window has
-the core to itself as far as the rest of the machine allows; the order of
-the three rotates every round.  The row prints the median and the
-interquartile range (q1-q3) of every figure over the rounds.  Ratios are
-taken per round (capture over the reference run next to it) before the
-median: the capture/reference ratio is free of process-to-process
-placement, and is the one the targets are read from; capture/testpmd is
-printed beside it.
+Both processes stay up for the row (or, with --starts N, for its share of
+the rounds, then start again) and pause between their windows (pcapd's rx
+lcores sleep, testpmd's forwarding stops), so each window has the core to
+itself as far as the rest of the machine allows; the order of the three
+rotates every round.  The row prints the median and the interquartile
+range (q1-q3) of every figure over the rounds.  Ratios are taken per round
+(capture over the reference run next to it) before the median: the
+capture/reference ratio is free of process-to-process placement, and is
+the one the targets are read from; capture/testpmd is printed beside it.
+Placement still moves the reference's own speed from one process start to
+the next (on net_null, 124 against 169 Mpps in two rows of one run), and
+not the capture's in proportion; --starts spreads a row over several
+starts, so its quartiles show that too.
 
 Each window also reads its rx threads' CPU time (/proc .../schedstat), so
 a row gives Mpps per second of rx CPU as well: on a shared machine, what a
@@ -53,7 +57,7 @@ Then, unless --only-throughput: the table-swap proof (a probe job's file
 has no gap while other jobs change every few milliseconds) and the writer
 against pcap_dump().  Output is Markdown, for docs/PERFORMANCE.md.
 
-Usage: tools/bench-dataplane.py [--build DIR] [--rounds N] [--seconds S]
+Usage: tools/bench-dataplane.py [--build DIR] [--rounds N] [--seconds S] [--starts N]
            [--jobs 1,1000,10000] [--vdevs null,pcap] [--memory auto|huge|no-huge]
            [--stages] [--rx-lcores N] [--force-cores] [--writers N]
            [--baseline DIR] [--no-testpmd] [--only-throughput] [--json FILE]
@@ -277,32 +281,39 @@ class Testpmd:
 
 
 def run_row(args, bench, base, vdev, jobs, huge, rx_lcores):
-    """The rounds of one row; returns the lists of every figure."""
-    procs = {"ours": Pcapd(bench, vdev, jobs, huge, rx_lcores, args.writers, args.hw_timestamps)}
-    if base:
-        procs["base"] = Pcapd(base, vdev, jobs, huge, rx_lcores, args.writers,
-                              args.hw_timestamps)
-    tp = None if args.no_testpmd else Testpmd(vdev, huge, rx_lcores)
+    """The rounds of one row, over --starts pairs of processes (the rounds
+    split between them); returns the set-up of the first and the lists of
+    every figure."""
     steps = [("ours", "capture"), ("ours", "reference")]
     if base:
         steps += [("base", "capture"), ("base", "reference")]
-    if tp:
+    if not args.no_testpmd:
         steps.append(("testpmd", None))
     got = {s: [] for s in steps}
-    try:
-        for r in range(args.rounds):
-            k = r % len(steps)
-            for step in steps[k:] + steps[:k]:
-                if step[0] == "testpmd":
-                    got[step].append(tp.window(args.seconds))
-                else:
-                    got[step].append(procs[step[0]].window(step[1], args.seconds))
-    finally:
-        for p in procs.values():
-            p.close()
-        if tp:
-            tp.close()
-    return procs["ours"].setup, got
+    setup = None
+    for start in range(args.starts):
+        rounds = args.rounds // args.starts + (start < args.rounds % args.starts)
+        procs = {"ours": Pcapd(bench, vdev, jobs, huge, rx_lcores, args.writers,
+                               args.hw_timestamps)}
+        setup = setup or procs["ours"].setup
+        if base:
+            procs["base"] = Pcapd(base, vdev, jobs, huge, rx_lcores, args.writers,
+                                  args.hw_timestamps)
+        tp = None if args.no_testpmd else Testpmd(vdev, huge, rx_lcores)
+        try:
+            for r in range(rounds):
+                k = r % len(steps)
+                for step in steps[k:] + steps[:k]:
+                    if step[0] == "testpmd":
+                        got[step].append(tp.window(args.seconds))
+                    else:
+                        got[step].append(procs[step[0]].window(step[1], args.seconds))
+        finally:
+            for p in procs.values():
+                p.close()
+            if tp:
+                tp.close()
+    return setup, got
 
 
 def row_figures(got, base):
@@ -497,6 +508,9 @@ def main():
     ap.add_argument("--build", default=str(ROOT / "build-bench"))
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--seconds", type=float, default=1.0)
+    ap.add_argument("--starts", type=int, default=1,
+                    help="process starts per row, the rounds split between them (placement "
+                         "varies from one start to the next)")
     ap.add_argument("--jobs", default="1,1000,10000")
     ap.add_argument("--vdevs", default="null,pcap", help="which of null,pcap to run")
     ap.add_argument("--memory", default="auto", choices=["auto", "huge", "no-huge"])
@@ -552,7 +566,8 @@ def main():
         huge = hp.__enter__()
         model, load = machine_line()
         print(f"Machine: {model}, {os.cpu_count()} CPUs; load average at start {load}; memory: "
-              f"{hp.note}; {args.rounds} rounds of {args.seconds:g} s windows (capture, "
+              f"{hp.note}; {args.rounds} rounds of {args.seconds:g} s windows over "
+              f"{args.starts} process start(s) per row (capture, "
               f"reference{', baseline' if base else ''}{'' if args.no_testpmd else ', testpmd'}, "
               f"rotating); medians (q1-q3); pcapd with {rx} rx lcore(s), {args.writers} "
               f"writer lcore(s), hw_timestamps {args.hw_timestamps}, 1-in-100 sampling"
