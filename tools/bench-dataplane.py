@@ -317,9 +317,17 @@ def run_row(args, bench, base, vdev, jobs, huge, rx_lcores):
 
 
 def row_figures(got, base):
-    """Per-round figures of a row and their ratios."""
+    """Per-round figures of a row and their ratios.  A round in which some
+    window received nothing (its thread never ran: a machine loaded past
+    its cores) is left out of all of them."""
+    kept = [r for r in range(len(got[("ours", "capture")]))
+            if all(got[k][r]["mpps"] > 0 and got[k][r].get("mpps_cpu", 1) > 0 for k in got)]
+    if not kept:
+        raise RuntimeError("every round had a window that received nothing")
+    got = {k: [v[r] for r in kept] for k, v in got.items()}
     cap, ref = got[("ours", "capture")], got[("ours", "reference")]
     f = {
+        "rounds_kept": len(kept),
         "capture_mpps": [w["mpps"] for w in cap],
         "reference_mpps": [w["mpps"] for w in ref],
         "ratio": [c["mpps"] / r["mpps"] for c, r in zip(cap, ref)],
@@ -360,7 +368,7 @@ def machine_line():
 def throughput(args, build, base, vdevs, counts, huge, rx_lcores, results):
     bench = str(build / "tools" / "pcapd-dataplane-bench")
     multi = rx_lcores > 1
-    head = ["vdev", "jobs", "capture Mpps", "reference Mpps", "**ratio**", "testpmd Mpps",
+    head = ["vdev", "jobs", "rounds", "capture Mpps", "reference Mpps", "**ratio**", "testpmd Mpps",
             "capture / testpmd", "ratio per rx CPU-s", "own ns per packet", "rx CPU share",
             "testpmd CPU share"]
     if base:
@@ -376,7 +384,8 @@ def throughput(args, build, base, vdevs, counts, huge, rx_lcores, results):
             f = row_figures(got, base)
             results.append({"vdev": name, "jobs": jobs, "rx_lcores": rx_lcores, "setup": setup,
                             "figures": f, "windows": {f"{k[0]}:{k[1]}": v for k, v in got.items()}})
-            cells = [name, str(jobs), fmt(f["capture_mpps"]), fmt(f["reference_mpps"]),
+            cells = [name, str(jobs), str(f["rounds_kept"]), fmt(f["capture_mpps"]),
+                     fmt(f["reference_mpps"]),
                      "**" + fmt(f["ratio"]) + "**",
                      fmt(f["testpmd_mpps"]) if "testpmd_mpps" in f else "-",
                      fmt(f["ratio_testpmd"]) if "ratio_testpmd" in f else "-",
