@@ -501,7 +501,7 @@ def writer_bench(build, runs):
                         (f"/tmp/pcapd-writer-bench-{os.getpid()}.pcap", "to a file in /tmp")):
         wb = json.loads(sh([str(build / "tools" / "pcapd-writer-bench"), place, "2000000",
                             str(runs)]))
-        if place != "/dev/null":
+        if place != "/dev/null" and os.path.exists(place):
             os.unlink(place)
         print(f"\nWriter, 160-byte records {what}: pcapd {wb['pcapd_ns_per_record']:.1f} ns "
               f"per record, pcap_dump {wb['pcap_dump_ns_per_record']:.1f} ns; "
