@@ -136,9 +136,10 @@ static struct pcapd_filter job_filter(unsigned i)
     return f;
 }
 
-/* Starts job `i` writing to `fd`; exits on failure. */
-static pcapd_job_handle start_job(struct pcapd_filter f, unsigned sample, uint32_t limit, int fd,
-                                  uint64_t cookie)
+/* Starts a job of filter `f` writing to `fd`; returns 0 or a negative
+ * errno. */
+static int try_start_job(struct pcapd_filter f, unsigned sample, uint32_t limit, int fd,
+                         uint64_t cookie, pcapd_job_handle *h)
 {
     struct pcapd_job_spec spec = {.filter = f,
                                   .sample_rate = sample,
@@ -147,8 +148,15 @@ static pcapd_job_handle start_job(struct pcapd_filter f, unsigned sample, uint32
                                   .snaplen = PCAPD_SIMPLE_SNAPLEN,
                                   .fd = fd,
                                   .cookie = cookie};
+    return pcapd_dp_job_start(&spec, h);
+}
+
+/* try_start_job(), exiting on failure. */
+static pcapd_job_handle start_job(struct pcapd_filter f, unsigned sample, uint32_t limit, int fd,
+                                  uint64_t cookie)
+{
     pcapd_job_handle h;
-    int rc = pcapd_dp_job_start(&spec, &h);
+    int rc = try_start_job(f, sample, limit, fd, cookie, &h);
     if (rc != 0) {
         fprintf(stderr, "job start: %s\n", strerror(-rc));
         exit(1);
@@ -538,7 +546,19 @@ int main(int argc, char **argv)
             unsigned k = swaps % 32, id = o.jobs + swaps;
             if (swaps >= 32)
                 pcapd_dp_job_stop(churn[k]);
-            churn[k] = start_job(job_filter(id), o.sample, UINT32_MAX, dup(devnull), id);
+            /* A stopped job's slot is free once its writer reported its
+             * end, which a writer starved on a loaded machine does late:
+             * wait for one (10 s at most) rather than give up. */
+            int fd = dup(devnull), rc;
+            for (int tries = 0; (rc = try_start_job(job_filter(id), o.sample, UINT32_MAX, fd, id,
+                                                    &churn[k])) == -ENOSPC &&
+                                tries < 10000;
+                 tries++)
+                poll_for(0.001, probe_fd, &(struct pcapd_job_ended){0});
+            if (rc != 0) {
+                fprintf(stderr, "job start: %s\n", strerror(-rc));
+                exit(1);
+            }
             swaps++;
         }
         poll_for(o.swap ? 0.005 : 0.1, probe_fd, &(struct pcapd_job_ended){0});
