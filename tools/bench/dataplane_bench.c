@@ -164,9 +164,11 @@ static pcapd_job_handle start_job(struct pcapd_filter f, unsigned sample, uint32
     return h;
 }
 
-/* Polls the dataplane for `seconds`, closing the files of ended jobs other
- * than the probe's.  Returns the probe's end report if it ended. */
-static int poll_for(double seconds, int probe_fd, struct pcapd_job_ended *probe_end)
+/* Polls the dataplane for `seconds`, every `step_us` microseconds,
+ * closing the files of ended jobs other than the probe's.  Returns the
+ * probe's end report if it ended. */
+static int poll_every(double seconds, unsigned step_us, int probe_fd,
+                      struct pcapd_job_ended *probe_end)
 {
     int probe_ended = 0;
     double until = now_s() + seconds;
@@ -181,9 +183,15 @@ static int poll_for(double seconds, int probe_fd, struct pcapd_job_ended *probe_
                 close(e[i].fd);
             }
         }
-        usleep(1000);
+        usleep(step_us);
     } while (now_s() < until);
     return probe_ended;
+}
+
+/* poll_every() each millisecond. */
+static int poll_for(double seconds, int probe_fd, struct pcapd_job_ended *probe_end)
+{
+    return poll_every(seconds, 1000, probe_fd, probe_end);
 }
 
 /* Waits until every job change is in the published table. */
@@ -487,7 +495,12 @@ static void run_windows(const struct opts *o, const struct pcapd_dp_stats *st, u
         poll_for(0.05, -2, &unused);
         struct snapshot a, b;
         snapshot_take(&a, tids, o->rx_lcores);
-        poll_for(secs, -2, &unused);
+        /* The main thread sleeps most of the window: on a machine shared
+         * with other work, the kernel's autogroups share a core among
+         * process groups by what each group runs on every core, so what
+         * this process's main thread (and writer) run on core 0 lowers
+         * what its rx lcore gets of core 1. */
+        poll_every(secs, 20000, -2, &unused);
         snapshot_take(&b, tids, o->rx_lcores);
         dp.rx_mode = DP_RX_PAUSED;
         window_print(what, &a, &b, o->rx_lcores);
