@@ -594,9 +594,9 @@ def main():
         for path in (MIX, MIX2):
             if os.path.exists(path):
                 os.unlink(path)
-    if args.json:
-        with open(args.json, "w") as f:
-            json.dump(results, f)
+        if args.json:  # what was measured, even when a later part failed
+            with open(args.json, "w") as f:
+                json.dump(results, f)
     return 0 if gaps == 0 else 1
 
 
