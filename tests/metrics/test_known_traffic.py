@@ -102,8 +102,9 @@ def test_writer_wrote_the_file_the_api_serves(run):
     assert s.total("pcapd_writer_late_records_total") == 0
     assert s.total("pcapd_writer_written_bytes_total") == len(run["file"])
     writes = s.total("pcapd_writer_write_duration_seconds_count")
-    # 956 records of up to 176 bytes fill a 64 KiB buffer at least twice.
-    assert writes >= 3
+    # The writer hands the file to the kernel in writes of at most its
+    # 64 KiB buffer; the drain timer may add partial ones, never fewer.
+    assert writes >= -(-len(run["file"]) // 65536)
     assert s.total("pcapd_writer_write_duration_seconds_bucket", le="+Inf") == writes
     assert s.total("pcapd_writer_write_duration_seconds_sum") > 0
 
