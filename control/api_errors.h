@@ -67,6 +67,9 @@ enum api_error_code {
     API_ERR_AUTH_THROTTLED = 1403,
     /* 500: an internal error (store, file system). */
     API_ERR_INTERNAL = 1500,
+    /* Not an error: the `messages` entry of a look-back capture whose
+     * window begins before the oldest packet history holds. */
+    API_MSG_PARTIAL_WINDOW = 2000,
 };
 
 #endif /* PCAPD_API_ERRORS_H */

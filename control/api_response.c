@@ -79,7 +79,9 @@ json_t *api_json_text(char *message)
     return json_string(message);
 }
 
-int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info)
+/* Answers 200 with `result` and `result_info` (either may be NULL;
+ * references stolen) and the `messages` array (reference stolen). */
+static int send_success(h2o_req_t *req, json_t *result, json_t *result_info, json_t *messages)
 {
     json_t *env = json_object();
     json_object_set_new(env, "result", result);
@@ -87,8 +89,21 @@ int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info)
         json_object_set_new(env, "result_info", result_info);
     json_object_set_new(env, "success", json_true());
     json_object_set_new(env, "errors", json_array());
-    json_object_set_new(env, "messages", json_array());
+    json_object_set_new(env, "messages", messages);
     return api_send_json(req, 200, env);
+}
+
+int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info)
+{
+    return send_success(req, result, result_info, json_array());
+}
+
+int api_send_result_message(h2o_req_t *req, json_t *result, int code, const char *message)
+{
+    json_t *messages = json_array();
+    if (message != NULL)
+        json_array_append_new(messages, json_pack("{s:i,s:s}", "code", code, "message", message));
+    return send_success(req, result, NULL, messages);
 }
 
 /* Builds the v4 error envelope of `code` and `message`. */

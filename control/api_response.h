@@ -19,6 +19,11 @@ int api_send_json(h2o_req_t *req, int status, json_t *body);
 /* Answers `status` with `len` bytes of JSON text `body` (copied). */
 void api_send_raw_json(h2o_req_t *req, int status, const char *body, size_t len);
 
+/* Answers 200 with `result` (reference stolen) in a success envelope
+ * whose `messages` holds one message, `code` and `message`, when `message`
+ * is not NULL. */
+int api_send_result_message(h2o_req_t *req, json_t *result, int code, const char *message);
+
 /* Makes a JSON string of an error message that may quote request bytes:
  * if they are not UTF-8, non-ASCII bytes become '?' (in `message` too). */
 json_t *api_json_text(char *message);

@@ -57,6 +57,16 @@ void capture_format_time(int64_t ms, char *buf, unsigned size)
     strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm);
 }
 
+void capture_format_time_ns(uint64_t ns, char *buf, unsigned size)
+{
+    time_t secs = (time_t)(ns / 1000000000u);
+    struct tm tm;
+    char day[32];
+    gmtime_r(&secs, &tm);
+    strftime(day, sizeof(day), "%Y-%m-%dT%H:%M:%S", &tm);
+    snprintf(buf, size, "%s.%09uZ", day, (unsigned)(ns % 1000000000u));
+}
+
 int capture_new_id(char *id)
 {
     uint8_t raw[CAPTURE_ID_LEN / 2];
@@ -127,6 +137,8 @@ json_t *capture_to_json(const struct capture *c)
     json_object_set_new(o, "packets_captured", json_integer((json_int_t)c->packets_captured));
     json_object_set_new(o, "packets_dropped", json_integer((json_int_t)c->packets_dropped));
     json_object_set_new(o, "stop_requested", json_boolean(c->stop_requested));
+    if (c->offset_time[0] != '\0')
+        json_object_set_new(o, "offset_time", json_string(c->offset_time));
     if (c->error_message[0] != '\0')
         json_object_set_new(o, "error_message", json_string(c->error_message));
     return o;
@@ -362,36 +374,56 @@ static int take_char(const char **p, char ch)
     return 0;
 }
 
-/* Tells whether `s` is an RFC 3339 date-time: YYYY-MM-DDTHH:MM:SS, an
- * optional fraction, then Z or a +HH:MM / -HH:MM offset. */
-static bool is_rfc3339(const char *s)
+int capture_parse_time(const char *s, int64_t *ns)
 {
-    int v;
+    struct tm tm = {0};
+    int year, mon, sec, off_h = 0, off_m = 0;
     const char *p = s;
-    if (take_digits(&p, 4, 0, 9999, &v) || take_char(&p, '-') || take_digits(&p, 2, 1, 12, &v) ||
-        take_char(&p, '-') || take_digits(&p, 2, 1, 31, &v) || take_char(&p, 't') ||
-        take_digits(&p, 2, 0, 23, &v) || take_char(&p, ':') || take_digits(&p, 2, 0, 59, &v) ||
-        take_char(&p, ':') || take_digits(&p, 2, 0, 60, &v))
-        return false;
+    if (take_digits(&p, 4, 1970, 9999, &year) || take_char(&p, '-') ||
+        take_digits(&p, 2, 1, 12, &mon) || take_char(&p, '-') ||
+        take_digits(&p, 2, 1, 31, &tm.tm_mday) || take_char(&p, 't') ||
+        take_digits(&p, 2, 0, 23, &tm.tm_hour) || take_char(&p, ':') ||
+        take_digits(&p, 2, 0, 59, &tm.tm_min) || take_char(&p, ':') ||
+        take_digits(&p, 2, 0, 60, &sec))
+        return -1;
+    int64_t frac = 0;
     if (*p == '.') {
         p++;
         if (*p < '0' || *p > '9')
-            return false;
-        while (*p >= '0' && *p <= '9')
-            p++;
+            return -1;
+        int digits = 0;
+        for (; *p >= '0' && *p <= '9'; p++, digits++) {
+            if (digits < 9)
+                frac = frac * 10 + (*p - '0');
+        }
+        for (; digits < 9; digits++)
+            frac *= 10;
     }
-    if (take_char(&p, 'z') == 0)
-        return *p == '\0';
-    if (*p != '+' && *p != '-')
-        return false;
-    p++;
-    return take_digits(&p, 2, 0, 23, &v) == 0 && take_char(&p, ':') == 0 &&
-           take_digits(&p, 2, 0, 59, &v) == 0 && *p == '\0';
+    int sign = 0;
+    if (take_char(&p, 'z') != 0) {
+        if (*p != '+' && *p != '-')
+            return -1;
+        sign = *p++ == '-' ? -1 : 1;
+        if (take_digits(&p, 2, 0, 23, &off_h) || take_char(&p, ':') ||
+            take_digits(&p, 2, 0, 59, &off_m))
+            return -1;
+    }
+    if (*p != '\0')
+        return -1;
+    tm.tm_year = year - 1900;
+    tm.tm_mon = mon - 1;
+    tm.tm_sec = sec;
+    int64_t secs = (int64_t)timegm(&tm) - (int64_t)sign * (off_h * 3600 + off_m * 60);
+    if (secs < 0)
+        return -1;
+    *ns = secs * 1000000000 + frac;
+    return 0;
 }
 
-/* Checks `offset_time`: absent or null is fine; an RFC 3339 time is
- * refused as not supported yet, anything else as malformed. */
-static int check_offset_time(const json_t *body, struct capture_error *err)
+/* Reads `offset_time`: absent or null is fine (a capture from now);
+ * else an RFC 3339 time, into c->offset_time and c->offset_ns.  Whether
+ * history holds its window is checked later (lookback.c). */
+static int get_offset_time(const json_t *body, struct capture *c, struct capture_error *err)
 {
     static const char rule[] = "must be an RFC 3339 timestamp such as 2024-01-01T00:00:00Z";
     const json_t *v = json_object_get(body, "offset_time");
@@ -399,10 +431,12 @@ static int check_offset_time(const json_t *body, struct capture_error *err)
         return 0;
     if (!json_is_string(v))
         return reject(err, API_ERR_WRONG_TYPE, "%s: %s", "offset_time", rule);
-    if (!is_rfc3339(json_string_value(v)))
+    const char *text = json_string_value(v);
+    if (json_string_length(v) >= sizeof(c->offset_time) ||
+        capture_parse_time(text, &c->offset_ns) != 0)
         return reject(err, API_ERR_INVALID_VALUE, "%s: %s", "offset_time", rule);
-    return reject(err, API_ERR_UNSUPPORTED, "%s: %s", "offset_time",
-                  "look-back captures are not supported yet; omit it to capture from now");
+    memcpy(c->offset_time, text, json_string_length(v) + 1);
+    return 0;
 }
 
 /* Validates the fields of a `simple` capture request. */
@@ -414,7 +448,7 @@ static int parse_simple(const json_t *body, struct capture *c, struct capture_er
     if (check_known(body, "", allowed, " of a simple capture", err) != 0 ||
         get_required_int(body, "time_limit", 1, SIMPLE_TIME_LIMIT_MAX, &time_limit, err) ||
         get_required_int(body, "packet_limit", 1, PACKET_LIMIT_MAX, &packet_limit, err) ||
-        check_offset_time(body, err))
+        get_offset_time(body, c, err))
         return -1;
     c->time_limit = (uint32_t)time_limit;
     c->packet_limit = (uint32_t)packet_limit;

@@ -18,6 +18,8 @@
 #define CAPTURE_COLO_SIZE 64
 /* Room for a destination_conf URI and its terminating NUL. */
 #define CAPTURE_DESTINATION_SIZE 1024
+/* Room for an offset_time (RFC 3339, up to nanoseconds and an offset). */
+#define CAPTURE_OFFSET_TIME_SIZE 40
 
 /* `type` of a capture. */
 enum capture_type {
@@ -76,6 +78,12 @@ struct capture {
     char error_message[256];
     /* Bytes of the capture file, once ended. */
     uint64_t file_size;
+    /* A look-back capture (`simple` only): the end of its window as the
+     * request gave it (RFC 3339), or empty; and as nanoseconds since the
+     * epoch (0 when empty; not stored: it matters until the capture is
+     * answered from history). */
+    char offset_time[CAPTURE_OFFSET_TIME_SIZE];
+    int64_t offset_ns;
 };
 
 /* A rejected create request: a stable error code and a message that names
@@ -117,5 +125,15 @@ int capture_new_id(char *id);
 
 /* Formats milliseconds since the epoch as RFC 3339 UTC ("...T...Z"). */
 void capture_format_time(int64_t ms, char *buf, unsigned size);
+
+/* Formats nanoseconds since the epoch as RFC 3339 UTC with nine digits of
+ * fraction ("...T...:SS.123456789Z"). */
+void capture_format_time_ns(uint64_t ns, char *buf, unsigned size);
+
+/* Parses an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS, an optional
+ * fraction, Z or an offset) into nanoseconds since the epoch (digits past
+ * the ninth of the fraction are cut).  Returns 0, or -1 if `s` is not one
+ * or lies before 1970. */
+int capture_parse_time(const char *s, int64_t *ns);
 
 #endif /* PCAPD_CAPTURE_H */

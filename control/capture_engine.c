@@ -75,8 +75,10 @@ static int start_kernel(const struct config *cfg, char *err, unsigned err_size)
     return 0;
 }
 
-int capture_engine_start(const struct config *cfg, char *err, unsigned err_size)
+int capture_engine_start(const struct config *cfg, struct pcapd_history *history, char *err,
+                         unsigned err_size)
 {
+    (void)history;
     engine_path = cfg->capture_path;
     err[0] = '\0';
     if (engine_path == CONFIG_CAPTURE_KERNEL)

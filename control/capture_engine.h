@@ -16,11 +16,14 @@
 
 #include "config.h"
 #include "pcapd/dataplane.h"
+#include "pcapd/history.h"
 #include "pcapd/kernel_path.h"
 
-/* Starts the capture path(s) `cfg` configures.  Returns 0, or -1 with a
- * message in `err` (the daemon cannot run). */
-int capture_engine_start(const struct config *cfg, char *err, unsigned err_size);
+/* Starts the capture path(s) `cfg` configures, feeding the look-back
+ * history `history` (NULL: none).  Returns 0, or -1 with a message in
+ * `err` (the daemon cannot run). */
+int capture_engine_start(const struct config *cfg, struct pcapd_history *history, char *err,
+                         unsigned err_size);
 
 /* Stops capturing; jobs still running are ended and reported to
  * `on_ended` before this returns. */

@@ -26,6 +26,7 @@
 #include "disk_guard.h"
 #include "id_index.h"
 #include "log.h"
+#include "lookback.h"
 #include "offload.h"
 #include "pcapd/capture_record.h"
 
@@ -81,6 +82,10 @@ struct run_slot {
     /* Who waits for the create, while STARTING. */
     capture_created_fn created;
     void *created_arg;
+    /* A look-back capture: ACTIVE while its query runs on the history
+     * lane (not on the capture engine); `cancel` ends the query early. */
+    bool lookback;
+    _Atomic bool cancel;
 };
 
 /* The runner's state (event loop only). */
@@ -147,6 +152,7 @@ static void slot_take(struct run_slot *s, const struct capture *c)
 {
     *s = (struct run_slot){
         .state = SLOT_STARTING, .c = *c, .fd = -1, .version = 1, .counted = CAPTURE_COUNTS_NONE};
+    atomic_init(&s->cancel, false);
     id_index_add(&runner.index, c->id, (uint32_t)(s - runner.slots));
     runner.n_used++;
     runner.n_full += c->type == CAPTURE_FULL;
@@ -413,6 +419,28 @@ static void mark_running(struct run_slot *s)
     slot_changed(s);
 }
 
+/* Records that capture `s` could not start (the engine's or the query's
+ * `rc`): fills `o`, marks it failed and discards its empty file.
+ * Returns -1. */
+static int start_failed(struct run_slot *s, struct capture_outcome *o, int rc)
+{
+    if (rc == -ESHUTDOWN)
+        refuse(o, 503, API_ERR_CAPACITY, 0,
+               "interrupted: the daemon shut down before the capture started");
+    else
+        refuse(o, rc == -ENOSPC ? 503 : 500, rc == -ENOSPC ? API_ERR_CAPACITY : API_ERR_INTERNAL, 0,
+               "cannot start the capture: %s", strerror(-rc));
+    s->c.status = CAPTURE_FAILED;
+    snprintf(s->c.error_message, sizeof(s->c.error_message), "%s", o->err.message);
+    slot_changed(s);
+    log_end(s);
+    s->state = SLOT_RECORDING;
+    /* The empty file goes: there is nothing to download. */
+    capture_files_discard(s->c.id, s->fd);
+    s->fd = -1;
+    return -1;
+}
+
 /* Starts the job of a stored capture whose file is open.  Returns 0, or
  * fills `o` and returns -1 (the capture is then recorded failed). */
 static int start_job(struct run_slot *s, struct capture_outcome *o)
@@ -432,29 +460,36 @@ static int start_job(struct run_slot *s, struct capture_outcome *o)
     /* The kernel path names the capture's nftables table after it. */
     snprintf(spec.name, sizeof(spec.name), "%s", c->id);
     int rc = runner.shutting_down ? -ESHUTDOWN : capture_engine_job_start(&spec, &s->handle);
-    if (rc == 0) {
-        s->fd = -1;
-        s->state = SLOT_ACTIVE;
-        s->deadline_ms = clock_monotonic_ms() + (int64_t)c->time_limit * 1000;
-        log_start(s);
-        mark_running(s);
-        return 0;
-    }
-    if (rc == -ESHUTDOWN)
-        refuse(o, 503, API_ERR_CAPACITY, 0,
-               "interrupted: the daemon shut down before the capture started");
-    else
-        refuse(o, rc == -ENOSPC ? 503 : 500, rc == -ENOSPC ? API_ERR_CAPACITY : API_ERR_INTERNAL, 0,
-               "cannot start the capture: %s", strerror(-rc));
-    s->c.status = CAPTURE_FAILED;
-    snprintf(s->c.error_message, sizeof(s->c.error_message), "%s", o->err.message);
-    slot_changed(s);
-    log_end(s);
-    s->state = SLOT_RECORDING;
-    /* The empty file goes: there is nothing to download. */
-    capture_files_discard(s->c.id, s->fd);
+    if (rc != 0)
+        return start_failed(s, o, rc);
     s->fd = -1;
-    return -1;
+    s->state = SLOT_ACTIVE;
+    s->deadline_ms = clock_monotonic_ms() + (int64_t)c->time_limit * 1000;
+    log_start(s);
+    mark_running(s);
+    return 0;
+}
+
+static void on_job_ended(const struct pcapd_job_ended *e, void *arg);
+
+/* Starts the history query of a stored look-back capture whose file is
+ * open; the capture is running until the query ends.  Returns 0, or fills
+ * `o` and returns -1 (the capture is then recorded failed). */
+static int start_lookback(struct run_slot *s, struct capture_outcome *o)
+{
+    if (runner.shutting_down)
+        return start_failed(s, o, -ESHUTDOWN);
+    if (lookback_start(&s->c, s->fd, (uint64_t)(s - runner.slots), &s->cancel, on_job_ended,
+                       NULL) != 0)
+        return start_failed(s, o, -ENOMEM);
+    /* The query writes the file and hands it back with its end. */
+    s->fd = -1;
+    s->lookback = true;
+    s->state = SLOT_ACTIVE;
+    log_start(s);
+    s->c.status = CAPTURE_RUNNING;
+    slot_changed(s);
+    return 0;
 }
 
 /* The row is inserted and the file open, or not (event loop). */
@@ -473,7 +508,9 @@ static void start_done(void *arg)
         s->fd = t->fd;
         s->stored_version = s->version;
         slot_count(s);
-        if (start_job(s, &o) == 0 && s->c.stop_requested)
+        if (s->c.offset_time[0] != '\0')
+            start_lookback(s, &o);
+        else if (start_job(s, &o) == 0 && s->c.stop_requested)
             capture_engine_job_stop(s->handle);
     }
     s->created(&s->c, &o, s->created_arg);
@@ -512,7 +549,9 @@ int capture_runner_stop(const char *id, struct capture *c)
         s->c.stop_requested = true;
         slot_changed(s);
     }
-    if (s->state == SLOT_ACTIVE)
+    if (s->state == SLOT_ACTIVE && s->lookback)
+        atomic_store(&s->cancel, true);
+    else if (s->state == SLOT_ACTIVE)
         capture_engine_job_stop(s->handle);
     *c = s->c;
     capture_runner_overlay(c);
@@ -572,7 +611,8 @@ bool capture_runner_overlay(struct capture *c)
         return false;
     *c = s->c;
     struct pcapd_job_stats stats;
-    if (s->state == SLOT_ACTIVE && capture_engine_job_stats(s->handle, &stats) == 0) {
+    if (s->state == SLOT_ACTIVE && !s->lookback &&
+        capture_engine_job_stats(s->handle, &stats) == 0) {
         c->packets_captured = stats.packets_written;
         c->packets_dropped = stats.packets_dropped;
     }
@@ -681,7 +721,10 @@ static void on_job_ended(const struct pcapd_job_ended *e, void *arg)
 static void force_end(struct run_slot *s, enum forced_end why)
 {
     record_forced(s, why);
-    capture_engine_job_stop(s->handle);
+    if (s->lookback)
+        atomic_store(&s->cancel, true);
+    else
+        capture_engine_job_stop(s->handle);
 }
 
 /* Ends the captures whose time is up, and all of them while the disk is
@@ -696,6 +739,8 @@ static void enforce_limits(int64_t now)
             continue;
         if (disk != DISK_OK && s->forced == FORCED_NONE)
             force_end(s, disk == DISK_LOW ? FORCED_DISK_LOW : FORCED_DISK_FULL);
+        else if (s->lookback)
+            continue; /* Its window is in the past: no time limit now. */
         else if (now >= s->deadline_ms)
             capture_engine_job_stop(s->handle);
         mark_running(s);
@@ -727,6 +772,8 @@ static void on_job_ended_sync(const struct pcapd_job_ended *e, void *arg)
 void capture_runner_shutdown(void)
 {
     runner.shutting_down = true;
+    for (unsigned i = 0; i < runner.n_slots; i++)
+        atomic_store(&runner.slots[i].cancel, true);
     capture_engine_stop(on_job_ended_sync, NULL);
     /* Every task in flight completes (creates answer, files finish), so
      * the store thread's connection is free for the last writes here. */

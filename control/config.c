@@ -55,6 +55,18 @@ void config_defaults(struct config *cfg)
     cfg->kernel_queue_threshold = 64;
     cfg->kernel_socket_buffer_mb = 64;
     cfg->metrics = CONFIG_METRICS_TOKEN;
+    cfg->history_sample_rate = 100;
+    cfg->history_max_mb = 1024;
+    cfg->history_hours = 24;
+    cfg->history_segment_seconds = 60;
+    cfg->history_queries = 2;
+}
+
+uint64_t config_history_seconds(const struct config *cfg)
+{
+    if (cfg->history_seconds != 0)
+        return cfg->history_seconds;
+    return (uint64_t)cfg->history_hours * 3600;
 }
 
 uint64_t config_retention_seconds(const struct config *cfg)
@@ -221,6 +233,12 @@ static int set_number(struct config *cfg, const char *key, const char *value, bo
         {"analysis_cache_mb", offsetof(struct config, analysis_cache_mb), 1, 1u << 20},
         {"auth_failure_limit", offsetof(struct config, auth_failure_limit), 0, 1000000},
         {"auth_failure_window", offsetof(struct config, auth_failure_window), 1, 86400},
+        {"history_sample_rate", offsetof(struct config, history_sample_rate), 0, 1000000},
+        {"history_max_mb", offsetof(struct config, history_max_mb), 1, 1u << 24},
+        {"history_hours", offsetof(struct config, history_hours), 1, 24},
+        {"history_seconds", offsetof(struct config, history_seconds), 0, 86400},
+        {"history_segment_seconds", offsetof(struct config, history_segment_seconds), 1, 3600},
+        {"history_queries", offsetof(struct config, history_queries), 1, 8},
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         if (strcmp(key, keys[i].key) != 0)
@@ -325,6 +343,12 @@ static const char *config_rule(const char *key)
         {"analysis_cache_mb", "an integer from 1 to 1048576 (MiB)"},
         {"auth_failure_limit", "an integer from 0 to 1000000 (0: no throttling)"},
         {"auth_failure_window", "an integer from 1 to 86400 (seconds)"},
+        {"history_sample_rate", "an integer from 0 to 1000000 (0: no history)"},
+        {"history_max_mb", "an integer from 1 to 16777216 (MiB)"},
+        {"history_hours", "an integer from 1 to 24"},
+        {"history_seconds", "an integer from 0 to 86400 (seconds; 0: history_hours)"},
+        {"history_segment_seconds", "an integer from 1 to 3600 (seconds)"},
+        {"history_queries", "an integer from 1 to 8"},
     };
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
         if (strcmp(key, rules[i][0]) == 0)

@@ -158,6 +158,17 @@ struct config {
     enum log_level log_level;
     /* Who may read GET /metrics. */
     enum config_metrics metrics;
+    /* The look-back history: 1 packet in history_sample_rate of all traffic
+     * is kept (0: no history), in at most history_max_mb MiB, for at most
+     * history_hours hours (history_seconds, for tests, takes precedence
+     * when non-zero), in segments of at most history_segment_seconds;
+     * history_queries look-back queries run at once. */
+    uint32_t history_sample_rate;
+    unsigned history_max_mb;
+    unsigned history_hours;
+    unsigned history_seconds;
+    unsigned history_segment_seconds;
+    unsigned history_queries;
     /* Folder of the dashboard's files served at /ui/ ("off": none; empty:
      * the source tree's ui/ when it exists, else the installed folder). */
     char ui_dir[512];
@@ -166,6 +177,10 @@ struct config {
 /* Seconds ended captures are kept (0: forever), from retention_seconds or
  * retention_days. */
 uint64_t config_retention_seconds(const struct config *cfg);
+
+/* Seconds of traffic the history keeps, from history_seconds or
+ * history_hours. */
+uint64_t config_history_seconds(const struct config *cfg);
 
 /* Fills `cfg` with the defaults. */
 void config_defaults(struct config *cfg);

@@ -60,7 +60,7 @@ struct job_store {
     int64_t version;
 };
 
-/* The schema of a new store (user_version 2). */
+/* The schema of a new store (user_version 3). */
 static const char STORE_SCHEMA[] = "CREATE TABLE IF NOT EXISTS captures ("
                                    "  id TEXT PRIMARY KEY,"
                                    "  account_id TEXT NOT NULL,"
@@ -77,7 +77,8 @@ static const char STORE_SCHEMA[] = "CREATE TABLE IF NOT EXISTS captures ("
                                    "  file_size INTEGER NOT NULL DEFAULT 0,"
                                    "  byte_limit INTEGER NOT NULL DEFAULT 0,"
                                    "  colo_name TEXT NOT NULL DEFAULT '',"
-                                   "  destination_conf TEXT NOT NULL DEFAULT '');"
+                                   "  destination_conf TEXT NOT NULL DEFAULT '',"
+                                   "  offset_time TEXT NOT NULL DEFAULT '');"
                                    "CREATE INDEX IF NOT EXISTS captures_by_account"
                                    "  ON captures(account_id, submitted_ms DESC, id);";
 
@@ -87,11 +88,15 @@ static const char STORE_MIGRATE_V2[] =
     "ALTER TABLE captures ADD COLUMN colo_name TEXT NOT NULL DEFAULT '';"
     "ALTER TABLE captures ADD COLUMN destination_conf TEXT NOT NULL DEFAULT '';";
 
+/* Brings a version 2 store (before look-back captures) to version 3. */
+static const char STORE_MIGRATE_V3[] =
+    "ALTER TABLE captures ADD COLUMN offset_time TEXT NOT NULL DEFAULT '';";
+
 /* Columns read back, in the order store_row() expects them. */
 #define STORE_COLUMNS                                                                              \
     "id, account_id, submitted_ms, type, status, time_limit, packet_limit, filter_v1,"             \
     " packets_captured, packets_dropped, stop_requested, error_message, file_size,"                \
-    " byte_limit, colo_name, destination_conf"
+    " byte_limit, colo_name, destination_conf, offset_time"
 
 /* Reads the store's schema version (PRAGMA user_version); -1 on error. */
 static int store_version(sqlite3 *db)
@@ -115,10 +120,12 @@ static int store_schema(sqlite3 *db, char **msg)
     int version = store_version(db);
     if (version == 1)
         rc = sqlite3_exec(db, STORE_MIGRATE_V2, NULL, NULL, msg);
+    if (rc == SQLITE_OK && version >= 1 && version < 3)
+        rc = sqlite3_exec(db, STORE_MIGRATE_V3, NULL, NULL, msg);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db, STORE_SCHEMA, NULL, NULL, msg);
-    if (rc == SQLITE_OK && version < 2)
-        rc = sqlite3_exec(db, "PRAGMA user_version=2", NULL, NULL, msg);
+    if (rc == SQLITE_OK && version < 3)
+        rc = sqlite3_exec(db, "PRAGMA user_version=3", NULL, NULL, msg);
     sqlite3_exec(db, rc == SQLITE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
@@ -280,12 +287,13 @@ static void store_row(sqlite3_stmt *st, struct capture *c)
     c->byte_limit = (uint64_t)sqlite3_column_int64(st, 13);
     sqlite_db_column_text(st, 14, c->colo_name, sizeof(c->colo_name));
     sqlite_db_column_text(st, 15, c->destination_conf, sizeof(c->destination_conf));
+    sqlite_db_column_text(st, 16, c->offset_time, sizeof(c->offset_time));
 }
 
 int job_store_insert(struct job_store *s, const struct capture *c)
 {
     sqlite3_stmt *st = store_prepare(s, "INSERT INTO captures (" STORE_COLUMNS
-                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (st == NULL)
         return -1;
     json_t *filter = capture_filter_to_json(&c->filter);
@@ -307,6 +315,7 @@ int job_store_insert(struct job_store *s, const struct capture *c)
     sqlite3_bind_int64(st, 14, (sqlite3_int64)c->byte_limit);
     sqlite3_bind_text(st, 15, c->colo_name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 16, c->destination_conf, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 17, c->offset_time, -1, SQLITE_STATIC);
     free(filter_text);
     return store_run(s, st);
 }

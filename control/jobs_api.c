@@ -5,6 +5,7 @@
  *   GET  /client/v4/accounts/{account}/pcaps/{id}         get
  *   GET  /client/v4/accounts/{account}/pcaps/{id}/download
  *   PUT  /client/v4/accounts/{account}/pcaps/{id}/stop
+ *   GET  /client/v4/accounts/{account}/pcaps/history      (an extension)
  * Every request is authenticated first (auth.c); a token sees only its own
  * account, and anything of another account is answered exactly as if it
  * did not exist.  Every JSON answer is in the v4 envelope; every error
@@ -28,6 +29,7 @@
 #include "capture_json_cache.h"
 #include "capture_runner.h"
 #include "disk_guard.h"
+#include "lookback.h"
 #include "rate_limit.h"
 
 /* Default and largest page sizes of the list, as the reference's. */
@@ -40,6 +42,7 @@ enum route_kind {
     ROUTE_CAPTURE,    /* .../pcaps/{id} */
     ROUTE_DOWNLOAD,   /* .../pcaps/{id}/download */
     ROUTE_STOP,       /* .../pcaps/{id}/stop */
+    ROUTE_HISTORY,    /* .../pcaps/history */
 };
 
 /* A parsed request path. */
@@ -125,6 +128,10 @@ static int parse_route(h2o_iovec_t path, struct route *r)
     if (copy_segment(r->id, sizeof(r->id), s[5].base, s[5].len) != 0)
         snprintf(r->id, sizeof(r->id), "-");
     r->kind = ROUTE_CAPTURE;
+    if (n == 6 && seg_is(s[5], "history")) {
+        r->kind = ROUTE_HISTORY;
+        r->id[0] = '\0';
+    }
     if (n == 6)
         return 0;
     if (seg_is(s[6], "download"))
@@ -177,22 +184,32 @@ static int send_refusal(h2o_req_t *req, const struct admission_refusal *why)
     return api_send_error(req, why->http_status, why->code, "%s", why->message);
 }
 
+/* A create waiting for the runner: its parked request, and the note its
+ * answer carries in `messages` (a look-back window partly before the
+ * history), if any. */
+struct create_wait {
+    struct async_reply *reply;
+    char note[320];
+};
+
 /* Answers a create once the runner has stored and started the capture, or
  * failed to. */
 static void on_created(const struct capture *c, const struct capture_outcome *o, void *arg)
 {
-    struct async_reply *reply = arg;
-    h2o_req_t *req = async_reply_req(reply);
+    struct create_wait *w = arg;
+    h2o_req_t *req = async_reply_req(w->reply);
     if (o->http_status != 200 && !o->stored)
         rate_limit_cancel(c);
     if (req != NULL && o->http_status == 200) {
-        api_send_result(req, capture_to_json(c), NULL);
+        api_send_result_message(req, capture_to_json(c), API_MSG_PARTIAL_WINDOW,
+                                w->note[0] != '\0' ? w->note : NULL);
     } else if (req != NULL) {
         if (o->retry_after > 0)
             api_add_number_header(req, "retry-after", o->retry_after);
         api_send_error(req, o->http_status, o->err.code, "%s", o->err.message);
     }
-    async_reply_release(reply);
+    async_reply_release(w->reply);
+    free(w);
 }
 
 /* Answers a create the disk has no room for (503, code 1302). */
@@ -207,9 +224,41 @@ static int send_disk_refusal(h2o_req_t *req, enum disk_state disk, uint64_t free
                           free_bytes >> 20, api.cfg->disk_reserve_mb);
 }
 
-/* POST .../pcaps: validates and admits a capture, then has the runner
- * store and start it off the event loop; the answer comes from
- * on_created(). */
+/* Admits a validated create and has the runner store and start it off
+ * the event loop; the answer comes from on_created(), with `wait`, which
+ * this takes (and frees when it answers a refusal itself). */
+static void handle_admitted(h2o_req_t *req, const struct route *r, struct capture *c,
+                            struct create_wait *wait)
+{
+    struct admission_refusal why;
+    snprintf(c->account_id, sizeof(c->account_id), "%s", r->account);
+    c->submitted_ms = clock_realtime_ms();
+    c->status = CAPTURE_PENDING;
+    uint64_t free_bytes;
+    enum disk_state disk = disk_guard_state(&free_bytes);
+    int rc = disk != DISK_OK ? 0 : rate_limit_admit(api.store, api.cfg, c, &why);
+    if (disk != DISK_OK) {
+        send_disk_refusal(req, disk, free_bytes);
+    } else if (rc > 0) {
+        send_refusal(req, &why);
+    } else if (rc < 0) {
+        send_store_failure(req, rc, "checking the limits");
+    } else if (capture_new_id(c->id) != 0 || (wait->reply = async_reply_park(req)) == NULL) {
+        rate_limit_cancel(c);
+        api_send_error(req, 500, API_ERR_INTERNAL, "no randomness or memory for a capture");
+    } else if (capture_runner_create(c, on_created, wait) != 0) {
+        rate_limit_cancel(c);
+        async_reply_release(wait->reply);
+        api_send_error(req, 503, API_ERR_CAPACITY,
+                       "cannot start the capture: every capture slot is in use");
+    } else {
+        return;
+    }
+    free(wait);
+}
+
+/* POST .../pcaps: validates a capture (and a look-back capture's window),
+ * then admits it (handle_admitted()). */
 static int handle_create(h2o_req_t *req, const struct route *r)
 {
     if (req->entity.len > api.cfg->max_body_size)
@@ -225,35 +274,23 @@ static int handle_create(h2o_req_t *req, const struct route *r)
                               jerr.line, jerr.column);
     struct capture c;
     struct capture_error err;
-    struct admission_refusal why;
     memset(&c, 0, sizeof(c));
     int rc = capture_request_parse(body, api.cfg->site, &c, &err);
     json_decref(body);
     if (rc != 0)
         return api_send_error(req, 400, err.code, "%s", err.message);
-    snprintf(c.account_id, sizeof(c.account_id), "%s", r->account);
-    c.submitted_ms = clock_realtime_ms();
-    c.status = CAPTURE_PENDING;
-    uint64_t free_bytes;
-    enum disk_state disk = disk_guard_state(&free_bytes);
-    if (disk != DISK_OK)
-        return send_disk_refusal(req, disk, free_bytes);
-    rc = rate_limit_admit(api.store, api.cfg, &c, &why);
-    if (rc > 0)
-        return send_refusal(req, &why);
-    if (rc < 0)
-        return send_store_failure(req, rc, "checking the limits");
-    struct async_reply *reply = NULL;
-    if (capture_new_id(c.id) != 0 || (reply = async_reply_park(req)) == NULL) {
-        rate_limit_cancel(&c);
-        return api_send_error(req, 500, API_ERR_INTERNAL, "no randomness or memory for a capture");
+    struct create_wait *wait = calloc(1, sizeof(*wait));
+    if (wait == NULL)
+        return api_send_error(req, 500, API_ERR_INTERNAL, "out of memory");
+    struct timespec now;
+    clock_gettime(CLOCK_REALTIME, &now);
+    if (c.offset_time[0] != '\0' &&
+        lookback_check(&c, (int64_t)now.tv_sec * 1000000000 + now.tv_nsec, &err, wait->note,
+                       sizeof(wait->note)) != 0) {
+        free(wait);
+        return api_send_error(req, 400, err.code, "%s", err.message);
     }
-    if (capture_runner_create(&c, on_created, reply) != 0) {
-        rate_limit_cancel(&c);
-        async_reply_release(reply);
-        return api_send_error(req, 503, API_ERR_CAPACITY,
-                              "cannot start the capture: every capture slot is in use");
-    }
+    handle_admitted(req, r, &c, wait);
     return 0;
 }
 
@@ -623,6 +660,8 @@ static int dispatch(h2o_req_t *req, const struct route *r)
         return handle_download(req, r);
     case ROUTE_STOP:
         return handle_stop(req, r);
+    case ROUTE_HISTORY:
+        return api_send_result(req, lookback_history_json(), NULL);
     }
     return api_send_error(req, 500, API_ERR_INTERNAL, "no handler");
 }

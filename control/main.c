@@ -38,7 +38,9 @@
 #include "jobs_api.h"
 #include "log.h"
 #include "metrics_api.h"
+#include "lookback.h"
 #include "offload.h"
+#include "pcapd/history.h"
 #include "retention.h"
 #include "state_dir.h"
 #include "telemetry.h"
@@ -67,11 +69,12 @@ static void on_signal(int sig)
 }
 
 /* The daemon's stores: the event loop's connections (reads) and the store
- * thread's (writes). */
+ * thread's (writes), and the look-back history (NULL when off). */
 static struct {
     struct job_store *reader;
     struct job_store *writer;
     struct token_store *tokens;
+    struct pcapd_history *history;
 } stores;
 
 /* Tells whether `path` (before any query) is under /api/v2, the analysis
@@ -216,6 +219,44 @@ static int open_state(const struct config *cfg, char *err, unsigned err_size)
     return 0;
 }
 
+/* Free space the history leaves beyond disk_reserve_mb before it evicts
+ * its oldest segments, so that captures meet the reserve later than it:
+ * an eighth of history_max_mb, from 4 to 128 MiB. */
+static uint64_t history_headroom(const struct config *cfg)
+{
+    uint64_t h = ((uint64_t)cfg->history_max_mb << 20) / 8;
+    return h < (4u << 20) ? 4u << 20 : h > (128u << 20) ? 128u << 20 : h;
+}
+
+/* Opens the look-back history in state_dir/history, checking (and
+ * repairing) what a previous process left, unless history_sample_rate is
+ * 0.  Returns 0, or -1 with `err`. */
+static int open_history(const struct config *cfg, char *err, unsigned err_size)
+{
+    char dir[600];
+    lookback_init(NULL);
+    if (cfg->history_sample_rate == 0)
+        return 0;
+    snprintf(dir, sizeof(dir), "%s/history", cfg->state_dir);
+    struct pcapd_history_config hc = {
+        .dir = dir,
+        .max_bytes = (uint64_t)cfg->history_max_mb << 20,
+        .max_age_ns = config_history_seconds(cfg) * 1000000000ull,
+        .segment_ns = (uint64_t)cfg->history_segment_seconds * 1000000000ull,
+        .reserve_bytes = ((uint64_t)cfg->disk_reserve_mb << 20) + history_headroom(cfg),
+        .sample_rate = cfg->history_sample_rate,
+    };
+    if (pcapd_history_open(&hc, &stores.history, err, err_size) != 0)
+        return -1;
+    struct pcapd_history_stats s;
+    pcapd_history_stats(stores.history, &s);
+    log_info("history_opened",
+             "segments=%u packets=%" PRIu64 " bytes=%" PRIu64 " repaired=%u removed=%u", s.segments,
+             s.packets, s.bytes, s.repaired, s.removed);
+    lookback_init(stores.history);
+    return 0;
+}
+
 /* The periodic work of the event loop. */
 static void tick(void)
 {
@@ -229,8 +270,10 @@ static void tick(void)
 /* Starts the API and the work around it.  Returns 0, or -1 with `err`. */
 static int start_api(const struct config *cfg, uint16_t *port, char *err, unsigned err_size)
 {
-    static const unsigned lanes[OFFLOAD_LANES] = {
-        [OFFLOAD_STORE] = 1, [OFFLOAD_FILES] = 2, [OFFLOAD_ANALYSIS] = 1};
+    const unsigned lanes[OFFLOAD_LANES] = {[OFFLOAD_STORE] = 1,
+                                           [OFFLOAD_FILES] = 2,
+                                           [OFFLOAD_ANALYSIS] = 1,
+                                           [OFFLOAD_HISTORY] = cfg->history_queries};
     if (capture_runner_init(cfg, stores.writer, err, err_size) != 0)
         return -1;
     auth_throttle_init(cfg->auth_failure_limit, cfg->auth_failure_window);
@@ -308,11 +351,11 @@ int main(int argc, char **argv)
     umask(077);
     raise_file_limit();
     tune_malloc();
-    if (open_state(&cfg, err, sizeof(err)) != 0) {
+    if (open_state(&cfg, err, sizeof(err)) != 0 || open_history(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
         return 1;
     }
-    if (capture_engine_start(&cfg, err, sizeof(err)) != 0) {
+    if (capture_engine_start(&cfg, stores.history, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
         return 1;
     }
@@ -339,6 +382,7 @@ int main(int argc, char **argv)
     http_server_stop();
     log_stats();
     capture_runner_shutdown();
+    pcapd_history_close(stores.history);
     analysis_api_stop();
     offload_drain();
     offload_stop();

@@ -73,8 +73,8 @@ static void on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
     }
 }
 
-/* Niceness of the analysis lane's threads: their work is CPU-bound and
- * can last minutes; on a host where the dataplane takes whole cores, the
+/* Niceness of the analysis and history lanes' threads: their work is
+ * CPU-bound and can last minutes; on a host where the dataplane takes whole cores, the
  * event loop must win the CPU it shares with them. */
 #define OFFLOAD_ANALYSIS_NICE 10
 
@@ -82,7 +82,7 @@ static void on_done(h2o_multithread_receiver_t *receiver, h2o_linklist_t *messag
 static void *lane_main(void *arg)
 {
     struct offload_lane_state *l = arg;
-    if (l == &off.lanes[OFFLOAD_ANALYSIS])
+    if (l == &off.lanes[OFFLOAD_ANALYSIS] || l == &off.lanes[OFFLOAD_HISTORY])
         setpriority(PRIO_PROCESS, (id_t)gettid(), OFFLOAD_ANALYSIS_NICE);
     pthread_mutex_lock(&l->lock);
     for (;;) {

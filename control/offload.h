@@ -25,6 +25,9 @@ enum offload_lane {
     OFFLOAD_FILES,
     /* Analyses of captures: CPU-bound work of up to minutes. */
     OFFLOAD_ANALYSIS,
+    /* Look-back queries of the history (lookback.c): reading segments,
+     * as many at once as the lane has threads (history_queries). */
+    OFFLOAD_HISTORY,
     /* How many lanes there are. */
     OFFLOAD_LANES
 };
