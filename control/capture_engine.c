@@ -30,8 +30,10 @@ static void log_dpdk(int priority, const char *line)
     log_event_rl(&dpdk_rl, level, "dpdk", "msg=%s", log_q(line));
 }
 
-/* Starts the DPDK dataplane.  Returns 0, or -1 with `err`. */
-static int start_dpdk(const struct config *cfg, char *err, unsigned err_size)
+/* Starts the DPDK dataplane, feeding `history` (or NULL).  Returns 0, or
+ * -1 with `err`. */
+static int start_dpdk(const struct config *cfg, struct pcapd_history *history, char *err,
+                      unsigned err_size)
 {
     static char *eal_argv[CONFIG_MAX_EAL_ARGS];
     static char eal_storage[8192];
@@ -78,12 +80,11 @@ static int start_kernel(const struct config *cfg, char *err, unsigned err_size)
 int capture_engine_start(const struct config *cfg, struct pcapd_history *history, char *err,
                          unsigned err_size)
 {
-    (void)history;
     engine_path = cfg->capture_path;
     err[0] = '\0';
     if (engine_path == CONFIG_CAPTURE_KERNEL)
         return start_kernel(cfg, err, err_size);
-    if (start_dpdk(cfg, err, err_size) != 0)
+    if (start_dpdk(cfg, history, err, err_size) != 0)
         return -1;
     if (engine_path == CONFIG_CAPTURE_DPDK)
         return 0;

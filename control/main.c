@@ -180,8 +180,10 @@ static void log_stats(void)
     capture_engine_stats(&s);
     log_info("dataplane_stats",
              "rx_packets=%" PRIu64 " rx_missed=%" PRIu64 " rx_nombuf=%" PRIu64 " ring_full=%" PRIu64
-             " writer_records=%" PRIu64 " writer_late=%" PRIu64,
-             s.rx_packets, s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_records, s.writer_late);
+             " writer_records=%" PRIu64 " writer_late=%" PRIu64 " history_sampled=%" PRIu64
+             " history_ring_full=%" PRIu64,
+             s.rx_packets, s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_records, s.writer_late,
+             s.history_sampled, s.history_ring_full);
     struct pcapd_kp_stats k;
     if (capture_engine_kernel_stats(&k))
         log_info("kernel_path_stats",

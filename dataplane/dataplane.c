@@ -266,6 +266,8 @@ void pcapd_dp_stats_read(struct pcapd_dp_stats *stats)
         stats->rx_packets += dp.rx[i].rx_packets;
         stats->ring_full += dp.rx[i].ring_full;
         stats->writer_backlog_full += dp.rx[i].backlog_full;
+        stats->history_sampled += dp.rx[i].history_sampled;
+        stats->history_ring_full += dp.rx[i].history_ring_full;
     }
     for (unsigned i = 0; i < dp.n_ports; i++) {
         struct rte_eth_stats es;
@@ -463,6 +465,24 @@ static int dp_create_writers(char *err, unsigned err_size)
     return 0;
 }
 
+/* Opens the history's writer for writer 0 when the configuration asks for
+ * a history; every rx lcore samples its first packet. */
+static int dp_create_history(char *err, unsigned err_size)
+{
+    if (dp.cfg.history == NULL || dp.cfg.history_sample_rate == 0) {
+        for (unsigned i = 0; i < dp.n_rx; i++)
+            dp.rx[i].history_countdown = UINT32_MAX;
+        return 0;
+    }
+    dp.history = history_writer_open(dp.cfg.history, "dp");
+    if (dp.history == NULL) {
+        snprintf(err, err_size, "cannot open the history's writer");
+        return -ENOMEM;
+    }
+    dp.history_rate = dp.cfg.history_sample_rate;
+    return 0;
+}
+
 /* Anchors TSC readings to the Unix clock for the writers' timestamps. */
 static void dp_anchor_clock(void)
 {
@@ -519,7 +539,7 @@ int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_si
     if ((rc = dp_check_lcores(err, err_size)) != 0)
         return rc;
     if ((rc = dp_create_rx(err, err_size)) != 0 || (rc = dp_create_writers(err, err_size)) != 0 ||
-        (rc = dp_publish_init(err, err_size)) != 0)
+        (rc = dp_create_history(err, err_size)) != 0 || (rc = dp_publish_init(err, err_size)) != 0)
         return rc;
     dp_anchor_clock();
     if ((rc = dp_ports_start(err, err_size)) != 0)

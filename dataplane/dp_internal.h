@@ -26,6 +26,7 @@
 #include <rte_seqcount.h>
 
 #include "classifier.h"
+#include "history_writer.h"
 #include "pcap_out.h"
 #include "pcapd/capture_record.h"
 #include "pcapd/dataplane.h"
@@ -41,6 +42,8 @@
 #define DP_PARSE_WINDOW 256
 /* Most writer lcores. */
 #define DP_MAX_WRITERS PCAPD_MAX_WRITER_LCORES
+/* The job slot of records sampled for the history (no job has it). */
+#define DP_HISTORY_SLOT UINT32_MAX
 
 /* A packet of a `full` job on its way to the writer: the rx lcore holds a
  * reference to the mbuf for each job, the writer writes and frees it. */
@@ -136,6 +139,12 @@ struct rx_lcore {
     uint64_t ring_full;
     /* Full-job packets lost because the mbuf ring was full. */
     uint64_t backlog_full;
+    /* Packets still to skip before the next history sample, packets
+     * sampled for the history, and samples lost because the ring to the
+     * history's writer was full. */
+    uint32_t history_countdown;
+    uint64_t history_sampled;
+    uint64_t history_ring_full;
     /* Stage-timing builds only: TSC cycles spent in each enum dp_rx_stage
      * (zero otherwise), read by the benchmark driver. */
     uint64_t stage_tsc[DP_STAGES];
@@ -294,6 +303,11 @@ struct dp {
     /* Writer lcores. */
     struct dp_writer writers[DP_MAX_WRITERS];
     unsigned n_writers;
+    /* The history: 1 packet in history_rate (0: none) of every rx lcore
+     * goes to writer 0 with job slot DP_HISTORY_SLOT, which appends it
+     * through its history writer (owned by that lcore). */
+    uint32_t history_rate;
+    struct history_writer *history;
     /* Job slots, cfg.max_jobs of them. */
     struct dp_slot *slots;
     /* TSC frequency, and the map of rx TSC readings to Unix time. */

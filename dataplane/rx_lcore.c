@@ -25,6 +25,10 @@
  * RCU (QSBR): the lcore reports a quiescent state after each pass over its
  * queues, when it holds no reference to the table.
  *
+ * Apart from the jobs, 1 packet in dp.history_rate of everything received
+ * is staged for the look-back history, on the rings to the first writer:
+ * a countdown per lcore, so a burst without a sample costs one comparison.
+ *
  * For the benchmark driver only, a pass may instead receive and free as
  * dpdk-testpmd's rxonly forwarding does, or pause (see enum dp_rx_mode);
  * and a stage-timing build (-Dstage_timing=true) adds up the TSC cycles of
@@ -93,8 +97,12 @@ static void rx_stage_flush_records(struct rx_lcore *rx, struct rx_stage *st, uns
         return;
     unsigned sent =
         rte_ring_sp_enqueue_burst_elem(rx->ring[w], st->recs, sizeof(st->recs[0]), st->n, NULL);
-    for (unsigned i = sent; i < st->n; i++)
-        rx_unsample(rx, st->recs[i].job_slot, st->recs[i].job_gen);
+    for (unsigned i = sent; i < st->n; i++) {
+        if (st->recs[i].job_slot == DP_HISTORY_SLOT)
+            rx->history_ring_full++;
+        else
+            rx_unsample(rx, st->recs[i].job_slot, st->recs[i].job_gen);
+    }
     rx->ring_full += st->n - sent;
     st->n = 0;
 }
@@ -251,6 +259,35 @@ static inline void rx_emit_stamped(void *arg, unsigned i, const struct classifie
         rx_stage_packet(e, i, rule, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
 }
 
+/* The rule history samples are staged under: the first writer's, the
+ * head of a simple capture. */
+static const struct classifier_rule rx_history_rule = {
+    .slot = DP_HISTORY_SLOT, .snaplen = PCAPD_SIMPLE_SNAPLEN, .writer = 0};
+
+/* Stages for the history 1 packet in dp.history_rate of the burst of `n`
+ * packets, with the burst's TSC, or the packet's own stamp on a port that
+ * stamps (`stamps`) when its flag is set. */
+static void rx_history_sample(struct rx_emit_ctx *e, unsigned n, bool stamps)
+{
+    struct rx_lcore *rx = e->rx;
+    if (dp.history_rate == 0) {
+        rx->history_countdown = UINT32_MAX;
+        return;
+    }
+    unsigned i = rx->history_countdown;
+    for (; i < n; i += dp.history_rate) {
+        const struct rte_mbuf *m = e->pkts[i];
+        if (stamps && (m->ol_flags & dp.ts_dynflag) != 0)
+            rx_stage_record(rx, e->st, &rx_history_rule, m,
+                            *RTE_MBUF_DYNFIELD(m, dp.ts_dynfield_offset, rte_mbuf_timestamp_t *),
+                            PCAPD_RX_CLOCK_PORT);
+        else
+            rx_stage_record(rx, e->st, &rx_history_rule, m, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
+        rx->history_sampled++;
+    }
+    rx->history_countdown = i - n;
+}
+
 /* Sets `*frame` and `*len` to where mbuf `m`'s headers are, gathered into
  * `window` first when they are spread over segments, and asks for their
  * first cache line. */
@@ -310,6 +347,7 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
     /* Load the table after the burst, so a job published while the PMD was
      * receiving sees the packets received after its publication. */
     const struct classifier *table = atomic_load_explicit(&dp.table, memory_order_acquire);
+    struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = 0};
     if (table->n_rules > 0) {
         /* Headers are a cache miss each on a NIC: ask for every packet's
          * before parsing the first (the mbufs' first lines, which the PMD
@@ -321,7 +359,6 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
         classifier_burst_reset(b);
         classifier_burst_parse(b, frames, lens, n);
         RX_STAGE_END(rx, DP_STAGE_PARSE, t);
-        struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = 0};
         /* The one test hw timestamps add per burst. */
         if (likely(!q->port_stamps))
             rx_match(rx, table, b, rx_emit, &e);
@@ -329,6 +366,11 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
             rx_match(rx, table, b, rx_emit_stamped, &e);
         RX_STAGE_RESTART(t);
     }
+    /* History: the same burst, one comparison unless it holds a sample. */
+    if (unlikely(rx->history_countdown < n))
+        rx_history_sample(&e, n, q->port_stamps);
+    else
+        rx->history_countdown -= n;
     rte_pktmbuf_free_bulk(pkts, n);
     RX_STAGE_END(rx, DP_STAGE_FREE, t);
     rx->rx_packets += n;

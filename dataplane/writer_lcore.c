@@ -12,6 +12,10 @@
  * through the port's map (a copy, refreshed when the control thread
  * re-anchors a device clock).
  *
+ * Writer 0 also writes the look-back history: records of the job slot
+ * DP_HISTORY_SLOT go to its history writer (history_writer.h), whose
+ * buffer the drain timer writes out too, in the same time order.
+ *
  * Records are read in place in the rings (DPDK's zero-copy peek) and written
  * in rounds.  With one rx lcore, a round writes what the rings hold, which
  * is already in time order.  With several, each rx lcore's rings are in time
@@ -246,6 +250,11 @@ static void writer_source_write(struct writer *w, struct writer_source *src)
         return;
     }
     const struct pcapd_record *r = e;
+    if (unlikely(r->job_slot == DP_HISTORY_SLOT)) {
+        history_writer_append(dp.history, writer_time_to_ns(w, r->rx_time, r->rx_clock, r->port_id),
+                              r->wire_len, r->data, r->cap_len);
+        return;
+    }
     struct writer_job *job = writer_job_of(w, r->job_slot, r->job_gen);
     if (job != NULL)
         writer_append(w, job, r);
@@ -393,9 +402,12 @@ static void writer_close_ready(struct writer *w)
     }
 }
 
-/* Writes out every open job's buffer; ends the jobs whose write fails. */
+/* Writes out every open job's buffer, and the history's on writer 0;
+ * ends the jobs whose write fails. */
 static void writer_drain_timer(struct writer *w)
 {
+    if (w->self->index == 0 && dp.history != NULL)
+        history_writer_flush(dp.history);
     for (unsigned i = 0; i < w->n_open;) {
         struct writer_job *job = w->open[i];
         int err = pcap_out_flush(&job->out);
@@ -439,5 +451,7 @@ int dp_writer_lcore_main(void *arg)
     writer_round(&w, true);
     while (w.n_open > 0)
         writer_end(&w, w.open[0], PCAPD_JOB_END_STOPPED);
+    if (self->index == 0 && dp.history != NULL)
+        history_writer_close(dp.history);
     return 0;
 }

@@ -17,6 +17,8 @@
 #include "pcapd/capture_job.h"
 #include "pcapd/filter.h"
 
+struct pcapd_history;
+
 /* Most DPDK ports one pcapd process drives. */
 #define PCAPD_MAX_PORTS 16
 /* Most rx lcores one pcapd process runs. */
@@ -75,6 +77,11 @@ struct pcapd_dp_config {
      * error ... 7: debug), from whichever thread logs; NULL leaves them on
      * DPDK's own stream (stderr). */
     void (*log)(int priority, const char *line);
+    /* The look-back history (pcapd/history.h) the rx lcores feed with 1
+     * packet in history_sample_rate of all they receive, written by the
+     * first writer lcore (NULL or a rate of 0: no history). */
+    struct pcapd_history *history;
+    uint32_t history_sample_rate;
 };
 
 /* Dataplane-wide counters, per stage. */
@@ -94,6 +101,10 @@ struct pcapd_dp_stats {
     uint64_t writer_records;
     /* Records the writers discarded because their job had already ended. */
     uint64_t writer_late;
+    /* Packets sampled for the history, and those lost because an
+     * rx-to-writer ring was full. */
+    uint64_t history_sampled;
+    uint64_t history_ring_full;
     /* Table publications, and the time the last build took (ns). */
     uint64_t table_builds;
     uint64_t table_build_ns;
