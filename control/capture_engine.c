@@ -64,11 +64,15 @@ static int start_dpdk(const struct config *cfg, struct pcapd_history *history, c
     return 0;
 }
 
-/* Starts the kernel path.  Returns 0, or -1 with `err`. */
-static int start_kernel(const struct config *cfg, char *err, unsigned err_size)
+/* Starts the kernel path, feeding `history` (or NULL).  Returns 0, or -1
+ * with `err`. */
+static int start_kernel(const struct config *cfg, struct pcapd_history *history, char *err,
+                        unsigned err_size)
 {
     struct pcapd_kp_config kpc;
     config_kp(cfg, &kpc);
+    kpc.history = history;
+    kpc.history_sample_rate = cfg->history_sample_rate;
     char kp_err[512];
     if (pcapd_kp_start(&kpc, kp_err, sizeof(kp_err)) != 0) {
         snprintf(err, err_size, "%s", kp_err);
@@ -83,12 +87,13 @@ int capture_engine_start(const struct config *cfg, struct pcapd_history *history
     engine_path = cfg->capture_path;
     err[0] = '\0';
     if (engine_path == CONFIG_CAPTURE_KERNEL)
-        return start_kernel(cfg, err, err_size);
+        return start_kernel(cfg, history, err, err_size);
     if (start_dpdk(cfg, history, err, err_size) != 0)
         return -1;
     if (engine_path == CONFIG_CAPTURE_DPDK)
         return 0;
-    if (capture_both_init(cfg->max_captures) != 0 || start_kernel(cfg, err, err_size) != 0) {
+    if (capture_both_init(cfg->max_captures) != 0 ||
+        start_kernel(cfg, history, err, err_size) != 0) {
         if (err[0] == '\0')
             snprintf(err, err_size, "out of memory");
         pcapd_dp_stop(NULL, NULL);

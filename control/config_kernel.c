@@ -131,10 +131,10 @@ int config_kernel_finish(const struct config *cfg, char *err, unsigned err_size)
         return -1;
     }
     if (cfg->max_captures > PCAPD_KP_MAX_JOBS ||
-        cfg->kernel_nflog_group + cfg->max_captures > 65536) {
+        cfg->kernel_nflog_group + cfg->max_captures + 1 > 65536) {
         snprintf(err, err_size,
-                 "kernel_nflog_group: %u NFLOG groups (one per capture, max_captures) from "
-                 "group %u do not fit below 65536, or are more than %u",
+                 "kernel_nflog_group: %u NFLOG groups (one per capture, max_captures, and the "
+                 "history's) from group %u do not fit below 65536, or are more than %u",
                  cfg->max_captures, cfg->kernel_nflog_group, PCAPD_KP_MAX_JOBS);
         return -1;
     }

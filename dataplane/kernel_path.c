@@ -17,6 +17,11 @@
  * flushed.  Loss is exact: the kernel's `logged` counter minus the packets
  * received, or, for a job ended at a limit, the gaps in the group's
  * sequence numbers before the limit.
+ *
+ * The look-back history, when fed, has the slot after the jobs' (so its
+ * group is base + max_jobs): a job without a filter, sampling at random,
+ * installed when the path starts and removed when it stops, whose packets
+ * the thread appends to the history instead of a file.
  */
 #include <errno.h>
 #include <poll.h>
@@ -29,8 +34,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "history_writer.h"
 #include "kp_internal.h"
 #include "pcap_out.h"
+#include "pcapd/capture_record.h"
 #include "pcapd/pcap_format.h"
 
 /* Longest wait for the kernel's answer to a bind or unbind (ms). */
@@ -131,6 +138,10 @@ static struct {
     /* The control thread read a job's counters since the last refresh of
      * the kernel's counts (which are read only when someone looks). */
     _Atomic bool stats_wanted;
+    /* The history's job (kp.jobs[max_jobs]) and writer, when fed. */
+    struct kp_job *history_job;
+    struct history_writer *history;
+    int64_t history_flushed_ms;
 } kp = {.wake_fd = -1, .lock = PTHREAD_MUTEX_INITIALIZER};
 
 /* Nanoseconds on the monotonic clock. */
@@ -231,11 +242,28 @@ static void write_packet(struct kp_job *j, const struct kp_nflog_packet *p)
         job_close(j, PCAPD_JOB_END_PACKET_LIMIT, 0);
 }
 
+/* Appends a packet of the history's group to the history. */
+static void history_packet(const struct kp_nflog_packet *p)
+{
+    uint8_t frame[PCAPD_SIMPLE_SNAPLEN + 18];
+    struct kp_nflog_packet head = *p;
+    uint32_t wire_len;
+    if (head.payload_len > PCAPD_SIMPLE_SNAPLEN)
+        head.payload_len = PCAPD_SIMPLE_SNAPLEN;
+    uint32_t len = kp_frame_ethernet(&head, frame, &wire_len);
+    history_writer_append(kp.history, p->ts_ns, wire_len, frame,
+                          len < PCAPD_SIMPLE_SNAPLEN ? len : PCAPD_SIMPLE_SNAPLEN);
+}
+
 /* The reader's packet callback. */
 static void on_packet(void *ctx, const struct kp_nflog_packet *p)
 {
     (void)ctx;
     count(&kp.packets, 1);
+    if (kp.history_job != NULL && p->group == kp.history_job->rules.group) {
+        history_packet(p);
+        return;
+    }
     struct kp_job *j = job_of_group(p->group);
     if (j == NULL) {
         count(&kp.packets_unknown, 1);
@@ -254,7 +282,8 @@ static void on_packet(void *ctx, const struct kp_nflog_packet *p)
 static void on_ack(void *ctx, uint32_t seq, int error)
 {
     (void)ctx;
-    for (unsigned i = 0; i < kp.cfg.max_jobs; i++) {
+    /* The history's job, after the jobs, too. */
+    for (unsigned i = 0; i <= kp.cfg.max_jobs; i++) {
         struct kp_job *j = &kp.jobs[i];
         if (j->ack_seq == (int64_t)seq && !j->ack_done) {
             j->ack_done = true;
@@ -502,6 +531,25 @@ static void tend_jobs(bool quitting, int64_t *next_refresh)
             j->flushed_ms = now;
         }
     }
+    if (kp.history != NULL && now - kp.history_flushed_ms >= KP_FLUSH_INTERVAL_MS) {
+        history_writer_flush(kp.history);
+        kp.history_flushed_ms = now;
+    }
+}
+
+/* Removes the history's rules and group, reads what the kernel still
+ * held for it, and closes its writer (the path's thread, at its end). */
+static void history_end(void)
+{
+    struct kp_job *j = kp.history_job;
+    if (j == NULL)
+        return;
+    kp_rules_flush(kp.rules, &j->rules);
+    group_command(j, false);
+    kp_rules_delete(kp.rules, &j->rules);
+    history_writer_close(kp.history);
+    kp.history_job = NULL;
+    kp.history = NULL;
 }
 
 /* The path's thread: starts jobs, reads packets, ends jobs. */
@@ -526,6 +574,7 @@ static void *kp_thread(void *arg)
     }
     start_queued();
     tend_jobs(true, &next_refresh);
+    history_end();
     return NULL;
 }
 
@@ -558,8 +607,10 @@ static void apply_defaults(const struct pcapd_kp_config *in, struct pcapd_kp_con
 /* Checks the configuration.  Returns 0 or -EINVAL with `err`. */
 static int check_config(const struct pcapd_kp_config *c, char *err, unsigned err_size)
 {
-    if (c->max_jobs > PCAPD_KP_MAX_JOBS || c->nflog_group_base + c->max_jobs > 65536) {
-        snprintf(err, err_size, "kernel path: %u jobs from NFLOG group %u do not fit in 65536",
+    /* The history's group follows the jobs'. */
+    if (c->max_jobs > PCAPD_KP_MAX_JOBS || c->nflog_group_base + c->max_jobs + 1 > 65536) {
+        snprintf(err, err_size,
+                 "kernel path: %u jobs and the history from NFLOG group %u do not fit in 65536",
                  c->max_jobs, c->nflog_group_base);
         return -EINVAL;
     }
@@ -612,7 +663,8 @@ static void release_all(void)
 static int open_all(char *err, unsigned err_size)
 {
     unsigned n = kp.cfg.max_jobs;
-    kp.jobs = calloc(n, sizeof(kp.jobs[0]));
+    /* One more: the history's. */
+    kp.jobs = calloc(n + 1, sizeof(kp.jobs[0]));
     kp.starts = calloc(n, sizeof(kp.starts[0]));
     kp.ended = calloc(n, sizeof(kp.ended[0]));
     kp.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
@@ -632,6 +684,41 @@ static int open_all(char *err, unsigned err_size)
         snprintf(err, err_size, "kernel path: cannot open a libnftables context");
         return -ENOMEM;
     }
+    return 0;
+}
+
+static int prepare_rules(struct kp_job *j, unsigned slot);
+
+/* Installs the history's group and rules when the configuration asks for
+ * a history (the control thread, before the path's thread starts).
+ * Returns 0, or a negative errno with `err`. */
+static int history_begin(char *err, unsigned err_size)
+{
+    if (kp.cfg.history == NULL || kp.cfg.history_sample_rate == 0)
+        return 0;
+    struct kp_job *j = &kp.jobs[kp.cfg.max_jobs];
+    j->spec = (struct pcapd_job_spec){.sample_rate = kp.cfg.history_sample_rate,
+                                      .snaplen = PCAPD_SIMPLE_SNAPLEN,
+                                      .name = "history"};
+    j->ack_seq = -1;
+    char script[8192], why[200] = "";
+    int rc = prepare_rules(j, kp.cfg.max_jobs);
+    if (rc == 0 && (kp.history = history_writer_open(kp.cfg.history, "kp")) == NULL)
+        rc = -ENOMEM;
+    if (rc == 0)
+        rc = group_command(j, true);
+    if (rc == 0) {
+        int len = kp_rules_format(&j->rules, script, sizeof(script));
+        rc = len < 0 ? len : kp_rules_run(kp.rules, script, why, sizeof(why));
+        if (rc != 0)
+            group_command(j, false);
+    }
+    if (rc != 0) {
+        snprintf(err, err_size, "kernel path: cannot install the history's rules: %s %s",
+                 strerror(-rc), why);
+        return rc;
+    }
+    kp.history_job = j;
     return 0;
 }
 
@@ -655,6 +742,9 @@ int pcapd_kp_start(const struct pcapd_kp_config *cfg, char *err, unsigned err_si
         if (removed > 0)
             fprintf(stderr, "pcapd: kernel path: removed %d table(s) a previous run left\n",
                     removed);
+        rc = history_begin(err, err_size);
+    }
+    if (rc == 0) {
         atomic_store(&kp.quit, false);
         rc = -pthread_create(&kp.thread, NULL, kp_thread, NULL);
         if (rc != 0)

@@ -21,6 +21,8 @@
 
 #include "pcapd/capture_job.h"
 
+struct pcapd_history;
+
 /* Most jobs the kernel path runs at once (each takes an NFLOG group). */
 #define PCAPD_KP_MAX_JOBS 1024
 /* Most interfaces with a netdev ingress hook. */
@@ -79,6 +81,12 @@ struct pcapd_kp_config {
     /* Each job's write buffer, in bytes (default 65536; grown to hold two
      * of the job's largest records). */
     uint32_t write_buffer_size;
+    /* The look-back history (pcapd/history.h) fed with 1 packet in
+     * history_sample_rate (at random) of all the hooks see, through a
+     * table of its own (PCAPD_KP_TABLE_PREFIX "history") logging to the
+     * NFLOG group after the jobs' (NULL or a rate of 0: no history). */
+    struct pcapd_history *history;
+    uint32_t history_sample_rate;
 };
 
 /* Path-wide counters. */

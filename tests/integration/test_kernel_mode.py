@@ -44,19 +44,24 @@ def kernel_daemon(daemon_factory, pair, ports=(), path="kernel", **kwargs):
         raise
 
 
+HISTORY_TABLE = "table inet pcapd_history"
+
+
 def our_tables(pair):
-    return [t for t in pair.tables() if "pcapd_" in t]
+    """The captures' tables (the history's lives as long as the daemon)."""
+    return [t for t in pair.tables() if "pcapd_" in t and t != HISTORY_TABLE]
 
 
 def kill_9(d, pair):
-    """Kills daemon `d` with SIGKILL; its tables must be gone at once (the
-    kernel removes a table with the socket that owns it)."""
+    """Kills daemon `d` with SIGKILL; its tables, the history's too, must be
+    gone at once (the kernel removes a table with the socket that owns
+    it)."""
     d.proc.send_signal(signal.SIGKILL)
     d.proc.wait(10)
     deadline = time.monotonic() + 5
-    while our_tables(pair) and time.monotonic() < deadline:
+    while [t for t in pair.tables() if "pcapd_" in t] and time.monotonic() < deadline:
         time.sleep(0.05)
-    assert our_tables(pair) == []
+    assert [t for t in pair.tables() if "pcapd_" in t] == []
 
 
 def sent_traffic(tmp_path, vlan=None, name="sent.pcap"):
@@ -82,6 +87,7 @@ def test_kernel_mode_captures_match_tshark(daemon_factory, pair, tmp_path):
     byte for byte; the counters add up."""
     d = kernel_daemon(daemon_factory, pair)
     assert "EAL" not in d.log(), "kernel mode starts no DPDK"
+    assert HISTORY_TABLE in pair.tables()
     sent, sent_pcap = sent_traffic(tmp_path)
     ids = []
     for filter_v1, _ in API_FILTERS:
