@@ -26,8 +26,9 @@
 #define HIST_DEFAULT_MAX_BYTES (1024ull << 20)
 #define HIST_DEFAULT_MAX_AGE_NS (86400ull * 1000000000ull)
 #define HIST_DEFAULT_SEGMENT_NS (60ull * 1000000000ull)
-/* Bounds of the default segment size (max_bytes / 16). */
-#define HIST_SEGMENT_BYTES_MIN (64ull << 10)
+/* Bounds of the default segment size (max_bytes / 16): each segment costs
+ * a sync and an index, so they are not made smaller than a mebibyte. */
+#define HIST_SEGMENT_BYTES_MIN (1ull << 20)
 #define HIST_SEGMENT_BYTES_MAX (64ull << 20)
 /* How often the store's thread looks at its writers when nothing wakes it
  * (ms), and at the bounds (every this many looks). */
@@ -274,9 +275,11 @@ static void hist_seal(struct pcapd_history *h, struct history_writer *w, struct 
     hist_spsc_push(&w->free_segs, s);
 }
 
-/* Takes every event the writers queued. */
-static void hist_drain(struct pcapd_history *h)
+/* Takes every event the writers queued.  Returns how many segments it
+ * sealed. */
+static unsigned hist_drain(struct pcapd_history *h)
 {
+    unsigned sealed = 0;
     pthread_mutex_lock(&h->lock);
     unsigned n = h->n_writers;
     struct history_writer *writers[HIST_MAX_WRITERS];
@@ -285,12 +288,15 @@ static void hist_drain(struct pcapd_history *h)
     for (unsigned i = 0; i < n; i++) {
         void *ev;
         while ((ev = hist_spsc_pop(&writers[i]->to_store)) != NULL) {
-            if ((uintptr_t)ev & 1u)
+            if ((uintptr_t)ev & 1u) {
                 hist_seal(h, writers[i], (struct hist_seg *)((uintptr_t)ev & ~(uintptr_t)1u));
-            else
+                sealed++;
+            } else {
                 hist_register(h, ev);
+            }
         }
     }
+    return sealed;
 }
 
 /* Free bytes of the store's file system (UINT64_MAX if unknown). */
@@ -356,8 +362,9 @@ static void *hist_thread(void *arg)
     struct pcapd_history *h = arg;
     unsigned ticks = 0;
     while (!atomic_load(&h->quit)) {
-        hist_drain(h);
-        if (ticks++ % HIST_EVICT_EVERY == 0)
+        /* The bounds are checked once a second, and after every seal, so
+         * a fast feeder does not take the store far past max_bytes. */
+        if (hist_drain(h) > 0 || ticks++ % HIST_EVICT_EVERY == 0)
             hist_evict(h);
         struct pollfd pfd = {.fd = h->wake_fd, .events = POLLIN};
         uint64_t v;

@@ -34,7 +34,7 @@ struct pcapd_history_config {
     /* Age (ns) beyond which a segment's newest packet makes it go. */
     uint64_t max_age_ns;
     /* Longest time a segment covers (ns, default 60 s), and its largest
-     * size (default max_bytes / 16, from 64 KiB to 64 MiB). */
+     * size (default max_bytes / 16, from 1 MiB to 64 MiB). */
     uint64_t segment_ns;
     uint64_t segment_bytes;
     /* Free space kept on the directory's file system beyond what the

@@ -115,6 +115,30 @@ def test_kernel_mode_captures_match_tshark(daemon_factory, pair, tmp_path):
     assert our_tables(pair) == []
 
 
+def test_kernel_mode_lookback(daemon_factory, pair, tmp_path):
+    """The kernel path feeds the history through its own rule: look-back
+    captures of what was sent hold exactly what tshark selects in it."""
+    d = kernel_daemon(daemon_factory, pair, extra={"history_sample_rate": 1})
+    sent, sent_pcap = sent_traffic(tmp_path)
+    pair.send(sent_pcap)
+    time.sleep(0.6)  # the kernel path writes the history out every 200 ms
+    now = time.time_ns()
+    offset = time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(now // 10**9)) + \
+        f".{now % 10**9:09d}Z"
+    info = d.request("GET", d.pcaps("/history")).json["result"]
+    assert info["enabled"] and info["packets"] >= len(sent), info
+    for filter_v1, display_filter in API_FILTERS[:3]:
+        r = d.create(time_limit=60, offset_time=offset, filter_v1=filter_v1)
+        assert r.status == 200, r.body
+        done = d.wait_status(r.json["result"]["id"])
+        expected = harness.tshark_frames(sent_pcap, display_filter)
+        assert done["status"] == "success" and done["packets_captured"] == len(expected) > 0
+        assert done["offset_time"] == offset
+        out = tmp_path / "lookback.pcap"
+        out.write_bytes(d.request("GET", d.pcaps(f"/{done['id']}/download")).body)
+        harness.check_file(out, sent, expected)
+
+
 def test_kernel_mode_limits_full_and_sampling(daemon_factory, pair, tmp_path):
     """A packet limit ends the capture with exactly the first packets; a
     full capture keeps whole packets up to its byte limit; simple captures
