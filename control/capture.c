@@ -416,7 +416,8 @@ int capture_parse_time(const char *s, int64_t *ns)
     int64_t secs = (int64_t)timegm(&tm) - (int64_t)sign * (off_h * 3600 + off_m * 60);
     if (secs < 0)
         return -1;
-    *ns = secs * 1000000000 + frac;
+    /* Past 2262 nanoseconds overflow: such a time is only later than any. */
+    *ns = secs < INT64_MAX / 1000000000 - 1 ? secs * 1000000000 + frac : INT64_MAX;
     return 0;
 }
 

@@ -132,8 +132,8 @@ void capture_format_time_ns(uint64_t ns, char *buf, unsigned size);
 
 /* Parses an RFC 3339 date-time (YYYY-MM-DDTHH:MM:SS, an optional
  * fraction, Z or an offset) into nanoseconds since the epoch (digits past
- * the ninth of the fraction are cut).  Returns 0, or -1 if `s` is not one
- * or lies before 1970. */
+ * the ninth of the fraction are cut; a time past 2262 gives INT64_MAX).
+ * Returns 0, or -1 if `s` is not one or lies before 1970. */
 int capture_parse_time(const char *s, int64_t *ns);
 
 #endif /* PCAPD_CAPTURE_H */

@@ -168,8 +168,9 @@ json_t *lookback_history_json(void)
     json_object_set_new(o, "bytes", json_integer((json_int_t)s.bytes));
     json_object_set_new(o, "segments", json_integer(s.segments));
     json_object_set_new(o, "packets_dropped", json_integer((json_int_t)s.dropped));
-    json_object_set_new(o, "segments_evicted",
-                        json_integer((json_int_t)(s.evicted_size + s.evicted_age + s.evicted_disk)));
+    json_object_set_new(
+        o, "segments_evicted",
+        json_integer((json_int_t)(s.evicted_size + s.evicted_age + s.evicted_disk)));
     json_object_set_new(o, "max_bytes", json_integer((json_int_t)s.max_bytes));
     json_object_set_new(o, "max_age_seconds",
                         json_integer((json_int_t)(s.max_age_ns / 1000000000)));

@@ -126,6 +126,7 @@ def test_real_responses_match_the_document(daemon_factory, spec):
     assert call("POST", d.pcaps(account=OTHER_ACCOUNT), simple, token=other).status == 503
     assert call("GET", d.pcaps(f"/{f['id']}/download")).status == 409
     assert call("GET", d.pcaps(f"/{s['id']}")).status == 200
+    assert call("GET", d.pcaps("/history"), token=reader).status == 200
     assert call("PUT", d.pcaps(f"/{f['id']}/stop")).status == 200
     assert call("PUT", d.pcaps(f"/{s['id']}/stop")).status == 200
     wait_ended(d, f["id"])
@@ -144,7 +145,7 @@ def test_real_responses_match_the_document(daemon_factory, spec):
     assert call("POST", d.pcaps(), simple, token=reader).status == 403
     assert call("PUT", d.pcaps(f"/{s['id']}/stop"), token=reader).status == 403
     for method, path in [("GET", d.pcaps()), ("POST", d.pcaps()), ("GET", d.pcaps(f"/{s['id']}")),
-                         ("GET", d.pcaps(f"/{s['id']}/download")),
+                         ("GET", d.pcaps("/history")), ("GET", d.pcaps(f"/{s['id']}/download")),
                          ("PUT", d.pcaps(f"/{s['id']}/stop"))]:
         assert call(method, path, simple if method == "POST" else None,
                     headers={"Authorization": "Bearer nope"}).status == 401
@@ -163,6 +164,32 @@ def test_real_responses_match_the_document(daemon_factory, spec):
                   for m, op in item.items() if m != "parameters" for s in op["responses"]}
     missing = {x for x in documented - c.checked if x[2] != "500"}
     assert not missing, f"documented but never checked: {sorted(missing)}"
+
+
+def test_lookback_responses_match_the_document(daemon_factory, spec):
+    """A look-back capture whose window begins before the history (its
+    messages entry), the capture once ended (offset_time), and the history
+    endpoint, as the document describes them."""
+    sample = ROOT / "config" / "sample-traffic.pcap"
+    d = daemon_factory([f"net_pcap0,rx_pcap={sample},infinite_rx=1"],
+                       extra={"history_sample_rate": 10000})
+    c = Checker(spec)
+    deadline = time.monotonic() + 30
+    while True:
+        r = d.request("GET", d.pcaps("/history"))
+        c.check("GET", d.pcaps("/history"), r)
+        if r.json["result"]["packets"] > 0 or time.monotonic() > deadline:
+            break
+        time.sleep(0.1)
+    oldest = r.json["result"]["oldest"]
+    body = {"type": "simple", "system": "magic-transit", "time_limit": 60, "packet_limit": 5,
+            "offset_time": oldest}
+    r = d.request("POST", d.pcaps(), body)
+    c.check("POST", d.pcaps(), r, body)
+    assert r.status == 200 and r.json["messages"][0]["code"] == 2000, r.body
+    done = wait_ended(d, r.json["result"]["id"])
+    c.check("GET", d.pcaps(f"/{r.json['result']['id']}"), done)
+    assert done.json["result"]["offset_time"] == oldest
 
 
 def test_schemas_reject_what_the_daemon_never_sends(spec):
