@@ -11,7 +11,8 @@
  * greatest by (time, segment, offset) in a min-heap, so the query stops
  * as soon as nothing older can enter it, and its memory is the heap and
  * one read buffer.  Packets are matched with the fast path's parser and
- * filter predicate (packet_parse.h, filter_match.h).
+ * filter predicate (packet_parse.h: the rx lcores' inline parser;
+ * filter_match.h).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -140,8 +141,7 @@ static bool hq_match(const struct pcapd_history_query *q, const struct hist_reco
     if (q->filter.fields == 0)
         return true;
     struct pkt_meta meta;
-    enum pkt_parse_status st =
-        pkt_parse_ethernet(r->raw + PCAP_RECORD_HEADER_LEN, r->cap_len, &meta);
+    enum pkt_parse_status st = pkt_parse_frame(r->raw + PCAP_RECORD_HEADER_LEN, r->cap_len, &meta);
     return filter_matches(&q->filter, st, &meta);
 }
 

@@ -51,7 +51,11 @@ the mix on net_pcap, two queues of net_null) against testpmd with
 for the control thread and writer) and is skipped with fewer unless
 --force-cores.  --baseline DIR adds the windows of another build's driver
 (one with --windows), capture and reference, and the ratio of the two
-builds' captures per rx CPU-second.
+builds' captures per rx CPU-second.  --history N adds the windows of a
+second process of the same driver whose rx lcores also sample 1 packet in
+N for the look-back history (written by writer 0 to a store in /tmp), and
+the ratio of its capture to the one without history, in Mpps and per rx
+CPU-second.
 
 Then, unless --only-throughput: the table-swap proof (a probe job's file
 has no gap while other jobs change every few milliseconds) and the writer
@@ -60,8 +64,8 @@ against pcap_dump().  Output is Markdown, for docs/PERFORMANCE.md.
 Usage: tools/bench-dataplane.py [--build DIR] [--rounds N] [--seconds S] [--starts N]
            [--jobs 1,1000,10000] [--vdevs null,pcap] [--memory auto|huge|no-huge]
            [--stages] [--rx-lcores N] [--force-cores] [--writers N]
-           [--baseline DIR] [--no-testpmd] [--only-throughput] [--json FILE]
-           [--callgrind]
+           [--baseline DIR] [--history N] [--no-testpmd] [--only-throughput]
+           [--json FILE] [--callgrind]
 """
 import argparse
 import json
@@ -165,8 +169,8 @@ class Hugepages:
 class Pcapd:
     """A pcapd-dataplane-bench --windows process."""
 
-    def __init__(self, bench, vdev, jobs, huge, rx_lcores, writers, hw_timestamps):
-        cmd = [bench, "--windows", "--vdev", vdev, "--jobs", str(jobs)]
+    def __init__(self, bench, vdev, jobs, huge, rx_lcores, writers, hw_timestamps, extra=()):
+        cmd = [bench, "--windows", "--vdev", vdev, "--jobs", str(jobs), *extra]
         if huge:
             cmd.append("--huge")
         if rx_lcores != 1:
@@ -287,6 +291,8 @@ def run_row(args, bench, base, vdev, jobs, huge, rx_lcores):
     steps = [("ours", "capture"), ("ours", "reference")]
     if base:
         steps += [("base", "capture"), ("base", "reference")]
+    if args.history:
+        steps.append(("hist", "capture"))
     if not args.no_testpmd:
         steps.append(("testpmd", None))
     got = {s: [] for s in steps}
@@ -299,6 +305,9 @@ def run_row(args, bench, base, vdev, jobs, huge, rx_lcores):
         if base:
             procs["base"] = Pcapd(base, vdev, jobs, huge, rx_lcores, args.writers,
                                   args.hw_timestamps)
+        if args.history:
+            procs["hist"] = Pcapd(bench, vdev, jobs, huge, rx_lcores, args.writers,
+                                  args.hw_timestamps, ["--history", str(args.history)])
         tp = None if args.no_testpmd else Testpmd(vdev, huge, rx_lcores)
         try:
             for r in range(rounds):
@@ -353,6 +362,14 @@ def row_figures(got, base):
         bc = got[("base", "capture")]
         f["base_capture_mpps_cpu"] = [w["mpps_cpu"] for w in bc]
         f["ratio_base_cpu"] = [c["mpps_cpu"] / b["mpps_cpu"] for c, b in zip(cap, bc)]
+    hc = got.get(("hist", "capture"))
+    if hc:
+        f["hist_mpps"] = [w["mpps"] for w in hc]
+        f["ratio_hist"] = [h["mpps"] / c["mpps"] for h, c in zip(hc, cap)]
+        f["ratio_hist_cpu"] = [h["mpps_cpu"] / c["mpps_cpu"] for h, c in zip(hc, cap)]
+        f["hist_sampled"] = sum(w["history_sampled"] for w in hc)
+        f["hist_drops"] = sum(w["history_ring_full"] + w["ring_full"] + w["rx_missed"] +
+                              w["rx_nombuf"] for w in hc)
     return f
 
 
@@ -373,6 +390,9 @@ def throughput(args, build, base, vdevs, counts, huge, rx_lcores, results):
             "testpmd CPU share"]
     if base:
         head += ["baseline capture Mpps per rx CPU-s", "this / baseline per rx CPU-s"]
+    if args.history:
+        head += [f"history 1/{args.history} Mpps", "**history on / off**",
+                 "on / off per rx CPU-s", "history samples", "history drops"]
     if multi:
         head += [f"lcore {i + 1} Mpps" for i in range(rx_lcores)]
     head += ["drops (all stages)", "writer late", "table build ms", "table KiB"]
@@ -393,6 +413,10 @@ def throughput(args, build, base, vdevs, counts, huge, rx_lcores, results):
                      fmt(f["testpmd_cpu_share"]) if "testpmd_mpps" in f else "-"]
             if base:
                 cells += [fmt(f["base_capture_mpps_cpu"]), fmt(f["ratio_base_cpu"], 3)]
+            if args.history:
+                cells += [fmt(f["hist_mpps"]), "**" + fmt(f["ratio_hist"], 3) + "**",
+                          fmt(f["ratio_hist_cpu"], 3), str(f["hist_sampled"]),
+                          str(f["hist_drops"])]
             if multi:
                 cells += [fmt(x) for x in f["lcore_mpps"]]
             cells += [str(f["drops"]), str(f["writer_late"]), f"{setup['table_build_ms']:.1f}",
@@ -531,6 +555,8 @@ def main():
     ap.add_argument("--writers", type=int, default=1, help="writer lcores of pcapd")
     ap.add_argument("--hw-timestamps", default="off", choices=["off", "auto", "on"])
     ap.add_argument("--baseline", help="build directory of another revision to compare with")
+    ap.add_argument("--history", type=int, default=0,
+                    help="also run the fast path sampling 1 in N for the history")
     ap.add_argument("--no-testpmd", action="store_true", help="do not run testpmd")
     ap.add_argument("--only-throughput", action="store_true",
                     help="skip the table-swap proof and the writer benchmark")
@@ -569,7 +595,7 @@ def main():
                 if os.path.exists(path):
                     os.unlink(path)
         return 0
-    n_procs = (1 if args.no_testpmd else 2) + (1 if base else 0)
+    n_procs = (1 if args.no_testpmd else 2) + (1 if base else 0) + (1 if args.history else 0)
     hp = Hugepages(args.memory, n_procs * EAL_MB // 2 + 16)
     try:
         huge = hp.__enter__()
@@ -577,7 +603,9 @@ def main():
         print(f"Machine: {model}, {os.cpu_count()} CPUs; load average at start {load}; memory: "
               f"{hp.note}; {args.rounds} rounds of {args.seconds:g} s windows over "
               f"{args.starts} process start(s) per row (capture, "
-              f"reference{', baseline' if base else ''}{'' if args.no_testpmd else ', testpmd'}, "
+              f"reference{', baseline' if base else ''}"
+              f"{f', history 1/{args.history}' if args.history else ''}"
+              f"{'' if args.no_testpmd else ', testpmd'}, "
               f"rotating); medians (q1-q3); pcapd with {rx} rx lcore(s), {args.writers} "
               f"writer lcore(s), hw_timestamps {args.hw_timestamps}, 1-in-100 sampling"
               f"{'; baseline: ' + args.baseline if base else ''}.\n")

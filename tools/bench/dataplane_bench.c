@@ -16,6 +16,9 @@
  *   lcore; jobs are spread over them.  --hw-timestamps off|auto|on: where
  *   timestamps come from (default off, the TSC).  --rx-lcores N: N rx
  *   lcores on cores 1..N, each with its share of the port's queues.
+ *   --history N: the rx lcores also sample 1 packet in N for the look-back
+ *   history, written by writer 0 into a store in a temporary directory
+ *   (removed at the end; at most --history-mb MiB, default 256).
  *
  *   --windows: the jobs are started and published, then the rx lcores
  *   pause and the driver reads commands on stdin, one a line:
@@ -52,6 +55,7 @@
 #include "dp_internal.h"
 #include "pcapd/capture_record.h"
 #include "pcapd/dataplane.h"
+#include "pcapd/history.h"
 
 /* Command-line settings. */
 struct opts {
@@ -75,7 +79,14 @@ struct opts {
     unsigned rx_lcores;
     /* Take measurement windows as stdin asks (see the top of the file). */
     int windows;
+    /* History sample rate (0: none), and its size bound (MiB). */
+    unsigned history;
+    unsigned history_mb;
 };
+
+/* The history store of --history, and its directory. */
+static struct pcapd_history *bench_history;
+static char bench_history_dir[64];
 
 /* Monotonic time in seconds. */
 static double now_s(void)
@@ -247,10 +258,11 @@ static long probe_gaps(const char *path, long *packets, long per_loop)
 static void parse_opts(int argc, char **argv, struct opts *o)
 {
     static const struct option lo[] = {
-        {"vdev", 1, NULL, 'v'},      {"jobs", 1, NULL, 'j'},    {"sample", 1, NULL, 's'},
-        {"seconds", 1, NULL, 't'},   {"mbufs", 1, NULL, 'm'},   {"swap", 0, NULL, 'w'},
-        {"huge", 0, NULL, 'h'},      {"writers", 1, NULL, 'W'}, {"hw-timestamps", 1, NULL, 'T'},
-        {"rx-lcores", 1, NULL, 'R'}, {"windows", 0, NULL, 'i'}, {NULL, 0, NULL, 0}};
+        {"vdev", 1, NULL, 'v'},       {"jobs", 1, NULL, 'j'},    {"sample", 1, NULL, 's'},
+        {"seconds", 1, NULL, 't'},    {"mbufs", 1, NULL, 'm'},   {"swap", 0, NULL, 'w'},
+        {"huge", 0, NULL, 'h'},       {"writers", 1, NULL, 'W'}, {"hw-timestamps", 1, NULL, 'T'},
+        {"rx-lcores", 1, NULL, 'R'},  {"windows", 0, NULL, 'i'}, {"history", 1, NULL, 'H'},
+        {"history-mb", 1, NULL, 'M'}, {NULL, 0, NULL, 0}};
     *o = (struct opts){.vdev = "net_null0",
                        .jobs = 1,
                        .sample = 100,
@@ -259,7 +271,8 @@ static void parse_opts(int argc, char **argv, struct opts *o)
                        .swap = 0,
                        .writers = 1,
                        .hw_timestamps = PCAPD_HW_TIMESTAMPS_OFF,
-                       .rx_lcores = 1};
+                       .rx_lcores = 1,
+                       .history_mb = 256};
     int c;
     while ((c = getopt_long(argc, argv, "", lo, NULL)) != -1) {
         if (c == 'v')
@@ -288,6 +301,10 @@ static void parse_opts(int argc, char **argv, struct opts *o)
             o->rx_lcores = (unsigned)atoi(optarg);
         else if (c == 'i')
             o->windows = 1;
+        else if (c == 'H')
+            o->history = (unsigned)atoi(optarg);
+        else if (c == 'M')
+            o->history_mb = (unsigned)atoi(optarg);
         else
             exit(2);
     }
@@ -337,6 +354,20 @@ static void start_dataplane(const struct opts *o)
                                   .max_jobs = o->jobs + 64,
                                   .write_buffer_size = 65536,
                                   .hw_timestamps = o->hw_timestamps};
+    if (o->history > 0) {
+        snprintf(bench_history_dir, sizeof(bench_history_dir), "/tmp/pcapd-bench-history-XXXXXX");
+        char herr[256];
+        struct pcapd_history_config hc = {.dir = bench_history_dir,
+                                          .max_bytes = (uint64_t)o->history_mb << 20,
+                                          .sample_rate = o->history};
+        if (mkdtemp(bench_history_dir) == NULL ||
+            pcapd_history_open(&hc, &bench_history, herr, sizeof(herr)) != 0) {
+            fprintf(stderr, "history: %s\n", herr);
+            exit(1);
+        }
+        cfg.history = bench_history;
+        cfg.history_sample_rate = o->history;
+    }
     for (unsigned r = 0; r < o->rx_lcores; r++)
         cfg.rx_lcores[r] = 1 + r;
     for (unsigned w = 0; w < o->writers; w++)
@@ -346,6 +377,23 @@ static void start_dataplane(const struct opts *o)
         fprintf(stderr, "dataplane: %s\n", err);
         exit(1);
     }
+}
+
+/* Closes the --history store, prints what it held, and removes it. */
+static void history_done(void)
+{
+    if (bench_history == NULL)
+        return;
+    struct pcapd_history_stats hs;
+    pcapd_history_stats(bench_history, &hs);
+    pcapd_history_close(bench_history);
+    printf("{\"history_appended\":%" PRIu64 ",\"history_dropped\":%" PRIu64
+           ",\"history_bytes\":%" PRIu64 "}\n",
+           hs.appended, hs.dropped, hs.bytes);
+    char cmd[96];
+    snprintf(cmd, sizeof(cmd), "rm -rf %s", bench_history_dir);
+    if (system(cmd) != 0)
+        fprintf(stderr, "cannot remove %s\n", bench_history_dir);
 }
 
 /* Heap bytes in use on this socket (rte_malloc), for table memory. */
@@ -445,6 +493,9 @@ static void window_print(const char *what, const struct snapshot *a, const struc
            b->stats.rx_missed - a->stats.rx_missed, b->stats.rx_nombuf - a->stats.rx_nombuf,
            b->stats.writer_records - a->stats.writer_records,
            b->stats.writer_late - a->stats.writer_late);
+    printf(",\"history_sampled\":%" PRIu64 ",\"history_ring_full\":%" PRIu64,
+           b->stats.history_sampled - a->stats.history_sampled,
+           b->stats.history_ring_full - a->stats.history_ring_full);
     printf(",\"stage_ns\":{");
     double ns_per_tsc = 1e9 / (double)rte_get_tsc_hz();
     for (unsigned k = 0; k < DP_STAGES; k++)
@@ -546,6 +597,7 @@ int main(int argc, char **argv)
     if (o.windows) {
         run_windows(&o, &s0, table_mem);
         pcapd_dp_stop(close_ended, NULL);
+        history_done();
         return 0;
     }
     poll_for(0.5, probe_fd, &(struct pcapd_job_ended){0});
@@ -606,5 +658,6 @@ int main(int argc, char **argv)
            probe_packets, gaps, s1.writers, s1.hw_timestamp_ports, s1.rx_packets);
     fflush(stdout);
     pcapd_dp_stop(close_ended, NULL);
+    history_done();
     return gaps == 0 ? 0 : 1;
 }
