@@ -285,29 +285,13 @@ static unsigned hist_parts(const struct hist_index *ix, struct hist_part *parts)
     return 5;
 }
 
-/* Writes `len` bytes of `p` to `fd` whole.  Returns 0 or a negative errno. */
-static int hist_write_all(int fd, const void *p, size_t len)
-{
-    const uint8_t *b = p;
-    while (len > 0) {
-        ssize_t n = write(fd, b, len);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return n < 0 ? -errno : -EIO;
-        b += n;
-        len -= (size_t)n;
-    }
-    return 0;
-}
-
-/* Reads `len` bytes into `p` from `fd` whole.  Returns 0, -EINVAL at the
- * end of the file, or another negative errno. */
-static int hist_read_all(int fd, void *p, size_t len)
+/* Writes `len` bytes of `p` to `fd` whole (`out`), or reads them from it.
+ * Returns 0, -EINVAL at the end of the file, or another negative errno. */
+static int hist_io_all(int fd, void *p, size_t len, bool out)
 {
     uint8_t *b = p;
     while (len > 0) {
-        ssize_t n = read(fd, b, len);
+        ssize_t n = out ? write(fd, b, len) : read(fd, b, len);
         if (n < 0 && errno == EINTR)
             continue;
         if (n <= 0)
@@ -341,12 +325,12 @@ int hist_index_write(const struct hist_index *ix, int fd)
     struct hist_part parts[5];
     unsigned n = hist_parts(ix, parts);
     uint64_t sum = hist_fnv(0xcbf29ce484222325ULL, &head, sizeof(head));
-    int rc = hist_write_all(fd, &head, sizeof(head));
+    int rc = hist_io_all(fd, &head, sizeof(head), true);
     for (unsigned i = 0; i < n && rc == 0; i++) {
         sum = hist_fnv(sum, parts[i].p, parts[i].len);
-        rc = hist_write_all(fd, parts[i].p, parts[i].len);
+        rc = hist_io_all(fd, parts[i].p, parts[i].len, true);
     }
-    return rc == 0 ? hist_write_all(fd, &sum, sizeof(sum)) : rc;
+    return rc == 0 ? hist_io_all(fd, &sum, sizeof(sum), true) : rc;
 }
 
 /* Checks a head read from a file. */
@@ -364,7 +348,7 @@ int hist_index_read(int fd, struct hist_index *ix, bool head_only)
 {
     struct hist_index_head head;
     memset(ix, 0, sizeof(*ix));
-    int rc = hist_read_all(fd, &head, sizeof(head));
+    int rc = hist_io_all(fd, &head, sizeof(head), false);
     if (rc != 0)
         return rc;
     if (!hist_head_ok(&head))
@@ -390,13 +374,13 @@ int hist_index_read(int fd, struct hist_index *ix, bool head_only)
     unsigned n = hist_parts(ix, parts);
     uint64_t sum = hist_fnv(0xcbf29ce484222325ULL, &head, sizeof(head)), stored;
     for (unsigned i = 0; i < n && rc == 0; i++) {
-        rc = hist_read_all(fd, parts[i].p, parts[i].len);
+        rc = hist_io_all(fd, parts[i].p, parts[i].len, false);
         sum = hist_fnv(sum, parts[i].p, parts[i].len);
     }
     uint8_t extra;
     if (rc == 0)
-        rc = hist_read_all(fd, &stored, sizeof(stored));
-    if (rc == 0 && (stored != sum || hist_read_all(fd, &extra, 1) != -EINVAL))
+        rc = hist_io_all(fd, &stored, sizeof(stored), false);
+    if (rc == 0 && (stored != sum || hist_io_all(fd, &extra, 1, false) != -EINVAL))
         rc = -EINVAL;
     if (rc != 0)
         hist_index_free(ix);

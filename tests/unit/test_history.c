@@ -198,6 +198,17 @@ static struct pcapd_history *open_store(const char *name, uint64_t max_bytes, ui
     return h;
 }
 
+/* Empties the oracle's list and opens store NAME with a writer in `*w`. */
+static struct pcapd_history *open_fresh(const char *name, uint64_t max_bytes, uint64_t max_age,
+                                        struct history_writer **w)
+{
+    n_packets = 0;
+    struct pcapd_history *h = open_store(name, max_bytes, max_age);
+    *w = history_writer_open(h, "dp");
+    assert_non_null(*w);
+    return h;
+}
+
 /* Reads the whole file `path`; its size in `*len`. */
 static uint8_t *slurp_fd(int fd, size_t *len)
 {
@@ -358,10 +369,8 @@ static void check_queries(struct pcapd_history *h, unsigned queries, uint64_t t0
 static void test_queries_match_oracle(void **state)
 {
     (void)state;
-    n_packets = 0;
-    struct pcapd_history *h = open_store("prop", 64 << 20, 0);
-    struct history_writer *w = history_writer_open(h, "dp");
-    assert_non_null(w);
+    struct history_writer *w;
+    struct pcapd_history *h = open_fresh("prop", 64 << 20, 0, &w);
     uint64_t t0 = now_ns() - 3600ull * 1000000000ull;
     uint64_t t1 = feed(w, 20000, t0, 3000000);
     history_writer_flush(w);
@@ -472,9 +481,8 @@ static unsigned list_segments(const char *name, char names[][160], unsigned max)
 static void test_torn_segment_repaired(void **state)
 {
     (void)state;
-    n_packets = 0;
-    struct pcapd_history *h = open_store("torn", 64 << 20, 0);
-    struct history_writer *w = history_writer_open(h, "dp");
+    struct history_writer *w;
+    struct pcapd_history *h = open_fresh("torn", 64 << 20, 0, &w);
     uint64_t t0 = now_ns() - 600ull * 1000000000ull;
     uint64_t t1 = feed(w, 4000, t0, 2000000);
     history_writer_close(w);
@@ -554,9 +562,8 @@ static void wait_evicted(struct pcapd_history *h, uint64_t max, struct pcapd_his
 static void test_eviction_by_size(void **state)
 {
     (void)state;
-    n_packets = 0;
-    struct pcapd_history *h = open_store("size", 512 << 10, 0);
-    struct history_writer *w = history_writer_open(h, "dp");
+    struct history_writer *w;
+    struct pcapd_history *h = open_fresh("size", 512 << 10, 0, &w);
     uint64_t t0 = now_ns() - 600ull * 1000000000ull;
     feed(w, 30000, t0, 20000);
     history_writer_flush(w);
@@ -583,9 +590,8 @@ static void test_eviction_by_size(void **state)
 static void test_eviction_by_age(void **state)
 {
     (void)state;
-    n_packets = 0;
-    struct pcapd_history *h = open_store("age", 64 << 20, 30ull * 1000000000ull);
-    struct history_writer *w = history_writer_open(h, "dp");
+    struct history_writer *w;
+    struct pcapd_history *h = open_fresh("age", 64 << 20, 30ull * 1000000000ull, &w);
     uint64_t now = now_ns();
     feed(w, 3000, now - 120ull * 1000000000ull, 20000000); /* a minute, two minutes ago */
     wait_sealed(w, HIST_SEG_POOL - 1);
@@ -611,9 +617,8 @@ static void test_eviction_by_age(void **state)
 static void test_write_budget(void **state)
 {
     (void)state;
-    n_packets = 0;
-    struct pcapd_history *h = open_store("budget", 64 << 20, 0);
-    struct history_writer *w = history_writer_open(h, "dp");
+    struct history_writer *w;
+    struct pcapd_history *h = open_fresh("budget", 64 << 20, 0, &w);
     uint64_t t0 = now_ns() - 60ull * 1000000000ull;
     pcap_budget_set(100 << 10);
     uint64_t before = pcap_budget_written();
