@@ -54,6 +54,8 @@ static int start_dpdk(const struct config *cfg, struct pcapd_history *history, c
         /* Its --file-prefix is pcapd-PID (config_eal_argv()). */
         .own_runtime_dir = true,
         .log = log_dpdk,
+        .history = history,
+        .history_sample_rate = cfg->history_sample_rate,
     };
     config_dp_layout(cfg, &dpc);
     char dp_err[512];

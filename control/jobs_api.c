@@ -680,6 +680,8 @@ const char *jobs_api_route(const h2o_req_t *req)
         return "pcaps_download";
     case ROUTE_STOP:
         return "pcaps_stop";
+    case ROUTE_HISTORY:
+        return "pcaps_history";
     }
     return NULL;
 }
