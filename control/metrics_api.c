@@ -284,8 +284,6 @@ static void render_captures(struct prom_text *t, const struct appliance_stats *s
 /* The work queues off the event loop. */
 static void render_queues(struct prom_text *t, const struct appliance_stats *s)
 {
-    static const char *const lanes[OFFLOAD_LANES] = {
-        [OFFLOAD_STORE] = "store", [OFFLOAD_FILES] = "files", [OFFLOAD_ANALYSIS] = "analysis"};
     gauge(t, "pcapd_analysis_queue_depth", "Analysis answers queued or being computed.",
           s->analysis_pending);
     prom_family(t, "pcapd_offload_queue_depth", "gauge",
@@ -293,7 +291,7 @@ static void render_queues(struct prom_text *t, const struct appliance_stats *s)
     for (unsigned i = 0; i < OFFLOAD_LANES; i++) {
         struct prom_labels l;
         prom_labels_init(&l);
-        prom_label(&l, "lane", lanes[i]);
+        prom_label(&l, "lane", offload_lane_name((enum offload_lane)i));
         prom_sample_u64(t, "pcapd_offload_queue_depth", &l, s->offload_pending[i]);
     }
 }

@@ -103,6 +103,16 @@ static void *lane_main(void *arg)
     return NULL;
 }
 
+const char *offload_lane_name(enum offload_lane lane)
+{
+    static const char *const names[OFFLOAD_LANES] = {[OFFLOAD_STORE] = "store",
+                                                     [OFFLOAD_FILES] = "files",
+                                                     [OFFLOAD_ANALYSIS] = "analysis",
+                                                     [OFFLOAD_HISTORY] = "history"};
+    _Static_assert(OFFLOAD_LANES == 4, "every lane has a name");
+    return names[lane];
+}
+
 int offload_start(h2o_loop_t *loop, const unsigned threads[OFFLOAD_LANES], char *err,
                   unsigned err_size)
 {

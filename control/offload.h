@@ -32,6 +32,9 @@ enum offload_lane {
     OFFLOAD_LANES
 };
 
+/* Returns the name of `lane` ("store", "files", ...), as metrics label it. */
+const char *offload_lane_name(enum offload_lane lane);
+
 /* A task's work (on a worker thread) or completion (on the event loop). */
 typedef void (*offload_fn)(void *arg);
 

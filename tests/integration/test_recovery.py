@@ -121,4 +121,4 @@ def test_store_of_the_first_release_is_upgraded(daemon_factory, tmp_path):
     assert d.request("GET", d.pcaps(f"/{cid}/download")).body == header
     assert d.create_full(time_limit=1, packet_limit=1, byte_limit=5000).status == 200
     with sqlite3.connect(state / "pcapd.db") as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 2
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 3

@@ -41,7 +41,7 @@ def run(tmp_path_factory):
     os.mkfifo(fifo)
     feeder = FifoFeeder(fifo, data)
     feeder.start()
-    d = start_daemon(tmp, [f"net_pcap0,rx_pcap={fifo}"], extra={"metrics": "open"})
+    d = start_daemon(tmp, [f"net_pcap0,rx_pcap={fifo}"], extra={"metrics": "open", "history_sample_rate": 0})
     out = {"d": d, "n": len(records), "caplen": sum(r[2] for r in records)}
     out["before"] = scrape(d)
     r = d.create(time_limit=120, packet_limit=10000)

@@ -48,7 +48,7 @@ def test_drops_are_logged_rate_limited_and_add_up(daemon_factory):
     replaying at full speed: records are lost at the ring, every second's
     loss is logged (at most 3 lines at once, then 6 a minute), and the
     totals the lines carry are the metrics'."""
-    d = daemon_factory([PORT], extra={"metrics": "open", "ring_size": 64})
+    d = daemon_factory([PORT], extra={"metrics": "open", "ring_size": 64, "history_sample_rate": 0})
     cid = d.create_full(time_limit=6, filter_v1={}).json["result"]["id"]
     done = d.wait_status(cid, timeout=60)
     s = scrape(d)
