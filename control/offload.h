@@ -25,6 +25,9 @@ enum offload_lane {
     OFFLOAD_FILES,
     /* Analyses of captures: CPU-bound work of up to minutes. */
     OFFLOAD_ANALYSIS,
+    /* Short requests to customers' buckets (ownership challenges): they
+     * wait on the network, up to the store's timeouts. */
+    OFFLOAD_BUCKET,
     /* How many lanes there are. */
     OFFLOAD_LANES
 };
