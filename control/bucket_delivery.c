@@ -94,6 +94,8 @@ struct xfer {
     struct upload *u;
     unsigned part;
     uint8_t *body;
+    /* When it started (CLOCK_MONOTONIC, ms). */
+    int64_t started_at;
 };
 
 /* The thread's state; `lock` guards `queue` and `stop`. */
@@ -190,6 +192,7 @@ static void start_xfer(struct xfer *x, struct upload *u, unsigned part)
 {
     x->u = u;
     x->part = part;
+    x->started_at = now_ms();
     x->next = dl.xfers;
     dl.xfers = x;
     if (u != NULL)
@@ -383,11 +386,9 @@ static bool finish(struct upload *u)
     return true;
 }
 
-/* Starts what `u` can start now. */
-static void pump(struct upload *u, int64_t now)
+/* Starts what the phase of `u` can start now. */
+static void pump_phase(struct upload *u)
 {
-    if (now < u->retry_at)
-        return;
     switch (u->phase) {
     case PH_START:
         start_upload(u);
@@ -427,6 +428,19 @@ static void pump(struct upload *u, int64_t now)
     case PH_FINISH:
         break;
     }
+}
+
+/* Starts what `u` can start now, through the phases that need no
+ * answer to move on. */
+static void pump(struct upload *u, int64_t now)
+{
+    enum phase before;
+    if (now < u->retry_at)
+        return;
+    do {
+        before = u->phase;
+        pump_phase(u);
+    } while (u->phase != before && u->phase != PH_FINISH);
 }
 
 /* Takes the successful answer to `x`.  Returns 0, or -1 with `msg` when
@@ -516,6 +530,8 @@ static void xfer_done(struct xfer *x, int64_t now)
     }
     if (o == S3_OK && advance(x, msg, sizeof(msg)) != 0)
         o = S3_FATAL;
+    log_debug("delivery_request", "id=%s step=%s status=%ld ms=%" PRId64, u->c.id, log_q(step),
+              x->call.status, now - x->started_at);
     if (o == S3_OK) {
         u->failures = 0;
         u->progress_at = now;
@@ -652,12 +668,14 @@ static void *delivery_main(void *arg)
     (void)arg;
     if (job_store_each_delivering(dl.store, add_upload, NULL) != 0)
         log_error("delivery_resume_failed", NULL);
+    int running;
     while (!take_queue()) {
-        int64_t now = now_ms();
-        int wait = pump_all(now);
-        int running;
         curl_multi_perform(dl.multi, &running);
         reap(now_ms());
+        /* After the reaping, so that a finished part's successor starts at
+         * once. */
+        int wait = pump_all(now_ms());
+        curl_multi_perform(dl.multi, &running);
         if (resume_paused())
             wait = 2;
         curl_multi_poll(dl.multi, NULL, 0, wait, NULL);

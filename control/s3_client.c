@@ -117,16 +117,20 @@ static size_t read_header(char *line, size_t size, size_t nmemb, void *arg)
     return len;
 }
 
-/* Adds the Content-MD5 header of `body` to `c`.  Returns 0 or -1. */
-static int add_content_md5(struct s3_call *c, const void *body, size_t len)
+/* Adds the x-amz-content-sha256 header of `body` (`len` bytes; NULL: an
+ * empty body) to `c`: the payload is signed, so the store checks that it
+ * received what was sent.  curl 7.88 signs this header's value as the
+ * payload's hash, and sends none of its own for S3. */
+static int add_payload_hash(struct s3_call *c, const void *body, size_t len)
 {
-    unsigned char md5[EVP_MAX_MD_SIZE];
-    unsigned md5_len = 0;
-    char b64[64], header[96];
-    if (EVP_Digest(body, len, md5, &md5_len, EVP_md5(), NULL) != 1)
+    unsigned char sha[EVP_MAX_MD_SIZE];
+    unsigned sha_len = 0;
+    char header[128];
+    if (EVP_Digest(body ? body : "", body ? len : 0, sha, &sha_len, EVP_sha256(), NULL) != 1)
         return -1;
-    EVP_EncodeBlock((unsigned char *)b64, md5, (int)md5_len);
-    snprintf(header, sizeof(header), "Content-MD5: %s", b64);
+    int n = snprintf(header, sizeof(header), "x-amz-content-sha256: ");
+    for (unsigned i = 0; i < sha_len; i++)
+        n += snprintf(header + n, sizeof(header) - (size_t)n, "%02x", sha[i]);
     struct curl_slist *h = curl_slist_append(c->headers, header);
     if (h == NULL)
         return -1;
@@ -171,7 +175,7 @@ int s3_call_init(struct s3_call *c, const struct destination *d, const char *met
      * no Expect: the part is in memory and a refusal comes back at once. */
     c->headers = curl_slist_append(NULL, "Content-Type:");
     if (c->headers == NULL || (c->headers = curl_slist_append(c->headers, "Expect:")) == NULL ||
-        (body != NULL && strcmp(method, "PUT") == 0 && add_content_md5(c, body, body_len) != 0))
+        add_payload_hash(c, body, body_len) != 0)
         return -1;
     CURL *e = c->easy;
     snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", d->region);

@@ -3,7 +3,7 @@
  * AWS Signature V4 (CURLOPT_AWS_SIGV4).  A call is one request on a curl
  * easy handle that its owner drives (bucket_delivery.c runs them on curl's
  * multi interface); this module prepares it (URL, signature, body,
- * Content-MD5, TLS checks, timeouts, the appliance's rate cap) and reads
+ * signed payload hash, TLS checks, timeouts, the appliance's rate cap) and reads
  * its outcome (the store's error code and message, ETag, UploadId).
  *
  * A body is sent from memory the caller owns; nothing here reads a file.
@@ -79,7 +79,7 @@ enum s3_outcome {
 
 /* Prepares `c` to send `method` to object `key` of `d` with `query` (""
  * or "?..." in canonical form: sorted, encoded) and `body` (NULL or
- * `body_len` bytes, with its Content-MD5) .  Returns 0, or -1 when out of
+ * `body_len` bytes, signed with its SHA-256).  Returns 0, or -1 when out of
  * memory or the URL does not fit. */
 int s3_call_init(struct s3_call *c, const struct destination *d, const char *method,
                  const char *key, const char *query, const void *body, size_t body_len,
