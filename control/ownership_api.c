@@ -89,7 +89,8 @@ static json_t *parse_body(h2o_req_t *req, const char *const *fields)
                        jerr.line, jerr.column);
         return NULL;
     }
-    const char *key, *bad = NULL;
+    const char *key;
+    char bad[65] = "";
     json_t *value;
     int code = 0;
     if (!json_is_object(body)) {
@@ -100,14 +101,18 @@ static json_t *parse_body(h2o_req_t *req, const char *const *fields)
             size_t i = 0;
             while (fields[i] != NULL && strcmp(fields[i], key) != 0)
                 i++;
-            if (fields[i] == NULL && bad == NULL)
-                bad = key, code = API_ERR_UNKNOWN_FIELD;
+            if (fields[i] == NULL && code == 0) {
+                snprintf(bad, sizeof(bad), "%s", key);
+                code = API_ERR_UNKNOWN_FIELD;
+            }
         }
         for (size_t i = 0; fields[i] != NULL && code == 0; i++) {
             json_t *v = json_object_get(body, fields[i]);
             if (v == NULL || !json_is_string(v) || json_string_length(v) == 0 ||
-                json_string_length(v) >= CAPTURE_DESTINATION_SIZE)
-                bad = fields[i], code = v == NULL ? API_ERR_MISSING_FIELD : API_ERR_WRONG_TYPE;
+                json_string_length(v) >= CAPTURE_DESTINATION_SIZE) {
+                snprintf(bad, sizeof(bad), "%s", fields[i]);
+                code = v == NULL ? API_ERR_MISSING_FIELD : API_ERR_WRONG_TYPE;
+            }
         }
     }
     if (code == 0)
@@ -116,7 +121,7 @@ static json_t *parse_body(h2o_req_t *req, const char *const *fields)
     if (code == API_ERR_NOT_AN_OBJECT)
         api_send_error(req, 400, code, "request body: must be a JSON object");
     else if (code == API_ERR_UNKNOWN_FIELD)
-        api_send_error(req, 400, code, "%.64s: unknown field", bad);
+        api_send_error(req, 400, code, "%s: unknown field", bad);
     else if (code == API_ERR_MISSING_FIELD)
         api_send_error(req, 400, code, "%s: is required", bad);
     else

@@ -18,7 +18,9 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from pcapd_fixtures import *  # noqa: E402,F401,F403
-from pcapd_fixtures import ACCOUNT, ROOT, SAMPLE, start_daemon  # noqa: E402
+from pcapd_fixtures import ACCOUNT, ROOT, SAMPLE, pcapd_daemon, start_daemon  # noqa: E402
+
+OTHER_ACCOUNT = pcapd_daemon.OTHER_ACCOUNT
 
 HERE = pathlib.Path(__file__).resolve().parent
 BUCKET = "pcaps-bucket"
@@ -52,9 +54,11 @@ class S3Server:
             raise AssertionError("s3server did not start: " + line + self.proc.stdout.read())
         self.port = int(line.split()[1])
 
-    def stop(self):
+    def stop(self, sig=signal.SIGTERM):
+        """Stops the server: SIGTERM waits for requests under way, SIGKILL
+        cuts them."""
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM)
+            self.proc.send_signal(sig)
             try:
                 self.proc.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -178,5 +182,5 @@ def wait_status(d, cid, status, timeout=60):
     raise AssertionError(f"capture {cid} never {status}")
 
 
-__all__ = ["ACCOUNT", "ROOT", "BUCKET", "DOOMED_BUCKET", "S3Server", "delivery_config",
+__all__ = ["ACCOUNT", "OTHER_ACCOUNT", "ROOT", "BUCKET", "DOOMED_BUCKET", "S3Server", "delivery_config",
            "ownership", "validate_bucket", "wait_delivery", "wait_status", "json"]
