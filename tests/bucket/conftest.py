@@ -182,5 +182,5 @@ def wait_status(d, cid, status, timeout=60):
     raise AssertionError(f"capture {cid} never {status}")
 
 
-__all__ = ["ACCOUNT", "OTHER_ACCOUNT", "ROOT", "BUCKET", "DOOMED_BUCKET", "S3Server", "delivery_config",
+__all__ = ["ACCOUNT", "OTHER_ACCOUNT", "ROOT", "HERE", "BUCKET", "DOOMED_BUCKET", "S3Server", "delivery_config",
            "ownership", "validate_bucket", "wait_delivery", "wait_status", "json"]
