@@ -17,7 +17,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sched.h>
 #include <sys/random.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -36,6 +38,8 @@
 #define STATUS_RETRY_MS 1000
 /* Longest wait of the thread for work (ms). */
 #define IDLE_WAIT_MS 1000
+/* Nice value of the delivery thread: uploads are background work. */
+#define DELIVERY_NICE 10
 /* Room for a message of the capture (its error_message). */
 #define MESSAGE_SIZE 256
 
@@ -662,10 +666,26 @@ static bool resume_paused(void)
     return waiting;
 }
 
+/* Makes the calling thread background work: any core (it was started on
+ * the main lcore's, where the event loop runs) and a lower priority, so
+ * that the API and the capture path win the CPU over an upload. */
+static void run_in_background(void)
+{
+    cpu_set_t all;
+    CPU_ZERO(&all);
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    for (long i = 0; i < n && i < CPU_SETSIZE; i++)
+        CPU_SET((int)i, &all);
+    if (pthread_setaffinity_np(pthread_self(), sizeof(all), &all) != 0 ||
+        setpriority(PRIO_PROCESS, (id_t)gettid(), DELIVERY_NICE) != 0)
+        log_warn("delivery_thread_priority", "error=%s", log_q(strerror(errno)));
+}
+
 /* The delivery thread. */
 static void *delivery_main(void *arg)
 {
     (void)arg;
+    run_in_background();
     if (job_store_each_delivering(dl.store, add_upload, NULL) != 0)
         log_error("delivery_resume_failed", NULL);
     int running;
