@@ -170,8 +170,7 @@ static int write_status(const struct upload *u, enum capture_status status, cons
 {
     int rc = job_store_set_status(dl.store, u->c.id, status, message);
     if (rc != 0)
-        log_warn("delivery_status_retry", "id=%s status=%s", u->c.id,
-                 capture_status_name(status));
+        log_warn("delivery_status_retry", "id=%s status=%s", u->c.id, capture_status_name(status));
     return rc;
 }
 
@@ -210,8 +209,8 @@ static int send_request(struct upload *u, unsigned part, const char *method, con
                         uint8_t *body, size_t len)
 {
     struct xfer *x = calloc(1, sizeof(*x));
-    if (x == NULL || s3_call_init(&x->call, &u->dest, method, u->key, query, body, len,
-                                  &dl.settings) != 0) {
+    if (x == NULL ||
+        s3_call_init(&x->call, &u->dest, method, u->key, query, body, len, &dl.settings) != 0) {
         if (x != NULL)
             s3_call_cleanup(&x->call);
         free(x);
@@ -337,8 +336,8 @@ static bool resume_parts(struct upload *u)
     unsigned done = 0;
     for (unsigned i = 0; i < u->n_parts; i++)
         done += u->etags[i][0] != '\0';
-    log_info("delivery_resumed", "id=%s object=%s parts_done=%u parts=%u", u->c.id,
-             log_q(u->name), done, u->n_parts);
+    log_info("delivery_resumed", "id=%s object=%s parts_done=%u parts=%u", u->c.id, log_q(u->name),
+             done, u->n_parts);
     return true;
 }
 

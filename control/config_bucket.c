@@ -77,10 +77,8 @@ int config_bucket_set(struct config *cfg, const char *key, const char *value, bo
     if (strcmp(key, "delivery_keep_local") == 0)
         return parse_switch(value, &d->keep_local);
     if (strcmp(key, "delivery_ca_file") == 0)
-        return snprintf(d->ca_file, sizeof(d->ca_file), "%s", value) <
-                       (int)sizeof(d->ca_file)
-                   ? 0
-                   : -1;
+        return snprintf(d->ca_file, sizeof(d->ca_file), "%s", value) < (int)sizeof(d->ca_file) ? 0
+                                                                                               : -1;
     if (strcmp(key, "full_destination") == 0) {
         if (strcmp(value, "required") == 0)
             d->destination_required = true;

@@ -158,8 +158,7 @@ static int parse_query(const char *q, struct destination *d, struct dest_params 
 }
 
 /* Sets the store's address and region from the scheme and parameters. */
-static int set_store(struct destination *d, const struct dest_params *p, char *err,
-                     size_t err_size)
+static int set_store(struct destination *d, const struct dest_params *p, char *err, size_t err_size)
 {
     if (p->endpoint[0] != '\0' && set_endpoint(d, p->endpoint, err, err_size) != 0)
         return -1;
@@ -320,8 +319,7 @@ void destination_redact(const char *conf, char *out, size_t size)
     }
 }
 
-void destination_object_key(const struct destination *d, const char *name, char *buf,
-                            size_t size)
+void destination_object_key(const struct destination *d, const char *name, char *buf, size_t size)
 {
     snprintf(buf, size, "%s%s%s", d->prefix, d->prefix[0] ? "/" : "", name);
 }
@@ -361,8 +359,7 @@ int destination_object_url(const struct destination *d, const char *key, const c
     return w >= 0 && (size_t)w < size - n ? 0 : -1;
 }
 
-void destination_object_name(const struct destination *d, const char *key, char *buf,
-                             size_t size)
+void destination_object_name(const struct destination *d, const char *key, char *buf, size_t size)
 {
     static const char *const names[] = {"s3", "r2", "gs"};
     snprintf(buf, size, "%s://%s/%s", names[d->scheme], d->bucket, key);

@@ -65,8 +65,7 @@ void destination_identity(const struct destination *d, char *buf, size_t size);
 void destination_redact(const char *conf, char *out, size_t size);
 
 /* Writes the key of object `name` in the folder of `d`. */
-void destination_object_key(const struct destination *d, const char *name, char *buf,
-                            size_t size);
+void destination_object_key(const struct destination *d, const char *name, char *buf, size_t size);
 
 /* Writes the URL of object `key` of `d` (RFC 3986 encoded), followed by
  * `query` ("" or "?..."), into `buf`.  Returns 0, or -1 if it does not
@@ -75,7 +74,6 @@ int destination_object_url(const struct destination *d, const char *key, const c
                            char *buf, size_t size);
 
 /* Writes "SCHEME://BUCKET/KEY", for messages. */
-void destination_object_name(const struct destination *d, const char *key, char *buf,
-                             size_t size);
+void destination_object_name(const struct destination *d, const char *key, char *buf, size_t size);
 
 #endif /* PCAPD_DESTINATION_H */

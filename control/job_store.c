@@ -358,8 +358,7 @@ int job_store_note_stop(struct job_store *s, const char *id, int64_t ms)
 int job_store_set_status(struct job_store *s, const char *id, enum capture_status status,
                          const char *error_message)
 {
-    sqlite3_stmt *st =
-        store_prepare(s, "UPDATE captures SET status=?, error_message=? WHERE id=?");
+    sqlite3_stmt *st = store_prepare(s, "UPDATE captures SET status=?, error_message=? WHERE id=?");
     if (st == NULL)
         return JOB_STORE_ERROR;
     sqlite3_bind_text(st, 1, capture_status_name(status), -1, SQLITE_STATIC);

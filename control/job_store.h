@@ -71,8 +71,8 @@ int job_store_set_status(struct job_store *store, const char *id, enum capture_s
 /* Calls `fn` for every capture waiting for or under delivery to its bucket
  * (conversion_pending, conversion_running), oldest first.  Returns 0 or a
  * JOB_STORE_* error. */
-int job_store_each_delivering(struct job_store *store, void (*fn)(const struct capture *c, void *arg),
-                              void *arg);
+int job_store_each_delivering(struct job_store *store,
+                              void (*fn)(const struct capture *c, void *arg), void *arg);
 
 /* Writes the mutable fields of the `n` captures `cs` in one transaction,
  * so that a locked database costs one wait, however many changed.

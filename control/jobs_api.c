@@ -134,7 +134,7 @@ static int parse_route(h2o_iovec_t path, struct route *r)
     r->kind = ROUTE_CAPTURE;
     if (seg_is(s[5], "ownership")) {
         r->kind = ROUTE_OWNERSHIP;
-        r->ownership = n == 6                    ? OWNERSHIP_ROUTE_COLLECTION
+        r->ownership = n == 6                     ? OWNERSHIP_ROUTE_COLLECTION
                        : seg_is(s[6], "validate") ? OWNERSHIP_ROUTE_VALIDATE
                                                   : OWNERSHIP_ROUTE_ITEM;
         if (r->ownership == OWNERSHIP_ROUTE_ITEM &&

@@ -119,10 +119,8 @@ int ownership_insert(sqlite3 *db, const struct ownership *o)
 {
     const char *params[] = {o->id,       o->account_id, o->destination_conf,
                             o->identity, o->filename,   NULL};
-    sqlite3_stmt *st = prepare(db,
-                               "INSERT INTO ownerships (" OWNERSHIP_COLUMNS
-                               ") VALUES (?,?,?,?,?,?,?,?,?)",
-                               params);
+    sqlite3_stmt *st = prepare(
+        db, "INSERT INTO ownerships (" OWNERSHIP_COLUMNS ") VALUES (?,?,?,?,?,?,?,?,?)", params);
     if (st != NULL) {
         sqlite3_bind_blob(st, 6, o->token_hash, 32, SQLITE_STATIC);
         sqlite3_bind_text(st, 7, status_names[o->status], -1, SQLITE_STATIC);

@@ -174,8 +174,8 @@ static void create_insert_done(void *arg)
 {
     struct create_task *t = arg;
     if (t->status == 0)
-        log_info("ownership_created", "id=%s account=%s destination=%s", t->o.id,
-                 t->o.account_id, log_q(t->o.destination_conf));
+        log_info("ownership_created", "id=%s account=%s destination=%s", t->o.id, t->o.account_id,
+                 log_q(t->o.destination_conf));
     create_answer(t);
 }
 
@@ -212,8 +212,8 @@ static void create_put_work(void *arg)
 static void create_put_done(void *arg)
 {
     struct create_task *t = arg;
-    if (t->status != 0 || offload_submit(OFFLOAD_STORE, create_insert_work, create_insert_done,
-                                         t) != 0) {
+    if (t->status != 0 ||
+        offload_submit(OFFLOAD_STORE, create_insert_work, create_insert_done, t) != 0) {
         if (t->status == 0) {
             t->status = 500;
             snprintf(t->message, sizeof(t->message), "out of memory");
@@ -402,8 +402,7 @@ int ownership_api_handle(h2o_req_t *req, enum ownership_route route, const char 
 {
     switch (route) {
     case OWNERSHIP_ROUTE_COLLECTION:
-        return api_method_is(req, "POST") ? handle_create(req, account)
-                                          : handle_list(req, account);
+        return api_method_is(req, "POST") ? handle_create(req, account) : handle_list(req, account);
     case OWNERSHIP_ROUTE_VALIDATE:
         return handle_validate(req, account);
     case OWNERSHIP_ROUTE_ITEM:

@@ -130,8 +130,8 @@ static void test_identity_and_redaction(void **state)
     char out[256];
     destination_redact("r2://l/p?account-id=abc&access-key-id=AKID&secret-access-key=s3cr3t", out,
                        sizeof(out));
-    assert_string_equal(out,
-                        "r2://l/p?account-id=abc&access-key-id=REDACTED&secret-access-key=REDACTED");
+    assert_string_equal(
+        out, "r2://l/p?account-id=abc&access-key-id=REDACTED&secret-access-key=REDACTED");
     destination_redact("gs://b", out, sizeof(out));
     assert_string_equal(out, "gs://b");
     /* A value that is not a parameter's is left as is; a cut one too. */
