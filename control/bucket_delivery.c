@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "capture_files.h"
+#include "clock_ms.h"
 #include "delivery_store.h"
 #include "destination.h"
 #include "job_store.h"
@@ -125,14 +126,6 @@ static struct {
 /* Limits the log lines of retried requests. */
 static struct log_rate_limit retry_rl = LOG_RATE_LIMIT_INIT(60, 10);
 
-/* Milliseconds on the monotonic clock. */
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 /* Replaces every occurrence of the credentials of `d` in `msg` (a store
  * may quote the key id) by REDACTED. */
 static void scrub(char *msg, const struct destination *d)
@@ -195,7 +188,7 @@ static void start_xfer(struct xfer *x, struct upload *u, unsigned part)
 {
     x->u = u;
     x->part = part;
-    x->started_at = now_ms();
+    x->started_at = clock_monotonic_ms();
     x->next = dl.xfers;
     dl.xfers = x;
     if (u != NULL)
@@ -354,7 +347,7 @@ static void start_upload(struct upload *u)
         return;
     }
     u->size = (uint64_t)st.st_size;
-    u->started_at = u->progress_at = now_ms();
+    u->started_at = u->progress_at = clock_monotonic_ms();
     write_status(u, CAPTURE_CONVERSION_RUNNING, "");
     uint64_t part_size = (uint64_t)dl.cfg.part_mb << 20;
     if (resume_parts(u))
@@ -377,7 +370,7 @@ static bool finish(struct upload *u)
         return false;
     delivery_store_forget(job_store_connection(dl.store), u->c.id);
     if (u->final_status == CAPTURE_SUCCESS) {
-        double secs = (double)(now_ms() - u->started_at) / 1000.0;
+        double secs = (double)(clock_monotonic_ms() - u->started_at) / 1000.0;
         log_info("delivery_done", "id=%s object=%s bytes=%" PRIu64 " seconds=%.3f mb_per_s=%.1f",
                  u->c.id, log_q(u->name), u->size, secs,
                  secs > 0 ? (double)u->size / 1e6 / secs : 0.0);
@@ -492,7 +485,7 @@ static int64_t backoff_ms(unsigned failures)
         cap = BACKOFF_MAX_MS;
     uint32_t r = 0;
     if (getrandom(&r, sizeof(r), 0) != sizeof(r))
-        r = (uint32_t)now_ms();
+        r = (uint32_t)clock_monotonic_ms();
     return 1 + (int64_t)(r % (uint32_t)cap);
 }
 
@@ -690,10 +683,10 @@ static void *delivery_main(void *arg)
     int running;
     while (!take_queue()) {
         curl_multi_perform(dl.multi, &running);
-        reap(now_ms());
+        reap(clock_monotonic_ms());
         /* After the reaping, so that a finished part's successor starts at
          * once. */
-        int wait = pump_all(now_ms());
+        int wait = pump_all(clock_monotonic_ms());
         curl_multi_perform(dl.multi, &running);
         if (resume_paused())
             wait = 2;

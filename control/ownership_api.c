@@ -22,6 +22,7 @@
 #include "api_errors.h"
 #include "api_response.h"
 #include "async_reply.h"
+#include "clock_ms.h"
 #include "destination.h"
 #include "job_store.h"
 #include "log.h"
@@ -47,14 +48,6 @@ void ownership_api_init(sqlite3 *reader, sqlite3 *writer, const struct config *c
     oapi.reader = reader;
     oapi.writer = writer;
     oapi.cfg = cfg;
-}
-
-/* Milliseconds since the Unix epoch. */
-static int64_t now_realtime_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 /* Writes `n` random bytes as hex into `out` (2n + 1 bytes).  Returns 0 or
@@ -250,7 +243,7 @@ static int handle_create(h2o_req_t *req, const char *account)
     }
     snprintf(t->o.account_id, sizeof(t->o.account_id), "%s", account);
     t->o.status = OWNERSHIP_PENDING;
-    t->o.submitted_ms = now_realtime_ms();
+    t->o.submitted_ms = clock_realtime_ms();
     if (random_hex(t->o.id, OWNERSHIP_ID_LEN / 2) != 0 ||
         random_hex(t->token, OWNERSHIP_TOKEN_LEN / 2) != 0 ||
         (t->reply = async_reply_park(req)) == NULL) {
@@ -355,7 +348,7 @@ static int handle_validate(h2o_req_t *req, const char *account)
     json_decref(body);
     bool right = CRYPTO_memcmp(hash, o.token_hash, sizeof(hash)) == 0;
     o.status = right ? OWNERSHIP_SUCCESS : OWNERSHIP_FAILED;
-    o.validated_ms = right ? now_realtime_ms() : 0;
+    o.validated_ms = right ? clock_realtime_ms() : 0;
     log_info("ownership_validated", "id=%s account=%s status=%s", o.id, account,
              right ? "success" : "failed");
     return submit_change(req, &o, false);

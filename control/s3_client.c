@@ -17,6 +17,8 @@
  * abandoned (it is then retried). */
 #define S3_CONNECT_TIMEOUT_S 10
 #define S3_STALL_TIMEOUT_S 60
+/* Bytes curl sends from the body at a time. */
+#define S3_UPLOAD_BUFFER (1 << 20)
 
 /* Nanoseconds on the monotonic clock. */
 static int64_t now_ns(void)
@@ -147,6 +149,8 @@ static void set_method(struct s3_call *c, const char *method, const void *body, 
         curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
         curl_easy_setopt(e, CURLOPT_READFUNCTION, read_body);
         curl_easy_setopt(e, CURLOPT_READDATA, c);
+        /* Fewer, larger socket writes than the 64 KiB default. */
+        curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)S3_UPLOAD_BUFFER);
     } else if (strcmp(method, "POST") == 0) {
         /* Small bodies (the list of parts): curl signs their hash. */
         curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);

@@ -18,7 +18,7 @@ import pytest
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from pcapd_fixtures import *  # noqa: E402,F401,F403
-from pcapd_fixtures import ACCOUNT, ROOT, SAMPLE, pcapd_daemon, start_daemon  # noqa: E402
+from pcapd_fixtures import ACCOUNT, ROOT, SAMPLE, pcapd_daemon  # noqa: E402
 
 OTHER_ACCOUNT = pcapd_daemon.OTHER_ACCOUNT
 
@@ -119,24 +119,16 @@ def replay_port():
 
 
 @pytest.fixture
-def bucket_daemon(tmp_path, s3server):
+def bucket_daemon(daemon_factory, s3server):
     """Starts daemons on the replayed sample delivering to `s3server`
-    (extra settings as keywords); stops them and checks their exit."""
-    daemons = []
+    (extra settings as keywords); daemon_factory stops them and checks
+    their exit."""
 
     def factory(name="pcapd", token=None, **extra):
-        d = start_daemon(tmp_path, [replay_port()], extra=delivery_config(s3server, **extra),
-                         name=name, token=token)
-        daemons.append(d)
-        return d
+        return daemon_factory([replay_port()], extra=delivery_config(s3server, **extra),
+                              name=name, token=token)
 
-    yield factory
-    for d in daemons:
-        if d.alive():
-            rc = d.stop()
-            log = d.log()
-            assert rc == 0, f"pcapd exited with {rc}:\n{log}"
-            assert "runtime error" not in log and "AddressSanitizer" not in log, log
+    return factory
 
 
 def ownership(d, suffix=""):

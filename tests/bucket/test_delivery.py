@@ -2,6 +2,7 @@
 Signature V4 check): read back byte for byte, in one PUT and in parts, with
 the store's refusals in error_message and no credential anywhere, and
 resumed after the server or the daemon went away mid-upload."""
+import re
 import signal
 import sys
 import time
@@ -55,6 +56,19 @@ def test_single_put_then_local_copy_removed(bucket_daemon, s3server):
     r = d.request("GET", d.pcaps(f"/{c['id']}/download"))
     assert r.status == 409 and r.json["errors"][0]["code"] == 1202, r.body
     assert f"s3://{BUCKET}/captures/pcap_{c['id']}.pcap" in r.json["errors"][0]["message"]
+
+
+def test_rate_cap(bucket_daemon, s3server):
+    # 16 Mbit/s is 2 MB/s: 6 MB take 3 s (less the cap's 0.1 s burst).
+    d = bucket_daemon(delivery_rate_mbit=16)
+    conf = s3server.destination()
+    validate_bucket(d, s3server, conf)
+    r = d.create_full(time_limit=60, byte_limit=6_000_000, destination_conf=conf)
+    c, _ = wait_delivery(d, r.json["result"]["id"])
+    assert c["status"] == "success", c
+    m = re.search(rf"event=delivery_done id={c['id']} .* bytes=(\d+) seconds=([\d.]+)", d.log())
+    rate = int(m.group(1)) / float(m.group(2))
+    assert rate <= 2.2e6, f"{rate / 1e6:.2f} MB/s under a cap of 2 MB/s"
 
 
 def test_wrong_secret_fails_with_the_store_answer(bucket_daemon, s3server):

@@ -2,6 +2,7 @@
 every documented (operation, status) of /pcaps/ownership..., seen from the
 real daemon with a real bucket, checked against the document (the rest
 of the document is checked in tests/integration/test_openapi.py)."""
+import functools
 import importlib.util
 
 import pytest
@@ -26,11 +27,7 @@ def test_ownership_answers_match_the_document(bucket_daemon, s3server, spec):
     reader = d.create_token(permission="read")
     other = d.create_token(account=OTHER_ACCOUNT)
 
-    def call(method, path, body=None, raw=None, token=None, headers=None):
-        kw = {} if token is None else {"token": token}
-        r = d.request(method, path, body, raw=raw, headers=headers, **kw)
-        c.check(method, path, r, body)
-        return r
+    call = functools.partial(c.request, d)
 
     conf = s3server.destination()
     assert call("GET", ownership(d)).status == 200

@@ -3,6 +3,7 @@ for every endpoint and every documented status, are checked against the
 operation, status, media type, headers and schema the document gives; and
 the error codes of the code, the OpenAPI document and docs/API.md agree."""
 import copy
+import functools
 import re
 import time
 
@@ -67,6 +68,14 @@ class Checker:
         root = dict(to_json_schema(schema), definitions=self.definitions)
         jsonschema.Draft7Validator(root).validate(instance)
 
+    def request(self, d, method, path, body=None, raw=None, token=None, headers=None):
+        """Sends a request to daemon `d` (its own token unless `token`) and
+        checks the answer; returns it."""
+        kw = {} if token is None else {"token": token}
+        r = d.request(method, path, body, raw=raw, headers=headers, **kw)
+        self.check(method, path, r, body)
+        return r
+
     def check(self, method, path, r, request=None):
         """Checks response `r` of `method path` against the document; a
         request body that was accepted must match the documented one."""
@@ -112,11 +121,7 @@ def test_real_responses_match_the_document(daemon_factory, spec):
     reader = d.create_token(permission="read")
     other = d.create_token(account=OTHER_ACCOUNT)
 
-    def call(method, path, body=None, raw=None, token=None, headers=None):
-        kw = {} if token is None else {"token": token}
-        r = d.request(method, path, body, raw=raw, headers=headers, **kw)
-        c.check(method, path, r, body)
-        return r
+    call = functools.partial(c.request, d)
 
     simple = {"type": "simple", "system": "magic-transit", "time_limit": 300,
               "packet_limit": 5, "filter_v1": {"source_address": "10.0.0.0/8", "protocol": 250}}
