@@ -23,7 +23,6 @@
 #include "bucket_delivery.h"
 #include "capture_engine.h"
 #include "capture_files.h"
-#include "clock_ms.h"
 #include "disk_guard.h"
 #include "id_index.h"
 #include "log.h"
