@@ -124,14 +124,21 @@ def validate_bucket_in(d, server, conf, bucket):
     return o
 
 
+def start_upload(d, server, byte_limit):
+    """Validates the bucket of `server`, captures `byte_limit` bytes to it
+    and waits until the upload runs; returns the capture's id."""
+    conf = server.destination()
+    validate_bucket(d, server, conf)
+    r = d.create_full(time_limit=60, byte_limit=byte_limit, destination_conf=conf)
+    cid = r.json["result"]["id"]
+    wait_status(d, cid, "conversion_running")
+    return cid
+
+
 def test_server_stopped_mid_upload_then_restarted(bucket_daemon, s3server):
     # 5 MB/s: the 30 MB upload takes about 6 s.
     d = bucket_daemon(delivery_keep_local="on", delivery_rate_mbit=40)
-    conf = s3server.destination()
-    validate_bucket(d, s3server, conf)
-    r = d.create_full(time_limit=60, byte_limit=30_000_000, destination_conf=conf)
-    cid = r.json["result"]["id"]
-    wait_status(d, cid, "conversion_running")
+    cid = start_upload(d, s3server, 30_000_000)
     time.sleep(1.5)
     s3server.stop(signal.SIGKILL)
     time.sleep(3)
@@ -148,11 +155,7 @@ def test_daemon_killed_mid_upload_resumes(bucket_daemon, s3server):
     # One part at a time at 5 MB/s: a part of 8 MiB every 1.7 s.
     extra = dict(delivery_keep_local="on", delivery_rate_mbit=40, delivery_parallel=1)
     d = bucket_daemon(**extra)
-    conf = s3server.destination()
-    validate_bucket(d, s3server, conf)
-    r = d.create_full(time_limit=60, byte_limit=40_000_000, destination_conf=conf)
-    cid = r.json["result"]["id"]
-    wait_status(d, cid, "conversion_running")
+    cid = start_upload(d, s3server, 40_000_000)
     time.sleep(4.5)
     d.proc.send_signal(signal.SIGKILL)
     d.proc.wait()
