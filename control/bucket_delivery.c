@@ -216,6 +216,19 @@ static int send_request(struct upload *u, unsigned part, const char *method, con
     return 0;
 }
 
+/* Writes the query of a request on the multipart upload of `u`: part `n`
+ * (1-based) or, with 0, the upload itself; in canonical form (sorted,
+ * encoded), which curl signs as given. */
+static void upload_query(const struct upload *u, unsigned n, char *buf, size_t size)
+{
+    char id[3 * DELIVERY_UPLOAD_ID_SIZE];
+    destination_encode(u->upload_id, id, sizeof(id));
+    if (n > 0)
+        snprintf(buf, size, "?partNumber=%u&uploadId=%s", n, id);
+    else
+        snprintf(buf, size, "?uploadId=%s", id);
+}
+
 /* Asks the store to drop the parts of `u`'s multipart upload (nobody
  * waits for the answer: a store keeps an abandoned upload's parts until
  * its lifecycle rules remove them). */
@@ -223,8 +236,8 @@ static void abort_upload(struct upload *u)
 {
     if (u->upload_id[0] == '\0')
         return;
-    char query[DELIVERY_UPLOAD_ID_SIZE + 16];
-    snprintf(query, sizeof(query), "?uploadId=%s", u->upload_id);
+    char query[3 * DELIVERY_UPLOAD_ID_SIZE + 16];
+    upload_query(u, 0, query, sizeof(query));
     struct xfer *x = calloc(1, sizeof(*x));
     if (x != NULL &&
         s3_call_init(&x->call, &u->dest, "DELETE", u->key, query, NULL, 0, &dl.settings) == 0) {
@@ -265,8 +278,8 @@ static void send_part(struct upload *u, unsigned n)
     uint8_t *body = read_range(u, offset, len);
     if (body == NULL)
         return;
-    char query[DELIVERY_UPLOAD_ID_SIZE + 48];
-    snprintf(query, sizeof(query), "?partNumber=%u&uploadId=%s", n, u->upload_id);
+    char query[3 * DELIVERY_UPLOAD_ID_SIZE + 48];
+    upload_query(u, n, query, sizeof(query));
     if (send_request(u, n, "PUT", query, body, len) == 0)
         u->busy[n - 1] = 1;
 }
@@ -286,8 +299,8 @@ static void send_complete(struct upload *u)
                                 "<Part><PartNumber>%u</PartNumber><ETag>%s</ETag></Part>", i + 1,
                                 u->etags[i]);
     len += (size_t)snprintf(xml + len, cap - len, "</CompleteMultipartUpload>");
-    char query[DELIVERY_UPLOAD_ID_SIZE + 16];
-    snprintf(query, sizeof(query), "?uploadId=%s", u->upload_id);
+    char query[3 * DELIVERY_UPLOAD_ID_SIZE + 16];
+    upload_query(u, 0, query, sizeof(query));
     send_request(u, 0, "POST", query, (uint8_t *)xml, len);
 }
 

@@ -340,6 +340,15 @@ static int append_encoded(char *buf, size_t size, size_t *n, const char *s, bool
     return 0;
 }
 
+int destination_encode(const char *s, char *out, size_t size)
+{
+    size_t n = 0;
+    if (size == 0)
+        return -1;
+    out[0] = '\0';
+    return append_encoded(out, size, &n, s, false);
+}
+
 int destination_object_url(const struct destination *d, const char *key, const char *query,
                            char *buf, size_t size)
 {

@@ -73,6 +73,11 @@ void destination_object_key(const struct destination *d, const char *name, char 
 int destination_object_url(const struct destination *d, const char *key, const char *query,
                            char *buf, size_t size);
 
+/* Writes `s` percent-encoded as RFC 3986 and Signature V4 want it (all
+ * but letters, digits and -_.~) into `out`.  Returns 0, or -1 if it does
+ * not fit. */
+int destination_encode(const char *s, char *out, size_t size);
+
 /* Writes "SCHEME://BUCKET/KEY", for messages. */
 void destination_object_name(const struct destination *d, const char *key, char *buf, size_t size);
 

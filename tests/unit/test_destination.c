@@ -132,6 +132,9 @@ static void test_identity_and_redaction(void **state)
                        sizeof(out));
     assert_string_equal(
         out, "r2://l/p?account-id=abc&access-key-id=REDACTED&secret-access-key=REDACTED");
+    destination_encode("a+b/c=d~e_f.g-h", out, sizeof(out));
+    assert_string_equal(out, "a%2Bb%2Fc%3Dd~e_f.g-h");
+    assert_int_equal(destination_encode("abcd", out, 4), -1);
     destination_redact("gs://b", out, sizeof(out));
     assert_string_equal(out, "gs://b");
     /* A value that is not a parameter's is left as is; a cut one too. */
