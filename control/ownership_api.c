@@ -180,6 +180,7 @@ static void create_put_work(void *arg)
     struct s3_settings settings = {.ca_file = oapi.cfg->delivery.ca_file};
     destination_object_key(&t->dest, t->o.filename, key, sizeof(key));
     enum s3_outcome o = S3_RETRY;
+    bool answered = false;
     for (int i = 0; i < CHALLENGE_ATTEMPTS && o == S3_RETRY; i++) {
         if (i > 0)
             usleep((useconds_t)(CHALLENGE_BACKOFF_MS << (i - 1)) * 1000);
@@ -192,10 +193,13 @@ static void create_put_work(void *arg)
         }
         s3_call_perform(&c);
         o = s3_call_outcome(&c, msg, sizeof(msg));
+        answered = c.result == CURLE_OK;
         s3_call_cleanup(&c);
     }
     if (o != S3_OK) {
-        t->status = o == S3_FATAL ? 400 : 502;
+        /* The store's refusal is the request's fault; not reaching it
+         * (or not trusting it) is the gateway's. */
+        t->status = o == S3_FATAL && answered ? 400 : 502;
         snprintf(t->message, sizeof(t->message),
                  "destination_conf: writing the challenge file %s failed: %s", t->o.filename, msg);
     }

@@ -253,11 +253,28 @@ static bool retryable_code(const char *code)
     return false;
 }
 
+/* Tells whether curl's `result` cannot pass on a retry: the store's
+ * certificate is not trusted, or the request itself is wrong. */
+static bool transport_fatal(CURLcode result)
+{
+    switch (result) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return true;
+    default:
+        return false;
+    }
+}
+
 enum s3_outcome s3_call_outcome(const struct s3_call *c, char *msg, size_t size)
 {
     if (c->result != CURLE_OK) {
         snprintf(msg, size, "%s", c->curl_error[0] ? c->curl_error : curl_easy_strerror(c->result));
-        return S3_RETRY;
+        return transport_fatal(c->result) ? S3_FATAL : S3_RETRY;
     }
     if (c->status >= 200 && c->status < 300) {
         msg[0] = '\0';

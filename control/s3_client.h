@@ -73,7 +73,8 @@ enum s3_outcome {
     /* It failed in a way that may pass: a connection error, a timeout,
      * 5xx, 429, or S3's RequestTimeout and SlowDown. */
     S3_RETRY,
-    /* The store refused it for good (4xx): retrying cannot help. */
+    /* The store refused it for good (4xx), or its certificate is not
+     * trusted: retrying cannot help. */
     S3_FATAL,
 };
 

@@ -8,6 +8,7 @@ import json
 import pathlib
 import shutil
 import signal
+import ssl
 import subprocess
 import sys
 import time
@@ -37,16 +38,19 @@ class S3Server:
     """s3server.mjs on a loopback port, storing objects under `directory`;
     stop() and start() keep the port and the objects."""
 
-    def __init__(self, directory, port=0):
+    def __init__(self, directory, port=0, tls=None):
+        """`tls`: (certificate, key) PEM files to serve HTTPS with."""
         self.directory = directory
         self.port = port
+        self.tls = tls
         self.proc = None
         self.start()
 
     def start(self):
         self.proc = subprocess.Popen(
             ["node", str(HERE / "s3server.mjs"), "--port", str(self.port), "--dir",
-             str(self.directory), "--bucket", BUCKET, "--bucket", DOOMED_BUCKET],
+             str(self.directory), "--bucket", BUCKET, "--bucket", DOOMED_BUCKET,
+             *(["--tls", str(self.tls[0]), str(self.tls[1])] if self.tls else [])],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("listening"):
@@ -67,7 +71,7 @@ class S3Server:
 
     @property
     def endpoint(self):
-        return f"http://127.0.0.1:{self.port}"
+        return f"{'https' if self.tls else 'http'}://127.0.0.1:{self.port}"
 
     def destination(self, bucket=BUCKET, prefix="captures", creds=None):
         """A destination_conf naming this server (credentials from the
@@ -81,7 +85,9 @@ class S3Server:
         """The bytes of object `key`, or None (s3rver serves anonymous
         reads)."""
         try:
-            with urllib.request.urlopen(f"{self.endpoint}/{bucket}/{key}", timeout=30) as r:
+            ctx = ssl.create_default_context(cafile=str(self.tls[0])) if self.tls else None
+            with urllib.request.urlopen(f"{self.endpoint}/{bucket}/{key}", timeout=30,
+                                        context=ctx) as r:
                 return r.read()
         except urllib.error.HTTPError as e:
             if e.code == 404:
@@ -174,5 +180,6 @@ def wait_status(d, cid, status, timeout=60):
     raise AssertionError(f"capture {cid} never {status}")
 
 
-__all__ = ["ACCOUNT", "OTHER_ACCOUNT", "ROOT", "HERE", "BUCKET", "DOOMED_BUCKET", "S3Server", "delivery_config",
-           "ownership", "validate_bucket", "wait_delivery", "wait_status", "json"]
+__all__ = ["ACCOUNT", "OTHER_ACCOUNT", "ROOT", "HERE", "BUCKET", "DOOMED_BUCKET", "S3Server",
+           "delivery_config", "replay_port", "ownership", "validate_bucket", "wait_delivery",
+           "wait_status", "json"]

@@ -9,9 +9,10 @@
 // request as received, signed with s3rver's own secret, compared with the
 // signature sent; a mismatch is S3's SignatureDoesNotMatch (403).
 //
-//   node s3server.mjs --port PORT --dir DIR [--bucket NAME]...
+//   node s3server.mjs --port PORT --dir DIR [--bucket NAME]... [--tls CERT KEY]
 // prints "listening PORT" once it serves; SIGTERM stops it.
 import { createHash, createHmac } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const require = createRequire(import.meta.url);
@@ -23,10 +24,13 @@ const ACCESS_KEY_ID = 'S3RVER';
 const SECRET_ACCESS_KEY = 'S3RVER';
 
 function args() {
-  const out = { port: 0, dir: null, buckets: [] };
+  const out = { port: 0, dir: null, buckets: [], tls: {} };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
-    if (argv[i] === '--port') out.port = Number(argv[i + 1]);
+    if (argv[i] === '--tls') {
+      out.tls = { cert: readFileSync(argv[i + 1]), key: readFileSync(argv[i + 2]) };
+      i++;
+    } else if (argv[i] === '--port') out.port = Number(argv[i + 1]);
     else if (argv[i] === '--dir') out.dir = argv[i + 1];
     else if (argv[i] === '--bucket') out.buckets.push({ name: argv[i + 1] });
     else throw new Error(`unknown argument ${argv[i]}`);
@@ -103,6 +107,7 @@ const server = new S3rver({
   directory: opts.dir,
   silent: true,
   configureBuckets: opts.buckets,
+  ...opts.tls,
 });
 // Before the virtual-host middleware and the routes (the last two).
 server.middleware.splice(server.middleware.length - 2, 0, verifySignatureV4);

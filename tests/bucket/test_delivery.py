@@ -4,11 +4,12 @@ the store's refusals in error_message and no credential anywhere, and
 resumed after the server or the daemon went away mid-upload."""
 import re
 import signal
+import subprocess
 import sys
 import time
 
-from conftest import (BUCKET, DOOMED_BUCKET, ROOT, validate_bucket, wait_delivery,
-                      wait_status)
+from conftest import (BUCKET, DOOMED_BUCKET, ROOT, S3Server, delivery_config, replay_port,
+                      validate_bucket, wait_delivery, wait_status)
 
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 import pcapfile  # noqa: E402
@@ -165,3 +166,30 @@ def test_daemon_killed_mid_upload_resumes(bucket_daemon, s3server):
     resumed = [line for line in d2.log().splitlines() if "event=delivery_resumed" in line]
     assert resumed and "parts_done=0" not in resumed[0], d2.log()
     assert s3server.get(object_key(cid)) == download(d2, cid)
+
+
+def test_https_store_certificate_is_checked(daemon_factory, tmp_path):
+    cert, key = tmp_path / "store.pem", tmp_path / "store.key"
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1",
+                    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
+                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    server = S3Server(tmp_path / "s3tls", tls=(cert, key))
+    try:
+        conf = server.destination()
+        assert conf.count("endpoint=https://127.0.0.1:") == 1
+        # Not trusted: the challenge cannot be written.
+        d = daemon_factory([replay_port()], extra=delivery_config(server), name="untrusting")
+        r = d.request("POST", d.pcaps("/ownership"), {"destination_conf": conf})
+        assert r.status == 502 and r.json["errors"][0]["code"] == 1502, r.body
+        assert "certificate" in r.json["errors"][0]["message"], r.body
+        # Trusted through delivery_ca_file: delivered over HTTPS.
+        d = daemon_factory([replay_port()], name="trusting",
+                           extra=delivery_config(server, delivery_ca_file=cert))
+        validate_bucket(d, server, conf)
+        r = d.create_full(time_limit=60, byte_limit=1_000_000, destination_conf=conf)
+        c, _ = wait_delivery(d, r.json["result"]["id"])
+        assert c["status"] == "success", c
+        assert len(pcapfile.PcapFile(server.get(object_key(c["id"])))
+                   .records) == c["packets_captured"]
+    finally:
+        server.stop()
