@@ -83,8 +83,7 @@ void wait_progress_line(const json_t *c, time_t now, unsigned width, char *buf, 
     if (done < 1.0)
         n += snprintf(tail + n, sizeof(tail) - (size_t)n, "  %s left", left_text);
     snprintf(tail + n, sizeof(tail) - (size_t)n, "  %lld dropped", dropped);
-    if (json_is_true(json_object_get(c, "stop_requested")) && status &&
-        strcmp(status, "running") == 0)
+    if (json_object_get(c, "stop_requested") != NULL && status && strcmp(status, "running") == 0)
         status = "stopping";
     /* "running  [####....] 100%  " around the bar. */
     long room = (long)width - 9 - 2 - 7 - (long)strlen(tail) - 1;

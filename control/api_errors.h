@@ -32,6 +32,12 @@ enum api_error_code {
     /* 400: the request's framing is malformed or ambiguous (for example two
      * Content-Length headers); the connection is closed after the answer. */
     API_ERR_MALFORMED_REQUEST = 1011,
+    /* 400: a full capture names a destination whose ownership is not
+     * validated for the account. */
+    API_ERR_DESTINATION_NOT_VALIDATED = 1012,
+    /* 400: the bucket's store refused a request for good (NoSuchBucket,
+     * AccessDenied, SignatureDoesNotMatch...): the message has its answer. */
+    API_ERR_STORE_REFUSED = 1013,
     /* 404: no such route. */
     API_ERR_NO_ROUTE = 1100,
     /* 404: the account is not served here. */
@@ -40,10 +46,14 @@ enum api_error_code {
     API_ERR_UNKNOWN_CAPTURE = 1102,
     /* 405: the route exists but not with this method. */
     API_ERR_METHOD_NOT_ALLOWED = 1103,
+    /* 404: no such ownership challenge in the account. */
+    API_ERR_UNKNOWN_OWNERSHIP = 1104,
     /* 409: the capture has not ended, so there is no file to download. */
     API_ERR_NOT_READY = 1200,
     /* 409: the account already has a full capture pending or running. */
     API_ERR_FULL_BUSY = 1201,
+    /* 409: the capture was delivered to its bucket: download it there. */
+    API_ERR_DELIVERED = 1202,
     /* 503: every capture slot is in use (max_captures). */
     API_ERR_CAPACITY = 1300,
     /* 429: the account created a simple capture less than
@@ -67,6 +77,8 @@ enum api_error_code {
     API_ERR_AUTH_THROTTLED = 1403,
     /* 500: an internal error (store, file system). */
     API_ERR_INTERNAL = 1500,
+    /* 502: the bucket's store could not be reached, or kept failing. */
+    API_ERR_STORE_UNREACHABLE = 1502,
     /* Not an error: the `messages` entry of a look-back capture whose
      * window begins before the oldest packet history holds. */
     API_MSG_PARTIAL_WINDOW = 2000,

@@ -13,6 +13,7 @@
 #include <time.h>
 
 #include "api_errors.h"
+#include "destination.h"
 
 /* Longest `simple` capture, in seconds, as the reference documents it. */
 #define SIMPLE_TIME_LIMIT_MAX 300
@@ -33,6 +34,8 @@ static const char *const status_names[] = {
     [CAPTURE_RUNNING] = "running",
     [CAPTURE_SUCCESS] = "success",
     [CAPTURE_FAILED] = "failed",
+    [CAPTURE_CONVERSION_PENDING] = "conversion_pending",
+    [CAPTURE_CONVERSION_RUNNING] = "conversion_running",
 };
 
 const char *capture_status_name(enum capture_status status)
@@ -47,6 +50,11 @@ int capture_status_parse(const char *name)
             return (int)i;
     }
     return -1;
+}
+
+bool capture_status_final(enum capture_status status)
+{
+    return status == CAPTURE_SUCCESS || status == CAPTURE_FAILED;
 }
 
 void capture_format_time(int64_t ms, char *buf, unsigned size)
@@ -114,8 +122,18 @@ static void full_fields_to_json(const struct capture *c, json_t *o)
     if (c->byte_limit != 0)
         json_object_set_new(o, "byte_limit", json_integer((json_int_t)c->byte_limit));
     json_object_set_new(o, "colo_name", json_string(c->colo_name));
-    if (c->destination_conf[0] != '\0')
-        json_object_set_new(o, "destination_conf", json_string(c->destination_conf));
+    if (c->destination_conf[0] != '\0') {
+        char redacted[CAPTURE_DESTINATION_SIZE + 64];
+        destination_redact(c->destination_conf, redacted, sizeof(redacted));
+        json_object_set_new(o, "destination_conf", json_string(redacted));
+    }
+    /* As the reference: the time a stop was requested, full captures
+     * only, absent until then. */
+    if (c->stop_requested_ms != 0) {
+        char stopped[32];
+        capture_format_time(c->stop_requested_ms, stopped, sizeof(stopped));
+        json_object_set_new(o, "stop_requested", json_string(stopped));
+    }
 }
 
 json_t *capture_to_json(const struct capture *c)
@@ -136,7 +154,6 @@ json_t *capture_to_json(const struct capture *c)
         simple_fields_to_json(c, o);
     json_object_set_new(o, "packets_captured", json_integer((json_int_t)c->packets_captured));
     json_object_set_new(o, "packets_dropped", json_integer((json_int_t)c->packets_dropped));
-    json_object_set_new(o, "stop_requested", json_boolean(c->stop_requested));
     if (c->offset_time[0] != '\0')
         json_object_set_new(o, "offset_time", json_string(c->offset_time));
     if (c->error_message[0] != '\0')

@@ -29,7 +29,9 @@ enum capture_type {
     CAPTURE_FULL,
 };
 
-/* `status` of a capture: pending -> running -> success, or failed. */
+/* `status` of a capture: pending -> running -> success, or failed; a full
+ * capture with a destination goes running -> conversion_pending (its file
+ * waits for its upload) -> conversion_running (uploading) -> success. */
 enum capture_status {
     /* Accepted, not yet capturing. */
     CAPTURE_PENDING,
@@ -40,6 +42,10 @@ enum capture_status {
     /* Ended in error; `error_message` says why; what was written stays
      * downloadable. */
     CAPTURE_FAILED,
+    /* Captured; its file waits to be delivered to its bucket. */
+    CAPTURE_CONVERSION_PENDING,
+    /* Captured; its file is being delivered to its bucket. */
+    CAPTURE_CONVERSION_RUNNING,
 };
 
 /* One capture, as stored and as the API shows it. */
@@ -63,8 +69,8 @@ struct capture {
     uint64_t byte_limit;
     /* Site the capture runs at (`full` only; empty for `simple`). */
     char colo_name[CAPTURE_COLO_SIZE];
-    /* Bucket URI the file is to be delivered to (`full` only; stored, not
-     * yet acted on), or empty. */
+    /* Bucket URI the file is delivered to (`full` only), credentials
+     * included (the API shows it redacted), or empty. */
     char destination_conf[CAPTURE_DESTINATION_SIZE];
     /* The filter; fields == 0 captures everything. */
     struct pcapd_filter filter;
@@ -72,8 +78,9 @@ struct capture {
     uint64_t packets_captured;
     /* Sampled packets lost on the way to the file. */
     uint64_t packets_dropped;
-    /* A stop was requested through the API. */
-    bool stop_requested;
+    /* When a stop was requested through the API (milliseconds since the
+     * epoch), or 0. */
+    int64_t stop_requested_ms;
     /* Why the capture failed, or empty. */
     char error_message[256];
     /* Bytes of the capture file, once ended. */
@@ -100,6 +107,10 @@ const char *capture_type_name(enum capture_type type);
 const char *capture_status_name(enum capture_status status);
 /* Parses an API name; returns -1 if `name` is none. */
 int capture_status_parse(const char *name);
+
+/* Tells whether a capture of `status` has ended for good (success or
+ * failed). */
+bool capture_status_final(enum capture_status status);
 
 /* Builds the API's JSON object of `c`.  `sample_rate` is not part of it. */
 json_t *capture_to_json(const struct capture *c);

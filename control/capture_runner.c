@@ -20,6 +20,7 @@
 
 #include "clock_ms.h"
 #include "api_errors.h"
+#include "bucket_delivery.h"
 #include "capture_counts.h"
 #include "capture_engine.h"
 #include "capture_files.h"
@@ -167,6 +168,15 @@ static void slot_free(struct run_slot *s)
     runner.n_used--;
 }
 
+/* Frees the slot of a capture whose end is stored, first handing a
+ * capture whose file goes to a bucket to its delivery. */
+static void slot_release(struct run_slot *s)
+{
+    if (s->c.status == CAPTURE_CONVERSION_PENDING)
+        bucket_delivery_submit(&s->c);
+    slot_free(s);
+}
+
 int capture_runner_init(const struct config *cfg, struct job_store *store, char *err,
                         unsigned err_size)
 {
@@ -255,7 +265,7 @@ static void persist_done(void *arg)
             if (b->versions[i] > s->stored_version)
                 s->stored_version = b->versions[i];
             if (s->state == SLOT_RECORDING && s->stored_version == s->version)
-                slot_free(s);
+                slot_release(s);
         }
     } else {
         if (b->rc == JOB_STORE_FULL)
@@ -403,7 +413,7 @@ static void log_end(const struct run_slot *s)
                  "id=%s status=%s packets=%" PRIu64 " dropped=%" PRIu64 " bytes=%" PRIu64
                  " stop_requested=%s",
                  c->id, capture_status_name(c->status), c->packets_captured, c->packets_dropped,
-                 c->file_size, c->stop_requested ? "true" : "false");
+                 c->file_size, c->stop_requested_ms != 0 ? "true" : "false");
 }
 
 /* Marks the capture of `s` running once its job is in the table the rx
@@ -510,7 +520,7 @@ static void start_done(void *arg)
         slot_count(s);
         if (s->c.offset_time[0] != '\0')
             start_lookback(s, &o);
-        else if (start_job(s, &o) == 0 && s->c.stop_requested)
+        else if (start_job(s, &o) == 0 && s->c.stop_requested_ms != 0)
             capture_engine_job_stop(s->handle);
     }
     s->created(&s->c, &o, s->created_arg);
@@ -545,8 +555,8 @@ int capture_runner_stop(const char *id, struct capture *c)
     struct run_slot *s = slot_find(id);
     if (s == NULL)
         return 1;
-    if (!s->c.stop_requested) {
-        s->c.stop_requested = true;
+    if (s->c.stop_requested_ms == 0) {
+        s->c.stop_requested_ms = clock_realtime_ms();
         slot_changed(s);
     }
     if (s->state == SLOT_ACTIVE && s->lookback)
@@ -560,7 +570,7 @@ int capture_runner_stop(const char *id, struct capture *c)
 
 /* A stop recorded on an ended capture, through the store thread. */
 struct note_stop_task {
-    /* The capture with stop_requested set, and the store's result. */
+    /* The capture with stop_requested_ms set, and the store's result. */
     struct capture c;
     int rc;
     /* Who waits. */
@@ -572,7 +582,7 @@ struct note_stop_task {
 static void note_stop_work(void *arg)
 {
     struct note_stop_task *t = arg;
-    t->rc = job_store_update(runner.store, &t->c);
+    t->rc = job_store_note_stop(runner.store, t->c.id, t->c.stop_requested_ms);
 }
 
 /* Hands the capture as stored to the waiter (event loop). */
@@ -580,7 +590,7 @@ static void note_stop_done(void *arg)
 {
     struct note_stop_task *t = arg;
     if (t->rc != 0)
-        t->c.stop_requested = false;
+        t->c.stop_requested_ms = 0;
     t->done(&t->c, t->arg);
     free(t);
 }
@@ -591,7 +601,7 @@ int capture_runner_note_stop(const struct capture *c, capture_stopped_fn done, v
     if (t == NULL)
         return -1;
     *t = (struct note_stop_task){.c = *c, .done = done, .arg = arg};
-    t->c.stop_requested = true;
+    t->c.stop_requested_ms = clock_realtime_ms();
     if (offload_submit(OFFLOAD_STORE, note_stop_work, note_stop_done, t) != 0) {
         free(t);
         return -1;
@@ -662,7 +672,7 @@ static void set_outcome(struct run_slot *s, const struct pcapd_job_ended *e, int
     c->packets_dropped = e->stats.packets_dropped;
     c->file_size = e->stats.bytes_written;
     c->status = CAPTURE_SUCCESS;
-    if (runner.shutting_down && e->reason == PCAPD_JOB_END_STOPPED && !c->stop_requested &&
+    if (runner.shutting_down && e->reason == PCAPD_JOB_END_STOPPED && c->stop_requested_ms == 0 &&
         s->forced == FORCED_NONE)
         snprintf(c->error_message, sizeof(c->error_message),
                  "interrupted: the daemon shut down during the capture");
@@ -686,6 +696,8 @@ static void set_outcome(struct run_slot *s, const struct pcapd_job_ended *e, int
     /* A cause the runner recorded when it ended the capture stays. */
     if (c->error_message[0] != '\0')
         c->status = CAPTURE_FAILED;
+    else if (c->type == CAPTURE_FULL && c->destination_conf[0] != '\0')
+        c->status = CAPTURE_CONVERSION_PENDING; /* its file goes to its bucket */
     slot_changed(s);
     log_end(s);
     s->state = SLOT_RECORDING;

@@ -60,6 +60,7 @@ void config_defaults(struct config *cfg)
     cfg->history_hours = 24;
     cfg->history_segment_seconds = 60;
     cfg->history_queries = 2;
+    config_bucket_defaults(cfg);
 }
 
 uint64_t config_history_seconds(const struct config *cfg)
@@ -356,6 +357,8 @@ static const char *config_rule(const char *key)
     }
     if (config_kernel_rule(key) != NULL)
         return config_kernel_rule(key);
+    if (config_bucket_rule(key) != NULL)
+        return config_bucket_rule(key);
     return "a value of the documented form and range (see config/pcapd.conf)";
 }
 
@@ -369,6 +372,8 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         rc = set_dataplane_key(cfg, key, value, &known);
     if (!known)
         rc = config_kernel_set(cfg, key, value, &known);
+    if (!known)
+        rc = config_bucket_set(cfg, key, value, &known);
     if (!known) {
         snprintf(err, err_size, "unknown setting '%s'", key);
         return -1;

@@ -60,6 +60,41 @@ enum config_metrics {
     CONFIG_METRICS_OFF,
 };
 
+/* Most `bucket_credentials` entries. */
+#define CONFIG_MAX_BUCKET_CREDENTIALS 32
+
+/* Credentials of one bucket (`bucket_credentials = URI KEY_ID SECRET`),
+ * for destinations whose string carries none. */
+struct config_bucket_credentials {
+    /* "SCHEME://BUCKET" the entry is for. */
+    char bucket[128];
+    /* The access key id and the secret access key. */
+    char access_key_id[128];
+    char secret_access_key[128];
+};
+
+/* Delivery of full captures to buckets (config_bucket.c). */
+struct config_delivery {
+    /* Per-bucket credentials. */
+    struct config_bucket_credentials credentials[CONFIG_MAX_BUCKET_CREDENTIALS];
+    unsigned n_credentials;
+    /* Appliance-wide upload rate (Mbit/s; 0: no cap). */
+    unsigned rate_mbit;
+    /* Size of each part of a multipart upload (MiB); files larger than one
+     * part are uploaded in parts. */
+    unsigned part_mb;
+    /* Parts of one upload in flight at once. */
+    unsigned parallel;
+    /* Seconds an upload keeps retrying without progress before it fails. */
+    unsigned retry_seconds;
+    /* Keep the local file after a verified upload. */
+    bool keep_local;
+    /* A full capture must name a destination_conf. */
+    bool destination_required;
+    /* PEM file of the CAs trusted for HTTPS endpoints (empty: the system's). */
+    char ca_file[512];
+};
+
 /* The dataplane's and the kernel path's configurations
  * (include/pcapd/dataplane.h, include/pcapd/kernel_path.h). */
 struct pcapd_dp_config;
@@ -153,6 +188,8 @@ struct config {
     int kernel_priority;
     unsigned kernel_queue_threshold;
     unsigned kernel_socket_buffer_mb;
+    /* Delivery of full captures to buckets. */
+    struct config_delivery delivery;
     /* Where the event log goes, and the least severe level it keeps. */
     enum log_target log_target;
     enum log_level log_level;
@@ -215,6 +252,17 @@ int config_kernel_finish(const struct config *cfg, char *err, unsigned err_size)
 
 /* Fills the kernel path's configuration from `cfg`. */
 void config_kp(const struct config *cfg, struct pcapd_kp_config *kpc);
+
+/* Applies a setting of bucket delivery (`bucket_credentials`,
+ * `delivery_*`, `full_destination`); *known is false if `key` is not one
+ * (config_bucket.c). */
+int config_bucket_set(struct config *cfg, const char *key, const char *value, bool *known);
+
+/* The rule a bucket delivery key follows, or NULL. */
+const char *config_bucket_rule(const char *key);
+
+/* Sets the defaults of bucket delivery. */
+void config_bucket_defaults(struct config *cfg);
 
 /* Tells whether `account` is served by this appliance. */
 bool config_has_account(const struct config *cfg, const char *account);

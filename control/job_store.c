@@ -60,7 +60,8 @@ struct job_store {
     int64_t version;
 };
 
-/* The schema of a new store (user_version 3). */
+/* The schema of a new store (user_version 4).  stop_requested (0 or 1) is
+ * the column of version 3; stop_requested_ms replaces it. */
 static const char STORE_SCHEMA[] = "CREATE TABLE IF NOT EXISTS captures ("
                                    "  id TEXT PRIMARY KEY,"
                                    "  account_id TEXT NOT NULL,"
@@ -78,7 +79,8 @@ static const char STORE_SCHEMA[] = "CREATE TABLE IF NOT EXISTS captures ("
                                    "  byte_limit INTEGER NOT NULL DEFAULT 0,"
                                    "  colo_name TEXT NOT NULL DEFAULT '',"
                                    "  destination_conf TEXT NOT NULL DEFAULT '',"
-                                   "  offset_time TEXT NOT NULL DEFAULT '');"
+                                   "  offset_time TEXT NOT NULL DEFAULT '',"
+                                   "  stop_requested_ms INTEGER NOT NULL DEFAULT 0);"
                                    "CREATE INDEX IF NOT EXISTS captures_by_account"
                                    "  ON captures(account_id, submitted_ms DESC, id);";
 
@@ -92,11 +94,17 @@ static const char STORE_MIGRATE_V2[] =
 static const char STORE_MIGRATE_V3[] =
     "ALTER TABLE captures ADD COLUMN offset_time TEXT NOT NULL DEFAULT '';";
 
+/* Brings a version 3 store to version 4: the time of a stop request
+ * (unknown for old rows: their submission time stands for it). */
+static const char STORE_MIGRATE_V4[] =
+    "ALTER TABLE captures ADD COLUMN stop_requested_ms INTEGER NOT NULL DEFAULT 0;"
+    "UPDATE captures SET stop_requested_ms = submitted_ms WHERE stop_requested != 0;";
+
 /* Columns read back, in the order store_row() expects them. */
 #define STORE_COLUMNS                                                                              \
     "id, account_id, submitted_ms, type, status, time_limit, packet_limit, filter_v1,"             \
     " packets_captured, packets_dropped, stop_requested, error_message, file_size,"                \
-    " byte_limit, colo_name, destination_conf, offset_time"
+    " byte_limit, colo_name, destination_conf, offset_time, stop_requested_ms"
 
 /* Reads the store's schema version (PRAGMA user_version); -1 on error. */
 static int store_version(sqlite3 *db)
@@ -122,10 +130,12 @@ static int store_schema(sqlite3 *db, char **msg)
         rc = sqlite3_exec(db, STORE_MIGRATE_V2, NULL, NULL, msg);
     if (rc == SQLITE_OK && version >= 1 && version < 3)
         rc = sqlite3_exec(db, STORE_MIGRATE_V3, NULL, NULL, msg);
+    if (rc == SQLITE_OK && version >= 1 && version < 4)
+        rc = sqlite3_exec(db, STORE_MIGRATE_V4, NULL, NULL, msg);
     if (rc == SQLITE_OK)
         rc = sqlite3_exec(db, STORE_SCHEMA, NULL, NULL, msg);
-    if (rc == SQLITE_OK && version < 3)
-        rc = sqlite3_exec(db, "PRAGMA user_version=3", NULL, NULL, msg);
+    if (rc == SQLITE_OK && version < 4)
+        rc = sqlite3_exec(db, "PRAGMA user_version=4", NULL, NULL, msg);
     sqlite3_exec(db, rc == SQLITE_OK ? "COMMIT" : "ROLLBACK", NULL, NULL, NULL);
     return rc;
 }
@@ -281,19 +291,20 @@ static void store_row(sqlite3_stmt *st, struct capture *c)
     json_decref(filter);
     c->packets_captured = (uint64_t)sqlite3_column_int64(st, 8);
     c->packets_dropped = (uint64_t)sqlite3_column_int64(st, 9);
-    c->stop_requested = sqlite3_column_int(st, 10) != 0;
+    /* Column 10 is version 3's stop_requested; 17 its time. */
     sqlite_db_column_text(st, 11, c->error_message, sizeof(c->error_message));
     c->file_size = (uint64_t)sqlite3_column_int64(st, 12);
     c->byte_limit = (uint64_t)sqlite3_column_int64(st, 13);
     sqlite_db_column_text(st, 14, c->colo_name, sizeof(c->colo_name));
     sqlite_db_column_text(st, 15, c->destination_conf, sizeof(c->destination_conf));
     sqlite_db_column_text(st, 16, c->offset_time, sizeof(c->offset_time));
+    c->stop_requested_ms = sqlite3_column_int64(st, 17);
 }
 
 int job_store_insert(struct job_store *s, const struct capture *c)
 {
     sqlite3_stmt *st = store_prepare(s, "INSERT INTO captures (" STORE_COLUMNS
-                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
+                                        ") VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)");
     if (st == NULL)
         return -1;
     json_t *filter = capture_filter_to_json(&c->filter);
@@ -309,13 +320,14 @@ int job_store_insert(struct job_store *s, const struct capture *c)
     sqlite3_bind_text(st, 8, filter_text ? filter_text : "{}", -1, SQLITE_TRANSIENT);
     sqlite3_bind_int64(st, 9, (sqlite3_int64)c->packets_captured);
     sqlite3_bind_int64(st, 10, (sqlite3_int64)c->packets_dropped);
-    sqlite3_bind_int(st, 11, c->stop_requested);
+    sqlite3_bind_int(st, 11, c->stop_requested_ms != 0);
     sqlite3_bind_text(st, 12, c->error_message, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 13, (sqlite3_int64)c->file_size);
     sqlite3_bind_int64(st, 14, (sqlite3_int64)c->byte_limit);
     sqlite3_bind_text(st, 15, c->colo_name, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 16, c->destination_conf, -1, SQLITE_STATIC);
     sqlite3_bind_text(st, 17, c->offset_time, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 18, c->stop_requested_ms);
     free(filter_text);
     return store_run(s, st);
 }
@@ -323,7 +335,7 @@ int job_store_insert(struct job_store *s, const struct capture *c)
 /* The update of one capture's mutable fields. */
 #define STORE_UPDATE_SQL                                                                           \
     "UPDATE captures SET status=?, packets_captured=?, packets_dropped=?,"                         \
-    " stop_requested=?, error_message=?, file_size=? WHERE id=?"
+    " stop_requested=?, error_message=?, file_size=?, stop_requested_ms=? WHERE id=?"
 
 /* Runs the update of `c` on the cached statement.  Returns 0 or a
  * JOB_STORE_* error. */
@@ -335,10 +347,11 @@ static int store_update_one(struct job_store *s, const struct capture *c)
     sqlite3_bind_text(st, 1, capture_status_name(c->status), -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 2, (sqlite3_int64)c->packets_captured);
     sqlite3_bind_int64(st, 3, (sqlite3_int64)c->packets_dropped);
-    sqlite3_bind_int(st, 4, c->stop_requested);
+    sqlite3_bind_int(st, 4, c->stop_requested_ms != 0);
     sqlite3_bind_text(st, 5, c->error_message, -1, SQLITE_STATIC);
     sqlite3_bind_int64(st, 6, (sqlite3_int64)c->file_size);
-    sqlite3_bind_text(st, 7, c->id, -1, SQLITE_STATIC);
+    sqlite3_bind_int64(st, 7, c->stop_requested_ms);
+    sqlite3_bind_text(st, 8, c->id, -1, SQLITE_STATIC);
     int rc = sqlite3_step(st);
     store_release(st);
     return rc == SQLITE_DONE ? 0 : store_failure(s, rc);
@@ -347,6 +360,47 @@ static int store_update_one(struct job_store *s, const struct capture *c)
 int job_store_update(struct job_store *s, const struct capture *c)
 {
     return store_update_one(s, c);
+}
+
+int job_store_note_stop(struct job_store *s, const char *id, int64_t ms)
+{
+    sqlite3_stmt *st = store_prepare(s, "UPDATE captures SET stop_requested=1,"
+                                        " stop_requested_ms=? WHERE id=? AND stop_requested_ms=0");
+    if (st == NULL)
+        return JOB_STORE_ERROR;
+    sqlite3_bind_int64(st, 1, ms);
+    sqlite3_bind_text(st, 2, id, -1, SQLITE_STATIC);
+    return store_run(s, st);
+}
+
+int job_store_set_status(struct job_store *s, const char *id, enum capture_status status,
+                         const char *error_message)
+{
+    sqlite3_stmt *st = store_prepare(s, "UPDATE captures SET status=?, error_message=? WHERE id=?");
+    if (st == NULL)
+        return JOB_STORE_ERROR;
+    sqlite3_bind_text(st, 1, capture_status_name(status), -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 2, error_message, -1, SQLITE_STATIC);
+    sqlite3_bind_text(st, 3, id, -1, SQLITE_STATIC);
+    return store_run(s, st);
+}
+
+int job_store_each_delivering(struct job_store *s, void (*fn)(const struct capture *c, void *arg),
+                              void *arg)
+{
+    sqlite3_stmt *st = store_prepare(s, "SELECT " STORE_COLUMNS " FROM captures WHERE status"
+                                        " IN ('conversion_pending','conversion_running')"
+                                        " ORDER BY submitted_ms");
+    if (st == NULL)
+        return JOB_STORE_ERROR;
+    int rc;
+    struct capture c;
+    while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+        store_row(st, &c);
+        fn(&c, arg);
+    }
+    sqlite3_finalize(st);
+    return rc == SQLITE_DONE ? 0 : store_failure(s, rc);
 }
 
 int job_store_update_many(struct job_store *s, const struct capture *cs, unsigned n)

@@ -54,9 +54,25 @@ void job_store_read_end(struct job_store *store);
 /* Inserts a new capture.  Returns 0 or a JOB_STORE_* error. */
 int job_store_insert(struct job_store *store, const struct capture *c);
 
-/* Writes the mutable fields of `c` (status, counters, stop_requested,
+/* Writes the mutable fields of `c` (status, counters, stop_requested_ms,
  * error_message, file_size).  Returns 0 or a JOB_STORE_* error. */
 int job_store_update(struct job_store *store, const struct capture *c);
+
+/* Records that a stop of capture `id` was requested at `ms` (milliseconds
+ * since the epoch), unless one was already; nothing else changes.
+ * Returns 0 or a JOB_STORE_* error. */
+int job_store_note_stop(struct job_store *store, const char *id, int64_t ms);
+
+/* Sets the status and error_message of capture `id` (its delivery to a
+ * bucket).  Returns 0 or a JOB_STORE_* error. */
+int job_store_set_status(struct job_store *store, const char *id, enum capture_status status,
+                         const char *error_message);
+
+/* Calls `fn` for every capture waiting for or under delivery to its bucket
+ * (conversion_pending, conversion_running), oldest first.  Returns 0 or a
+ * JOB_STORE_* error. */
+int job_store_each_delivering(struct job_store *store,
+                              void (*fn)(const struct capture *c, void *arg), void *arg);
 
 /* Writes the mutable fields of the `n` captures `cs` in one transaction,
  * so that a locked database costs one wait, however many changed.

@@ -6,6 +6,7 @@
  *   GET  /client/v4/accounts/{account}/pcaps/{id}/download
  *   PUT  /client/v4/accounts/{account}/pcaps/{id}/stop
  *   GET  /client/v4/accounts/{account}/pcaps/history      (an extension)
+ * and hands .../pcaps/ownership... to ownership_api.c.
  * Every request is authenticated first (auth.c); a token sees only its own
  * account, and anything of another account is answered exactly as if it
  * did not exist.  Every JSON answer is in the v4 envelope; every error
@@ -28,8 +29,11 @@
 #include "capture_files.h"
 #include "capture_json_cache.h"
 #include "capture_runner.h"
+#include "destination.h"
 #include "disk_guard.h"
 #include "lookback.h"
+#include "ownership.h"
+#include "ownership_api.h"
 #include "rate_limit.h"
 
 /* Default and largest page sizes of the list, as the reference's. */
@@ -43,6 +47,7 @@ enum route_kind {
     ROUTE_DOWNLOAD,   /* .../pcaps/{id}/download */
     ROUTE_STOP,       /* .../pcaps/{id}/stop */
     ROUTE_HISTORY,    /* .../pcaps/history */
+    ROUTE_OWNERSHIP,  /* .../pcaps/ownership[/validate|/{id}] */
 };
 
 /* A parsed request path. */
@@ -53,6 +58,8 @@ struct route {
     char account[65];
     /* The {id} segment ("-" if it cannot be an id), or empty. */
     char id[CAPTURE_ID_LEN + 1];
+    /* Which ownership endpoint, for ROUTE_OWNERSHIP. */
+    enum ownership_route ownership;
 };
 
 /* The API's dependencies. */
@@ -131,6 +138,17 @@ static int parse_route(h2o_iovec_t path, struct route *r)
     if (n == 6 && seg_is(s[5], "history")) {
         r->kind = ROUTE_HISTORY;
         r->id[0] = '\0';
+        return 0;
+    }
+    if (seg_is(s[5], "ownership")) {
+        r->kind = ROUTE_OWNERSHIP;
+        r->ownership = n == 6                     ? OWNERSHIP_ROUTE_COLLECTION
+                       : seg_is(s[6], "validate") ? OWNERSHIP_ROUTE_VALIDATE
+                                                  : OWNERSHIP_ROUTE_ITEM;
+        if (r->ownership == OWNERSHIP_ROUTE_ITEM &&
+            copy_segment(r->id, sizeof(r->id), s[6].base, s[6].len) != 0)
+            snprintf(r->id, sizeof(r->id), "-");
+        return 0;
     }
     if (n == 6)
         return 0;
@@ -279,6 +297,11 @@ static int handle_create(h2o_req_t *req, const struct route *r)
     json_decref(body);
     if (rc != 0)
         return api_send_error(req, 400, err.code, "%s", err.message);
+    snprintf(c.account_id, sizeof(c.account_id), "%s", r->account);
+    if (c.type == CAPTURE_FULL &&
+        ownership_check_capture(job_store_connection(api.store), api.cfg, &c, &err) != 0)
+        return api_send_error(req, err.code == API_ERR_INTERNAL ? 500 : 400, err.code, "%s",
+                              err.message);
     struct create_wait *wait = calloc(1, sizeof(*wait));
     if (wait == NULL)
         return api_send_error(req, 500, API_ERR_INTERNAL, "out of memory");
@@ -567,7 +590,7 @@ static int handle_stop(h2o_req_t *req, const struct route *r)
     struct capture c;
     if (load_capture(req, r, &c) != 0)
         return 0;
-    if (capture_runner_stop(c.id, &c) == 0 || c.stop_requested)
+    if (capture_runner_stop(c.id, &c) == 0 || c.stop_requested_ms != 0)
         return api_send_result(req, capture_to_json(&c), NULL);
     struct async_reply *reply = async_reply_park(req);
     if (reply == NULL || capture_runner_note_stop(&c, on_stop_noted, reply) != 0) {
@@ -576,6 +599,25 @@ static int handle_stop(h2o_req_t *req, const struct route *r)
         return api_send_result(req, capture_to_json(&c), NULL);
     }
     return 0;
+}
+
+/* Answers a download of capture `c`, delivered to its bucket and no
+ * longer kept here: 409 naming the object. */
+static int send_delivered(h2o_req_t *req, const struct capture *c)
+{
+    struct destination d;
+    char err[256], key[600], name[700], pcap[64];
+    if (destination_parse(c->destination_conf, &d, err, sizeof(err)) != 0)
+        snprintf(name, sizeof(name), "its bucket");
+    else {
+        snprintf(pcap, sizeof(pcap), "pcap_%s.pcap", c->id);
+        destination_object_key(&d, pcap, key, sizeof(key));
+        destination_object_name(&d, key, name, sizeof(name));
+    }
+    return api_send_error(req, 409, API_ERR_DELIVERED,
+                          "capture %s was delivered to %s and is not kept on the appliance: "
+                          "download it from the bucket",
+                          c->id, name);
 }
 
 /* GET .../pcaps/{id}/download: the pcap file, streamed by h2o. */
@@ -588,8 +630,14 @@ static int handle_download(h2o_req_t *req, const struct route *r)
         return api_send_error(req, 409, API_ERR_NOT_READY,
                               "capture %s is %s: its file can be downloaded once it has ended",
                               c.id, capture_status_name(c.status));
+    if (!capture_status_final(c.status))
+        return api_send_error(req, 409, API_ERR_NOT_READY,
+                              "capture %s is %s: its file is being delivered to its bucket", c.id,
+                              capture_status_name(c.status));
     char path[700];
     capture_files_path(c.id, path, sizeof(path));
+    if (access(path, R_OK) != 0 && c.status == CAPTURE_SUCCESS && c.destination_conf[0] != '\0')
+        return send_delivered(req, &c);
     if (access(path, R_OK) != 0)
         return api_send_error(req, 404, API_ERR_UNKNOWN_CAPTURE,
                               "capture %s has no file (it was removed or never written)", c.id);
@@ -605,13 +653,20 @@ static int handle_download(h2o_req_t *req, const struct route *r)
 }
 
 /* The methods each route allows, for 405 answers. */
-static const char *allowed_methods(enum route_kind kind)
+static const char *allowed_methods(const struct route *r)
 {
-    switch (kind) {
+    static const char *const ownership_allow[] = {
+        [OWNERSHIP_ROUTE_COLLECTION] = "GET, POST",
+        [OWNERSHIP_ROUTE_VALIDATE] = "POST",
+        [OWNERSHIP_ROUTE_ITEM] = "DELETE",
+    };
+    switch (r->kind) {
     case ROUTE_COLLECTION:
         return "GET, POST";
     case ROUTE_STOP:
         return "PUT";
+    case ROUTE_OWNERSHIP:
+        return ownership_allow[r->ownership];
     default:
         return "GET";
     }
@@ -629,13 +684,19 @@ static int send_not_found(h2o_req_t *req, const struct route *r)
                           r->id, r->account);
 }
 
-/* Tells whether `method` on a route of `kind` exists and needs write
- * permission (create, stop); sets *known to whether it exists. */
-static bool needs_write(const h2o_req_t *req, enum route_kind kind, bool *known)
+/* Tells whether the method on route `r` exists and needs write
+ * permission (create, stop, ownership changes); sets *known to whether it
+ * exists. */
+static bool needs_write(const h2o_req_t *req, const struct route *r, bool *known)
 {
     bool get = api_method_is(req, "GET");
     bool post = api_method_is(req, "POST"), put = api_method_is(req, "PUT");
-    switch (kind) {
+    switch (r->kind) {
+    case ROUTE_OWNERSHIP:
+        *known = r->ownership == OWNERSHIP_ROUTE_COLLECTION ? get || post
+                 : r->ownership == OWNERSHIP_ROUTE_VALIDATE ? post
+                                                            : api_method_is(req, "DELETE");
+        return !get;
     case ROUTE_COLLECTION:
         *known = get || post;
         return post;
@@ -662,6 +723,8 @@ static int dispatch(h2o_req_t *req, const struct route *r)
         return handle_stop(req, r);
     case ROUTE_HISTORY:
         return api_send_result(req, lookback_history_json(), NULL);
+    case ROUTE_OWNERSHIP:
+        return ownership_api_handle(req, r->ownership, r->account, r->id);
     }
     return api_send_error(req, 500, API_ERR_INTERNAL, "no handler");
 }
@@ -682,6 +745,11 @@ const char *jobs_api_route(const h2o_req_t *req)
         return "pcaps_stop";
     case ROUTE_HISTORY:
         return "pcaps_history";
+    case ROUTE_OWNERSHIP:
+        return r.ownership == OWNERSHIP_ROUTE_VALIDATE ? "ownership_validate"
+               : r.ownership == OWNERSHIP_ROUTE_ITEM   ? "ownership_delete"
+               : api_method_is(req, "POST")            ? "ownership_create"
+                                                       : "ownership_list";
     }
     return NULL;
 }
@@ -703,9 +771,9 @@ int jobs_api_handle(h2o_req_t *req)
         return api_send_auth_failure(req, st, retry_after, why);
     if (strcmp(who.account_id, r.account) != 0)
         return send_not_found(req, &r);
-    bool write = needs_write(req, r.kind, &known);
+    bool write = needs_write(req, &r, &known);
     if (!known) {
-        const char *allow = allowed_methods(r.kind);
+        const char *allow = allowed_methods(&r);
         h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_ALLOW, NULL, allow, strlen(allow));
         return api_send_error(req, 405, API_ERR_METHOD_NOT_ALLOWED,
                               "%.*s is not allowed here; use %s", (int)req->method.len,
@@ -714,7 +782,7 @@ int jobs_api_handle(h2o_req_t *req)
     if (write && who.permission != TOKEN_WRITE)
         return api_send_error(req, 403, API_ERR_FORBIDDEN,
                               "token %s has read permission only; creating and stopping captures "
-                              "needs a write token",
+                              "and changing bucket ownerships needs a write token",
                               who.token_id);
     return dispatch(req, &r);
 }

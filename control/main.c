@@ -20,6 +20,7 @@
 #include <sys/stat.h>
 
 #include "analysis_api.h"
+#include "bucket_delivery.h"
 #include "api_response.h"
 #include "appliance_stats.h"
 #include "auth_throttle.h"
@@ -41,6 +42,8 @@
 #include "lookback.h"
 #include "offload.h"
 #include "pcapd/history.h"
+#include "ownership.h"
+#include "ownership_api.h"
 #include "retention.h"
 #include "state_dir.h"
 #include "telemetry.h"
@@ -207,6 +210,7 @@ static int open_state(const struct config *cfg, char *err, unsigned err_size)
         job_store_open(path, cfg->store_timeout_ms, &stores.writer, err, err_size) != 0 ||
         token_store_open_shared(job_store_connection(stores.reader), &stores.tokens, err,
                                 err_size) != 0 ||
+        ownership_store_init(job_store_connection(stores.writer)) != SQLITE_OK ||
         capture_files_init(cfg->state_dir, err, err_size) != 0)
         return -1;
     if (capture_recovery_run(stores.writer, cfg->full_snaplen) < 0) {
@@ -275,9 +279,15 @@ static int start_api(const struct config *cfg, uint16_t *port, char *err, unsign
     const unsigned lanes[OFFLOAD_LANES] = {[OFFLOAD_STORE] = 1,
                                            [OFFLOAD_FILES] = 2,
                                            [OFFLOAD_ANALYSIS] = 1,
-                                           [OFFLOAD_HISTORY] = cfg->history_queries};
-    if (capture_runner_init(cfg, stores.writer, err, err_size) != 0)
+                                           [OFFLOAD_HISTORY] = cfg->history_queries,
+                                           [OFFLOAD_BUCKET] = 1};
+    char db_path[600];
+    snprintf(db_path, sizeof(db_path), "%s/pcapd.db", cfg->state_dir);
+    if (capture_runner_init(cfg, stores.writer, err, err_size) != 0 ||
+        bucket_delivery_start(cfg, db_path, err, err_size) != 0)
         return -1;
+    ownership_api_init(job_store_connection(stores.reader), job_store_connection(stores.writer),
+                       cfg);
     auth_throttle_init(cfg->auth_failure_limit, cfg->auth_failure_window);
     if (capture_json_cache_init(CAPTURE_JSON_CACHE_ENTRIES) != 0) {
         snprintf(err, err_size, "out of memory");
@@ -385,6 +395,7 @@ int main(int argc, char **argv)
     log_stats();
     capture_runner_shutdown();
     pcapd_history_close(stores.history);
+    bucket_delivery_stop();
     analysis_api_stop();
     offload_drain();
     offload_stop();

@@ -108,8 +108,9 @@ const char *offload_lane_name(enum offload_lane lane)
     static const char *const names[OFFLOAD_LANES] = {[OFFLOAD_STORE] = "store",
                                                      [OFFLOAD_FILES] = "files",
                                                      [OFFLOAD_ANALYSIS] = "analysis",
-                                                     [OFFLOAD_HISTORY] = "history"};
-    _Static_assert(OFFLOAD_LANES == 4, "every lane has a name");
+                                                     [OFFLOAD_HISTORY] = "history",
+                                                     [OFFLOAD_BUCKET] = "bucket"};
+    _Static_assert(OFFLOAD_LANES == 5, "every lane has a name");
     return names[lane];
 }
 

@@ -28,6 +28,9 @@ enum offload_lane {
     /* Look-back queries of the history (lookback.c): reading segments,
      * as many at once as the lane has threads (history_queries). */
     OFFLOAD_HISTORY,
+    /* Short requests to customers' buckets (ownership challenges): they
+     * wait on the network, up to the store's timeouts. */
+    OFFLOAD_BUCKET,
     /* How many lanes there are. */
     OFFLOAD_LANES
 };

@@ -212,7 +212,7 @@ static void add_capture(struct rte_tel_data *d, const struct capture *c)
     rte_tel_data_add_dict_u64(d, "byte_limit", c->byte_limit);
     rte_tel_data_add_dict_u64(d, "packets_captured", c->packets_captured);
     rte_tel_data_add_dict_u64(d, "packets_dropped", c->packets_dropped);
-    rte_tel_data_add_dict_u64(d, "stop_requested", c->stop_requested);
+    rte_tel_data_add_dict_u64(d, "stop_requested", c->stop_requested_ms != 0);
 }
 
 /* /pcapd/jobs, and /pcapd/jobs,ID. */

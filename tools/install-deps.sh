@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs every Debian package pcapd needs to build, run and test, and
 # (with --test) the npm packages of the dashboard's browser tests
-# (tests/ui/package-lock.json).  Idempotent: packages already present are
+# (tests/ui/package-lock.json) and of the bucket tests
+# (tests/bucket/package-lock.json).  Idempotent: packages already present are
 # skipped; the package index is refreshed only when a package is missing.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -30,14 +31,17 @@ if [ "${1:-}" = "--test" ]; then
   command -v npm >/dev/null || want+=(npm)
 fi
 
-# The pinned npm packages of the browser tests, installed again only when
-# the lock file changed.
+# The pinned npm packages of the browser tests (tests/ui) and of the bucket
+# tests (tests/bucket: s3rver, the Cloudflare SDK), each installed again
+# only when its lock file changed.
 install_npm() {
-  local dir=tests/ui
-  if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.pcapd-lock"; then
-    npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
-    cp "$dir/package-lock.json" "$dir/node_modules/.pcapd-lock"
-  fi
+  local dir
+  for dir in tests/ui tests/bucket; do
+    if ! cmp -s "$dir/package-lock.json" "$dir/node_modules/.pcapd-lock"; then
+      npm ci --prefix "$dir" --no-audit --no-fund --loglevel=error
+      cp "$dir/package-lock.json" "$dir/node_modules/.pcapd-lock"
+    fi
+  done
 }
 
 missing=()

