@@ -35,6 +35,8 @@ struct disk_reading {
     uint64_t written_before;
     /* The ballast should go (the disk is full). */
     bool drop_ballast;
+    /* The reading found the disk full (and dropped the ballast). */
+    bool found_full;
 };
 
 /* The guard's state (event loop only, but for the paths). */
@@ -100,8 +102,18 @@ static void read_work(void *arg)
     if (r->drop_ballast)
         tend_ballast(true, 0);
     r->free_bytes = read_free();
-    if (!r->drop_ballast)
+    if (r->drop_ballast)
+        return;
+    /* Full without a failed write of ours (the history's writes fail
+     * quietly, another process may fill the disk): the ballast goes all the
+     * same, so that what ends now can be recorded. */
+    r->found_full = r->free_bytes < DISK_FULL_BYTES;
+    if (r->found_full) {
+        tend_ballast(true, 0);
+        r->free_bytes = read_free();
+    } else {
         tend_ballast(false, r->free_bytes);
+    }
 }
 
 /* Returns the state that `free_bytes` means. */
@@ -136,6 +148,10 @@ static void read_done(void *arg)
     guard.reading = false;
     guard.free_bytes = r->free_bytes;
     guard.read_ms = clock_monotonic_ms();
+    if (r->found_full && !guard.enospc) {
+        log_warn("disk_full", "cause=reading");
+        guard.enospc = true;
+    }
     /* Room again after a failed write, beyond what the ballast gave back:
      * the failure is history. */
     if (guard.enospc && r->free_bytes != UINT64_MAX &&
