@@ -48,6 +48,9 @@ enum capture_status {
     CAPTURE_CONVERSION_RUNNING,
 };
 
+/* How many statuses there are. */
+#define CAPTURE_STATUSES (CAPTURE_CONVERSION_RUNNING + 1)
+
 /* One capture, as stored and as the API shows it. */
 struct capture {
     /* 32 lowercase hex digits. */

@@ -259,13 +259,13 @@ static int store_run(struct job_store *s, sqlite3_stmt *st)
     return rc == SQLITE_DONE ? 0 : store_failure(s, rc);
 }
 
-/* Reads the current row (STORE_COLUMNS) into `c`. */
 /* Reads the type and status of the row `st` is on from its columns
  * `col` (type) and `col + 1` (status). */
 static void store_kind(sqlite3_stmt *st, int col, enum capture_type *type,
                        enum capture_status *status)
 {
-    char text[16];
+    /* Room for the longest name ("conversion_running") and more. */
+    char text[32];
     sqlite_db_column_text(st, col, text, sizeof(text));
     *type = strcmp(text, "full") == 0 ? CAPTURE_FULL : CAPTURE_SIMPLE;
     sqlite_db_column_text(st, col + 1, text, sizeof(text));
@@ -273,6 +273,7 @@ static void store_kind(sqlite3_stmt *st, int col, enum capture_type *type,
     *status = parsed < 0 ? CAPTURE_FAILED : (enum capture_status)parsed;
 }
 
+/* Reads the current row (STORE_COLUMNS) into `c`. */
 static void store_row(sqlite3_stmt *st, struct capture *c)
 {
     char text[512];

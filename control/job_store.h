@@ -122,7 +122,7 @@ int job_store_count_unfinished(struct job_store *store, const char *account, enu
 
 /* Types and statuses of captures, for counts by kind. */
 #define JOB_STORE_TYPES 2
-#define JOB_STORE_STATUSES 4
+#define JOB_STORE_STATUSES CAPTURE_STATUSES
 
 /* Counts the stored captures by type and status (one query over the whole
  * table: for start-up).  Returns 0 or -1. */

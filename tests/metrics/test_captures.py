@@ -9,7 +9,7 @@ from conftest import ACCOUNT, OTHER_ACCOUNT, SAMPLE, scrape, start_daemon
 
 PORT = f"net_pcap0,rx_pcap={SAMPLE},infinite_rx=1"
 TYPES = ("simple", "full")
-STATUSES = ("pending", "running", "success", "failed")
+STATUSES = ("pending", "running", "success", "failed", "conversion_pending", "conversion_running")
 
 
 def api_counts(d):
