@@ -16,7 +16,7 @@ def test_kill_9_during_a_full_capture(daemon_factory):
         assert time.monotonic() < deadline
         time.sleep(0.1)
     d.proc.send_signal(signal.SIGKILL)
-    d.proc.wait(10)
+    d.proc.wait(60)
     d2 = daemon_factory([f"net_pcap0,rx_pcap={SAMPLE},infinite_rx=1"], name="victim",
                         token=d.token)
     got = d2.request("GET", d2.pcaps(f"/{cid}")).json["result"]

@@ -177,7 +177,7 @@ def test_failed_capture_exits_7(daemon_factory, tmp_path):
     cid = created_id(cli("capture", "--time-limit", "5m", "--packet-limit", "10", "--proto",
                          "250"))
     d.proc.send_signal(signal.SIGKILL)
-    d.proc.wait(10)
+    d.proc.wait(60)
     d2 = daemon_factory(ports, name="victim", token=d.token)
     cli = Cli(d2, tmp_path)
     out = tmp_path / "failed.pcap"

