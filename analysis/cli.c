@@ -54,7 +54,7 @@ static int print_frames(const char *path)
     while ((rc = capture_reader_next(rd, &f, err, sizeof(err))) == 1) {
         dissector_run(&d, &f, &fd);
         for (unsigned i = 0; i < fd.n_chain; i++)
-            printf("%s%s", i ? ":" : "", proto_name((enum proto_id)fd.chain[i]));
+            printf("%s%s", i ? ":" : "", proto_name(fd.chain[i]));
         printf("\n");
     }
     dissector_free(&d);
@@ -108,8 +108,9 @@ static int print_fields(int argc, char **argv)
     size_t pos;
 
     if (argc == 1 && strcmp(argv[0], "--list") == 0) {
-        for (int id = 0; id < F_PROTO_BASE; id++)
-            printf("%s\n", field_def((enum field_id)id)->name);
+        for (int id = 1; id < registry_field_count(); id++)
+            if (field_def(id)->type != FT_PROTOCOL)
+                printf("%s\n", field_def(id)->name);
         return 0;
     }
     for (int i = 0; i < argc; i++) {
@@ -140,7 +141,7 @@ static int print_fields(int argc, char **argv)
         return 1;
     frame_fields_init(ff);
     for (size_t c = 0; c < cols.n; c++)
-        frame_fields_want(ff, (enum field_id)cols.ids[c]);
+        frame_fields_want(ff, cols.ids[c]);
     struct packet_source src = {.path = file};
     int rc = packet_pass_run(&src, ff, df, print_field_line, &cols, err, sizeof(err));
     frame_fields_free(ff);

@@ -68,15 +68,15 @@ enum df_kind {
 /* A literal, parsed for the type of the field it is compared with. */
 struct df_value {
     union {
-        uint64_t u;      /* FT_UINT, FT_BOOL (0 or 1). */
-        int64_t ns;      /* FT_TIME, in nanoseconds. */
-        uint8_t ip4[4];  /* FT_IPV4, network order, host bits cleared. */
-        uint8_t ip6[16]; /* FT_IPV6, network order, host bits cleared. */
-        uint8_t mac[6];  /* FT_ETHER. */
-        const char *str; /* FT_STRING text, or the bytes of a "contains" on a MAC. */
+        uint64_t u;      /* FK_UINT, FK_BOOL (0 or 1). */
+        int64_t ns;      /* FK_TIME, in nanoseconds. */
+        uint8_t ip4[4];  /* FK_IPV4, network order, host bits cleared. */
+        uint8_t ip6[16]; /* FK_IPV6, network order, host bits cleared. */
+        uint8_t mac[6];  /* FK_ETHER. */
+        const char *str; /* FK_STRING text, or the bytes of a "contains" on a MAC. */
     } v;
     uint32_t len;      /* Length of str. */
-    uint8_t prefix;    /* FT_IPV4/FT_IPV6: CIDR prefix length (32 or 128 when none). */
+    uint8_t prefix;    /* FK_IPV4/FK_IPV6: CIDR prefix length (32 or 128 when none). */
     bool incomparable; /* A negative number against an unsigned field: no relation holds. */
 };
 
@@ -121,171 +121,54 @@ struct display_filter {
 /* Field facts the registry does not hold                               */
 /* ------------------------------------------------------------------ */
 
-/* A named value a literal may use instead of a number (Wireshark's value strings). */
-struct df_name {
-    int field;        /* The field (enum field_id). */
-    uint64_t value;   /* The value the name stands for. */
-    const char *name; /* The name, matched without regard to case. */
-};
-
-/* Value names accepted for unsigned and boolean fields, as tshark 4.0 knows
- * them (`tshark -G values`); for ip.proto only the common protocols. */
-static const struct df_name df_names[] = {
-    {F_IP_PROTO, 0, "IPv6 Hop-by-Hop Option"},
-    {F_IP_PROTO, 1, "ICMP"},
-    {F_IP_PROTO, 2, "IGMP"},
-    {F_IP_PROTO, 4, "IPIP"},
-    {F_IP_PROTO, 6, "TCP"},
-    {F_IP_PROTO, 17, "UDP"},
-    {F_IP_PROTO, 41, "IPv6"},
-    {F_IP_PROTO, 43, "Routing Header for IPv6"},
-    {F_IP_PROTO, 44, "Fragment Header for IPv6"},
-    {F_IP_PROTO, 47, "Generic Routing Encapsulation"},
-    {F_IP_PROTO, 50, "Encap Security Payload"},
-    {F_IP_PROTO, 51, "Authentication Header"},
-    {F_IP_PROTO, 58, "ICMPv6"},
-    {F_IP_PROTO, 59, "No Next Header for IPv6"},
-    {F_IP_PROTO, 60, "Destination Options for IPv6"},
-    {F_IP_PROTO, 89, "OSPF IGP"},
-    {F_IP_PROTO, 103, "PIM"},
-    {F_IP_PROTO, 112, "VRRP"},
-    {F_IP_PROTO, 132, "SCTP"},
-    {F_IP_PROTO, 136, "UDPLite"},
-    {F_DNS_FLAGS_RCODE, 0, "No error"},
-    {F_DNS_FLAGS_RCODE, 1, "Format error"},
-    {F_DNS_FLAGS_RCODE, 2, "Server failure"},
-    {F_DNS_FLAGS_RCODE, 3, "No such name"},
-    {F_DNS_FLAGS_RCODE, 4, "Not implemented"},
-    {F_DNS_FLAGS_RCODE, 5, "Refused"},
-    {F_DNS_FLAGS_RCODE, 6, "Name exists"},
-    {F_DNS_FLAGS_RCODE, 7, "RRset exists"},
-    {F_DNS_FLAGS_RCODE, 8, "RRset does not exist"},
-    {F_DNS_FLAGS_RCODE, 9, "Not authoritative"},
-    {F_DNS_FLAGS_RCODE, 10, "Name out of zone"},
-    {F_DNS_FLAGS_RCODE, 11, "DSO-Type not implemented"},
-    {F_DNS_FLAGS_RCODE, 16, "Bad OPT Version or TSIG Signature Failure"},
-    {F_DNS_FLAGS_RCODE, 17, "Key not recognized"},
-    {F_DNS_FLAGS_RCODE, 18, "Signature out of time window"},
-    {F_DNS_FLAGS_RCODE, 19, "Bad TKEY Mode"},
-    {F_DNS_FLAGS_RCODE, 20, "Duplicate key name"},
-    {F_DNS_FLAGS_RCODE, 21, "Algorithm not supported"},
-    {F_DNS_FLAGS_RCODE, 22, "Bad Truncation"},
-    {F_DNS_FLAGS_RCODE, 23, "Bad/missing Server Cookie"},
-    /* tshark 4.0 resolves tls.handshake.type names with the SSLv2 table
-     * (registered first under the same name): "Server Hello" is 4 there. */
-    {F_TLS_HANDSHAKE_TYPE, 0, "Error"},
-    {F_TLS_HANDSHAKE_TYPE, 1, "Client Hello"},
-    {F_TLS_HANDSHAKE_TYPE, 2, "Client Master Key"},
-    {F_TLS_HANDSHAKE_TYPE, 3, "Client Finished"},
-    {F_TLS_HANDSHAKE_TYPE, 4, "Server Hello"},
-    {F_TLS_HANDSHAKE_TYPE, 5, "Server Verify"},
-    {F_TLS_HANDSHAKE_TYPE, 6, "Server Finished"},
-    {F_TLS_HANDSHAKE_TYPE, 7, "Request Certificate"},
-    {F_TLS_HANDSHAKE_TYPE, 8, "Client Certificate"},
-    {F_TCP_FLAGS_SYN, 1, "Set"},
-    {F_TCP_FLAGS_SYN, 0, "Not set"},
-    {F_TCP_FLAGS_ACK, 1, "Set"},
-    {F_TCP_FLAGS_ACK, 0, "Not set"},
-    {F_TCP_FLAGS_FIN, 1, "Set"},
-    {F_TCP_FLAGS_FIN, 0, "Not set"},
-    {F_TCP_FLAGS_RESET, 1, "Set"},
-    {F_TCP_FLAGS_RESET, 0, "Not set"},
-    {F_DNS_FLAGS_RESPONSE, 1, "Message is a response"},
-    {F_DNS_FLAGS_RESPONSE, 0, "Message is a query"},
-};
-
-/* Returns true when the field has value names in df_names. */
+/* Returns true when the field has value names (or true/false names). */
 static bool field_has_names(int field)
 {
-    for (size_t i = 0; i < sizeof(df_names) / sizeof(df_names[0]); i++)
-        if (df_names[i].field == field)
-            return true;
-    return false;
+    const struct field_def *d = field_def(field);
+    return d->vals != NULL || d->tfs != NULL;
 }
 
 /* Looks a value name up for a field (caseless); returns true and sets *value when found. */
 static bool name_lookup(int field, const char *text, size_t len, uint64_t *value)
 {
-    for (size_t i = 0; i < sizeof(df_names) / sizeof(df_names[0]); i++) {
-        const struct df_name *d = &df_names[i];
-        if (d->field == field && strlen(d->name) == len && strncasecmp(d->name, text, len) == 0) {
-            *value = d->value;
+    const struct field_def *d = field_def(field);
+    for (const struct value_name *v = d->vals; v && v->name; v++) {
+        if (strlen(v->name) == len && strncasecmp(v->name, text, len) == 0) {
+            *value = v->value;
+            return true;
+        }
+    }
+    for (int i = 0; d->tfs && i < 2; i++) {
+        if (strlen(d->tfs[i]) == len && strncasecmp(d->tfs[i], text, len) == 0) {
+            *value = i == 0;
             return true;
         }
     }
     return false;
 }
 
-/* Returns the largest value an unsigned field holds, from its Wireshark
- * type (FT_UINT8, FT_UINT16...); fields not listed take any 64-bit value. */
+/* Returns the largest value an unsigned field holds, from its type's width. */
 static uint64_t uint_max(int field)
 {
-    switch (field) {
-    case F_IP_PROTO:
-    case F_IP_TTL:
-    case F_TLS_HANDSHAKE_TYPE:
-        return UINT8_MAX;
-    case F_VLAN_ID:
-    case F_TCP_SRCPORT:
-    case F_TCP_DSTPORT:
-    case F_TCP_PORT:
-    case F_TCP_FLAGS:
-    case F_UDP_SRCPORT:
-    case F_UDP_DSTPORT:
-    case F_UDP_PORT:
-    case F_DNS_ID:
-    case F_DNS_FLAGS_RCODE:
-    case F_DNS_QRY_TYPE:
-        return UINT16_MAX;
-    case F_FRAME_NUMBER:
-    case F_FRAME_LEN:
-    case F_FRAME_CAP_LEN:
-    case F_TCP_STREAM:
-    case F_TCP_LEN:
-    case F_UDP_STREAM:
-    case F_DNS_RESPONSE_IN:
-    case F_DNS_RESPONSE_TO:
-    case F_QUIC_VERSION:
-        return UINT32_MAX;
-    default:
-        return UINT64_MAX;
-    }
+    return field_def(field)->max;
 }
 
-/* Returns the name tshark gives a field type in its error messages. */
-static const char *type_name(enum field_type t)
+/* Returns the name tshark gives a field's type in its error messages. */
+static const char *tname(int field)
 {
-    switch (t) {
-    case FT_UINT:
-        return "Unsigned integer";
-    case FT_BOOL:
-        return "Boolean";
-    case FT_TIME:
-        return "Time offset";
-    case FT_IPV4:
-        return "IPv4 address";
-    case FT_IPV6:
-        return "IPv6 address";
-    case FT_ETHER:
-        return "Ethernet or other MAC address";
-    case FT_STRING:
-        return "Character string";
-    case FT_PROTOCOL:
-    default:
-        return "Protocol";
-    }
+    return ftype_label(field_def(field)->type);
 }
 
-/* Returns the type of a field id. */
-static enum field_type ftype(int field)
+/* Returns how a field's values are stored. */
+static enum field_kind ftype(int field)
 {
-    return field_def((enum field_id)field)->type;
+    return field_def(field)->kind;
 }
 
 /* Returns the Wireshark name of a field id. */
 static const char *fname(int field)
 {
-    return field_def((enum field_id)field)->name;
+    return field_def(field)->name;
 }
 
 /* ------------------------------------------------------------------ */
@@ -1029,23 +912,22 @@ static bool lit_string(struct parser *p, const struct token *t, struct df_value 
 static bool parse_literal(struct parser *p, int field, enum df_op op, const struct token *t,
                           bool negative, struct df_value *out)
 {
-    enum field_type type = ftype(field);
+    enum field_kind type = ftype(field);
     memset(out, 0, sizeof(*out));
-    if (negative && type != FT_UINT && type != FT_TIME) {
-        fail(p, t->pos, "A %s value cannot be negative.", type_name(type));
+    if (negative && type != FK_UINT && type != FK_TIME) {
+        fail(p, t->pos, "A %s value cannot be negative.", tname(field));
         return false;
     }
-    if (t->kind == TK_STRING && type != FT_STRING && type != FT_UINT && type != FT_BOOL) {
-        fail(p, t->pos, "%s cannot be converted from a string (%.*s).", type_name(type),
-             QUOTE(t, p));
+    if (t->kind == TK_STRING && type != FK_STRING && type != FK_UINT && type != FK_BOOL) {
+        fail(p, t->pos, "%s cannot be converted from a string (%.*s).", tname(field), QUOTE(t, p));
         return false;
     }
-    if (t->kind == TK_CHAR && type != FT_STRING && type != FT_UINT && type != FT_BOOL) {
-        fail(p, t->pos, "%s cannot be converted from a character constant.", type_name(type));
+    if (t->kind == TK_CHAR && type != FK_STRING && type != FK_UINT && type != FK_BOOL) {
+        fail(p, t->pos, "%s cannot be converted from a character constant.", tname(field));
         return false;
     }
     switch (type) {
-    case FT_UINT:
+    case FK_UINT:
         if (!lit_uint(p, field, t, out))
             return false;
         if (negative && out->v.u > INT32_MAX) {
@@ -1056,23 +938,23 @@ static bool parse_literal(struct parser *p, int field, enum df_op op, const stru
          * equals or orders with; -0 is plain 0. */
         out->incomparable = negative && out->v.u != 0;
         return true;
-    case FT_BOOL:
+    case FK_BOOL:
         return lit_bool(p, field, t, out);
-    case FT_TIME:
+    case FK_TIME:
         if (!lit_time(p, t, out))
             return false;
         if (negative)
             out->v.ns = -out->v.ns;
         return true;
-    case FT_IPV4:
+    case FK_IPV4:
         return lit_ipv4(p, t, out);
-    case FT_IPV6:
+    case FK_IPV6:
         return lit_ipv6(p, t, out);
-    case FT_ETHER:
+    case FK_ETHER:
         return op == OP_CONTAINS ? lit_bytes(p, t, out) : lit_ether(p, t, out);
-    case FT_STRING:
+    case FK_STRING:
         return lit_string(p, t, out);
-    case FT_PROTOCOL:
+    case FK_NONE:
     default:
         fail(p, t->pos, "A protocol cannot be compared with a value.");
         return false;
@@ -1100,9 +982,9 @@ static int token_field(const struct parser *p, const struct token *t)
 /* Checks that op applies to the type of field (at offset pos); records an error if not. */
 static bool check_op(struct parser *p, int field, enum df_op op, size_t pos, size_t len)
 {
-    enum field_type type = ftype(field);
+    enum field_kind type = ftype(field);
     int n = len > DF_QUOTE_MAX ? DF_QUOTE_MAX : (int)len;
-    if (type == FT_PROTOCOL) {
+    if (type == FK_NONE) {
         fail(p, pos,
              "%.*s is a protocol: only its presence can be tested (comparing protocol bytes is "
              "not supported).",
@@ -1111,12 +993,12 @@ static bool check_op(struct parser *p, int field, enum df_op op, size_t pos, siz
     }
     bool ok = true;
     if (op == OP_CONTAINS)
-        ok = type == FT_STRING || type == FT_ETHER;
+        ok = type == FK_STRING || type == FK_ETHER;
     else if (op == OP_MATCHES)
-        ok = type == FT_STRING;
+        ok = type == FK_STRING;
     if (!ok)
         fail(p, pos, "%.*s (type=%s) cannot participate in %s comparison.", n, p->expr + pos,
-             type_name(type), op_name(op));
+             tname(field), op_name(op));
     return ok;
 }
 
@@ -1261,7 +1143,7 @@ static bool parse_rhs(struct parser *p, struct df_node *tmp, size_t lhs_pos, siz
     if (rhs >= 0) {
         if (!check_field_pair(p, field, rhs, &p->tok, lhs_pos, lhs_len))
             return false;
-        if (tmp->op == OP_CONTAINS && ftype(field) != FT_STRING) {
+        if (tmp->op == OP_CONTAINS && ftype(field) != FK_STRING) {
             fail(p, p->tok.pos, "contains with a field on the right needs text fields.");
             return false;
         }
@@ -1315,10 +1197,10 @@ static uint32_t node_not(struct parser *p, uint32_t kid)
 /* Parses "& mask" after a field (unsigned or IPv4) into tmp; the current token is the "&". */
 static bool parse_mask(struct parser *p, struct df_node *tmp, const struct token *ft)
 {
-    enum field_type type = ftype(tmp->field);
-    if (type != FT_UINT && type != FT_IPV4) {
+    enum field_kind type = ftype(tmp->field);
+    if (type != FK_UINT && type != FK_IPV4) {
         fail(p, ft->pos, "%.*s (type=%s) cannot be used with \"&\".", QUOTE(ft, p),
-             type_name(type));
+             tname(tmp->field));
         return false;
     }
     advance(p);
@@ -1347,7 +1229,8 @@ static uint32_t parse_test(struct parser *p)
     struct df_node tmp = {.kind = N_PRESENT, .field = field, .rhs_field = -1};
     if (p->tok.kind == TK_BITAND && !parse_mask(p, &tmp, &ft))
         return UINT32_MAX;
-    if (field == F_FRAME && p->tok.kind != TK_CMP && p->tok.kind != TK_IN && p->tok.kind != TK_NOT)
+    if (field == proto_frame && p->tok.kind != TK_CMP && p->tok.kind != TK_IN &&
+        p->tok.kind != TK_NOT)
         tmp.kind = N_TRUE;
     if (p->tok.kind == TK_CMP) {
         tmp.kind = N_CMP;
@@ -1560,12 +1443,12 @@ void display_filter_want(const struct display_filter *df, struct frame_fields *f
     for (uint32_t i = 0; i < df->n; i++) {
         const struct df_node *nd = &df->nodes[i];
         if (nd->field >= 0)
-            frame_fields_want(ff, (enum field_id)nd->field);
+            frame_fields_want(ff, nd->field);
         if (nd->rhs_field >= 0)
-            frame_fields_want(ff, (enum field_id)nd->rhs_field);
+            frame_fields_want(ff, nd->rhs_field);
         for (uint32_t k = 0; k < nd->nset; k++)
             if (nd->set[k].field >= 0)
-                frame_fields_want(ff, (enum field_id)nd->set[k].field);
+                frame_fields_want(ff, nd->set[k].field);
     }
 }
 
@@ -1585,33 +1468,33 @@ static inline uint32_t next_occ(const struct frame_fields *ff, uint32_t i, int f
 
 /* Returns the value of a recorded occurrence in the literal form. */
 static struct df_value occ_value(const struct frame_fields *ff, const struct field_value *fv,
-                                 enum field_type type)
+                                 enum field_kind type)
 {
     struct df_value v;
     memset(&v, 0, sizeof(v));
     switch (type) {
-    case FT_STRING:
+    case FK_STRING:
         v.v.str = fv->v.str.len ? field_string(ff, fv) : "";
         v.len = fv->v.str.len;
         break;
-    case FT_BOOL:
+    case FK_BOOL:
         v.v.u = fv->v.u != 0;
         break;
-    case FT_IPV4:
+    case FK_IPV4:
         memcpy(v.v.ip4, fv->v.ip4, 4);
         v.prefix = 32;
         break;
-    case FT_IPV6:
+    case FK_IPV6:
         memcpy(v.v.ip6, fv->v.ip6, 16);
         v.prefix = 128;
         break;
-    case FT_ETHER:
+    case FK_ETHER:
         memcpy(v.v.mac, fv->v.mac, 6);
         break;
-    case FT_TIME:
+    case FK_TIME:
         v.v.ns = fv->v.ns;
         break;
-    case FT_UINT:
+    case FK_UINT:
     default:
         v.v.u = fv->v.u;
         break;
@@ -1621,12 +1504,12 @@ static struct df_value occ_value(const struct frame_fields *ff, const struct fie
 
 /* Returns the value of an occurrence of a node's left-hand field, masked by its "&" operand. */
 static struct df_value lhs_value(const struct df_node *nd, const struct frame_fields *ff,
-                                 const struct field_value *fv, enum field_type type)
+                                 const struct field_value *fv, enum field_kind type)
 {
     struct df_value a = occ_value(ff, fv, type);
     if (!nd->masked)
         return a;
-    if (type == FT_IPV4)
+    if (type == FK_IPV4)
         for (int i = 0; i < 4; i++)
             a.v.ip4[i] &= nd->mask.v.ip4[i];
     else
@@ -1650,35 +1533,35 @@ static int cmp_masked(const uint8_t *a, const uint8_t *b, size_t nbytes, unsigne
 
 /* Compares two values of a type: <0, 0 or >0 in *c; returns false when
  * they bear no relation (a negative literal against an unsigned field). */
-static bool cmp_values(enum field_type type, const struct df_value *a, const struct df_value *b,
+static bool cmp_values(enum field_kind type, const struct df_value *a, const struct df_value *b,
                        int *c)
 {
     if (a->incomparable || b->incomparable)
         return false;
     switch (type) {
-    case FT_UINT:
-    case FT_BOOL:
+    case FK_UINT:
+    case FK_BOOL:
         *c = a->v.u < b->v.u ? -1 : a->v.u > b->v.u;
         return true;
-    case FT_TIME:
+    case FK_TIME:
         *c = a->v.ns < b->v.ns ? -1 : a->v.ns > b->v.ns;
         return true;
-    case FT_IPV4:
+    case FK_IPV4:
         *c = cmp_masked(a->v.ip4, b->v.ip4, 4, a->prefix < b->prefix ? a->prefix : b->prefix);
         return true;
-    case FT_IPV6:
+    case FK_IPV6:
         *c = cmp_masked(a->v.ip6, b->v.ip6, 16, a->prefix < b->prefix ? a->prefix : b->prefix);
         return true;
-    case FT_ETHER:
+    case FK_ETHER:
         *c = memcmp(a->v.mac, b->v.mac, 6);
         return true;
-    case FT_STRING: {
+    case FK_STRING: {
         uint32_t n = a->len < b->len ? a->len : b->len;
         int m = n ? memcmp(a->v.str, b->v.str, n) : 0;
         *c = m != 0 ? m : a->len < b->len ? -1 : a->len > b->len;
         return true;
     }
-    case FT_PROTOCOL:
+    case FK_NONE:
     default:
         return false;
     }
@@ -1691,11 +1574,11 @@ static bool has_bytes(const void *hay, size_t len, const void *needle, size_t n)
 }
 
 /* Applies op to one pair of values (not for OP_MATCHES). */
-static bool test_pair(const struct df_node *nd, enum field_type type, const struct df_value *a,
+static bool test_pair(const struct df_node *nd, enum field_kind type, const struct df_value *a,
                       const struct df_value *b)
 {
     if (nd->op == OP_CONTAINS) {
-        if (type == FT_ETHER)
+        if (type == FK_ETHER)
             return has_bytes(a->v.mac, 6, b->v.str, b->len);
         return has_bytes(a->v.str, a->len, b->v.str, b->len);
     }
@@ -1733,7 +1616,7 @@ static bool regex_match(const struct display_filter *df, const struct df_node *n
 
 /* Tests one occurrence against the right side of an N_CMP node. */
 static bool test_occ(const struct display_filter *df, const struct df_node *nd,
-                     enum field_type type, const struct df_value *a)
+                     enum field_kind type, const struct df_value *a)
 {
     if (nd->op == OP_MATCHES)
         return regex_match(df, nd, a);
@@ -1751,7 +1634,7 @@ static bool op_is_all(enum df_op op)
 static bool eval_cmp(const struct display_filter *df, const struct df_node *nd,
                      const struct frame_fields *ff)
 {
-    enum field_type type = ftype(nd->field);
+    enum field_kind type = ftype(nd->field);
     bool all = op_is_all(nd->op), seen = false;
     for (uint32_t i = next_occ(ff, 0, nd->field); i < ff->n; i = next_occ(ff, i + 1, nd->field)) {
         struct df_value a = lhs_value(nd, ff, &ff->vals[i], type);
@@ -1771,7 +1654,7 @@ static bool eval_cmp(const struct display_filter *df, const struct df_node *nd,
 /* Evaluates a field compared with another field: over every pair of occurrences. */
 static bool eval_cmp_field(const struct df_node *nd, const struct frame_fields *ff)
 {
-    enum field_type type = ftype(nd->field);
+    enum field_kind type = ftype(nd->field);
     bool all = op_is_all(nd->op), seen = false;
     for (uint32_t i = next_occ(ff, 0, nd->field); i < ff->n; i = next_occ(ff, i + 1, nd->field)) {
         struct df_value a = lhs_value(nd, ff, &ff->vals[i], type);
@@ -1790,7 +1673,7 @@ static bool eval_cmp_field(const struct df_node *nd, const struct frame_fields *
 }
 
 /* Returns true when the value a is a member of set element e. */
-static bool in_elem(const struct df_elem *e, enum field_type type, const struct df_value *a,
+static bool in_elem(const struct df_elem *e, enum field_kind type, const struct df_value *a,
                     const struct frame_fields *ff)
 {
     int c;
@@ -1812,7 +1695,7 @@ static bool in_elem(const struct df_elem *e, enum field_type type, const struct 
 /* Evaluates "field in {...}": some occurrence is in some element. */
 static bool eval_in(const struct df_node *nd, const struct frame_fields *ff)
 {
-    enum field_type type = ftype(nd->field);
+    enum field_kind type = ftype(nd->field);
     for (uint32_t i = next_occ(ff, 0, nd->field); i < ff->n; i = next_occ(ff, i + 1, nd->field)) {
         struct df_value a = lhs_value(nd, ff, &ff->vals[i], type);
         for (uint32_t k = 0; k < nd->nset; k++)
@@ -1826,12 +1709,12 @@ static bool eval_in(const struct df_node *nd, const struct frame_fields *ff)
  * when some masked occurrence is not zero). */
 static bool eval_present(const struct df_node *nd, const struct frame_fields *ff)
 {
-    enum field_type type = ftype(nd->field);
+    enum field_kind type = ftype(nd->field);
     for (uint32_t i = next_occ(ff, 0, nd->field); i < ff->n; i = next_occ(ff, i + 1, nd->field)) {
         if (!nd->masked)
             return true;
         struct df_value a = lhs_value(nd, ff, &ff->vals[i], type);
-        if (type == FT_IPV4 ? memcmp(a.v.ip4, "\0\0\0\0", 4) != 0 : a.v.u != 0)
+        if (type == FK_IPV4 ? memcmp(a.v.ip4, "\0\0\0\0", 4) != 0 : a.v.u != 0)
             return true;
     }
     return false;

@@ -1,5 +1,5 @@
-/* Owns the field registry (names, types, text forms) and the per-frame
- * store of field occurrences. */
+/* Owns the per-frame store of field occurrences and their text forms,
+ * as `tshark -T fields` prints them. */
 #include "fields.h"
 
 #include <arpa/inet.h>
@@ -8,55 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The value fields, in enum field_id order. */
-static const struct field_def value_fields[] = {
-#define FIELD_DEF(e, name, type, hex) {name, type, hex},
-    FIELD_LIST(FIELD_DEF)
-#undef FIELD_DEF
-};
-
-/* The protocol fields, filled from proto_name() on first use. */
-static struct field_def proto_fields[PROTO_COUNT + 1];
-
-/* Fills proto_fields once (idempotent, so a race writes the same values). */
-static void proto_fields_init(void)
-{
-    if (proto_fields[PROTO_COUNT].name != NULL)
-        return;
-    for (int p = 0; p < PROTO_COUNT; p++)
-        proto_fields[p] = (struct field_def){proto_name((enum proto_id)p), FT_PROTOCOL, 0};
-    proto_fields[PROTO_COUNT] = (struct field_def){"frame", FT_PROTOCOL, 0};
-}
-
-/* Returns the description of a field id. */
-const struct field_def *field_def(enum field_id id)
-{
-    if (id < F_PROTO_BASE)
-        return &value_fields[id];
-    proto_fields_init();
-    return &proto_fields[id - F_PROTO_BASE];
-}
-
-/* Looks a field up by name; a linear scan over some hundred names, done
- * once per field a query names. */
-int field_lookup(const char *name, size_t len)
-{
-    for (int id = 0; id < F_COUNT; id++) {
-        const char *n = field_def((enum field_id)id)->name;
-        if (strlen(n) == len && memcmp(n, name, len) == 0)
-            return id;
-    }
-    return -1;
-}
-
-/* Prepares an empty store wanting nothing. */
+/* Prepares an empty store wanting nothing (and the registry its ids come from). */
 void frame_fields_init(struct frame_fields *ff)
 {
+    registry_init();
     memset(ff, 0, sizeof(*ff));
 }
 
 /* Marks a field as wanted. */
-void frame_fields_want(struct frame_fields *ff, enum field_id id)
+void frame_fields_want(struct frame_fields *ff, int id)
 {
     ff->want[id] = true;
     ff->want_any = true;
@@ -74,7 +34,7 @@ void frame_fields_free(struct frame_fields *ff)
 
 /* Returns a new occurrence slot for a wanted field, or NULL when the field
  * is not wanted or memory ran out (then flagged in ff->oom). */
-static struct field_value *field_slot(struct frame_fields *ff, enum field_id id)
+static struct field_value *field_slot(struct frame_fields *ff, int id)
 {
     if (ff == NULL || !ff->want[id])
         return NULL;
@@ -95,7 +55,7 @@ static struct field_value *field_slot(struct frame_fields *ff, enum field_id id)
 }
 
 /* Records an unsigned (or boolean) value. */
-void field_add_uint(struct frame_fields *ff, enum field_id id, uint64_t value)
+void field_add_uint(struct frame_fields *ff, int id, uint64_t value)
 {
     struct field_value *v = field_slot(ff, id);
     if (v)
@@ -103,7 +63,7 @@ void field_add_uint(struct frame_fields *ff, enum field_id id, uint64_t value)
 }
 
 /* Records a time in nanoseconds. */
-void field_add_time(struct frame_fields *ff, enum field_id id, int64_t ns)
+void field_add_time(struct frame_fields *ff, int id, int64_t ns)
 {
     struct field_value *v = field_slot(ff, id);
     if (v)
@@ -111,7 +71,7 @@ void field_add_time(struct frame_fields *ff, enum field_id id, int64_t ns)
 }
 
 /* Records an IPv4 address. */
-void field_add_ipv4(struct frame_fields *ff, enum field_id id, const uint8_t *addr)
+void field_add_ipv4(struct frame_fields *ff, int id, const uint8_t *addr)
 {
     struct field_value *v = field_slot(ff, id);
     if (v)
@@ -119,7 +79,7 @@ void field_add_ipv4(struct frame_fields *ff, enum field_id id, const uint8_t *ad
 }
 
 /* Records an IPv6 address. */
-void field_add_ipv6(struct frame_fields *ff, enum field_id id, const uint8_t *addr)
+void field_add_ipv6(struct frame_fields *ff, int id, const uint8_t *addr)
 {
     struct field_value *v = field_slot(ff, id);
     if (v)
@@ -127,15 +87,31 @@ void field_add_ipv6(struct frame_fields *ff, enum field_id id, const uint8_t *ad
 }
 
 /* Records a MAC address. */
-void field_add_ether(struct frame_fields *ff, enum field_id id, const uint8_t *mac)
+void field_add_ether(struct frame_fields *ff, int id, const uint8_t *mac)
 {
     struct field_value *v = field_slot(ff, id);
     if (v)
         memcpy(v->v.mac, mac, 6);
 }
 
+/* Records a signed value. */
+void field_add_int(struct frame_fields *ff, int id, int64_t value)
+{
+    struct field_value *v = field_slot(ff, id);
+    if (v)
+        v->v.i = value;
+}
+
+/* Records a floating-point value. */
+void field_add_double(struct frame_fields *ff, int id, double value)
+{
+    struct field_value *v = field_slot(ff, id);
+    if (v)
+        v->v.d = value;
+}
+
 /* Records the presence of a protocol field. */
-void field_add_present(struct frame_fields *ff, enum field_id id)
+void field_add_present(struct frame_fields *ff, int id)
 {
     (void)field_slot(ff, id);
 }
@@ -156,8 +132,8 @@ static bool arena_reserve(struct frame_fields *ff, size_t len)
     return true;
 }
 
-/* Records text (copied into the frame's arena). */
-void field_add_string(struct frame_fields *ff, enum field_id id, const char *text, size_t len)
+/* Records len bytes (text or raw bytes) copied into the frame's arena. */
+static void field_add_arena(struct frame_fields *ff, int id, const void *p, size_t len)
 {
     if (!fields_want(ff, id))
         return;
@@ -168,10 +144,22 @@ void field_add_string(struct frame_fields *ff, enum field_id id, const char *tex
     struct field_value *v = field_slot(ff, id);
     if (v == NULL)
         return;
-    memcpy(ff->arena + ff->arena_len, text, len);
+    memcpy(ff->arena + ff->arena_len, p, len);
     v->v.str.off = ff->arena_len;
     v->v.str.len = (uint32_t)len;
     ff->arena_len += (uint32_t)len;
+}
+
+/* Records text. */
+void field_add_string(struct frame_fields *ff, int id, const char *text, size_t len)
+{
+    field_add_arena(ff, id, text, len);
+}
+
+/* Records raw bytes. */
+void field_add_bytes(struct frame_fields *ff, int id, const uint8_t *p, size_t len)
+{
+    field_add_arena(ff, id, p, len);
 }
 
 /* Writes a signed nanosecond time as seconds with nine decimals ("-0.500000000"). */
@@ -182,36 +170,55 @@ static size_t format_time(int64_t ns, char *buf, size_t size)
                             mag / 1000000000u, mag % 1000000000u);
 }
 
+/* Writes bytes as lower-case hex without separators, cut to size. */
+static size_t format_bytes(const uint8_t *p, size_t n, char *buf, size_t size)
+{
+    static const char hex[] = "0123456789abcdef";
+    size_t i;
+    for (i = 0; i < n && 2 * i + 2 < size; i++) {
+        buf[2 * i] = hex[p[i] >> 4];
+        buf[2 * i + 1] = hex[p[i] & 15];
+    }
+    if (size > 0)
+        buf[2 * i < size ? 2 * i : size - 1] = '\0';
+    return 2 * n;
+}
+
 /* Writes the text form of an occurrence. */
 size_t field_format(const struct frame_fields *ff, const struct field_value *v, char *buf,
                     size_t size)
 {
-    const struct field_def *d = field_def((enum field_id)v->id);
+    const struct field_def *d = field_def(v->id);
     char text[INET6_ADDRSTRLEN];
-    switch (d->type) {
-    case FT_UINT:
+    switch (d->kind) {
+    case FK_UINT:
         if (d->hex_digits)
             return (size_t)snprintf(buf, size, "0x%0*" PRIx64, d->hex_digits, v->v.u);
         return (size_t)snprintf(buf, size, "%" PRIu64, v->v.u);
-    case FT_BOOL:
+    case FK_INT:
+        return (size_t)snprintf(buf, size, "%" PRId64, v->v.i);
+    case FK_BOOL:
         return (size_t)snprintf(buf, size, "%d", v->v.u ? 1 : 0);
-    case FT_TIME:
+    case FK_TIME:
         return format_time(v->v.ns, buf, size);
-    case FT_IPV4:
+    case FK_DOUBLE:
+        return (size_t)snprintf(buf, size, "%.*g", 15, v->v.d);
+    case FK_IPV4:
         inet_ntop(AF_INET, v->v.ip4, text, sizeof(text));
         return (size_t)snprintf(buf, size, "%s", text);
-    case FT_IPV6:
+    case FK_IPV6:
         inet_ntop(AF_INET6, v->v.ip6, text, sizeof(text));
         return (size_t)snprintf(buf, size, "%s", text);
-    case FT_ETHER:
+    case FK_ETHER:
         return (size_t)snprintf(buf, size, "%02x:%02x:%02x:%02x:%02x:%02x", v->v.mac[0],
                                 v->v.mac[1], v->v.mac[2], v->v.mac[3], v->v.mac[4], v->v.mac[5]);
-    case FT_STRING:
+    case FK_STRING:
         return (size_t)snprintf(buf, size, "%.*s", (int)v->v.str.len, field_string(ff, v));
-    case FT_PROTOCOL:
+    case FK_BYTES:
+        return format_bytes((const uint8_t *)field_string(ff, v), v->v.str.len, buf, size);
+    case FK_NONE:
     default:
-        if (size > 0)
-            buf[0] = '\0';
-        return 0;
+        /* tshark prints "1" for a present FT_NONE field, nothing for a protocol. */
+        return (size_t)snprintf(buf, size, "%s", d->type == FT_NONE ? "1" : "");
     }
 }

@@ -81,7 +81,7 @@ static void sni_name(struct frame_fields *ff, const uint8_t *name, size_t len)
     if (!text)
         return;
     size_t tlen = ws_ascii_field(name, len, text);
-    field_add_string(ff, F_TLS_SNI, text, tlen);
+    field_add_string(ff, tls_hf_server_name, text, tlen);
     if (text != small)
         free(text);
 }
@@ -206,14 +206,14 @@ static int message_full(struct frame_fields *ff, const uint8_t *m, size_t len, s
     }
     if (!tls_handshake_type_known(m[0]))
         return flags;
-    field_add_uint(ff, F_TLS_HANDSHAKE_TYPE, m[0]);
+    field_add_uint(ff, tls_hf_handshake_type, m[0]);
     if (m[0] != 1)
         return flags;
     /* A ClientHello's version, random and session ID are read without
      * bounds: past the end of the bytes at hand, Wireshark throws. */
     if (avail < 4 + 35 || avail < 4 + 35 + (size_t)m[4 + 34])
         return flags | TLS_CHUNK_ABORT;
-    if (fields_want(ff, F_TLS_SNI))
+    if (fields_want(ff, tls_hf_server_name))
         tls_client_hello_sni(ff, m + 4, len - 4);
     return flags;
 }
@@ -294,7 +294,7 @@ static int reassembly_done(struct tls_hs_state *st, struct frame_fields *ff)
     if (!st->overflow && st->buf_len == msg_len)
         flags = message_full(ff, st->buf, msg_len, msg_len, true);
     else if (tls_handshake_type_known(st->head[0]))
-        field_add_uint(ff, F_TLS_HANDSHAKE_TYPE, st->head[0]);
+        field_add_uint(ff, tls_hf_handshake_type, st->head[0]);
     reassembly_reset(st);
     return flags;
 }
@@ -334,8 +334,8 @@ static int message_cut(struct frame_fields *ff, const uint8_t *m, size_t len, si
             flags |= version_is_tls13((uint32_t)v) ? TLS_CHUNK_SH_TLS13 : TLS_CHUNK_SH_OTHER;
     }
     if (tls_handshake_type_known(m[0]))
-        field_add_uint(ff, F_TLS_HANDSHAKE_TYPE, m[0]);
-    if (m[0] == 1 && fields_want(ff, F_TLS_SNI))
+        field_add_uint(ff, tls_hf_handshake_type, m[0]);
+    if (m[0] == 1 && fields_want(ff, tls_hf_server_name))
         client_hello_sni(ff, m + 4, len - 4, cap - 4);
     return flags;
 }

@@ -14,6 +14,9 @@
 
 #include "fields.h"
 
+/* The TLS fields the handshake walker records (registered by dissectors/tls.c). */
+extern int tls_hf_handshake_type, tls_hf_server_name;
+
 /* Largest handshake message kept whole for parsing (a ClientHello); longer
  * messages still report their type, not their server names. */
 #define TLS_HS_KEEP_MAX (64u * 1024)

@@ -1,4 +1,5 @@
-/* Owns the per-packet fields of QUIC datagrams (quic.version, and the TLS
+/* Owns QUIC on UDP port 443: one "quic" node per coalesced packet, and
+ * the per-packet fields of QUIC datagrams (quic.version, and the TLS
  * handshake types, server names and "tls" presence of decrypted Initial
  * packets) and the per-connection state they need: connections tracked by
  * connection ID the way Wireshark 4.0 tracks them, Initial keys derived
@@ -6,6 +7,8 @@
  * of each direction reassembled across packets and datagrams, out-of-order
  * offsets included.  The summary pass (no fields) never gets here. */
 #include "dissect_internal.h"
+#include "dissectors/list.h"
+#include "hash_table.h"
 #include "quic_initial.h"
 #include "tls_hello.h"
 
@@ -18,6 +21,12 @@
 #define QUIC_CRYPTO_MAX (64u * 1024)
 /* Largest decrypted Initial payload (a UDP datagram is smaller). */
 #define QUIC_PAYLOAD_MAX 65536
+
+/* The QUIC protocol and field, and TLS's (decrypted Initials carry TLS). */
+static int proto_quic, hf_version, proto_tls;
+
+/* The state slot of the connections. */
+static int conns_slot;
 
 /* Kinds of connection ID the connection maps hold. */
 enum cid_kind {
@@ -108,8 +117,8 @@ struct dgram {
 /* Returns the QUIC state of d, creating it; NULL when out of memory. */
 static struct quic_state *quic_state_get(struct dissector *d)
 {
-    if (d->quic)
-        return d->quic;
+    if (d->state[conns_slot])
+        return d->state[conns_slot];
     struct quic_state *qs = calloc(1, sizeof(*qs));
     if (!qs)
         return NULL;
@@ -120,7 +129,7 @@ static struct quic_state *quic_state_get(struct dissector *d)
     }
     hash_table_init(&qs->cids, sizeof(struct cid_key), sizeof(struct cid_entry));
     hash_table_init(&qs->convs, sizeof(struct conv_key), sizeof(struct conv_entry));
-    d->quic = qs;
+    d->state[conns_slot] = qs;
     return qs;
 }
 
@@ -316,7 +325,7 @@ static const struct quic_keys *conn_keys(struct quic_conn *conn, bool server)
 static void crypto_deliver(struct dgram *g, int dir, const uint8_t *p, size_t n)
 {
     struct frame_fields *ff = g->c->fields;
-    field_add_present(ff, field_of_proto(PROTO_TLS));
+    field_add_present(ff, proto_tls);
     if (tls_handshake_chunk(&g->conn->tls[dir], ff, p, n, false, false) & TLS_CHUNK_ABORT)
         g->aborted = true;
 }
@@ -499,7 +508,7 @@ static void walk_packets(struct dgram *g, struct span s, bool decrypt)
         uint32_t version = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
         if (!packet_extent(p, cap, len, version, &plen))
             return;
-        field_add_uint(g->c->fields, F_QUIC_VERSION, version);
+        field_add_uint(g->c->fields, hf_version, version);
         struct quic_long_header h;
         if (decrypt && plen <= cap && quic_parse_long_header(p, plen, &h) == 0 &&
             h.type == QUIC_LT_INITIAL)
@@ -510,13 +519,14 @@ static void walk_packets(struct dgram *g, struct span s, bool decrypt)
     }
 }
 
-/* Records the fields of one QUIC datagram (s is the UDP payload). */
-void dissect_quic_fields(struct dissect_ctx *c, struct span s)
+/* Records the fields of one QUIC datagram (s is the UDP payload): each
+ * long header's version and what its decrypted Initial packets carry. */
+static void dissect_quic_fields(struct dissect_ctx *c, struct span s)
 {
     struct frame_fields *ff = c->fields;
-    bool decrypt = fields_want(ff, F_TLS_HANDSHAKE_TYPE) || fields_want(ff, F_TLS_SNI) ||
-                   fields_want(ff, field_of_proto(PROTO_TLS));
-    if (!decrypt && !fields_want(ff, F_QUIC_VERSION))
+    bool decrypt = fields_want(ff, tls_hf_handshake_type) || fields_want(ff, tls_hf_server_name) ||
+                   fields_want(ff, proto_tls);
+    if (!decrypt && !fields_want(ff, hf_version))
         return;
     if (s.cap < 13)
         return; /* Below the 13 captured bytes tshark's QUIC heuristic needs, it is not QUIC. */
@@ -548,12 +558,10 @@ static void conn_free(struct quic_conn *conn)
     }
 }
 
-/* Frees the QUIC state of d. */
-void quic_state_free(struct dissector *d)
+/* Frees the connections. */
+static void quic_state_free(void *state)
 {
-    struct quic_state *qs = d->quic;
-    if (!qs)
-        return;
+    struct quic_state *qs = state;
     for (uint32_t i = 0; i < qs->n_conns; i++)
         conn_free(&qs->conns[i]);
     free(qs->conns);
@@ -561,5 +569,76 @@ void quic_state_free(struct dissector *d)
     hash_table_free(&qs->cids);
     hash_table_free(&qs->convs);
     free(qs);
-    d->quic = NULL;
 }
+
+/* Returns the length of the QUIC long-header packet at the start of s, or 0
+ * when it is a short-header packet or cannot be parsed (it then fills s). */
+static size_t quic_long_packet_len(struct span s)
+{
+    if (s.cap < 7 || !(s.p[0] & 0x80))
+        return 0;
+    size_t off = 5;
+    size_t dcil = s.p[off++];
+    if (off + dcil + 1 > s.cap)
+        return 0;
+    off += dcil;
+    size_t scil = s.p[off++];
+    off += scil;
+    uint32_t version =
+        (uint32_t)s.p[1] << 24 | (uint32_t)s.p[2] << 16 | (uint32_t)s.p[3] << 8 | s.p[4];
+    uint8_t type = (s.p[0] >> 4) & 3;
+    if (version == 0x6b3343cf)
+        type = (type + 3) & 3; /* QUIC v2 (RFC 9369) numbers the types 1 Initial ... 0 Retry. */
+    if (version == 0 || type == 3)
+        return 0; /* Version negotiation and Retry fill the datagram. */
+    uint64_t v;
+    if (type == 0) {
+        /* Initial packets carry a token length (varint) and token. */
+        if (!quic_read_varint(s.p, s.cap, &off, &v))
+            return 0;
+        off += v;
+    }
+    if (!quic_read_varint(s.p, s.cap, &off, &v))
+        return 0;
+    return off + v <= s.len ? off + v : 0;
+}
+
+/* Dissects a QUIC datagram: one "quic" node per coalesced packet. */
+static void dissect_quic(struct dissect_ctx *c, struct span s)
+{
+    dissect_quic_fields(c, s);
+    for (unsigned n = 0; s.len > 0 && n < 8; n++) {
+        ctx_push(c, proto_quic);
+        size_t plen = quic_long_packet_len(s);
+        if (plen == 0 || plen >= s.len)
+            return;
+        s = span_from(s, plen);
+        /* Padding after the last packet is no packet. */
+        if (s.cap == 0 || s.p[0] == 0)
+            return;
+    }
+}
+
+/* The QUIC dissector. */
+static const struct dissector_handle quic_handle = {&proto_quic, dissect_quic, NULL};
+
+/* Registers QUIC, its field and its connection state. */
+static void quic_register(void)
+{
+    static const struct field_reg hf[] = {
+        HF(&hf_version, "quic.version", "Version", FT_UINT32, BASE_HEX, 0, NULL),
+    };
+    static const struct proto_hooks hooks = {.free_state = quic_state_free};
+    proto_quic = registry_proto("quic", "QUIC IETF");
+    registry_fields(proto_quic, hf, ARRAY_COUNT(hf));
+    conns_slot = registry_proto_state(proto_quic, &hooks);
+}
+
+/* QUIC on UDP port 443. */
+static void quic_handoff(void)
+{
+    proto_tls = field_id("tls");
+    registry_table_add("udp.port", 443, &quic_handle);
+}
+
+const struct dissector_module dissector_quic = {quic_register, quic_handoff};

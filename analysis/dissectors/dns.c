@@ -1,4 +1,5 @@
-/* Owns the DNS fields (dns.*) of DNS and mDNS messages over UDP and TCP,
+/* Owns DNS and mDNS over UDP (ports 53 and 5353) and DNS over TCP (port
+ * 53, messages framed by their 2-byte length), and the DNS fields (dns.*)
  * as Wireshark 4.0's DNS dissector records them: the header, every
  * question, the A/AAAA/CNAME data of every record, and the query/response
  * matching (dns.response_in, dns.response_to, dns.time).
@@ -14,8 +15,10 @@
  * first pass records every transaction (a query starts one unless it
  * repeats an unanswered one within 5 seconds; the first response
  * answers it), and the second pass reads them back. */
-#include "app_fields.h"
+#include "dissectors/tcp_pdu.h"
 
+#include "dissectors/list.h"
+#include "hash_table.h"
 #include "ws_text.h"
 
 #include <stdio.h>
@@ -65,6 +68,13 @@ enum {
     T_IXFR = 251,
     T_AXFR = 252,
 };
+
+/* The DNS and mDNS protocols and the DNS fields. */
+static int proto_dns, proto_mdns, hf_id, hf_flags_response, hf_flags_rcode, hf_qry_name,
+    hf_qry_type, hf_a, hf_aaaa, hf_time, hf_cname, hf_response_in, hf_response_to;
+
+/* The state slot of query/response matching. */
+static int matching_slot;
 
 /* One query/response transaction, as Wireshark's dns_transaction_t. */
 struct dns_txn {
@@ -284,7 +294,7 @@ static int name_get(const struct dns_msg *m, long off, struct dns_name *n)
 }
 
 /* Records a name as a string field, in format_text()'s form. */
-static void name_record(struct dissect_ctx *c, enum field_id id, const struct dns_name *n)
+static void name_record(struct dissect_ctx *c, int id, const struct dns_name *n)
 {
     char text[DNS_NAME_TEXT_MAX];
     if (!fields_want(c->fields, id))
@@ -298,12 +308,12 @@ static void name_record(struct dissect_ctx *c, enum field_id id, const struct dn
 }
 
 /* Parses a name at off that a record's data holds (recorded under id when
- * id is not F_COUNT); returns its length there, or -1 on an exception. */
-static int rdata_name(struct dissect_ctx *c, const struct dns_msg *m, long off, enum field_id id)
+ * id is not 0); returns its length there, or -1 on an exception. */
+static int rdata_name(struct dissect_ctx *c, const struct dns_msg *m, long off, int id)
 {
     struct dns_name n;
     int len = name_get(m, off, &n);
-    if (len >= 0 && id != F_COUNT)
+    if (len >= 0 && id != 0)
         name_record(c, id, &n);
     return len;
 }
@@ -333,7 +343,7 @@ static bool rdata_naptr(struct dissect_ctx *c, const struct dns_msg *m, long off
             return false;
         off += 1 + len;
     }
-    return rdata_name(c, m, off, F_COUNT) >= 0;
+    return rdata_name(c, m, off, 0) >= 0;
 }
 
 /* Walks the options of an OPT record; false on an exception. */
@@ -371,31 +381,31 @@ static bool rdata_names(struct dissect_ctx *c, const struct dns_msg *m, uint16_t
     uint8_t a, b;
     switch (type) {
     case T_CNAME:
-        return rdata_name(c, m, off, F_DNS_CNAME) >= 0;
+        return rdata_name(c, m, off, hf_cname) >= 0;
     case T_SOA:
-        if ((n = rdata_name(c, m, off, F_COUNT)) < 0)
+        if ((n = rdata_name(c, m, off, 0)) < 0)
             return false;
         off += n;
-        return (n = rdata_name(c, m, off, F_COUNT)) >= 0 && have(m, off + n, 20);
+        return (n = rdata_name(c, m, off, 0)) >= 0 && have(m, off + n, 20);
     case T_MINFO:
     case T_RP:
-        return (n = rdata_name(c, m, off, F_COUNT)) >= 0 && rdata_name(c, m, off + n, F_COUNT) >= 0;
+        return (n = rdata_name(c, m, off, 0)) >= 0 && rdata_name(c, m, off + n, 0) >= 0;
     case T_MX:
     case T_AFSDB:
     case T_RT:
     case T_KX:
-        return have(m, off, 2) && rdata_name(c, m, off + 2, F_COUNT) >= 0;
+        return have(m, off, 2) && rdata_name(c, m, off + 2, 0) >= 0;
     case T_PX:
-        return have(m, off, 2) && (n = rdata_name(c, m, off + 2, F_COUNT)) >= 0 &&
-               rdata_name(c, m, off + 2 + n, F_COUNT) >= 0;
+        return have(m, off, 2) && (n = rdata_name(c, m, off + 2, 0)) >= 0 &&
+               rdata_name(c, m, off + 2 + n, 0) >= 0;
     case T_SRV:
-        return have(m, off, 6) && rdata_name(c, m, off + 6, F_COUNT) >= 0;
+        return have(m, off, 6) && rdata_name(c, m, off + 6, 0) >= 0;
     case T_SIG:
     case T_RRSIG:
-        return have(m, off, 18) && (n = rdata_name(c, m, off + 18, F_COUNT)) >= 0 &&
+        return have(m, off, 18) && (n = rdata_name(c, m, off + 18, 0)) >= 0 &&
                have(m, off + 18 + n, len - 18 - n);
     case T_NSEC:
-        return (n = rdata_name(c, m, off, F_COUNT)) >= 0 && rdata_bitmap(m, off + n, len - n);
+        return (n = rdata_name(c, m, off, 0)) >= 0 && rdata_bitmap(m, off + n, len - n);
     case T_HINFO:
         return get8(m, off, &a) && get8(m, off + 1 + a, &b) && have(m, off + 2 + a, b);
     case T_TXT:
@@ -406,9 +416,9 @@ static bool rdata_names(struct dissect_ctx *c, const struct dns_msg *m, uint16_t
     case T_NAPTR:
         return rdata_naptr(c, m, off);
     case T_NXT:
-        return (n = rdata_name(c, m, off, F_COUNT)) >= 0 && have(m, off + n, len - n);
+        return (n = rdata_name(c, m, off, 0)) >= 0 && have(m, off + n, len - n);
     default:
-        return rdata_name(c, m, off, F_COUNT) >= 0; /* NS, MD, MF, MB, MG, MR, PTR, ... */
+        return rdata_name(c, m, off, 0) >= 0; /* NS, MD, MF, MB, MG, MR, PTR, ... */
     }
 }
 
@@ -422,12 +432,12 @@ static bool rdata_parse(struct dissect_ctx *c, const struct dns_msg *m, uint16_t
     case T_A:
         if (!have(m, off, 4))
             return false;
-        field_add_ipv4(c->fields, F_DNS_A, m->p + off);
+        field_add_ipv4(c->fields, hf_a, m->p + off);
         return true;
     case T_AAAA:
         if (!have(m, off, 16))
             return false;
-        field_add_ipv6(c->fields, F_DNS_AAAA, m->p + off);
+        field_add_ipv6(c->fields, hf_aaaa, m->p + off);
         return true;
     case T_NS:
     case T_MD:
@@ -473,8 +483,8 @@ static bool dns_question(struct dissect_ctx *c, const struct dns_msg *m, long *o
     int len = name_get(m, *off, &n);
     if (len < 0 || !get16(m, *off + len, &type) || !get16(m, *off + len + 2, &cls))
         return false;
-    name_record(c, F_DNS_QRY_NAME, &n);
-    field_add_uint(c->fields, F_DNS_QRY_TYPE, type);
+    name_record(c, hf_qry_name, &n);
+    field_add_uint(c->fields, hf_qry_type, type);
     if (type == T_AXFR || type == T_IXFR)
         *multi = true;
     *off += len + 4;
@@ -578,10 +588,10 @@ static void dns_matching(struct dissect_ctx *c, bool response, const struct dns_
 {
     if (!response) {
         if (!(v->retrans && v->req_frame) && v->rep_frame)
-            field_add_uint(c->fields, F_DNS_RESPONSE_IN, v->rep_frame);
+            field_add_uint(c->fields, hf_response_in, v->rep_frame);
     } else if (v->req_frame && !(v->retrans && v->rep_frame)) {
-        field_add_uint(c->fields, F_DNS_RESPONSE_TO, v->req_frame);
-        field_add_time(c->fields, F_DNS_TIME, c->frame->ts_ns - v->req_ns);
+        field_add_uint(c->fields, hf_response_to, v->req_frame);
+        field_add_time(c->fields, hf_time, c->frame->ts_ns - v->req_ns);
     }
 }
 
@@ -618,34 +628,42 @@ static bool dns_sections(struct dissect_ctx *c, const struct dns_msg *m, size_t 
     return true;
 }
 
+/* Returns true when the wanted fields need query/response matching. */
+static bool dns_needs_first_pass(const struct frame_fields *ff)
+{
+    return fields_want(ff, hf_response_in) || fields_want(ff, hf_response_to) ||
+           fields_want(ff, hf_time);
+}
+
 /* Returns the matching state of this pass: the second pass's, or the one
  * a first pass creates when its second pass needs matching; NULL when
  * this pass does no matching. */
 static struct dns_state *dns_state_get(struct dissect_ctx *c)
 {
     struct dissector *d = c->d;
-    if (d->dns || c->fields || !d->next_pass || !dns_needs_first_pass(d->next_pass))
-        return d->dns;
-    d->dns = calloc(1, sizeof(*d->dns));
-    if (d->dns)
-        hash_table_init(&d->dns->txns, sizeof(struct dns_key), sizeof(struct dns_entry));
-    return d->dns;
+    struct dns_state *st = d->state[matching_slot];
+    if (st || c->fields || !d->next_pass || !dns_needs_first_pass(d->next_pass))
+        return st;
+    st = d->state[matching_slot] = calloc(1, sizeof(*st));
+    if (st)
+        hash_table_init(&st->txns, sizeof(struct dns_key), sizeof(struct dns_entry));
+    return st;
 }
 
 /* Returns true when this pass records DNS fields or does matching. */
 static bool dns_active(const struct dissect_ctx *c)
 {
-    static const enum field_id ids[] = {
-        F_DNS_ID,   F_DNS_FLAGS_RESPONSE, F_DNS_FLAGS_RCODE, F_DNS_QRY_NAME,    F_DNS_QRY_TYPE,
-        F_DNS_A,    F_DNS_AAAA,           F_DNS_CNAME,       F_DNS_RESPONSE_IN, F_DNS_RESPONSE_TO,
-        F_DNS_TIME,
+    static const int *const ids[] = {
+        &hf_id,   &hf_flags_response, &hf_flags_rcode, &hf_qry_name,    &hf_qry_type, &hf_a,
+        &hf_aaaa, &hf_cname,          &hf_response_in, &hf_response_to, &hf_time,
     };
-    if (c->d->dns || (!c->fields && c->d->next_pass && dns_needs_first_pass(c->d->next_pass)))
+    if (c->d->state[matching_slot] ||
+        (!c->fields && c->d->next_pass && dns_needs_first_pass(c->d->next_pass)))
         return true;
     if (!c->fields || !c->fields->want_any)
         return false;
     for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++)
-        if (c->fields->want[ids[i]])
+        if (c->fields->want[*ids[i]])
             return true;
     return false;
 }
@@ -667,10 +685,10 @@ static void dns_message(struct dissect_ctx *c, const uint8_t *p, size_t cap, siz
         k->id = id;
         dns_track(st, k, response, (uint32_t)c->d->frame_number, c->frame->ts_ns, &v);
     }
-    field_add_uint(c->fields, F_DNS_ID, id);
-    field_add_uint(c->fields, F_DNS_FLAGS_RESPONSE, response);
+    field_add_uint(c->fields, hf_id, id);
+    field_add_uint(c->fields, hf_flags_response, response);
     if (response)
-        field_add_uint(c->fields, F_DNS_FLAGS_RCODE, flags & 0xf);
+        field_add_uint(c->fields, hf_flags_rcode, flags & 0xf);
     for (int i = 0; i < 4; i++)
         if (!get16(&m, 4 + 2 * i, &count[i]))
             return;
@@ -678,8 +696,8 @@ static void dns_message(struct dissect_ctx *c, const uint8_t *p, size_t cap, siz
         dns_matching(c, response, &v);
 }
 
-/* Dissects a DNS or mDNS message in a UDP datagram. */
-void dns_dissect_udp(struct dissect_ctx *c, struct span s)
+/* Records the fields of a DNS or mDNS message in a UDP datagram. */
+static void dns_udp_fields(struct dissect_ctx *c, struct span s)
 {
     struct frame_dissection *o = c->out;
     struct dns_key k;
@@ -700,14 +718,25 @@ void dns_dissect_udp(struct dissect_ctx *c, struct span s)
     dns_message(c, s.p, s.cap, s.len, &k);
 }
 
-/* Returns true when TCP framing must keep DNS messages for this pass. */
-bool dns_wants_messages(const struct dissect_ctx *c)
+/* Dissects a DNS message in a UDP datagram. */
+static void dissect_dns_udp(struct dissect_ctx *c, struct span s)
 {
-    return dns_active(c);
+    ctx_push(c, proto_dns);
+    dns_udp_fields(c, s);
+    dissect_mark_short(c, s);
 }
 
-/* Dissects one DNS message completed on the current TCP stream. */
-void dns_dissect_tcp(struct dissect_ctx *c, const uint8_t *msg, size_t cap, size_t len)
+/* Dissects an mDNS message (a DNS message on port 5353). */
+static void dissect_mdns(struct dissect_ctx *c, struct span s)
+{
+    ctx_push(c, proto_mdns);
+    dns_udp_fields(c, s);
+    dissect_mark_short(c, s);
+}
+
+/* Dissects one DNS message of len bytes (cap of them present) completed
+ * on the current TCP stream. */
+static void dns_tcp_message(struct dissect_ctx *c, const uint8_t *msg, size_t cap, size_t len)
 {
     struct frame_dissection *o = c->out;
     struct dns_key k;
@@ -719,21 +748,96 @@ void dns_dissect_tcp(struct dissect_ctx *c, const uint8_t *msg, size_t cap, size
     dns_message(c, msg, cap, len, &k);
 }
 
-/* Returns true when the wanted fields need query/response matching. */
-bool dns_needs_first_pass(const struct frame_fields *ff)
+/* DNS over TCP keeps a direction's messages whole (in buf) when this
+ * pass records DNS fields or does matching; the flag lives in the
+ * direction's application area. */
+static inline bool *dns_keep(struct tcp_half *h)
 {
-    return fields_want(ff, F_DNS_RESPONSE_IN) || fields_want(ff, F_DNS_RESPONSE_TO) ||
-           fields_want(ff, F_DNS_TIME);
+    return (bool *)(void *)h->app.words;
 }
 
-/* Moves a first pass's matching to the second pass. */
-void dns_take_first_pass(struct dissector *second, struct dissector *first)
+/* Decides per segment whether messages are kept. */
+static void dns_tcp_prepare(struct dissect_ctx *c, struct tcp_half *h)
 {
-    dns_state_free(second);
-    second->dns = first->dns;
-    first->dns = NULL;
-    if (second->dns)
-        second->dns->second = true;
+    *dns_keep(h) = dns_active(c);
+}
+
+/* Every byte after a message starts the next one. */
+static bool dns_tcp_start(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half *other,
+                          const uint8_t *p, size_t n, bool pushed)
+{
+    (void)c;
+    (void)h;
+    (void)other;
+    (void)p;
+    (void)n;
+    (void)pushed;
+    return true;
+}
+
+/* Feeds bytes to a message (2-byte length, then the message). */
+static size_t dns_tcp_feed(struct tcp_half *h, struct tcp_half *other, const uint8_t *p, size_t n,
+                           bool *done)
+{
+    (void)other;
+    return tcp_pdu_feed_prefixed(h, p, n, 2, 0, *dns_keep(h), 2 + 0xffff, done);
+}
+
+/* A message completed: one "dns" node per message, with its fields when kept. */
+static void dns_tcp_done(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half *other,
+                         bool pushed)
+{
+    (void)other;
+    (void)pushed;
+    ctx_push(c, proto_dns);
+    if (*dns_keep(h) && h->buf_len >= 2 && h->buf_len == 2 + (uint32_t)be16(h->buf))
+        dns_tcp_message(c, h->buf + 2, h->buf_len - 2, h->buf_len - 2u);
+}
+
+/* Records the messages whose length a cut segment holds (no message in
+ * progress), as far as they were captured. */
+static void dns_tcp_cut(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half *other,
+                        struct span p)
+{
+    (void)other;
+    if (h->mode != PDU_IDLE || !dns_active(c))
+        return;
+    for (size_t off = 0; off + 2 <= p.cap;) {
+        size_t len = (size_t)(p.p[off] << 8 | p.p[off + 1]);
+        if (off + 2 + len > p.len)
+            return;
+        size_t cap = p.cap - off - 2 < len ? p.cap - off - 2 : len;
+        dns_tcp_message(c, p.p + off + 2, cap, len);
+        off += 2 + len;
+    }
+}
+
+/* DNS over TCP's framing. */
+static const struct tcp_stream_ops dns_tcp_ops = {
+    .prepare = dns_tcp_prepare,
+    .start = dns_tcp_start,
+    .feed = dns_tcp_feed,
+    .done = dns_tcp_done,
+    .cut = dns_tcp_cut,
+};
+
+/* The DNS dissectors: over UDP, mDNS, and over TCP. */
+static const struct dissector_handle dns_udp_handle = {&proto_dns, dissect_dns_udp, NULL};
+static const struct dissector_handle mdns_handle = {&proto_mdns, dissect_mdns, NULL};
+static const struct dissector_handle dns_tcp_handle = {&proto_dns, NULL, &dns_tcp_ops};
+
+static void dns_state_free(void *state);
+
+/* Moves a first pass's matching to the second pass. */
+static void dns_take_first_pass(void **second, void **first)
+{
+    struct dns_state *st = *first;
+    if (*second)
+        dns_state_free(*second);
+    *second = st;
+    *first = NULL;
+    if (st)
+        st->second = true;
 }
 
 /* Frees one key's transactions (a hash_table_foreach callback). */
@@ -743,13 +847,75 @@ static void dns_entry_free(void *entry, void *ctx)
     free(((struct dns_entry *)entry)->v);
 }
 
-/* Frees the DNS matching state of d. */
-void dns_state_free(struct dissector *d)
+/* Frees the matching state. */
+static void dns_state_free(void *state)
 {
-    if (!d->dns)
-        return;
-    hash_table_foreach(&d->dns->txns, dns_entry_free, NULL);
-    hash_table_free(&d->dns->txns);
-    free(d->dns);
-    d->dns = NULL;
+    struct dns_state *st = state;
+    hash_table_foreach(&st->txns, dns_entry_free, NULL);
+    hash_table_free(&st->txns);
+    free(st);
 }
+
+/* The reply codes (`tshark -G values`). */
+static const struct value_name rcode_names[] = {
+    {0, "No error"},
+    {1, "Format error"},
+    {2, "Server failure"},
+    {3, "No such name"},
+    {4, "Not implemented"},
+    {5, "Refused"},
+    {6, "Name exists"},
+    {7, "RRset exists"},
+    {8, "RRset does not exist"},
+    {9, "Not authoritative"},
+    {10, "Name out of zone"},
+    {11, "DSO-Type not implemented"},
+    {16, "Bad OPT Version or TSIG Signature Failure"},
+    {17, "Key not recognized"},
+    {18, "Signature out of time window"},
+    {19, "Bad TKEY Mode"},
+    {20, "Duplicate key name"},
+    {21, "Algorithm not supported"},
+    {22, "Bad Truncation"},
+    {23, "Bad/missing Server Cookie"},
+    {0, NULL},
+};
+
+/* The names of the response flag. */
+static const char *const tfs_response[2] = {"Message is a response", "Message is a query"};
+
+/* Registers DNS, mDNS, the DNS fields and the matching state. */
+static void dns_register(void)
+{
+    static const struct field_reg hf[] = {
+        HF(&hf_id, "dns.id", "Transaction ID", FT_UINT16, BASE_HEX, 0, NULL),
+        HF_TFS(&hf_flags_response, "dns.flags.response", "Response", 0x8000, tfs_response),
+        HF(&hf_flags_rcode, "dns.flags.rcode", "Reply code", FT_UINT16, BASE_DEC, 0x000f,
+           rcode_names),
+        HF(&hf_qry_name, "dns.qry.name", "Name", FT_STRING, BASE_NONE, 0, NULL),
+        HF(&hf_qry_type, "dns.qry.type", "Type", FT_UINT16, BASE_DEC, 0, NULL),
+        HF(&hf_a, "dns.a", "Address", FT_IPv4, BASE_NONE, 0, NULL),
+        HF(&hf_aaaa, "dns.aaaa", "AAAA Address", FT_IPv6, BASE_NONE, 0, NULL),
+        HF(&hf_cname, "dns.cname", "CNAME", FT_STRING, BASE_NONE, 0, NULL),
+        HF(&hf_response_in, "dns.response_in", "Response In", FT_FRAMENUM, BASE_NONE, 0, NULL),
+        HF(&hf_response_to, "dns.response_to", "Request In", FT_FRAMENUM, BASE_NONE, 0, NULL),
+        HF(&hf_time, "dns.time", "Time", FT_RELATIVE_TIME, BASE_NONE, 0, NULL),
+    };
+    static const struct proto_hooks hooks = {.free_state = dns_state_free,
+                                             .needs_first_pass = dns_needs_first_pass,
+                                             .take_first_pass = dns_take_first_pass};
+    proto_dns = registry_proto("dns", "Domain Name System");
+    registry_fields(proto_dns, hf, ARRAY_COUNT(hf));
+    proto_mdns = registry_proto("mdns", "Multicast Domain Name System");
+    matching_slot = registry_proto_state(proto_dns, &hooks);
+}
+
+/* DNS on port 53 (UDP and TCP), mDNS on UDP port 5353. */
+static void dns_handoff(void)
+{
+    registry_table_add("udp.port", 53, &dns_udp_handle);
+    registry_table_add("udp.port", 5353, &mdns_handle);
+    registry_table_add("tcp.port", 53, &dns_tcp_handle);
+}
+
+const struct dissector_module dissector_dns = {dns_register, dns_handoff};

@@ -5,11 +5,27 @@
  * a PDU that spanned several segments adds a "tcp.segments" node after it),
  * and tcp.analysis.initial_rtt: the handshake times of each stream and the
  * part of Wireshark's sequence analysis that decides which frames show it. */
-#include "dissect_internal.h"
-#include "tcp_pdu.h"
+#include "dissectors/tcp_pdu.h"
+
+#include "dissectors/list.h"
+#include "hash_table.h"
 
 #include <stdlib.h>
 #include <string.h>
+
+/* The TCP protocol, its fields and the pseudo-protocol of reassembled PDUs. */
+static int proto_tcp, hf_srcport, hf_dstport, hf_port, hf_stream, hf_flags, hf_flags_syn,
+    hf_flags_ack, hf_flags_fin, hf_flags_reset, hf_len, hf_initial_rtt;
+
+/* The pseudo-protocol shown after a PDU reassembled from several segments. */
+int tcp_proto_segments;
+
+/* The port table and the heuristics applications register in. */
+static struct dissector_table *port_table;
+static struct heur_list *heuristics;
+
+/* The state slot of the streams. */
+static int streams_slot;
 
 /* TCP header flags. */
 enum {
@@ -59,9 +75,9 @@ struct tcp_seq_state {
 
 /* One TCP connection. */
 struct tcp_flow {
-    struct tcp_key key;       /* The connection's identity; must come first. */
-    uint32_t stream;          /* Its tcp.stream index. */
-    uint8_t app;              /* Application protocol chosen for the stream (enum proto_id). */
+    struct tcp_key key;                 /* The connection's identity; must come first. */
+    uint32_t stream;                    /* Its tcp.stream index. */
+    const struct dissector_handle *app; /* The stream's application, or NULL (data). */
     struct tcp_half half[2];  /* Per direction: 0 is from endpoint a, 1 from endpoint b. */
     struct tcp_seq_state *sa; /* Sequence analysis, only while initial_rtt is shown; or NULL. */
 };
@@ -71,6 +87,13 @@ struct tcp_flow {
 struct tcp_rtt {
     int64_t mru_syn;   /* Time of the latest SYN (without ACK), in ns since the epoch. */
     int64_t first_rtt; /* From that SYN to the first segment with ACK and without SYN, in ns. */
+};
+
+/* The streams of a pass. */
+struct tcp_state {
+    struct hash_table flows;   /* struct tcp_flow by struct tcp_key. */
+    uint32_t next_stream;      /* Index the next new stream gets. */
+    struct tcp_rtt_state *rtt; /* Handshake times per stream, or NULL. */
 };
 
 /* The handshake times of a pass, per tcp.stream index. */
@@ -93,56 +116,18 @@ struct tcp_hdr {
     uint16_t window; /* Raw window. */
 };
 
-/* Reads a big-endian 16-bit value. */
-static uint16_t be16(const uint8_t *p)
+/* Chooses a new stream's application from the port table: the SYN's
+ * destination port first, then the lower port, then the higher; NULL (data)
+ * when none has one. */
+static const struct dissector_handle *tcp_choose_app(uint16_t sport, uint16_t dport, bool syn_only)
 {
-    return (uint16_t)(p[0] << 8 | p[1]);
-}
-
-/* Reads a big-endian 32-bit value. */
-static uint32_t be32(const uint8_t *p)
-{
-    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
-}
-
-/* Returns the application Wireshark registers on a TCP port, or PROTO_COUNT. */
-static enum proto_id tcp_port_proto(uint16_t port)
-{
-    switch (port) {
-    case 80:
-    case 3128:
-    case 3132:
-    case 5985:
-    case 8080:
-    case 8088:
-    case 11371:
-    case 1900:
-    case 2869:
-    case 2710:
-        return PROTO_HTTP;
-    case 443:
-        return PROTO_TLS;
-    case 53:
-        return PROTO_DNS;
-    case 22:
-        return PROTO_SSH;
-    default:
-        return PROTO_COUNT;
-    }
-}
-
-/* Chooses a new stream's application: the SYN's destination port first, then the lower port. */
-static enum proto_id tcp_choose_app(uint16_t sport, uint16_t dport, bool syn_only)
-{
-    enum proto_id p;
-    if (syn_only && (p = tcp_port_proto(dport)) != PROTO_COUNT)
-        return p;
+    const struct dissector_handle *h;
+    if (syn_only && (h = dissector_table_get(port_table, dport)) != NULL)
+        return h;
     uint16_t lo = sport < dport ? sport : dport, hi = sport < dport ? dport : sport;
-    if ((p = tcp_port_proto(lo)) != PROTO_COUNT)
-        return p;
-    if ((p = tcp_port_proto(hi)) != PROTO_COUNT)
-        return p;
-    return PROTO_DATA;
+    if ((h = dissector_table_get(port_table, lo)) != NULL)
+        return h;
+    return dissector_table_get(port_table, hi);
 }
 
 /* Frees a flow's sequence analysis. */
@@ -160,10 +145,28 @@ static void tcp_seq_free(struct tcp_flow *f)
 static void tcp_flow_reset(struct tcp_flow *f)
 {
     for (int i = 0; i < 2; i++) {
-        tcp_pdu_free(&f->half[i]);
+        tcp_pdu_free(f->app, &f->half[i]);
         memset(&f->half[i], 0, sizeof(f->half[i]));
     }
     tcp_seq_free(f);
+}
+
+/* Returns new empty streams; NULL when out of memory. */
+static struct tcp_state *tcp_state_new(void)
+{
+    struct tcp_state *ts = calloc(1, sizeof(*ts));
+    if (ts)
+        hash_table_init(&ts->flows, sizeof(struct tcp_key), sizeof(struct tcp_flow));
+    return ts;
+}
+
+/* Returns the streams of a pass, made on first use; NULL when out of memory. */
+static inline struct tcp_state *tcp_state_get(struct dissector *d)
+{
+    struct tcp_state *ts = d->state[streams_slot];
+    if (__builtin_expect(ts == NULL, 0))
+        ts = d->state[streams_slot] = tcp_state_new();
+    return ts;
 }
 
 /* Finds or creates the flow of a segment and returns it with the direction
@@ -173,21 +176,21 @@ static void tcp_flow_reset(struct tcp_flow *f)
 static inline __attribute__((always_inline)) struct tcp_flow *
 tcp_flow_get(struct dissect_ctx *c, const struct tcp_hdr *t, int *dir, bool *reused)
 {
-    struct dissector *d = c->d;
+    struct tcp_state *ts = tcp_state_get(c->d);
     struct tcp_key k;
     int created;
     int cmp = net_addr_cmp(&c->net_src, &c->net_dst);
     bool src_low = cmp < 0 || (cmp == 0 && t->sport <= t->dport);
 
-    if (d->tcp_flows.entry_size == 0)
-        hash_table_init(&d->tcp_flows, sizeof(struct tcp_key), sizeof(struct tcp_flow));
+    if (!ts)
+        return NULL;
     memset(&k, 0, sizeof(k));
     k.a = src_low ? c->net_src : c->net_dst;
     k.b = src_low ? c->net_dst : c->net_src;
     k.port_a = src_low ? t->sport : t->dport;
     k.port_b = src_low ? t->dport : t->sport;
     *dir = src_low ? 0 : 1;
-    struct tcp_flow *f = hash_table_upsert(&d->tcp_flows, &k, &created);
+    struct tcp_flow *f = hash_table_upsert(&ts->flows, &k, &created);
     if (!f)
         return NULL;
     bool syn_only = (t->flags & (TH_SYN | TH_ACK)) == TH_SYN;
@@ -198,8 +201,8 @@ tcp_flow_get(struct dissect_ctx *c, const struct tcp_hdr *t, int *dir, bool *reu
         created = 1;
     }
     if (created) {
-        f->stream = d->next_tcp_stream++;
-        f->app = (uint8_t)tcp_choose_app(t->sport, t->dport, syn_only);
+        f->stream = ts->next_stream++;
+        f->app = tcp_choose_app(t->sport, t->dport, syn_only);
     }
     return f;
 }
@@ -401,8 +404,7 @@ static void tcp_seq_wscale(struct tcp_seq_state *sa, int dir, const struct tcp_h
  * tcp.analysis.initial_rtt, or is the first pass of one that does. */
 static bool tcp_rtt_on(const struct dissect_ctx *c)
 {
-    return fields_want(c->fields, F_TCP_INITIAL_RTT) ||
-           fields_want(c->d->next_pass, F_TCP_INITIAL_RTT);
+    return ctx_wants(c, hf_initial_rtt);
 }
 
 /* Returns the handshake times of a stream, adding entries up to it (a second
@@ -410,8 +412,9 @@ static bool tcp_rtt_on(const struct dissect_ctx *c)
  * pass finds them); NULL when out of memory. */
 static struct tcp_rtt *tcp_rtt_get(struct dissector *d, uint32_t stream)
 {
-    struct tcp_rtt_state *st = d->tcp_rtt;
-    if (!st && !(st = d->tcp_rtt = calloc(1, sizeof(*st))))
+    struct tcp_state *ts = tcp_state_get(d);
+    struct tcp_rtt_state *st = ts ? ts->rtt : NULL;
+    if (!ts || (!st && !(st = ts->rtt = calloc(1, sizeof(*st)))))
         return NULL;
     while (st->n <= stream) {
         if (st->n == st->cap) {
@@ -442,11 +445,11 @@ static void tcp_rtt_update(struct tcp_rtt *r, uint16_t flags, int64_t ts)
 /* Records the TCP flag fields. */
 static void tcp_flag_fields(struct frame_fields *ff, uint16_t flags)
 {
-    field_add_uint(ff, F_TCP_FLAGS, flags);
-    field_add_uint(ff, F_TCP_FLAGS_SYN, (flags & TH_SYN) != 0);
-    field_add_uint(ff, F_TCP_FLAGS_ACK, (flags & TH_ACK) != 0);
-    field_add_uint(ff, F_TCP_FLAGS_FIN, (flags & TH_FIN) != 0);
-    field_add_uint(ff, F_TCP_FLAGS_RESET, (flags & TH_RST) != 0);
+    field_add_uint(ff, hf_flags, flags);
+    field_add_uint(ff, hf_flags_syn, (flags & TH_SYN) != 0);
+    field_add_uint(ff, hf_flags_ack, (flags & TH_ACK) != 0);
+    field_add_uint(ff, hf_flags_fin, (flags & TH_FIN) != 0);
+    field_add_uint(ff, hf_flags_reset, (flags & TH_RST) != 0);
 }
 
 /* Does what Wireshark does with a TCP header once its first 16 bytes are
@@ -466,14 +469,14 @@ static __attribute__((noinline)) struct tcp_flow *tcp_header(struct dissect_ctx 
     if (!f)
         return NULL;
     bool analysed = !c->quoted && s.len >= t->hl;
-    bool show_rtt = fields_want(ff, F_TCP_INITIAL_RTT);
+    bool show_rtt = fields_want(ff, hf_initial_rtt);
     struct tcp_seq_state *sa = NULL;
     if (ff)
-        field_add_uint(ff, F_TCP_STREAM, f->stream);
+        field_add_uint(ff, hf_stream, f->stream);
     if (analysed) {
         uint32_t seglen = (uint32_t)(s.len - t->hl);
         if (ff)
-            field_add_uint(ff, F_TCP_LEN, seglen);
+            field_add_uint(ff, hf_len, seglen);
         tcp_base_update(f, *dir, t);
         if (show_rtt && (sa = tcp_seq_get(f)) != NULL && tcp_seq_analyze(sa, *dir, t, seglen))
             ta = true;
@@ -488,7 +491,7 @@ static __attribute__((noinline)) struct tcp_flow *tcp_header(struct dissect_ctx 
     if (r) {
         tcp_rtt_update(r, t->flags, c->frame->ts_ns);
         if (show_rtt && analysed && ta && s.cap >= t->hl && r->first_rtt != 0)
-            field_add_time(ff, F_TCP_INITIAL_RTT, r->first_rtt);
+            field_add_time(ff, hf_initial_rtt, r->first_rtt);
     }
     return f;
 }
@@ -508,10 +511,10 @@ static inline void tcp_hdr_read(struct tcp_hdr *t, const uint8_t *p)
 /* Records the port fields of a TCP header (4 bytes must be captured). */
 static __attribute__((noinline)) void tcp_port_fields(struct frame_fields *ff, const uint8_t *p)
 {
-    field_add_uint(ff, F_TCP_SRCPORT, be16(p));
-    field_add_uint(ff, F_TCP_DSTPORT, be16(p + 2));
-    field_add_uint(ff, F_TCP_PORT, be16(p));
-    field_add_uint(ff, F_TCP_PORT, be16(p + 2));
+    field_add_uint(ff, hf_srcport, be16(p));
+    field_add_uint(ff, hf_dstport, be16(p + 2));
+    field_add_uint(ff, hf_port, be16(p));
+    field_add_uint(ff, hf_port, be16(p + 2));
 }
 
 /* How a segment's sequence number relates to what its direction already carried. */
@@ -550,10 +553,14 @@ static void dissect_tcp_partial(struct dissect_ctx *c, struct span s)
     (void)tcp_header(c, s, &t, &dir);
 }
 
+/* Returns the application of a stream given one more payload segment. */
+static const struct dissector_handle *tcp_detect_app(const struct dissector_handle *app,
+                                                     const struct tcp_hdr *t, struct span p);
+
 /* Dissects a TCP segment and, through the stream state, its application PDUs. */
-void dissect_tcp(struct dissect_ctx *c, struct span s)
+static void dissect_tcp(struct dissect_ctx *c, struct span s)
 {
-    ctx_push(c, PROTO_TCP);
+    ctx_push(c, proto_tcp);
     if (s.cap < 20 || c->quoted) {
         dissect_tcp_partial(c, s);
         if (!c->quoted)
@@ -580,20 +587,20 @@ void dissect_tcp(struct dissect_ctx *c, struct span s)
     }
     if (!f || !whole)
         return;
-    dissect_note_tcp(c, t.sport, t.dport, f->stream);
+    dissect_add_port_layer(c, true, t.sport, t.dport, f->stream);
     struct span p = span_from(s, t.hl);
     struct tcp_half *h = &f->half[dir];
     enum seg_kind kind = tcp_track_seq(h, t.seq, p.len, (uint8_t)t.flags);
     if (kind == SEG_RETRANS)
         return;
     if (kind == SEG_GAP)
-        tcp_pdu_gap(h);
+        tcp_pdu_gap(f->app, h);
     if (p.len > 0)
-        f->app = (uint8_t)tcp_pdu_detect((enum proto_id)f->app, t.sport, t.dport, p);
+        f->app = tcp_detect_app(f->app, &t, p);
     if (p.len > 0)
-        tcp_pdu_segment(c, (enum proto_id)f->app, h, &f->half[!dir], p);
+        tcp_pdu_segment(c, f->app, h, &f->half[!dir], p);
     if (t.flags & TH_FIN)
-        tcp_pdu_fin(c, (enum proto_id)f->app, h);
+        tcp_pdu_fin(c, f->app, h);
 }
 
 /* Frees one flow's buffers (a hash_table_foreach callback). */
@@ -604,45 +611,98 @@ static void tcp_flow_free(void *entry, void *ctx)
 }
 
 /* Frees the handshake times of a pass. */
-static void tcp_rtt_free(struct dissector *d)
+static void tcp_rtt_free(struct tcp_rtt_state *rtt)
 {
-    if (d->tcp_rtt) {
-        free(d->tcp_rtt->rtt);
-        free(d->tcp_rtt->seed);
-        free(d->tcp_rtt);
-        d->tcp_rtt = NULL;
+    if (rtt) {
+        free(rtt->rtt);
+        free(rtt->seed);
+        free(rtt);
     }
 }
 
-/* Frees the TCP stream table and the handshake times. */
-void tcp_streams_free(struct dissector *d)
+/* Frees the streams of a pass and their handshake times. */
+static void tcp_state_free(void *state)
 {
-    hash_table_foreach(&d->tcp_flows, tcp_flow_free, NULL);
-    hash_table_free(&d->tcp_flows);
-    tcp_rtt_free(d);
+    struct tcp_state *ts = state;
+    hash_table_foreach(&ts->flows, tcp_flow_free, NULL);
+    hash_table_free(&ts->flows);
+    tcp_rtt_free(ts->rtt);
+    free(ts);
 }
 
 /* Returns true when tcp.analysis.initial_rtt is wanted: it is shown on
  * frames before the ACK that completes the handshake, so tshark -2 learns
  * it in a first pass. */
-bool tcp_needs_first_pass(const struct frame_fields *ff)
+static bool tcp_needs_first_pass(const struct frame_fields *ff)
 {
-    return fields_want(ff, F_TCP_INITIAL_RTT);
+    return fields_want(ff, hf_initial_rtt);
 }
 
 /* Moves the first pass's final handshake times to the second pass, which
  * starts each stream from them. */
-void tcp_take_first_pass(struct dissector *second, struct dissector *first)
+static void tcp_take_first_pass(void **second, void **first)
 {
-    struct tcp_rtt_state *from = first->tcp_rtt;
-    if (!from)
+    struct tcp_state *from = *first, *to = *second;
+    if (!from || !from->rtt)
         return;
-    tcp_rtt_free(second);
-    second->tcp_rtt = calloc(1, sizeof(*second->tcp_rtt));
-    if (!second->tcp_rtt)
+    if (!to && !(to = *second = tcp_state_new()))
         return;
-    second->tcp_rtt->seed = from->rtt;
-    second->tcp_rtt->n_seed = from->n;
-    from->rtt = NULL;
-    from->n = from->cap = 0;
+    tcp_rtt_free(to->rtt);
+    if (!(to->rtt = calloc(1, sizeof(*to->rtt))))
+        return;
+    to->rtt->seed = from->rtt->rtt;
+    to->rtt->n_seed = from->rtt->n;
+    from->rtt->rtt = NULL;
+    from->rtt->n = from->rtt->cap = 0;
 }
+
+/* Returns the application of a stream given one more payload segment: a
+ * stream without one (data) gets the first "tcp" heuristic that matches
+ * (TLS on tshark's TLS ports or by its record header); otherwise app is kept. */
+static const struct dissector_handle *tcp_detect_app(const struct dissector_handle *app,
+                                                     const struct tcp_hdr *t, struct span p)
+{
+    if (app != NULL || heuristics->n == 0)
+        return app;
+    struct heur_args a = {p.p, p.cap, p.len, t->sport, t->dport};
+    return heur_list_match(heuristics, &a);
+}
+
+/* The TCP dissector. */
+static const struct dissector_handle tcp_handle = {&proto_tcp, dissect_tcp, NULL};
+
+/* Registers TCP, its fields, its port table, heuristic list and state. */
+static void tcp_register(void)
+{
+    static const struct field_reg hf[] = {
+        HF(&hf_srcport, "tcp.srcport", "Source Port", FT_UINT16, BASE_PT_TCP, 0, NULL),
+        HF(&hf_dstport, "tcp.dstport", "Destination Port", FT_UINT16, BASE_PT_TCP, 0, NULL),
+        HF(&hf_port, "tcp.port", "Source or Destination Port", FT_UINT16, BASE_PT_TCP, 0, NULL),
+        HF(&hf_stream, "tcp.stream", "Stream index", FT_UINT32, BASE_DEC, 0, NULL),
+        HF(&hf_len, "tcp.len", "TCP Segment Len", FT_UINT32, BASE_DEC, 0, NULL),
+        HF(&hf_flags, "tcp.flags", "Flags", FT_UINT16, BASE_HEX, 0x0fff, NULL),
+        HF_TFS(&hf_flags_ack, "tcp.flags.ack", "Acknowledgment", 0x010, tfs_set_notset),
+        HF_TFS(&hf_flags_reset, "tcp.flags.reset", "Reset", 0x004, tfs_set_notset),
+        HF_TFS(&hf_flags_syn, "tcp.flags.syn", "Syn", 0x002, tfs_set_notset),
+        HF_TFS(&hf_flags_fin, "tcp.flags.fin", "Fin", 0x001, tfs_set_notset),
+        HF(&hf_initial_rtt, "tcp.analysis.initial_rtt", "iRTT", FT_RELATIVE_TIME, BASE_NONE, 0,
+           NULL),
+    };
+    static const struct proto_hooks hooks = {.free_state = tcp_state_free,
+                                             .needs_first_pass = tcp_needs_first_pass,
+                                             .take_first_pass = tcp_take_first_pass};
+    proto_tcp = registry_proto("tcp", "Transmission Control Protocol");
+    registry_fields(proto_tcp, hf, ARRAY_COUNT(hf));
+    tcp_proto_segments = registry_proto("tcp.segments", "Reassembled TCP Segments");
+    port_table = registry_table_new("tcp.port", 16);
+    heuristics = registry_heur_list_new("tcp");
+    streams_slot = registry_proto_state(proto_tcp, &hooks);
+}
+
+/* TCP on IP protocol 6. */
+static void tcp_handoff(void)
+{
+    registry_table_add("ip.proto", 6, &tcp_handle);
+}
+
+const struct dissector_module dissector_tcp = {tcp_register, tcp_handoff};
