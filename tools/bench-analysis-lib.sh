@@ -5,6 +5,10 @@
 # env: BENCH_BUILD (release build dir, default /tmp/build-rel)
 #      BENCH_PCAP  (the big capture, default /tmp/pcapd-bench-analysis.pcapng)
 #      BENCH_MB    (its minimum size in MB, default 200)
+#      BENCH_BASE  (a git revision, e.g. HEAD~1: its pcap-analyze, built
+#                   release from `git archive` in /tmp/pcapd-bench-base-SHA,
+#                   runs beside ours in the same rounds; its ratio to ours
+#                   below 1.00 means ours is slower)
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 build=${BENCH_BUILD:-/tmp/build-rel}
 pcap=${BENCH_PCAP:-/tmp/pcapd-bench-analysis.pcapng}
@@ -29,10 +33,30 @@ bench_setup() {
     for ((i = 0; i < reps; i++)); do args+=("${files[@]}"); done
     mergecap -a -F pcapng -w "$pcap" "${args[@]}"
   fi
+  base_setup
   size=$(stat -c %s "$pcap")
   frames=$("$tool" status "$pcap" |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["data"]["frames"])')
   cat "$pcap" >/dev/null # Warm the page cache for every contender alike.
+}
+
+# Builds BENCH_BASE's pcap-analyze, if asked; sets base_tool and base_name
+# (empty when no baseline is wanted).
+base_setup() {
+  base_tool="" base_name=""
+  [ -n "${BENCH_BASE:-}" ] || return 0
+  local sha src
+  sha=$(git -C "$root" rev-parse --short "$BENCH_BASE")
+  src=/tmp/pcapd-bench-base-$sha
+  if [ ! -f "$src/build/analysis/pcap-analyze" ]; then
+    rm -rf "$src"
+    mkdir -p "$src"
+    git -C "$root" archive "$sha" | tar -x -C "$src"
+    meson setup "$src/build" "$src" --buildtype=release >/dev/null
+    ninja -C "$src/build" analysis/pcap-analyze >/dev/null
+  fi
+  base_tool="$src/build/analysis/pcap-analyze"
+  base_name="at $sha (BENCH_BASE=$BENCH_BASE)"
 }
 
 # Prints "wall cpu" seconds of one run of a command (output discarded).
@@ -74,8 +98,8 @@ bench_table() {
     w=$(awk -v c="$c" '$1 == c {print $2}' "$log" | median)
     u=$(awk -v c="$c" '$1 == c {print $3}' "$log" | median)
     printf '| %-44s | %8s | %8s | %14s | %13s |\n' "${names[$c]}" "$w" "$u" \
-      "$(awk -v a="$w" -v b="$ours_wall" 'BEGIN {printf "%.1f", a / b}')" \
-      "$(awk -v a="$u" -v b="$ours_cpu" 'BEGIN {printf "%.1f", a / b}')"
+      "$(awk -v a="$w" -v b="$ours_wall" 'BEGIN {printf "%.2f", a / b}')" \
+      "$(awk -v a="$u" -v b="$ours_cpu" 'BEGIN {printf "%.2f", a / b}')"
   done
   rm -f "$log"
 }
