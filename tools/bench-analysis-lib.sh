@@ -59,13 +59,35 @@ base_setup() {
   base_name="at $sha (BENCH_BASE=$BENCH_BASE)"
 }
 
-# Prints "wall cpu" seconds of one run of a command (output discarded).
+# Prints "wall cpu" seconds of one run of a command (output discarded), to
+# the millisecond: wall from $EPOCHREALTIME, CPU (user + system) from the
+# shell's `times` for its children.
 time_once() {
-  local out
-  out=$(mktemp)
-  /usr/bin/time -f "%e %U %S" -o "$out" "$@" >/dev/null 2>&1
-  awk '{printf "%.3f %.3f\n", $1, $2 + $3}' "$out"
-  rm -f "$out"
+  # shellcheck disable=SC2016
+  bash -c 't0=$EPOCHREALTIME; "$@" >/dev/null 2>&1; t1=$EPOCHREALTIME; echo "$t0 $t1"; times' \
+    _ "$@" | awk 'NR == 1 {wall = $2 - $1}
+      NR == 3 {split($1, u, /[ms]/); split($2, s, /[ms]/)
+               printf "%.3f %.3f\n", wall, u[1] * 60 + u[2] + s[1] * 60 + s[2]}'
+}
+
+# With a baseline: counts the instructions (valgrind's callgrind, exact
+# and the same whatever the machine's load) of ours and of the baseline
+# running ARGS on one copy of the shared captures, and prints their ratio.
+base_instructions() {
+  [ -n "$base_tool" ] || return 0
+  local small=${pcap%.*}-1x.pcapng out ours theirs
+  [ -f "$small" ] || mergecap -a -F pcapng -w "$small" "$root/../shared/pcaps"/*.pcap*
+  out=$(mktemp -d)
+  valgrind --tool=callgrind --callgrind-out-file="$out/ours" "$tool" "$@" "$small" \
+    >/dev/null 2>"$out/ours.log"
+  valgrind --tool=callgrind --callgrind-out-file="$out/base" "$base_tool" "$@" "$small" \
+    >/dev/null 2>"$out/base.log"
+  ours=$(sed -n 's/.*Collected : //p' "$out/ours.log")
+  theirs=$(sed -n 's/.*Collected : //p' "$out/base.log")
+  echo "instructions (callgrind, pcap-analyze $* on $(basename "$small")): ours $ours," \
+    "baseline $theirs, ours/baseline $(awk -v a="$ours" -v b="$theirs" \
+      'BEGIN {printf "%.4f", a / b}')"
+  rm -rf "$out"
 }
 
 # Prints the median of the numbers on standard input.

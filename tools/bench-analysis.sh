@@ -20,3 +20,4 @@ if [ -n "$base_tool" ]; then
   cmds+=("$base_tool all $pcap")
 fi
 bench_table "${1:-3}"
+base_instructions all

@@ -17,6 +17,8 @@ filter=${2:-tcp.port == 80 && tcp.len > 0 || dns}
 read -r -a fields <<<"${BENCH_FIELDS:-frame.number frame.time_relative ip.src ip.dst tcp.stream \
 tcp.len dns.qry.name http.host}"
 eargs=$(printf -- ' -e %s' "${fields[@]}")
+eargv=()
+for f in "${fields[@]}"; do eargv+=(-e "$f"); done
 # The filter has spaces: the commands go through a small wrapper script each
 # (bench_table splits its command strings on spaces).
 wrap=$(mktemp -d)
@@ -49,3 +51,4 @@ if [ -n "$base_tool" ]; then
   cmds+=("$wrap/base")
 fi
 bench_table "${1:-3}"
+base_instructions fields -Y "$filter" "${eargv[@]}"
