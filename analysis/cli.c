@@ -8,6 +8,8 @@
  *   pcap-analyze all FILE            (the complete results, as cached)
  *   pcap-analyze frames FILE         (one line per frame: its protocol chain, for debugging)
  *   pcap-analyze fields --list      (the value fields it knows)
+ *   pcap-analyze fields --describe  (protocols and fields as tshark -G fields prints them)
+ *   pcap-analyze fields --markdown  (the list docs/ANALYSIS.md carries)
  *   pcap-analyze fields [-Y FILTER] -e FIELD [-e FIELD ...] FILE
  *       (tab-separated lines, several occurrences joined by ',', exactly as
  *        tshark -n -2 -T fields -E occurrence=a prints them)
@@ -99,6 +101,48 @@ static int print_field_line(void *arg, const struct frame_fields *ff)
     return 0;
 }
 
+/* Prints the registry as `tshark -G fields` does: for each protocol a line
+ * "P\tlabel\tname", for each field "F\tlabel\tname\ttype\tprotocol\tbase\tmask". */
+static void print_registry(void)
+{
+    for (int id = 1; id < registry_field_count(); id++) {
+        const struct field_def *d = field_def(id);
+        if (d->type == FT_PROTOCOL)
+            printf("P\t%s\t%s\n", d->label, d->name);
+        else
+            printf("F\t%s\t%s\t%s\t%s\t%s\t0x%llx\n", d->label, d->name, ftype_name(d->type),
+                   field_def(d->proto)->name, field_base_name(d->base),
+                   (unsigned long long)d->bitmask);
+    }
+}
+
+/* Prints the list of protocols and fields docs/ANALYSIS.md carries (the
+ * test analysis-registry checks that the document holds exactly this). */
+static void print_registry_markdown(void)
+{
+    int n_protos = 0, n_fields = 0;
+    for (int id = 1; id < registry_field_count(); id++) {
+        if (field_def(id)->type == FT_PROTOCOL)
+            n_protos++;
+        else
+            n_fields++;
+    }
+    printf("%d protocols and %d fields, in registration order (`pcap-analyze fields "
+           "--markdown`).\n\nProtocols: ",
+           n_protos, n_fields);
+    for (int id = 1, first = 1; id < registry_field_count(); id++)
+        if (field_def(id)->type == FT_PROTOCOL) {
+            printf("%s`%s`", first ? "" : ", ", field_def(id)->name);
+            first = 0;
+        }
+    printf(".\n\n| field | type | description |\n|---|---|---|\n");
+    for (int id = 1; id < registry_field_count(); id++) {
+        const struct field_def *d = field_def(id);
+        if (d->type != FT_PROTOCOL)
+            printf("| `%s` | %s | %s |\n", d->name, ftype_name(d->type), d->label);
+    }
+}
+
 /* Runs the fields command: argv holds [-Y FILTER] -e FIELD ... FILE. */
 static int print_fields(int argc, char **argv)
 {
@@ -111,6 +155,14 @@ static int print_fields(int argc, char **argv)
         for (int id = 1; id < registry_field_count(); id++)
             if (field_def(id)->type != FT_PROTOCOL)
                 printf("%s\n", field_def(id)->name);
+        return 0;
+    }
+    if (argc == 1 && strcmp(argv[0], "--describe") == 0) {
+        print_registry();
+        return 0;
+    }
+    if (argc == 1 && strcmp(argv[0], "--markdown") == 0) {
+        print_registry_markdown();
         return 0;
     }
     for (int i = 0; i < argc; i++) {

@@ -372,7 +372,7 @@ static void registry_fill(void)
     proto_frame = registry_proto("frame", "Frame");
     proto_data = registry_proto("data", "Data");
     proto_malformed = registry_proto("_ws.malformed", "Malformed Packet");
-    proto_short = registry_proto("_ws.short", "Packet size limited during capture");
+    proto_short = registry_proto("_ws.short", "Short Frame");
     for (size_t i = 0; i < ARRAY_COUNT(modules); i++)
         modules[i]->register_protocol();
     for (size_t i = 0; i < ARRAY_COUNT(modules); i++)
