@@ -54,14 +54,18 @@ void hierarchy_free(struct hierarchy *h)
     h->root.child = NULL;
 }
 
-/* Returns the JSON array of a node's children and their subtrees. */
+/* Returns the JSON array of a node's children and their subtrees.  A leaf
+ * has no "protos" key, as in CloudShark's answers (and sharkd's phs tap
+ * they come from), so that `select(.protos == null)` finds the leaves. */
 static json_t *phs_children_json(const struct phs_node *parent)
 {
     json_t *arr = json_array();
     for (const struct phs_node *n = parent->child; n; n = n->next) {
-        json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:o}", "proto", proto_name(n->proto),
-                                             "frames", (json_int_t)n->frames, "bytes",
-                                             (json_int_t)n->bytes, "protos", phs_children_json(n)));
+        json_t *node = json_pack("{s:s, s:I, s:I}", "proto", proto_name(n->proto), "frames",
+                                 (json_int_t)n->frames, "bytes", (json_int_t)n->bytes);
+        if (n->child)
+            json_object_set_new(node, "protos", phs_children_json(n));
+        json_array_append_new(arr, node);
     }
     return arr;
 }

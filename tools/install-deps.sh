@@ -9,7 +9,7 @@ BUILD_PKGS=(
   libdpdk-dev dpdk-dev libpcap-dev libh2o-evloop-dev libjansson-dev
   libcurl4-openssl-dev libcmocka-dev libsqlite3-dev libssl-dev libpcre2-dev
 )
-TEST_PKGS=(tshark python3 python3-pytest python3-yaml python3-jsonschema python3-cryptography curl iproute2
+TEST_PKGS=(tshark jq python3 python3-pytest python3-yaml python3-jsonschema python3-cryptography curl iproute2
   clang-format clang)
 
 want=("${BUILD_PKGS[@]}")

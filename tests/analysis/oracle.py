@@ -122,7 +122,7 @@ def iso(ts):
 
 def sort_tree(nodes):
     """Returns hierarchy nodes sorted by name at every level (sibling order is not compared)."""
-    return sorted(({**n, "protos": sort_tree(n["protos"])} for n in nodes),
+    return sorted(({**n, "protos": sort_tree(n.get("protos", []))} for n in nodes),
                   key=lambda n: n["proto"])
 
 
