@@ -70,9 +70,9 @@ static int print_frames(const char *path)
 
 /* The columns of the fields command. */
 struct fields_columns {
-    int ids[64]; /* Field of each column. */
-    size_t n;    /* Number of columns. */
-    FILE *out;   /* Where lines go. */
+    int ids[REGISTRY_MAX_FIELDS]; /* Field of each column (every field may be asked). */
+    size_t n;                     /* Number of columns. */
+    FILE *out;                    /* Where lines go. */
 };
 
 /* Prints one frame as a tab-separated line (a packet_pass_cb). */
@@ -87,13 +87,15 @@ static int print_field_line(void *arg, const struct frame_fields *ff)
         for (uint32_t i = 0; i < ff->n; i++) {
             if (ff->vals[i].id != cols->ids[c])
                 continue;
-            size_t len = field_format(ff, &ff->vals[i], buf, sizeof(buf));
+            size_t len;
+            char *text = field_text(ff, &ff->vals[i], buf, sizeof(buf), &len);
+            if (!text)
+                return -1;
             if (!first)
                 fputc(',', cols->out);
-            if (len < sizeof(buf))
-                fwrite(buf, 1, len, cols->out);
-            else
-                fwrite(field_string(ff, &ff->vals[i]), 1, ff->vals[i].v.str.len, cols->out);
+            fwrite(text, 1, len, cols->out);
+            if (text != buf)
+                free(text);
             first = false;
         }
     }
@@ -168,7 +170,7 @@ static int print_fields(int argc, char **argv)
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-Y") == 0 && i + 1 < argc) {
             expr = argv[++i];
-        } else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc && cols.n < 64) {
+        } else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc && cols.n < REGISTRY_MAX_FIELDS) {
             if (packet_fields_parse_list(argv[++i], &cols.ids[cols.n], 1, err, sizeof(err), &pos) <
                 0) {
                 fprintf(stderr, "pcap-analyze: -e %s: %s\n", argv[i], err);

@@ -25,8 +25,15 @@ static struct df_value occ_value(const struct frame_fields *ff, const struct fie
     memset(&v, 0, sizeof(v));
     switch (type) {
     case FK_STRING:
-        v.v.str = fv->v.str.len ? field_string(ff, fv) : "";
-        v.len = fv->v.str.len;
+    case FK_BYTES:
+        v.v.str = fv->v.str.len && fv->v.str.off != UINT32_MAX ? field_string(ff, fv) : "";
+        v.len = fv->v.str.off != UINT32_MAX ? fv->v.str.len : 0;
+        break;
+    case FK_INT:
+        v.v.i = fv->v.i;
+        break;
+    case FK_DOUBLE:
+        v.v.d = fv->v.d;
         break;
     case FK_BOOL:
         v.v.u = fv->v.u != 0;
@@ -97,6 +104,12 @@ static bool cmp_values(enum field_kind type, const struct df_value *a, const str
     case FK_TIME:
         *c = a->v.ns < b->v.ns ? -1 : a->v.ns > b->v.ns;
         return true;
+    case FK_INT:
+        *c = a->v.i < b->v.i ? -1 : a->v.i > b->v.i;
+        return true;
+    case FK_DOUBLE:
+        *c = a->v.d < b->v.d ? -1 : a->v.d > b->v.d;
+        return true;
     case FK_IPV4:
         *c = cmp_masked(a->v.ip4, b->v.ip4, 4, a->prefix < b->prefix ? a->prefix : b->prefix);
         return true;
@@ -106,7 +119,8 @@ static bool cmp_values(enum field_kind type, const struct df_value *a, const str
     case FK_ETHER:
         *c = memcmp(a->v.mac, b->v.mac, 6);
         return true;
-    case FK_STRING: {
+    case FK_STRING:
+    case FK_BYTES: {
         uint32_t n = a->len < b->len ? a->len : b->len;
         int m = n ? memcmp(a->v.str, b->v.str, n) : 0;
         *c = m != 0 ? m : a->len < b->len ? -1 : a->len > b->len;

@@ -62,11 +62,13 @@ enum df_kind {
 struct df_value {
     union {
         uint64_t u;      /* FK_UINT, FK_BOOL (0 or 1). */
+        int64_t i;       /* FK_INT. */
         int64_t ns;      /* FK_TIME, in nanoseconds. */
+        double d;        /* FK_DOUBLE. */
         uint8_t ip4[4];  /* FK_IPV4, network order, host bits cleared. */
         uint8_t ip6[16]; /* FK_IPV6, network order, host bits cleared. */
         uint8_t mac[6];  /* FK_ETHER. */
-        const char *str; /* FK_STRING text, or the bytes of a "contains" on a MAC. */
+        const char *str; /* FK_STRING text, FK_BYTES bytes, or those of a "contains" on a MAC. */
     } v;
     uint32_t len;      /* Length of str. */
     uint8_t prefix;    /* FK_IPV4/FK_IPV6: CIDR prefix length (32 or 128 when none). */

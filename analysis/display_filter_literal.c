@@ -148,6 +148,58 @@ static bool lit_uint(struct parser *p, int field, const struct token *t, struct 
     return true;
 }
 
+/* Parses a signed integer literal (the minus sign is a separate token)
+ * checked against the width of the field's type. */
+static bool lit_int(struct parser *p, int field, const struct token *t, bool negative,
+                    struct df_value *out)
+{
+    uint64_t v = 0;
+    if (t->kind == TK_CHAR) {
+        v = t->ch;
+    } else {
+        enum num_status st = parse_number(p->expr + t->pos, t->len, &v);
+        if (st != NUM_OK) {
+            df_fail(p, t->pos,
+                    st == NUM_OVERFLOW ? "\"%.*s\" causes an integer overflow."
+                                       : "\"%.*s\" is not a valid number.",
+                    QUOTE(t, p));
+            return false;
+        }
+    }
+    enum ftype ft = field_def(field)->type;
+    uint64_t limit = ft == FT_INT8    ? INT8_MAX
+                     : ft == FT_INT16 ? INT16_MAX
+                     : ft == FT_INT32 ? INT32_MAX
+                                      : INT64_MAX; /* The largest positive value. */
+    if (v > limit + (negative ? 1 : 0)) {
+        df_fail(p, t->pos, "\"%s%.*s\" is out of range for this field.", negative ? "-" : "",
+                QUOTE(t, p));
+        return false;
+    }
+    out->v.i = negative ? (int64_t)(0 - v) : (int64_t)v;
+    return true;
+}
+
+/* Parses a floating-point literal. */
+static bool lit_double(struct parser *p, const struct token *t, bool negative, struct df_value *out)
+{
+    char buf[64], *end;
+    if (t->kind != TK_WORD || t->len >= sizeof(buf)) {
+        df_fail(p, t->pos, "\"%.*s\" is not a valid floating-point number.", QUOTE(t, p));
+        return false;
+    }
+    memcpy(buf, p->expr + t->pos, t->len);
+    buf[t->len] = '\0';
+    out->v.d = strtod(buf, &end);
+    if (*end != '\0' || end == buf) {
+        df_fail(p, t->pos, "\"%.*s\" is not a valid floating-point number.", QUOTE(t, p));
+        return false;
+    }
+    if (negative)
+        out->v.d = -out->v.d;
+    return true;
+}
+
 /* Parses a boolean literal: a number (true when not zero), True, TRUE,
  * False, FALSE, or one of the field's two value names (as tshark 4.0). */
 static bool lit_bool(struct parser *p, int field, const struct token *t, struct df_value *out)
@@ -394,16 +446,18 @@ bool df_parse_literal(struct parser *p, int field, enum df_op op, const struct t
 {
     enum field_kind type = ftype(field);
     memset(out, 0, sizeof(*out));
-    if (negative && type != FK_UINT && type != FK_TIME) {
+    if (negative && type != FK_UINT && type != FK_TIME && type != FK_INT && type != FK_DOUBLE) {
         df_fail(p, t->pos, "A %s value cannot be negative.", tname(field));
         return false;
     }
-    if (t->kind == TK_STRING && type != FK_STRING && type != FK_UINT && type != FK_BOOL) {
+    if (t->kind == TK_STRING && type != FK_STRING && type != FK_UINT && type != FK_BOOL &&
+        type != FK_BYTES) {
         df_fail(p, t->pos, "%s cannot be converted from a string (%.*s).", tname(field),
                 QUOTE(t, p));
         return false;
     }
-    if (t->kind == TK_CHAR && type != FK_STRING && type != FK_UINT && type != FK_BOOL) {
+    if (t->kind == TK_CHAR && type != FK_STRING && type != FK_UINT && type != FK_BOOL &&
+        type != FK_INT) {
         df_fail(p, t->pos, "%s cannot be converted from a character constant.", tname(field));
         return false;
     }
@@ -435,6 +489,13 @@ bool df_parse_literal(struct parser *p, int field, enum df_op op, const struct t
         return op == OP_CONTAINS ? lit_bytes(p, t, out) : lit_ether(p, t, out);
     case FK_STRING:
         return lit_string(p, t, out);
+    case FK_INT:
+        return lit_int(p, field, t, negative, out);
+    case FK_DOUBLE:
+        return lit_double(p, t, negative, out);
+    case FK_BYTES:
+        /* Bytes are written "aa:bb:cc" (or "aabbcc"), or as a quoted string of their text. */
+        return t->kind == TK_STRING ? lit_string(p, t, out) : lit_bytes(p, t, out);
     case FK_NONE:
     default:
         df_fail(p, t->pos, "A protocol cannot be compared with a value.");

@@ -49,16 +49,16 @@ static bool check_op(struct parser *p, int field, enum df_op op, size_t pos, siz
 {
     enum field_kind type = ftype(field);
     int n = len > DF_QUOTE_MAX ? DF_QUOTE_MAX : (int)len;
-    if (type == FK_NONE) {
+    if (type == FK_NONE && field_def(field)->type == FT_PROTOCOL) {
         df_fail(p, pos,
                 "%.*s is a protocol: only its presence can be tested (comparing protocol bytes is "
                 "not supported).",
                 n, p->expr + pos);
         return false;
     }
-    bool ok = true;
+    bool ok = type != FK_NONE; /* A label (FT_NONE) has no value to compare. */
     if (op == OP_CONTAINS)
-        ok = type == FK_STRING || type == FK_ETHER;
+        ok = type == FK_STRING || type == FK_ETHER || type == FK_BYTES;
     else if (op == OP_MATCHES)
         ok = type == FK_STRING;
     if (!ok)
@@ -209,7 +209,7 @@ static bool parse_rhs(struct parser *p, struct df_node *tmp, size_t lhs_pos, siz
     if (rhs >= 0) {
         if (!check_field_pair(p, field, rhs, &p->tok, lhs_pos, lhs_len))
             return false;
-        if (tmp->op == OP_CONTAINS && ftype(field) != FK_STRING) {
+        if (tmp->op == OP_CONTAINS && ftype(field) != FK_STRING && ftype(field) != FK_BYTES) {
             df_fail(p, p->tok.pos, "contains with a field on the right needs text fields.");
             return false;
         }

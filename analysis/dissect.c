@@ -196,8 +196,9 @@ struct pass_pair {
 static void take_slot(int slot, const struct proto_hooks *h, void *arg)
 {
     struct pass_pair *p = arg;
+    (void)slot;
     if (h->take_first_pass)
-        h->take_first_pass(&p->second->state[slot], &p->first->state[slot]);
+        h->take_first_pass(p->second, p->first);
 }
 
 /* Hands a first pass's facts to the second pass. */

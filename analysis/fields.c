@@ -156,6 +156,14 @@ void field_add_string(struct frame_fields *ff, int id, const char *text, size_t 
     field_add_arena(ff, id, text, len);
 }
 
+/* Records a bytes field whose bytes were not captured. */
+void field_add_missing(struct frame_fields *ff, int id)
+{
+    struct field_value *v = field_slot(ff, id);
+    if (v)
+        v->v.str.off = UINT32_MAX;
+}
+
 /* Records raw bytes. */
 void field_add_bytes(struct frame_fields *ff, int id, const uint8_t *p, size_t len)
 {
@@ -215,10 +223,26 @@ size_t field_format(const struct frame_fields *ff, const struct field_value *v, 
     case FK_STRING:
         return (size_t)snprintf(buf, size, "%.*s", (int)v->v.str.len, field_string(ff, v));
     case FK_BYTES:
+        if (v->v.str.off == UINT32_MAX)
+            return (size_t)snprintf(buf, size,
+                                    "<MISSING>"); /* As tshark prints uncaptured bytes. */
         return format_bytes((const uint8_t *)field_string(ff, v), v->v.str.len, buf, size);
     case FK_NONE:
     default:
         /* tshark prints "1" for a present FT_NONE field, nothing for a protocol. */
         return (size_t)snprintf(buf, size, "%s", d->type == FT_NONE ? "1" : "");
     }
+}
+
+/* Returns the text form of an occurrence, in buf or on the heap. */
+char *field_text(const struct frame_fields *ff, const struct field_value *v, char *buf, size_t size,
+                 size_t *len)
+{
+    *len = field_format(ff, v, buf, size);
+    if (*len < size)
+        return buf;
+    char *big = malloc(*len + 1);
+    if (big)
+        field_format(ff, v, big, *len + 1);
+    return big;
 }

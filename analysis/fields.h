@@ -97,6 +97,9 @@ void field_add_double(struct frame_fields *ff, int id, double value);
 /* Records raw bytes (copied; printed as hex). */
 void field_add_bytes(struct frame_fields *ff, int id, const uint8_t *p, size_t len);
 
+/* Records a bytes field none of whose bytes were captured (tshark prints "<MISSING>"). */
+void field_add_missing(struct frame_fields *ff, int id);
+
 /* Records the presence of a protocol or FT_NONE field (no value). */
 void field_add_present(struct frame_fields *ff, int id);
 
@@ -106,6 +109,12 @@ static inline const char *field_string(const struct frame_fields *ff, const stru
 {
     return ff->arena + v->v.str.off;
 }
+
+/* Returns the text form of an occurrence in buf (size bytes) when it fits,
+ * else in a new heap buffer the caller frees (NULL when out of memory);
+ * *len is its length (not NUL-terminated). */
+char *field_text(const struct frame_fields *ff, const struct field_value *v, char *buf, size_t size,
+                 size_t *len);
 
 /* Writes the text form of an occurrence, as `tshark -T fields` prints it,
  * into buf (NUL-terminated, cut to size); returns the full length. */

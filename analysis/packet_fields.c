@@ -142,10 +142,11 @@ static json_t *field_json(const struct frame_fields *ff, int id)
     for (uint32_t i = 0; i < ff->n; i++) {
         if (ff->vals[i].id != id)
             continue;
-        size_t len = field_format(ff, &ff->vals[i], buf, sizeof(buf));
-        json_t *v = len >= sizeof(buf) && field_def(id)->type == FT_STRING
-                        ? packet_json_text(field_string(ff, &ff->vals[i]), ff->vals[i].v.str.len)
-                        : packet_json_text(buf, len);
+        size_t len;
+        char *text = field_text(ff, &ff->vals[i], buf, sizeof(buf), &len);
+        json_t *v = text ? packet_json_text(text, len) : NULL;
+        if (text != buf)
+            free(text);
         if (!one) {
             one = v;
         } else {

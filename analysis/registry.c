@@ -452,9 +452,9 @@ const char *ftype_name(enum ftype t)
 /* Returns Wireshark's name of a base. */
 const char *field_base_name(enum field_base b)
 {
-    static const char *const names[] = {"BASE_NONE",   "BASE_DEC",     "BASE_HEX",
-                                        "BASE_OCT",    "BASE_DEC_HEX", "BASE_HEX_DEC",
-                                        "BASE_PT_TCP", "BASE_PT_UDP",  "BASE_PT_SCTP"};
+    static const char *const names[] = {
+        "BASE_NONE",    "BASE_DEC",    "BASE_HEX",    "BASE_OCT",     "BASE_DEC_HEX",
+        "BASE_HEX_DEC", "BASE_PT_TCP", "BASE_PT_UDP", "BASE_PT_SCTP", "BASE_CUSTOM"};
     return (unsigned)b < ARRAY_COUNT(names) ? names[b] : "?";
 }
 

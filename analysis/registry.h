@@ -83,6 +83,7 @@ enum field_base {
     BASE_PT_TCP,   /* A TCP port: decimal. */
     BASE_PT_UDP,   /* A UDP port: decimal. */
     BASE_PT_SCTP,  /* An SCTP port: decimal. */
+    BASE_CUSTOM,   /* Decimal with -T fields (a custom text in the tree only). */
 };
 
 /* One value name (Wireshark's value_string); an array ends with a NULL name. */
@@ -150,9 +151,9 @@ struct proto_hooks {
     void (*free_state)(void *state);
     /* Returns true when the wanted fields need a first pass over the capture. */
     bool (*needs_first_pass)(const struct frame_fields *ff);
-    /* Hands a first pass's state to the second pass's dissector (second
-     * is that dissector's slot; first the first pass's, freed after). */
-    void (*take_first_pass)(void **second, void **first);
+    /* Hands a first pass's state to the second pass's dissector (first is
+     * freed after). */
+    void (*take_first_pass)(struct dissector *second, struct dissector *first);
 };
 
 /* A dissector: what a table or heuristic hands a payload to. */

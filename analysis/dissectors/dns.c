@@ -829,13 +829,13 @@ static const struct dissector_handle dns_tcp_handle = {&proto_dns, NULL, &dns_tc
 static void dns_state_free(void *state);
 
 /* Moves a first pass's matching to the second pass. */
-static void dns_take_first_pass(void **second, void **first)
+static void dns_take_first_pass(struct dissector *second, struct dissector *first)
 {
-    struct dns_state *st = *first;
-    if (*second)
-        dns_state_free(*second);
-    *second = st;
-    *first = NULL;
+    struct dns_state *st = first->state[matching_slot];
+    if (second->state[matching_slot])
+        dns_state_free(second->state[matching_slot]);
+    second->state[matching_slot] = st;
+    first->state[matching_slot] = NULL;
     if (st)
         st->second = true;
 }

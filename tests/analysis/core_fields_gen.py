@@ -41,11 +41,12 @@ def udp(sp, dp, payload=b"", ulen=None):
     return struct.pack("!HHHH", sp, dp, 8 + len(payload) if ulen is None else ulen, 0) + payload
 
 
-def tcp(sp, dp, seq, ack, flags, payload=b"", win=1000, opts=b"", off=None):
-    """Returns a TCP segment (off overrides the data offset, in words)."""
+def tcp(sp, dp, seq, ack, flags, payload=b"", win=1000, opts=b"", off=None, urg=0):
+    """Returns a TCP segment (off overrides the data offset, in words; flags
+    may have the 4 bits above the 8 classic ones)."""
     o = (20 + len(opts)) // 4 if off is None else off
-    return struct.pack("!HHIIBBHHH", sp, dp, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF, o << 4, flags,
-                       win, 0, 0) + opts + payload
+    return struct.pack("!HHIIBBHHH", sp, dp, seq & 0xFFFFFFFF, ack & 0xFFFFFFFF,
+                       (o << 4) | (flags >> 8), flags & 0xFF, win, 0x1234, urg) + opts + payload
 
 
 def eth(payload, typ=0x0800):
@@ -77,8 +78,9 @@ class _Frames:
     def tcp_pair(self, sp, dp, a=A, b=B, v6=False):
         """Returns two functions adding segments from a to b and from b to a."""
         def side(src, dst, s_port, d_port):
-            def add(seq, ack, flags, payload=b"", win=1000, dt=0.01, opts=b"", caplen=None):
-                seg = tcp(s_port, d_port, seq, ack, flags, payload, win, opts)
+            def add(seq, ack, flags, payload=b"", win=1000, dt=0.01, opts=b"", caplen=None,
+                    urg=0):
+                seg = tcp(s_port, d_port, seq, ack, flags, payload, win, opts, urg=urg)
                 if v6:
                     self.add(eth(ip6(src, dst, 6, seg), 0x86DD), dt, caplen)
                 else:
@@ -243,6 +245,53 @@ def sequence_analysis():
     return w.frames
 
 
+def tcp_analysis():
+    """The verdicts of Wireshark's sequence analysis one by one, and the
+    options and flags a handshake and a transfer carry: MSS, SACK permitted,
+    timestamps and window scaling; SACK and D-SACK blocks (and the bytes in
+    flight they leave out); duplicate ACKs then a fast retransmission;
+    spurious, plain and out-of-order retransmissions; a lost segment and an
+    ACK of an unseen one; keep-alives and their ACKs; a zero window, its
+    probe and the probe's ACK; a window update and a full window; urgent
+    data, ECN and reserved flags, data on a RST."""
+    w = _Frames()
+    nop, mss, sperm = b"\x01", b"\x02\x04\x05\xb4", b"\x04\x02"
+    ts = b"\x08\x0a\x00\x00\x00\x10\x00\x00\x00\x00"
+    sack = lambda *edges: nop * 2 + struct.pack("!BB", 5, 2 + 4 * len(edges)) + \
+        struct.pack("!%dI" % len(edges), *edges)
+    c, s = w.tcp_pair(4000, 80)
+    c(1000, 0, SYN | 0xC0, opts=mss + sperm + nop + b"\x03\x03\x07" + nop * 4 + ts)
+    s(5000, 1001, SYN | ACK | 0x40, win=200, opts=mss + sperm + nop + b"\x03\x03\x02" + nop * 2,
+      dt=0.02)
+    c(1001, 5001, ACK, win=4, opts=nop * 2 + ts, dt=0.02)
+    for i in range(5):
+        s(5001 + 100 * i, 1001, PSH | ACK if i == 4 else ACK, b"d" * 100, win=200, dt=0.001)
+    c(1001, 5101, ACK, win=4, dt=0.001)
+    c(1001, 5101, ACK, win=4, opts=sack(5201, 5301), dt=0.001)
+    c(1001, 5101, ACK, win=4, opts=sack(5201, 5401), dt=0.001)
+    c(1001, 5101, ACK, win=4, opts=sack(5201, 5501), dt=0.001)
+    s(5101, 1001, ACK, b"d" * 100, win=200, dt=0.001)
+    c(1001, 5501, ACK, win=4, opts=sack(5101, 5201), dt=0.002)
+    s(5101, 1001, ACK, b"d" * 100, win=200, dt=0.3)
+    c(1001, 5501, ACK, win=4, opts=sack(5101, 5201, 5101, 5301), dt=0.002)
+    s(5531, 1001, ACK, b"e" * 10, win=200, dt=0.1)
+    s(5501, 1001, ACK | PSH, b"e" * 30, win=200, dt=0.001)
+    c(1001, 5541, ACK, win=4, dt=0.01)
+    s(5540, 1001, ACK, win=200, dt=1)
+    c(1001, 5541, ACK, win=4, dt=0.01)
+    c(1001, 5541, ACK, win=0, dt=0.01)
+    s(5541, 1001, ACK, b"p", win=200, dt=0.5)
+    c(1001, 5541, ACK, win=0, dt=0.01)
+    c(1001, 5541, ACK, win=1, dt=0.01)
+    s(5541, 1001, ACK | PSH, b"f" * 128, win=200, dt=0.01)
+    c(1001, 5669, ACK | 0x80, win=4, dt=0.01)
+    c(1001, 5900, ACK, win=4, dt=0.01)
+    c(1001, 5669, ACK | 0x20 | PSH, b"u" * 5, win=4, urg=3, dt=0.01)
+    s(5669, 1006, ACK | 0x100 | 0x200, win=200, dt=0.01)
+    s(5669, 1006, RST | ACK, b"bye", dt=0.01)
+    return w.frames
+
+
 def gre_tunnels():
     """GRE carrying IPv4, IPv6 and Ethernet, with key, sequence and checksum
     fields, over IPv4 and IPv6; an unknown payload type, an empty payload
@@ -270,6 +319,7 @@ SCENARIOS = {
     "odd_headers": odd_headers,
     "handshakes": handshakes,
     "sequence_analysis": sequence_analysis,
+    "tcp_analysis": tcp_analysis,
     "gre_tunnels": gre_tunnels,
 }
 

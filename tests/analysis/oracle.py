@@ -173,6 +173,12 @@ ANALYSES = ["status", "hierarchy"] + ["endpoints," + t for t in TABLES] + \
     ["conversations," + t for t in TABLES]
 
 
+def registered_fields():
+    """The value fields pcap-analyze knows (`pcap-analyze fields --list`)."""
+    return subprocess.run([TOOL, "fields", "--list"], capture_output=True, text=True,
+                          check=True).stdout.split()
+
+
 def lines(cmd):
     """Runs a command and returns its output lines (bytes that are not
     UTF-8 shown as backslash escapes)."""

@@ -17,10 +17,17 @@ import core_fields_gen
 import oracle
 
 FIELDS = ["eth.src", "eth.dst", "eth.addr", "vlan.id", "ip.src", "ip.dst", "ip.addr", "ip.proto",
-          "ip.ttl", "ipv6.src", "ipv6.dst", "ipv6.addr", "tcp.srcport", "tcp.dstport", "tcp.port",
-          "tcp.stream", "tcp.flags", "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.fin",
-          "tcp.flags.reset", "tcp.len", "tcp.analysis.initial_rtt", "udp.srcport",
-          "udp.dstport", "udp.port", "udp.stream"]
+          "ip.ttl", "ipv6.src", "ipv6.dst", "ipv6.addr", "udp.srcport", "udp.dstport", "udp.port",
+          "udp.stream"] + [f for f in oracle.registered_fields() if f.startswith("tcp.")]
+
+# (scenario, field) -> reason: where we deliberately differ from tshark.
+KNOWN_DIFFERENCES = {
+    ("sequence_analysis", "tcp.analysis.flags"):
+        "two SYN-ACKs with different sequence numbers: tshark's second pass compares the first "
+        "with the base the second left, and flags it reused ports too; we flag the second only",
+    ("sequence_analysis", "tcp.analysis.reused_ports"):
+        "the same two SYN-ACKs (see tcp.analysis.flags)",
+}
 
 
 @pytest.fixture(scope="module")
@@ -61,7 +68,11 @@ def test_field_alone_equals_tshark(captures, name, field):
     """One field of one scenario, asked alone, frame by frame."""
     path, theirs = captures[name]
     ours = _columns(oracle.ours_fields(path, [field]), [field])[field]
-    assert _first_difference(ours, theirs[field]) is None, _first_difference(ours, theirs[field])
+    diff = _first_difference(ours, theirs[field])
+    if (name, field) in KNOWN_DIFFERENCES:
+        assert diff is not None, f"{name} {field} now equals tshark: drop it from KNOWN_DIFFERENCES"
+        pytest.xfail(KNOWN_DIFFERENCES[(name, field)])
+    assert diff is None, diff
 
 
 @pytest.mark.parametrize("name", sorted(core_fields_gen.SCENARIOS))
@@ -70,6 +81,8 @@ def test_all_fields_together(captures, name):
     path, theirs = captures[name]
     ours = _columns(oracle.ours_fields(path, FIELDS), FIELDS)
     for field in FIELDS:
+        if (name, field) in KNOWN_DIFFERENCES:
+            continue
         assert _first_difference(ours[field], theirs[field]) is None, \
             f"{field}: {_first_difference(ours[field], theirs[field])}"
 

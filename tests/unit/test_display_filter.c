@@ -92,6 +92,10 @@ static void build_tcp_frame(struct frame_fields *ff)
     field_add_uint(ff, F("tcp.flags.syn"), 1);
     field_add_uint(ff, F("tcp.flags.ack"), 1);
     field_add_uint(ff, F("tcp.flags.fin"), 0);
+    field_add_int(ff, F("tcp.window_size_scalefactor"), -2);
+    field_add_bytes(ff, F("tcp.payload"), (const uint8_t *)"GET /\r\n", 7);
+    field_add_present(ff, F("tcp.analysis.flags"));
+    field_add_present(ff, F("tcp.analysis.duplicate_ack"));
     field_add_present(ff, F("http"));
     add_str(ff, F("http.host"), "Example.COM");
     add_str(ff, F("http.request.uri"), "/a?b=\"c\\d\"");
@@ -190,6 +194,28 @@ static size_t offset_of(const char *expr, const char *needle)
     const char *at = strstr(expr, needle);
     assert_non_null(at);
     return (size_t)(at - expr);
+}
+
+/* Signed integers (tcp.window_size_scalefactor), bytes (tcp.payload) and
+ * labels (tcp.analysis.*: presence only). */
+static void test_signed_bytes_labels(void **state)
+{
+    (void)state;
+    expect("tcp.window_size_scalefactor == -2", true, false);
+    expect("tcp.window_size_scalefactor < 0 && tcp.window_size_scalefactor > -3", true, false);
+    expect("tcp.window_size_scalefactor in {-2, 4}", true, false);
+    expect("tcp.window_size_scalefactor >= 1", false, false);
+    expect("tcp.payload contains \"GET\"", true, false);
+    expect("tcp.payload contains 2f:0d", true, false);
+    expect("tcp.payload == 47:45:54:20:2f:0d:0a", true, false);
+    expect("tcp.payload == \"GET\"", false, false);
+    expect("tcp.analysis.flags && tcp.analysis.duplicate_ack", true, false);
+    expect("!tcp.analysis.retransmission", true, true);
+    expect_error("tcp.window_size_scalefactor == 2147483648", 31, "out of range");
+    expect_error("tcp.window_size_scalefactor == -2147483649", 32, "out of range");
+    expect_error("tcp.payload == zz", 15, "not a valid byte string");
+    expect_error("tcp.analysis.flags == 1", 0, "(type=Label) cannot participate in ==");
+    expect_error("tcp.analysis.retransmission contains 1", 0, "cannot participate");
 }
 
 /* Protocol and field presence; "frame" is always present; the empty filter passes all. */
@@ -769,6 +795,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_presence),
+        cmocka_unit_test(test_signed_bytes_labels),
         cmocka_unit_test(test_uint_operators),
         cmocka_unit_test(test_uint_literals),
         cmocka_unit_test(test_multi_occurrence),
