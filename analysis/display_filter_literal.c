@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 /* Returns true when the field has value names (or true/false names). */
 static bool field_has_names(int field)
@@ -273,6 +274,58 @@ bad:
     return false;
 }
 
+/* Parses a date and time as tshark 4.0 does: "Nov 12, 1999 08:55:44",
+ * "2011-07-04 12:34:56" (or with a 'T'), or "2011-07-04", each time
+ * optionally with up to nine digits of fraction, then "UTC" or "Z" for
+ * UTC (local time otherwise). */
+static bool lit_abs_time(struct parser *p, const struct token *t, bool negative,
+                         struct df_value *out)
+{
+    static const char *const formats[] = {"%b %d, %Y %H:%M:%S", "%Y-%m-%dT%H:%M:%S",
+                                          "%Y-%m-%d %H:%M:%S", "%Y-%m-%d"};
+    char text[128];
+    size_t len = t->kind == TK_STRING ? t->text_len : t->len;
+    const char *src = t->kind == TK_STRING ? t->text : p->expr + t->pos;
+    const char *end = NULL;
+    struct tm tm;
+    if (negative || t->kind == TK_CHAR || len >= sizeof(text))
+        goto bad;
+    memcpy(text, src, len);
+    text[len] = '\0';
+    for (size_t f = 0; f < sizeof(formats) / sizeof(formats[0]) && !end; f++) {
+        memset(&tm, 0, sizeof(tm));
+        end = strptime(text, formats[f], &tm);
+    }
+    if (!end)
+        goto bad;
+    int64_t frac = 0;
+    if (*end == '.') {
+        unsigned n = 0;
+        for (end++; *end >= '0' && *end <= '9'; end++, n++) {
+            if (n == 9)
+                goto bad;
+            frac = frac * 10 + (*end - '0');
+        }
+        for (; n < 9; n++)
+            frac *= 10;
+    }
+    while (*end == ' ')
+        end++;
+    bool utc = strcmp(end, "UTC") == 0 || strcmp(end, "Z") == 0;
+    if (!utc && *end != '\0')
+        goto bad;
+    tm.tm_isdst = -1;
+    time_t secs = utc ? timegm(&tm) : mktime(&tm);
+    out->v.ns = (int64_t)secs * 1000000000 + frac;
+    return true;
+bad:
+    df_fail(p, t->pos,
+            "\"%.*s\" is not a valid absolute time. Example: \"Nov 12, 1999 08:55:44.123\" or "
+            "\"2011-07-04 12:34:56\"",
+            (int)len, src);
+    return false;
+}
+
 /* Parses a CIDR suffix "/N" of at most digits digits (octal with a leading
  * 0, as tshark reads it); returns the length, or -1 when s is not such a
  * suffix, -2 when it is more than max. */
@@ -446,6 +499,8 @@ bool df_parse_literal(struct parser *p, int field, enum df_op op, const struct t
 {
     enum field_kind type = ftype(field);
     memset(out, 0, sizeof(*out));
+    if (field_def(field)->type == FT_ABSOLUTE_TIME)
+        return lit_abs_time(p, t, negative, out);
     if (negative && type != FK_UINT && type != FK_TIME && type != FK_INT && type != FK_DOUBLE) {
         df_fail(p, t->pos, "A %s value cannot be negative.", tname(field));
         return false;

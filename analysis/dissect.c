@@ -16,6 +16,18 @@ void ctx_push(struct dissect_ctx *c, int proto)
 {
     if (c->out->n_chain < DISSECT_MAX_CHAIN)
         c->out->chain[c->out->n_chain++] = (uint16_t)proto;
+    if (c->fields) {
+        field_add_present(c->fields, proto);
+        if (c->want_layers && proto != proto_short && proto != proto_malformed)
+            ctx_layer(c, proto);
+    }
+}
+
+/* Appends a protocol to the frame's chain only. */
+void ctx_push_node(struct dissect_ctx *c, int proto)
+{
+    if (c->out->n_chain < DISSECT_MAX_CHAIN)
+        c->out->chain[c->out->n_chain++] = (uint16_t)proto;
     field_add_present(c->fields, proto);
 }
 
@@ -40,6 +52,20 @@ struct span span_trim(struct span s, size_t len)
     if (s.cap > len)
         s.cap = len;
     return s;
+}
+
+/* Returns the Internet checksum of n bytes, from a partial sum. */
+uint16_t dissect_inet_checksum(const uint8_t *p, size_t n, uint32_t sum)
+{
+    uint64_t acc = sum;
+    size_t i = 0;
+    for (; i + 1 < n; i += 2)
+        acc += (uint32_t)p[i] << 8 | p[i + 1];
+    if (i < n)
+        acc += (uint32_t)p[i] << 8;
+    while (acc >> 16)
+        acc = (acc & 0xffff) + (acc >> 16);
+    return (uint16_t)~acc;
 }
 
 /* Returns true when s has n captured bytes, else pushes why not and returns false. */

@@ -54,6 +54,7 @@ struct dissector {
     struct frame_fields *fields; /* Where to record per-packet fields, or NULL (summaries only). */
     uint64_t frame_number;       /* 1-based number of the frame being dissected (frame.number). */
     int64_t first_ns;            /* Time of the first frame (for frame.time_relative). */
+    int64_t prev_ns;             /* Time of the previous frame (for frame.time_delta). */
     /* In a first pass: the fields the second pass will want; else NULL. */
     const struct frame_fields *next_pass;
     void *state[REGISTRY_MAX_STATES]; /* Per protocol state slot: its state, or NULL. */

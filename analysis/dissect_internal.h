@@ -20,6 +20,9 @@ struct span {
 };
 
 /* The state of dissecting one frame. */
+/* Most protocols frame.protocols lists. */
+#define CTX_MAX_LAYERS 64
+
 struct dissect_ctx {
     struct dissector *d;               /* Cross-frame state. */
     struct frame_dissection *out;      /* What this frame contributes. */
@@ -29,6 +32,10 @@ struct dissect_ctx {
     struct net_addr net_dst;           /* Destination of the innermost IP header so far. */
     unsigned depth;                    /* Number of nested dissector calls, bounded. */
     bool quoted; /* True inside the datagram an ICMP error quotes: fields only, nothing counted. */
+    bool want_layers;                /* True when frame.protocols is wanted: layers is kept. */
+    uint8_t n_layers;                /* Number of entries in layers. */
+    uint16_t layers[CTX_MAX_LAYERS]; /* Every protocol a dissector was called for, as
+                                        Wireshark's pinfo->layers (quoted ones too). */
 };
 
 /* Returns true when this pass records fields or is the first pass of one
@@ -61,11 +68,30 @@ static inline uint32_t be32(const uint8_t *p)
 /* Appends a protocol to the frame's chain and records its presence. */
 void ctx_push(struct dissect_ctx *c, int proto);
 
+/* Appends a protocol to the frame's chain only: a node tshark counts in
+ * the hierarchy that is no dissector call of its own (a reassembly's
+ * "tcp.segments", a second MPLS label, a coalesced QUIC packet). */
+void ctx_push_node(struct dissect_ctx *c, int proto);
+
+/* Appends a protocol to the layers frame.protocols lists only (a
+ * dissector Wireshark calls that counts nowhere else: "ethertype", IPv6
+ * extension headers). */
+static inline void ctx_layer(struct dissect_ctx *c, int proto)
+{
+    if (c->want_layers && c->n_layers < CTX_MAX_LAYERS)
+        c->layers[c->n_layers++] = (uint16_t)proto;
+}
+
 /* Returns the sub-span of s from offset off (empty if off is past its end). */
 struct span span_from(struct span s, size_t off);
 
 /* Returns s cut to at most len reported bytes. */
 struct span span_trim(struct span s, size_t len);
+
+/* Returns the Internet checksum (RFC 1071) of n bytes at p, starting from
+ * the partial one's complement sum sum (a pseudo-header's, or 0): 0 when
+ * the bytes hold a correct checksum. */
+uint16_t dissect_inet_checksum(const uint8_t *p, size_t n, uint32_t sum);
 
 /* Returns true when s has n captured bytes; otherwise pushes "_ws.short"
  * (the capture was cut by its snaplen) or "_ws.malformed" (the packet itself

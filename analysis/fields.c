@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 /* Prepares an empty store wanting nothing (and the registry its ids come from). */
 void frame_fields_init(struct frame_fields *ff)
@@ -60,6 +61,20 @@ void field_add_uint(struct frame_fields *ff, int id, uint64_t value)
     struct field_value *v = field_slot(ff, id);
     if (v)
         v->v.u = value;
+}
+
+/* Records an address as text. */
+void field_add_addr_text(struct frame_fields *ff, int id, const uint8_t *addr, size_t len)
+{
+    char text[INET6_ADDRSTRLEN];
+    if (!fields_want(ff, id))
+        return;
+    if (len == 4 || len == 16)
+        inet_ntop(len == 4 ? AF_INET : AF_INET6, addr, text, sizeof(text));
+    else
+        snprintf(text, sizeof(text), "%02x:%02x:%02x:%02x:%02x:%02x", addr[0], addr[1], addr[2],
+                 addr[3], addr[4], addr[5]);
+    field_add_string(ff, id, text, strlen(text));
 }
 
 /* Records a time in nanoseconds. */
@@ -178,18 +193,42 @@ static size_t format_time(int64_t ns, char *buf, size_t size)
                             mag / 1000000000u, mag % 1000000000u);
 }
 
+/* Writes a date and time as tshark prints an absolute time: local time,
+ * nanoseconds and the zone's name ("Feb  1, 2015 22:04:33.817203000 UTC"). */
+static size_t format_abs_time(int64_t ns, char *buf, size_t size)
+{
+    int64_t sec = ns / 1000000000, frac = ns % 1000000000;
+    if (frac < 0) {
+        frac += 1000000000;
+        sec--;
+    }
+    time_t t = (time_t)sec;
+    struct tm tm;
+    char date[64], zone[16];
+    if (!localtime_r(&t, &tm))
+        return (size_t)snprintf(buf, size, "Not representable");
+    strftime(date, sizeof(date), "%b %e, %Y %H:%M:%S", &tm);
+    strftime(zone, sizeof(zone), "%Z", &tm);
+    return (size_t)snprintf(buf, size, "%s.%09" PRId64 " %s", date, frac, zone);
+}
+
 /* Writes bytes as lower-case hex without separators, cut to size. */
-static size_t format_bytes(const uint8_t *p, size_t n, char *buf, size_t size)
+static size_t format_bytes(const uint8_t *p, size_t n, char *buf, size_t size, enum field_base base)
 {
     static const char hex[] = "0123456789abcdef";
-    size_t i;
-    for (i = 0; i < n && 2 * i + 2 < size; i++) {
-        buf[2 * i] = hex[p[i] >> 4];
-        buf[2 * i + 1] = hex[p[i] & 15];
+    static const char seps[] = {
+        [SEP_COLON] = ':', [SEP_DASH] = '-', [SEP_DOT] = '.', [SEP_SPACE] = ' '};
+    char sep = (unsigned)base < sizeof(seps) ? seps[base] : 0;
+    size_t w = sep ? 3 : 2, i, o = 0;
+    for (i = 0; i < n && o + (sep && i > 0 ? 3 : 2) < size; i++) {
+        if (sep && i > 0)
+            buf[o++] = sep;
+        buf[o++] = hex[p[i] >> 4];
+        buf[o++] = hex[p[i] & 15];
     }
     if (size > 0)
-        buf[2 * i < size ? 2 * i : size - 1] = '\0';
-    return 2 * n;
+        buf[o < size ? o : size - 1] = '\0';
+    return n == 0 ? 0 : w * n - (sep ? 1 : 0);
 }
 
 /* Writes the text form of an occurrence. */
@@ -208,6 +247,8 @@ size_t field_format(const struct frame_fields *ff, const struct field_value *v, 
     case FK_BOOL:
         return (size_t)snprintf(buf, size, "%d", v->v.u ? 1 : 0);
     case FK_TIME:
+        if (d->type == FT_ABSOLUTE_TIME)
+            return format_abs_time(v->v.ns, buf, size);
         return format_time(v->v.ns, buf, size);
     case FK_DOUBLE:
         return (size_t)snprintf(buf, size, "%.*g", 15, v->v.d);
@@ -226,7 +267,7 @@ size_t field_format(const struct frame_fields *ff, const struct field_value *v, 
         if (v->v.str.off == UINT32_MAX)
             return (size_t)snprintf(buf, size,
                                     "<MISSING>"); /* As tshark prints uncaptured bytes. */
-        return format_bytes((const uint8_t *)field_string(ff, v), v->v.str.len, buf, size);
+        return format_bytes((const uint8_t *)field_string(ff, v), v->v.str.len, buf, size, d->base);
     case FK_NONE:
     default:
         /* tshark prints "1" for a present FT_NONE field, nothing for a protocol. */

@@ -88,6 +88,10 @@ void field_add_ether(struct frame_fields *ff, int id, const uint8_t *mac);
 /* Records text (copied; len bytes, not NUL-terminated). */
 void field_add_string(struct frame_fields *ff, int id, const char *text, size_t len);
 
+/* Records an address as text (a "host" string field, as tshark -n prints
+ * it): len 4 (IPv4), 16 (IPv6) or 6 (MAC) bytes. */
+void field_add_addr_text(struct frame_fields *ff, int id, const uint8_t *addr, size_t len);
+
 /* Records a signed value. */
 void field_add_int(struct frame_fields *ff, int id, int64_t value);
 

@@ -54,6 +54,12 @@ static struct state_slot states[REGISTRY_MAX_STATES];
 static int n_states;
 
 const char *const tfs_set_notset[2] = {"Set", "Not set"};
+const char *const tfs_yes_no[2] = {"Yes", "No"};
+
+/* The names of a checksum's status. */
+const struct value_name checksum_status_names[] = {
+    {0, "Bad"}, {1, "Good"}, {2, "Unverified"}, {3, "Not present"}, {4, "Illegal"}, {0, NULL},
+};
 
 int proto_frame, proto_data, proto_malformed, proto_short;
 
@@ -454,7 +460,8 @@ const char *field_base_name(enum field_base b)
 {
     static const char *const names[] = {
         "BASE_NONE",    "BASE_DEC",    "BASE_HEX",    "BASE_OCT",     "BASE_DEC_HEX",
-        "BASE_HEX_DEC", "BASE_PT_TCP", "BASE_PT_UDP", "BASE_PT_SCTP", "BASE_CUSTOM"};
+        "BASE_HEX_DEC", "BASE_PT_TCP", "BASE_PT_UDP", "BASE_PT_SCTP", "BASE_CUSTOM",
+        "BASE_OUI",     "SEP_COLON",   "SEP_DASH",    "SEP_DOT",      "SEP_SPACE"};
     return (unsigned)b < ARRAY_COUNT(names) ? names[b] : "?";
 }
 

@@ -84,6 +84,11 @@ enum field_base {
     BASE_PT_UDP,   /* A UDP port: decimal. */
     BASE_PT_SCTP,  /* An SCTP port: decimal. */
     BASE_CUSTOM,   /* Decimal with -T fields (a custom text in the tree only). */
+    BASE_OUI,      /* An organisationally unique identifier: decimal with -T fields. */
+    SEP_COLON,     /* Bytes: hex pairs separated by ':' (plain hex without a SEP_*). */
+    SEP_DASH,      /* Bytes: hex pairs separated by '-'. */
+    SEP_DOT,       /* Bytes: hex pairs separated by '.'. */
+    SEP_SPACE,     /* Bytes: hex pairs separated by ' '. */
 };
 
 /* One value name (Wireshark's value_string); an array ends with a NULL name. */
@@ -138,6 +143,12 @@ struct field_reg {
 
 /* "Set" / "Not set": the true/false names of most flag bits. */
 extern const char *const tfs_set_notset[2];
+
+/* "Yes" / "No". */
+extern const char *const tfs_yes_no[2];
+
+/* The names of a checksum's status (Wireshark's proto_checksum_vals). */
+extern const struct value_name checksum_status_names[];
 
 struct dissect_ctx;
 struct dissector;

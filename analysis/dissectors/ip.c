@@ -9,7 +9,9 @@
 #include <stdlib.h>
 
 /* The IPv4 protocol and fields. */
-static int proto_ip, hf_ttl, hf_proto, hf_src, hf_dst, hf_addr;
+static int proto_ip, hf_version, hf_hdr_len, hf_dsfield, hf_dsfield_dscp, hf_dsfield_ecn, hf_len,
+    hf_id, hf_flags, hf_flags_rb, hf_flags_df, hf_flags_mf, hf_frag_offset, hf_ttl, hf_proto,
+    hf_checksum, hf_checksum_status, hf_src, hf_dst, hf_addr, hf_src_host, hf_dst_host, hf_host;
 
 /* The IP protocol table. */
 static struct dissector_table *ip_proto_table;
@@ -82,24 +84,65 @@ bool ip_dissect_fragment(struct dissect_ctx *c, uint32_t id, uint8_t proto, size
     return false;
 }
 
+/* Records the ip.version field. */
+void ip_version_field(struct frame_fields *ff, uint8_t version)
+{
+    field_add_uint(ff, hf_version, version);
+}
+
+/* Records an address and its "addr", "src_host"/"dst_host" and "host" forms. */
+static void addr_fields(struct frame_fields *ff, int hf, int hf_host1, const uint8_t *a)
+{
+    field_add_ipv4(ff, hf, a);
+    field_add_ipv4(ff, hf_addr, a);
+    field_add_addr_text(ff, hf_host1, a, 4);
+    field_add_addr_text(ff, hf_host, a, 4);
+}
+
 /* Records the fields of an IPv4 header as far as it was captured: Wireshark
- * adds them in header order until a read past the captured bytes stops it. */
+ * adds them in header order until a read past the captured bytes stops it.
+ * A header length under 20 bytes stops it after that length, a total length
+ * under the header's after the total length. */
 static __attribute__((noinline)) void ipv4_fields(struct frame_fields *ff, struct span s)
 {
-    if (s.cap < 1 || (s.p[0] >> 4) != 4 || (s.p[0] & 0x0f) < 5)
+    if (s.cap < 1 || (s.p[0] >> 4) != 4)
         return;
+    ip_version_field(ff, 4);
+    field_add_uint(ff, hf_hdr_len, (s.p[0] & 0x0fu) * 4);
+    if ((s.p[0] & 0x0f) < 5 || s.cap < 2)
+        return;
+    field_add_uint(ff, hf_dsfield, s.p[1]);
+    field_add_uint(ff, hf_dsfield_dscp, s.p[1] >> 2);
+    field_add_uint(ff, hf_dsfield_ecn, s.p[1] & 3u);
+    if (s.cap < 4)
+        return;
+    size_t total = be16(s.p + 2);
+    field_add_uint(ff, hf_len, total ? total : s.len);
+    if (total && total < (s.p[0] & 0x0fu) * 4)
+        return;
+    if (s.cap < 6)
+        return;
+    field_add_uint(ff, hf_id, be16(s.p + 4));
+    if (s.cap < 8)
+        return;
+    uint16_t frag = be16(s.p + 6);
+    field_add_uint(ff, hf_flags, frag >> 13);
+    field_add_uint(ff, hf_flags_rb, (frag >> 15) & 1u);
+    field_add_uint(ff, hf_flags_df, (frag >> 14) & 1u);
+    field_add_uint(ff, hf_flags_mf, (frag >> 13) & 1u);
+    field_add_uint(ff, hf_frag_offset, frag & 0x1fffu);
     if (s.cap >= 9)
         field_add_uint(ff, hf_ttl, s.p[8]);
     if (s.cap >= 10)
         field_add_uint(ff, hf_proto, s.p[9]);
-    if (s.cap >= 16) {
-        field_add_ipv4(ff, hf_src, s.p + 12);
-        field_add_ipv4(ff, hf_addr, s.p + 12);
-    }
-    if (s.cap >= 20) {
-        field_add_ipv4(ff, hf_dst, s.p + 16);
-        field_add_ipv4(ff, hf_addr, s.p + 16);
-    }
+    if (s.cap < 12)
+        return;
+    field_add_uint(ff, hf_checksum, be16(s.p + 10));
+    field_add_uint(ff, hf_checksum_status, 2); /* Unverified, as tshark leaves it. */
+    if (s.cap >= 16)
+        addr_fields(ff, hf_src, hf_src_host, s.p + 12);
+    if (s.cap >= 20)
+        addr_fields(ff, hf_dst, hf_dst_host, s.p + 16);
 }
 
 /* Dissects an IPv4 packet. */
@@ -145,11 +188,31 @@ static void reassembly_free(void *state)
 static void ip_register(void)
 {
     static const struct field_reg hf[] = {
+        HF(&hf_version, "ip.version", "Version", FT_UINT8, BASE_DEC, 0, NULL),
+        HF(&hf_hdr_len, "ip.hdr_len", "Header Length", FT_UINT8, BASE_DEC, 0, NULL),
+        HF(&hf_dsfield, "ip.dsfield", "Differentiated Services Field", FT_UINT8, BASE_HEX, 0, NULL),
+        HF(&hf_dsfield_dscp, "ip.dsfield.dscp", "Differentiated Services Codepoint", FT_UINT8,
+           BASE_DEC, 0xfc, NULL),
+        HF(&hf_dsfield_ecn, "ip.dsfield.ecn", "Explicit Congestion Notification", FT_UINT8,
+           BASE_DEC, 0x3, NULL),
+        HF(&hf_len, "ip.len", "Total Length", FT_UINT16, BASE_DEC, 0, NULL),
+        HF(&hf_id, "ip.id", "Identification", FT_UINT16, BASE_HEX_DEC, 0, NULL),
+        HF(&hf_flags, "ip.flags", "Flags", FT_UINT8, BASE_HEX, 0xe0, NULL),
+        HF_TFS(&hf_flags_rb, "ip.flags.rb", "Reserved bit", 0x80, tfs_set_notset),
+        HF_TFS(&hf_flags_df, "ip.flags.df", "Don't fragment", 0x40, tfs_set_notset),
+        HF_TFS(&hf_flags_mf, "ip.flags.mf", "More fragments", 0x20, tfs_set_notset),
+        HF(&hf_frag_offset, "ip.frag_offset", "Fragment Offset", FT_UINT16, BASE_DEC, 0x1fff, NULL),
         HF(&hf_ttl, "ip.ttl", "Time to Live", FT_UINT8, BASE_DEC, 0, NULL),
         HF(&hf_proto, "ip.proto", "Protocol", FT_UINT8, BASE_DEC, 0, ip_proto_names),
+        HF(&hf_checksum, "ip.checksum", "Header Checksum", FT_UINT16, BASE_HEX, 0, NULL),
+        HF(&hf_checksum_status, "ip.checksum.status", "Header checksum status", FT_UINT8, BASE_NONE,
+           0, checksum_status_names),
         HF(&hf_src, "ip.src", "Source Address", FT_IPv4, BASE_NONE, 0, NULL),
         HF(&hf_dst, "ip.dst", "Destination Address", FT_IPv4, BASE_NONE, 0, NULL),
         HF(&hf_addr, "ip.addr", "Source or Destination Address", FT_IPv4, BASE_NONE, 0, NULL),
+        HF(&hf_src_host, "ip.src_host", "Source Host", FT_STRING, BASE_NONE, 0, NULL),
+        HF(&hf_dst_host, "ip.dst_host", "Destination Host", FT_STRING, BASE_NONE, 0, NULL),
+        HF(&hf_host, "ip.host", "Source or Destination Host", FT_STRING, BASE_NONE, 0, NULL),
     };
     static const struct proto_hooks hooks = {.free_state = reassembly_free};
     proto_ip = registry_proto("ip", "Internet Protocol Version 4");

@@ -16,6 +16,9 @@ void ip_dissect_payload(struct dissect_ctx *c, uint8_t proto, struct span s);
 bool ip_dissect_fragment(struct dissect_ctx *c, uint32_t id, uint8_t proto, size_t offset,
                          bool more, struct span payload, bool v6);
 
+/* Records the (hidden) ip.version field IPv6 headers carry too. */
+void ip_version_field(struct frame_fields *ff, uint8_t version);
+
 /* The names of IP protocol numbers (ip.proto, ipv6.nxt). */
 extern const struct value_name ip_proto_names[];
 

@@ -12,8 +12,11 @@ static const struct dissector_handle *ip_handle, *ipv6_handle;
 /* Dissects an MPLS label stack and its payload. */
 static void dissect_mpls(struct dissect_ctx *c, struct span s)
 {
-    for (;;) {
-        ctx_push(c, proto_mpls);
+    for (bool first = true;; first = false) {
+        if (first)
+            ctx_push(c, proto_mpls);
+        else
+            ctx_push_node(c, proto_mpls); /* One dissector call for the whole stack. */
         if (!dissect_need(c, s, 4))
             return;
         bool bottom = (s.p[2] & 1) != 0;

@@ -608,7 +608,10 @@ static void dissect_quic(struct dissect_ctx *c, struct span s)
 {
     dissect_quic_fields(c, s);
     for (unsigned n = 0; s.len > 0 && n < 8; n++) {
-        ctx_push(c, proto_quic);
+        if (n == 0)
+            ctx_push(c, proto_quic);
+        else
+            ctx_push_node(c, proto_quic); /* One dissector call per datagram. */
         size_t plen = quic_long_packet_len(s);
         if (plen == 0 || plen >= s.len)
             return;

@@ -1,5 +1,6 @@
 /* Owns Linux cooked captures, v1 (16-byte header) and v2 (20-byte header). */
 #include "dissect_internal.h"
+#include "dissectors/eth.h"
 #include "dissectors/list.h"
 
 /* The protocol (both versions show as "sll"). */
@@ -9,8 +10,11 @@ static int proto_sll;
 static const struct dissector_table *ethertype_table;
 static const struct dissector_handle *llc_handle;
 
-/* Dissects a cooked header of hl bytes whose protocol is at proto_off. */
-static void dissect_sll_any(struct dissect_ctx *c, struct span s, size_t hl, size_t proto_off)
+/* Dissects a cooked header of hl bytes whose protocol is at proto_off and
+ * link-layer address type at hatype_off: a GRE tunnel's (ARPHRD_IPGRE)
+ * protocol is looked up directly, others through the EtherType dissector. */
+static void dissect_sll_any(struct dissect_ctx *c, struct span s, size_t hl, size_t proto_off,
+                            size_t hatype_off)
 {
     ctx_push(c, proto_sll);
     if (!dissect_need(c, s, hl))
@@ -19,8 +23,10 @@ static void dissect_sll_any(struct dissect_ctx *c, struct span s, size_t hl, siz
     struct span p = span_from(s, hl);
     if (proto == 0x0004)
         call_dissector(c, llc_handle, p);
-    else if (proto > 1500)
+    else if (proto > 1500 && be16(s.p + hatype_off) == 778)
         dissect_table_or_data(c, ethertype_table, proto, p);
+    else if (proto > 1500)
+        ethertype_dissect(c, proto, p);
     else
         dissect_data(c, p);
 }
@@ -28,13 +34,13 @@ static void dissect_sll_any(struct dissect_ctx *c, struct span s, size_t hl, siz
 /* Dissects a v1 header. */
 static void dissect_sll(struct dissect_ctx *c, struct span s)
 {
-    dissect_sll_any(c, s, 16, 14);
+    dissect_sll_any(c, s, 16, 14, 2);
 }
 
 /* Dissects a v2 header. */
 static void dissect_sll2(struct dissect_ctx *c, struct span s)
 {
-    dissect_sll_any(c, s, 20, 0);
+    dissect_sll_any(c, s, 20, 0, 8);
 }
 
 /* The dissectors. */

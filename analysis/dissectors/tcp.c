@@ -899,11 +899,6 @@ static const struct value_name option_kind_names[] = {
     {8, "Time Stamp Option"},    {0, NULL},
 };
 
-/* The names of the checksum status. */
-static const struct value_name checksum_status_names[] = {
-    {0, "Bad"}, {1, "Good"}, {2, "Unverified"}, {3, "Not present"}, {4, "Illegal"}, {0, NULL},
-};
-
 /* Registers the header fields. */
 static void tcp_register_header(void)
 {

@@ -104,7 +104,7 @@ static size_t pdu_continue(struct dissect_ctx *c, const struct tcp_stream_ops *o
     if (!done)
         return n;
     ops->done(c, h, other, false);
-    ctx_push(c, tcp_proto_segments);
+    ctx_push_node(c, tcp_proto_segments);
     pdu_reset(ops, h);
     return used;
 }
@@ -168,7 +168,7 @@ void tcp_pdu_fin(struct dissect_ctx *c, const struct dissector_handle *app, stru
     if (!ops || !ops->fin || !ops->fin(c, h))
         return;
     if (h->segs > 1)
-        ctx_push(c, tcp_proto_segments);
+        ctx_push_node(c, tcp_proto_segments);
     pdu_reset(ops, h);
 }
 
