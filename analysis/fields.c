@@ -264,7 +264,7 @@ size_t field_format(const struct frame_fields *ff, const struct field_value *v, 
     case FK_STRING:
         return (size_t)snprintf(buf, size, "%.*s", (int)v->v.str.len, field_string(ff, v));
     case FK_BYTES:
-        if (v->v.str.off == UINT32_MAX)
+        if (v->v.str.off == UINT32_MAX || v->v.str.len == 0)
             return (size_t)snprintf(buf, size,
                                     "<MISSING>"); /* As tshark prints uncaptured bytes. */
         return format_bytes((const uint8_t *)field_string(ff, v), v->v.str.len, buf, size, d->base);

@@ -9,9 +9,11 @@
 #include "dissectors/tcp_pdu.h"
 
 #include "dissectors/list.h"
+#include "hash_table.h"
 #include "ws_text.h"
 
 #include <ctype.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -49,9 +51,29 @@ static inline struct http_dir *http_dir(struct tcp_half *h)
     return (struct http_dir *)(void *)h->app.words;
 }
 
-/* The HTTP protocol and fields. */
-static int proto_http, hf_request, hf_response, hf_response_code, hf_request_method, hf_host,
-    hf_request_uri;
+/* The HTTP protocol and its fields: the kind of message and its first line's, ... */
+static int proto_http, hf_notification, hf_response, hf_request, hf_response_number,
+    hf_request_number, hf_response_line, hf_request_line, hf_request_method, hf_request_uri,
+    hf_request_uri_path, hf_request_uri_query, hf_request_uri_query_parameter, hf_request_version,
+    hf_response_version, hf_request_full_uri, hf_response_code, hf_response_code_desc,
+    hf_response_for_uri, hf_response_phrase, hf_chat;
+/* ... the headers' ... */
+static int hf_authorization, hf_proxy_authenticate, hf_proxy_authorization, hf_www_authenticate,
+    hf_content_type, hf_content_length_header, hf_content_length, hf_content_encoding,
+    hf_transfer_encoding, hf_upgrade, hf_user_agent, hf_host, hf_connection, hf_cookie,
+    hf_cookie_pair, hf_accept, hf_referer, hf_accept_language, hf_accept_encoding, hf_date,
+    hf_cache_control, hf_server, hf_location, hf_sec_websocket_accept, hf_sec_websocket_extensions,
+    hf_sec_websocket_key, hf_sec_websocket_protocol, hf_sec_websocket_version, hf_set_cookie,
+    hf_last_modified, hf_x_forwarded_for;
+/* ... and the request/response matching's. */
+static int hf_request_in, hf_response_in, hf_next_request_in, hf_next_response_in,
+    hf_prev_request_in, hf_prev_response_in, hf_time;
+
+/* The ids of the first and last HTTP field (registered in one run). */
+static int first_field, last_field;
+
+/* The state slot of request/response matching. */
+static int matching_slot;
 
 /* The media types bodies go to, and "media" for the others. */
 static const struct string_table *media_table;
@@ -381,75 +403,529 @@ static void http_add(struct dissect_ctx *c, int id, const uint8_t *p, size_t len
         free(text);
 }
 
-/* Records the method and URI of a request line of len bytes at p. */
-static void http_request_line(struct dissect_ctx *c, const uint8_t *p, size_t len)
+/* The kinds of HTTP message, as Wireshark's http_type. */
+enum http_type { HTTP_REQUEST, HTTP_RESPONSE, HTTP_NOTIFICATION };
+
+/* One request/response pair of a connection, as Wireshark's http_req_res_t. */
+struct http_pair {
+    uint32_t number;    /* Its number in the connection (http.request_number...). */
+    uint32_t req_frame; /* Its request's frame, or 0. */
+    uint32_t res_frame; /* Its response's frame, or 0. */
+    uint32_t pad;       /* Zero. */
+    int64_t req_ns;     /* Its request's time (when req_frame is set). */
+};
+
+/* One connection's pairs and the last request's URIs. */
+struct http_conv {
+    uint64_t stream;         /* The tcp.stream index; must come first. */
+    struct http_pair *pairs; /* Its pairs, in order. */
+    uint32_t n, cap;         /* Their number and room. */
+    char *full_uri;          /* The last request's full URI, or NULL. */
+    char *request_uri;       /* The last request's URI, or NULL. */
+};
+
+/* The pair a frame's message belongs to. */
+struct http_frame_pair {
+    uint64_t frame;  /* Must come first. */
+    uint64_t stream; /* Its connection. */
+    uint32_t index;  /* Its pair's index there. */
+    uint32_t pad;    /* Zero. */
+};
+
+/* Request/response matching across a capture. */
+struct http_state {
+    struct hash_table convs;  /* struct http_conv by stream. */
+    struct hash_table frames; /* struct http_frame_pair by frame. */
+    bool seeded;              /* True in the second pass: the pairs are the first pass's. */
+};
+
+/* The matching of this pass, made on first use; NULL when out of memory. */
+static struct http_state *http_state_get(struct dissect_ctx *c)
+{
+    struct http_state *st = c->d->state[matching_slot];
+    if (!st && (st = c->d->state[matching_slot] = calloc(1, sizeof(*st))) != NULL) {
+        hash_table_init(&st->convs, sizeof(uint64_t), sizeof(struct http_conv));
+        hash_table_init(&st->frames, sizeof(uint64_t), sizeof(struct http_frame_pair));
+    }
+    return st;
+}
+
+/* Appends a pair to a connection; returns its index, or -1 when out of memory. */
+static int64_t pair_push(struct http_conv *cv)
+{
+    if (cv->n == cv->cap) {
+        uint32_t cap = cv->cap ? cv->cap * 2 : 4;
+        struct http_pair *p = realloc(cv->pairs, cap * sizeof(*p));
+        if (!p)
+            return -1;
+        cv->pairs = p;
+        cv->cap = cap;
+    }
+    cv->pairs[cv->n] = (struct http_pair){.number = cv->n + 1};
+    return cv->n++;
+}
+
+/* Files a message of a connection (first pass: as push_req()/push_res() do)
+ * and returns its pair's index in *index (false when it has none). */
+static bool pair_file(struct dissect_ctx *c, struct http_state *st, struct http_conv *cv,
+                      enum http_type type, uint32_t *index)
+{
+    uint64_t frame = c->d->frame_number;
+    int created;
+    if (st->seeded) {
+        const struct http_frame_pair *fp = hash_table_find(&st->frames, &frame);
+        if (!fp || fp->stream != cv->stream || fp->index >= cv->n)
+            return false;
+        *index = fp->index;
+        return true;
+    }
+    int64_t i = -1;
+    if (type == HTTP_REQUEST) {
+        if ((i = pair_push(cv)) < 0)
+            return false;
+        cv->pairs[i].req_frame = (uint32_t)frame;
+        cv->pairs[i].req_ns = c->frame->ts_ns;
+    } else if (type == HTTP_RESPONSE) {
+        if (cv->n > 0 && cv->pairs[cv->n - 1].res_frame == 0)
+            i = cv->n - 1;
+        else if ((i = pair_push(cv)) < 0)
+            return false;
+        cv->pairs[i].res_frame = (uint32_t)frame;
+    } else {
+        return false;
+    }
+    /* The frame shows its last message's pair (p_get_proto_data()'s answer). */
+    struct http_frame_pair *fp = hash_table_upsert(&st->frames, &frame, &created);
+    if (fp) {
+        fp->stream = cv->stream;
+        fp->index = (uint32_t)i;
+    }
+    *index = (uint32_t)i;
+    return true;
+}
+
+/* Records a frame number field when the frame is known. */
+static void add_frame(struct frame_fields *ff, int id, uint32_t frame)
+{
+    if (frame)
+        field_add_uint(ff, id, frame);
+}
+
+/* Records the matching fields of a message of connection cv: its pair's
+ * number, the pairs before and after, the time since the request and the
+ * request's URI (in a response). */
+static void matching_fields(struct dissect_ctx *c, struct http_conv *cv, enum http_type type,
+                            uint32_t i)
+{
+    struct frame_fields *ff = c->fields;
+    const struct http_pair *curr = &cv->pairs[i], *prev = i > 0 ? curr - 1 : NULL,
+                           *next = i + 1 < cv->n ? curr + 1 : NULL;
+    if (type == HTTP_RESPONSE) {
+        field_add_uint(ff, hf_response_number, curr->number);
+        if (curr->req_frame)
+            field_add_time(ff, hf_time, c->frame->ts_ns - curr->req_ns);
+        add_frame(ff, hf_prev_request_in, prev ? prev->req_frame : 0);
+        add_frame(ff, hf_prev_response_in, prev ? prev->res_frame : 0);
+        add_frame(ff, hf_request_in, curr->req_frame);
+        add_frame(ff, hf_next_request_in, next ? next->req_frame : 0);
+        add_frame(ff, hf_next_response_in, next ? next->res_frame : 0);
+        const char *uri = cv->full_uri ? cv->full_uri : cv->request_uri;
+        if (uri)
+            field_add_string(ff, hf_response_for_uri, uri, strlen(uri));
+    } else {
+        field_add_uint(ff, hf_request_number, curr->number);
+        add_frame(ff, hf_prev_request_in, prev ? prev->req_frame : 0);
+        add_frame(ff, hf_response_in, curr->res_frame);
+        add_frame(ff, hf_next_request_in, next ? next->req_frame : 0);
+    }
+}
+
+/* Returns the connection of the current TCP stream, made on first use; NULL
+ * when there is none or memory ran out. */
+static struct http_conv *http_conv_get(struct dissect_ctx *c, struct http_state *st)
+{
+    const struct frame_dissection *o = c->out;
+    int created;
+    if (!st || o->n_tcp == 0)
+        return NULL;
+    uint64_t stream = o->tcp[o->n_tcp - 1].stream;
+    return hash_table_upsert(&st->convs, &stream, &created);
+}
+
+/* Replaces a connection's copy of a URI. */
+static void uri_keep(char **slot, const char *uri, size_t len)
+{
+    char *copy = malloc(len + 1);
+    if (!copy)
+        return;
+    memcpy(copy, uri, len);
+    copy[len] = '\0';
+    free(*slot);
+    *slot = copy;
+}
+
+/* The standard status codes' descriptions (Wireshark's vals_http_status_code). */
+static const struct value_name status_names[] = {
+    {100, "Continue"},
+    {101, "Switching Protocols"},
+    {102, "Processing"},
+    {103, "Early Hints"},
+    {199, "Informational - Others"},
+    {200, "OK"},
+    {201, "Created"},
+    {202, "Accepted"},
+    {203, "Non-authoritative Information"},
+    {204, "No Content"},
+    {205, "Reset Content"},
+    {206, "Partial Content"},
+    {207, "Multi-Status"},
+    {208, "Already Reported"},
+    {226, "IM Used"},
+    {299, "Success - Others"},
+    {300, "Multiple Choices"},
+    {301, "Moved Permanently"},
+    {302, "Found"},
+    {303, "See Other"},
+    {304, "Not Modified"},
+    {305, "Use Proxy"},
+    {307, "Temporary Redirect"},
+    {308, "Permanent Redirect"},
+    {399, "Redirection - Others"},
+    {400, "Bad Request"},
+    {401, "Unauthorized"},
+    {402, "Payment Required"},
+    {403, "Forbidden"},
+    {404, "Not Found"},
+    {405, "Method Not Allowed"},
+    {406, "Not Acceptable"},
+    {407, "Proxy Authentication Required"},
+    {408, "Request Time-out"},
+    {409, "Conflict"},
+    {410, "Gone"},
+    {411, "Length Required"},
+    {412, "Precondition Failed"},
+    {413, "Request Entity Too Large"},
+    {414, "Request-URI Too Long"},
+    {415, "Unsupported Media Type"},
+    {416, "Requested Range Not Satisfiable"},
+    {417, "Expectation Failed"},
+    {418, "I'm a teapot"},
+    {421, "Misdirected Request"},
+    {422, "Unprocessable Entity"},
+    {423, "Locked"},
+    {424, "Failed Dependency"},
+    {425, "Too Early"},
+    {426, "Upgrade Required"},
+    {428, "Precondition Required"},
+    {429, "Too Many Requests"},
+    {431, "Request Header Fields Too Large"},
+    {451, "Unavailable For Legal Reasons"},
+    {499, "Client Error - Others"},
+    {500, "Internal Server Error"},
+    {501, "Not Implemented"},
+    {502, "Bad Gateway"},
+    {503, "Service Unavailable"},
+    {504, "Gateway Time-out"},
+    {505, "HTTP Version not supported"},
+    {506, "Variant Also Negotiates"},
+    {507, "Insufficient Storage"},
+    {508, "Loop Detected"},
+    {510, "Not Extended"},
+    {511, "Network Authentication Required"},
+    {599, "Server Error - Others"},
+    {0, NULL},
+};
+
+/* Returns the description of a status code, or NULL. */
+static const char *status_name(unsigned code)
+{
+    for (const struct value_name *v = status_names; v->name; v++)
+        if (v->value == code)
+            return v->name;
+    return NULL;
+}
+
+/* What a message's header block gives its matching: its kind, URI and Host. */
+struct http_message {
+    enum http_type type; /* Request, response or notification. */
+    const uint8_t *uri;  /* The request URI, or NULL. */
+    size_t uri_len;      /* Its length. */
+    const uint8_t *host; /* The last Host header's value, or NULL. */
+    size_t host_len;     /* Its length. */
+    bool connect;        /* The method is CONNECT. */
+};
+
+/* Records the path, query and query parameters of a URI with a '?'. */
+static void uri_parts(struct dissect_ctx *c, const uint8_t *uri, size_t len)
+{
+    const uint8_t *q = memchr(uri, '?', len);
+    if (!q)
+        return;
+    http_add(c, hf_request_uri_path, uri, (size_t)(q - uri));
+    const uint8_t *query = q + 1, *end = uri + len;
+    http_add(c, hf_request_uri_query, query, (size_t)(end - query));
+    while (query <= end) {
+        const uint8_t *amp = memchr(query, '&', (size_t)(end - query));
+        const uint8_t *stop = amp ? amp : end;
+        if (stop > query) /* Empty parameters are skipped. */
+            http_add(c, hf_request_uri_query_parameter, query, (size_t)(stop - query));
+        if (!amp)
+            break;
+        query = amp + 1;
+    }
+}
+
+/* Records the method, URI and version of a request line of len bytes at p. */
+static void http_request_line(struct dissect_ctx *c, const uint8_t *p, size_t len,
+                              struct http_message *m)
 {
     const uint8_t *end = p + len, *next;
     size_t tok = http_token(p, end, &next);
     if (tok == 0)
         return;
     http_add(c, hf_request_method, p, tok);
+    m->connect = tok == 7 && memcmp(p, "CONNECT", 7) == 0;
     /* Two blanks after the method mean an empty URI: step back onto one. */
     if (next - p > 2 && next[-1] == ' ' && next[-2] == ' ')
         next--;
     p = next;
     tok = http_token(p, end, &next);
     http_add(c, hf_request_uri, p, tok);
+    m->uri = p;
+    m->uri_len = tok;
+    uri_parts(c, p, tok);
+    http_add(c, hf_request_version, next, (size_t)(end - next));
 }
 
-/* Records the Host header value of a header line of len bytes at p, if it is one. */
-static void http_header(struct dissect_ctx *c, const uint8_t *p, size_t len)
-{
-    if (len < 5 || strncasecmp((const char *)p, "host:", 5) != 0)
-        return;
-    size_t i = 5;
-    while (i < len && (p[i] == ' ' || p[i] == '\t'))
-        i++;
-    http_add(c, hf_host, p + i, len - i);
-}
-
-/* Returns true when a line starts a request (a method, not "HTTP/"). */
-static bool http_is_request(const uint8_t *p, size_t len)
-{
-    return !(len >= 5 && memcmp(p, "HTTP/", 5) == 0);
-}
-
-/* Records http.response and the status code of a status line of len bytes
- * at p ("HTTP/1.1 200 OK"): the three digits after the version, when there. */
+/* Records the version, status code, its description and the phrase of a
+ * status line of len bytes at p ("HTTP/1.1 200 OK"). */
 static void http_status_line(struct dissect_ctx *c, const uint8_t *p, size_t len)
 {
-    const uint8_t *code;
-    field_add_uint(c->fields, hf_response, 1);
-    http_token(p, p + len, &code);
-    if (code + 3 <= p + len && isdigit(code[0]) && isdigit(code[1]) && isdigit(code[2]) &&
-        (code + 3 == p + len || code[3] == ' '))
-        field_add_uint(c->fields, hf_response_code,
-                       (uint64_t)((code[0] - '0') * 100 + (code[1] - '0') * 10 + code[2] - '0'));
+    const uint8_t *code, *end = p + len;
+    size_t tok = http_token(p, end, &code);
+    http_add(c, hf_response_version, p, tok);
+    if (!(code + 3 <= end && isdigit(code[0]) && isdigit(code[1]) && isdigit(code[2]) &&
+          (code + 3 == end || code[3] == ' ')))
+        return;
+    unsigned status = (unsigned)((code[0] - '0') * 100 + (code[1] - '0') * 10 + code[2] - '0');
+    field_add_uint(c->fields, hf_response_code, status);
+    const char *desc = status_name(status);
+    char unknown[24];
+    if (!desc) {
+        snprintf(unknown, sizeof(unknown), "Unknown (%u)", status);
+        desc = unknown;
+    }
+    field_add_string(c->fields, hf_response_code_desc, desc, strlen(desc));
+    const uint8_t *phrase = code + 3 < end ? code + 4 : end;
+    http_add(c, hf_response_phrase, phrase, (size_t)(end - phrase));
 }
 
-/* Records the fields of an HTTP message's header block. */
+/* The headers Wireshark gives a field, by lower-case name with its colon. */
+static const struct {
+    const char *name; /* Lower-case name and colon. */
+    const int *id;    /* The field. */
+} http_headers[] = {
+    {"authorization:", &hf_authorization},
+    {"proxy-authenticate:", &hf_proxy_authenticate},
+    {"proxy-authorization:", &hf_proxy_authorization},
+    {"www-authenticate:", &hf_www_authenticate},
+    {"content-type:", &hf_content_type},
+    {"content-length:", &hf_content_length_header},
+    {"content-encoding:", &hf_content_encoding},
+    {"transfer-encoding:", &hf_transfer_encoding},
+    {"upgrade:", &hf_upgrade},
+    {"user-agent:", &hf_user_agent},
+    {"host:", &hf_host},
+    {"connection:", &hf_connection},
+    {"cookie:", &hf_cookie},
+    {"accept:", &hf_accept},
+    {"referer:", &hf_referer},
+    {"accept-language:", &hf_accept_language},
+    {"accept-encoding:", &hf_accept_encoding},
+    {"date:", &hf_date},
+    {"cache-control:", &hf_cache_control},
+    {"server:", &hf_server},
+    {"location:", &hf_location},
+    {"sec-websocket-accept:", &hf_sec_websocket_accept},
+    {"sec-websocket-extensions:", &hf_sec_websocket_extensions},
+    {"sec-websocket-key:", &hf_sec_websocket_key},
+    {"sec-websocket-protocol:", &hf_sec_websocket_protocol},
+    {"sec-websocket-version:", &hf_sec_websocket_version},
+    {"set-cookie:", &hf_set_cookie},
+    {"last-modified:", &hf_last_modified},
+    {"x-forwarded-for:", &hf_x_forwarded_for},
+};
+
+/* Records a Cookie header's pairs (split at ';', leading blanks skipped). */
+static void cookie_pairs(struct dissect_ctx *c, const uint8_t *v, size_t len)
+{
+    const uint8_t *end = v + len;
+    while (v < end) {
+        while (v < end && *v == ' ')
+            v++;
+        const uint8_t *semi = memchr(v, ';', (size_t)(end - v));
+        const uint8_t *stop = semi ? semi : end;
+        if (stop > v) /* Empty pairs are skipped. */
+            http_add(c, hf_cookie_pair, v, (size_t)(stop - v));
+        if (!semi)
+            break;
+        v = semi + 1;
+    }
+}
+
+/* Records one header line of len bytes at p (line_len with its line end). */
+static void http_header(struct dissect_ctx *c, const uint8_t *p, size_t len, size_t line_len,
+                        struct http_message *m)
+{
+    if (m->type != HTTP_NOTIFICATION)
+        http_add(c, m->type == HTTP_RESPONSE ? hf_response_line : hf_request_line, p, line_len);
+    for (size_t h = 0; h < ARRAY_COUNT(http_headers); h++) {
+        size_t n = strlen(http_headers[h].name);
+        if (len < n || strncasecmp((const char *)p, http_headers[h].name, n) != 0)
+            continue;
+        size_t i = n;
+        while (i < len && (p[i] == ' ' || p[i] == '\t'))
+            i++;
+        const int id = *http_headers[h].id;
+        http_add(c, id, p + i, len - i);
+        if (id == hf_host) {
+            m->host = p + i;
+            m->host_len = len - i;
+        } else if (id == hf_content_length_header) {
+            char digits[24];
+            size_t k = 0;
+            while (i + k < len && k + 1 < sizeof(digits) && isdigit(p[i + k])) {
+                digits[k] = (char)p[i + k];
+                k++;
+            }
+            digits[k] = '\0';
+            if (k > 0 && i + k == len)
+                field_add_uint(c->fields, hf_content_length, strtoull(digits, NULL, 10));
+        } else if (id == hf_cookie) {
+            cookie_pairs(c, p + i, len - i);
+        }
+        return;
+    }
+}
+
+/* Returns the kind of message a first line starts: a response ("HTTP/"),
+ * a notification (NOTIFY, SUBSCRIBE, UNSUBSCRIBE) or a request. */
+static enum http_type http_type_of(const uint8_t *p, size_t len)
+{
+    if (len >= 5 && memcmp(p, "HTTP/", 5) == 0)
+        return HTTP_RESPONSE;
+    if ((len >= 7 && memcmp(p, "NOTIFY ", 7) == 0) ||
+        (len >= 10 && memcmp(p, "SUBSCRIBE ", 10) == 0) ||
+        (len >= 12 && memcmp(p, "UNSUBSCRIBE ", 12) == 0))
+        return HTTP_NOTIFICATION;
+    return HTTP_REQUEST;
+}
+
+/* Appends a URI as Wireshark's ENC_ASCII string holds it (cut at a NUL,
+ * bytes above 0x7f as U+FFFD) at out; returns the bytes written (at most
+ * 3 per input byte). */
+static size_t uri_ascii(const uint8_t *uri, size_t len, uint8_t *out)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < len && uri[i] != 0; i++) {
+        if (uri[i] < 0x80) {
+            out[n++] = uri[i];
+        } else {
+            memcpy(out + n, "\xef\xbf\xbd", 3);
+            n += 3;
+        }
+    }
+    return n;
+}
+
+/* Records the full URI of a request (the URI itself when absolute or the
+ * method is CONNECT, else http:// and the raw Host value stripped of
+ * blanks) and keeps the connection's last URIs for its responses. */
+static void full_uri(struct dissect_ctx *c, struct http_conv *cv, const struct http_message *m)
+{
+    if (!m->uri)
+        return;
+    size_t hlen = m->host_len, ulen = m->uri_len;
+    const uint8_t *h = m->host;
+    const uint8_t *nul = h ? memchr(h, 0, hlen) : NULL;
+    if (nul)
+        hlen = (size_t)(nul - h);
+    while (hlen > 0 && isspace(*h)) {
+        h++;
+        hlen--;
+    }
+    while (hlen > 0 && isspace(h[hlen - 1]))
+        hlen--;
+    uint8_t *raw = malloc(7 + hlen + 3 * ulen + 1);
+    char *text = malloc(WS_FORMAT_TEXT_MAX(7 + hlen + 3 * ulen));
+    if (raw && text) {
+        size_t un = uri_ascii(m->uri, ulen, raw);
+        if (cv)
+            uri_keep(&cv->request_uri, text, ws_raw_field(raw, un, text));
+        if (m->host) {
+            bool absolute = (un >= 7 && strncasecmp((const char *)raw, "http://", 7) == 0) ||
+                            (un >= 8 && strncasecmp((const char *)raw, "https://", 8) == 0) ||
+                            m->connect;
+            size_t total = un;
+            if (!absolute) {
+                memmove(raw + 7 + hlen, raw, un);
+                memcpy(raw, "http://", 7);
+                memcpy(raw + 7, h, hlen);
+                total += 7 + hlen;
+            }
+            size_t n = ws_raw_field(raw, total, text);
+            field_add_string(c->fields, hf_request_full_uri, text, n);
+            if (cv)
+                uri_keep(&cv->full_uri, text, n);
+        }
+    }
+    free(raw);
+    free(text);
+}
+
+/* Records the fields of an HTTP message's header block (len bytes at hdr)
+ * and files it for matching. */
 static void http_message_fields(struct dissect_ctx *c, const uint8_t *hdr, size_t len)
 {
     size_t next;
-    if (!fields_want(c->fields, hf_request_method) && !fields_want(c->fields, hf_request_uri) &&
-        !fields_want(c->fields, hf_host) && !fields_want(c->fields, hf_request) &&
-        !fields_want(c->fields, hf_response) && !fields_want(c->fields, hf_response_code))
-        return;
+    struct http_message m = {0};
     size_t ll = http_line(hdr, len, &next);
-    if (http_is_request(hdr, ll)) {
-        field_add_uint(c->fields, hf_request, 1);
-        http_request_line(c, hdr, ll);
-    } else {
+    m.type = http_type_of(hdr, ll);
+    field_add_present(c->fields, hf_chat);
+    if (m.type == HTTP_RESPONSE)
         http_status_line(c, hdr, ll);
-    }
+    else
+        http_request_line(c, hdr, ll, &m);
     for (size_t off = next; off < len; off += next) {
         ll = http_line(hdr + off, len - off, &next);
         if (ll == 0)
-            return; /* The blank line ends the headers. */
+            break; /* The blank line ends the headers. */
         if (!memchr(hdr + off, ':', ll))
-            return; /* Not a header: Wireshark stops reading headers here. */
-        http_header(c, hdr + off, ll);
+            break; /* Not a header: Wireshark stops reading headers here. */
+        http_header(c, hdr + off, ll, next, &m);
     }
+    struct http_state *st = http_state_get(c);
+    struct http_conv *cv = http_conv_get(c, st);
+    full_uri(c, cv, &m);
+    field_add_uint(c->fields,
+                   m.type == HTTP_RESPONSE       ? hf_response
+                   : m.type == HTTP_NOTIFICATION ? hf_notification
+                                                 : hf_request,
+                   1);
+    uint32_t index;
+    if (cv && pair_file(c, st, cv, m.type, &index))
+        matching_fields(c, cv, m.type, index);
+}
+
+/* Returns true when this pass records HTTP fields. */
+static bool http_wanted(const struct frame_fields *ff)
+{
+    if (!ff || !ff->want_any)
+        return false;
+    for (int id = first_field; id <= last_field; id++)
+        if (ff->want[id])
+            return true;
+    return false;
 }
 
 /* Pushes the nodes of a completed message, with its fields: "http", then
@@ -459,7 +935,7 @@ static void http_emit(struct dissect_ctx *c, struct tcp_half *h)
 {
     struct http_dir *d = http_dir(h);
     ctx_push(c, proto_http);
-    if (c->fields)
+    if (http_wanted(c->fields) || c->d->next_pass)
         http_message_fields(c, h->buf, h->buf_len);
     if (d->body == 0 || d->media == NULL || gzip_empty(d))
         return;
@@ -493,7 +969,8 @@ static void http_cut(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half 
                      struct span p)
 {
     (void)other;
-    if (h->mode == PDU_IDLE && c->fields && http_starts_message(p.p, p.cap))
+    if (h->mode == PDU_IDLE && (http_wanted(c->fields) || c->d->next_pass) &&
+        http_starts_message(p.p, p.cap))
         http_message_fields(c, p.p, p.cap);
 }
 
@@ -529,20 +1006,175 @@ static const struct tcp_stream_ops http_ops = {
 /* The HTTP dissector (over TCP). */
 static const struct dissector_handle http_handle = {&proto_http, NULL, &http_ops};
 
-/* Registers HTTP and its fields. */
+/* Frees one connection's pairs and URIs (a hash_table_foreach callback). */
+static void http_conv_free(void *entry, void *ctx)
+{
+    struct http_conv *cv = entry;
+    (void)ctx;
+    free(cv->pairs);
+    free(cv->full_uri);
+    free(cv->request_uri);
+}
+
+/* Frees the matching state. */
+static void http_state_free(void *state)
+{
+    struct http_state *st = state;
+    hash_table_foreach(&st->convs, http_conv_free, NULL);
+    hash_table_free(&st->convs);
+    hash_table_free(&st->frames);
+    free(st);
+}
+
+/* Forgets a connection's last URIs (the second pass finds them again). */
+static void http_conv_forget_uris(void *entry, void *ctx)
+{
+    struct http_conv *cv = entry;
+    (void)ctx;
+    free(cv->full_uri);
+    free(cv->request_uri);
+    cv->full_uri = cv->request_uri = NULL;
+}
+
+/* Returns true when the wanted fields need the first pass's pairs: those
+ * after a message, and (a frame showing its last message's pair) the
+ * numbers and neighbours of every message. */
+static bool http_needs_first_pass(const struct frame_fields *ff)
+{
+    static const int *const ids[] = {
+        &hf_response_number, &hf_request_number,   &hf_request_in,
+        &hf_response_in,     &hf_next_request_in,  &hf_next_response_in,
+        &hf_prev_request_in, &hf_prev_response_in, &hf_time};
+    for (size_t i = 0; i < ARRAY_COUNT(ids); i++)
+        if (fields_want(ff, *ids[i]))
+            return true;
+    return false;
+}
+
+/* Moves the first pass's pairs to the second pass. */
+static void http_take_first_pass(struct dissector *second, struct dissector *first)
+{
+    struct http_state *st = first->state[matching_slot];
+    if (second->state[matching_slot])
+        http_state_free(second->state[matching_slot]);
+    second->state[matching_slot] = st;
+    first->state[matching_slot] = NULL;
+    if (st) {
+        st->seeded = true;
+        hash_table_foreach(&st->convs, http_conv_forget_uris, NULL);
+    }
+}
+
+/* The fields of the message's kind and first line. */
+static const struct field_reg hf_message[] = {
+    HF(&hf_notification, "http.notification", "Notification", FT_BOOLEAN, BASE_NONE, 0, NULL),
+    HF(&hf_response, "http.response", "Response", FT_BOOLEAN, BASE_NONE, 0, NULL),
+    HF(&hf_request, "http.request", "Request", FT_BOOLEAN, BASE_NONE, 0, NULL),
+    HF(&hf_response_number, "http.response_number", "Response number", FT_UINT32, BASE_DEC, 0,
+       NULL),
+    HF(&hf_request_number, "http.request_number", "Request number", FT_UINT32, BASE_DEC, 0, NULL),
+    HF(&hf_response_line, "http.response.line", "Response line", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_request_line, "http.request.line", "Request line", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_request_method, "http.request.method", "Request Method", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_request_uri, "http.request.uri", "Request URI", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_request_uri_path, "http.request.uri.path", "Request URI Path", FT_STRING, BASE_NONE, 0,
+       NULL),
+    HF(&hf_request_uri_query, "http.request.uri.query", "Request URI Query", FT_STRING, BASE_NONE,
+       0, NULL),
+    HF(&hf_request_uri_query_parameter, "http.request.uri.query.parameter",
+       "Request URI Query Parameter", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_request_version, "http.request.version", "Request Version", FT_STRING, BASE_NONE, 0,
+       NULL),
+    HF(&hf_response_version, "http.response.version", "Response Version", FT_STRING, BASE_NONE, 0,
+       NULL),
+    HF(&hf_request_full_uri, "http.request.full_uri", "Full request URI", FT_STRING, BASE_NONE, 0,
+       NULL),
+    HF(&hf_response_code, "http.response.code", "Status Code", FT_UINT16, BASE_DEC, 0, NULL),
+    HF(&hf_response_code_desc, "http.response.code.desc", "Status Code Description", FT_STRING,
+       BASE_NONE, 0, NULL),
+    HF(&hf_response_for_uri, "http.response_for.uri", "Request URI", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_response_phrase, "http.response.phrase", "Response Phrase", FT_STRING, BASE_NONE, 0,
+       NULL),
+    HF(&hf_chat, "http.chat", "Formatted text", FT_NONE, BASE_NONE, 0, NULL),
+};
+
+/* The headers' fields. */
+static const struct field_reg hf_headers[] = {
+    HF(&hf_authorization, "http.authorization", "Authorization", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_proxy_authenticate, "http.proxy_authenticate", "Proxy-Authenticate", FT_STRING,
+       BASE_NONE, 0, NULL),
+    HF(&hf_proxy_authorization, "http.proxy_authorization", "Proxy-Authorization", FT_STRING,
+       BASE_NONE, 0, NULL),
+    HF(&hf_www_authenticate, "http.www_authenticate", "WWW-Authenticate", FT_STRING, BASE_NONE, 0,
+       NULL),
+    HF(&hf_content_type, "http.content_type", "Content-Type", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_content_length_header, "http.content_length_header", "Content-Length", FT_STRING,
+       BASE_NONE, 0, NULL),
+    HF(&hf_content_length, "http.content_length", "Content length", FT_UINT64, BASE_DEC, 0, NULL),
+    HF(&hf_content_encoding, "http.content_encoding", "Content-Encoding", FT_STRING, BASE_NONE, 0,
+       NULL),
+    HF(&hf_transfer_encoding, "http.transfer_encoding", "Transfer-Encoding", FT_STRING, BASE_NONE,
+       0, NULL),
+    HF(&hf_upgrade, "http.upgrade", "Upgrade", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_user_agent, "http.user_agent", "User-Agent", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_host, "http.host", "Host", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_connection, "http.connection", "Connection", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_cookie, "http.cookie", "Cookie", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_cookie_pair, "http.cookie_pair", "Cookie pair", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_accept, "http.accept", "Accept", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_referer, "http.referer", "Referer", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_accept_language, "http.accept_language", "Accept-Language", FT_STRING, BASE_NONE, 0,
+       NULL),
+    HF(&hf_accept_encoding, "http.accept_encoding", "Accept Encoding", FT_STRING, BASE_NONE, 0,
+       NULL),
+    HF(&hf_date, "http.date", "Date", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_cache_control, "http.cache_control", "Cache-Control", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_server, "http.server", "Server", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_location, "http.location", "Location", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_sec_websocket_accept, "http.sec_websocket_accept", "Sec-WebSocket-Accept", FT_STRING,
+       BASE_NONE, 0, NULL),
+    HF(&hf_sec_websocket_extensions, "http.sec_websocket_extensions", "Sec-WebSocket-Extensions",
+       FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_sec_websocket_key, "http.sec_websocket_key", "Sec-WebSocket-Key", FT_STRING, BASE_NONE,
+       0, NULL),
+    HF(&hf_sec_websocket_protocol, "http.sec_websocket_protocol", "Sec-WebSocket-Protocol",
+       FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_sec_websocket_version, "http.sec_websocket_version", "Sec-WebSocket-Version", FT_STRING,
+       BASE_NONE, 0, NULL),
+    HF(&hf_set_cookie, "http.set_cookie", "Set-Cookie", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_last_modified, "http.last_modified", "Last-Modified", FT_STRING, BASE_NONE, 0, NULL),
+    HF(&hf_x_forwarded_for, "http.x_forwarded_for", "X-Forwarded-For", FT_STRING, BASE_NONE, 0,
+       NULL),
+};
+
+/* The matching's fields. */
+static const struct field_reg hf_matching[] = {
+    HF(&hf_request_in, "http.request_in", "Request in frame", FT_FRAMENUM, BASE_NONE, 0, NULL),
+    HF(&hf_response_in, "http.response_in", "Response in frame", FT_FRAMENUM, BASE_NONE, 0, NULL),
+    HF(&hf_next_request_in, "http.next_request_in", "Next request in frame", FT_FRAMENUM, BASE_NONE,
+       0, NULL),
+    HF(&hf_next_response_in, "http.next_response_in", "Next response in frame", FT_FRAMENUM,
+       BASE_NONE, 0, NULL),
+    HF(&hf_prev_request_in, "http.prev_request_in", "Prev request in frame", FT_FRAMENUM, BASE_NONE,
+       0, NULL),
+    HF(&hf_prev_response_in, "http.prev_response_in", "Prev response in frame", FT_FRAMENUM,
+       BASE_NONE, 0, NULL),
+    HF(&hf_time, "http.time", "Time since request", FT_RELATIVE_TIME, BASE_NONE, 0, NULL),
+};
+
+/* Registers HTTP, its fields and the matching state. */
 static void http_register(void)
 {
-    static const struct field_reg hf[] = {
-        HF(&hf_request, "http.request", "Request", FT_BOOLEAN, BASE_NONE, 0, NULL),
-        HF(&hf_response, "http.response", "Response", FT_BOOLEAN, BASE_NONE, 0, NULL),
-        HF(&hf_response_code, "http.response.code", "Status Code", FT_UINT16, BASE_DEC, 0, NULL),
-        HF(&hf_request_method, "http.request.method", "Request Method", FT_STRING, BASE_NONE, 0,
-           NULL),
-        HF(&hf_host, "http.host", "Host", FT_STRING, BASE_NONE, 0, NULL),
-        HF(&hf_request_uri, "http.request.uri", "Request URI", FT_STRING, BASE_NONE, 0, NULL),
-    };
+    static const struct proto_hooks hooks = {.free_state = http_state_free,
+                                             .needs_first_pass = http_needs_first_pass,
+                                             .take_first_pass = http_take_first_pass};
     proto_http = registry_proto("http", "Hypertext Transfer Protocol");
-    registry_fields(proto_http, hf, ARRAY_COUNT(hf));
+    registry_fields(proto_http, hf_message, ARRAY_COUNT(hf_message));
+    registry_fields(proto_http, hf_headers, ARRAY_COUNT(hf_headers));
+    registry_fields(proto_http, hf_matching, ARRAY_COUNT(hf_matching));
+    first_field = hf_notification;
+    last_field = hf_time;
+    matching_slot = registry_proto_state(proto_http, &hooks);
 }
 
 /* HTTP on the TCP ports tshark 4.0 gives it by default. */

@@ -152,4 +152,17 @@ FILTERS = [
     ("cs-dns_query_response.pcapng", 'udp.time_delta > 0 && eth.type == 0x0800'),
     ("cs-http_google.pcapng", 'frame.time >= "2010-02-09 01:18:39.648" && frame.time_delta > 0.01'),
     ("cs-http_google.pcapng", 'frame.protocols contains "http" && frame.marked == 0'),
+    # DNS and HTTP in full.
+    ("cs-dns_isp_hijack.pcapng", 'dns.resp.ttl > 100 && dns.count.answers >= 2'),
+    ("cs-dns_tcp.pcapng", 'dns.flags.authoritative == 0 && dns.resp.type == 46'),
+    ("cs-dns_tcp.pcapng", 'dns.qry.class == IN && dns.flags.opcode == "Standard query" && dns.flags.recavail'),
+    ("zeek-dns-two-responses.pcap", 'dns.retransmission || dns.response_to'),
+    ("tcpdump-dns_udp.pcap", 'dns.opt.code == 10 && dns.flags.authenticated == 1'),
+    ("cs-http_google.pcapng", 'http.user_agent contains "Firefox" || http.server == "gws"'),
+    ("cs-http_espn.pcapng", 'http.content_type contains "image" && http.content_length > 1000'),
+    ("cs-http_espn.pcapng", 'http.time > 0.1 && http.response.code == 200'),
+    ("cs-http_espn.pcapng", r'http.response_for.uri matches "\\.js" || http.cookie_pair contains "SWID"'),
+    ("cs-http_espn.pcapng", 'http.request.full_uri contains "espn.go.com/" && http.request_number > 2'),
+    ("cs-http_post.pcapng", 'http.request.version == "HTTP/1.1" && http.content_length_header'),
+    ("cs-http_ip4and6.pcapng", 'http.response_in && ipv6'),
 ]
