@@ -10,6 +10,7 @@
 #include "dissectors/list.h"
 #include "hash_table.h"
 #include "quic_initial.h"
+#include "tls_fields.h"
 #include "tls_hello.h"
 
 #include <stdlib.h>
@@ -112,6 +113,7 @@ struct dgram {
     struct net_addr src, dst; /* The datagram's addresses. */
     uint16_t sport, dport;    /* Its ports. */
     bool aborted;             /* True once Wireshark would have thrown: the datagram ends. */
+    bool tls_layer;           /* True once TLS was called (frame.protocols lists it once). */
 };
 
 /* Returns the QUIC state of d, creating it; NULL when out of memory. */
@@ -289,6 +291,12 @@ static void create_or_update(struct dgram *g, const struct quic_long_header *h)
     }
     if (h->type == QUIC_LT_0RTT || h->type == QUIC_LT_VERSION_NEG || !g->from_server || !conn)
         return;
+    if (h->version != conn->version) {
+        /* The server's version wins (after a Version Negotiation, the
+         * client's first Initial carried another): its keys are derived anew. */
+        conn->version = h->version;
+        conn->keys_ok = false;
+    }
     if (h->type == QUIC_LT_RETRY) {
         if (conn->client_dcid_set)
             cid_set(g->qs, CID_INITIAL, &conn->client_dcid, NULL);
@@ -326,6 +334,10 @@ static void crypto_deliver(struct dgram *g, int dir, const uint8_t *p, size_t n)
 {
     struct frame_fields *ff = g->c->fields;
     field_add_present(ff, proto_tls);
+    if (!g->tls_layer) {
+        ctx_layer(g->c, proto_tls);
+        g->tls_layer = true;
+    }
     if (tls_handshake_chunk(&g->conn->tls[dir], ff, p, n, false, false) & TLS_CHUNK_ABORT)
         g->aborted = true;
 }
@@ -525,7 +537,7 @@ static void dissect_quic_fields(struct dissect_ctx *c, struct span s)
 {
     struct frame_fields *ff = c->fields;
     bool decrypt = fields_want(ff, tls_hf_handshake_type) || fields_want(ff, tls_hf_server_name) ||
-                   fields_want(ff, proto_tls);
+                   fields_want(ff, proto_tls) || tls_hello_fields_wanted(ff) || c->want_layers;
     if (!decrypt && !fields_want(ff, hf_version))
         return;
     if (s.cap < 13)
@@ -606,12 +618,13 @@ static size_t quic_long_packet_len(struct span s)
 /* Dissects a QUIC datagram: one "quic" node per coalesced packet. */
 static void dissect_quic(struct dissect_ctx *c, struct span s)
 {
-    dissect_quic_fields(c, s);
     for (unsigned n = 0; s.len > 0 && n < 8; n++) {
-        if (n == 0)
+        if (n == 0) {
             ctx_push(c, proto_quic);
-        else
+            dissect_quic_fields(c, s); /* After the quic layer: TLS is called inside. */
+        } else {
             ctx_push_node(c, proto_quic); /* One dissector call per datagram. */
+        }
         size_t plen = quic_long_packet_len(s);
         if (plen == 0 || plen >= s.len)
             return;

@@ -9,6 +9,7 @@
 #include "dissectors/tcp_pdu.h"
 
 #include "dissectors/list.h"
+#include "tls_fields.h"
 #include "tls_hello.h"
 
 #include <stdlib.h>
@@ -40,7 +41,7 @@ int tls_hf_handshake_type, tls_hf_server_name;
 static bool tls_wants_records(const struct dissect_ctx *c)
 {
     return fields_want(c->fields, tls_hf_handshake_type) ||
-           fields_want(c->fields, tls_hf_server_name);
+           fields_want(c->fields, tls_hf_server_name) || tls_hello_fields_wanted(c->fields);
 }
 
 /* Records the fields of a TLS record completed in this frame: the handshake
@@ -112,6 +113,7 @@ static void tls_v2_hello(struct dissect_ctx *c, struct tcp_half *h, struct tcp_h
     if (!d->keep || d->v2 || n < 3 || p[0] != 0x80 || p[2] != 1)
         return;
     field_add_uint(c->fields, tls_hf_handshake_type, 1);
+    tls_v2_hello_fields(c->fields, p, n);
     d->v2 = od->v2 = true;
 }
 
@@ -270,6 +272,7 @@ static void tls_register(void)
     };
     proto_tls = registry_proto("tls", "Transport Layer Security");
     registry_fields(proto_tls, hf, ARRAY_COUNT(hf));
+    tls_fields_register(proto_tls);
     register_dissector("tls", &tls_handle);
 }
 

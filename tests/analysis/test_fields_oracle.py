@@ -37,10 +37,6 @@ KNOWN_DIFFERENCES = {
     ("zeek-dhcp-dhcp.pcap", "frame.protocols"):
         "tshark lists dhcp twice for the server's unicast replies (frames 2 and 6), once for "
         "its broadcast ones; the tree holds one DHCP message either way and we list it once",
-    ("tcpdump-quic_handshake.pcap", "frame.protocols"):
-        "tshark lists the tls its QUIC dissector calls on CRYPTO frames; not yet ours",
-    ("zeek-quic-chromium-115-google-de-fragmented.pcap", "frame.protocols"):
-        "tshark lists the tls its QUIC dissector calls on CRYPTO frames; not yet ours",
     ("zeek-tls-chrome-34-google.pcap", "frame.protocols"):
         "tshark lists the x509sat/x509ce/pkix1* dissectors it calls on each certificate's "
         "attributes and extensions; we do not parse certificates that deep yet",
