@@ -197,6 +197,8 @@ static size_t format_time(int64_t ns, char *buf, size_t size)
  * nanoseconds and the zone's name ("Feb  1, 2015 22:04:33.817203000 UTC"). */
 static size_t format_abs_time(int64_t ns, char *buf, size_t size)
 {
+    if (ns == FIELD_TIME_NULL)
+        return (size_t)snprintf(buf, size, "NULL");
     int64_t sec = ns / 1000000000, frac = ns % 1000000000;
     if (frac < 0) {
         frac += 1000000000;

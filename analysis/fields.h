@@ -76,6 +76,10 @@ void field_add_uint(struct frame_fields *ff, int id, uint64_t value);
 /* Records a time in nanoseconds. */
 void field_add_time(struct frame_fields *ff, int id, int64_t ns);
 
+/* An absolute time Wireshark has no value for (an NTP timestamp of zero):
+ * printed "NULL". */
+#define FIELD_TIME_NULL INT64_MIN
+
 /* Records an IPv4 address (4 bytes, network order). */
 void field_add_ipv4(struct frame_fields *ff, int id, const uint8_t *addr);
 

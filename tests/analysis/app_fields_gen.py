@@ -450,6 +450,29 @@ def dns_records():
     return c.frames
 
 
+def dhcp_options():
+    """A DHCP exchange with the options that have fields of their own, the
+    server name and boot file set, a relay agent, and a non-Ethernet
+    client hardware address."""
+    ip = lambda *a: bytes(a)
+    opts = (_opt(53, b"\x05") + _opt(54, ip(10, 0, 0, 1)) + _opt(51, b"\x00\x00\x0e\x10")
+            + _opt(58, b"\x00\x00\x07\x08") + _opt(59, b"\x00\x00\x0c\x4e")
+            + _opt(1, ip(255, 255, 255, 0)) + _opt(3, ip(10, 0, 0, 1) + ip(10, 0, 0, 254))
+            + _opt(6, ip(8, 8, 8, 8) + ip(1, 1, 1, 1)) + _opt(15, b"example.org")
+            + _opt(28, ip(10, 0, 0, 255)) + _opt(4, ip(10, 0, 0, 2)) + _opt(42, ip(10, 0, 0, 3))
+            + _opt(56, b"all good") + _opt(60, b"MSFT 5.0") + _opt(50, ip(10, 0, 0, 7))
+            + _opt(55, bytes([1, 3, 6, 15, 119])) + b"\xff")
+    c = Clock()
+    msg = bytearray(_bootp(opts, file=b"pxelinux.0", sname=b"boot.example"))
+    msg[0] = 2
+    msg[24:28] = bytes([10, 9, 8, 7])
+    c.add(1, eth(ipv4(SERVER, CLIENT, 17, udp(67, 68, bytes(msg)))))
+    other = bytearray(_bootp(_opt(53, b"\x03") + b"\xff"))
+    other[1], other[2] = 6, 4
+    c.add(1, eth(ipv4(CLIENT, SERVER, 17, udp(68, 67, bytes(other)))))
+    return c.frames
+
+
 SCENARIOS = {
     "dns_matching": dns_matching,
     "dns_records": dns_records,
@@ -459,6 +482,7 @@ SCENARIOS = {
     "http_requests": http_requests,
     "http_headers": http_headers,
     "dhcp_hostnames": dhcp_hostnames,
+    "dhcp_options": dhcp_options,
 }
 
 
