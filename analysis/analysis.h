@@ -73,6 +73,11 @@ json_t *analysis_conversations_json(const struct analysis_result *r, enum analys
  * {"version", "status", "hierarchy", "endpoints": {eth, ip, ...}, "conversations": {...}}. */
 json_t *analysis_results_json(const struct analysis_result *r);
 
+/* Analyses pcap_path into one object: the summaries of
+ * analysis_results_json() plus "dns_lookups" and "tls_hosts" (a
+ * per-packet pass).  Returns 0 with *results set (a new reference), or -1
+ * with a message in err. */
+int analysis_results_file(const char *pcap_path, json_t **results, char *err, size_t errlen);
 /* Analyses pcap_path and writes its complete results JSON to cache_path
  * (the summaries of analysis_results_json() plus "dns_lookups" and
  * "tls_hosts", which need a per-packet pass)

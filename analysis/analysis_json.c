@@ -121,11 +121,11 @@ json_t *analysis_results_json(const struct analysis_result *r)
                      eps, "conversations", convs);
 }
 
-/* Analyses pcap_path and writes its complete results JSON to cache_path atomically. */
-int analysis_write_cache(const char *pcap_path, const char *cache_path, char *err, size_t errlen)
+/* Analyses pcap_path: the summaries and the per-packet views in one object. */
+int analysis_results_file(const char *pcap_path, json_t **results, char *err, size_t errlen)
 {
     struct analysis_result *r;
-    char tmp[4096];
+    *results = NULL;
     if (analysis_run_file(pcap_path, &r, err, errlen) < 0)
         return -1;
     json_t *all = analysis_results_json(r), *dns = NULL, *tls = NULL;
@@ -137,6 +137,17 @@ int analysis_write_cache(const char *pcap_path, const char *cache_path, char *er
     }
     json_object_set_new(all, "dns_lookups", dns);
     json_object_set_new(all, "tls_hosts", tls);
+    *results = all;
+    return 0;
+}
+
+/* Analyses pcap_path and writes its complete results JSON to cache_path atomically. */
+int analysis_write_cache(const char *pcap_path, const char *cache_path, char *err, size_t errlen)
+{
+    char tmp[4096];
+    json_t *all;
+    if (analysis_results_file(pcap_path, &all, err, errlen) < 0)
+        return -1;
     if (snprintf(tmp, sizeof(tmp), "%s.tmp", cache_path) >= (int)sizeof(tmp)) {
         json_decref(all);
         snprintf(err, errlen, "cache path too long");

@@ -10,11 +10,13 @@
  *   GET  /api/v2/analysis/{id}/tls/hosts                  TLS and QUIC server names
  * Answers are {"data": {...}}; errors {"status": N, "exceptions": ["..."]}.
  * A capture is an uploaded file or an ended job of the caller's account.
- * Results are computed once per capture (analysis/) and cached in
- * STATE_DIR/analysis/ID.json; captures larger than ANALYSIS_INLINE_MAX are
- * analysed by the worker thread while requests get 202 and Retry-After.
- * A packets/fields query is answered inline for small captures; for large
- * ones the worker writes its answer to STATE_DIR/analysis/ID.q-HASH.json.
+ *
+ * Nothing slow runs on the event loop.  Answers are computed once by the
+ * analysis worker (on its offload lane) into answer files
+ * (analysis_store.h), which h2o then streams from disk.  A request for a
+ * small capture waits for its answer; for a large one it gets 202 and
+ * Retry-After until the answer is ready.  Uploads are parsed and written
+ * on the files lane.
  */
 #include "analysis_api.h"
 
@@ -32,22 +34,27 @@
 #include <openssl/evp.h>
 
 #include "analysis.h"
+#include "analysis_store.h"
 #include "analysis_worker.h"
-#include "packet_fields.h"
+#include "async_reply.h"
 #include "auth.h"
+#include "capture_files.h"
 #include "capture_runner.h"
+#include "disk_guard.h"
+#include "multipart.h"
+#include "offload.h"
+#include "packet_fields.h"
 
-/* Captures up to this size are analysed while the request waits (a few
- * milliseconds); larger ones by the worker thread. */
-#define ANALYSIS_INLINE_MAX (8u << 20)
+/* Captures up to this size are answered while the request waits (a few
+ * milliseconds of the worker); larger ones get 202 until the answer is
+ * ready. */
+#define ANALYSIS_WAIT_MAX (8u << 20)
 
-/* The API's dependencies and directories. */
+/* The API's dependencies. */
 static struct {
     struct job_store *store;
     struct token_store *tokens;
     const struct config *cfg;
-    char upload_dir[600];
-    char cache_dir[600];
 } aapi;
 
 /* Answers `status` with {"status": N, "exceptions": [message]}. */
@@ -64,10 +71,41 @@ static int cs_error(h2o_req_t *req, int status, const char *fmt, ...)
     return api_send_json(req, status, body);
 }
 
+h2o_iovec_t analysis_api_refusal_body(h2o_req_t *req, int status, const char *why)
+{
+    char message[256];
+    if (why != NULL)
+        snprintf(message, sizeof(message), "the request is malformed: %s", why);
+    else if (status == 413)
+        snprintf(message, sizeof(message),
+                 "file: larger than the largest upload this appliance reads (%zu bytes, "
+                 "max_upload_mb)",
+                 req->conn->ctx->globalconf->max_request_entity_size);
+    else if (status == 400)
+        snprintf(message, sizeof(message),
+                 "the request is malformed: its body does not match its framing "
+                 "(Content-Length or chunked encoding)");
+    else
+        snprintf(message, sizeof(message), "the HTTP layer refused the request (status %d)",
+                 status);
+    json_t *body = json_pack("{s:i,s:[s]}", "status", status, "exceptions", message);
+    char *text = json_dumps(body, JSON_COMPACT);
+    json_decref(body);
+    h2o_iovec_t out = h2o_strdup(&req->pool, text ? text : "{}", SIZE_MAX);
+    free(text);
+    return out;
+}
+
 /* Answers 200 with {"data": data} (reference stolen). */
 static int cs_data(h2o_req_t *req, json_t *data)
 {
     return api_send_json(req, 200, json_pack("{s:o}", "data", data));
+}
+
+/* Adds Retry-After: 1 to the answer. */
+static void retry_soon(h2o_req_t *req)
+{
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
 }
 
 int analysis_api_init(struct job_store *store, struct token_store *tokens, const struct config *cfg,
@@ -76,23 +114,22 @@ int analysis_api_init(struct job_store *store, struct token_store *tokens, const
     aapi.store = store;
     aapi.tokens = tokens;
     aapi.cfg = cfg;
-    snprintf(aapi.upload_dir, sizeof(aapi.upload_dir), "%s/uploads", cfg->state_dir);
-    snprintf(aapi.cache_dir, sizeof(aapi.cache_dir), "%s/analysis", cfg->state_dir);
-    if ((mkdir(aapi.upload_dir, 0750) != 0 && errno != EEXIST) ||
-        (mkdir(aapi.cache_dir, 0750) != 0 && errno != EEXIST)) {
-        snprintf(err, err_size, "%s: %s", cfg->state_dir, strerror(errno));
-        return -1;
-    }
-    if (analysis_worker_start() != 0) {
-        snprintf(err, err_size, "cannot start the analysis worker: %s", strerror(errno));
-        return -1;
-    }
-    return 0;
+    return analysis_store_init(cfg->state_dir, (uint64_t)cfg->analysis_cache_mb << 20, err,
+                               err_size);
 }
 
 void analysis_api_stop(void)
 {
-    analysis_worker_stop();
+}
+
+void analysis_api_forget(const char *id)
+{
+    analysis_store_forget(id);
+}
+
+int analysis_api_expire_uploads(int64_t before_ms)
+{
+    return analysis_store_expire_uploads(before_ms);
 }
 
 /* Tells whether `s` of `len` bytes is a capture id: 32 lowercase hex. */
@@ -108,35 +145,43 @@ static bool is_capture_id(const char *s, size_t len)
 }
 
 /* Finds capture `id` of `account`: an upload, or a job that has ended.
- * Writes its file's path to `path`.  Returns 0, or answers the request
- * (404, 409, 500) and returns -1. */
-static int locate(h2o_req_t *req, const char *account, const char *id, char *path, size_t size)
+ * Writes its file's path to `path` and its size to `*bytes`.  Returns 0,
+ * or answers the request (404, 409, 500, 503) and returns -1. */
+static int locate(h2o_req_t *req, const char *account, const char *id, char *path, size_t size,
+                  uint64_t *bytes)
 {
-    snprintf(path, size, "%s/%s/%s.pcap", aapi.upload_dir, account, id);
-    if (access(path, R_OK) == 0)
+    struct stat st;
+    analysis_store_upload_path(account, id, path, size);
+    if (stat(path, &st) == 0) {
+        *bytes = (uint64_t)st.st_size;
         return 0;
+    }
     struct capture c;
     int rc = job_store_get(aapi.store, account, id, &c);
+    if (rc == JOB_STORE_BUSY)
+        return retry_soon(req), cs_error(req, 503, "the job store is busy; retry shortly"), -1;
     if (rc < 0)
         return cs_error(req, 500, "the job store failed to read capture %s", id), -1;
     if (rc > 0)
         return cs_error(req, 404, "capture %s not found", id), -1;
+    capture_runner_overlay(&c);
     if (c.status == CAPTURE_PENDING || c.status == CAPTURE_RUNNING)
         return cs_error(req, 409, "capture %s is %s: it can be analysed once it has ended", id,
                         capture_status_name(c.status)),
                -1;
-    capture_runner_file_path(id, path, (unsigned)size);
-    if (access(path, R_OK) != 0)
+    capture_files_path(id, path, (unsigned)size);
+    if (stat(path, &st) != 0)
         return cs_error(req, 404, "capture %s has no file", id), -1;
+    *bytes = (uint64_t)st.st_size;
     return 0;
 }
 
-/* Reads the reason a capture could not be analysed into `buf`.  Returns
- * true if there is one. */
-static bool read_error(const char *cache, char *buf, size_t size)
+/* Reads the reason the capture of `entry` cannot be analysed into `buf`.
+ * Returns true if there is one. */
+static bool read_error(const char *entry, char *buf, size_t size)
 {
-    char path[PATH_MAX + 8];
-    snprintf(path, sizeof(path), "%s.error", cache);
+    char path[ANALYSIS_PATH_MAX + 8];
+    analysis_store_error_path(entry, path, sizeof(path));
     FILE *f = fopen(path, "r");
     if (f == NULL)
         return false;
@@ -146,28 +191,84 @@ static bool read_error(const char *cache, char *buf, size_t size)
     return true;
 }
 
-/* Makes sure the results of `pcap` are in `cache`: analyses it inline when
- * small, else hands it to the worker.  Returns 0 when the cache is ready,
- * or answers the request (202, 422, 503) and returns -1. */
-static int ensure_cache(h2o_req_t *req, const char *id, const char *pcap, const char *cache)
+/* Streams the answer file `path` of `entry` from disk.  Returns 0 if it
+ * was sent, -1 if there is no such file (nothing was sent). */
+static int send_answer(h2o_req_t *req, const char *path, const char *entry)
+{
+    if (access(path, R_OK) != 0 ||
+        h2o_file_send(req, 200, "OK", path, h2o_iovec_init(H2O_STRLIT("application/json")), 0) != 0)
+        return -1;
+    analysis_store_used(entry);
+    return 0;
+}
+
+/* A request waiting for an answer to be computed. */
+struct answer_wait {
+    /* The parked request. */
+    struct async_reply *reply;
+    /* The capture, the entry and the answer file to send. */
+    char id[CAPTURE_ID_LEN + 1];
+    char entry[ANALYSIS_PATH_MAX];
+    char path[ANALYSIS_PATH_MAX];
+};
+
+/* Answers a request whose answer could not be computed or stored. */
+static int send_outcome_error(h2o_req_t *req, const char *id, enum analysis_outcome outcome,
+                              const char *why)
+{
+    if (outcome == ANALYSIS_FAILED)
+        return cs_error(req, 422, "capture %s cannot be analysed: %s", id, why);
+    if (outcome == ANALYSIS_NO_ROOM)
+        return cs_error(req, 503, "%s", why);
+    return retry_soon(req), cs_error(req, 500, "%s", why);
+}
+
+/* Sends the answer a waiting request asked for (analysis_done_fn). */
+static void on_answer(enum analysis_outcome outcome, const char *why, void *arg)
+{
+    struct answer_wait *w = arg;
+    h2o_req_t *req = async_reply_req(w->reply);
+    if (req != NULL && outcome != ANALYSIS_DONE)
+        send_outcome_error(req, w->id, outcome, why);
+    else if (req != NULL && send_answer(req, w->path, w->entry) != 0)
+        cs_error(req, 500, "the answer of capture %s vanished; retry", w->id);
+    async_reply_release(w->reply);
+    free(w);
+}
+
+/* Answers from the answer file `path` of `entry` when it exists; else
+ * answers why the capture cannot be analysed; else has `submit` compute it
+ * and waits (small captures) or answers 202 (large ones). */
+static int serve_entry(h2o_req_t *req, const char *id, const char *entry, const char *path,
+                       uint64_t pcap_bytes,
+                       int (*submit)(struct answer_wait *w, analysis_done_fn fn, void *ctx),
+                       void *ctx)
 {
     char why[512];
-    struct stat st;
-    if (access(cache, R_OK) == 0)
+    if (send_answer(req, path, entry) == 0)
         return 0;
-    bool busy = analysis_worker_busy(cache);
-    if (!busy && read_error(cache, why, sizeof(why)))
-        return cs_error(req, 422, "capture %s cannot be analysed: %s", id, why), -1;
-    if (!busy && stat(pcap, &st) == 0 && (uint64_t)st.st_size <= ANALYSIS_INLINE_MAX) {
-        if (analysis_worker_run(pcap, cache) == 0)
-            return 0;
-        read_error(cache, why, sizeof(why));
-        return cs_error(req, 422, "capture %s cannot be analysed: %s", id, why), -1;
+    if (read_error(entry, why, sizeof(why)))
+        return cs_error(req, 422, "capture %s cannot be analysed: %s", id, why);
+    if (pcap_bytes > ANALYSIS_WAIT_MAX) {
+        if (submit(NULL, NULL, ctx) != 0)
+            return retry_soon(req), cs_error(req, 503, "the analysis queue is full; retry later");
+        retry_soon(req);
+        return cs_error(req, 202, "the analysis of capture %s is running; retry shortly", id);
     }
-    if (analysis_worker_submit(pcap, cache) != 0)
-        return cs_error(req, 503, "the analysis queue is full; retry later"), -1;
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
-    return cs_error(req, 202, "the analysis of capture %s is running; retry shortly", id), -1;
+    struct answer_wait *w = calloc(1, sizeof(*w));
+    if (w == NULL || (w->reply = async_reply_park(req)) == NULL) {
+        free(w);
+        return cs_error(req, 500, "out of memory");
+    }
+    snprintf(w->id, sizeof(w->id), "%s", id);
+    snprintf(w->entry, sizeof(w->entry), "%s", entry);
+    snprintf(w->path, sizeof(w->path), "%s", path);
+    if (submit(w, on_answer, ctx) != 0) {
+        async_reply_release(w->reply);
+        free(w);
+        return retry_soon(req), cs_error(req, 503, "the analysis queue is full; retry later");
+    }
+    return 0;
 }
 
 /* Returns the value of a hex digit, or -1. */
@@ -228,34 +329,35 @@ static int query_value(const h2o_req_t *req, const char *name, char *buf, size_t
     return 0;
 }
 
+/* What a summary request computes: the capture's summary. */
+struct summary_ctx {
+    const char *id;
+    const char *pcap;
+};
+
+/* Has the worker compute the summary of a capture (serve_entry submit). */
+static int submit_summary(struct answer_wait *w, analysis_done_fn fn, void *arg)
+{
+    const struct summary_ctx *ctx = arg;
+    return analysis_worker_summary(ctx->id, ctx->pcap, fn, w);
+}
+
 /* GET .../analysis/{id}/{view}: one analysis of the capture. */
 static int handle_view(h2o_req_t *req, const char *account, const char *id, const char *view)
 {
-    char pcap[700], cache[700], err[256], protocol[32];
-    if (locate(req, account, id, pcap, sizeof(pcap)) != 0)
+    char pcap[ANALYSIS_PATH_MAX], entry[ANALYSIS_PATH_MAX], path[ANALYSIS_PATH_MAX];
+    char protocol[32];
+    uint64_t bytes;
+    bool by_table = strcmp(view, "endpoints") == 0 || strcmp(view, "conversations") == 0;
+    if (by_table && (query_value(req, "protocol", protocol, sizeof(protocol)) <= 0 ||
+                     analysis_table_from_name(protocol) < 0))
+        return cs_error(req, 400, "protocol: must be one of eth, ip, ipv6, tcp, udp");
+    if (locate(req, account, id, pcap, sizeof(pcap), &bytes) != 0)
         return 0;
-    snprintf(cache, sizeof(cache), "%s/%s.json", aapi.cache_dir, id);
-    if (ensure_cache(req, id, pcap, cache) != 0)
-        return 0;
-    json_t *all = json_load_file(cache, 0, NULL), *data = NULL;
-    if (all != NULL &&
-        json_integer_value(json_object_get(all, "version")) != ANALYSIS_RESULTS_VERSION) {
-        /* Results of an older engine: compute them again. */
-        json_decref(all);
-        unlink(cache);
-        if (ensure_cache(req, id, pcap, cache) != 0)
-            return 0;
-        all = json_load_file(cache, 0, NULL);
-    }
-    if (all == NULL)
-        return cs_error(req, 500, "the analysis cache of capture %s is unreadable", id);
-    if (query_value(req, "protocol", protocol, sizeof(protocol)) < 0)
-        protocol[0] = '?'; /* Malformed: analysis_cache_view names the rule. */
-    int rc = analysis_cache_view(all, view, protocol[0] ? protocol : NULL, &data, err, sizeof(err));
-    json_decref(all);
-    if (rc != 0)
-        return cs_error(req, 400, "%s", err);
-    return cs_data(req, data);
+    analysis_store_summary_path(id, entry, sizeof(entry));
+    analysis_store_view_path(id, view, by_table ? protocol : NULL, path, sizeof(path));
+    struct summary_ctx ctx = {id, pcap};
+    return serve_entry(req, id, entry, path, bytes, submit_summary, &ctx);
 }
 
 /* Reads an unsigned query parameter into *v (default def when absent).
@@ -307,181 +409,239 @@ static int read_fields_query(h2o_req_t *req, struct analysis_query *q)
     return 0;
 }
 
-/* Writes the cache path of query q on capture id: ID.q-SHA256.json. */
-static void query_cache_path(const char *id, const struct analysis_query *q, char *path,
-                             size_t size)
+/* Writes the hash naming query q's answer into `hex` (65 bytes). */
+static void query_hash(const struct analysis_query *q, char *hex)
 {
-    char text[sizeof(q->fields) + sizeof(q->filter) + 64], hex[65];
+    char text[sizeof(q->fields) + sizeof(q->filter) + 64];
     unsigned char md[32];
     int n = snprintf(text, sizeof(text), "%s%c%s%c%llu%c%llu", q->fields, 0, q->filter, 0,
                      (unsigned long long)q->offset, 0, (unsigned long long)q->limit);
     EVP_Digest(text, (size_t)n, md, NULL, EVP_sha256(), NULL);
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
-    snprintf(path, size, "%s/%s.q-%s.json", aapi.cache_dir, id, hex);
 }
 
-/* Answers a large capture's query from its cache file, or hands it to the worker (202). */
-static int fields_from_worker(h2o_req_t *req, const char *id, const char *pcap,
-                              const struct analysis_query *q)
+/* What a packets/fields request computes. */
+struct query_ctx {
+    const char *id;
+    const char *pcap;
+    const char *entry;
+    const struct analysis_query *q;
+};
+
+/* Has the worker compute a query's answer (serve_entry submit). */
+static int submit_query(struct answer_wait *w, analysis_done_fn fn, void *arg)
 {
-    char cache[800], why[512];
-    query_cache_path(id, q, cache, sizeof(cache));
-    json_t *data = json_load_file(cache, 0, NULL);
-    if (data != NULL)
-        return cs_data(req, data);
-    bool busy = analysis_worker_busy(cache);
-    if (!busy && read_error(cache, why, sizeof(why)))
-        return cs_error(req, 422, "capture %s cannot be analysed: %s", id, why);
-    if (analysis_worker_submit_query(pcap, cache, q) != 0)
-        return cs_error(req, 503, "the analysis queue is full; retry later");
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL, H2O_STRLIT("1"));
-    return cs_error(req, 202, "the query on capture %s is running; retry shortly", id);
+    const struct query_ctx *ctx = arg;
+    return analysis_worker_query(ctx->id, ctx->pcap, ctx->entry, ctx->q, fn, w);
 }
 
 /* GET .../analysis/{id}/packets/fields: selected fields of the frames a filter passes. */
 static int handle_fields(h2o_req_t *req, const char *account, const char *id)
 {
     static struct analysis_query q; /* Large: kept off the stack (one event-loop thread). */
-    char pcap[700], err[256];
-    const char *param;
-    size_t pos;
-    struct stat st;
-    json_t *data;
-    if (locate(req, account, id, pcap, sizeof(pcap)) != 0 || read_fields_query(req, &q) != 0)
+    char pcap[ANALYSIS_PATH_MAX], entry[ANALYSIS_PATH_MAX], hash[65];
+    uint64_t bytes;
+    if (locate(req, account, id, pcap, sizeof(pcap), &bytes) != 0 ||
+        read_fields_query(req, &q) != 0)
         return 0;
-    if (stat(pcap, &st) != 0 || (uint64_t)st.st_size > ANALYSIS_INLINE_MAX)
-        return fields_from_worker(req, id, pcap, &q);
-    struct packet_source src = {.path = pcap};
-    int rc = packet_fields_json(&src, q.fields, q.filter, q.offset, q.limit, &data, &param, &pos,
-                                err, sizeof(err));
-    if (rc == PQ_BAD_QUERY)
-        return cs_error(req, 400, "%s: %s", param, err);
-    if (rc != PQ_OK)
-        return cs_error(req, 422, "capture %s cannot be analysed: %s", id, err);
-    return cs_data(req, data);
+    query_hash(&q, hash);
+    analysis_store_query_path(id, hash, entry, sizeof(entry));
+    struct query_ctx ctx = {id, pcap, entry, &q};
+    return serve_entry(req, id, entry, entry, bytes, submit_query, &ctx);
 }
 
-/* Finds the file part of a multipart/form-data body: the first part with a
- * filename.  Returns 0 with `file` and `filename` set, or -1. */
-static int multipart_file(h2o_iovec_t body, const char *content_type, h2o_iovec_t *file,
-                          char *filename, size_t fn_size)
-{
-    const char *b = strstr(content_type, "boundary=");
-    if (b == NULL)
-        return -1;
-    b += strlen("boundary=");
-    bool quoted = *b == '"';
-    b += quoted;
-    size_t blen = strcspn(b, quoted ? "\"" : "; \t");
-    if (blen == 0 || blen > 100)
-        return -1;
-    char delim[128];
-    int dlen = snprintf(delim, sizeof(delim), "\r\n--%.*s", (int)blen, b);
-    const char *p = memmem(body.base, body.len, delim + 2, (size_t)dlen - 2);
-    const char *end = body.base + body.len;
-    while (p != NULL) {
-        const char *headers = p + dlen - 2;
-        const char *blank = memmem(headers, (size_t)(end - headers), "\r\n\r\n", 4);
-        if (blank == NULL)
-            return -1;
-        const char *data = blank + 4;
-        const char *next = memmem(data, (size_t)(end - data), delim, (size_t)dlen);
-        if (next == NULL)
-            return -1;
-        const char *fn = memmem(headers, (size_t)(blank - headers), "filename=\"", 10);
-        if (fn != NULL) {
-            fn += 10;
-            const char *q = memchr(fn, '"', (size_t)(blank - fn));
-            snprintf(filename, fn_size, "%.*s", q ? (int)(q - fn) : 0, fn);
-            *file = h2o_iovec_init(data, (size_t)(next - data));
-            return 0;
-        }
-        p = next + 2;
-    }
-    return -1;
-}
-
-/* Tells whether `data` starts like a pcap or pcapng file. */
-static bool looks_like_capture(h2o_iovec_t data)
+/* Tells whether `data` (`len` bytes) starts like a pcap or pcapng file. */
+static bool looks_like_capture(const char *data, size_t len)
 {
     static const uint8_t magics[][4] = {{0xd4, 0xc3, 0xb2, 0xa1},
                                         {0xa1, 0xb2, 0xc3, 0xd4},
                                         {0x4d, 0x3c, 0xb2, 0xa1},
                                         {0xa1, 0xb2, 0x3c, 0x4d},
                                         {0x0a, 0x0d, 0x0d, 0x0a}};
-    for (size_t i = 0; data.len >= 24 && i < sizeof(magics) / sizeof(magics[0]); i++) {
-        if (memcmp(data.base, magics[i], 4) == 0)
+    for (size_t i = 0; data != NULL && len >= 24 && i < sizeof(magics) / sizeof(magics[0]); i++) {
+        if (memcmp(data, magics[i], 4) == 0)
             return true;
     }
     return false;
 }
 
-/* Writes `data` to `path` through a temporary name.  Returns 0 or -1. */
-static int write_file(const char *path, h2o_iovec_t data)
+/* Writes `len` bytes of `data` to `path` through a temporary name, synced.
+ * Returns 0 or an errno (nothing is left behind then). */
+static int write_file(const char *path, const char *data, size_t len)
 {
-    char part[800];
+    char part[ANALYSIS_PATH_MAX + 8];
     snprintf(part, sizeof(part), "%s.part", path);
-    int fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
+    int fd = open(part, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
     if (fd < 0)
-        return -1;
+        return errno;
     size_t done = 0;
-    while (done < data.len) {
-        ssize_t n = write(fd, data.base + done, data.len - done);
-        if (n <= 0) {
-            close(fd);
-            unlink(part);
-            return -1;
-        }
-        done += (size_t)n;
+    int err = 0;
+    while (done < len && err == 0) {
+        ssize_t n = write(fd, data + done, len - done);
+        if (n < 0 && errno != EINTR)
+            err = errno;
+        else if (n > 0)
+            done += (size_t)n;
     }
-    int rc = fsync(fd) == 0 && close(fd) == 0 && rename(part, path) == 0 ? 0 : -1;
-    if (rc != 0)
+    if (err == 0 && fsync(fd) != 0)
+        err = errno;
+    if (close(fd) != 0 && err == 0)
+        err = errno;
+    if (err == 0 && rename(part, path) != 0)
+        err = errno;
+    if (err != 0)
         unlink(part);
-    return rc;
+    return err;
 }
 
-/* Removes an upload that turned out not to be an analysable capture. */
-static void discard_upload(const char *pcap, const char *cache)
+/* An upload on its way to the disk. */
+struct upload {
+    /* The parked request. */
+    struct async_reply *reply;
+    /* The body, and its Content-Type.  The body lives in the request: h2o's
+     * HTTP/1 keeps a request, and its body in the connection's input
+     * buffer, until it is answered (it stops reading the connection
+     * meanwhile), and the daemon speaks HTTP/1.1 only. */
+    const char *body;
+    size_t body_len;
+    char content_type[256];
+    /* The caller's account, the new capture's id and its file. */
+    char account[TOKEN_ACCOUNT_SIZE];
+    char id[CAPTURE_ID_LEN + 1];
+    char pcap[ANALYSIS_PATH_MAX];
+    /* What was stored: the file part's name and size. */
+    char filename[MULTIPART_FILENAME_MAX + 1];
+    size_t file_len;
+    /* An error answer (status and message), or status 0. */
+    int status;
+    char why[512];
+};
+
+/* Parses and stores an upload (files lane).  Sets u->status on error. */
+static void upload_work(void *arg)
 {
-    char error_path[720];
-    snprintf(error_path, sizeof(error_path), "%s.error", cache);
-    unlink(pcap);
-    unlink(error_path);
+    struct upload *u = arg;
+    const char *file = u->body;
+    size_t len = u->body_len;
+    if (strncmp(u->content_type, "multipart/form-data", 19) == 0 &&
+        multipart_file(u->body, u->body_len, u->content_type, &file, &len, u->filename, u->why,
+                       sizeof(u->why)) != 0) {
+        u->status = 400;
+        return;
+    }
+    u->file_len = len;
+    if (!looks_like_capture(file, len)) {
+        u->status = 400;
+        snprintf(u->why, sizeof(u->why), "file: not a pcap or pcapng capture");
+        return;
+    }
+    if (!disk_guard_room(len)) {
+        u->status = 503;
+        snprintf(u->why, sizeof(u->why),
+                 "no room: the upload (%zu bytes) would take state_dir below disk_reserve_mb", len);
+        return;
+    }
+    int err = analysis_store_upload_dir(u->account) != 0 ? errno : write_file(u->pcap, file, len);
+    if (err != 0) {
+        u->status = err == ENOSPC ? 503 : 500;
+        snprintf(u->why, sizeof(u->why), "cannot store the capture: %s", strerror(err));
+    }
+}
+
+/* Removes a stored upload and its analysis results (files lane). */
+static void discard_work(void *arg)
+{
+    struct upload *u = arg;
+    unlink(u->pcap);
+    analysis_store_forget(u->id);
+}
+
+/* Answers an upload and lets it go; a stored upload answered with an error
+ * is removed first, so an error never leaves a file behind. */
+static void upload_answer(struct upload *u)
+{
+    h2o_req_t *req = async_reply_req(u->reply);
+    if (req != NULL && u->status == 0)
+        cs_data(req, json_pack("{s:s,s:s,s:I}", "id", u->id, "filename", u->filename, "filesize",
+                               (json_int_t)u->file_len));
+    else if (req != NULL)
+        cs_error(req, u->status, "%s", u->why);
+    async_reply_release(u->reply);
+    free(u);
+}
+
+/* Finishes an upload whose stored file was found not analysable, or
+ * answered with an error: removes it, then answers. */
+static void discard_done(void *arg)
+{
+    upload_answer(arg);
+}
+
+/* The summary of a small upload is computed: it is a capture, or not. */
+static void on_upload_analysed(enum analysis_outcome outcome, const char *why, void *arg)
+{
+    struct upload *u = arg;
+    if (outcome == ANALYSIS_DONE) {
+        upload_answer(u);
+        return;
+    }
+    u->status = outcome == ANALYSIS_FAILED ? 400 : outcome == ANALYSIS_NO_ROOM ? 503 : 500;
+    snprintf(u->why, sizeof(u->why), "%s%s",
+             outcome == ANALYSIS_FAILED ? "file: not a valid capture: " : "", why);
+    if (offload_submit(OFFLOAD_FILES, discard_work, discard_done, u) != 0)
+        upload_answer(u);
+}
+
+/* The upload is stored, or refused (event loop).  A small capture is
+ * analysed before the answer, so that a file that is not a valid capture
+ * is refused; a large one is answered at once and analysed behind. */
+static void upload_done(void *arg)
+{
+    struct upload *u = arg;
+    if (u->status != 0) {
+        upload_answer(u);
+        return;
+    }
+    bool wait = u->file_len <= ANALYSIS_WAIT_MAX;
+    if (analysis_worker_summary(u->id, u->pcap, wait ? on_upload_analysed : NULL, u) == 0 && wait)
+        return;
+    upload_answer(u);
 }
 
 /* POST /api/v2/upload: stores the body (raw, or the file part of a
  * multipart form) as a capture of the caller's account. */
 static int handle_upload(h2o_req_t *req, const char *account)
 {
-    char content_type[256] = "", filename[256] = "upload.pcap", id[CAPTURE_ID_LEN + 1];
-    char dir[680], pcap[760], cache[700], why[512];
+    uint64_t free_bytes;
+    if (!disk_guard_admit(req->entity.len, &free_bytes))
+        return cs_error(req, 503,
+                        "no room: the upload (%zu bytes) would take state_dir below "
+                        "disk_reserve_mb (%u MiB free of the file system: %llu)",
+                        req->entity.len, aapi.cfg->disk_reserve_mb,
+                        (unsigned long long)(free_bytes >> 20));
+    struct upload *u = calloc(1, sizeof(*u));
+    if (u == NULL)
+        return cs_error(req, 500, "out of memory");
     ssize_t ct = h2o_find_header(&req->headers, H2O_TOKEN_CONTENT_TYPE, -1);
     if (ct >= 0)
-        snprintf(content_type, sizeof(content_type), "%.*s",
+        snprintf(u->content_type, sizeof(u->content_type), "%.*s",
                  (int)req->headers.entries[ct].value.len, req->headers.entries[ct].value.base);
-    h2o_iovec_t file = req->entity;
-    if (strncmp(content_type, "multipart/form-data", 19) == 0 &&
-        multipart_file(req->entity, content_type, &file, filename, sizeof(filename)) != 0)
-        return cs_error(req, 400, "file: the multipart body holds no part with a filename");
-    if (file.base == NULL || !looks_like_capture(file))
-        return cs_error(req, 400, "file: not a pcap or pcapng capture");
-    if (capture_new_id(id) != 0)
-        return cs_error(req, 500, "no randomness for a capture id");
-    snprintf(dir, sizeof(dir), "%s/%s", aapi.upload_dir, account);
-    snprintf(pcap, sizeof(pcap), "%s/%s.pcap", dir, id);
-    snprintf(cache, sizeof(cache), "%s/%s.json", aapi.cache_dir, id);
-    if ((mkdir(dir, 0750) != 0 && errno != EEXIST) || write_file(pcap, file) != 0)
-        return cs_error(req, 500, "cannot store the capture: %s", strerror(errno));
-    if (file.len <= ANALYSIS_INLINE_MAX && analysis_worker_run(pcap, cache) != 0) {
-        read_error(cache, why, sizeof(why));
-        discard_upload(pcap, cache);
-        return cs_error(req, 400, "file: not a valid capture: %s", why);
+    u->body = req->entity.base;
+    u->body_len = req->entity.len;
+    snprintf(u->account, sizeof(u->account), "%s", account);
+    snprintf(u->filename, sizeof(u->filename), "upload.pcap");
+    if (capture_new_id(u->id) != 0 || (u->reply = async_reply_park(req)) == NULL) {
+        free(u);
+        return cs_error(req, 500, "no randomness or memory for a capture id");
     }
-    if (file.len > ANALYSIS_INLINE_MAX)
-        analysis_worker_submit(pcap, cache);
-    return cs_data(req, json_pack("{s:s,s:s,s:I}", "id", id, "filename", filename, "filesize",
-                                  (json_int_t)file.len));
+    analysis_store_upload_path(account, u->id, u->pcap, sizeof(u->pcap));
+    if (offload_submit(OFFLOAD_FILES, upload_work, upload_done, u) != 0) {
+        async_reply_release(u->reply);
+        free(u);
+        return cs_error(req, 500, "out of memory");
+    }
+    return 0;
 }
 
 /* The views of /analysis/{id}/...: path tail and engine view name
@@ -530,24 +690,61 @@ static int split(h2o_iovec_t path, h2o_iovec_t *segs, int max)
 /* Authenticates the request; answers 401/500 and returns -1 on failure. */
 static int authenticate(h2o_req_t *req, struct auth_identity *who)
 {
-    char why[256];
-    enum auth_status st = auth_request(aapi.tokens, req, true, who, why, sizeof(why));
+    char why[256], wait[16];
+    unsigned retry_after;
+    enum auth_status st = auth_request(aapi.tokens, req, true, who, &retry_after, why, sizeof(why));
     if (st == AUTH_OK)
         return 0;
+    if (st == AUTH_THROTTLED) {
+        int len = snprintf(wait, sizeof(wait), "%u", retry_after);
+        h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_RETRY_AFTER, NULL,
+                       h2o_strdup(&req->pool, wait, (size_t)len).base, (size_t)len);
+        return cs_error(req, 429, "%s", why), -1;
+    }
     if (st == AUTH_STORE_ERROR)
-        return cs_error(req, 500, "%s", why), -1;
+        return retry_soon(req), cs_error(req, 503, "%s", why), -1;
     return cs_error(req, 401, "%s", why), -1;
+}
+
+/* Splits `path` (under /api/v2) into its segments after /api/v2 (at most
+ * 8, into `s`), and tells what it names: an upload (`*upload`), or the
+ * view `*view` (NULL if neither). */
+static void parse_target(h2o_iovec_t path, h2o_iovec_t *s, bool *upload, const char **view)
+{
+    int n = split(h2o_iovec_init(path.base + 7, path.len - 7), s, 8); /* after "/api/v2" */
+    *upload = n == 1 && h2o_memis(s[0].base, s[0].len, H2O_STRLIT("upload"));
+    *view = n >= 3 && h2o_memis(s[0].base, s[0].len, H2O_STRLIT("analysis")) ? view_of(s + 2, n - 2)
+                                                                             : NULL;
+}
+
+const char *analysis_api_route(const h2o_req_t *req)
+{
+    static const char *const routes[][2] = {
+        {"status", "analysis_status"},       {"hierarchy", "analysis_hierarchy"},
+        {"endpoints", "analysis_endpoints"}, {"conversations", "analysis_conversations"},
+        {"fields", "analysis_fields"},       {"dns_lookups", "analysis_dns_lookups"},
+        {"tls_hosts", "analysis_tls_hosts"},
+    };
+    h2o_iovec_t s[8];
+    bool upload;
+    const char *view;
+    parse_target(req->path_normalized, s, &upload, &view);
+    if (upload)
+        return "analysis_upload";
+    for (size_t i = 0; view != NULL && i < sizeof(routes) / sizeof(routes[0]); i++) {
+        if (strcmp(view, routes[i][0]) == 0)
+            return routes[i][1];
+    }
+    return NULL;
 }
 
 int analysis_api_handle(h2o_req_t *req)
 {
     h2o_iovec_t s[8];
     h2o_iovec_t path = req->path_normalized;
-    int n = split(h2o_iovec_init(path.base + 7, path.len - 7), s, 8); /* after "/api/v2" */
-    bool upload = n == 1 && h2o_memis(s[0].base, s[0].len, H2O_STRLIT("upload"));
-    const char *view = n >= 3 && h2o_memis(s[0].base, s[0].len, H2O_STRLIT("analysis"))
-                           ? view_of(s + 2, n - 2)
-                           : NULL;
+    bool upload;
+    const char *view;
+    parse_target(path, s, &upload, &view);
     if (!upload && view == NULL)
         return cs_error(req, 404, "no route for %.*s", (int)path.len, path.base);
     struct auth_identity who;

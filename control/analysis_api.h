@@ -19,7 +19,25 @@ int analysis_api_init(struct job_store *store, struct token_store *tokens, const
 /* Stops the analysis worker. */
 void analysis_api_stop(void);
 
+/* Forgets capture `id`: removes its analysis results (the capture itself
+ * is being deleted).  Safe on any thread. */
+void analysis_api_forget(const char *id);
+
+/* Deletes the uploaded captures last written before `before_ms`
+ * (milliseconds since the epoch), with their analysis results.  Safe on
+ * any thread (it blocks).  Returns how many. */
+int analysis_api_expire_uploads(int64_t before_ms);
+
+/* Answers h2o's own refusal of a request under /api/v2 (see
+ * http_refusal_fn) in CloudShark's error form. */
+h2o_iovec_t analysis_api_refusal_body(h2o_req_t *req, int status, const char *why);
+
 /* Answers a request under /api/v2.  Returns 0. */
 int analysis_api_handle(h2o_req_t *req);
+
+/* Names the route of `req` (under /api/v2) for the request metrics: one
+ * of a fixed set ("analysis_upload", "analysis_status",
+ * "analysis_hierarchy"...), or NULL when it names none. */
+const char *analysis_api_route(const h2o_req_t *req);
 
 #endif /* PCAPD_ANALYSIS_API_H */

@@ -1,188 +1,293 @@
 /*
- * The analysis worker thread and its queue.  This is control-plane code:
- * a mutex and a condition variable guard the queue; the fast path never
- * sees them.
+ * The analysis worker (see analysis_worker.h): a table of the entries
+ * under way with the requests waiting on each (event loop only), the
+ * computations on the ANALYSIS offload lane, and the writing of their
+ * answer files (through a temporary name and a rename, within the disk
+ * reserve).
  */
 #include "analysis_worker.h"
 
 #include <errno.h>
-#include <pthread.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <jansson.h>
+
 #include "analysis.h"
+#include "analysis_store.h"
+#include "disk_guard.h"
+#include "offload.h"
 #include "packet_fields.h"
 
-/* Analyses waiting or running at once, at most. */
-#define WORKER_QUEUE 64
-/* Longest path the worker handles. */
-#define WORKER_PATH 700
+/* Entries under way at once, at most. */
+#define WORKER_MAX_PENDING 64
 
-/* One queued analysis. */
-struct work {
-    char pcap[WORKER_PATH];  /* The capture. */
-    char cache[WORKER_PATH]; /* Where its answer goes. */
-    bool is_query;           /* True for a packets/fields query, false for the summaries. */
-    struct analysis_query q; /* The query, when is_query. */
+/* One party waiting for an entry. */
+struct waiter {
+    analysis_done_fn fn;
+    void *arg;
 };
 
-/* The worker's state; `lock` guards everything below it. */
-static struct {
-    pthread_t thread;
-    bool started;
-    pthread_mutex_t lock;
-    pthread_cond_t wake;
-    bool stop;
-    /* Queued work, oldest first: items[head .. head + count). */
-    struct work items[WORKER_QUEUE];
-    unsigned head;
-    unsigned count;
-    /* The cache path of the analysis running now, or empty. */
-    char running[WORKER_PATH];
-} worker = {.lock = PTHREAD_MUTEX_INITIALIZER, .wake = PTHREAD_COND_INITIALIZER};
+/* An entry being computed. */
+struct analysis_task {
+    /* The capture, its file, and the entry's path. */
+    char id[40];
+    char pcap[ANALYSIS_PATH_MAX];
+    char entry[ANALYSIS_PATH_MAX];
+    /* A packets/fields query, or the summary. */
+    bool is_query;
+    struct analysis_query q;
+    /* The outcome, and the reason when it is not ANALYSIS_DONE. */
+    enum analysis_outcome outcome;
+    char why[512];
+    /* Who waits. */
+    struct waiter *waiters;
+    unsigned n_waiters;
+    /* Next entry under way. */
+    struct analysis_task *next;
+};
 
-/* Writes the reason an analysis failed to CACHE.error; returns -1. */
-static int write_error(const char *cache_path, const char *err)
+/* The entries under way (event loop only). */
+static struct {
+    struct analysis_task *tasks;
+    unsigned n;
+} worker;
+
+unsigned analysis_worker_pending(void)
 {
-    char error_path[WORKER_PATH + 8];
-    snprintf(error_path, sizeof(error_path), "%s.error", cache_path);
-    FILE *f = fopen(error_path, "w");
+    return worker.n;
+}
+
+/* One answer file to write: its name in the entry and its body. */
+struct answer {
+    char name[64];
+    char *body;
+    size_t len;
+};
+
+/* Writes `n` answers into a new directory `entry` (files named by each
+ * answer), or into the file `entry` when n is 1 and its name is empty,
+ * through a temporary name.  Returns 0 or an errno. */
+static int write_answers(const char *entry, const struct answer *a, unsigned n)
+{
+    char tmp[ANALYSIS_PATH_MAX + 8], path[ANALYSIS_PATH_MAX * 2];
+    bool dir = !(n == 1 && a[0].name[0] == '\0');
+    snprintf(tmp, sizeof(tmp), "%s.tmp", entry);
+    if (dir && mkdir(tmp, 0700) != 0 && errno != EEXIST)
+        return errno;
+    int err = 0;
+    for (unsigned i = 0; i < n && err == 0; i++) {
+        if (dir)
+            snprintf(path, sizeof(path), "%s/%s.json", tmp, a[i].name);
+        else
+            snprintf(path, sizeof(path), "%s", tmp);
+        FILE *f = fopen(path, "w");
+        if (f == NULL || fwrite(a[i].body, 1, a[i].len, f) != a[i].len)
+            err = errno ? errno : EIO;
+        if (f != NULL && fclose(f) != 0 && err == 0)
+            err = errno;
+    }
+    if (err == 0 && rename(tmp, entry) != 0)
+        err = errno;
+    if (err != 0)
+        analysis_store_discard(tmp);
+    return err;
+}
+
+/* Turns `data` (stolen) into an answer body {"data": data}.  Returns 0 or
+ * -1. */
+static int answer_of(json_t *data, const char *name, struct answer *a)
+{
+    snprintf(a->name, sizeof(a->name), "%s", name);
+    json_t *body = json_pack("{s:o}", "data", data);
+    a->body = body ? json_dumps(body, JSON_COMPACT) : NULL;
+    json_decref(body);
+    a->len = a->body ? strlen(a->body) : 0;
+    return a->body ? 0 : -1;
+}
+
+/* Stores the answers of task `t` if the disk has room for them, setting
+ * its outcome.  Frees the bodies. */
+static void store_answers(struct analysis_task *t, struct answer *a, unsigned n)
+{
+    uint64_t total = 0;
+    for (unsigned i = 0; i < n; i++)
+        total += a[i].len;
+    int err = 0;
+    if (!disk_guard_room(total)) {
+        t->outcome = ANALYSIS_NO_ROOM;
+        snprintf(t->why, sizeof(t->why),
+                 "the answer (%llu bytes) would take the disk below disk_reserve_mb",
+                 (unsigned long long)total);
+    } else if (analysis_store_capture_dir(t->id) != 0 || (err = write_answers(t->entry, a, n))) {
+        err = err ? err : errno;
+        t->outcome = err == ENOSPC ? ANALYSIS_NO_ROOM : ANALYSIS_ERROR;
+        snprintf(t->why, sizeof(t->why), "cannot store the answer: %s", strerror(err));
+    } else {
+        t->outcome = ANALYSIS_DONE;
+        analysis_store_added(t->entry, total);
+    }
+    for (unsigned i = 0; i < n; i++)
+        free(a[i].body);
+}
+
+/* Records that the capture of task `t` cannot be analysed. */
+static void record_failure(struct analysis_task *t)
+{
+    char path[ANALYSIS_PATH_MAX + 8];
+    t->outcome = ANALYSIS_FAILED;
+    if (analysis_store_capture_dir(t->id) != 0)
+        return;
+    analysis_store_error_path(t->entry, path, sizeof(path));
+    FILE *f = fopen(path, "w");
     if (f != NULL) {
-        fputs(err, f);
+        fputs(t->why, f);
         fclose(f);
     }
-    return -1;
 }
 
-int analysis_worker_run(const char *pcap_path, const char *cache_path)
+/* Computes a capture's summary: one answer per view (ANALYSIS lane). */
+static void summary_work(struct analysis_task *t)
 {
-    char err[512];
-    if (analysis_write_cache(pcap_path, cache_path, err, sizeof(err)) == 0)
-        return 0;
-    return write_error(cache_path, err);
+    static const char *const views[] = {"status", "hierarchy", "dns_lookups", "tls_hosts"};
+    struct answer a[4 + 2 * ANALYSIS_TABLE_COUNT];
+    unsigned n = 0;
+    json_t *all, *data;
+    if (analysis_results_file(t->pcap, &all, t->why, sizeof(t->why)) != 0) {
+        record_failure(t);
+        return;
+    }
+    for (unsigned i = 0; i < 4; i++) {
+        if (analysis_cache_view(all, views[i], NULL, &data, t->why, sizeof(t->why)) == 0 &&
+            answer_of(data, views[i], &a[n]) == 0)
+            n++;
+    }
+    for (int k = 0; k < ANALYSIS_TABLE_COUNT; k++) {
+        const char *table = analysis_table_name((enum analysis_table)k);
+        for (int conv = 0; conv < 2; conv++) {
+            char name[64];
+            const char *view = conv ? "conversations" : "endpoints";
+            snprintf(name, sizeof(name), "%s-%s", view, table);
+            if (analysis_cache_view(all, view, table, &data, t->why, sizeof(t->why)) == 0 &&
+                answer_of(data, name, &a[n]) == 0)
+                n++;
+        }
+    }
+    json_decref(all);
+    if (n != sizeof(a) / sizeof(a[0])) {
+        /* A view is missing: store nothing rather than half a summary. */
+        for (unsigned i = 0; i < n; i++)
+            free(a[i].body);
+        t->outcome = ANALYSIS_ERROR;
+        return;
+    }
+    store_answers(t, a, n);
 }
 
-int analysis_worker_run_query(const char *pcap_path, const char *cache_path,
-                              const struct analysis_query *q)
+/* Computes a packets/fields query's answer (ANALYSIS lane). */
+static void query_work(struct analysis_task *t)
 {
-    struct packet_source src = {.path = pcap_path};
-    char err[512], tmp[WORKER_PATH + 8];
+    struct packet_source src = {.path = t->pcap};
     const char *param;
     size_t pos;
     json_t *data;
-    if (packet_fields_json(&src, q->fields, q->filter, q->offset, q->limit, &data, &param, &pos,
-                           err, sizeof(err)) != PQ_OK)
-        return write_error(cache_path, err);
-    snprintf(tmp, sizeof(tmp), "%s.tmp", cache_path);
-    int rc = json_dump_file(data, tmp, JSON_COMPACT);
-    json_decref(data);
-    if (rc != 0 || rename(tmp, cache_path) != 0) {
-        unlink(tmp);
-        return write_error(cache_path, "cannot write the answer");
-    }
-    return 0;
-}
-
-/* The thread: runs queued analyses until asked to stop. */
-static void *worker_main(void *arg)
-{
-    (void)arg;
-    pthread_mutex_lock(&worker.lock);
-    for (;;) {
-        while (!worker.stop && worker.count == 0)
-            pthread_cond_wait(&worker.wake, &worker.lock);
-        if (worker.stop)
-            break;
-        struct work w = worker.items[worker.head];
-        worker.head = (worker.head + 1) % WORKER_QUEUE;
-        worker.count--;
-        snprintf(worker.running, sizeof(worker.running), "%s", w.cache);
-        pthread_mutex_unlock(&worker.lock);
-        if (w.is_query)
-            analysis_worker_run_query(w.pcap, w.cache, &w.q);
-        else
-            analysis_worker_run(w.pcap, w.cache);
-        pthread_mutex_lock(&worker.lock);
-        worker.running[0] = '\0';
-    }
-    pthread_mutex_unlock(&worker.lock);
-    return NULL;
-}
-
-int analysis_worker_start(void)
-{
-    int rc = pthread_create(&worker.thread, NULL, worker_main, NULL);
-    if (rc != 0) {
-        errno = rc;
-        return -1;
-    }
-    worker.started = true;
-    return 0;
-}
-
-void analysis_worker_stop(void)
-{
-    if (!worker.started)
+    struct answer a;
+    if (packet_fields_json(&src, t->q.fields, t->q.filter, t->q.offset, t->q.limit, &data, &param,
+                           &pos, t->why, sizeof(t->why)) != PQ_OK) {
+        record_failure(t);
         return;
-    pthread_mutex_lock(&worker.lock);
-    worker.stop = true;
-    pthread_cond_signal(&worker.wake);
-    pthread_mutex_unlock(&worker.lock);
-    pthread_join(worker.thread, NULL);
-    worker.started = false;
-}
-
-/* Tells whether `cache` is queued or running (lock held). */
-static bool busy_locked(const char *cache)
-{
-    if (strcmp(worker.running, cache) == 0)
-        return true;
-    for (unsigned i = 0; i < worker.count; i++) {
-        if (strcmp(worker.items[(worker.head + i) % WORKER_QUEUE].cache, cache) == 0)
-            return true;
     }
-    return false;
+    if (answer_of(data, "", &a) != 0) {
+        t->outcome = ANALYSIS_ERROR;
+        snprintf(t->why, sizeof(t->why), "out of memory");
+        return;
+    }
+    store_answers(t, &a, 1);
 }
 
-bool analysis_worker_busy(const char *cache_path)
+/* Runs a task (ANALYSIS lane). */
+static void task_work(void *arg)
 {
-    pthread_mutex_lock(&worker.lock);
-    bool busy = busy_locked(cache_path);
-    pthread_mutex_unlock(&worker.lock);
-    return busy;
+    struct analysis_task *t = arg;
+    if (t->is_query)
+        query_work(t);
+    else
+        summary_work(t);
 }
 
-/* Queues work unless its cache is queued or running; returns 0, or -1 when full. */
-static int submit(const char *pcap_path, const char *cache_path, const struct analysis_query *q)
+/* Hands a task's outcome to its waiters and forgets it (event loop). */
+static void task_done(void *arg)
 {
-    int rc = 0;
-    pthread_mutex_lock(&worker.lock);
-    if (!busy_locked(cache_path)) {
-        if (worker.count == WORKER_QUEUE) {
-            rc = -1;
-        } else {
-            struct work *w = &worker.items[(worker.head + worker.count) % WORKER_QUEUE];
-            snprintf(w->pcap, sizeof(w->pcap), "%s", pcap_path);
-            snprintf(w->cache, sizeof(w->cache), "%s", cache_path);
-            w->is_query = q != NULL;
-            if (q != NULL)
-                w->q = *q;
-            worker.count++;
-            pthread_cond_signal(&worker.wake);
+    struct analysis_task *t = arg;
+    for (struct analysis_task **p = &worker.tasks; *p != NULL; p = &(*p)->next) {
+        if (*p == t) {
+            *p = t->next;
+            worker.n--;
+            break;
         }
     }
-    pthread_mutex_unlock(&worker.lock);
-    return rc;
+    for (unsigned i = 0; i < t->n_waiters; i++)
+        t->waiters[i].fn(t->outcome, t->why, t->waiters[i].arg);
+    free(t->waiters);
+    free(t);
 }
 
-int analysis_worker_submit(const char *pcap_path, const char *cache_path)
+/* Adds a waiter to `t`.  Returns 0 or -1. */
+static int add_waiter(struct analysis_task *t, analysis_done_fn fn, void *arg)
 {
-    return submit(pcap_path, cache_path, NULL);
+    if (fn == NULL)
+        return 0;
+    struct waiter *w = realloc(t->waiters, (t->n_waiters + 1) * sizeof(*w));
+    if (w == NULL)
+        return -1;
+    t->waiters = w;
+    t->waiters[t->n_waiters++] = (struct waiter){fn, arg};
+    return 0;
 }
 
-int analysis_worker_submit_query(const char *pcap_path, const char *cache_path,
-                                 const struct analysis_query *q)
+/* Joins the task computing `entry`, or starts one. */
+static int submit(const char *id, const char *pcap, const char *entry,
+                  const struct analysis_query *q, analysis_done_fn done, void *arg)
 {
-    return submit(pcap_path, cache_path, q);
+    for (struct analysis_task *t = worker.tasks; t != NULL; t = t->next) {
+        if (strcmp(t->entry, entry) == 0)
+            return add_waiter(t, done, arg);
+    }
+    if (worker.n >= WORKER_MAX_PENDING)
+        return -1;
+    struct analysis_task *t = calloc(1, sizeof(*t));
+    if (t == NULL)
+        return -1;
+    snprintf(t->id, sizeof(t->id), "%s", id);
+    snprintf(t->pcap, sizeof(t->pcap), "%s", pcap);
+    snprintf(t->entry, sizeof(t->entry), "%s", entry);
+    t->is_query = q != NULL;
+    if (q != NULL)
+        t->q = *q;
+    if (add_waiter(t, done, arg) != 0 ||
+        offload_submit(OFFLOAD_ANALYSIS, task_work, task_done, t) != 0) {
+        free(t->waiters);
+        free(t);
+        return -1;
+    }
+    t->next = worker.tasks;
+    worker.tasks = t;
+    worker.n++;
+    return 0;
+}
+
+int analysis_worker_summary(const char *id, const char *pcap, analysis_done_fn done, void *arg)
+{
+    char entry[ANALYSIS_PATH_MAX];
+    analysis_store_summary_path(id, entry, sizeof(entry));
+    return submit(id, pcap, entry, NULL, done, arg);
+}
+
+int analysis_worker_query(const char *id, const char *pcap, const char *entry,
+                          const struct analysis_query *q, analysis_done_fn done, void *arg)
+{
+    return submit(id, pcap, entry, q, done, arg);
 }

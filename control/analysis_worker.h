@@ -1,10 +1,11 @@
 /*
- * The analysis worker: one background thread that runs the capture
- * analysis engine and writes each capture's results cache, so that
- * analysing a large capture never blocks the event loop.  The event loop
- * submits work and learns the outcome from the cache files themselves:
- * CACHE exists once the results are complete (written through a rename),
- * CACHE.error holds the reason when the capture cannot be analysed.
+ * The analysis worker: computes cached answers of the analysis API on the
+ * ANALYSIS offload lane, never on the event loop.  An entry (a capture's
+ * summary, or one packets/fields query) is computed once however many
+ * requests ask for it meanwhile: each asker may wait for the outcome,
+ * which is delivered on the event loop.  The answers land in the files
+ * analysis_store.h names: the entry once complete (written through a
+ * rename), or ENTRY.error with the reason the capture cannot be analysed.
  */
 #ifndef PCAPD_ANALYSIS_WORKER_H
 #define PCAPD_ANALYSIS_WORKER_H
@@ -12,7 +13,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A packets/fields query the worker answers into a cache file of its own. */
+/* A packets/fields query. */
 struct analysis_query {
     char fields[2048]; /* Comma-separated field names. */
     char filter[4096]; /* Display filter, or empty for every frame. */
@@ -20,32 +21,35 @@ struct analysis_query {
     uint64_t limit;    /* Most frames to return. */
 };
 
-/* Starts the thread.  Returns 0, or -1 with errno. */
-int analysis_worker_start(void);
+/* How the computation of an entry ended. */
+enum analysis_outcome {
+    /* The entry is written. */
+    ANALYSIS_DONE,
+    /* The capture cannot be analysed; ENTRY.error says why. */
+    ANALYSIS_FAILED,
+    /* The answer was not stored: it would take the disk below
+     * disk_reserve_mb. */
+    ANALYSIS_NO_ROOM,
+    /* The answer could not be stored for another reason (worth a retry). */
+    ANALYSIS_ERROR,
+};
 
-/* Stops the thread once the analysis under way, if any, is done. */
-void analysis_worker_stop(void);
+/* Receives an entry's outcome on the event loop; `why` is the reason when
+ * it is not ANALYSIS_DONE. */
+typedef void (*analysis_done_fn)(enum analysis_outcome outcome, const char *why, void *arg);
 
-/* Queues the analysis of `pcap_path` into `cache_path`, unless it is queued
- * or running already.  Returns 0, or -1 when the queue is full. */
-int analysis_worker_submit(const char *pcap_path, const char *cache_path);
+/* Computes the summary entry of capture `id` from `pcap`, unless it is
+ * under way; `done` (may be NULL) gets the outcome.  Event loop only.
+ * Returns 0, or -1 when too many entries are under way. */
+int analysis_worker_summary(const char *id, const char *pcap, analysis_done_fn done, void *arg);
 
-/* Queues a packets/fields query on `pcap_path` whose answer goes to
- * `cache_path` (the data object, or CACHE.error), unless that cache is
- * queued or running already.  Returns 0, or -1 when the queue is full. */
-int analysis_worker_submit_query(const char *pcap_path, const char *cache_path,
-                                 const struct analysis_query *q);
+/* Computes the answer of query `q` on capture `id` from `pcap` into
+ * `entry`, unless it is under way; `done` (may be NULL) gets the outcome.
+ * Event loop only.  Returns 0, or -1 when too many entries are under way. */
+int analysis_worker_query(const char *id, const char *pcap, const char *entry,
+                          const struct analysis_query *q, analysis_done_fn done, void *arg);
 
-/* Answers query q on `pcap_path` into `cache_path` on the calling thread.
- * Returns 0, or -1 after writing CACHE.error. */
-int analysis_worker_run_query(const char *pcap_path, const char *cache_path,
-                              const struct analysis_query *q);
-
-/* Tells whether the analysis into `cache_path` is queued or running. */
-bool analysis_worker_busy(const char *cache_path);
-
-/* Runs the analysis of `pcap_path` into `cache_path` on the calling thread,
- * writing CACHE.error with the reason when it fails.  Returns 0 or -1. */
-int analysis_worker_run(const char *pcap_path, const char *cache_path);
+/* Tells how many entries are queued or being computed. */
+unsigned analysis_worker_pending(void);
 
 #endif /* PCAPD_ANALYSIS_WORKER_H */

@@ -29,6 +29,9 @@ enum api_error_code {
     API_ERR_UNSUPPORTED = 1009,
     /* 400: a query parameter is invalid. */
     API_ERR_INVALID_PARAMETER = 1010,
+    /* 400: the request's framing is malformed or ambiguous (for example two
+     * Content-Length headers); the connection is closed after the answer. */
+    API_ERR_MALFORMED_REQUEST = 1011,
     /* 404: no such route. */
     API_ERR_NO_ROUTE = 1100,
     /* 404: the account is not served here. */
@@ -46,8 +49,12 @@ enum api_error_code {
     /* 429: the account created a simple capture less than
      * simple_rate_window seconds ago (Retry-After says when to retry). */
     API_ERR_RATE_LIMITED = 1301,
-    /* 503: the file system of state_dir has less than disk_reserve_mb free. */
+    /* 503: the file system of state_dir has less than disk_reserve_mb free,
+     * or is full. */
     API_ERR_DISK_LOW = 1302,
+    /* 503: the job store could not be read or written in time (another
+     * process holds its lock); Retry-After says when to retry. */
+    API_ERR_STORE_BUSY = 1303,
     /* 401: the request carries no credentials. */
     API_ERR_NO_CREDENTIALS = 1400,
     /* 401: the credentials are malformed, unknown, revoked or do not
@@ -55,6 +62,9 @@ enum api_error_code {
     API_ERR_BAD_CREDENTIALS = 1401,
     /* 403: the token lacks the permission the request needs. */
     API_ERR_FORBIDDEN = 1402,
+    /* 429: too many failed authentications from this client address in
+     * auth_failure_window seconds; Retry-After says when to retry. */
+    API_ERR_AUTH_THROTTLED = 1403,
     /* 500: an internal error (store, file system). */
     API_ERR_INTERNAL = 1500,
 };

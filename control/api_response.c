@@ -4,6 +4,8 @@
  */
 #include "api_response.h"
 
+#include "api_errors.h"
+
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -42,6 +44,16 @@ static const char *reason_of(int status)
     }
 }
 
+void api_send_raw_json(h2o_req_t *req, int status, const char *body, size_t len)
+{
+    req->res.status = status;
+    req->res.reason = reason_of(status);
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json"));
+    req->res.content_length = len; /* Not chunked: the whole body is here. */
+    h2o_send_inline(req, body, len);
+}
+
 /* Serialises `envelope` (reference stolen) and sends it with `status`. */
 int api_send_json(h2o_req_t *req, int status, json_t *envelope)
 {
@@ -51,11 +63,7 @@ int api_send_json(h2o_req_t *req, int status, json_t *envelope)
         h2o_send_error_500(req, "Internal Server Error", "out of memory", 0);
         return 0;
     }
-    req->res.status = status;
-    req->res.reason = reason_of(status);
-    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
-                   H2O_STRLIT("application/json"));
-    h2o_send_inline(req, body, strlen(body));
+    api_send_raw_json(req, status, body, strlen(body));
     free(body);
     return 0;
 }
@@ -83,13 +91,9 @@ int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info)
     return api_send_json(req, 200, env);
 }
 
-int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
+/* Builds the v4 error envelope of `code` and `message`. */
+static json_t *error_envelope(int code, char *message)
 {
-    char message[512];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(message, sizeof(message), fmt, ap);
-    va_end(ap);
     json_t *text = api_json_text(message);
     json_t *error = json_object();
     json_object_set_new(error, "code", json_integer(code));
@@ -101,10 +105,77 @@ int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
     json_object_set_new(env, "success", json_false());
     json_object_set_new(env, "errors", errors);
     json_object_set_new(env, "messages", json_array());
-    return api_send_json(req, status, env);
+    return env;
+}
+
+int api_send_error(h2o_req_t *req, int status, int code, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    return api_send_json(req, status, error_envelope(code, message));
+}
+
+h2o_iovec_t api_error_body(h2o_req_t *req, int code, const char *fmt, ...)
+{
+    char message[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(message, sizeof(message), fmt, ap);
+    va_end(ap);
+    json_t *env = error_envelope(code, message);
+    char *text = json_dumps(env, JSON_COMPACT);
+    json_decref(env);
+    h2o_iovec_t body = h2o_strdup(&req->pool, text ? text : "{}", SIZE_MAX);
+    free(text);
+    return body;
+}
+
+h2o_iovec_t api_refusal_body(h2o_req_t *req, int status, const char *why)
+{
+    if (why != NULL)
+        return api_error_body(req, API_ERR_MALFORMED_REQUEST, "the request is malformed: %s", why);
+    if (status == 413)
+        return api_error_body(req, API_ERR_BODY_TOO_LARGE,
+                              "request body: larger than the largest this appliance reads (%zu "
+                              "bytes)",
+                              req->conn->ctx->globalconf->max_request_entity_size);
+    if (status == 400)
+        return api_error_body(req, API_ERR_MALFORMED_REQUEST,
+                              "the request is malformed: its body does not match its framing "
+                              "(Content-Length or chunked encoding)");
+    return api_error_body(req, API_ERR_INTERNAL, "the HTTP layer refused the request (status %d)",
+                          status);
 }
 
 int api_method_is(const h2o_req_t *req, const char *method)
 {
     return h2o_memis(req->method.base, req->method.len, method, strlen(method));
+}
+
+void api_add_number_header(h2o_req_t *req, const char *name, unsigned value)
+{
+    char *buf = h2o_mem_alloc_pool(&req->pool, 16);
+    int len = snprintf(buf, 16, "%u", value);
+    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, buf,
+                          (size_t)len);
+}
+
+int api_send_auth_failure(h2o_req_t *req, enum auth_status st, unsigned retry_after,
+                          const char *why)
+{
+    if (st == AUTH_THROTTLED) {
+        api_add_number_header(req, "retry-after", retry_after);
+        return api_send_error(req, 429, API_ERR_AUTH_THROTTLED, "%s", why);
+    }
+    if (st == AUTH_STORE_ERROR) {
+        api_add_number_header(req, "retry-after", 1);
+        return api_send_error(req, 503, API_ERR_STORE_BUSY, "%s", why);
+    }
+    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("www-authenticate"), 0, NULL,
+                          H2O_STRLIT("Bearer realm=\"pcapd\""));
+    return api_send_error(
+        req, 401, st == AUTH_MISSING ? API_ERR_NO_CREDENTIALS : API_ERR_BAD_CREDENTIALS, "%s", why);
 }

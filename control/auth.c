@@ -7,6 +7,8 @@
  */
 #include "auth.h"
 
+#include "auth_throttle.h"
+
 #include <stdbool.h>
 
 #include <stdio.h>
@@ -90,9 +92,66 @@ static int token_well_formed(const char *token, size_t len)
     return 1;
 }
 
+/* Tokens verified since the token store last changed, so that a request
+ * with a known token costs one hash-table probe instead of a database read
+ * and a salted SHA-256.  Any change committed to the database (a token
+ * created or revoked by `pcapd token`, or a capture written by the store
+ * thread) empties it, so a revocation takes effect with the next request.
+ * Event loop only; legacy e-mail and key pairs are not cached. */
+#define AUTH_CACHE_SLOTS 1024
+static struct {
+    /* token_store_version() when the entries were verified. */
+    int64_t version;
+    struct {
+        bool used;
+        char token[AUTH_TOKEN_LEN];
+        struct auth_identity who;
+    } slots[AUTH_CACHE_SLOTS];
+} auth_cache = {.version = -2};
+
+/* Returns the cache slot of `token` (AUTH_TOKEN_LEN characters). */
+static unsigned cache_slot(const char *token)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < AUTH_TOKEN_LEN; i++)
+        h = (h ^ (unsigned char)token[i]) * 16777619u;
+    return h & (AUTH_CACHE_SLOTS - 1);
+}
+
+/* Looks `token` up in the cache, emptying it first if the store changed.
+ * Returns true with `who` filled on a hit. */
+static bool cache_lookup(struct token_store *store, const char *token, struct auth_identity *who)
+{
+    int64_t version = token_store_version(store);
+    if (version < 0 || version != auth_cache.version) {
+        memset(auth_cache.slots, 0, sizeof(auth_cache.slots));
+        auth_cache.version = version;
+        return false;
+    }
+    unsigned i = cache_slot(token);
+    if (!auth_cache.slots[i].used ||
+        CRYPTO_memcmp(auth_cache.slots[i].token, token, AUTH_TOKEN_LEN) != 0)
+        return false;
+    *who = auth_cache.slots[i].who;
+    return true;
+}
+
+/* Keeps a verified token in the cache. */
+static void cache_keep(const char *token, const struct auth_identity *who)
+{
+    if (auth_cache.version < 0)
+        return;
+    unsigned i = cache_slot(token);
+    auth_cache.slots[i].used = true;
+    memcpy(auth_cache.slots[i].token, token, AUTH_TOKEN_LEN);
+    auth_cache.slots[i].who = *who;
+}
+
 enum auth_status auth_verify(struct token_store *store, const char *token, size_t len,
                              const char *email, size_t email_len, struct auth_identity *who)
 {
+    if (email == NULL && len == AUTH_TOKEN_LEN && cache_lookup(store, token, who))
+        return AUTH_OK;
     char id[TOKEN_ID_LEN + 1];
     struct token_record rec;
     uint8_t hash[TOKEN_HASH_LEN];
@@ -112,6 +171,8 @@ enum auth_status auth_verify(struct token_store *store, const char *token, size_
     snprintf(who->account_id, sizeof(who->account_id), "%s", rec.account_id);
     snprintf(who->token_id, sizeof(who->token_id), "%s", rec.id);
     who->permission = rec.permission;
+    if (email == NULL)
+        cache_keep(token, who);
     return AUTH_OK;
 }
 
@@ -172,8 +233,17 @@ static enum auth_status auth_legacy(struct token_store *store, const h2o_iovec_t
 }
 
 enum auth_status auth_request(struct token_store *store, h2o_req_t *req, bool bare_ok,
-                              struct auth_identity *who, char *why, size_t why_size)
+                              struct auth_identity *who, unsigned *retry_after, char *why,
+                              size_t why_size)
 {
+    struct sockaddr_storage peer;
+    bool known_peer = req->conn->callbacks->get_peername(req->conn, (struct sockaddr *)&peer) > 0;
+    *retry_after = known_peer ? auth_throttle_wait((struct sockaddr *)&peer) : 0;
+    if (*retry_after > 0) {
+        snprintf(why, why_size, "too many failed authentications from this address; retry in %u s",
+                 *retry_after);
+        return AUTH_THROTTLED;
+    }
     const h2o_iovec_t *authorization = find_header(req, "authorization");
     const h2o_iovec_t *email = find_header(req, "x-auth-email");
     const h2o_iovec_t *key = find_header(req, "x-auth-key");
@@ -189,6 +259,8 @@ enum auth_status auth_request(struct token_store *store, h2o_req_t *req, bool ba
         st = AUTH_MISSING;
     }
     if (st == AUTH_STORE_ERROR)
-        snprintf(why, why_size, "the token store failed to read the credentials");
+        snprintf(why, why_size, "the token store could not be read; retry shortly");
+    if (st == AUTH_INVALID && known_peer)
+        auth_throttle_failure((struct sockaddr *)&peer);
     return st;
 }

@@ -27,8 +27,11 @@ enum auth_status {
     AUTH_MISSING,
     /* The credentials are malformed, unknown, revoked or do not match. */
     AUTH_INVALID,
-    /* The token store failed. */
+    /* The token store failed (or was held by another process too long). */
     AUTH_STORE_ERROR,
+    /* The client's address failed to authenticate too often lately
+     * (auth_throttle.h); nothing was checked. */
+    AUTH_THROTTLED,
 };
 
 /* Who a request acts as. */
@@ -55,10 +58,13 @@ enum auth_status auth_verify(struct token_store *store, const char *token, size_
                              const char *email, size_t email_len, struct auth_identity *who);
 
 /* Authenticates `req` by its headers, preferring Authorization over the
- * legacy pair.  On failure other than AUTH_OK writes the reason, for the
- * error message, into `why`.  With `bare_ok`, `Authorization: TOKEN`
- * (no scheme, as CloudShark's clients send it) is accepted too. */
+ * legacy pair, unless its client is throttled (`*retry_after` then gets
+ * the seconds to wait); counts invalid credentials against the client.
+ * On failure other than AUTH_OK writes the reason, for the error message,
+ * into `why`.  With `bare_ok`, `Authorization: TOKEN` (no scheme, as
+ * CloudShark's clients send it) is accepted too. */
 enum auth_status auth_request(struct token_store *store, h2o_req_t *req, bool bare_ok,
-                              struct auth_identity *who, char *why, size_t why_size);
+                              struct auth_identity *who, unsigned *retry_after, char *why,
+                              size_t why_size);
 
 #endif /* PCAPD_AUTH_H */

@@ -1,104 +1,115 @@
 /*
- * Running captures: the table of captures active on the dataplane, their
- * files (written as ID.pcap.part, renamed to ID.pcap once synced), their
- * deadlines, the recording of their outcome in the job store, the recovery
- * of captures a previous process left unfinished, and the retention sweep
- * that deletes old captures with their files.
+ * The captures under way (see capture_runner.h): a table of slots, each
+ * moving FREE -> STARTING (row inserted and file opened on the store
+ * thread) -> ACTIVE (its job on the capture engine) -> FINISHING (file
+ * synced and renamed on the files lane) -> RECORDING (final state being
+ * written) -> FREE.  Every change to a slot's capture bumps its version;
+ * the tick writes the newest versions of all changed captures to the store
+ * in one transaction, one batch at a time, backing off after a failure.
+ * Captures under way are found by id through an index.
  */
 #include "capture_runner.h"
 
-#include <dirent.h>
 #include <errno.h>
-#include <glob.h>
 #include <inttypes.h>
-#include <fcntl.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/statvfs.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock_ms.h"
 #include "api_errors.h"
-#include "pcap_repair.h"
+#include "capture_counts.h"
+#include "capture_engine.h"
+#include "capture_files.h"
+#include "disk_guard.h"
+#include "id_index.h"
+#include "log.h"
+#include "offload.h"
 #include "pcapd/capture_record.h"
-#include "pcapd/dataplane.h"
 
-/* Longest pause between two retention sweeps (ms). */
-#define RETENTION_SWEEP_MAX_MS 60000
+/* Pause before writing a change again after the store failed (ms), first
+ * and longest. */
+#define PERSIST_RETRY_MIN_MS 100
+#define PERSIST_RETRY_MAX_MS 5000
 
-/* A capture running on the dataplane. */
-struct active_capture {
-    /* The slot is in use. */
-    bool used;
-    /* The capture's id. */
-    char id[CAPTURE_ID_LEN + 1];
-    /* The account it belongs to. */
-    char account_id[65];
-    /* Its dataplane job. */
-    pcapd_job_handle handle;
-    /* When its time limit is up (CLOCK_MONOTONIC, ms). */
-    int64_t deadline_ms;
-    /* Its job is in the rx lcores' table and the store says `running`. */
-    bool running;
-    /* It was stopped because the disk reserve was reached. */
-    bool disk_low;
+/* Where a slot's capture is in its life. */
+enum slot_state {
+    SLOT_FREE,
+    /* Its row is being inserted and its file opened. */
+    SLOT_STARTING,
+    /* Its job runs on the capture engine. */
+    SLOT_ACTIVE,
+    /* Its job has ended; its file is being synced and renamed. */
+    SLOT_FINISHING,
+    /* Its final state is set; the slot frees once that is stored. */
+    SLOT_RECORDING,
 };
 
-/* The runner's state (control thread only). */
+/* Why the runner itself ended a capture, when it did. */
+enum forced_end {
+    FORCED_NONE,
+    /* The disk went below disk_reserve_mb. */
+    FORCED_DISK_LOW,
+    /* The disk is full. */
+    FORCED_DISK_FULL,
+};
+
+/* One capture under way. */
+struct run_slot {
+    /* Where it is in its life. */
+    enum slot_state state;
+    /* The capture: the truth while it is under way. */
+    struct capture c;
+    /* Its job, once ACTIVE. */
+    pcapd_job_handle handle;
+    /* Its file's descriptor between STARTING and ACTIVE, and while
+     * FINISHING. */
+    int fd;
+    /* When its time limit is up (CLOCK_MONOTONIC, ms). */
+    int64_t deadline_ms;
+    /* Why the runner ended it, if it did. */
+    enum forced_end forced;
+    /* Version of `c`, and the newest version the store holds (0 until its
+     * row is inserted). */
+    uint64_t version;
+    uint64_t stored_version;
+    /* The status capture_counts has it under, or CAPTURE_COUNTS_NONE before
+     * its row is inserted. */
+    int counted;
+    /* Who waits for the create, while STARTING. */
+    capture_created_fn created;
+    void *created_arg;
+};
+
+/* The runner's state (event loop only). */
 static struct {
-    /* Where captures are recorded. */
+    /* The store thread's connection to the job store. */
     struct job_store *store;
-    /* Directory of the capture files. */
-    char pcap_dir[600];
-    /* 1-in-N sampling of `simple` captures. */
+    /* 1-in-N sampling of `simple` captures, and the snaplen of `full` ones. */
     uint32_t sample_rate;
-    /* Bytes of each packet a `full` capture keeps. */
     uint32_t full_snaplen;
-    /* One entry per capture that can run at once. */
-    struct active_capture *active;
-    /* Entries of `active`, and how many are in use. */
-    unsigned max_active;
-    unsigned n_active;
-    /* Ended captures older than this are deleted (ms; 0: never). */
-    int64_t retention_ms;
-    /* Pause between two retention sweeps, and when the next one is due
-     * (CLOCK_MONOTONIC, ms). */
-    int64_t sweep_interval_ms;
-    int64_t next_sweep_ms;
-    /* The daemon is shutting down: captures ended now were interrupted. */
+    /* The slots, how many are not free, and how many hold a `full`
+     * capture. */
+    struct run_slot *slots;
+    unsigned n_slots;
+    unsigned n_used;
+    unsigned n_full;
+    /* The slot of each capture under way, by id. */
+    struct id_index index;
+    /* A batch of changes is being written; after a failure the next waits
+     * until retry_ms (CLOCK_MONOTONIC), backing off with each failure in a
+     * row. */
+    bool persisting;
+    unsigned failures;
+    int64_t retry_ms;
+    /* The daemon is shutting down. */
     bool shutting_down;
-    /* Free bytes to keep on the file system of the capture files. */
-    uint64_t disk_reserve;
 } runner;
 
-/* Milliseconds on the monotonic clock. */
-static int64_t now_monotonic_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-void capture_runner_file_path(const char *id, char *buf, unsigned size)
-{
-    snprintf(buf, size, "%s/%s.pcap", runner.pcap_dir, id);
-}
-
-/* Writes the path of the file being written for `id` into `buf`. */
-static void part_path(const char *id, char *buf, unsigned size)
-{
-    snprintf(buf, size, "%s/%s.pcap.part", runner.pcap_dir, id);
-}
-
-/* Milliseconds since the Unix epoch. */
-static int64_t now_realtime_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+/* Limits the log lines of failed store writes. */
+static struct log_rate_limit persist_rl = LOG_RATE_LIMIT_INIT(30, 5);
 
 /* Bytes of each packet a capture of `type` keeps. */
 static uint32_t snaplen_of(enum capture_type type)
@@ -106,243 +117,307 @@ static uint32_t snaplen_of(enum capture_type type)
     return type == CAPTURE_FULL ? runner.full_snaplen : PCAPD_SIMPLE_SNAPLEN;
 }
 
-/* Makes the file an interrupted capture wrote whole and final: cuts a
- * record the crash left half-written, gives the file its final name, and
- * records the packets it holds, so what was captured stays downloadable. */
-static void keep_partial_file(struct capture *c, void *arg)
+/* Returns the slot of capture `id` under way, or NULL. */
+static struct run_slot *slot_find(const char *id)
 {
-    (void)arg;
-    char part[700], final[700];
-    struct pcap_repair_result r;
-    part_path(c->id, part, sizeof(part));
-    capture_runner_file_path(c->id, final, sizeof(final));
-    bool has_part = access(part, F_OK) == 0;
-    if (!has_part && access(final, F_OK) != 0)
-        return;
-    if (pcap_repair(has_part ? part : final, snaplen_of(c->type), &r) != 0) {
-        fprintf(stderr, "pcapd: capture %s: cannot repair its file: %s\n", c->id, strerror(errno));
-        return;
-    }
-    if (has_part && rename(part, final) != 0) {
-        fprintf(stderr, "pcapd: capture %s: %s\n", c->id, strerror(errno));
-        return;
-    }
-    if (r.cut > 0)
-        fprintf(stderr, "pcapd: capture %s: cut %llu bytes of an unfinished record\n", c->id,
-                (unsigned long long)r.cut);
-    c->packets_captured = r.records;
-    c->file_size = r.size;
+    if (strlen(id) != CAPTURE_ID_LEN)
+        return NULL;
+    int64_t i = id_index_find(&runner.index, id);
+    return i < 0 ? NULL : &runner.slots[i];
 }
 
-/* Deletes the files of capture `id` (retention callback). */
-static void remove_files(const char *id, void *arg)
+/* Brings the capture counts up to date with the status of the capture of
+ * `s`, which is stored. */
+static void slot_count(struct run_slot *s)
 {
-    char path[700];
-    (void)arg;
-    capture_runner_file_path(id, path, sizeof(path));
-    if (unlink(path) != 0 && errno != ENOENT)
-        fprintf(stderr, "pcapd: %s: %s\n", path, strerror(errno));
-    part_path(id, path, sizeof(path));
-    unlink(path);
-    /* Its analysis results (control/analysis_api.c caches them there). */
-    snprintf(path, sizeof(path), "%s/../analysis/%s.json", runner.pcap_dir, id);
-    unlink(path);
-    snprintf(path, sizeof(path), "%s/../analysis/%s.json.error", runner.pcap_dir, id);
-    unlink(path);
-    /* Its cached packets/fields answers (ID.q-HASH.json and .error). */
-    glob_t g;
-    snprintf(path, sizeof(path), "%s/../analysis/%s.q-*", runner.pcap_dir, id);
-    if (glob(path, GLOB_NOSORT, NULL, &g) == 0)
-        for (size_t i = 0; i < g.gl_pathc; i++)
-            unlink(g.gl_pathv[i]);
-    globfree(&g);
+    capture_counts_move(s->c.type, s->counted, (int)s->c.status);
+    s->counted = (int)s->c.status;
 }
 
-/* Deletes the uploaded captures (STATE_DIR/uploads/ACCOUNT/ID.pcap) last
- * written before `before` (ms since the epoch), with their analysis
- * results.  Returns how many. */
-static int expire_uploads(int64_t before)
+/* Notes that a slot's capture changed and must be written again. */
+static void slot_changed(struct run_slot *s)
 {
-    char dir[700], path[1300];
-    snprintf(dir, sizeof(dir), "%s/../uploads", runner.pcap_dir);
-    DIR *accounts = opendir(dir);
-    int n = 0;
-    for (struct dirent *a; accounts != NULL && (a = readdir(accounts)) != NULL;) {
-        snprintf(path, sizeof(path), "%s/%s", dir, a->d_name);
-        DIR *files = a->d_name[0] == '.' ? NULL : opendir(path);
-        for (struct dirent *f; files != NULL && (f = readdir(files)) != NULL;) {
-            struct stat st;
-            size_t len = strlen(f->d_name);
-            snprintf(path, sizeof(path), "%s/%s/%s", dir, a->d_name, f->d_name);
-            if (len != CAPTURE_ID_LEN + 5 || strcmp(f->d_name + CAPTURE_ID_LEN, ".pcap") != 0 ||
-                stat(path, &st) != 0 || (int64_t)st.st_mtime * 1000 >= before)
-                continue;
-            unlink(path);
-            f->d_name[CAPTURE_ID_LEN] = '\0';
-            remove_files(f->d_name, NULL); /* Its analysis results. */
-            n++;
-        }
-        if (files != NULL)
-            closedir(files);
-    }
-    if (accounts != NULL)
-        closedir(accounts);
-    return n;
+    s->version++;
+    if (s->stored_version > 0)
+        slot_count(s);
 }
 
-/* Deletes ended captures and uploads older than the retention period, with
- * their files. */
-static void retention_sweep(void)
+/* Takes the free slot `s` for capture `c`. */
+static void slot_take(struct run_slot *s, const struct capture *c)
 {
-    int64_t before = now_realtime_ms() - runner.retention_ms;
-    int n, total = expire_uploads(before);
-    while ((n = job_store_expire(runner.store, before, remove_files, NULL)) > 0)
-        total += n;
-    if (n < 0)
-        fprintf(stderr, "pcapd: retention: the job store failed\n");
-    if (total > 0)
-        fprintf(stderr, "pcapd: retention: deleted %d capture(s)\n", total);
+    *s = (struct run_slot){
+        .state = SLOT_STARTING, .c = *c, .fd = -1, .version = 1, .counted = CAPTURE_COUNTS_NONE};
+    id_index_add(&runner.index, c->id, (uint32_t)(s - runner.slots));
+    runner.n_used++;
+    runner.n_full += c->type == CAPTURE_FULL;
 }
 
-/* Sets up the retention sweep from the configuration. */
-static void retention_init(const struct config *cfg)
+/* Frees a slot. */
+static void slot_free(struct run_slot *s)
 {
-    runner.retention_ms = (int64_t)config_retention_seconds(cfg) * 1000;
-    runner.sweep_interval_ms = runner.retention_ms / 2;
-    if (runner.sweep_interval_ms > RETENTION_SWEEP_MAX_MS)
-        runner.sweep_interval_ms = RETENTION_SWEEP_MAX_MS;
-    if (runner.sweep_interval_ms < 1000)
-        runner.sweep_interval_ms = 1000;
-    runner.next_sweep_ms = now_monotonic_ms() + runner.sweep_interval_ms;
+    id_index_remove(&runner.index, s->c.id);
+    runner.n_full -= s->c.type == CAPTURE_FULL;
+    s->state = SLOT_FREE;
+    runner.n_used--;
 }
 
-int capture_runner_init(struct job_store *store, const struct config *cfg, char *err,
+int capture_runner_init(const struct config *cfg, struct job_store *store, char *err,
                         unsigned err_size)
 {
     runner.store = store;
     runner.sample_rate = cfg->sample_rate;
     runner.full_snaplen = cfg->full_snaplen;
-    runner.max_active = cfg->max_captures;
-    runner.disk_reserve = (uint64_t)cfg->disk_reserve_mb << 20;
-    snprintf(runner.pcap_dir, sizeof(runner.pcap_dir), "%s/pcaps", cfg->state_dir);
-    if (mkdir(runner.pcap_dir, 0750) != 0 && errno != EEXIST) {
-        snprintf(err, err_size, "%s: %s", runner.pcap_dir, strerror(errno));
-        return -1;
-    }
-    runner.active = calloc(runner.max_active, sizeof(runner.active[0]));
-    if (runner.active == NULL) {
+    runner.n_slots = cfg->max_captures;
+    runner.slots = calloc(runner.n_slots, sizeof(runner.slots[0]));
+    if (runner.slots == NULL || id_index_init(&runner.index, runner.n_slots) != 0) {
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    int n = job_store_fail_unfinished(store, "interrupted: the daemon stopped during the capture",
-                                      keep_partial_file, NULL);
-    if (n < 0) {
-        snprintf(err, err_size, "cannot recover unfinished captures from the store");
-        return -1;
-    }
-    if (n > 0)
-        fprintf(stderr, "pcapd: marked %d interrupted capture(s) as failed\n", n);
-    retention_init(cfg);
-    if (runner.retention_ms > 0)
-        retention_sweep();
     return 0;
 }
 
 unsigned capture_runner_active(void)
 {
-    return runner.n_active;
+    return runner.n_used;
 }
 
-/* Returns the active entry of capture `id`, or NULL. */
-static struct active_capture *active_find(const char *id)
+unsigned capture_runner_list(struct capture *out, unsigned max)
 {
-    for (unsigned i = 0; i < runner.max_active; i++) {
-        if (runner.active[i].used && strcmp(runner.active[i].id, id) == 0)
-            return &runner.active[i];
-    }
-    return NULL;
-}
-
-/* Records that `c` failed with `message`. */
-static void record_failure(struct capture *c, const char *message)
-{
-    c->status = CAPTURE_FAILED;
-    snprintf(c->error_message, sizeof(c->error_message), "%s", message);
-    job_store_update(runner.store, c);
-}
-
-/* Opens the partial file of capture `id` for writing.  Returns the fd or
- * -1 with errno set. */
-static int open_part_file(const char *id)
-{
-    char path[700];
-    part_path(id, path, sizeof(path));
-    return open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640);
-}
-
-bool capture_runner_disk_low(uint64_t *free_bytes)
-{
-    struct statvfs v;
-    *free_bytes = UINT64_MAX;
-    if (statvfs(runner.pcap_dir, &v) != 0)
-        return false;
-    *free_bytes = (uint64_t)v.f_bavail * v.f_frsize;
-    return *free_bytes < runner.disk_reserve;
-}
-
-/* Ends every running capture while the disk is below its reserve; they are
- * recorded as failed when their jobs report their end. */
-static void enforce_disk_reserve(void)
-{
-    uint64_t free_bytes;
-    if (runner.n_active == 0 || !capture_runner_disk_low(&free_bytes))
-        return;
-    for (unsigned i = 0; i < runner.max_active; i++) {
-        struct active_capture *a = &runner.active[i];
-        if (a->used && !a->disk_low) {
-            a->disk_low = true;
-            pcapd_dp_job_stop(a->handle);
+    unsigned n = 0;
+    for (unsigned i = 0; i < runner.n_slots && n < max; i++) {
+        if (runner.slots[i].state != SLOT_FREE) {
+            out[n] = runner.slots[i].c;
+            capture_runner_overlay(&out[n++]);
         }
     }
+    return n;
 }
 
-/* Marks capture `c` (of entry `a`) running once its job is in the table
- * the rx lcores match against; until then it stays `pending`, so a client
- * that waits for `running` knows every packet from then on is seen. */
-static void mark_running(struct active_capture *a, struct capture *c)
+bool capture_runner_has_full(const char *account)
+{
+    for (unsigned i = 0; runner.n_full > 0 && i < runner.n_slots; i++) {
+        const struct run_slot *s = &runner.slots[i];
+        if (s->state != SLOT_FREE && s->c.type == CAPTURE_FULL &&
+            (s->c.status == CAPTURE_PENDING || s->c.status == CAPTURE_RUNNING) &&
+            strcmp(s->c.account_id, account) == 0)
+            return true;
+    }
+    return false;
+}
+
+/* ---- Writing changes to the store ---- */
+
+/* A batch of changed captures being written, on the store thread. */
+struct persist_batch {
+    /* How many, their slots, the versions written, and the captures. */
+    unsigned n;
+    struct run_slot **slots;
+    uint64_t *versions;
+    struct capture *captures;
+    /* 0 or a JOB_STORE_* error. */
+    int rc;
+};
+
+/* Most changes written in one batch. */
+#define PERSIST_BATCH_MAX 4096
+
+/* Frees a batch. */
+static void batch_free(struct persist_batch *b)
+{
+    free(b->slots);
+    free(b->versions);
+    free(b->captures);
+    free(b);
+}
+
+/* Writes the batch in one transaction (store lane). */
+static void persist_work(void *arg)
+{
+    struct persist_batch *b = arg;
+    b->rc = job_store_update_many(runner.store, b->captures, b->n);
+}
+
+/* Notes the batch's outcome (event loop). */
+static void persist_done(void *arg)
+{
+    struct persist_batch *b = arg;
+    runner.persisting = false;
+    if (b->rc == 0) {
+        runner.failures = 0;
+        for (unsigned i = 0; i < b->n; i++) {
+            struct run_slot *s = b->slots[i];
+            if (b->versions[i] > s->stored_version)
+                s->stored_version = b->versions[i];
+            if (s->state == SLOT_RECORDING && s->stored_version == s->version)
+                slot_free(s);
+        }
+    } else {
+        if (b->rc == JOB_STORE_FULL)
+            disk_guard_note_full();
+        int64_t backoff = PERSIST_RETRY_MIN_MS << (runner.failures < 6 ? runner.failures : 6);
+        runner.failures++;
+        runner.retry_ms = clock_monotonic_ms() +
+                          (backoff < PERSIST_RETRY_MAX_MS ? backoff : PERSIST_RETRY_MAX_MS);
+        log_event_rl(&persist_rl, LOG_LEVEL_WARN, "capture_store_retry",
+                     "captures=%u attempts=%u cause=%s", b->n, runner.failures,
+                     b->rc == JOB_STORE_BUSY   ? "busy"
+                     : b->rc == JOB_STORE_FULL ? "disk_full"
+                                               : "error");
+    }
+    batch_free(b);
+}
+
+/* Tells whether slot `s`'s capture changed since it was last written. */
+static bool slot_dirty(const struct run_slot *s)
+{
+    return s->state != SLOT_FREE && s->state != SLOT_STARTING && s->version != s->stored_version;
+}
+
+/* Starts writing every changed capture in one batch, unless one is under
+ * way or the last failed too recently.  One transaction for them all, so
+ * a database another process holds costs one wait, not one per capture. */
+static void persist(int64_t now)
+{
+    if (runner.persisting || now < runner.retry_ms)
+        return;
+    unsigned n = 0;
+    for (unsigned i = 0; i < runner.n_slots; i++)
+        n += slot_dirty(&runner.slots[i]);
+    if (n == 0)
+        return;
+    n = n < PERSIST_BATCH_MAX ? n : PERSIST_BATCH_MAX;
+    struct persist_batch *b = calloc(1, sizeof(*b));
+    if (b == NULL || (b->slots = malloc(n * sizeof(b->slots[0]))) == NULL ||
+        (b->versions = malloc(n * sizeof(b->versions[0]))) == NULL ||
+        (b->captures = malloc(n * sizeof(b->captures[0]))) == NULL) {
+        if (b != NULL)
+            batch_free(b);
+        return;
+    }
+    for (unsigned i = 0; i < runner.n_slots && b->n < n; i++) {
+        struct run_slot *s = &runner.slots[i];
+        if (slot_dirty(s)) {
+            b->slots[b->n] = s;
+            b->versions[b->n] = s->version;
+            b->captures[b->n++] = s->c;
+        }
+    }
+    if (offload_submit(OFFLOAD_STORE, persist_work, persist_done, b) != 0) {
+        batch_free(b);
+        return;
+    }
+    runner.persisting = true;
+}
+
+/* ---- Starting ---- */
+
+/* The first steps of a create, on the store thread. */
+struct start_task {
+    /* The slot, and its capture as it is inserted. */
+    struct run_slot *slot;
+    struct capture c;
+    /* The part file, or -1 with open_errno. */
+    int fd;
+    int open_errno;
+    /* The insert's result: 0 or a JOB_STORE_* error. */
+    int rc;
+};
+
+/* Opens the capture's file and inserts its row (store lane). */
+static void start_work(void *arg)
+{
+    struct start_task *t = arg;
+    t->fd = capture_files_open_part(t->c.id);
+    if (t->fd < 0) {
+        t->open_errno = errno;
+        return;
+    }
+    t->rc = job_store_insert(runner.store, &t->c);
+    if (t->rc != 0) {
+        capture_files_discard(t->c.id, t->fd);
+        t->fd = -1;
+    }
+}
+
+/* Fills `o` with a refusal. */
+static void refuse(struct capture_outcome *o, int status, int code, unsigned retry_after,
+                   const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+static void refuse(struct capture_outcome *o, int status, int code, unsigned retry_after,
+                   const char *fmt, ...)
+{
+    va_list ap;
+    o->http_status = status;
+    o->retry_after = retry_after;
+    o->err.code = code;
+    va_start(ap, fmt);
+    vsnprintf(o->err.message, sizeof(o->err.message), fmt, ap);
+    va_end(ap);
+}
+
+/* Fills `o` for a failed insert or open. */
+static void refuse_start(struct capture_outcome *o, const struct start_task *t)
+{
+    if (t->fd < 0 && t->rc == 0)
+        refuse(o, t->open_errno == ENOSPC ? 503 : 500,
+               t->open_errno == ENOSPC ? API_ERR_DISK_LOW : API_ERR_INTERNAL, 0,
+               "cannot create the capture file: %s", strerror(t->open_errno));
+    else if (t->rc == JOB_STORE_BUSY)
+        refuse(o, 503, API_ERR_STORE_BUSY, 1, "%s",
+               "the job store is busy (another process holds its lock); retry shortly");
+    else if (t->rc == JOB_STORE_FULL)
+        refuse(o, 503, API_ERR_DISK_LOW, 0, "%s",
+               "the file system of state_dir is full: the capture cannot be stored");
+    else
+        refuse(o, 500, API_ERR_INTERNAL, 0, "%s", "the job store failed to save the capture");
+}
+
+/* Logs the start of the capture of `s`. */
+static void log_start(const struct run_slot *s)
+{
+    const struct capture *c = &s->c;
+    log_info("capture_start",
+             "id=%s account=%s type=%s time_limit=%" PRIu32 " packet_limit=%" PRIu32
+             " byte_limit=%" PRIu64,
+             c->id, c->account_id, capture_type_name(c->type), c->time_limit, c->packet_limit,
+             c->byte_limit);
+}
+
+/* Logs the end of the capture of `s`, whose final state is set. */
+static void log_end(const struct run_slot *s)
+{
+    const struct capture *c = &s->c;
+    if (c->status == CAPTURE_FAILED)
+        log_warn("capture_end",
+                 "id=%s status=failed packets=%" PRIu64 " dropped=%" PRIu64 " bytes=%" PRIu64
+                 " error=%s",
+                 c->id, c->packets_captured, c->packets_dropped, c->file_size,
+                 log_q(c->error_message));
+    else
+        log_info("capture_end",
+                 "id=%s status=%s packets=%" PRIu64 " dropped=%" PRIu64 " bytes=%" PRIu64
+                 " stop_requested=%s",
+                 c->id, capture_status_name(c->status), c->packets_captured, c->packets_dropped,
+                 c->file_size, c->stop_requested ? "true" : "false");
+}
+
+/* Marks the capture of `s` running once its job is in the table the rx
+ * lcores match against; until then it stays `pending`, so a client that
+ * waits for `running` knows every packet from then on is seen. */
+static void mark_running(struct run_slot *s)
 {
     struct pcapd_job_stats stats;
-    if (a->running || pcapd_dp_job_stats(a->handle, &stats) != 0 || !stats.published)
+    if (s->c.status != CAPTURE_PENDING || capture_engine_job_stats(s->handle, &stats) != 0 ||
+        !stats.published)
         return;
-    a->running = true;
-    c->status = CAPTURE_RUNNING;
-    job_store_update(runner.store, c);
+    s->c.status = CAPTURE_RUNNING;
+    slot_changed(s);
 }
 
-/* Marks running the pending captures whose jobs have been published. */
-static void promote_published(void)
+/* Starts the job of a stored capture whose file is open.  Returns 0, or
+ * fills `o` and returns -1 (the capture is then recorded failed). */
+static int start_job(struct run_slot *s, struct capture_outcome *o)
 {
-    for (unsigned i = 0; i < runner.max_active; i++) {
-        struct active_capture *a = &runner.active[i];
-        struct capture c;
-        if (a->used && !a->running && job_store_get(runner.store, a->account_id, a->id, &c) == 0)
-            mark_running(a, &c);
-    }
-}
-
-int capture_runner_start(struct capture *c, struct capture_error *err)
-{
-    unsigned slot = 0;
-    while (slot < runner.max_active && runner.active[slot].used)
-        slot++;
-    int fd = slot < runner.max_active ? open_part_file(c->id) : -1;
-    if (fd < 0) {
-        err->code = slot < runner.max_active ? API_ERR_INTERNAL : API_ERR_CAPACITY;
-        snprintf(err->message, sizeof(err->message), "cannot start the capture: %s",
-                 slot < runner.max_active ? strerror(errno) : "every capture slot is in use");
-        record_failure(c, err->message);
-        return -1;
-    }
+    const struct capture *c = &s->c;
     /* A `full` capture without packet_limit is bounded by its time and
      * byte limits only. */
     struct pcapd_job_spec spec = {
@@ -351,131 +426,318 @@ int capture_runner_start(struct capture *c, struct capture_error *err)
         .packet_limit = c->packet_limit != 0 ? c->packet_limit : UINT32_MAX,
         .byte_limit = c->byte_limit,
         .snaplen = snaplen_of(c->type),
-        .fd = fd,
-        .cookie = slot,
+        .fd = s->fd,
+        .cookie = (uint64_t)(s - runner.slots),
     };
-    struct active_capture *a = &runner.active[slot];
-    int rc = pcapd_dp_job_start(&spec, &a->handle);
-    if (rc != 0) {
-        close(fd);
-        err->code = rc == -ENOSPC ? API_ERR_CAPACITY : API_ERR_INTERNAL;
-        snprintf(err->message, sizeof(err->message), "cannot start the capture: %s", strerror(-rc));
-        record_failure(c, err->message);
+    /* The kernel path names the capture's nftables table after it. */
+    snprintf(spec.name, sizeof(spec.name), "%s", c->id);
+    int rc = runner.shutting_down ? -ESHUTDOWN : capture_engine_job_start(&spec, &s->handle);
+    if (rc == 0) {
+        s->fd = -1;
+        s->state = SLOT_ACTIVE;
+        s->deadline_ms = clock_monotonic_ms() + (int64_t)c->time_limit * 1000;
+        log_start(s);
+        mark_running(s);
+        return 0;
+    }
+    if (rc == -ESHUTDOWN)
+        refuse(o, 503, API_ERR_CAPACITY, 0,
+               "interrupted: the daemon shut down before the capture started");
+    else
+        refuse(o, rc == -ENOSPC ? 503 : 500, rc == -ENOSPC ? API_ERR_CAPACITY : API_ERR_INTERNAL, 0,
+               "cannot start the capture: %s", strerror(-rc));
+    s->c.status = CAPTURE_FAILED;
+    snprintf(s->c.error_message, sizeof(s->c.error_message), "%s", o->err.message);
+    slot_changed(s);
+    log_end(s);
+    s->state = SLOT_RECORDING;
+    /* The empty file goes: there is nothing to download. */
+    capture_files_discard(s->c.id, s->fd);
+    s->fd = -1;
+    return -1;
+}
+
+/* The row is inserted and the file open, or not (event loop). */
+static void start_done(void *arg)
+{
+    struct start_task *t = arg;
+    struct run_slot *s = t->slot;
+    struct capture_outcome o = {.http_status = 200};
+    if (t->fd < 0) {
+        refuse_start(&o, t);
+        if (t->rc == JOB_STORE_FULL || t->open_errno == ENOSPC)
+            disk_guard_note_full();
+        slot_free(s);
+    } else {
+        o.stored = true;
+        s->fd = t->fd;
+        s->stored_version = s->version;
+        slot_count(s);
+        if (start_job(s, &o) == 0 && s->c.stop_requested)
+            capture_engine_job_stop(s->handle);
+    }
+    s->created(&s->c, &o, s->created_arg);
+    free(t);
+}
+
+int capture_runner_create(const struct capture *c, capture_created_fn done, void *arg)
+{
+    struct run_slot *s = NULL;
+    for (unsigned i = 0; i < runner.n_slots && s == NULL; i++) {
+        if (runner.slots[i].state == SLOT_FREE)
+            s = &runner.slots[i];
+    }
+    struct start_task *t = s != NULL ? malloc(sizeof(*t)) : NULL;
+    if (t == NULL)
+        return -1;
+    *t = (struct start_task){.slot = s, .c = *c, .fd = -1};
+    if (offload_submit(OFFLOAD_STORE, start_work, start_done, t) != 0) {
+        free(t);
         return -1;
     }
-    a->used = true;
-    snprintf(a->id, sizeof(a->id), "%s", c->id);
-    snprintf(a->account_id, sizeof(a->account_id), "%s", c->account_id);
-    a->deadline_ms = now_monotonic_ms() + (int64_t)c->time_limit * 1000;
-    a->running = false;
-    a->disk_low = false;
-    runner.n_active++;
-    mark_running(a, c);
+    slot_take(s, c);
+    s->created = done;
+    s->created_arg = arg;
     return 0;
 }
 
-int capture_runner_stop(struct capture *c)
-{
-    struct active_capture *a = active_find(c->id);
-    if (a != NULL)
-        pcapd_dp_job_stop(a->handle);
-    if (c->stop_requested)
-        return 0;
-    c->stop_requested = true;
-    return job_store_update(runner.store, c);
-}
+/* ---- Stopping, reading ---- */
 
-void capture_runner_overlay(struct capture *c)
+int capture_runner_stop(const char *id, struct capture *c)
 {
-    struct active_capture *a = active_find(c->id);
-    struct pcapd_job_stats stats;
-    if (a == NULL || pcapd_dp_job_stats(a->handle, &stats) != 0)
-        return;
-    c->packets_captured = stats.packets_written;
-    c->packets_dropped = stats.packets_dropped;
-}
-
-/* Syncs and closes the file of an ended job and gives it its final name.
- * Returns 0, or an errno. */
-static int finish_file(const char *id, int fd)
-{
-    int err = fsync(fd) == 0 ? 0 : errno;
-    if (close(fd) != 0 && err == 0)
-        err = errno;
-    char part[700], final[700];
-    part_path(id, part, sizeof(part));
-    capture_runner_file_path(id, final, sizeof(final));
-    if (rename(part, final) != 0 && err == 0)
-        err = errno;
-    int dir = open(runner.pcap_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    if (dir >= 0) {
-        fsync(dir);
-        close(dir);
+    struct run_slot *s = slot_find(id);
+    if (s == NULL)
+        return 1;
+    if (!s->c.stop_requested) {
+        s->c.stop_requested = true;
+        slot_changed(s);
     }
-    return err;
+    if (s->state == SLOT_ACTIVE)
+        capture_engine_job_stop(s->handle);
+    *c = s->c;
+    capture_runner_overlay(c);
+    return 0;
 }
 
-/* Records the end of a dataplane job in the store. */
+/* A stop recorded on an ended capture, through the store thread. */
+struct note_stop_task {
+    /* The capture with stop_requested set, and the store's result. */
+    struct capture c;
+    int rc;
+    /* Who waits. */
+    capture_stopped_fn done;
+    void *arg;
+};
+
+/* Writes the stop (store lane). */
+static void note_stop_work(void *arg)
+{
+    struct note_stop_task *t = arg;
+    t->rc = job_store_update(runner.store, &t->c);
+}
+
+/* Hands the capture as stored to the waiter (event loop). */
+static void note_stop_done(void *arg)
+{
+    struct note_stop_task *t = arg;
+    if (t->rc != 0)
+        t->c.stop_requested = false;
+    t->done(&t->c, t->arg);
+    free(t);
+}
+
+int capture_runner_note_stop(const struct capture *c, capture_stopped_fn done, void *arg)
+{
+    struct note_stop_task *t = malloc(sizeof(*t));
+    if (t == NULL)
+        return -1;
+    *t = (struct note_stop_task){.c = *c, .done = done, .arg = arg};
+    t->c.stop_requested = true;
+    if (offload_submit(OFFLOAD_STORE, note_stop_work, note_stop_done, t) != 0) {
+        free(t);
+        return -1;
+    }
+    return 0;
+}
+
+bool capture_runner_is_under_way(const char *id)
+{
+    return slot_find(id) != NULL;
+}
+
+bool capture_runner_overlay(struct capture *c)
+{
+    struct run_slot *s = slot_find(c->id);
+    if (s == NULL)
+        return false;
+    *c = s->c;
+    struct pcapd_job_stats stats;
+    if (s->state == SLOT_ACTIVE && capture_engine_job_stats(s->handle, &stats) == 0) {
+        c->packets_captured = stats.packets_written;
+        c->packets_dropped = stats.packets_dropped;
+    }
+    return true;
+}
+
+/* ---- Ending ---- */
+
+/* A finished job's file being synced and renamed, on the files lane. */
+struct finish_task {
+    /* The slot, and the job's end as the engine reported it. */
+    struct run_slot *slot;
+    struct pcapd_job_ended e;
+    /* 0 or the errno of the first step of finishing that failed. */
+    int file_err;
+};
+
+/* Syncs, closes and renames the file (files lane). */
+static void finish_work(void *arg)
+{
+    struct finish_task *t = arg;
+    t->file_err = capture_files_finish(t->slot->c.id, t->e.fd);
+}
+
+/* Records that the runner ends the capture of `s` for `why`. */
+static void record_forced(struct run_slot *s, enum forced_end why)
+{
+    s->forced = why;
+    if (why == FORCED_DISK_LOW)
+        snprintf(s->c.error_message, sizeof(s->c.error_message),
+                 "stopped: the file system of the capture files has less than "
+                 "disk_reserve_mb (%" PRIu64 " MiB) free",
+                 disk_guard_reserve() >> 20);
+    else
+        snprintf(s->c.error_message, sizeof(s->c.error_message),
+                 "stopped: the file system of the capture files is full (no space left on "
+                 "device)");
+    slot_changed(s);
+}
+
+/* Sets the final state of the capture of `s` from its job's end `e` and
+ * the outcome of finishing its file. */
+static void set_outcome(struct run_slot *s, const struct pcapd_job_ended *e, int file_err)
+{
+    struct capture *c = &s->c;
+    c->packets_captured = e->stats.packets_written;
+    c->packets_dropped = e->stats.packets_dropped;
+    c->file_size = e->stats.bytes_written;
+    c->status = CAPTURE_SUCCESS;
+    if (runner.shutting_down && e->reason == PCAPD_JOB_END_STOPPED && !c->stop_requested &&
+        s->forced == FORCED_NONE)
+        snprintf(c->error_message, sizeof(c->error_message),
+                 "interrupted: the daemon shut down during the capture");
+    if (e->reason == PCAPD_JOB_END_PATH_ERROR)
+        snprintf(c->error_message, sizeof(c->error_message),
+                 "the kernel capture path could not run the capture: %s", strerror(e->error));
+    int write_err = e->reason == PCAPD_JOB_END_WRITE_ERROR ? e->error : file_err;
+    if (write_err == EDQUOT) {
+        /* The write budget is spent: the disk reached its reserve. */
+        disk_guard_note_low();
+        if (s->forced == FORCED_NONE)
+            record_forced(s, FORCED_DISK_LOW);
+    } else if (write_err == ENOSPC) {
+        disk_guard_note_full();
+        if (s->forced == FORCED_NONE)
+            record_forced(s, FORCED_DISK_FULL);
+    } else if (write_err != 0) {
+        snprintf(c->error_message, sizeof(c->error_message), "writing the capture file failed: %s",
+                 strerror(write_err));
+    }
+    /* A cause the runner recorded when it ended the capture stays. */
+    if (c->error_message[0] != '\0')
+        c->status = CAPTURE_FAILED;
+    slot_changed(s);
+    log_end(s);
+    s->state = SLOT_RECORDING;
+}
+
+/* The file is finished (event loop). */
+static void finish_done(void *arg)
+{
+    struct finish_task *t = arg;
+    set_outcome(t->slot, &t->e, t->file_err);
+    free(t);
+}
+
+/* Takes the end of a job reported by the engine. */
 static void on_job_ended(const struct pcapd_job_ended *e, void *arg)
 {
     (void)arg;
-    struct active_capture *a = &runner.active[e->cookie];
-    int file_err = finish_file(a->id, e->fd);
-    struct capture c;
-    if (job_store_get(runner.store, a->account_id, a->id, &c) == 0) {
-        c.packets_captured = e->stats.packets_written;
-        c.packets_dropped = e->stats.packets_dropped;
-        c.file_size = e->stats.bytes_written;
-        c.status = CAPTURE_SUCCESS;
-        if (runner.shutting_down && e->reason == PCAPD_JOB_END_STOPPED && !c.stop_requested) {
-            c.status = CAPTURE_FAILED;
-            snprintf(c.error_message, sizeof(c.error_message),
-                     "interrupted: the daemon shut down during the capture");
-        }
-        if (a->disk_low) {
-            c.status = CAPTURE_FAILED;
-            snprintf(c.error_message, sizeof(c.error_message),
-                     "stopped: the file system of the capture files has less than "
-                     "disk_reserve_mb (%" PRIu64 " MiB) free",
-                     runner.disk_reserve >> 20);
-        }
-        if (e->reason == PCAPD_JOB_END_WRITE_ERROR || file_err != 0) {
-            c.status = CAPTURE_FAILED;
-            snprintf(c.error_message, sizeof(c.error_message),
-                     "writing the capture file failed: %s",
-                     strerror(e->reason == PCAPD_JOB_END_WRITE_ERROR ? e->error : file_err));
-        }
-        job_store_update(runner.store, &c);
+    struct run_slot *s = &runner.slots[e->cookie];
+    s->state = SLOT_FINISHING;
+    struct finish_task *t = malloc(sizeof(*t));
+    if (t != NULL) {
+        *t = (struct finish_task){.slot = s, .e = *e};
+        if (offload_submit(OFFLOAD_FILES, finish_work, finish_done, t) == 0)
+            return;
+        free(t);
     }
-    a->used = false;
-    runner.n_active--;
+    /* Out of memory: finish here rather than lose the capture. */
+    set_outcome(s, e, capture_files_finish(s->c.id, e->fd));
+}
+
+/* Ends the capture of `s` for `why`, recording the cause at once so that
+ * it survives a crash before the end is recorded. */
+static void force_end(struct run_slot *s, enum forced_end why)
+{
+    record_forced(s, why);
+    capture_engine_job_stop(s->handle);
+}
+
+/* Ends the captures whose time is up, and all of them while the disk is
+ * low or full. */
+static void enforce_limits(int64_t now)
+{
+    uint64_t free_bytes;
+    enum disk_state disk = disk_guard_state(&free_bytes);
+    for (unsigned i = 0; i < runner.n_slots; i++) {
+        struct run_slot *s = &runner.slots[i];
+        if (s->state != SLOT_ACTIVE)
+            continue;
+        if (disk != DISK_OK && s->forced == FORCED_NONE)
+            force_end(s, disk == DISK_LOW ? FORCED_DISK_LOW : FORCED_DISK_FULL);
+        else if (now >= s->deadline_ms)
+            capture_engine_job_stop(s->handle);
+        mark_running(s);
+    }
 }
 
 void capture_runner_tick(void)
 {
-    int64_t now = now_monotonic_ms();
-    if (runner.retention_ms > 0 && now >= runner.next_sweep_ms) {
-        retention_sweep();
-        runner.next_sweep_ms = now + runner.sweep_interval_ms;
-    }
-    for (unsigned i = 0; i < runner.max_active; i++) {
-        if (runner.active[i].used && now >= runner.active[i].deadline_ms)
-            pcapd_dp_job_stop(runner.active[i].handle);
-    }
-    enforce_disk_reserve();
+    int64_t now = clock_monotonic_ms();
+    disk_guard_tick();
+    enforce_limits(now);
     struct pcapd_job_ended ended[32];
     unsigned n;
-    while ((n = pcapd_dp_poll_ended(ended, 32)) > 0) {
+    while ((n = capture_engine_poll_ended(ended, 32)) > 0) {
         for (unsigned i = 0; i < n; i++)
             on_job_ended(&ended[i], NULL);
     }
-    promote_published();
+    persist(now);
+}
+
+/* Takes the end of a job at shut-down: finishes its file here. */
+static void on_job_ended_sync(const struct pcapd_job_ended *e, void *arg)
+{
+    (void)arg;
+    struct run_slot *s = &runner.slots[e->cookie];
+    set_outcome(s, e, capture_files_finish(s->c.id, e->fd));
 }
 
 void capture_runner_shutdown(void)
 {
     runner.shutting_down = true;
-    pcapd_dp_stop(on_job_ended, NULL);
-    free(runner.active);
-    runner.active = NULL;
+    capture_engine_stop(on_job_ended_sync, NULL);
+    /* Every task in flight completes (creates answer, files finish), so
+     * the store thread's connection is free for the last writes here. */
+    offload_drain();
+    for (unsigned i = 0; i < runner.n_slots; i++) {
+        struct run_slot *s = &runner.slots[i];
+        if (slot_dirty(s) && job_store_update(runner.store, &s->c) != 0)
+            log_error("capture_store_failed", "id=%s status=%s", s->c.id,
+                      capture_status_name(s->c.status));
+    }
+    id_index_free(&runner.index);
+    free(runner.slots);
+    runner.slots = NULL;
 }

@@ -1,8 +1,15 @@
 /*
- * The capture runner: carries stored captures out on the dataplane.  It
- * opens each capture's file, starts the dataplane job, ends it at its time
- * limit or on request, and when the dataplane reports the end, syncs the
- * file, renames it to its final name and records the outcome in the store.
+ * The capture runner: owns every capture that is under way, from the
+ * moment its create is admitted until its end is recorded.  It starts the
+ * capture's job on the capture engine, marks it running once the job is
+ * published, ends it at its time limit, on request or when the disk runs
+ * low, and finishes its file when the job reports its end.
+ *
+ * While a capture is under way the runner's copy of it is the truth, and
+ * the API shows that copy; the job store receives each change through the
+ * store thread, retried until it is written, so a slow or locked database
+ * never holds up the event loop and no change is lost.  Everything here
+ * runs on the event loop.
  */
 #ifndef PCAPD_CAPTURE_RUNNER_H
 #define PCAPD_CAPTURE_RUNNER_H
@@ -14,44 +21,76 @@
 #include "config.h"
 #include "job_store.h"
 
-/* Prepares the runner from the configuration: `state_dir`/pcaps holds the
- * files, at most max_captures run at once.  Captures a previous process
- * left unfinished are marked failed, and their partial files, cut back to
- * their last whole record, kept under the final name.  Captures older than
- * the retention period are deleted now and periodically.  Returns 0, or -1
- * with `err`. */
-int capture_runner_init(struct job_store *store, const struct config *cfg, char *err,
+/* How a create ended, for its answer. */
+struct capture_outcome {
+    /* 200 when the capture was stored and started, else the status of the
+     * refusal. */
+    int http_status;
+    /* Seconds the client should wait before retrying (Retry-After), or 0. */
+    unsigned retry_after;
+    /* The refusal's code and message, when http_status is not 200. */
+    struct capture_error err;
+    /* The capture was stored (it exists, failed if http_status is not 200). */
+    bool stored;
+};
+
+/* Receives the outcome of capture_runner_create(): `c` is the capture as
+ * stored and started (meaningful when o->http_status is 200). */
+typedef void (*capture_created_fn)(const struct capture *c, const struct capture_outcome *o,
+                                   void *arg);
+
+/* Prepares the runner: at most max_captures under way at once, changes
+ * written through `store` (the store thread's connection).  Returns 0, or
+ * -1 with `err`. */
+int capture_runner_init(const struct config *cfg, struct job_store *store, char *err,
                         unsigned err_size);
 
-/* Tells how many captures are running now. */
+/* Tells how many captures are under way. */
 unsigned capture_runner_active(void);
 
-/* Tells whether the file system of the capture files has less free space
- * than disk_reserve_mb; `free_bytes` receives what it has (UINT64_MAX if it
- * cannot be read). */
-bool capture_runner_disk_low(uint64_t *free_bytes);
+/* Copies up to `max` captures under way into `out`, as the API shows them
+ * (live counters).  Returns how many it copied. */
+unsigned capture_runner_list(struct capture *out, unsigned max);
 
-/* Starts the stored pending capture `c` and marks it running (in `c` and in
- * the store).  Returns 0, or -1 with `err` filled (the capture is then
- * marked failed). */
-int capture_runner_start(struct capture *c, struct capture_error *err);
+/* Tells whether `account` has a `full` capture under way. */
+bool capture_runner_has_full(const char *account);
 
-/* Asks the running capture `c` to end now, recording stop_requested.  Safe
- * to repeat; does nothing to an ended capture but record the request. */
-int capture_runner_stop(struct capture *c);
+/* Creates the admitted capture `c`: stores it and opens its file off the
+ * event loop, then starts its job; `done` gets the outcome on the event
+ * loop.  Returns 0, or -1 when no slot or memory is left (nothing was
+ * done; `done` is not called). */
+int capture_runner_create(const struct capture *c, capture_created_fn done, void *arg);
 
-/* Updates the counters of `c` with live figures if it is running. */
-void capture_runner_overlay(struct capture *c);
+/* Asks capture `id` to end now and records stop_requested.  Returns 0
+ * with the capture's current state in `c` if it was under way, or 1 if it
+ * is not (it has ended). */
+int capture_runner_stop(const char *id, struct capture *c);
 
-/* Writes the path of the file of capture `id` into `buf`. */
-void capture_runner_file_path(const char *id, char *buf, unsigned size);
+/* Receives the capture whose stop was recorded. */
+typedef void (*capture_stopped_fn)(const struct capture *c, void *arg);
 
-/* Ends captures whose time is up, records the ones that ended, and runs
- * the retention sweep when it is due.  Called periodically by the event
- * loop. */
+/* Records stop_requested on the ended capture `c` through the store
+ * thread, then calls `done` on the event loop with the capture as stored
+ * (unchanged if the store could not be written: stopping an ended capture
+ * is harmless either way).  Returns 0, or -1 when out of memory (`done` is
+ * not called). */
+int capture_runner_note_stop(const struct capture *c, capture_stopped_fn done, void *arg);
+
+/* Tells whether capture `id` is under way (its figures may change without
+ * the store changing). */
+bool capture_runner_is_under_way(const char *id);
+
+/* Replaces `c` (as read from the store) by the runner's copy, with live
+ * counters, when the capture is under way.  Returns true if it was. */
+bool capture_runner_overlay(struct capture *c);
+
+/* Ends captures whose time is up or whose disk ran low, promotes published
+ * ones to running, finishes those that ended, and writes changes to the
+ * store.  Called periodically by the event loop. */
 void capture_runner_tick(void);
 
-/* Stops the dataplane, recording every capture still running as ended. */
+/* Stops the capture engine and records every capture still under way as
+ * ended (blocking: for shut-down, after the API has stopped). */
 void capture_runner_shutdown(void);
 
 #endif /* PCAPD_CAPTURE_RUNNER_H */

@@ -43,6 +43,18 @@ void config_defaults(struct config *cfg)
     cfg->max_captures = 64;
     cfg->disk_reserve_mb = 64;
     cfg->full_snaplen = 65535;
+    cfg->store_timeout_ms = 1000;
+    cfg->analysis_cache_mb = 1024;
+    cfg->auth_failure_limit = 20;
+    cfg->auth_failure_window = 60;
+    cfg->log_target = LOG_TARGET_STDERR;
+    cfg->log_level = LOG_LEVEL_INFO;
+    cfg->capture_path = CONFIG_CAPTURE_DPDK;
+    cfg->kernel_nflog_group = 0x7c00;
+    cfg->kernel_priority = -450;
+    cfg->kernel_queue_threshold = 64;
+    cfg->kernel_socket_buffer_mb = 64;
+    cfg->metrics = CONFIG_METRICS_TOKEN;
 }
 
 uint64_t config_retention_seconds(const struct config *cfg)
@@ -50,6 +62,17 @@ uint64_t config_retention_seconds(const struct config *cfg)
     if (cfg->retention_seconds != 0)
         return cfg->retention_seconds;
     return (uint64_t)cfg->retention_days * 86400;
+}
+
+/* Returns the index of `value` among `names` (NULL-terminated, in the
+ * order of the setting's enum), or -1 if it is none. */
+static int parse_choice(const char *value, const char *const names[])
+{
+    for (int i = 0; names[i] != NULL; i++) {
+        if (strcmp(value, names[i]) == 0)
+            return i;
+    }
+    return -1;
 }
 
 /* Parses `value` as an unsigned integer in [min, max]. */
@@ -157,15 +180,14 @@ static int set_dataplane_key(struct config *cfg, const char *key, const char *va
         return 0;
     }
     if (strcmp(key, "hw_timestamps") == 0) {
-        if (strcmp(value, "auto") == 0)
-            cfg->hw_timestamps = CONFIG_HW_TIMESTAMPS_AUTO;
-        else if (strcmp(value, "on") == 0)
-            cfg->hw_timestamps = CONFIG_HW_TIMESTAMPS_ON;
-        else if (strcmp(value, "off") == 0)
-            cfg->hw_timestamps = CONFIG_HW_TIMESTAMPS_OFF;
-        else
-            return -1;
-        return 0;
+        static const char *const names[] = {[CONFIG_HW_TIMESTAMPS_OFF] = "off",
+                                            [CONFIG_HW_TIMESTAMPS_AUTO] = "auto",
+                                            [CONFIG_HW_TIMESTAMPS_ON] = "on",
+                                            NULL};
+        int i = parse_choice(value, names);
+        if (i >= 0)
+            cfg->hw_timestamps = (enum config_hw_timestamps)i;
+        return i < 0 ? -1 : 0;
     }
     *known = false;
     return 0;
@@ -195,6 +217,10 @@ static int set_number(struct config *cfg, const char *key, const char *value, bo
         {"full_snaplen", offsetof(struct config, full_snaplen), 64, 65535},
         {"retention_days", offsetof(struct config, retention_days), 0, 36500},
         {"retention_seconds", offsetof(struct config, retention_seconds), 0, 1u << 31},
+        {"store_timeout_ms", offsetof(struct config, store_timeout_ms), 10, 60000},
+        {"analysis_cache_mb", offsetof(struct config, analysis_cache_mb), 1, 1u << 20},
+        {"auth_failure_limit", offsetof(struct config, auth_failure_limit), 0, 1000000},
+        {"auth_failure_window", offsetof(struct config, auth_failure_window), 1, 86400},
     };
     for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
         if (strcmp(key, keys[i].key) != 0)
@@ -225,6 +251,8 @@ static int set_text(struct config *cfg, const char *key, const char *value, bool
         return copy_str(cfg->lcores, sizeof(cfg->lcores), value);
     if (strcmp(key, "eal_args") == 0)
         return copy_str(cfg->eal_extra, sizeof(cfg->eal_extra), value);
+    if (strcmp(key, "ui_dir") == 0)
+        return copy_str(cfg->ui_dir, sizeof(cfg->ui_dir), value);
     if (strcmp(key, "account") == 0) {
         if (!is_account_id(value) || cfg->n_accounts == CONFIG_MAX_ACCOUNTS)
             return -1;
@@ -237,16 +265,33 @@ static int set_text(struct config *cfg, const char *key, const char *value, bool
             return -1;
         return copy_str(cfg->ports[cfg->n_ports++], sizeof(cfg->ports[0]), value);
     }
+    if (strcmp(key, "tls_certificate") == 0)
+        return copy_str(cfg->tls_certificate, sizeof(cfg->tls_certificate), value);
+    if (strcmp(key, "tls_key") == 0)
+        return copy_str(cfg->tls_key, sizeof(cfg->tls_key), value);
+    if (strcmp(key, "log_target") == 0)
+        return log_target_parse(value, &cfg->log_target);
+    if (strcmp(key, "log_level") == 0)
+        return log_level_parse(value, &cfg->log_level);
+    if (strcmp(key, "metrics") == 0) {
+        static const char *const names[] = {[CONFIG_METRICS_TOKEN] = "token",
+                                            [CONFIG_METRICS_OPEN] = "open",
+                                            [CONFIG_METRICS_OFF] = "off",
+                                            NULL};
+        int i = parse_choice(value, names);
+        if (i >= 0)
+            cfg->metrics = (enum config_metrics)i;
+        return i < 0 ? -1 : 0;
+    }
     if (strcmp(key, "hugepages") == 0) {
-        if (strcmp(value, "auto") == 0)
-            cfg->hugepages = CONFIG_HUGEPAGES_AUTO;
-        else if (strcmp(value, "on") == 0)
-            cfg->hugepages = CONFIG_HUGEPAGES_ON;
-        else if (strcmp(value, "off") == 0)
-            cfg->hugepages = CONFIG_HUGEPAGES_OFF;
-        else
-            return -1;
-        return 0;
+        static const char *const names[] = {[CONFIG_HUGEPAGES_AUTO] = "auto",
+                                            [CONFIG_HUGEPAGES_ON] = "on",
+                                            [CONFIG_HUGEPAGES_OFF] = "off",
+                                            NULL};
+        int i = parse_choice(value, names);
+        if (i >= 0)
+            cfg->hugepages = (enum config_hugepages)i;
+        return i < 0 ? -1 : 0;
     }
     *known = false;
     return 0;
@@ -260,6 +305,9 @@ static const char *config_rule(const char *key)
         {"account", "32 lowercase hex digits, at most 64 accounts"},
         {"port", "DPDK devargs, at most 16 ports"},
         {"hugepages", "auto, on or off"},
+        {"metrics", "token, open or off"},
+        {"log_target", "stderr or syslog"},
+        {"log_level", "error, warn, info or debug"},
         {"rx_lcores", "comma-separated distinct lcore ids from 1 to 127, at most 16"},
         {"writer_lcores", "comma-separated distinct lcore ids from 1 to 127, at most 8"},
         {"writer_lcore", "an lcore id from 1 to 127"},
@@ -273,11 +321,17 @@ static const char *config_rule(const char *key)
         {"full_snaplen", "an integer from 64 to 65535"},
         {"retention_days", "an integer from 0 to 36500"},
         {"retention_seconds", "an integer from 0 to 2147483648"},
+        {"store_timeout_ms", "an integer from 10 to 60000 (milliseconds)"},
+        {"analysis_cache_mb", "an integer from 1 to 1048576 (MiB)"},
+        {"auth_failure_limit", "an integer from 0 to 1000000 (0: no throttling)"},
+        {"auth_failure_window", "an integer from 1 to 86400 (seconds)"},
     };
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
         if (strcmp(key, rules[i][0]) == 0)
             return rules[i][1];
     }
+    if (config_kernel_rule(key) != NULL)
+        return config_kernel_rule(key);
     return "a value of the documented form and range (see config/pcapd.conf)";
 }
 
@@ -289,6 +343,8 @@ int config_set(struct config *cfg, const char *key, const char *value, char *err
         rc = set_text(cfg, key, value, &known);
     if (!known)
         rc = set_dataplane_key(cfg, key, value, &known);
+    if (!known)
+        rc = config_kernel_set(cfg, key, value, &known);
     if (!known) {
         snprintf(err, err_size, "unknown setting '%s'", key);
         return -1;
@@ -356,10 +412,18 @@ static int check_lcore_roles(const struct config *cfg, char *err, unsigned err_s
 
 int config_finish(struct config *cfg, char *err, unsigned err_size)
 {
-    if (cfg->n_ports == 0) {
-        snprintf(err, err_size, "no port: give at least one `port = DEVARGS`");
+    if ((cfg->tls_certificate[0] == '\0') != (cfg->tls_key[0] == '\0')) {
+        snprintf(err, err_size, "%s: give tls_certificate and tls_key together",
+                 cfg->tls_certificate[0] ? "tls_key" : "tls_certificate");
         return -1;
     }
+    if (cfg->n_ports == 0 && cfg->capture_path != CONFIG_CAPTURE_KERNEL) {
+        snprintf(err, err_size,
+                 "no port: give at least one `port = DEVARGS`, or capture_path = kernel");
+        return -1;
+    }
+    if (config_kernel_finish(cfg, err, err_size) != 0)
+        return -1;
     if (cfg->max_captures > cfg->max_jobs) {
         snprintf(err, err_size, "max_captures: %u is more than max_jobs (%u)", cfg->max_captures,
                  cfg->max_jobs);

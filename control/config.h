@@ -8,6 +8,8 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "log.h"
+
 /* Most accounts one appliance serves. */
 #define CONFIG_MAX_ACCOUNTS 64
 /* Most rx lcores and writer lcores (as the dataplane's PCAPD_MAX_*). */
@@ -35,8 +37,33 @@ enum config_hw_timestamps {
     CONFIG_HW_TIMESTAMPS_ON,
 };
 
-/* The dataplane's configuration (include/pcapd/dataplane.h). */
+/* Which capture path(s) carry the jobs (`capture_path`). */
+enum config_capture_path {
+    /* The DPDK dataplane on the configured ports (the default). */
+    CONFIG_CAPTURE_DPDK,
+    /* The kernel path: nftables and NFLOG, without DPDK, EAL or ports. */
+    CONFIG_CAPTURE_KERNEL,
+    /* Both: every job runs on each, and its file holds both in time order. */
+    CONFIG_CAPTURE_BOTH,
+};
+
+/* Most interfaces of the kernel path's ingress hook. */
+#define CONFIG_MAX_KERNEL_INGRESS 16
+
+/* Who may read GET /metrics (`metrics`). */
+enum config_metrics {
+    /* Any request with a valid API token of any account (the default). */
+    CONFIG_METRICS_TOKEN,
+    /* Anyone who can reach the API. */
+    CONFIG_METRICS_OPEN,
+    /* Nobody: the route does not exist. */
+    CONFIG_METRICS_OFF,
+};
+
+/* The dataplane's and the kernel path's configurations
+ * (include/pcapd/dataplane.h, include/pcapd/kernel_path.h). */
 struct pcapd_dp_config;
+struct pcapd_kp_config;
 
 /* Every setting, with its default when the file does not give it. */
 struct config {
@@ -99,6 +126,41 @@ struct config {
     /* The same in seconds, for tests; when non-zero it takes precedence
      * over retention_days. */
     unsigned retention_seconds;
+    /* Disk space the analysis API's cached answers may take (MiB); the
+     * least recently used go beyond it. */
+    unsigned analysis_cache_mb;
+    /* How long a request waits for a write to the job store while another
+     * process holds its lock, before it is answered 503 (ms). */
+    unsigned store_timeout_ms;
+    /* PEM files of the API's TLS certificate chain and key: HTTPS when both
+     * are set, plain HTTP when neither is. */
+    char tls_certificate[512];
+    char tls_key[512];
+    /* Failed authentications from one client address within
+     * auth_failure_window seconds after which its requests get 429 until
+     * the window has passed (0: no throttling). */
+    unsigned auth_failure_limit;
+    unsigned auth_failure_window;
+    /* The capture path(s). */
+    enum config_capture_path capture_path;
+    /* The kernel path: hooks (bitmask of enum pcapd_kp_hook; 0: prerouting
+     * and output), interfaces of the ingress hook, first NFLOG group,
+     * chain priority, batching and netlink socket buffer (MiB). */
+    unsigned kernel_hooks;
+    char kernel_ingress[CONFIG_MAX_KERNEL_INGRESS][16];
+    unsigned n_kernel_ingress;
+    unsigned kernel_nflog_group;
+    int kernel_priority;
+    unsigned kernel_queue_threshold;
+    unsigned kernel_socket_buffer_mb;
+    /* Where the event log goes, and the least severe level it keeps. */
+    enum log_target log_target;
+    enum log_level log_level;
+    /* Who may read GET /metrics. */
+    enum config_metrics metrics;
+    /* Folder of the dashboard's files served at /ui/ ("off": none; empty:
+     * the source tree's ui/ when it exists, else the installed folder). */
+    char ui_dir[512];
 };
 
 /* Seconds ended captures are kept (0: forever), from retention_seconds or
@@ -124,6 +186,20 @@ int config_finish(struct config *cfg, char *err, unsigned err_size);
 /* Sets the lcore roles and the timestamp source of the dataplane
  * configuration `dpc` from `cfg` (after config_finish()). */
 void config_dp_layout(const struct config *cfg, struct pcapd_dp_config *dpc);
+
+/* Applies a setting of the capture path (`capture_path`, `kernel_*`);
+ * *known is false if `key` is not one (config_kernel.c). */
+int config_kernel_set(struct config *cfg, const char *key, const char *value, bool *known);
+
+/* The rule a `kernel_*` or `capture_path` key follows, or NULL. */
+const char *config_kernel_rule(const char *key);
+
+/* Checks the capture path settings against the others.  Returns 0, or -1
+ * with `err`. */
+int config_kernel_finish(const struct config *cfg, char *err, unsigned err_size);
+
+/* Fills the kernel path's configuration from `cfg`. */
+void config_kp(const struct config *cfg, struct pcapd_kp_config *kpc);
 
 /* Tells whether `account` is served by this appliance. */
 bool config_has_account(const struct config *cfg, const char *account);

@@ -1,16 +1,25 @@
 /*
  * The h2o server as pcapd embeds it (after h2o's examples/libh2o/simple.c):
- * one host, one handler at "/", one evloop, and a timer for the capture
- * runner's periodic work.
+ * one host, one handler at "/", one evloop, OpenSSL when TLS is
+ * configured, a filter that puts h2o's own plain-text refusals into the
+ * API's envelope, a logger that reports each request's status and latency
+ * (h2o's per-request timestamps) when h2o disposes of it, and a timer for
+ * the capture runner's periodic work.
  */
 #include "http_server.h"
 
 #include <errno.h>
 #include <netdb.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
+#include <time.h>
 #include <unistd.h>
+
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
 #include "h2o/http1.h"
 
@@ -21,17 +30,199 @@ static struct {
     h2o_accept_ctx_t accept_ctx;
     h2o_socket_t *listener;
     http_handler_fn handler;
+    http_refusal_fn refusal;
+    http_observe_fn observe;
+    SSL_CTX *ssl_ctx;
     /* Periodic work. */
     h2o_timeout_t tick_timeout;
     h2o_timeout_entry_t tick_entry;
     void (*tick)(void);
 } srv;
 
-/* h2o's entry point: forwards to the configured handler. */
+/* Tells whether header line `line` (of `len` bytes) is named `name`
+ * (lowercase, with its colon). */
+static bool header_is(const char *line, size_t len, const char *name)
+{
+    size_t n = strlen(name);
+    return len >= n && strncasecmp(line, name, n) == 0;
+}
+
+/* Counts the Content-Length and Transfer-Encoding lines of the request's
+ * header block, as the client sent it: h2o keeps only the one it uses.
+ * While a request is handled, its connection's input buffer starts with
+ * its request line (h2o consumes a request's bytes once it is answered). */
+static const char *framing_problem(h2o_req_t *req)
+{
+    h2o_socket_t *sock =
+        req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
+    if (sock == NULL || sock->input == NULL)
+        return NULL;
+    const char *p = sock->input->bytes, *end = p + sock->input->size;
+    unsigned lengths = 0, encodings = 0;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (eol == NULL || eol - p <= 1)
+            break; /* the blank line ends the header block */
+        lengths += header_is(p, (size_t)(eol - p), "content-length:");
+        encodings += header_is(p, (size_t)(eol - p), "transfer-encoding:");
+        p = eol + 1;
+    }
+    if (lengths > 1)
+        return "the request has several Content-Length headers";
+    if (lengths > 0 && encodings > 0)
+        return "the request has both Content-Length and Transfer-Encoding";
+    return NULL;
+}
+
+/* Name, in a request's env (h2o's per-request vector of name/value
+ * pairs, in the request's pool), of the monotonic time in nanoseconds at
+ * which the request reached the handler: h2o's own timestamps are the
+ * event loop's cached time, a millisecond coarse. */
+#define START_ENV "pcapd.start_ns"
+
+/* Nanoseconds on the monotonic clock. */
+static uint64_t mono_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+/* Notes in `req`'s env when it reached the handler. */
+static void stamp_start(h2o_req_t *req)
+{
+    uint64_t *ns = h2o_mem_alloc_pool(&req->pool, sizeof(*ns));
+    *ns = mono_ns();
+    h2o_vector_reserve(&req->pool, &req->env, req->env.size + 2);
+    req->env.entries[req->env.size++] = h2o_iovec_init(H2O_STRLIT(START_ENV));
+    req->env.entries[req->env.size++] = h2o_iovec_init(ns, sizeof(*ns));
+}
+
+/* Returns when `req` reached the handler (monotonic ns), or 0 if it never
+ * did (h2o refused it first). */
+static uint64_t start_of(const h2o_req_t *req)
+{
+    for (size_t i = 0; i + 1 < req->env.size; i += 2) {
+        if (h2o_memis(req->env.entries[i].base, req->env.entries[i].len, H2O_STRLIT(START_ENV)) &&
+            req->env.entries[i + 1].len == sizeof(uint64_t)) {
+            uint64_t ns;
+            memcpy(&ns, req->env.entries[i + 1].base, sizeof(ns));
+            return ns;
+        }
+    }
+    return 0;
+}
+
+/* h2o's entry point: refuses ambiguous framing, else forwards to the
+ * configured handler. */
 static int on_req(h2o_handler_t *self, h2o_req_t *req)
 {
     (void)self;
-    return srv.handler(req);
+    if (srv.observe != NULL)
+        stamp_start(req);
+    const char *why = framing_problem(req);
+    if (why == NULL)
+        return srv.handler(req);
+    req->http1_is_persistent = 0;
+    h2o_iovec_t body = srv.refusal(req, 400, why);
+    req->res.status = 400;
+    req->res.reason = "Bad Request";
+    h2o_add_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE, NULL,
+                   H2O_STRLIT("application/json"));
+    req->res.content_length = body.len;
+    h2o_send_inline(req, body.base, body.len);
+    return 0;
+}
+
+/* An output stream that replaces a refusal's plain-text body by the
+ * API's JSON one. */
+struct refusal_ostream {
+    h2o_ostream_t super;
+    /* The body to send instead. */
+    h2o_iovec_t body;
+};
+
+/* Drops the plain-text body and sends the JSON one once it has ended. */
+static void refusal_do_send(h2o_ostream_t *self, h2o_req_t *req, h2o_iovec_t *bufs, size_t bufcnt,
+                            h2o_send_state_t state)
+{
+    (void)bufs;
+    (void)bufcnt;
+    struct refusal_ostream *os = (struct refusal_ostream *)self;
+    if (h2o_send_state_is_in_progress(state)) {
+        h2o_ostream_send_next(self, req, NULL, 0, state);
+        return;
+    }
+    h2o_ostream_send_next(self, req, &os->body, 1, state);
+}
+
+/* Tells whether the answer being set up is one h2o made itself: an error
+ * status without a JSON body (every answer of the APIs is JSON). */
+static bool is_h2o_refusal(h2o_req_t *req)
+{
+    if (req->res.status < 400)
+        return false;
+    ssize_t ct = h2o_find_header(&req->res.headers, H2O_TOKEN_CONTENT_TYPE, -1);
+    return ct < 0 ||
+           !h2o_memis(req->res.headers.entries[ct].value.base,
+                      req->res.headers.entries[ct].value.len, H2O_STRLIT("application/json"));
+}
+
+/* Filter: gives h2o's own refusals (413, 400...) the API's envelope. */
+static void on_setup_ostream(h2o_filter_t *self, h2o_req_t *req, h2o_ostream_t **slot)
+{
+    (void)self;
+    if (srv.refusal != NULL && is_h2o_refusal(req)) {
+        h2o_iovec_t body = srv.refusal(req, req->res.status, NULL);
+        struct refusal_ostream *os =
+            (struct refusal_ostream *)h2o_add_ostream(req, sizeof(*os), slot);
+        os->super.do_send = refusal_do_send;
+        os->body = body;
+        slot = &os->super.next;
+        req->res.content_length = body.len;
+        h2o_set_header(&req->pool, &req->res.headers, H2O_TOKEN_CONTENT_TYPE,
+                       H2O_STRLIT("application/json"), 1);
+    }
+    h2o_setup_next_ostream(req, slot);
+}
+
+/* Logger: reports a request h2o is disposing of (its answer sent, or its
+ * connection closed).  Its latency runs from the moment it reached the
+ * handler to now; for one h2o refused before, from its first byte to its
+ * answer's end (h2o's timestamps). */
+static void on_log_access(h2o_logger_t *self, h2o_req_t *req)
+{
+    (void)self;
+    uint64_t start = start_of(req);
+    int64_t usec = 0;
+    if (start != 0)
+        srv.observe(req, (double)(mono_ns() - start) / 1e9);
+    else
+        srv.observe(req,
+                    h2o_time_compute_duration(req, &usec) && usec > 0 ? (double)usec / 1e6 : 0.0);
+}
+
+/* Sets up TLS from the certificate chain and key files.  Returns 0, or -1
+ * with `err`. */
+static int setup_tls(const char *cert, const char *key, char *err, unsigned err_size)
+{
+    srv.ssl_ctx = SSL_CTX_new(TLS_server_method());
+    if (srv.ssl_ctx == NULL || SSL_CTX_set_min_proto_version(srv.ssl_ctx, TLS1_2_VERSION) != 1 ||
+        SSL_CTX_use_certificate_chain_file(srv.ssl_ctx, cert) != 1 ||
+        SSL_CTX_use_PrivateKey_file(srv.ssl_ctx, key, SSL_FILETYPE_PEM) != 1 ||
+        SSL_CTX_check_private_key(srv.ssl_ctx) != 1) {
+        char why[256];
+        ERR_error_string_n(ERR_get_error(), why, sizeof(why));
+        snprintf(err, err_size, "TLS: tls_certificate %s, tls_key %s: %s", cert, key, why);
+        return -1;
+    }
+    SSL_CTX_set_options(srv.ssl_ctx, SSL_OP_NO_COMPRESSION | SSL_OP_CIPHER_SERVER_PREFERENCE);
+    /* HTTP/1.1 only: the handlers rely on HTTP/1's request lifetime (see
+     * analysis_api.c's uploads). */
+    static const h2o_iovec_t alpn[] = {{H2O_STRLIT("http/1.1")}, {NULL, 0}};
+    h2o_ssl_register_alpn_protocols(srv.ssl_ctx, alpn);
+    srv.accept_ctx.ssl_ctx = srv.ssl_ctx;
+    return 0;
 }
 
 /* Accepts a connection on the listener. */
@@ -77,21 +268,35 @@ static int open_listener(const char *host, uint16_t port, uint16_t *bound, char 
     return fd;
 }
 
-int http_server_start(const char *host, uint16_t port, size_t max_body, http_handler_fn handler,
-                      uint16_t *bound_port, char *err, unsigned err_size)
+int http_server_start(const struct http_server_options *o, uint16_t *bound_port, char *err,
+                      unsigned err_size)
 {
-    int fd = open_listener(host, port, bound_port, err, err_size);
+    if (o->tls_certificate != NULL && setup_tls(o->tls_certificate, o->tls_key, err, err_size) != 0)
+        return -1;
+    int fd = open_listener(o->host, o->port, bound_port, err, err_size);
     if (fd < 0)
         return -1;
-    srv.handler = handler;
+    srv.handler = o->handler;
+    srv.refusal = o->refusal;
+    srv.observe = o->observe;
     h2o_config_init(&srv.config);
-    srv.config.max_request_entity_size = max_body;
+    srv.config.max_request_entity_size = o->max_body;
     srv.config.server_name = h2o_iovec_init(H2O_STRLIT("pcapd"));
     h2o_hostconf_t *host_conf =
         h2o_config_register_host(&srv.config, h2o_iovec_init(H2O_STRLIT("default")), 65535);
     h2o_pathconf_t *path_conf = h2o_config_register_path(host_conf, "/", 0);
     h2o_handler_t *h = h2o_create_handler(path_conf, sizeof(*h));
     h->on_req = on_req;
+    /* Refusals h2o makes before a request reaches the handler are sent
+     * through the host's fallback path: filter both. */
+    h2o_create_filter(path_conf, sizeof(h2o_filter_t))->on_setup_ostream = on_setup_ostream;
+    h2o_create_filter(&host_conf->fallback_path, sizeof(h2o_filter_t))->on_setup_ostream =
+        on_setup_ostream;
+    if (srv.observe != NULL) {
+        h2o_create_logger(path_conf, sizeof(h2o_logger_t))->log_access = on_log_access;
+        h2o_create_logger(&host_conf->fallback_path, sizeof(h2o_logger_t))->log_access =
+            on_log_access;
+    }
 
     h2o_context_init(&srv.ctx, h2o_evloop_create(), &srv.config);
     srv.accept_ctx.ctx = &srv.ctx;
@@ -99,6 +304,11 @@ int http_server_start(const char *host, uint16_t port, size_t max_body, http_han
     srv.listener = h2o_evloop_socket_create(srv.ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     h2o_socket_read_start(srv.listener, on_accept);
     return 0;
+}
+
+h2o_loop_t *http_server_loop(void)
+{
+    return srv.ctx.loop;
 }
 
 /* Timer callback: runs the periodic work and re-arms. */

@@ -17,13 +17,17 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
+#include "clock_ms.h"
 #include "api_errors.h"
 #include "api_response.h"
+#include "async_reply.h"
 #include "auth.h"
+#include "capture_files.h"
+#include "capture_json_cache.h"
 #include "capture_runner.h"
+#include "disk_guard.h"
 #include "rate_limit.h"
 
 /* Default and largest page sizes of the list, as the reference's. */
@@ -132,48 +136,80 @@ static int parse_route(h2o_iovec_t path, struct route *r)
     return 0;
 }
 
-/* Loads capture r->id of r->account, answering 404 or 500 if it cannot.
+/* Answers a read of the job store that failed with `rc` (a JOB_STORE_*
+ * error): 503 with Retry-After when another process held its lock, else
+ * 500. */
+static int send_store_failure(h2o_req_t *req, int rc, const char *what)
+{
+    if (rc == JOB_STORE_BUSY) {
+        api_add_number_header(req, "retry-after", 1);
+        return api_send_error(req, 503, API_ERR_STORE_BUSY,
+                              "the job store is busy (another process holds its lock) while "
+                              "%s; retry shortly",
+                              what);
+    }
+    return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed while %s", what);
+}
+
+/* Loads capture r->id of r->account as the API shows it (the runner's copy
+ * while it is under way), answering 404, 500 or 503 if it cannot.
  * Returns 0 when `c` is filled. */
 static int load_capture(h2o_req_t *req, const struct route *r, struct capture *c)
 {
     int rc = job_store_get(api.store, r->account, r->id, c);
-    if (rc == 0)
+    if (rc == 0) {
+        capture_runner_overlay(c);
         return 0;
+    }
     if (rc > 0)
         api_send_error(req, 404, API_ERR_UNKNOWN_CAPTURE, "capture %s not found in account %s",
                        r->id, r->account);
     else
-        api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to read capture %s",
-                       r->id);
+        send_store_failure(req, rc, "reading the capture");
     return -1;
-}
-
-/* Milliseconds since the Unix epoch. */
-static int64_t now_realtime_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-/* Adds header `name` (lowercase) with the decimal `value` to the answer. */
-static void add_number_header(h2o_req_t *req, const char *name, unsigned value)
-{
-    char *buf = h2o_mem_alloc_pool(&req->pool, 16);
-    int len = snprintf(buf, 16, "%u", value);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, name, strlen(name), 0, NULL, buf,
-                          (size_t)len);
 }
 
 /* Answers a capture that may not start now (429, 409 or 503). */
 static int send_refusal(h2o_req_t *req, const struct admission_refusal *why)
 {
     if (why->retry_after > 0)
-        add_number_header(req, "retry-after", why->retry_after);
+        api_add_number_header(req, "retry-after", why->retry_after);
     return api_send_error(req, why->http_status, why->code, "%s", why->message);
 }
 
-/* POST .../pcaps: validates, stores and starts a capture. */
+/* Answers a create once the runner has stored and started the capture, or
+ * failed to. */
+static void on_created(const struct capture *c, const struct capture_outcome *o, void *arg)
+{
+    struct async_reply *reply = arg;
+    h2o_req_t *req = async_reply_req(reply);
+    if (o->http_status != 200 && !o->stored)
+        rate_limit_cancel(c);
+    if (req != NULL && o->http_status == 200) {
+        api_send_result(req, capture_to_json(c), NULL);
+    } else if (req != NULL) {
+        if (o->retry_after > 0)
+            api_add_number_header(req, "retry-after", o->retry_after);
+        api_send_error(req, o->http_status, o->err.code, "%s", o->err.message);
+    }
+    async_reply_release(reply);
+}
+
+/* Answers a create the disk has no room for (503, code 1302). */
+static int send_disk_refusal(h2o_req_t *req, enum disk_state disk, uint64_t free_bytes)
+{
+    if (disk == DISK_FULL)
+        return api_send_error(req, 503, API_ERR_DISK_LOW,
+                              "the file system of state_dir is full; free space before capturing");
+    return api_send_error(req, 503, API_ERR_DISK_LOW,
+                          "the file system of state_dir has %" PRIu64
+                          " MiB free, less than disk_reserve_mb (%u MiB)",
+                          free_bytes >> 20, api.cfg->disk_reserve_mb);
+}
+
+/* POST .../pcaps: validates and admits a capture, then has the runner
+ * store and start it off the event loop; the answer comes from
+ * on_created(). */
 static int handle_create(h2o_req_t *req, const struct route *r)
 {
     if (req->entity.len > api.cfg->max_body_size)
@@ -196,28 +232,29 @@ static int handle_create(h2o_req_t *req, const struct route *r)
     if (rc != 0)
         return api_send_error(req, 400, err.code, "%s", err.message);
     snprintf(c.account_id, sizeof(c.account_id), "%s", r->account);
-    c.submitted_ms = now_realtime_ms();
+    c.submitted_ms = clock_realtime_ms();
     c.status = CAPTURE_PENDING;
-    rc = rate_limit_admit(api.store, api.cfg, &c, capture_runner_active(), &why);
+    uint64_t free_bytes;
+    enum disk_state disk = disk_guard_state(&free_bytes);
+    if (disk != DISK_OK)
+        return send_disk_refusal(req, disk, free_bytes);
+    rc = rate_limit_admit(api.store, api.cfg, &c, &why);
     if (rc > 0)
         return send_refusal(req, &why);
-    uint64_t free_bytes;
-    if (rc == 0 && capture_runner_disk_low(&free_bytes))
-        return api_send_error(req, 503, API_ERR_DISK_LOW,
-                              "the file system of state_dir has %" PRIu64
-                              " MiB free, less than disk_reserve_mb (%u MiB)",
-                              free_bytes >> 20, api.cfg->disk_reserve_mb);
     if (rc < 0)
-        return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to check limits");
-    if (capture_new_id(c.id) != 0)
-        return api_send_error(req, 500, API_ERR_INTERNAL, "no randomness for a capture id");
-    if (job_store_insert(api.store, &c) != 0)
-        return api_send_error(req, 500, API_ERR_INTERNAL,
-                              "the job store failed to save the capture");
-    if (capture_runner_start(&c, &err) != 0)
-        return api_send_error(req, err.code == API_ERR_CAPACITY ? 503 : 500, err.code, "%s",
-                              err.message);
-    return api_send_result(req, capture_to_json(&c), NULL);
+        return send_store_failure(req, rc, "checking the limits");
+    struct async_reply *reply = NULL;
+    if (capture_new_id(c.id) != 0 || (reply = async_reply_park(req)) == NULL) {
+        rate_limit_cancel(&c);
+        return api_send_error(req, 500, API_ERR_INTERNAL, "no randomness or memory for a capture");
+    }
+    if (capture_runner_create(&c, on_created, reply) != 0) {
+        rate_limit_cancel(&c);
+        async_reply_release(reply);
+        return api_send_error(req, 503, API_ERR_CAPACITY,
+                              "cannot start the capture: every capture slot is in use");
+    }
+    return 0;
 }
 
 /* Reads the unsigned query parameter `name` of `query`, if present, into
@@ -247,12 +284,168 @@ static int query_uint(h2o_iovec_t query, const char *name, unsigned long max, un
     return 0;
 }
 
-/* Appends a capture's JSON to the array `arg` (list callback). */
-static void list_append(const struct capture *c, void *arg)
+/* A response body being assembled from JSON texts. */
+struct text {
+    char *p;
+    size_t len, cap;
+    /* Appending failed for lack of memory. */
+    bool oom;
+};
+
+/* Appends `n` bytes of `s` to `t`. */
+static void text_add(struct text *t, const char *s, size_t n)
 {
-    struct capture live = *c;
-    capture_runner_overlay(&live);
-    json_array_append_new((json_t *)arg, capture_to_json(&live));
+    if (t->len + n > t->cap) {
+        size_t cap = t->cap ? t->cap : 4096;
+        while (cap < t->len + n)
+            cap *= 2;
+        char *p = realloc(t->p, cap);
+        if (p == NULL) {
+            t->oom = true;
+            return;
+        }
+        t->p = p;
+        t->cap = cap;
+    }
+    memcpy(t->p + t->len, s, n);
+    t->len += n;
+}
+
+/* Appends a C string to `t`. */
+static void text_str(struct text *t, const char *s)
+{
+    text_add(t, s, strlen(s));
+}
+
+/* Appends the JSON of capture `c` to `t`, and keeps it in the cache when
+ * the capture has ended and is no longer under way. */
+static void append_built(struct text *t, const struct capture *c, bool under_way)
+{
+    json_t *o = capture_to_json(c);
+    char *json = o ? json_dumps(o, JSON_COMPACT) : NULL;
+    json_decref(o);
+    if (json == NULL) {
+        t->oom = true;
+        return;
+    }
+    size_t len = strlen(json);
+    if (!under_way && (c->status == CAPTURE_SUCCESS || c->status == CAPTURE_FAILED))
+        capture_json_cache_put(c->account_id, c->id, json, len);
+    text_add(t, json, len);
+    free(json);
+}
+
+/* Appends the JSON of capture `id` of `account` to `t`: the runner's copy
+ * while it is under way; else the cached JSON of an ended capture; else
+ * the stored row.  Returns 0, 1 if there is no such capture, or a
+ * JOB_STORE_* error. */
+static int append_capture(struct text *t, const char *account, const char *id)
+{
+    struct capture c;
+    memset(&c, 0, sizeof(c));
+    snprintf(c.id, sizeof(c.id), "%s", id);
+    if (capture_runner_overlay(&c)) {
+        if (strcmp(c.account_id, account) != 0)
+            return 1; /* Another account's capture does not exist here. */
+        append_built(t, &c, true);
+        return 0;
+    }
+    size_t len;
+    const char *json = capture_json_cache_get(account, id, &len);
+    if (json != NULL) {
+        text_add(t, json, len);
+        return 0;
+    }
+    int rc = job_store_get(api.store, account, id, &c);
+    if (rc == 0)
+        append_built(t, &c, false);
+    return rc;
+}
+
+/* Sends `t` as a 200 JSON answer and frees it. */
+static int send_text(h2o_req_t *req, struct text *t)
+{
+    if (t->oom) {
+        free(t->p);
+        return api_send_error(req, 500, API_ERR_INTERNAL, "out of memory");
+    }
+    api_send_raw_json(req, 200, t->p, t->len);
+    free(t->p);
+    return 0;
+}
+
+/* One row of a listed page. */
+struct list_ctx {
+    const char *account;
+    struct text *t;
+    unsigned count;
+    int rc;
+    /* A capture of the page is under way: its figures move, so the page
+     * cannot be kept. */
+    bool live;
+};
+
+/* Pages of lists kept ready, and how many: a dashboard polls the same page
+ * of the same account, and a page of ended captures stays right until the
+ * store changes (job_store_version()). */
+#define LIST_CACHE_PAGES 64
+
+/* The kept pages (event loop only). */
+static struct {
+    struct {
+        /* "ACCOUNT/page/per_page", the store's version, and the body. */
+        char key[96];
+        int64_t version;
+        char *body;
+        size_t len;
+    } pages[LIST_CACHE_PAGES];
+    /* The next page to (re)use. */
+    unsigned next;
+} list_cache;
+
+/* Returns the kept body of page `key` at store version `version`, or NULL. */
+static const char *list_cache_get(const char *key, int64_t version, size_t *len)
+{
+    for (unsigned i = 0; version >= 0 && i < LIST_CACHE_PAGES; i++) {
+        if (list_cache.pages[i].body != NULL && list_cache.pages[i].version == version &&
+            strcmp(list_cache.pages[i].key, key) == 0) {
+            *len = list_cache.pages[i].len;
+            return list_cache.pages[i].body;
+        }
+    }
+    return NULL;
+}
+
+/* Keeps a copy of page `key`'s body at store version `version`. */
+static void list_cache_put(const char *key, int64_t version, const char *body, size_t len)
+{
+    char *copy = version >= 0 ? malloc(len) : NULL;
+    if (copy == NULL)
+        return;
+    memcpy(copy, body, len);
+    unsigned i = list_cache.next;
+    list_cache.next = (i + 1) % LIST_CACHE_PAGES;
+    free(list_cache.pages[i].body);
+    snprintf(list_cache.pages[i].key, sizeof(list_cache.pages[i].key), "%s", key);
+    list_cache.pages[i].version = version;
+    list_cache.pages[i].body = copy;
+    list_cache.pages[i].len = len;
+}
+
+/* Appends one listed capture (list callback). */
+static void list_one(const char *id, enum capture_status st, void *arg)
+{
+    (void)st;
+    struct list_ctx *l = arg;
+    if (l->rc != 0)
+        return;
+    if (l->count > 0)
+        text_str(l->t, ",");
+    l->live |= capture_runner_is_under_way(id);
+    int rc = append_capture(l->t, l->account, id);
+    if (rc < 0)
+        l->rc = rc;
+    l->count += rc == 0;
 }
 
 /* GET .../pcaps: the account's captures, newest first, paged. */
@@ -269,39 +462,83 @@ static int handle_list(h2o_req_t *req, const struct route *r)
     if (query_uint(query, "per_page", LIST_MAX_PER_PAGE, &per_page) != 0)
         return api_send_error(req, 400, API_ERR_INVALID_PARAMETER,
                               "per_page: must be an integer from 1 to %d", LIST_MAX_PER_PAGE);
-    json_t *result = json_array();
-    uint64_t total = 0;
-    if (job_store_list(api.store, r->account, (unsigned)((page - 1) * per_page), (unsigned)per_page,
-                       list_append, result, &total) != 0) {
-        json_decref(result);
-        return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to list captures");
+    char key[96];
+    size_t len;
+    snprintf(key, sizeof(key), "%s/%lu/%lu", r->account, page, per_page);
+    int64_t version = job_store_version(api.store);
+    const char *kept = list_cache_get(key, version, &len);
+    if (kept != NULL) {
+        api_send_raw_json(req, 200, kept, len);
+        return 0;
     }
-    json_t *info =
-        json_pack("{s:I,s:I,s:I,s:I}", "page", (json_int_t)page, "per_page", (json_int_t)per_page,
-                  "count", (json_int_t)json_array_size(result), "total_count", (json_int_t)total);
-    return api_send_result(req, result, info);
+    struct text t = {0};
+    struct list_ctx l = {.account = r->account, .t = &t};
+    uint64_t total = 0;
+    text_str(&t, "{\"result\":[");
+    int rc = job_store_list_ids(api.store, r->account, (unsigned)((page - 1) * per_page),
+                                (unsigned)per_page, list_one, &l, &total);
+    if (rc == 0)
+        rc = l.rc;
+    if (rc != 0) {
+        free(t.p);
+        return send_store_failure(req, rc, "listing captures");
+    }
+    char info[200];
+    snprintf(info, sizeof(info),
+             "],\"result_info\":{\"page\":%lu,\"per_page\":%lu,\"count\":%u,"
+             "\"total_count\":%llu},\"success\":true,\"errors\":[],\"messages\":[]}",
+             page, per_page, l.count, (unsigned long long)total);
+    text_str(&t, info);
+    if (!l.live && !t.oom)
+        list_cache_put(key, version, t.p, t.len);
+    return send_text(req, &t);
 }
 
 /* GET .../pcaps/{id}. */
 static int handle_get(h2o_req_t *req, const struct route *r)
 {
-    struct capture c;
-    if (load_capture(req, r, &c) != 0)
-        return 0;
-    capture_runner_overlay(&c);
-    return api_send_result(req, capture_to_json(&c), NULL);
+    struct text t = {0};
+    text_str(&t, "{\"result\":");
+    int rc = append_capture(&t, r->account, r->id);
+    if (rc != 0) {
+        free(t.p);
+        if (rc > 0)
+            return api_send_error(req, 404, API_ERR_UNKNOWN_CAPTURE,
+                                  "capture %s not found in account %s", r->id, r->account);
+        return send_store_failure(req, rc, "reading the capture");
+    }
+    text_str(&t, ",\"success\":true,\"errors\":[],\"messages\":[]}");
+    return send_text(req, &t);
 }
 
-/* PUT .../pcaps/{id}/stop. */
+/* Answers a stop of an ended capture once it is recorded. */
+static void on_stop_noted(const struct capture *c, void *arg)
+{
+    struct async_reply *reply = arg;
+    h2o_req_t *req = async_reply_req(reply);
+    capture_json_cache_forget(c->id);
+    if (req != NULL)
+        api_send_result(req, capture_to_json(c), NULL);
+    async_reply_release(reply);
+}
+
+/* PUT .../pcaps/{id}/stop: ends a capture under way at once (the runner
+ * records the request); on an ended capture it only records the request,
+ * off the event loop, and is harmless. */
 static int handle_stop(h2o_req_t *req, const struct route *r)
 {
     struct capture c;
     if (load_capture(req, r, &c) != 0)
         return 0;
-    if (capture_runner_stop(&c) != 0)
-        return api_send_error(req, 500, API_ERR_INTERNAL, "the job store failed to save the stop");
-    capture_runner_overlay(&c);
-    return api_send_result(req, capture_to_json(&c), NULL);
+    if (capture_runner_stop(c.id, &c) == 0 || c.stop_requested)
+        return api_send_result(req, capture_to_json(&c), NULL);
+    struct async_reply *reply = async_reply_park(req);
+    if (reply == NULL || capture_runner_note_stop(&c, on_stop_noted, reply) != 0) {
+        if (reply != NULL)
+            async_reply_release(reply);
+        return api_send_result(req, capture_to_json(&c), NULL);
+    }
+    return 0;
 }
 
 /* GET .../pcaps/{id}/download: the pcap file, streamed by h2o. */
@@ -315,7 +552,7 @@ static int handle_download(h2o_req_t *req, const struct route *r)
                               "capture %s is %s: its file can be downloaded once it has ended",
                               c.id, capture_status_name(c.status));
     char path[700];
-    capture_runner_file_path(c.id, path, sizeof(path));
+    capture_files_path(c.id, path, sizeof(path));
     if (access(path, R_OK) != 0)
         return api_send_error(req, 404, API_ERR_UNKNOWN_CAPTURE,
                               "capture %s has no file (it was removed or never written)", c.id);
@@ -341,17 +578,6 @@ static const char *allowed_methods(enum route_kind kind)
     default:
         return "GET";
     }
-}
-
-/* Answers a failed authentication: 401 with WWW-Authenticate, or 500. */
-static int send_auth_failure(h2o_req_t *req, enum auth_status st, const char *why)
-{
-    if (st == AUTH_STORE_ERROR)
-        return api_send_error(req, 500, API_ERR_INTERNAL, "%s", why);
-    h2o_add_header_by_str(&req->pool, &req->res.headers, H2O_STRLIT("www-authenticate"), 0, NULL,
-                          H2O_STRLIT("Bearer realm=\"pcapd\""));
-    return api_send_error(
-        req, 401, st == AUTH_MISSING ? API_ERR_NO_CREDENTIALS : API_ERR_BAD_CREDENTIALS, "%s", why);
 }
 
 /* Answers a path naming an account other than the token's exactly as a
@@ -401,6 +627,24 @@ static int dispatch(h2o_req_t *req, const struct route *r)
     return api_send_error(req, 500, API_ERR_INTERNAL, "no handler");
 }
 
+const char *jobs_api_route(const h2o_req_t *req)
+{
+    struct route r;
+    if (parse_route(req->path_normalized, &r) != 0)
+        return NULL;
+    switch (r.kind) {
+    case ROUTE_COLLECTION:
+        return api_method_is(req, "POST") ? "pcaps_create" : "pcaps_list";
+    case ROUTE_CAPTURE:
+        return "pcaps_get";
+    case ROUTE_DOWNLOAD:
+        return "pcaps_download";
+    case ROUTE_STOP:
+        return "pcaps_stop";
+    }
+    return NULL;
+}
+
 int jobs_api_handle(h2o_req_t *req)
 {
     struct route r;
@@ -411,9 +655,11 @@ int jobs_api_handle(h2o_req_t *req)
         return api_send_error(req, 404, API_ERR_NO_ROUTE, "no route for %.*s %.*s",
                               (int)req->method.len, req->method.base, (int)req->path_normalized.len,
                               req->path_normalized.base);
-    enum auth_status st = auth_request(api.tokens, req, false, &who, why, sizeof(why));
+    unsigned retry_after;
+    enum auth_status st =
+        auth_request(api.tokens, req, false, &who, &retry_after, why, sizeof(why));
     if (st != AUTH_OK)
-        return send_auth_failure(req, st, why);
+        return api_send_auth_failure(req, st, retry_after, why);
     if (strcmp(who.account_id, r.account) != 0)
         return send_not_found(req, &r);
     bool write = needs_write(req, r.kind, &known);

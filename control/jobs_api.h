@@ -17,4 +17,9 @@ void jobs_api_init(struct job_store *store, struct token_store *tokens, const st
 /* Answers any request (the server's only handler).  Returns 0. */
 int jobs_api_handle(h2o_req_t *req);
 
+/* Names the route of `req` for the request metrics: "pcaps_list",
+ * "pcaps_create", "pcaps_get", "pcaps_download" or "pcaps_stop" (by path
+ * and method), or NULL when its path is none of this API's. */
+const char *jobs_api_route(const h2o_req_t *req);
+
 #endif /* PCAPD_JOBS_API_H */

@@ -1,32 +1,60 @@
 /*
  * pcapd's entry point.  `pcapd token ...` administers API tokens
  * (token_cli.c).  Otherwise pcapd is the daemon: it reads the
- * configuration, opens the job and token stores, starts the DPDK dataplane
- * (rx and writer lcores), then serves the REST API on the main lcore until
- * SIGINT or SIGTERM, and shuts down in order: API, dataplane (ending and
- * recording running captures), stores.
+ * configuration, claims the state directory, opens the job and token
+ * stores and recovers what a previous process left unfinished, starts the
+ * capture engine (the DPDK dataplane's rx and writer lcores), then serves
+ * the REST API on the main lcore until SIGINT or SIGTERM, with blocking
+ * work on offload threads, and shuts down in order: API, capture engine
+ * (ending and recording running captures), offload threads, stores.
  */
 #include <errno.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 #include "analysis_api.h"
+#include "api_response.h"
+#include "appliance_stats.h"
+#include "auth_throttle.h"
+#include "capture_counts.h"
+#include "capture_engine.h"
+#include "capture_files.h"
+#include "capture_json_cache.h"
+#include "capture_recovery.h"
 #include "capture_runner.h"
+#include "disk_guard.h"
 #include "config.h"
+#include "dp_events.h"
+#include "http_metrics.h"
 #include "http_server.h"
 #include "job_store.h"
 #include "jobs_api.h"
-#include "pcapd/dataplane.h"
+#include "log.h"
+#include "metrics_api.h"
+#include "offload.h"
+#include "retention.h"
+#include "state_dir.h"
+#include "telemetry.h"
 #include "token_cli.h"
 #include "token_store.h"
+#include "ui_files.h"
 
 /* How often the capture runner's periodic work runs (milliseconds). */
 #define RUNNER_TICK_MS 10
+/* How long a read on the event loop waits for another process's lock on
+ * the job store before it fails (503 with Retry-After).  Readers of a WAL
+ * database do not wait on writers; this bounds the rare exceptions
+ * (another process holding the database in exclusive locking mode). */
+#define STORE_LOOP_BUSY_MS 50
+/* Ended captures whose JSON is kept ready (a few MB at most). */
+#define CAPTURE_JSON_CACHE_ENTRIES 8192
 
 /* Set by SIGINT and SIGTERM to end the event loop. */
 static volatile int quit;
@@ -38,14 +66,55 @@ static void on_signal(int sig)
     quit = 1;
 }
 
-/* The server's handler: /api/v2 is the analysis API, the rest the jobs
- * API (which answers unknown routes). */
+/* The daemon's stores: the event loop's connections (reads) and the store
+ * thread's (writes). */
+static struct {
+    struct job_store *reader;
+    struct job_store *writer;
+    struct token_store *tokens;
+} stores;
+
+/* Tells whether `path` (before any query) is under /api/v2, the analysis
+ * API; the rest is the jobs API's (which answers unknown routes). */
+static bool is_analysis_path(h2o_iovec_t p)
+{
+    return p.len >= 7 && memcmp(p.base, "/api/v2", 7) == 0 &&
+           (p.len == 7 || p.base[7] == '/' || p.base[7] == '?');
+}
+
+/* Builds the body of a refusal made before the handlers, in the envelope
+ * of the path's API. */
+static h2o_iovec_t refusal_body(h2o_req_t *req, int status, const char *why)
+{
+    return is_analysis_path(req->path) ? analysis_api_refusal_body(req, status, why)
+                                       : api_refusal_body(req, status, why);
+}
+
+/* The server's handler: the dashboard's files under /ui, the metrics, the
+ * analysis API, or the jobs API (which answers unknown routes).  A
+ * request's reads (its token, its captures) share one read transaction:
+ * one lock of the database instead of one a statement.  It ends before the
+ * handler returns; work a request hands to threads reads without it. */
 static int route_request(h2o_req_t *req)
 {
-    h2o_iovec_t p = req->path_normalized;
-    if (p.len >= 7 && memcmp(p.base, "/api/v2", 7) == 0 && (p.len == 7 || p.base[7] == '/'))
-        return analysis_api_handle(req);
-    return jobs_api_handle(req);
+    if (ui_files_path(req))
+        return ui_files_handle(req);
+    job_store_read_begin(stores.reader);
+    int rc = metrics_api_path(req)                    ? metrics_api_handle(req)
+             : is_analysis_path(req->path_normalized) ? analysis_api_handle(req)
+                                                      : jobs_api_handle(req);
+    job_store_read_end(stores.reader);
+    return rc;
+}
+
+/* Counts a request the server is done with under its route's name. */
+static void observe_request(h2o_req_t *req, double seconds)
+{
+    const char *route = ui_files_path(req)                       ? "ui"
+                        : metrics_api_path(req)                  ? "metrics"
+                        : is_analysis_path(req->path_normalized) ? analysis_api_route(req)
+                                                                 : jobs_api_route(req);
+    http_metrics_observe(route != NULL ? route : "unknown", req->res.status, seconds);
 }
 
 /* Prints usage to `out`. */
@@ -101,81 +170,153 @@ static void load_config(int argc, char **argv, struct config *cfg)
     }
 }
 
-/* Starts the dataplane as configured.  Exits on error. */
-static void start_dataplane(const struct config *cfg)
-{
-    static char *eal_argv[CONFIG_MAX_EAL_ARGS];
-    static char eal_storage[8192];
-    char err[512];
-    int eal_argc = config_eal_argv(cfg, eal_argv, eal_storage, sizeof(eal_storage));
-    if (eal_argc < 0) {
-        fprintf(stderr, "pcapd: too many EAL arguments\n");
-        exit(2);
-    }
-    struct pcapd_dp_config dpc = {
-        .eal_argc = eal_argc,
-        .eal_argv = eal_argv,
-        .n_mbufs = cfg->n_mbufs,
-        .rx_desc = cfg->rx_desc,
-        .ring_size = cfg->ring_size,
-        .full_ring_size = cfg->n_mbufs / 4,
-        .max_jobs = cfg->max_jobs,
-        .write_buffer_size = cfg->write_buffer_size,
-    };
-    config_dp_layout(cfg, &dpc);
-    if (pcapd_dp_start(&dpc, err, sizeof(err)) != 0) {
-        fprintf(stderr, "pcapd: dataplane: %s\n", err);
-        exit(1);
-    }
-}
-
-/* Prints the dataplane's per-stage counters. */
-static void print_stats(void)
+/* Logs the capture engine's per-stage counters. */
+static void log_stats(void)
 {
     struct pcapd_dp_stats s;
-    pcapd_dp_stats_read(&s);
-    fprintf(stderr,
-            "pcapd: rx_packets=%" PRIu64 " rx_missed=%" PRIu64 " rx_nombuf=%" PRIu64
-            " ring_full=%" PRIu64 " writer_records=%" PRIu64 " writer_late=%" PRIu64 "\n",
-            s.rx_packets, s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_records, s.writer_late);
+    capture_engine_stats(&s);
+    log_info("dataplane_stats",
+             "rx_packets=%" PRIu64 " rx_missed=%" PRIu64 " rx_nombuf=%" PRIu64 " ring_full=%" PRIu64
+             " writer_records=%" PRIu64 " writer_late=%" PRIu64,
+             s.rx_packets, s.rx_missed, s.rx_nombuf, s.ring_full, s.writer_records, s.writer_late);
+    struct pcapd_kp_stats k;
+    if (capture_engine_kernel_stats(&k))
+        log_info("kernel_path_stats",
+                 "packets=%" PRIu64 " written=%" PRIu64 " enobufs=%" PRIu64 " lost=%" PRIu64
+                 " late=%" PRIu64 " unknown=%" PRIu64 " rule_transactions=%" PRIu64,
+                 k.packets, k.packets_written, k.enobufs, k.packets_lost, k.packets_late,
+                 k.packets_unknown, k.rule_transactions);
+}
+
+/* Claims the state directory and opens the stores.  Returns 0, or -1 with
+ * `err`. */
+static int open_state(const struct config *cfg, char *err, unsigned err_size)
+{
+    char path[600];
+    if (state_dir_claim(cfg->state_dir, err, err_size) != 0)
+        return -1;
+    if (state_dir_tighten(cfg->state_dir) > 0)
+        log_warn("state_dir_tightened", "dir=%s", log_q(cfg->state_dir));
+    snprintf(path, sizeof(path), "%s/pcapd.db", cfg->state_dir);
+    if (job_store_open(path, STORE_LOOP_BUSY_MS, &stores.reader, err, err_size) != 0 ||
+        job_store_open(path, cfg->store_timeout_ms, &stores.writer, err, err_size) != 0 ||
+        token_store_open_shared(job_store_connection(stores.reader), &stores.tokens, err,
+                                err_size) != 0 ||
+        capture_files_init(cfg->state_dir, err, err_size) != 0)
+        return -1;
+    if (capture_recovery_run(stores.writer, cfg->full_snaplen) < 0) {
+        snprintf(err, err_size, "cannot recover unfinished captures from the store");
+        return -1;
+    }
+    if (capture_counts_load(stores.writer) != 0) {
+        snprintf(err, err_size, "cannot count the captures of the store");
+        return -1;
+    }
+    disk_guard_init(cfg->state_dir, (uint64_t)cfg->disk_reserve_mb << 20);
+    return 0;
+}
+
+/* The periodic work of the event loop. */
+static void tick(void)
+{
+    capture_runner_tick();
+    retention_tick();
+    appliance_stats_tick();
+    dp_events_tick();
+    telemetry_tick();
+}
+
+/* Starts the API and the work around it.  Returns 0, or -1 with `err`. */
+static int start_api(const struct config *cfg, uint16_t *port, char *err, unsigned err_size)
+{
+    static const unsigned lanes[OFFLOAD_LANES] = {
+        [OFFLOAD_STORE] = 1, [OFFLOAD_FILES] = 2, [OFFLOAD_ANALYSIS] = 1};
+    if (capture_runner_init(cfg, stores.writer, err, err_size) != 0)
+        return -1;
+    auth_throttle_init(cfg->auth_failure_limit, cfg->auth_failure_window);
+    if (capture_json_cache_init(CAPTURE_JSON_CACHE_ENTRIES) != 0) {
+        snprintf(err, err_size, "out of memory");
+        return -1;
+    }
+    jobs_api_init(stores.reader, stores.tokens, cfg);
+    metrics_api_init(cfg->metrics, stores.tokens);
+    appliance_stats_init(cfg->max_captures);
+    if (telemetry_init(cfg->capture_path != CONFIG_CAPTURE_KERNEL, cfg->max_captures, err,
+                       err_size) != 0)
+        return -1;
+    if (analysis_api_init(stores.reader, stores.tokens, cfg, err, err_size) != 0)
+        return -1;
+    /* h2o refuses bodies over the largest upload itself; below that, the
+     * jobs API answers oversized bodies with its own 413 envelope. */
+    size_t max_entity = (size_t)cfg->max_upload_mb << 20;
+    if (max_entity < (size_t)cfg->max_body_size * 4)
+        max_entity = (size_t)cfg->max_body_size * 4;
+    struct http_server_options http = {
+        .host = cfg->listen_host,
+        .port = cfg->listen_port,
+        .max_body = max_entity,
+        .handler = route_request,
+        .refusal = refusal_body,
+        .observe = observe_request,
+        .tls_certificate = cfg->tls_certificate[0] ? cfg->tls_certificate : NULL,
+        .tls_key = cfg->tls_key[0] ? cfg->tls_key : NULL,
+    };
+    if (http_server_start(&http, port, err, err_size) != 0 ||
+        offload_start(http_server_loop(), lanes, err, err_size) != 0)
+        return -1;
+    retention_init(cfg, stores.writer);
+    return 0;
+}
+
+/* Keeps freed heap memory for reuse instead of returning it to the kernel
+ * after each request: a request's allocations (a response, a statement's
+ * temporary table) would otherwise grow and shrink the heap with two brk()
+ * calls every time. */
+static void tune_malloc(void)
+{
+    mallopt(M_TRIM_THRESHOLD, 64 << 20);
+    mallopt(M_TOP_PAD, 1 << 20);
+}
+
+/* Raises the open-file limit to its hard maximum: every running capture
+ * holds its file open, and max_captures may be in the thousands. */
+static void raise_file_limit(void)
+{
+    struct rlimit rl;
+    if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+        rl.rlim_cur = rl.rlim_max;
+        if (setrlimit(RLIMIT_NOFILE, &rl) != 0)
+            log_warn("file_limit", "error=%s", log_q(strerror(errno)));
+    }
 }
 
 int main(int argc, char **argv)
 {
     struct config cfg;
-    struct job_store *store = NULL;
-    struct token_store *tokens = NULL;
-    char err[1024], path[600];
+    char err[1024];
     uint16_t port;
 
     if (argc >= 2 && strcmp(argv[1], "token") == 0)
         return token_cli_main(argc - 1, argv + 1);
     load_config(argc, argv, &cfg);
-    if (mkdir(cfg.state_dir, 0750) != 0 && errno != EEXIST) {
-        fprintf(stderr, "pcapd: state_dir %s: %s\n", cfg.state_dir, strerror(errno));
-        return 1;
+    log_init(cfg.log_target, cfg.log_level);
+    if (ui_files_init(cfg.ui_dir, err, sizeof(err)) != 0) {
+        fprintf(stderr, "pcapd: %s\n", err);
+        return 2;
     }
-    snprintf(path, sizeof(path), "%s/pcapd.db", cfg.state_dir);
-    if (job_store_open(path, &store, err, sizeof(err)) != 0 ||
-        token_store_open(path, &tokens, err, sizeof(err)) != 0 ||
-        capture_runner_init(store, &cfg, err, sizeof(err)) != 0) {
+    /* Everything pcapd creates is private to its user. */
+    umask(077);
+    raise_file_limit();
+    tune_malloc();
+    if (open_state(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
         return 1;
     }
-    start_dataplane(&cfg);
-    jobs_api_init(store, tokens, &cfg);
-    if (analysis_api_init(store, tokens, &cfg, err, sizeof(err)) != 0) {
+    if (capture_engine_start(&cfg, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
-        capture_runner_shutdown();
         return 1;
     }
-    /* h2o refuses bodies over the largest upload itself; below that, the
-     * jobs API answers oversized bodies with its own 413 envelope. */
-    size_t max_entity = (size_t)cfg.max_upload_mb << 20;
-    if (max_entity < (size_t)cfg.max_body_size * 4)
-        max_entity = (size_t)cfg.max_body_size * 4;
-    if (http_server_start(cfg.listen_host, cfg.listen_port, max_entity, route_request, &port, err,
-                          sizeof(err)) != 0) {
+    if (start_api(&cfg, &port, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd: %s\n", err);
         capture_runner_shutdown();
         return 1;
@@ -183,17 +324,26 @@ int main(int argc, char **argv)
     signal(SIGPIPE, SIG_IGN);
     signal(SIGINT, on_signal);
     signal(SIGTERM, on_signal);
-    printf("pcapd: API listening on http://%s:%u\n", cfg.listen_host, port);
+    printf("pcapd: API listening on %s://%s:%u\n", cfg.tls_certificate[0] ? "https" : "http",
+           cfg.listen_host, port);
+    if (ui_files_enabled())
+        printf("pcapd: dashboard at %s://%s:%u/ui/\n", cfg.tls_certificate[0] ? "https" : "http",
+               cfg.listen_host, port);
     fflush(stdout);
+    log_info("started", "listen=%s:%u state_dir=%s", cfg.listen_host, port, log_q(cfg.state_dir));
 
-    http_server_run(&quit, capture_runner_tick, RUNNER_TICK_MS);
+    http_server_run(&quit, tick, RUNNER_TICK_MS);
 
-    fprintf(stderr, "pcapd: shutting down\n");
+    log_info("shutdown", NULL);
+    telemetry_stop();
     http_server_stop();
-    analysis_api_stop();
-    print_stats();
+    log_stats();
     capture_runner_shutdown();
-    token_store_close(tokens);
-    job_store_close(store);
+    analysis_api_stop();
+    offload_drain();
+    offload_stop();
+    token_store_close(stores.tokens);
+    job_store_close(stores.writer);
+    job_store_close(stores.reader);
     return 0;
 }

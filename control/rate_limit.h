@@ -2,7 +2,13 @@
  * Admission of new captures: the limits a create request must pass once it
  * is valid.  One `simple` capture per account per simple_rate_window
  * seconds (429 with Retry-After), one `full` capture pending or running per
- * account (409), and at most max_captures running on the appliance (503).
+ * account (409), and at most max_captures under way on the appliance (503).
+ *
+ * The decisions are made on the event loop from memory, so that two creates
+ * whose rows are still being written cannot both pass: the captures under
+ * way come from the capture runner, and each account's newest `simple`
+ * capture is read from the job store the first time the account asks, then
+ * kept here (the store holds the same after a restart).
  */
 #ifndef PCAPD_RATE_LIMIT_H
 #define PCAPD_RATE_LIMIT_H
@@ -24,9 +30,14 @@ struct admission_refusal {
 };
 
 /* Decides whether the new capture `c` (its account, type and submitted
- * time are read) may start while `active` captures are running.  Returns
- * 0 if it may, 1 if not (with `why` filled), or -1 if the store failed. */
+ * time are read) may start, and if so counts it.  Returns 0 if it may, 1
+ * if not (with `why` filled), or a JOB_STORE_* error if the store could
+ * not be read. */
 int rate_limit_admit(struct job_store *store, const struct config *cfg, const struct capture *c,
-                     unsigned active, struct admission_refusal *why);
+                     struct admission_refusal *why);
+
+/* Takes back the admission of `c`, whose create failed: the account's
+ * window is as it was before. */
+void rate_limit_cancel(const struct capture *c);
 
 #endif /* PCAPD_RATE_LIMIT_H */

@@ -111,12 +111,16 @@ static struct token_store *open_tokens(const struct config *cfg)
 {
     char path[600], err[1024];
     struct token_store *ts = NULL;
-    if (mkdir(cfg->state_dir, 0750) != 0 && errno != EEXIST) {
+    /* The database holds token hashes: private to pcapd's user, as the
+     * daemon makes it. */
+    umask(077);
+    if (mkdir(cfg->state_dir, 0700) != 0 && errno != EEXIST) {
         fprintf(stderr, "pcapd token: state_dir %s: %s\n", cfg->state_dir, strerror(errno));
         return NULL;
     }
     snprintf(path, sizeof(path), "%s/pcapd.db", cfg->state_dir);
-    if (token_store_open(path, &ts, err, sizeof(err)) != 0) {
+    /* The command line may wait for the daemon's store thread a while. */
+    if (token_store_open(path, 5000, &ts, err, sizeof(err)) != 0) {
         fprintf(stderr, "pcapd token: %s\n", err);
         return NULL;
     }

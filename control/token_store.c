@@ -6,13 +6,19 @@
  */
 #include "token_store.h"
 
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include <sqlite3.h>
 
+#include "log.h"
 #include "sqlite_db.h"
+
+/* Limits the log lines of store errors (a failing disk fails every
+ * statement). */
+static struct log_rate_limit token_log_rl = LOG_RATE_LIMIT_INIT(30, 10);
 
 /* The store's database handle. */
 struct token_store {
@@ -22,6 +28,10 @@ struct token_store {
     /* token_store_get()'s statement, kept prepared (every request runs
      * it), or NULL until first used. */
     sqlite3_stmt *get;
+    /* token_store_version()'s statement, or NULL until first used. */
+    sqlite3_stmt *version;
+    /* The store opened `db` and closes it. */
+    bool owns_db;
 };
 
 /* The token table. */
@@ -57,18 +67,35 @@ static int token_schema(sqlite3 *db, char **msg)
     return sqlite3_exec(db, TOKEN_SCHEMA, NULL, NULL, msg);
 }
 
-int token_store_open(const char *path, struct token_store **store, char *err, unsigned err_size)
+int token_store_open(const char *path, unsigned busy_ms, struct token_store **store, char *err,
+                     unsigned err_size)
 {
     struct token_store *s = calloc(1, sizeof(*s));
     if (s == NULL) {
         snprintf(err, err_size, "out of memory");
         return -1;
     }
-    s->db = sqlite_db_open(path, token_schema, err, err_size);
+    s->db = sqlite_db_open(path, token_schema, busy_ms, err, err_size);
     if (s->db == NULL) {
         token_store_close(s);
         return -1;
     }
+    s->owns_db = true;
+    *store = s;
+    return 0;
+}
+
+int token_store_open_shared(sqlite3 *db, struct token_store **store, char *err, unsigned err_size)
+{
+    char *msg = NULL;
+    struct token_store *s = calloc(1, sizeof(*s));
+    if (s == NULL || token_schema(db, &msg) != SQLITE_OK) {
+        snprintf(err, err_size, "token store: %s", msg ? msg : "out of memory");
+        sqlite3_free(msg);
+        free(s);
+        return -1;
+    }
+    s->db = db;
     *store = s;
     return 0;
 }
@@ -78,7 +105,9 @@ void token_store_close(struct token_store *store)
     if (store == NULL)
         return;
     sqlite3_finalize(store->get);
-    sqlite3_close(store->db);
+    sqlite3_finalize(store->version);
+    if (store->owns_db)
+        sqlite3_close(store->db);
     free(store);
 }
 
@@ -87,7 +116,8 @@ static sqlite3_stmt *token_prepare(struct token_store *s, const char *sql)
 {
     sqlite3_stmt *st = NULL;
     if (sqlite3_prepare_v2(s->db, sql, -1, &st, NULL) != SQLITE_OK) {
-        fprintf(stderr, "pcapd: token store: %s\n", sqlite3_errmsg(s->db));
+        log_event_rl(&token_log_rl, LOG_LEVEL_ERROR, "token_store_error", "error=%s",
+                     log_q(sqlite3_errmsg(s->db)));
         return NULL;
     }
     return st;
@@ -133,7 +163,8 @@ int token_store_insert(struct token_store *s, const struct token_record *t)
     sqlite3_bind_int64(st, 7, t->created_ms);
     int rc = sqlite3_step(st);
     if (rc != SQLITE_DONE)
-        fprintf(stderr, "pcapd: token store: %s\n", sqlite3_errmsg(s->db));
+        log_event_rl(&token_log_rl, LOG_LEVEL_ERROR, "token_store_error", "error=%s",
+                     log_q(sqlite3_errmsg(s->db)));
     sqlite3_finalize(st);
     return rc == SQLITE_DONE ? 0 : -1;
 }
@@ -152,6 +183,17 @@ int token_store_get(struct token_store *s, const char *id, struct token_record *
     sqlite3_reset(st);
     sqlite3_clear_bindings(st);
     return rc == SQLITE_ROW ? 0 : rc == SQLITE_DONE ? 1 : -1;
+}
+
+int64_t token_store_version(struct token_store *s)
+{
+    if (s->version == NULL)
+        s->version = token_prepare(s, "PRAGMA data_version");
+    if (s->version == NULL)
+        return -1;
+    int64_t v = sqlite3_step(s->version) == SQLITE_ROW ? sqlite3_column_int64(s->version, 0) : -1;
+    sqlite3_reset(s->version);
+    return v;
 }
 
 int token_store_list(struct token_store *s, const char *account,

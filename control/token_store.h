@@ -9,6 +9,8 @@
 
 #include <stdint.h>
 
+#include <sqlite3.h>
+
 /* Length of a token id: 16 lowercase hex digits. */
 #define TOKEN_ID_LEN 16
 /* Bytes of a token's salt. */
@@ -54,11 +56,19 @@ const char *token_permission_name(enum token_permission permission);
 /* Parses a permission name; returns -1 if `name` is none. */
 int token_permission_parse(const char *name);
 
-/* Opens (creating if needed) the token table of the database at `path`.
+/* Opens (creating if needed) the token table of the database at `path`;
+ * its statements wait at most `busy_ms` for another connection's lock.
  * Returns 0, or -1 with a message in `err`. */
-int token_store_open(const char *path, struct token_store **store, char *err, unsigned err_size);
+int token_store_open(const char *path, unsigned busy_ms, struct token_store **store, char *err,
+                     unsigned err_size);
 
-/* Closes the store; NULL is allowed. */
+/* Opens the token table on `db`, an open connection of the same database
+ * that the caller keeps (and closes after this store): the daemon reads
+ * tokens on its event loop's connection, within the request's read
+ * transaction.  Returns 0, or -1 with a message in `err`. */
+int token_store_open_shared(sqlite3 *db, struct token_store **store, char *err, unsigned err_size);
+
+/* Closes the store (and its connection if it opened it); NULL is allowed. */
 void token_store_close(struct token_store *store);
 
 /* Inserts a new token.  Returns 0 or -1. */
@@ -67,6 +77,12 @@ int token_store_insert(struct token_store *store, const struct token_record *t);
 /* Reads token `id` into `t`.  Returns 0, 1 if there is no such token, or
  * -1 on error. */
 int token_store_get(struct token_store *store, const char *id, struct token_record *t);
+
+/* Returns a number that changes whenever another connection (another
+ * process's `pcapd token`, or the daemon's store thread) has committed a
+ * change to the database since the last call on this store, or -1 on
+ * error; a cache of verified tokens is valid while it stays the same. */
+int64_t token_store_version(struct token_store *store);
 
 /* Calls `fn` for every token (of `account` only, unless it is NULL), oldest
  * first.  Returns 0 or -1. */

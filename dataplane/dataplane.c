@@ -1,21 +1,22 @@
 /*
  * The dataplane's control-thread side: EAL and lcore start-up and shut-down,
- * the job slots, the assignment of jobs to writer lcores, and the
- * publication of the job table to the rx lcores.
+ * the job slots, and the assignment of jobs to writer lcores.  The job table
+ * is published to the rx lcores by table_publish.c, under whose lock the
+ * functions here change the slots.
  *
- * Publication is read-copy-update: each change builds a new immutable table
- * and swaps the pointer; the old table goes on an RCU QSBR defer queue and is
- * freed once every rx lcore has reported a quiescent state.  A job leaves in
- * three steps: it is removed from the table; after the grace period no rx
- * lcore can produce records for it, so the writer is told to CLOSE it (if it
- * has not ended by itself); once the writer reports its end and the grace
- * period is over, the slot is free for a new job with a new generation.
+ * A job leaves in three steps: it is removed from the table; after the
+ * grace period no rx lcore can produce records for it, so the writer is told
+ * to CLOSE it (if it has not ended by itself); once the writer reports its
+ * end and the grace period is over, the slot is free for a new job with a
+ * new generation.
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <rte_cycles.h>
 #include <rte_eal.h>
@@ -26,104 +27,13 @@
 #include <rte_mbuf.h>
 
 #include "dp_internal.h"
+#include "eal_log.h"
 #include "pcapd/pcap_format.h"
 
 struct dp dp;
 
-/* A retired table on the defer queue. */
-struct dp_deferred {
-    /* The table to free after the grace period. */
-    struct classifier *table;
-    /* Sequence number of the table that replaced it. */
-    uint64_t replaced_by_seq;
-};
-
-/* Sequence of the published table, and the newest sequence every rx lcore
- * is known to have moved to (all older tables are unreachable). */
-static uint64_t dp_table_seq;
-static uint64_t dp_quiescent_seq;
-/* The ACTIVE slots differ from the rules of the published table. */
-static bool dp_table_dirty;
-/* Per slot: sequence of the first table without the slot's job, or 0. */
-static uint64_t *dp_removed_seq;
-/* How long the last table build took, in nanoseconds and TSC cycles, and
- * when the last publication ended (TSC). */
-static uint64_t dp_last_build_ns;
-static uint64_t dp_last_build_tsc;
-static uint64_t dp_last_publish_tsc;
 /* Per writer: jobs given to it whose slot is not free yet. */
 static unsigned dp_writer_jobs[DP_MAX_WRITERS];
-
-/* Frees retired tables once their grace period is over (defer queue
- * callback, on the control thread). */
-static void dp_deferred_free(void *p, void *e, unsigned int n)
-{
-    (void)p;
-    struct dp_deferred *d = e;
-    for (unsigned i = 0; i < n; i++) {
-        classifier_free(d[i].table);
-        if (d[i].replaced_by_seq > dp_quiescent_seq)
-            dp_quiescent_seq = d[i].replaced_by_seq;
-    }
-}
-
-/* Builds a table from the ACTIVE slots and publishes it.  On failure the
- * table stays dirty and the next pcapd_dp_poll_ended() tries again. */
-static void dp_publish(void)
-{
-    struct classifier_rule *rules = malloc(sizeof(*rules) * (dp.cfg.max_jobs + 1));
-    if (rules == NULL)
-        return;
-    uint32_t n = 0;
-    for (unsigned i = 0; i < dp.cfg.max_jobs; i++) {
-        if (dp.slots[i].state == DP_SLOT_ACTIVE)
-            rules[n++] = dp.slots[i].rule;
-    }
-    uint64_t t0 = rte_rdtsc();
-    struct classifier *next = classifier_build(rules, n);
-    dp_last_publish_tsc = rte_rdtsc();
-    dp_last_build_tsc = dp_last_publish_tsc - t0;
-    dp_last_build_ns = dp_last_build_tsc * 1000000000ull / rte_get_tsc_hz();
-    free(rules);
-    if (next == NULL)
-        return;
-
-    /* Unpublish the old table first, then queue it: the defer queue takes
-     * its grace-period token at enqueue, and an rx lcore that reports a
-     * quiescent state before the swap may load the old table again, so a
-     * token taken before the swap would let the table be freed under it. */
-    struct dp_deferred d = {
-        .table = atomic_load_explicit(&dp.table, memory_order_relaxed),
-        .replaced_by_seq = dp_table_seq + 1,
-    };
-    atomic_store_explicit(&dp.table, next, memory_order_release);
-    dp_table_seq++;
-    if (rte_rcu_qsbr_dq_enqueue(dp.dq, &d) != 0) {
-        /* The defer queue is full (an rx lcore has not reported in a long
-         * time): wait for the grace period here instead. */
-        rte_rcu_qsbr_synchronize(dp.qsbr, RTE_QSBR_THRID_INVALID);
-        dp_deferred_free(NULL, &d, 1);
-    }
-    dp_table_dirty = false;
-    for (unsigned i = 0; i < dp.cfg.max_jobs; i++) {
-        struct dp_slot *s = &dp.slots[i];
-        if (s->state == DP_SLOT_RETIRING && dp_removed_seq[i] == 0)
-            dp_removed_seq[i] = dp_table_seq;
-        if (s->state == DP_SLOT_ACTIVE && s->published_seq == 0)
-            s->published_seq = dp_table_seq;
-    }
-}
-
-/* Marks the table out of date and publishes it now if builds are cheap
- * compared with how often they are asked for (a small table: always);
- * otherwise the next pcapd_dp_poll_ended() publishes every change since in
- * one build, so a burst of job starts costs one build, not one each. */
-static void dp_request_publish(void)
-{
-    dp_table_dirty = true;
-    if (rte_rdtsc() - dp_last_publish_tsc >= 2 * dp_last_build_tsc)
-        dp_publish();
-}
 
 /* Sends a command to writer `w`.  Its command ring has room for two
  * commands per slot, so this cannot fail while slots are bounded. */
@@ -178,11 +88,9 @@ static void dp_job_stats_fill(uint32_t slot, const struct dp_slot *s, struct pca
     }
 }
 
-int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *handle)
+/* pcapd_dp_job_start() with the publication lock held. */
+static int dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *handle)
 {
-    if (spec->sample_rate == 0 || spec->packet_limit == 0 || spec->fd < 0 || spec->snaplen == 0 ||
-        spec->snaplen > PCAPD_FULL_SNAPLEN_MAX)
-        return -EINVAL;
     uint32_t slot = 0;
     while (slot < dp.cfg.max_jobs && dp.slots[slot].state != DP_SLOT_FREE)
         slot++;
@@ -213,6 +121,7 @@ int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
         .cookie = spec->cookie,
     };
     pcap_out_init(&job->out, spec->fd, buf, (uint32_t)buf_cap, spec->snaplen);
+    job->out.stats = &dp.writers[s->writer].out_stats;
     s->rule = (struct classifier_rule){
         .filter = spec->filter,
         .slot = slot,
@@ -226,13 +135,24 @@ int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *hand
     s->job = job;
     s->ended = s->unpublished = s->stop_requested = false;
     s->published_seq = 0;
-    dp_removed_seq[slot] = 0;
+    dp_publish_slot_reset(slot);
 
     /* The writer learns of the job before any rx lcore can match it. */
     dp_writer_send(s->writer, WRITER_CMD_OPEN, slot, s->gen, job);
-    dp_request_publish();
+    dp_publish_request();
     *handle = ((uint64_t)s->gen << 32) | slot;
     return 0;
+}
+
+int pcapd_dp_job_start(const struct pcapd_job_spec *spec, pcapd_job_handle *handle)
+{
+    if (spec->sample_rate == 0 || spec->packet_limit == 0 || spec->fd < 0 || spec->snaplen == 0 ||
+        spec->snaplen > PCAPD_FULL_SNAPLEN_MAX)
+        return -EINVAL;
+    dp_pub_lock();
+    int rc = dp_job_start(spec, handle);
+    dp_pub_unlock();
+    return rc;
 }
 
 /* Returns the slot of `handle` if it is still that job's, else NULL. */
@@ -247,27 +167,31 @@ static struct dp_slot *dp_slot_of(pcapd_job_handle handle)
 
 void pcapd_dp_job_stop(pcapd_job_handle handle)
 {
+    dp_pub_lock();
     struct dp_slot *s = dp_slot_of(handle);
-    if (s == NULL || s->stop_requested)
-        return;
-    s->stop_requested = true;
-    if (s->state == DP_SLOT_ACTIVE) {
-        s->state = DP_SLOT_RETIRING;
-        dp_request_publish();
+    if (s != NULL && !s->stop_requested) {
+        s->stop_requested = true;
+        if (s->state == DP_SLOT_ACTIVE) {
+            s->state = DP_SLOT_RETIRING;
+            dp_publish_request();
+        }
     }
+    dp_pub_unlock();
 }
 
 int pcapd_dp_job_stats(pcapd_job_handle handle, struct pcapd_job_stats *stats)
 {
+    dp_pub_lock();
     struct dp_slot *s = dp_slot_of(handle);
-    if (s == NULL)
-        return -ENOENT;
-    dp_job_stats_fill((uint32_t)handle, s, stats);
-    return 0;
+    if (s != NULL)
+        dp_job_stats_fill((uint32_t)handle, s, stats);
+    dp_pub_unlock();
+    return s != NULL ? 0 : -ENOENT;
 }
 
 /* Fills `e` from writer job `job`, whose writer reported its end, marks
- * its slot ended and frees the job. */
+ * its slot ended and frees the job; a job still in the table is taken out
+ * with the next publication (lock held). */
 static void dp_report_end(struct writer_job *job, struct pcapd_job_ended *e)
 {
     struct dp_slot *s = &dp.slots[job->slot];
@@ -283,7 +207,8 @@ static void dp_report_end(struct writer_job *job, struct pcapd_job_ended *e)
     s->job = NULL;
     if (s->state == DP_SLOT_ACTIVE) {
         s->state = DP_SLOT_RETIRING;
-        dp_table_dirty = true;
+        if (!dp.force_quit)
+            dp_publish_request();
     }
     free(job->out.buf);
     free(job);
@@ -303,14 +228,15 @@ static unsigned dp_collect_ended(struct pcapd_job_ended *ended, unsigned max)
 }
 
 /* Moves retiring slots along once the grace period of their removal is
- * over: CLOSE to the writer if it is still writing, or free the slot. */
+ * over: CLOSE to the writer if it is still writing, or free the slot (lock
+ * held). */
 static void dp_advance_retiring(void)
 {
     for (unsigned i = 0; i < dp.cfg.max_jobs; i++) {
         struct dp_slot *s = &dp.slots[i];
         if (s->state != DP_SLOT_RETIRING)
             continue;
-        if (!s->unpublished && dp_removed_seq[i] != 0 && dp_removed_seq[i] <= dp_quiescent_seq) {
+        if (!s->unpublished && dp_publish_grace_over(i)) {
             s->unpublished = true;
             if (!s->ended)
                 dp_writer_send(s->writer, WRITER_CMD_CLOSE, i, s->gen, NULL);
@@ -324,11 +250,10 @@ static void dp_advance_retiring(void)
 
 unsigned pcapd_dp_poll_ended(struct pcapd_job_ended *ended, unsigned max)
 {
+    dp_pub_lock();
     unsigned n = dp_collect_ended(ended, max);
-    if (dp_table_dirty)
-        dp_publish();
-    rte_rcu_qsbr_dq_reclaim(dp.dq, UINT32_MAX, NULL, NULL, NULL);
     dp_advance_retiring();
+    dp_pub_unlock();
     dp_ports_clock_tick();
     return n;
 }
@@ -352,11 +277,78 @@ void pcapd_dp_stats_read(struct pcapd_dp_stats *stats)
         stats->writer_records += atomic_load_explicit(&dp.writers[w].records, memory_order_relaxed);
         stats->writer_late += atomic_load_explicit(&dp.writers[w].late, memory_order_relaxed);
     }
-    stats->table_builds = dp_table_seq;
-    stats->table_build_ns = dp_last_build_ns;
-    stats->table_pending = dp_table_dirty;
+    dp_pub_lock();
+    dp_publish_stats(stats);
+    dp_pub_unlock();
     stats->writers = dp.n_writers;
     stats->hw_timestamp_ports = dp.n_stamping_ports;
+}
+
+unsigned pcapd_dp_ports_read(struct pcapd_dp_port_stats *ports, unsigned max)
+{
+    unsigned n = RTE_MIN(max, dp.n_ports);
+    for (unsigned i = 0; i < n; i++) {
+        struct pcapd_dp_port_stats *p = &ports[i];
+        struct rte_eth_stats es;
+        memset(p, 0, sizeof(*p));
+        if (rte_eth_dev_get_name_by_port(dp.port_ids[i], p->name) != 0)
+            snprintf(p->name, sizeof(p->name), "port%u", dp.port_ids[i]);
+        if (rte_eth_stats_get(dp.port_ids[i], &es) == 0) {
+            p->rx_packets = es.ipackets;
+            p->rx_bytes = es.ibytes;
+            p->rx_missed = es.imissed;
+            p->rx_nombuf = es.rx_nombuf;
+            p->rx_errors = es.ierrors;
+        }
+    }
+    return n;
+}
+
+/* Converts `cycles` of the TSC to nanoseconds, without overflow. */
+static uint64_t dp_tsc_to_ns(uint64_t cycles)
+{
+    return cycles / dp.tsc_hz * 1000000000u + cycles % dp.tsc_hz * 1000000000u / dp.tsc_hz;
+}
+
+unsigned pcapd_dp_rx_read(struct pcapd_dp_rx_stats *rx, unsigned max)
+{
+    unsigned n = RTE_MIN(max, dp.n_rx);
+    for (unsigned i = 0; i < n; i++) {
+        const struct rx_lcore *l = &dp.rx[i];
+        struct pcapd_dp_rx_stats *r = &rx[i];
+        memset(r, 0, sizeof(*r));
+        r->lcore_id = l->lcore_id;
+        r->packets = l->rx_packets;
+        r->busy_ns = dp_tsc_to_ns(atomic_load_explicit(&l->busy_cycles, memory_order_relaxed));
+        r->ring_full = l->ring_full;
+        r->backlog_full = l->backlog_full;
+        for (unsigned w = 0; w < dp.n_writers; w++) {
+            r->ring_used[w] = rte_ring_count(l->ring[w]);
+            r->backlog_used[w] = rte_ring_count(l->full_ring[w]);
+        }
+        r->ring_size = rte_ring_get_capacity(l->ring[0]);
+        r->backlog_size = rte_ring_get_capacity(l->full_ring[0]);
+    }
+    return n;
+}
+
+unsigned pcapd_dp_writers_read(struct pcapd_dp_writer_stats *writers, unsigned max)
+{
+    unsigned n = RTE_MIN(max, dp.n_writers);
+    for (unsigned i = 0; i < n; i++) {
+        const struct dp_writer *w = &dp.writers[i];
+        const struct pcap_out_stats *os = &w->out_stats;
+        struct pcapd_dp_writer_stats *r = &writers[i];
+        r->lcore_id = w->lcore_id;
+        r->records = atomic_load_explicit(&w->records, memory_order_relaxed);
+        r->late = atomic_load_explicit(&w->late, memory_order_relaxed);
+        r->writes = atomic_load_explicit(&os->writes, memory_order_relaxed);
+        r->bytes_written = atomic_load_explicit(&os->bytes, memory_order_relaxed);
+        r->write_ns = atomic_load_explicit(&os->ns, memory_order_relaxed);
+        for (unsigned b = 0; b <= PCAPD_WRITE_LATENCY_BUCKETS; b++)
+            r->write_latency[b] = atomic_load_explicit(&os->latency[b], memory_order_relaxed);
+    }
+    return n;
 }
 
 /* Checks that the configured lcores exist and are distinct workers. */
@@ -436,34 +428,6 @@ static int dp_create_rx(char *err, unsigned err_size)
     return 0;
 }
 
-/* Creates the RCU variable and the defer queue of retired tables. */
-static int dp_create_rcu(char *err, unsigned err_size)
-{
-    size_t sz = rte_rcu_qsbr_get_memsize(dp.n_rx);
-    dp.qsbr = rte_zmalloc("pcapd_qsbr", sz, RTE_CACHE_LINE_SIZE);
-    if (dp.qsbr == NULL || rte_rcu_qsbr_init(dp.qsbr, dp.n_rx) != 0) {
-        snprintf(err, err_size, "cannot create the RCU variable");
-        return -ENOMEM;
-    }
-    struct rte_rcu_qsbr_dq_parameters params = {
-        .name = "pcapd_tables",
-        .flags = RTE_RCU_QSBR_DQ_MT_UNSAFE,
-        .size = 2 * dp.cfg.max_jobs + 64,
-        .esize = sizeof(struct dp_deferred),
-        .trigger_reclaim_limit = 32,
-        .max_reclaim_size = 2 * dp.cfg.max_jobs + 64,
-        .free_fn = dp_deferred_free,
-        .p = NULL,
-        .v = dp.qsbr,
-    };
-    dp.dq = rte_rcu_qsbr_dq_create(&params);
-    if (dp.dq == NULL) {
-        snprintf(err, err_size, "cannot create the RCU defer queue: %s", rte_strerror(rte_errno));
-        return -ENOMEM;
-    }
-    return 0;
-}
-
 /* Creates the job slots, and for each writer its command and end-report
  * rings and its arrays.  A writer may be given every job, so each is sized
  * for max_jobs. */
@@ -471,8 +435,7 @@ static int dp_create_writers(char *err, unsigned err_size)
 {
     unsigned max = dp.cfg.max_jobs;
     dp.slots = calloc(max, sizeof(dp.slots[0]));
-    dp_removed_seq = calloc(max, sizeof(dp_removed_seq[0]));
-    if (dp.slots == NULL || dp_removed_seq == NULL) {
+    if (dp.slots == NULL) {
         snprintf(err, err_size, "cannot allocate %u job slots", max);
         return -ENOMEM;
     }
@@ -542,6 +505,10 @@ int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_si
     }
     dp.n_writers = RTE_MIN(dp.cfg.n_writer_lcores, (unsigned)DP_MAX_WRITERS);
     rte_seqcount_init(&dp.port_clock_sn);
+    if (cfg->log != NULL && eal_log_redirect(cfg->log) != 0) {
+        snprintf(err, err_size, "cannot redirect DPDK's log");
+        return -ENOMEM;
+    }
     if (rte_eal_init(cfg->eal_argc, cfg->eal_argv) < 0) {
         snprintf(err, err_size, "EAL initialisation failed: %s", rte_strerror(rte_errno));
         return -rte_errno;
@@ -556,23 +523,28 @@ int pcapd_dp_start(const struct pcapd_dp_config *cfg, char *err, unsigned err_si
                  rte_strerror(rte_errno));
         return -ENOMEM;
     }
-    if ((rc = dp_create_rx(err, err_size)) != 0 || (rc = dp_create_rcu(err, err_size)) != 0 ||
-        (rc = dp_create_writers(err, err_size)) != 0)
+    if ((rc = dp_create_rx(err, err_size)) != 0 || (rc = dp_create_writers(err, err_size)) != 0 ||
+        (rc = dp_publish_init(err, err_size)) != 0)
         return rc;
-    struct classifier *empty = classifier_build(NULL, 0);
-    if (empty == NULL) {
-        snprintf(err, err_size, "out of memory");
-        return -ENOMEM;
-    }
-    atomic_store_explicit(&dp.table, empty, memory_order_release);
     dp_anchor_clock();
     if ((rc = dp_ports_start(err, err_size)) != 0)
         return rc;
     return dp_launch(err, err_size);
 }
 
+/* Removes EAL's runtime directory `dir` once EAL has stopped: the
+ * telemetry socket DPDK would unlink only at exit, then the directory. */
+static void dp_remove_runtime_dir(const char *dir)
+{
+    char path[PATH_MAX + 32];
+    snprintf(path, sizeof(path), "%s/dpdk_telemetry.v2", dir);
+    unlink(path);
+    rmdir(dir);
+}
+
 void pcapd_dp_stop(void (*on_ended)(const struct pcapd_job_ended *, void *), void *arg)
 {
+    dp_publish_stop();
     dp.force_quit = true;
     for (unsigned i = 0; i < dp.n_rx; i++)
         rte_eal_wait_lcore(dp.rx[i].lcore_id);
@@ -582,19 +554,23 @@ void pcapd_dp_stop(void (*on_ended)(const struct pcapd_job_ended *, void *), voi
 
     struct pcapd_job_ended ended[32];
     unsigned n;
-    while ((n = dp_collect_ended(ended, RTE_DIM(ended))) > 0) {
+    do {
+        dp_pub_lock();
+        n = dp_collect_ended(ended, RTE_DIM(ended));
+        dp_pub_unlock();
         for (unsigned i = 0; i < n; i++)
             on_ended(&ended[i], arg);
-    }
-    /* The rx lcores are offline: every grace period is over. */
-    rte_rcu_qsbr_dq_delete(dp.dq);
-    classifier_free(atomic_load_explicit(&dp.table, memory_order_relaxed));
+    } while (n > 0);
+    dp_publish_fini();
     dp_ports_stop();
     free(dp.slots);
-    free(dp_removed_seq);
     for (unsigned i = 0; i < dp.n_writers; i++) {
         free(dp.writers[i].by_slot);
         free(dp.writers[i].open);
     }
+    char runtime_dir[PATH_MAX];
+    snprintf(runtime_dir, sizeof(runtime_dir), "%s", rte_eal_get_runtime_dir());
     rte_eal_cleanup();
+    if (dp.cfg.own_runtime_dir)
+        dp_remove_runtime_dir(runtime_dir);
 }

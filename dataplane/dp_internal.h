@@ -112,6 +112,10 @@ struct rx_lcore {
      * every record stamped before the lowest of these over all rx lcores
      * in time order.  Alone in its cache line: it changes every pass. */
     _Atomic uint64_t pass_tsc __rte_cache_aligned;
+    /* TSC cycles spent in passes that received packets (busy time), read
+     * by the control thread for statistics.  In a cache line of its own,
+     * written with relaxed stores by this lcore only. */
+    _Atomic uint64_t busy_cycles __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /* Commands from the control thread to a writer. */
@@ -171,7 +175,8 @@ enum dp_slot_state {
     DP_SLOT_RETIRING,
 };
 
-/* One job slot (control thread only). */
+/* One job slot (control thread, and the publisher's snapshots, under the
+ * publication lock). */
 struct dp_slot {
     /* Where the slot is in its life. */
     enum dp_slot_state state;
@@ -211,6 +216,9 @@ struct dp_writer {
      * by the control thread for statistics. */
     _Atomic uint64_t records;
     _Atomic uint64_t late;
+    /* The buffer writes of its jobs' files (each job's pcap_out points
+     * here), read by the control thread for statistics. */
+    struct pcap_out_stats out_stats __rte_cache_aligned;
 } __rte_cache_aligned;
 
 /* How a port stamps the packets it receives. */
@@ -239,7 +247,7 @@ struct dp {
     /* Rx lcores. */
     struct rx_lcore rx[PCAPD_MAX_RX_LCORES];
     unsigned n_rx;
-    /* The table rx lcores match against; replaced by the control thread,
+    /* The table rx lcores match against; replaced by table_publish.c,
      * reclaimed through `dq` after a grace period. */
     struct classifier *_Atomic table;
     /* QSBR variable the rx lcores report quiescent states to. */
@@ -287,6 +295,37 @@ void dp_ports_clock_tick(void);
 
 /* Stops and closes the ports. */
 void dp_ports_stop(void);
+
+/* ---- Publication of the job table (table_publish.c) ---- */
+
+/* Takes and releases the lock under which the control thread changes the
+ * slots and the publisher reads them.  Lcores never take it. */
+void dp_pub_lock(void);
+void dp_pub_unlock(void);
+
+/* Creates the RCU variable, the defer queue, an empty published table and
+ * the publisher thread.  Returns 0, or a negative errno with `err`. */
+int dp_publish_init(char *err, unsigned err_size);
+
+/* Ends the publisher thread (before the lcores stop). */
+void dp_publish_stop(void);
+
+/* Frees the publication state (once the lcores have stopped). */
+void dp_publish_fini(void);
+
+/* Asks for a table built from the ACTIVE slots: at once on this thread
+ * when builds are cheap, else on the publisher (lock held). */
+void dp_publish_request(void);
+
+/* Tells whether slot `slot`'s job is out of the table and every rx lcore
+ * has passed a quiescent state since (lock held). */
+bool dp_publish_grace_over(uint32_t slot);
+
+/* Forgets the removal of slot `slot`'s previous job (lock held). */
+void dp_publish_slot_reset(uint32_t slot);
+
+/* Fills the publication counters of `stats` (lock held). */
+void dp_publish_stats(struct pcapd_dp_stats *stats);
 
 /* Main loop of an rx lcore; `arg` is its struct rx_lcore. */
 int dp_rx_lcore_main(void *arg);

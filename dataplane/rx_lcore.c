@@ -15,6 +15,9 @@
  * over its queues, so that the writers can merge the lcores' records in
  * time order (see writer_lcore.c).
  *
+ * It counts its busy time, the TSC cycles of the passes that received
+ * packets, from the one TSC reading it takes per pass.
+ *
  * No allocation, no locks, no system calls.  The job table is read under
  * RCU (QSBR): the lcore reports a quiescent state after each pass over its
  * queues, when it holds no reference to the table.
@@ -274,13 +277,25 @@ int dp_rx_lcore_main(void *arg)
 
     rte_rcu_qsbr_thread_register(dp.qsbr, rx->qsbr_id);
     rte_rcu_qsbr_thread_online(dp.qsbr, rx->qsbr_id);
+    uint64_t pass_start = rte_rdtsc();
+    unsigned received = 0;
     while (likely(!dp.force_quit)) {
+        /* One TSC reading per pass: the previous pass, if it received
+         * packets, was busy until now. */
+        uint64_t now = rte_rdtsc();
+        if (received > 0)
+            atomic_store_explicit(&rx->busy_cycles,
+                                  atomic_load_explicit(&rx->busy_cycles, memory_order_relaxed) +
+                                      (now - pass_start),
+                                  memory_order_relaxed);
+        pass_start = now;
         /* Everything staged so far is in the rings: tell the writers that
          * what this pass stages is stamped from now on. */
         if (dp.n_rx > 1)
-            atomic_store_explicit(&rx->pass_tsc, rte_rdtsc(), memory_order_release);
+            atomic_store_explicit(&rx->pass_tsc, now, memory_order_release);
+        received = 0;
         for (unsigned i = 0; i < rx->n_queues; i++)
-            rx_poll_queue(rx, &st, &burst, &rx->queues[i]);
+            received += rx_poll_queue(rx, &st, &burst, &rx->queues[i]);
         rx_stage_flush(rx, &st);
         /* Every record of this pass is in the ring: the table may go. */
         rte_rcu_qsbr_quiescent(dp.qsbr, rx->qsbr_id);

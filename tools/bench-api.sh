@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Benchmark of the jobs API (not a test): wrk against GET /pcaps/{id} and
-# GET /pcaps of a release-built pcapd, then against Debian's h2o server
-# serving static files of the same sizes, on the same machine in the same
-# run.  Prints requests/s of each and the ratio pcapd/h2o, per round and the
-# medians of all rounds.
+# Benchmark of the jobs API (not a test): wrk against GET /pcaps/{id},
+# GET /pcaps and GET /metrics (a scrape, with its token) of a release-built
+# pcapd, then against Debian's h2o server serving static files of the same
+# sizes, on the same machine in the same run.  Prints requests/s of each
+# and the ratio pcapd/h2o, per round and the medians of all rounds.
 #
 #   tools/bench-api.sh [ROUNDS]        (default 3; needs root for apt-get)
 #
@@ -88,9 +88,13 @@ for _ in $(seq "$CAPTURES"); do
     "system":"magic-transit","time_limit":1,"packet_limit":50,"filter_v1":{"protocol":6}}' |
     python3 -c 'import json,sys; print(json.load(sys.stdin)["result"]["id"])')
 done
-sleep 1.5
-curl -sf -H "Authorization: Bearer $TOKEN" "$API/$ID" >"$WORK/one.json"
-curl -sf -H "Authorization: Bearer $TOKEN" "$API" >"$WORK/list.json"
+for _ in $(seq 300); do
+  curl -sf -H "Authorization: Bearer $TOKEN" "$API/$ID" >"$WORK/one.json"
+  curl -sf -H "Authorization: Bearer $TOKEN" "$API" >"$WORK/list.json"
+  grep -q '"status":"running"\|"status":"pending"' "$WORK/list.json" || break
+  sleep 0.1
+done
+curl -sf -H "Authorization: Bearer $TOKEN" "$BASE/metrics" >"$WORK/metrics.txt"
 grep -q '"status":"success"' "$WORK/one.json" || { echo "capture did not end"; exit 1; }
 
 # h2o serving copies of the two answers (same sizes), one thread like
@@ -98,6 +102,7 @@ grep -q '"status":"success"' "$WORK/one.json" || { echo "capture did not end"; e
 mkdir -p "$WORK/www"
 cp "$WORK/one.json" "$WORK/www/one.json"
 cp "$WORK/list.json" "$WORK/www/list.json"
+cp "$WORK/metrics.txt" "$WORK/www/metrics.txt"
 H2O_PORT=$(free_port)
 cat >"$WORK/h2o.conf" <<CONF
 listen:
@@ -114,25 +119,31 @@ hosts:
 CONF
 
 echo "GET /pcaps/{id}: $(stat -c %s "$WORK/one.json") bytes; GET /pcaps ($CAPTURES captures):" \
-  "$(stat -c %s "$WORK/list.json") bytes; wrk -t1 -c$CONNECTIONS -d$DURATION; $(nproc) cores"
-ONE_P=(); LIST_P=(); ONE_H=(); LIST_H=()
+  "$(stat -c %s "$WORK/list.json") bytes; GET /metrics: $(stat -c %s "$WORK/metrics.txt") bytes;" \
+  "wrk -t1 -c$CONNECTIONS -d$DURATION; $(nproc) cores"
+ONE_P=(); LIST_P=(); ONE_H=(); LIST_H=(); MET_P=(); MET_H=()
 for round in $(seq "$ROUNDS"); do
   H="Authorization: Bearer $TOKEN"
   op=$(wrk_rps "$API/$ID" -H "$H")
   lp=$(wrk_rps "$API" -H "$H")
+  mp=$(wrk_rps "$BASE/metrics" -H "$H")
   h2o -c "$WORK/h2o.conf" >"$WORK/h2o.log" 2>&1 &
   H2O_PID=$!
   for _ in $(seq 50); do curl -sf "http://127.0.0.1:$H2O_PORT/one.json" >/dev/null && break; sleep 0.1; done
   oh=$(wrk_rps "http://127.0.0.1:$H2O_PORT/one.json")
   lh=$(wrk_rps "http://127.0.0.1:$H2O_PORT/list.json")
+  mh=$(wrk_rps "http://127.0.0.1:$H2O_PORT/metrics.txt")
   kill "$H2O_PID"; wait "$H2O_PID" 2>/dev/null || true; H2O_PID=""
-  printf 'round %d: GET /pcaps/{id} pcapd %s h2o %s (%s) | GET /pcaps pcapd %s h2o %s (%s)\n' \
+  printf 'round %d: GET /pcaps/{id} pcapd %s h2o %s (%s) | GET /pcaps pcapd %s h2o %s (%s)' \
     "$round" "$op" "$oh" "$(ratio "$op" "$oh")" "$lp" "$lh" "$(ratio "$lp" "$lh")"
-  ONE_P+=("$op"); LIST_P+=("$lp"); ONE_H+=("$oh"); LIST_H+=("$lh")
+  printf ' | GET /metrics pcapd %s h2o %s (%s)\n' "$mp" "$mh" "$(ratio "$mp" "$mh")"
+  ONE_P+=("$op"); LIST_P+=("$lp"); ONE_H+=("$oh"); LIST_H+=("$lh"); MET_P+=("$mp"); MET_H+=("$mh")
 done
 mop=$(median "${ONE_P[@]}"); moh=$(median "${ONE_H[@]}")
 mlp=$(median "${LIST_P[@]}"); mlh=$(median "${LIST_H[@]}")
+mmp=$(median "${MET_P[@]}"); mmh=$(median "${MET_H[@]}")
 printf '\nmedian of %d rounds (requests/s):\n' "$ROUNDS"
 printf '| endpoint | pcapd | h2o static file | pcapd / h2o |\n|---|---|---|---|\n'
 printf '| GET /pcaps/{id} | %.0f | %.0f | %s |\n' "$mop" "$moh" "$(ratio "$mop" "$moh")"
 printf '| GET /pcaps | %.0f | %.0f | %s |\n' "$mlp" "$mlh" "$(ratio "$mlp" "$mlh")"
+printf '| GET /metrics | %.0f | %.0f | %s |\n' "$mmp" "$mmh" "$(ratio "$mmp" "$mmh")"

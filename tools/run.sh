@@ -33,6 +33,14 @@ Try, in another terminal:
     http://127.0.0.1:8080/client/v4/accounts/$account/pcaps/ID/download
   tshark -r capture.pcap
 
+Or with pcapctl, which follows the capture and downloads it:
+
+  export PCAPD_URL=http://127.0.0.1:8080 PCAPD_ACCOUNT=$account PCAPD_TOKEN=\$TOKEN
+  build/cli/pcapctl capture --proto tcp --sport 80 --time-limit 5 --packet-limit 100 -o capture.pcap
+  build/cli/pcapctl analyze ID
+
+The dashboard: http://127.0.0.1:8080/ui/ (account $account and the token above).
+
 Stop pcapd with Ctrl-C.
 TXT
 exec build/control/pcapd -c config/pcapd.conf "$@"

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "pcapd/capture_job.h"
 #include "pcapd/filter.h"
 
 /* Most DPDK ports one pcapd process drives. */
@@ -66,78 +67,14 @@ struct pcapd_dp_config {
     unsigned write_buffer_size;
     /* Where packet timestamps come from (zero: the TSC). */
     enum pcapd_hw_timestamps hw_timestamps;
-};
-
-/* One job, as the control plane hands it to the dataplane. */
-struct pcapd_job_spec {
-    /* Which packets the job wants. */
-    struct pcapd_filter filter;
-    /* Keep one matching packet in `sample_rate` (1 keeps every one). */
-    uint32_t sample_rate;
-    /* Most packets the file may hold. */
-    uint32_t packet_limit;
-    /* Most bytes the file may hold, pcap headers included (0: no limit). */
-    uint64_t byte_limit;
-    /* Bytes of each packet written: PCAPD_SIMPLE_SNAPLEN (a `simple` job:
-     * the head is copied into the record on the rx lcore), or more (a
-     * `full` job: the rx lcore passes a reference to the mbuf, up to
-     * PCAPD_FULL_SNAPLEN_MAX bytes are written). */
-    uint32_t snaplen;
-    /* File descriptor, opened for writing, that receives the pcap; the
-     * dataplane writes to it and hands it back when the job ends. */
-    int fd;
-    /* Opaque value handed back with the job's end. */
-    uint64_t cookie;
-};
-
-/* Largest snaplen of a `full` job. */
-#define PCAPD_FULL_SNAPLEN_MAX 65535
-
-/* Identifies a started job: slot in the low 32 bits, generation above. */
-typedef uint64_t pcapd_job_handle;
-
-/* Why a job ended. */
-enum pcapd_job_end {
-    /* The file holds packet_limit packets. */
-    PCAPD_JOB_END_PACKET_LIMIT,
-    /* The next packet would have taken the file past byte_limit bytes. */
-    PCAPD_JOB_END_BYTE_LIMIT,
-    /* The control plane asked it to end (time limit or stop request). */
-    PCAPD_JOB_END_STOPPED,
-    /* Writing the file failed; see `error`. */
-    PCAPD_JOB_END_WRITE_ERROR,
-};
-
-/* Counters of one job, readable while it runs. */
-struct pcapd_job_stats {
-    /* Packets that matched the filter, before sampling. */
-    uint64_t packets_matched;
-    /* Packets written to the file. */
-    uint64_t packets_written;
-    /* Bytes written to the file, pcap headers included. */
-    uint64_t bytes_written;
-    /* Sampled packets lost because the ring to the writer was full. */
-    uint64_t packets_dropped;
-    /* The job is in the table the rx lcores match against: packets that
-     * arrive from now on are captured.  False until the first publication
-     * that includes it (see pcapd_dp_job_start()). */
-    bool published;
-    /* Index in the configured writer lcores of the one writing the job. */
-    uint32_t writer;
-};
-
-/* A job that has ended, as pcapd_dp_poll_ended() reports it. */
-struct pcapd_job_ended {
-    /* The cookie of the job's spec. */
-    uint64_t cookie;
-    /* The job's file descriptor, now the caller's to sync and close. */
-    int fd;
-    /* Why it ended. */
-    enum pcapd_job_end reason;
-    /* errno of the failed write when reason is PCAPD_JOB_END_WRITE_ERROR. */
-    int error;
-    /* The job's final counters. */
-    struct pcapd_job_stats stats;
+    /* EAL's runtime directory (its --file-prefix) is this process's alone:
+     * pcapd_dp_stop() removes it, with DPDK's telemetry socket in it. */
+    bool own_runtime_dir;
+    /* Receives DPDK's log lines (EAL, drivers, libraries), one call per
+     * line without its newline, with the message's syslog priority (3:
+     * error ... 7: debug), from whichever thread logs; NULL leaves them on
+     * DPDK's own stream (stderr). */
+    void (*log)(int priority, const char *line);
 };
 
 /* Dataplane-wide counters, per stage. */
@@ -167,6 +104,70 @@ struct pcapd_dp_stats {
     /* Ports whose packets carry the port's own receive timestamps (see
      * pcapd_dp_config.hw_timestamps). */
     uint32_t hw_timestamp_ports;
+};
+
+/* The writers' write latency histogram: the upper bounds of its buckets,
+ * in microseconds, as an array initialiser; one more bucket counts the
+ * writes above the largest bound. */
+#define PCAPD_WRITE_LATENCY_BOUNDS_US                                                              \
+    {                                                                                              \
+        10, 25, 50, 100, 250, 500, 1000, 2500, 10000, 50000, 250000, 1000000                       \
+    }
+#define PCAPD_WRITE_LATENCY_BUCKETS 12
+
+/* Counters of one port, as the port's driver keeps them. */
+struct pcapd_dp_port_stats {
+    /* The port's device name ("net_pcap0", or a NIC's PCI address). */
+    char name[64];
+    /* Packets and bytes the port received (ipackets, ibytes). */
+    uint64_t rx_packets;
+    uint64_t rx_bytes;
+    /* Packets the port dropped for lack of descriptors (imissed). */
+    uint64_t rx_missed;
+    /* Receive failures for lack of mbufs (rx_nombuf). */
+    uint64_t rx_nombuf;
+    /* Erroneous packets received (ierrors). */
+    uint64_t rx_errors;
+};
+
+/* Counters of one rx lcore. */
+struct pcapd_dp_rx_stats {
+    /* Its DPDK lcore id. */
+    unsigned lcore_id;
+    /* Packets it received, from all its queues. */
+    uint64_t packets;
+    /* Time it spent in passes over its queues that received packets, in
+     * nanoseconds: the share of wall time this grows by is how busy the
+     * lcore is (near 1: it has no headroom left). */
+    uint64_t busy_ns;
+    /* Simple-job records and full-job mbuf references lost because its
+     * ring to a writer was full. */
+    uint64_t ring_full;
+    uint64_t backlog_full;
+    /* Entries its ring of records, and its ring of mbuf references, to
+     * each writer hold now, and how many each can hold. */
+    uint32_t ring_used[PCAPD_MAX_WRITER_LCORES];
+    uint32_t ring_size;
+    uint32_t backlog_used[PCAPD_MAX_WRITER_LCORES];
+    uint32_t backlog_size;
+};
+
+/* Counters of one writer lcore. */
+struct pcapd_dp_writer_stats {
+    /* Its DPDK lcore id. */
+    unsigned lcore_id;
+    /* Records it took from its rings, and those of jobs already ended. */
+    uint64_t records;
+    uint64_t late;
+    /* Bytes written to capture files, and the buffer writes that carried
+     * them. */
+    uint64_t bytes_written;
+    uint64_t writes;
+    /* Time those writes took, in nanoseconds, in all and per bucket of
+     * PCAPD_WRITE_LATENCY_BOUNDS_US (not cumulative; the last bucket holds
+     * the writes above the largest bound). */
+    uint64_t write_ns;
+    uint64_t write_latency[PCAPD_WRITE_LATENCY_BUCKETS + 1];
 };
 
 /* Initialises EAL, the ports, the rings and the job table, and launches the
@@ -202,5 +203,17 @@ unsigned pcapd_dp_poll_ended(struct pcapd_job_ended *ended, unsigned max);
 
 /* Reads the dataplane-wide counters. */
 void pcapd_dp_stats_read(struct pcapd_dp_stats *stats);
+
+/* Reads the counters of up to `max` ports into `ports`, in the order EAL
+ * probed them.  Returns how many it read. */
+unsigned pcapd_dp_ports_read(struct pcapd_dp_port_stats *ports, unsigned max);
+
+/* Reads the counters of up to `max` rx lcores into `rx`.  Returns how many
+ * it read. */
+unsigned pcapd_dp_rx_read(struct pcapd_dp_rx_stats *rx, unsigned max);
+
+/* Reads the counters of up to `max` writer lcores into `writers`, by
+ * writer index.  Returns how many it read. */
+unsigned pcapd_dp_writers_read(struct pcapd_dp_writer_stats *writers, unsigned max);
 
 #endif /* PCAPD_DATAPLANE_H */

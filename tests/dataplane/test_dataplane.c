@@ -395,6 +395,8 @@ static unsigned n_stall;
 static unsigned n_writers = 1;
 /* Rx lcores the group runs (1, or 2 with `two-rx`). */
 static unsigned n_rx = 1;
+/* When the group's dataplane had started (mono_ms()). */
+static uint64_t dp_started_ms;
 /* The file pcap_foreach() is reading, so a failed check does not leak it. */
 static pcap_t *reading;
 
@@ -865,6 +867,7 @@ static int group_setup(void **state)
         fprintf(stderr, "pcapd_dp_start: %d: %s\n", rc, err);
         return -1;
     }
+    dp_started_ms = mono_ms();
     struct pcapd_dp_stats s;
     pcapd_dp_stats_read(&s);
     if (s.writers != n_writers || s.hw_timestamp_ports != 0) {
@@ -1062,8 +1065,13 @@ static void test_stop_with_traffic(void **state)
     struct pcapd_job_stats s1, s2;
     poll_for(20);
     assert_int_equal(pcapd_dp_job_stats(j->handle, &s1), 0);
-    poll_for(100);
-    assert_int_equal(pcapd_dp_job_stats(j->handle, &s2), 0);
+    /* Traffic keeps matching while the job runs (on a loaded machine the
+     * rx lcore may wait its turn for a while: poll up to the deadline). */
+    uint64_t until = mono_ms() + END_DEADLINE_MS;
+    do {
+        poll_for(100);
+        assert_int_equal(pcapd_dp_job_stats(j->handle, &s2), 0);
+    } while (s2.packets_matched == s1.packets_matched && mono_ms() < until);
     assert_false(j->ended);
     assert_true(s2.packets_matched > s1.packets_matched);
     assert_true(s2.packets_written >= s1.packets_written);
@@ -1463,6 +1471,100 @@ static void test_dp_stats(void **state)
                   (unsigned long long)s3.writer_backlog_full, (unsigned long long)s3.writer_records,
                   (unsigned long long)s3.writer_late, (unsigned long long)s3.table_builds,
                   (unsigned long long)s3.table_build_ns);
+}
+
+/* Sums the uint64_t at `offset` of `n` items of `size` bytes at `items`. */
+static uint64_t sum_of(const void *items, size_t size, unsigned n, size_t offset)
+{
+    uint64_t sum = 0, v;
+    for (unsigned i = 0; i < n; i++) {
+        memcpy(&v, (const char *)items + i * size + offset, sizeof(v));
+        sum += v;
+    }
+    return sum;
+}
+
+/* Sums the packets the rx lcores received. */
+static uint64_t rx_lcores_packets(void)
+{
+    struct pcapd_dp_rx_stats rx[PCAPD_MAX_RX_LCORES];
+    unsigned n = pcapd_dp_rx_read(rx, PCAPD_MAX_RX_LCORES);
+    assert_int_equal(n, n_rx);
+    return sum_of(rx, sizeof(rx[0]), n, offsetof(struct pcapd_dp_rx_stats, packets));
+}
+
+/* Sums the packets the ports received. */
+static uint64_t ports_packets(void)
+{
+    struct pcapd_dp_port_stats p[PCAPD_MAX_PORTS];
+    unsigned n = pcapd_dp_ports_read(p, PCAPD_MAX_PORTS);
+    assert_int_equal(n, 2);
+    assert_string_equal(p[0].name, "net_null0");
+    assert_string_equal(p[1].name, "net_pcap0");
+    return sum_of(p, sizeof(p[0]), n, offsetof(struct pcapd_dp_port_stats, rx_packets));
+}
+
+/* Sums the rx lcores' busy time (ns), checking their rings' occupancy. */
+static uint64_t rx_busy_ns(void)
+{
+    struct pcapd_dp_rx_stats rx[PCAPD_MAX_RX_LCORES];
+    unsigned n = pcapd_dp_rx_read(rx, PCAPD_MAX_RX_LCORES);
+    for (unsigned i = 0; i < n; i++) {
+        assert_true(rx[i].ring_size > 0 && rx[i].backlog_size > 0);
+        for (unsigned w = 0; w < n_writers; w++)
+            assert_true(rx[i].ring_used[w] <= rx[i].ring_size &&
+                        rx[i].backlog_used[w] <= rx[i].backlog_size);
+    }
+    return sum_of(rx, sizeof(rx[0]), n, offsetof(struct pcapd_dp_rx_stats, busy_ns));
+}
+
+/* The per-port, per-rx-lcore and per-writer counters: the ports count
+ * what the rx lcores received (at most the bursts in flight apart); the
+ * rx lcores, under a flood, are busy for about their whole life; a job's
+ * file is exactly the bytes its writer counts as written, in writes
+ * that its latency histogram counts once each. */
+static void test_dp_detail_stats(void **state)
+{
+    (void)state;
+    uint64_t l1 = rx_lcores_packets(), p = ports_packets(), l2 = rx_lcores_packets();
+    /* A port counts a burst before its rx lcore does. */
+    assert_true(l1 <= p);
+    assert_true(p <= l2 + 32u * 3u);
+
+    /* Under a flood every pass receives: the busy time is the lcores' whole
+     * life, less the pass under way, which counts once it ends (an lcore
+     * the host does not schedule for a while catches up later). */
+    uint64_t busy, life, deadline = mono_ms() + 3000;
+    do {
+        poll_for(20);
+        busy = rx_busy_ns();
+        life = (mono_ms() - dp_started_ms) * 1000000u * n_rx;
+    } while (busy < life / 2 && mono_ms() < deadline);
+    print_message("busy %llu ns of %llu ns\n", (unsigned long long)busy, (unsigned long long)life);
+    assert_true(busy >= life / 2);
+    assert_true(busy <= life + 50000000u * n_rx);
+
+    struct pcapd_dp_writer_stats w0[PCAPD_MAX_WRITER_LCORES], w1[PCAPD_MAX_WRITER_LCORES];
+    assert_int_equal(pcapd_dp_writers_read(w0, PCAPD_MAX_WRITER_LCORES), n_writers);
+    struct pcapd_filter f = filter_any();
+    struct tjob *j = start_job_ok(&f, 1, 3000);
+    wait_ended(j, END_DEADLINE_MS);
+    assert_int_equal(pcapd_dp_writers_read(w1, PCAPD_MAX_WRITER_LCORES), n_writers);
+    struct stat st;
+    assert_int_equal(stat(j->path, &st), 0);
+    uint64_t bytes = 0, writes = 0, in_buckets = 0;
+    for (unsigned w = 0; w < n_writers; w++) {
+        bytes += w1[w].bytes_written - w0[w].bytes_written;
+        writes += w1[w].writes - w0[w].writes;
+        for (unsigned b = 0; b <= PCAPD_WRITE_LATENCY_BUCKETS; b++)
+            in_buckets += w1[w].write_latency[b] - w0[w].write_latency[b];
+        assert_true(w1[w].write_ns >= w0[w].write_ns);
+    }
+    assert_int_equal(bytes, (uint64_t)st.st_size);
+    assert_int_equal(j->info.stats.bytes_written, (uint64_t)st.st_size);
+    /* 3000 records of up to 176 bytes in 64 KiB buffers. */
+    assert_true(writes >= 2);
+    assert_int_equal(in_buckets, writes);
 }
 
 /* ---- Several writer lcores ----------------------------------------------- */
@@ -1945,6 +2047,7 @@ int main(int argc, char **argv)
         cmocka_unit_test_teardown(test_write_error, teardown_jobs),
         cmocka_unit_test_teardown(test_limit_under_overflow, teardown_jobs),
         cmocka_unit_test_teardown(test_dp_stats, teardown_jobs),
+        cmocka_unit_test_teardown(test_dp_detail_stats, teardown_jobs),
         cmocka_unit_test_teardown(test_writers_share_jobs, teardown_jobs),
         cmocka_unit_test_teardown(test_writers_stop, teardown_jobs),
     };

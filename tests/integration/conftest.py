@@ -6,11 +6,14 @@ Before it starts, a write token of ACCOUNT is created with `pcapd token
 create`, and every request sends it unless told otherwise.  The simple
 capture rate window is 0 unless a test sets it.
 """
+import ctypes
 import json
 import os
 import pathlib
+import queue
 import signal
 import subprocess
+import threading
 import time
 import urllib.error
 import urllib.request
@@ -67,25 +70,67 @@ def create_token(conf, account=ACCOUNT, permission="write", email=None):
     return token
 
 
-class Daemon:
-    """A running pcapd process and a small HTTP client for its API."""
+class NetnsThread:
+    """Runs calls on a thread of its own inside network namespace `ns`
+    (setns() moves the calling thread only), so this process reaches a
+    daemon listening on the namespace's loopback."""
 
-    def __init__(self, proc, base_url, state_dir, log_path, conf, token):
+    def __init__(self, ns):
+        self.calls = queue.Queue()
+        self.ready = queue.Queue()
+        threading.Thread(target=self._run, args=(ns,), daemon=True).start()
+        error = self.ready.get()
+        if error:
+            raise OSError(error)
+
+    def _run(self, ns):
+        libc = ctypes.CDLL(None, use_errno=True)
+        fd = os.open(f"/run/netns/{ns}", os.O_RDONLY)
+        rc = libc.setns(fd, 0x40000000)  # CLONE_NEWNET
+        os.close(fd)
+        self.ready.put(None if rc == 0 else f"setns {ns}: errno {ctypes.get_errno()}")
+        while True:
+            fn, args, kwargs, box = self.calls.get()
+            try:
+                box.put((True, fn(*args, **kwargs)))
+            except BaseException as e:  # handed to the caller
+                box.put((False, e))
+
+    def call(self, fn, *args, **kwargs):
+        box = queue.Queue()
+        self.calls.put((fn, args, kwargs, box))
+        ok, value = box.get()
+        if not ok:
+            raise value
+        return value
+
+
+class Daemon:
+    """A running pcapd process and a small HTTP client for its API (inside
+    network namespace `netns` when the daemon runs in one)."""
+
+    def __init__(self, proc, base_url, state_dir, log_path, conf, token, netns=None):
         self.proc = proc
         self.base_url = base_url
         self.state_dir = state_dir
         self.log_path = log_path
         self.conf = conf
         self.token = token
+        self.netns = NetnsThread(netns) if netns else None
 
     def create_token(self, account=ACCOUNT, permission="write", email=None):
         """Creates another token for this daemon's state directory."""
         return create_token(self.conf, account, permission, email)
 
-    def request(self, method, path, body=None, raw=None, headers=None, token=DEFAULT_TOKEN):
+    def request(self, *args, **kwargs):
         """Sends a request; `body` is JSON-encoded, `raw` sent as is.  It
         carries `Authorization: Bearer TOKEN` (the daemon's own token unless
         `token` says otherwise; None sends no Authorization header)."""
+        if self.netns is not None:
+            return self.netns.call(self._request, *args, **kwargs)
+        return self._request(*args, **kwargs)
+
+    def _request(self, method, path, body=None, raw=None, headers=None, token=DEFAULT_TOKEN):
         data = raw if raw is not None else (json.dumps(body).encode() if body is not None else None)
         req = urllib.request.Request(self.base_url + path, data=data, method=method)
         token = self.token if token is DEFAULT_TOKEN else token
@@ -166,9 +211,11 @@ def write_config(path, state_dir, ports, sample_rate=1, extra=None):
     pathlib.Path(path).write_text("\n".join(lines) + "\n")
 
 
-def start_daemon(tmp_path, ports, sample_rate=1, extra=None, name="pcapd", token=None):
-    """Starts pcapd and waits until it reports its API address.  Unless
-    `token` is given (a restart), a new write token of ACCOUNT is made."""
+def start_daemon(tmp_path, ports, sample_rate=1, extra=None, name="pcapd", token=None,
+                 netns=None):
+    """Starts pcapd (inside network namespace `netns` if given) and waits
+    until it reports its API address.  Unless `token` is given (a restart),
+    a new write token of ACCOUNT is made."""
     state_dir = tmp_path / f"{name}-state"
     conf = tmp_path / f"{name}.conf"
     log_path = tmp_path / f"{name}.log"
@@ -180,13 +227,14 @@ def start_daemon(tmp_path, ports, sample_rate=1, extra=None, name="pcapd", token
     # checked by ASan (memory errors) and UBSan in this process.
     env.setdefault("ASAN_OPTIONS", "detect_leaks=0:abort_on_error=0")
     log = open(log_path, "w")
-    proc = subprocess.Popen([pcapd_binary(), "-c", str(conf)], stdout=subprocess.PIPE,
+    prefix = ["ip", "netns", "exec", netns] if netns else []
+    proc = subprocess.Popen([*prefix, pcapd_binary(), "-c", str(conf)], stdout=subprocess.PIPE,
                             stderr=log, env=env, text=True)
     line = proc.stdout.readline()
     if "listening on" not in line:
         proc.kill()
         raise AssertionError("pcapd did not start:\n" + log_path.read_text())
-    return Daemon(proc, line.split()[-1], state_dir, log_path, conf, token)
+    return Daemon(proc, line.split()[-1], state_dir, log_path, conf, token, netns)
 
 
 @pytest.fixture

@@ -171,7 +171,7 @@ def test_retention_removes_old_uploads_with_their_analysis(daemon_factory):
                        extra={"retention_seconds": 4})
     cid = json.loads(upload(d, PCAPS / "tcpdump-dns_udp.pcap").body)["data"]["id"]
     assert analysis(d, cid, "status").status == 200
-    files = list(d.state_dir.glob(f"uploads/*/{cid}.pcap")) + [d.state_dir / "analysis" / f"{cid}.json"]
+    files = list(d.state_dir.glob(f"uploads/*/{cid}.pcap")) + [d.state_dir / "analysis" / cid]
     assert all(f.exists() for f in files)
     deadline = time.monotonic() + 30
     while analysis(d, cid, "status").status == 200 and time.monotonic() < deadline:

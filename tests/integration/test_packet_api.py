@@ -180,14 +180,18 @@ def test_large_capture_query_runs_in_the_worker(daemon, tmp_path):
 def test_old_caches_are_recomputed(daemon, uploaded):
     cid = uploaded("tcpdump-dns_udp.pcap")
     assert wait_analysis(daemon, cid, "status").status == 200
-    cache = daemon.state_dir / "analysis" / f"{cid}.json"
-    old = json.loads(cache.read_text())
-    old["version"] = 1
-    del old["dns_lookups"]
-    cache.write_text(json.dumps(old))
+    # The answers of one engine version live in summary-vN; those of another
+    # version are never served: they are computed again.
+    current = [p for p in (daemon.state_dir / "analysis" / cid).iterdir()
+               if p.name.startswith("summary-v")]
+    assert len(current) == 1 and (current[0] / "dns_lookups.json").exists()
+    old = current[0].with_name("summary-v1")
+    current[0].rename(old)
+    (old / "dns_lookups.json").write_text('{"data":{"lookups":[]}}')
     r = wait_analysis(daemon, cid, "dns/lookups")
     assert r.status == 200, r.body
     assert len(json.loads(r.body)["data"]["lookups"]) == 1
+    assert (current[0] / "dns_lookups.json").exists()
 
 
 @pytest.mark.parametrize("query,status,words", [

@@ -29,7 +29,7 @@ def test_old_captures_are_deleted_with_their_files(daemon_factory):
     assert path.exists()
     # Its analysis is cached beside it, and goes with it.
     assert d.request("GET", f"/api/v2/analysis/{cid}/status").status == 200
-    cache = d.state_dir / "analysis" / f"{cid}.json"
+    cache = d.state_dir / "analysis" / cid
     assert cache.exists()
     running = d.create(time_limit=30, packet_limit=10, filter_v1={"protocol": 250}).json["result"]
     gone = wait_gone(d, cid)

@@ -1,0 +1,58 @@
+/*
+ * A streaming k-way merge of pcap files by timestamp: the merged file is
+ * produced as a byte stream the caller reads in chunks of any size, so it
+ * can go to a file or into an HTTP response without loading the inputs
+ * whole.  Memory: one read buffer per input, whatever the files' sizes.
+ *
+ * The inputs are classic pcap files in host byte order, nanosecond or
+ * microsecond, all of one link type; the output is a nanosecond pcap with
+ * the largest of their snaplens.  Of records of equal time, the later
+ * input's comes first (as with mergecap, so its output is the
+ * oracle).  Optional limits keep the earliest packets: at most
+ * `packet_limit` records, and no record that would take the output past
+ * `byte_limit` bytes (file header included).  A record cut short at the end
+ * of an input (a capture that was interrupted) ends that input.
+ */
+#ifndef PCAPD_PCAP_MERGE_H
+#define PCAPD_PCAP_MERGE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Most inputs of one merge. */
+#define PCAP_MERGE_MAX_INPUTS 64
+
+/* A merge being read. */
+struct pcap_merge;
+
+/* Opens a merge of the files open on `fds` (read from their current
+ * offset; the merge does not close them) with the given limits (0: none).
+ * Returns 0 and the merge in `*out`, or a negative errno with a message in
+ * `err`: -EINVAL for a file that is not such a pcap or of another link
+ * type, -ENOMEM, or the errno of a failed read. */
+int pcap_merge_open(const int *fds, unsigned n, uint64_t packet_limit, uint64_t byte_limit,
+                    struct pcap_merge **out, char *err, size_t err_size);
+
+/* Reads up to `size` bytes of the merged file into `buf`.  Returns the
+ * bytes read (fewer than `size` only at the end), 0 at the end, or a
+ * negative errno when an input cannot be read. */
+ssize_t pcap_merge_read(struct pcap_merge *m, uint8_t *buf, size_t size);
+
+/* Records and bytes the merge has produced so far. */
+uint64_t pcap_merge_records(const struct pcap_merge *m);
+uint64_t pcap_merge_bytes(const struct pcap_merge *m);
+
+/* Frees the merge (the files stay open). */
+void pcap_merge_close(struct pcap_merge *m);
+
+/* Merges the files `inputs` into the file `output` (written and synced
+ * under a temporary name, then renamed over `output`, so it never exists
+ * half-written).  Writes the records and bytes of the result to `records`
+ * and `bytes` (either may be NULL).  Returns 0 or a negative errno with
+ * `err`. */
+int pcap_merge_files(const char *const *inputs, unsigned n, const char *output,
+                     uint64_t packet_limit, uint64_t byte_limit, uint64_t *records, uint64_t *bytes,
+                     char *err, size_t err_size);
+
+#endif /* PCAPD_PCAP_MERGE_H */
