@@ -16,8 +16,10 @@
  *   pcap-analyze packets FILE --fields a,b [--filter EXPR] [--offset N] [--limit N]
  *   pcap-analyze dns-lookups FILE
  *   pcap-analyze tls-hosts FILE
+ *   pcap-analyze follow|expert|io|http-requests FILE ...  (cli_views.c)
  */
 #include "analysis.h"
+#include "cli_views.h"
 #include "dissect.h"
 #include "packet_fields.h"
 
@@ -278,6 +280,9 @@ int main(int argc, char **argv)
 
     if (argc >= 2 && strcmp(argv[1], "fields") == 0)
         return print_fields(argc - 2, argv + 2);
+    int view_rc = cli_views_main(argc, argv);
+    if (view_rc >= 0)
+        return view_rc;
     if (argc < 3 || !known_command(argv[1]))
         return usage();
     cmd = argv[1];
