@@ -253,19 +253,22 @@ static void http_items(struct expert_pass *ep, const struct frame_fields *ff)
 }
 
 /* The error item of a malformed packet, named for the last protocol
- * dissected (upper case, as most of Wireshark's short names are). */
+ * dissected before undissected data (upper case, as most of Wireshark's
+ * short names are): the protocol whose dissector met the short packet. */
 static void malformed_item(struct expert_pass *ep, const struct frame_fields *ff)
 {
     const struct field_value *v = view_first(ff, ep->eid[E_PROTOCOLS]);
     char proto[64] = "";
-    if (v != NULL) {
-        const char *s = field_string(ff, v), *last = s + v->v.str.len;
+    const char *s = v ? field_string(ff, v) : "", *end = s + (v ? v->v.str.len : 0), *last = end;
+    for (;;) {
         while (last > s && last[-1] != ':')
             last--;
-        size_t n = (size_t)(s + v->v.str.len - last);
-        for (size_t i = 0; i < n && i + 1 < sizeof(proto); i++)
-            proto[i] = (char)toupper((unsigned char)last[i]), proto[i + 1] = '\0';
+        if (last == s || end - last != 4 || memcmp(last, "data", 4) != 0)
+            break;
+        end = --last;
     }
+    for (size_t i = 0; last + i < end && i + 1 < sizeof(proto); i++)
+        proto[i] = (char)toupper((unsigned char)last[i]), proto[i + 1] = '\0';
     add_item(ep, SEV_ERROR, "Malformed", proto, "Malformed Packet (Exception occurred)");
 }
 
