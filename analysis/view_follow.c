@@ -20,6 +20,8 @@ enum follow_field {
     F_IPV6_SRC,
     F_IP_DST,
     F_IPV6_DST,
+    F_ETH_SRC,
+    F_ETH_DST,
     F_TCP_SRCPORT,
     F_TCP_DSTPORT,
     F_TCP_STREAM,
@@ -39,7 +41,7 @@ enum follow_field {
 /* Their names, by enum follow_field. */
 static const char *const follow_names[F_COUNT] = {
     "frame.number",  "frame.time_epoch", "ip.src",        "ipv6.src",      "ip.dst",
-    "ipv6.dst",      "tcp.srcport",
+    "ipv6.dst",      "eth.src",          "eth.dst",       "tcp.srcport",
     "tcp.dstport",   "tcp.stream",       "tcp.seq_raw",   "tcp.ack_raw",   "tcp.flags.syn",
     "tcp.flags.ack", "tcp.len",          "tcp.payload",   "udp.srcport",   "udp.dstport",
     "udp.stream",    "udp.payload",
@@ -250,15 +252,26 @@ static const struct field_value *within(const struct frame_fields *ff, int id, u
     return NULL;
 }
 
-/* Writes the address of the last IP header before vals[at] into host:
- * its source (ip4 and ip6 the ids of ip.src and ipv6.src) or destination. */
-static void header_host(const struct frame_fields *ff, uint32_t at, int ip4, int ip6, char *host,
+/* Writes the address of the last Ethernet or IP header before vals[at]
+ * into host: its source (eth, ip4 and ip6 the ids of eth.src, ip.src and
+ * ipv6.src) or destination. */
+static void header_host(const struct frame_fields *ff, uint32_t at, const int ids[3], char *host,
                         size_t size)
 {
     host[0] = '\0';
     for (uint32_t i = 0; i < at; i++)
-        if (ff->vals[i].id == ip4 || ff->vals[i].id == ip6)
+        if (ff->vals[i].id == ids[0] || ff->vals[i].id == ids[1] || ff->vals[i].id == ids[2])
             field_format(ff, &ff->vals[i], host, size);
+}
+
+/* Returns the last value of either port field in the frame (0 if none). */
+static uint64_t last_port(const struct frame_fields *ff, int tcp, int udp)
+{
+    uint64_t port = 0;
+    for (uint32_t i = 0; i < ff->n; i++)
+        if (ff->vals[i].id == tcp || ff->vals[i].id == udp)
+            port = ff->vals[i].v.u;
+    return port;
 }
 
 /* Returns the sender's node, naming the nodes on the stream's first frame. */
@@ -294,14 +307,18 @@ static void follow_layer(struct follow *fw, const struct frame_fields *ff, uint3
     const int *id = fw->fid;
     char src[64], dst[64];
     struct segment s = {0};
-    const struct field_value *sport = &ff->vals[from];
-    const struct field_value *dport = within(ff, id[fw->udp ? F_UDP_DSTPORT : F_TCP_DSTPORT], from,
-                                             to);
-    header_host(ff, from, id[F_IP_SRC], id[F_IPV6_SRC], src, sizeof(src));
-    header_host(ff, from, id[F_IP_DST], id[F_IPV6_DST], dst, sizeof(dst));
+    /* Wireshark's tap runs once the whole frame is dissected: it sees the
+     * addresses and ports of the frame's innermost headers (pinfo->src,
+     * pinfo->srcport), whichever header the followed stream is. */
+    const int src_ids[3] = {id[F_ETH_SRC], id[F_IP_SRC], id[F_IPV6_SRC]};
+    const int dst_ids[3] = {id[F_ETH_DST], id[F_IP_DST], id[F_IPV6_DST]};
+    header_host(ff, ff->n, src_ids, src, sizeof(src));
+    header_host(ff, ff->n, dst_ids, dst, sizeof(dst));
+    uint64_t sport = last_port(ff, id[F_TCP_SRCPORT], id[F_UDP_SRCPORT]);
+    uint64_t dport = last_port(ff, id[F_TCP_DSTPORT], id[F_UDP_DSTPORT]);
     s.frame = view_first(ff, id[F_FRAME])->v.u;
     s.ns = view_first(ff, id[F_TIME])->v.ns;
-    s.node = node_of(fw, src, sport->v.u, dport ? dport->v.u : 0, dst);
+    s.node = node_of(fw, src, sport, dport, dst);
     payload_of(ff, within(ff, id[fw->udp ? F_UDP_PAYLOAD : F_TCP_PAYLOAD], from, to), &s.p, &s.cap);
     if (fw->udp) {
         emit(fw, chunk_make(s.frame, s.ns, 0, s.node, s.p, s.cap));
