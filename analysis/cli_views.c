@@ -76,8 +76,8 @@ static int run_view(const char *cmd, struct view_args *a, json_t **data, char *e
         snprintf(err, errlen, "--interval: seconds, from 0 to 86400, at most 6 decimals");
         return PQ_BAD_QUERY;
     }
-    int rc = view_io_json(&src, us, a->filters, a->n_filters, a->offset, a->limit, data, &bad,
-                          &pos, err, errlen);
+    int rc = view_io_json(&src, us, a->filters, a->n_filters, a->offset, a->limit, data, &bad, &pos,
+                          err, errlen);
     if (rc == PQ_BAD_QUERY) {
         fprintf(stderr, "pcap-analyze: --filter %s: at offset %zu\n",
                 bad < a->n_filters ? a->filters[bad] : "", pos);

@@ -79,11 +79,25 @@ static const struct flag_item {
 
 /* Names of the fields before E_FLAG_FIRST. */
 static const char *const expert_names[E_FLAG_FIRST] = {
-    "frame.number",         "frame.protocols",      "_ws.malformed",       "ip.src",
-    "ipv6.src",             "tcp.srcport",          "tcp.dstport",         "tcp.stream",
-    "tcp.flags.syn",        "tcp.flags.ack",        "tcp.flags.fin",       "tcp.flags.reset",
-    "tcp.analysis.duplicate_ack_num", "tcp.options.sack.dsack", "http.request.method",
-    "http.request.uri",     "http.request.version", "http.response.version", "http.response.code",
+    "frame.number",
+    "frame.protocols",
+    "_ws.malformed",
+    "ip.src",
+    "ipv6.src",
+    "tcp.srcport",
+    "tcp.dstport",
+    "tcp.stream",
+    "tcp.flags.syn",
+    "tcp.flags.ack",
+    "tcp.flags.fin",
+    "tcp.flags.reset",
+    "tcp.analysis.duplicate_ack_num",
+    "tcp.options.sack.dsack",
+    "http.request.method",
+    "http.request.uri",
+    "http.request.version",
+    "http.response.version",
+    "http.response.code",
     "http.response.phrase",
 };
 
@@ -99,13 +113,13 @@ struct closer {
 
 /* The state of one expert pass. */
 struct expert_pass {
-    int eid[E_COUNT];        /* Field ids. */
-    json_t *items;           /* The items, in order of first appearance. */
-    json_t *index;           /* Position in items of each key. */
-    uint64_t frame;          /* The frame being read. */
-    struct closer *closers;  /* Per tcp.stream. */
-    size_t n_closers;        /* Entries in closers. */
-    bool oom;                /* An allocation failed. */
+    int eid[E_COUNT];       /* Field ids. */
+    json_t *items;          /* The items, in order of first appearance. */
+    json_t *index;          /* Position in items of each key. */
+    uint64_t frame;         /* The frame being read. */
+    struct closer *closers; /* Per tcp.stream. */
+    size_t n_closers;       /* Entries in closers. */
+    bool oom;               /* An allocation failed. */
 };
 
 /* Counts one item in the current frame. */
@@ -113,8 +127,8 @@ static void add_item(struct expert_pass *ep, enum severity sev, const char *grou
                      const char *proto, const char *summary)
 {
     char key[SUMMARY_MAX + 96];
-    int n = snprintf(key, sizeof(key), "%d|%s|%s|%.*s", (int)sev, group, proto, SUMMARY_MAX,
-                     summary);
+    int n =
+        snprintf(key, sizeof(key), "%d|%s|%s|%.*s", (int)sev, group, proto, SUMMARY_MAX, summary);
     json_t *at = json_object_getn(ep->index, key, (size_t)n);
     if (at != NULL) {
         json_t *item = json_array_get(ep->items, (size_t)json_integer_value(at));
@@ -122,10 +136,10 @@ static void add_item(struct expert_pass *ep, enum severity sev, const char *grou
                             json_integer(json_integer_value(json_object_get(item, "count")) + 1));
         return;
     }
-    json_t *item = json_pack("{s:s,s:s,s:s,s:s#,s:I,s:I}", "severity", severity_names[sev],
-                             "group", group, "protocol", proto, "summary", summary,
-                             (int)strnlen(summary, SUMMARY_MAX), "count", (json_int_t)1,
-                             "first_frame", (json_int_t)ep->frame);
+    json_t *item =
+        json_pack("{s:s,s:s,s:s,s:s#,s:I,s:I}", "severity", severity_names[sev], "group", group,
+                  "protocol", proto, "summary", summary, (int)strnlen(summary, SUMMARY_MAX),
+                  "count", (json_int_t)1, "first_frame", (json_int_t)ep->frame);
     if (item == NULL ||
         json_object_setn_new_nocheck(ep->index, key, (size_t)n,
                                      json_integer((json_int_t)json_array_size(ep->items))) ||
@@ -331,8 +345,8 @@ static json_t *expert_answer(struct expert_pass *ep)
     }
     free(sorted);
     return json_pack("{s:{s:I,s:I,s:I,s:I},s:o}", "counts", "error", counts[SEV_ERROR], "warning",
-                     counts[SEV_WARN], "note", counts[SEV_NOTE], "chat", counts[SEV_CHAT],
-                     "items", items);
+                     counts[SEV_WARN], "note", counts[SEV_NOTE], "chat", counts[SEV_CHAT], "items",
+                     items);
 }
 
 int view_expert_json(const struct packet_source *src, json_t **data, char *err, size_t errlen)

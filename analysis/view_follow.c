@@ -40,11 +40,11 @@ enum follow_field {
 
 /* Their names, by enum follow_field. */
 static const char *const follow_names[F_COUNT] = {
-    "frame.number",  "frame.time_epoch", "ip.src",        "ipv6.src",      "ip.dst",
-    "ipv6.dst",      "eth.src",          "eth.dst",       "tcp.srcport",
-    "tcp.dstport",   "tcp.stream",       "tcp.seq_raw",   "tcp.ack_raw",   "tcp.flags.syn",
-    "tcp.flags.ack", "tcp.len",          "tcp.payload",   "udp.srcport",   "udp.dstport",
-    "udp.stream",    "udp.payload",
+    "frame.number", "frame.time_epoch", "ip.src",      "ipv6.src",      "ip.dst",
+    "ipv6.dst",     "eth.src",          "eth.dst",     "tcp.srcport",   "tcp.dstport",
+    "tcp.stream",   "tcp.seq_raw",      "tcp.ack_raw", "tcp.flags.syn", "tcp.flags.ack",
+    "tcp.len",      "tcp.payload",      "udp.srcport", "udp.dstport",   "udp.stream",
+    "udp.payload",
 };
 
 /* One chunk of payload. */
@@ -72,16 +72,16 @@ struct follow_node {
 
 /* The state of one follow pass. */
 struct follow {
-    int fid[F_COUNT];                /* Field ids. */
-    bool udp;                        /* Following UDP (else TCP). */
-    uint64_t stream;                 /* The stream index followed. */
-    bool seen;                       /* A frame of the stream was met. */
-    struct follow_node node[2];      /* Node 0 (first sender) and node 1. */
-    uint32_t seq[2];                 /* TCP: next expected sequence number per node. */
-    uint64_t bytes[2];               /* Bytes in order per node (follow's bytes_written). */
-    struct chunk_list out;           /* The chunks, in the order tshark prints them. */
-    struct chunk_list fragments[2];  /* TCP: out-of-order chunks per node. */
-    bool oom;                        /* An allocation failed. */
+    int fid[F_COUNT];               /* Field ids. */
+    bool udp;                       /* Following UDP (else TCP). */
+    uint64_t stream;                /* The stream index followed. */
+    bool seen;                      /* A frame of the stream was met. */
+    struct follow_node node[2];     /* Node 0 (first sender) and node 1. */
+    uint32_t seq[2];                /* TCP: next expected sequence number per node. */
+    uint64_t bytes[2];              /* Bytes in order per node (follow's bytes_written). */
+    struct chunk_list out;          /* The chunks, in the order tshark prints them. */
+    struct chunk_list fragments[2]; /* TCP: out-of-order chunks per node. */
+    bool oom;                       /* An allocation failed. */
 };
 
 /* Sequence number comparisons modulo 2^32, as Wireshark's LT_SEQ and GT_SEQ. */
@@ -189,14 +189,14 @@ static bool fragments_check(struct follow *fw, int node, uint32_t acked, bool us
 
 /* One TCP segment of the stream, as the follow tap sees it. */
 struct segment {
-    uint64_t frame;     /* Its frame. */
-    int64_t ns;         /* Its time. */
-    int node;           /* Its sender. */
-    uint32_t seq;       /* Its sequence number (after the SYN). */
-    uint32_t ack;       /* Its acknowledgement number, 0 without ACK. */
-    uint32_t seglen;    /* Its payload length (tcp.len). */
-    const uint8_t *p;   /* Its captured payload. */
-    size_t cap;         /* The captured payload's length. */
+    uint64_t frame;   /* Its frame. */
+    int64_t ns;       /* Its time. */
+    int node;         /* Its sender. */
+    uint32_t seq;     /* Its sequence number (after the SYN). */
+    uint32_t ack;     /* Its acknowledgement number, 0 without ACK. */
+    uint32_t seglen;  /* Its payload length (tcp.len). */
+    const uint8_t *p; /* Its captured payload. */
+    size_t cap;       /* The captured payload's length. */
 };
 
 /* Wireshark's follow_tcp_tap_listener for one segment. */
@@ -383,14 +383,14 @@ static json_t *follow_answer(const struct follow *fw, uint64_t offset, uint64_t 
         const struct chunk *c = &fw->out.at[i];
         if (i >= offset && i - offset < limit)
             json_array_append_new(
-                segments, json_pack("{s:I,s:i,s:I,s:f,s:o}", "frame", (json_int_t)c->frame,
-                                    "node", c->node, "offset", (json_int_t)at[c->node], "time",
+                segments, json_pack("{s:I,s:i,s:I,s:f,s:o}", "frame", (json_int_t)c->frame, "node",
+                                    c->node, "offset", (json_int_t)at[c->node], "time",
                                     (double)c->ns / 1e9, "payload", hex_json(c->data, c->len)));
         at[c->node] += c->len;
     }
-    json_t *obj = json_pack("{s:s,s:I,s:o,s:[I,I],s:I}", "proto", fw->udp ? "udp" : "tcp",
-                            "stream", (json_int_t)fw->stream, "nodes", nodes, "bytes",
-                            (json_int_t)at[0], (json_int_t)at[1], "chunks", (json_int_t)fw->out.n);
+    json_t *obj = json_pack("{s:s,s:I,s:o,s:[I,I],s:I}", "proto", fw->udp ? "udp" : "tcp", "stream",
+                            (json_int_t)fw->stream, "nodes", nodes, "bytes", (json_int_t)at[0],
+                            (json_int_t)at[1], "chunks", (json_int_t)fw->out.n);
     bool more = fw->out.n > offset && fw->out.n - offset > limit;
     return view_page(obj, "segments", segments, offset, limit, more);
 }

@@ -26,24 +26,24 @@ enum http_field {
 
 /* Their names, by enum http_field. */
 static const char *const http_names[H_COUNT] = {
-    "frame.number", "ip.src",           "ip.dst",           "ipv6.src",
-    "ipv6.dst",     "http.request.method", "http.host",     "http.request.uri",
-    "http.request_in", "http.response.code", "http.time",
+    "frame.number",        "ip.src",    "ip.dst",           "ipv6.src",        "ipv6.dst",
+    "http.request.method", "http.host", "http.request.uri", "http.request_in", "http.response.code",
+    "http.time",
 };
 
 /* One request. */
 struct http_request {
-    uint64_t frame;  /* Its frame. */
-    bool answered;   /* A response was paired with it. */
-    json_t *obj;     /* Its line of the answer. */
+    uint64_t frame; /* Its frame. */
+    bool answered;  /* A response was paired with it. */
+    json_t *obj;    /* Its line of the answer. */
 };
 
 /* The state of one http pass. */
 struct http_pass {
-    int hid[H_COUNT];             /* Field ids. */
-    struct http_request *at;      /* The requests, in frame order. */
-    size_t n;                     /* Their number. */
-    size_t cap;                   /* Allocated entries. */
+    int hid[H_COUNT];        /* Field ids. */
+    struct http_request *at; /* The requests, in frame order. */
+    size_t n;                /* Their number. */
+    size_t cap;              /* Allocated entries. */
 };
 
 /* Returns the text of occurrence v as a JSON string, or null when absent. */
@@ -91,12 +91,11 @@ static int add_requests(struct http_pass *hp, const struct frame_fields *ff, uin
             hp->at = at;
             hp->cap = cap;
         }
-        json_t *obj = json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:n,s:n,s:n}", "frame",
-                                (json_int_t)frame, "client", src, "server", dst, "method",
-                                text_or_null(ff, method), "host",
-                                text_or_null(ff, view_nth(ff, hp->hid[H_HOST], k)), "uri",
-                                text_or_null(ff, view_nth(ff, hp->hid[H_URI], k)),
-                                "response_frame", "status", "time");
+        json_t *obj = json_pack("{s:I,s:s,s:s,s:o,s:o,s:o,s:n,s:n,s:n}", "frame", (json_int_t)frame,
+                                "client", src, "server", dst, "method", text_or_null(ff, method),
+                                "host", text_or_null(ff, view_nth(ff, hp->hid[H_HOST], k)), "uri",
+                                text_or_null(ff, view_nth(ff, hp->hid[H_URI], k)), "response_frame",
+                                "status", "time");
         if (obj == NULL)
             return -1;
         hp->at[hp->n++] = (struct http_request){frame, false, obj};

@@ -27,12 +27,12 @@ struct io_rows {
 
 /* The state of one io pass. */
 struct io_pass {
-    int fid[IO_COUNT];                                 /* Field ids. */
+    int fid[IO_COUNT];                                  /* Field ids. */
     struct display_filter *filter[VIEW_IO_MAX_FILTERS]; /* The columns' filters (NULL: all). */
-    size_t cols;                                       /* Number of columns. */
-    uint64_t interval_us;                              /* The interval (0: one). */
-    uint64_t last_us;                                  /* Latest frame time seen. */
-    struct io_rows rows;                               /* The counts. */
+    size_t cols;                                        /* Number of columns. */
+    uint64_t interval_us;                               /* The interval (0: one). */
+    uint64_t last_us;                                   /* Latest frame time seen. */
+    struct io_rows rows;                                /* The counts. */
 };
 
 int view_io_parse_interval(const char *text, uint64_t *us)
@@ -164,9 +164,9 @@ static json_t *io_answer(const struct io_pass *io, const char *const *filters, u
                                  "frames", frames, "bytes", bytes));
     }
     free(rows);
-    json_t *obj = json_pack("{s:f,s:f,s:o,s:I}", "interval", (double)io->interval_us / 1e6,
-                            "duration", (double)io->last_us / 1e6, "columns", columns, "total",
-                            (json_int_t)total);
+    json_t *obj =
+        json_pack("{s:f,s:f,s:o,s:I}", "interval", (double)io->interval_us / 1e6, "duration",
+                  (double)io->last_us / 1e6, "columns", columns, "total", (json_int_t)total);
     return view_page(obj, "intervals", intervals, offset, limit, total > offset + limit);
 }
 

@@ -678,11 +678,16 @@ static void parse_target(h2o_iovec_t path, h2o_iovec_t *s, bool *upload, const c
 const char *analysis_api_route(const h2o_req_t *req)
 {
     static const char *const routes[][2] = {
-        {"status", "analysis_status"},       {"hierarchy", "analysis_hierarchy"},
-        {"endpoints", "analysis_endpoints"}, {"conversations", "analysis_conversations"},
-        {"fields", "analysis_fields"},       {"dns_lookups", "analysis_dns_lookups"},
-        {"tls_hosts", "analysis_tls_hosts"}, {"follow", "analysis_follow"},
-        {"expert", "analysis_expert"},       {"io", "analysis_io"},
+        {"status", "analysis_status"},
+        {"hierarchy", "analysis_hierarchy"},
+        {"endpoints", "analysis_endpoints"},
+        {"conversations", "analysis_conversations"},
+        {"fields", "analysis_fields"},
+        {"dns_lookups", "analysis_dns_lookups"},
+        {"tls_hosts", "analysis_tls_hosts"},
+        {"follow", "analysis_follow"},
+        {"expert", "analysis_expert"},
+        {"io", "analysis_io"},
         {"http_requests", "analysis_http_requests"},
     };
     h2o_iovec_t s[8];

@@ -64,9 +64,9 @@ static int read_io(const h2o_req_t *req, struct analysis_query *q, char *why, si
             break;
         if (rc < 0 || i == VIEW_IO_MAX_FILTERS || f[0] == '\0') {
             snprintf(why, size, "filter: %s",
-                     rc < 0   ? "malformed percent-encoding, or the filters exceed 4095 bytes"
-                     : f[0]   ? "at most 8 filters (one column each)"
-                              : "must not be empty");
+                     rc < 0 ? "malformed percent-encoding, or the filters exceed 4095 bytes"
+                     : f[0] ? "at most 8 filters (one column each)"
+                            : "must not be empty");
             return -1;
         }
         struct display_filter *df = display_filter_compile(f, err, sizeof(err), &pos);

@@ -15,11 +15,11 @@
 
 /* What a query asks: packets/fields, or one of the views (views.h). */
 enum analysis_query_kind {
-    QUERY_FIELDS,  /* packets/fields: fields, filter, offset, limit. */
-    QUERY_FOLLOW,  /* follow: stream, udp, offset, limit. */
-    QUERY_EXPERT,  /* expert: nothing more. */
-    QUERY_IO,      /* stats/io: interval_us, filters, offset, limit. */
-    QUERY_HTTP,    /* http/requests: offset, limit. */
+    QUERY_FIELDS, /* packets/fields: fields, filter, offset, limit. */
+    QUERY_FOLLOW, /* follow: stream, udp, offset, limit. */
+    QUERY_EXPERT, /* expert: nothing more. */
+    QUERY_IO,     /* stats/io: interval_us, filters, offset, limit. */
+    QUERY_HTTP,   /* http/requests: offset, limit. */
 };
 
 /* A query on a capture, answered into its own cache entry. */

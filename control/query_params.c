@@ -48,7 +48,7 @@ static int url_decode(const char *in, size_t len, char *buf, size_t size)
 }
 
 int query_params_get_nth(const h2o_req_t *req, const char *name, unsigned nth, char *buf,
-                           size_t size)
+                         size_t size)
 {
     buf[0] = '\0';
     if (req->query_at == SIZE_MAX)
@@ -81,8 +81,7 @@ int query_params_uint(const h2o_req_t *req, const char *name, uint64_t def, uint
     errno = 0;
     unsigned long long x = strtoull(buf, &end, 10);
     if (rc < 0 || buf[0] < '0' || buf[0] > '9' || *end != '\0' || errno != 0 || x > max) {
-        snprintf(why, size, "%s: must be an integer from 0 to %llu", name,
-                 (unsigned long long)max);
+        snprintf(why, size, "%s: must be an integer from 0 to %llu", name, (unsigned long long)max);
         return -1;
     }
     *v = x;
