@@ -21,7 +21,7 @@
 #include <jansson.h>
 
 /* Version of the results format written by analysis_results_json(). */
-#define ANALYSIS_RESULTS_VERSION 2
+#define ANALYSIS_RESULTS_VERSION 3
 
 /* The address tables endpoints and conversations are computed for. */
 enum analysis_table {
@@ -58,7 +58,8 @@ const char *analysis_table_name(enum analysis_table t);
  * start_time, end_time, encapsulation (new reference). */
 json_t *analysis_status_json(const struct analysis_result *r);
 
-/* Returns the hierarchy object {"protos": [{proto, frames, bytes, protos}...]}. */
+/* Returns the hierarchy object {"protos": [{proto, frames, bytes, protos}...]} (a leaf
+ * node has no "protos"). */
 json_t *analysis_hierarchy_json(const struct analysis_result *r);
 
 /* Returns the endpoints object {"protocol": ..., "hosts": [{host, [port,] txf, txb, rxf, rxb}]}. */

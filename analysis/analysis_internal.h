@@ -10,7 +10,7 @@
 
 /* One node of the protocol hierarchy: a protocol at one tree position. */
 struct phs_node {
-    uint8_t proto;          /* An enum proto_id value. */
+    uint16_t proto;         /* A protocol id (registry.h). */
     uint64_t frames;        /* Frames whose chain passes through this node. */
     uint64_t bytes;         /* Their whole-frame wire lengths, summed. */
     struct phs_node *child; /* First child, in order of first appearance. */
@@ -83,7 +83,7 @@ struct analysis_result {
 };
 
 /* Adds a frame's protocol chain to the hierarchy; returns -1 when out of memory. */
-int hierarchy_add(struct hierarchy *h, const uint8_t *chain, unsigned n, uint32_t wirelen);
+int hierarchy_add(struct hierarchy *h, const uint16_t *chain, unsigned n, uint32_t wirelen);
 
 /* Frees the hierarchy's nodes. */
 void hierarchy_free(struct hierarchy *h);

@@ -8,14 +8,18 @@
  *   pcap-analyze all FILE            (the complete results, as cached)
  *   pcap-analyze frames FILE         (one line per frame: its protocol chain, for debugging)
  *   pcap-analyze fields --list      (the value fields it knows)
+ *   pcap-analyze fields --describe  (protocols and fields as tshark -G fields prints them)
+ *   pcap-analyze fields --markdown  (the list docs/ANALYSIS.md carries)
  *   pcap-analyze fields [-Y FILTER] -e FIELD [-e FIELD ...] FILE
  *       (tab-separated lines, several occurrences joined by ',', exactly as
  *        tshark -n -2 -T fields -E occurrence=a prints them)
  *   pcap-analyze packets FILE --fields a,b [--filter EXPR] [--offset N] [--limit N]
  *   pcap-analyze dns-lookups FILE
  *   pcap-analyze tls-hosts FILE
+ *   pcap-analyze follow|expert|io|http-requests FILE ...  (cli_views.c)
  */
 #include "analysis.h"
+#include "cli_views.h"
 #include "dissect.h"
 #include "packet_fields.h"
 
@@ -54,7 +58,7 @@ static int print_frames(const char *path)
     while ((rc = capture_reader_next(rd, &f, err, sizeof(err))) == 1) {
         dissector_run(&d, &f, &fd);
         for (unsigned i = 0; i < fd.n_chain; i++)
-            printf("%s%s", i ? ":" : "", proto_name((enum proto_id)fd.chain[i]));
+            printf("%s%s", i ? ":" : "", proto_name(fd.chain[i]));
         printf("\n");
     }
     dissector_free(&d);
@@ -68,9 +72,9 @@ static int print_frames(const char *path)
 
 /* The columns of the fields command. */
 struct fields_columns {
-    int ids[64]; /* Field of each column. */
-    size_t n;    /* Number of columns. */
-    FILE *out;   /* Where lines go. */
+    int ids[REGISTRY_MAX_FIELDS]; /* Field of each column (every field may be asked). */
+    size_t n;                     /* Number of columns. */
+    FILE *out;                    /* Where lines go. */
 };
 
 /* Prints one frame as a tab-separated line (a packet_pass_cb). */
@@ -85,18 +89,62 @@ static int print_field_line(void *arg, const struct frame_fields *ff)
         for (uint32_t i = 0; i < ff->n; i++) {
             if (ff->vals[i].id != cols->ids[c])
                 continue;
-            size_t len = field_format(ff, &ff->vals[i], buf, sizeof(buf));
+            size_t len;
+            char *text = field_text(ff, &ff->vals[i], buf, sizeof(buf), &len);
+            if (!text)
+                return -1;
             if (!first)
                 fputc(',', cols->out);
-            if (len < sizeof(buf))
-                fwrite(buf, 1, len, cols->out);
-            else
-                fwrite(field_string(ff, &ff->vals[i]), 1, ff->vals[i].v.str.len, cols->out);
+            fwrite(text, 1, len, cols->out);
+            if (text != buf)
+                free(text);
             first = false;
         }
     }
     fputc('\n', cols->out);
     return 0;
+}
+
+/* Prints the registry as `tshark -G fields` does: for each protocol a line
+ * "P\tlabel\tname", for each field "F\tlabel\tname\ttype\tprotocol\tbase\tmask". */
+static void print_registry(void)
+{
+    for (int id = 1; id < registry_field_count(); id++) {
+        const struct field_def *d = field_def(id);
+        if (d->type == FT_PROTOCOL)
+            printf("P\t%s\t%s\n", d->label, d->name);
+        else
+            printf("F\t%s\t%s\t%s\t%s\t%s\t0x%llx\n", d->label, d->name, ftype_name(d->type),
+                   field_def(d->proto)->name, field_base_name(d->base),
+                   (unsigned long long)d->bitmask);
+    }
+}
+
+/* Prints the list of protocols and fields docs/ANALYSIS.md carries (the
+ * test analysis-registry checks that the document holds exactly this). */
+static void print_registry_markdown(void)
+{
+    int n_protos = 0, n_fields = 0;
+    for (int id = 1; id < registry_field_count(); id++) {
+        if (field_def(id)->type == FT_PROTOCOL)
+            n_protos++;
+        else
+            n_fields++;
+    }
+    printf("%d protocols and %d fields, in registration order (`pcap-analyze fields "
+           "--markdown`).\n\nProtocols: ",
+           n_protos, n_fields);
+    for (int id = 1, first = 1; id < registry_field_count(); id++)
+        if (field_def(id)->type == FT_PROTOCOL) {
+            printf("%s`%s`", first ? "" : ", ", field_def(id)->name);
+            first = 0;
+        }
+    printf(".\n\n| field | type | description |\n|---|---|---|\n");
+    for (int id = 1; id < registry_field_count(); id++) {
+        const struct field_def *d = field_def(id);
+        if (d->type != FT_PROTOCOL)
+            printf("| `%s` | %s | %s |\n", d->name, ftype_name(d->type), d->label);
+    }
 }
 
 /* Runs the fields command: argv holds [-Y FILTER] -e FIELD ... FILE. */
@@ -108,14 +156,23 @@ static int print_fields(int argc, char **argv)
     size_t pos;
 
     if (argc == 1 && strcmp(argv[0], "--list") == 0) {
-        for (int id = 0; id < F_PROTO_BASE; id++)
-            printf("%s\n", field_def((enum field_id)id)->name);
+        for (int id = 1; id < registry_field_count(); id++)
+            if (field_def(id)->type != FT_PROTOCOL)
+                printf("%s\n", field_def(id)->name);
+        return 0;
+    }
+    if (argc == 1 && strcmp(argv[0], "--describe") == 0) {
+        print_registry();
+        return 0;
+    }
+    if (argc == 1 && strcmp(argv[0], "--markdown") == 0) {
+        print_registry_markdown();
         return 0;
     }
     for (int i = 0; i < argc; i++) {
         if (strcmp(argv[i], "-Y") == 0 && i + 1 < argc) {
             expr = argv[++i];
-        } else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc && cols.n < 64) {
+        } else if (strcmp(argv[i], "-e") == 0 && i + 1 < argc && cols.n < REGISTRY_MAX_FIELDS) {
             if (packet_fields_parse_list(argv[++i], &cols.ids[cols.n], 1, err, sizeof(err), &pos) <
                 0) {
                 fprintf(stderr, "pcap-analyze: -e %s: %s\n", argv[i], err);
@@ -140,7 +197,7 @@ static int print_fields(int argc, char **argv)
         return 1;
     frame_fields_init(ff);
     for (size_t c = 0; c < cols.n; c++)
-        frame_fields_want(ff, (enum field_id)cols.ids[c]);
+        frame_fields_want(ff, cols.ids[c]);
     struct packet_source src = {.path = file};
     int rc = packet_pass_run(&src, ff, df, print_field_line, &cols, err, sizeof(err));
     frame_fields_free(ff);
@@ -223,6 +280,9 @@ int main(int argc, char **argv)
 
     if (argc >= 2 && strcmp(argv[1], "fields") == 0)
         return print_fields(argc - 2, argv + 2);
+    int view_rc = cli_views_main(argc, argv);
+    if (view_rc >= 0)
+        return view_rc;
     if (argc < 3 || !known_command(argv[1]))
         return usage();
     cmd = argv[1];

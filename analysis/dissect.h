@@ -10,9 +10,8 @@
 
 #include "capture_reader.h"
 #include "fields.h"
-#include "hash_table.h"
 #include "net_addr.h"
-#include "protocols.h"
+#include "registry.h"
 
 /* Longest protocol chain recorded for one frame; deeper nodes are dropped. */
 #define DISSECT_MAX_CHAIN 32
@@ -36,7 +35,7 @@ struct dissect_port_layer {
 
 /* Everything one frame contributes to the analyses. */
 struct frame_dissection {
-    uint8_t chain[DISSECT_MAX_CHAIN];                  /* Protocol chain, outermost first. */
+    uint16_t chain[DISSECT_MAX_CHAIN];                 /* Protocol ids, outermost first. */
     uint8_t n_chain;                                   /* Number of entries in chain. */
     uint8_t n_eth;                                     /* Number of entries in eth. */
     uint8_t n_ip;                                      /* Number of entries in ip. */
@@ -48,22 +47,17 @@ struct frame_dissection {
     struct dissect_port_layer udp[DISSECT_MAX_LAYERS]; /* UDP headers. */
 };
 
-/* State kept across frames: IP fragments being reassembled, TCP streams (with
- * their handshake times when wanted) and, when wanted, UDP stream indices. */
+/* State kept across frames: each protocol that keeps some (IP fragments,
+ * TCP streams, UDP stream indices, DNS transactions, QUIC connections)
+ * has a slot (registry_proto_state()), allocated on its first use. */
 struct dissector {
-    struct hash_table ip_frags;    /* Pending IP datagrams by (version, addresses, id). */
-    struct hash_table tcp_flows;   /* TCP streams by their address/port 4-tuple. */
-    uint32_t next_tcp_stream;      /* Index the next new TCP stream gets. */
-    struct tcp_rtt_state *tcp_rtt; /* Handshake times per TCP stream (tcp_stream.c), or NULL. */
-    struct hash_table udp_streams; /* udp.stream indices by address/port pair, when wanted. */
-    uint32_t next_udp_stream;      /* Index the next new UDP conversation gets. */
-    uint8_t *frag_whole;           /* The last datagram reassembly completed. */
     struct frame_fields *fields; /* Where to record per-packet fields, or NULL (summaries only). */
     uint64_t frame_number;       /* 1-based number of the frame being dissected (frame.number). */
+    int64_t first_ns;            /* Time of the first frame (for frame.time_relative). */
+    int64_t prev_ns;             /* Time of the previous frame (for frame.time_delta). */
     /* In a first pass: the fields the second pass will want; else NULL. */
     const struct frame_fields *next_pass;
-    struct dns_state *dns;   /* DNS query/response matching (dissect_dns.c), or NULL. */
-    struct quic_state *quic; /* QUIC connections and CRYPTO streams (dissect_quic.c), or NULL. */
+    void *state[REGISTRY_MAX_STATES]; /* Per protocol state slot: its state, or NULL. */
 };
 
 /* Prepares an empty dissector. */
@@ -76,14 +70,14 @@ void dissector_run(struct dissector *d, const struct capture_frame *f,
 /* Returns true when the fields wanted in ff need facts that only a first
  * pass over the whole capture learns, as tshark -2 does (for example
  * tcp.analysis.initial_rtt, shown on handshake frames before the ACK that
- * completes it). */
+ * completes it): some protocol's needs_first_pass hook says so. */
 bool dissector_needs_first_pass(const struct frame_fields *ff);
 
 /* Hands what a finished first pass (first, run with no fields) learned to
  * the fresh dissector of the second pass; first is freed as usual after. */
 void dissector_take_first_pass(struct dissector *second, struct dissector *first);
 
-/* Frees every reassembly buffer and stream of d. */
+/* Frees every protocol's state in d. */
 void dissector_free(struct dissector *d);
 
 #endif

@@ -1,5 +1,7 @@
-/* Declarations shared by the dissector modules (link and network layers,
- * transport and applications, IP reassembly, TCP streams); not public. */
+/* What the dissectors share (the core in dissect.c and the protocol
+ * modules in dissectors/): the dissection context of one frame, spans of
+ * packet bytes, the protocol chain, and the calls through handles and
+ * tables; not public. */
 #ifndef PCAPD_ANALYSIS_DISSECT_INTERNAL_H
 #define PCAPD_ANALYSIS_DISSECT_INTERNAL_H
 
@@ -18,6 +20,9 @@ struct span {
 };
 
 /* The state of dissecting one frame. */
+/* Most protocols frame.protocols lists. */
+#define CTX_MAX_LAYERS 64
+
 struct dissect_ctx {
     struct dissector *d;               /* Cross-frame state. */
     struct frame_dissection *out;      /* What this frame contributes. */
@@ -27,6 +32,10 @@ struct dissect_ctx {
     struct net_addr net_dst;           /* Destination of the innermost IP header so far. */
     unsigned depth;                    /* Number of nested dissector calls, bounded. */
     bool quoted; /* True inside the datagram an ICMP error quotes: fields only, nothing counted. */
+    bool want_layers;                /* True when frame.protocols is wanted: layers is kept. */
+    uint8_t n_layers;                /* Number of entries in layers. */
+    uint16_t layers[CTX_MAX_LAYERS]; /* Every protocol a dissector was called for, as
+                                        Wireshark's pinfo->layers (quoted ones too). */
 };
 
 /* Returns true when this pass records fields or is the first pass of one
@@ -37,8 +46,41 @@ static inline bool ctx_fields_mode(const struct dissect_ctx *c)
     return c->fields != NULL || c->d->next_pass != NULL;
 }
 
-/* Appends a protocol to the frame's chain. */
-void ctx_push(struct dissect_ctx *c, enum proto_id id);
+/* Returns true when this pass records field id, or is the first pass of
+ * one that does. */
+static inline bool ctx_wants(const struct dissect_ctx *c, int id)
+{
+    return fields_want(c->fields, id) || fields_want(c->d->next_pass, id);
+}
+
+/* Reads a big-endian 16-bit value. */
+static inline uint16_t be16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] << 8 | p[1]);
+}
+
+/* Reads a big-endian 32-bit value. */
+static inline uint32_t be32(const uint8_t *p)
+{
+    return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Appends a protocol to the frame's chain and records its presence. */
+void ctx_push(struct dissect_ctx *c, int proto);
+
+/* Appends a protocol to the frame's chain only: a node tshark counts in
+ * the hierarchy that is no dissector call of its own (a reassembly's
+ * "tcp.segments", a second MPLS label, a coalesced QUIC packet). */
+void ctx_push_node(struct dissect_ctx *c, int proto);
+
+/* Appends a protocol to the layers frame.protocols lists only (a
+ * dissector Wireshark calls that counts nowhere else: "ethertype", IPv6
+ * extension headers). */
+static inline void ctx_layer(struct dissect_ctx *c, int proto)
+{
+    if (c->want_layers && c->n_layers < CTX_MAX_LAYERS)
+        c->layers[c->n_layers++] = (uint16_t)proto;
+}
 
 /* Returns the sub-span of s from offset off (empty if off is past its end). */
 struct span span_from(struct span s, size_t off);
@@ -46,74 +88,65 @@ struct span span_from(struct span s, size_t off);
 /* Returns s cut to at most len reported bytes. */
 struct span span_trim(struct span s, size_t len);
 
+/* Returns the Internet checksum (RFC 1071) of n bytes at p, starting from
+ * the partial one's complement sum sum (a pseudo-header's, or 0): 0 when
+ * the bytes hold a correct checksum. */
+uint16_t dissect_inet_checksum(const uint8_t *p, size_t n, uint32_t sum);
+
 /* Returns true when s has n captured bytes; otherwise pushes "_ws.short"
  * (the capture was cut by its snaplen) or "_ws.malformed" (the packet itself
  * is too short), as Wireshark's exceptions do, and returns false. */
 bool dissect_need(struct dissect_ctx *c, struct span s, size_t n);
 
-/* Dissects a payload announced by an EtherType (IP, ARP, VLAN, MPLS...). */
-void dissect_ethertype(struct dissect_ctx *c, uint16_t type, struct span s);
+/* Pushes "data" for a non-empty payload nobody dissects. */
+void dissect_data(struct dissect_ctx *c, struct span s);
 
-/* Dissects an Ethernet II / 802.3 frame. */
-void dissect_eth(struct dissect_ctx *c, struct span s);
+/* Pushes "_ws.short" when s was cut by the snaplen (a protocol whose
+ * dissector reads to the end of its payload). */
+void dissect_mark_short(struct dissect_ctx *c, struct span s);
 
-/* Dissects an IPv4 packet. */
-void dissect_ipv4(struct dissect_ctx *c, struct span s);
+/* Dissects s with the handle t holds for key, counting one level of
+ * nesting (past DISSECT_MAX_DEPTH, or with no handle, s is data). */
+void dissect_table_or_data(struct dissect_ctx *c, const struct dissector_table *t, uint32_t key,
+                           struct span s);
 
-/* Dissects an IPv6 packet. */
-void dissect_ipv6(struct dissect_ctx *c, struct span s);
+/* Calls a handle's dissector on s (a handle without one stands for a
+ * protocol with no fields yet: its node is pushed). */
+static inline void call_dissector(struct dissect_ctx *c, const struct dissector_handle *h,
+                                  struct span s)
+{
+    if (h->dissect)
+        h->dissect(c, s);
+    else
+        ctx_push(c, *h->proto);
+}
 
-/* Dissects an IP payload of the given protocol number (TCP, UDP, ICMP...). */
-void dissect_ip_payload(struct dissect_ctx *c, uint8_t proto, struct span s);
+/* Returns this dissector's state in slot (NULL before its first use). */
+static inline void *ctx_state(const struct dissect_ctx *c, int slot)
+{
+    return c->d->state[slot];
+}
 
-/* Dissects a UDP datagram and its application. */
-void dissect_udp(struct dissect_ctx *c, struct span s);
+/* Records an address layer (Ethernet or IP) of the frame, if there is room. */
+void dissect_add_addr_layer(struct dissect_addr_layer *arr, uint8_t *n, enum net_addr_kind kind,
+                            const uint8_t *src, const uint8_t *dst);
 
-/* Dissects a TCP segment and, through the stream state, its application PDUs. */
-void dissect_tcp(struct dissect_ctx *c, struct span s);
+/* Makes an IP header's addresses the innermost network address pair. */
+void dissect_set_net_addrs(struct dissect_ctx *c, enum net_addr_kind kind, const uint8_t *src,
+                           const uint8_t *dst);
 
-/* Records a TCP header with its ports and stream index in the frame's layers. */
-void dissect_note_tcp(struct dissect_ctx *c, uint16_t sport, uint16_t dport, uint32_t stream);
+/* Records the innermost IP header as an address layer (for endpoints and
+ * conversations), if there is room (a quoted datagram leaves none). */
+void dissect_count_net_addrs(struct dissect_ctx *c);
 
-/* Dissects an ICMP message (errors' quoted headers are not counted, as in tshark). */
-void dissect_icmp(struct dissect_ctx *c, struct span s);
-
-/* Dissects an ICMPv6 message (errors' quoted headers give fields only). */
-void dissect_icmpv6(struct dissect_ctx *c, struct span s);
+/* Records a TCP or UDP header with its ports, the enclosing IP addresses
+ * and (TCP) its stream index in the frame's port layers. */
+void dissect_add_port_layer(struct dissect_ctx *c, bool tcp, uint16_t sport, uint16_t dport,
+                            uint32_t stream);
 
 /* Dissects the IP datagram an ICMP or ICMPv6 error quotes, for its fields
  * only: nothing of it enters the chain, the statistics or the stream state
  * beyond what Wireshark keeps (conversations it finds or creates). */
 void dissect_quoted(struct dissect_ctx *c, struct span s, bool v6);
-
-/* Adds one fragment to IP reassembly; returns true with *whole set to the
- * datagram's payload when this fragment completes it (valid until the next
- * call), false while fragments are missing. */
-bool ip_reassembly_add(struct dissector *d, const struct net_addr *src, const struct net_addr *dst,
-                       uint32_t id, uint8_t proto, size_t offset, bool more, struct span frag,
-                       struct span *whole);
-
-/* Frees the IP reassembly table. */
-void ip_reassembly_free(struct dissector *d);
-
-/* Frees the TCP stream table. */
-void tcp_streams_free(struct dissector *d);
-
-/* Returns true when the wanted fields need the TCP facts of a first pass
- * (tcp.analysis.initial_rtt, known only once the handshake completes). */
-bool tcp_needs_first_pass(const struct frame_fields *ff);
-
-/* Moves the handshake times a first pass learned to the second pass. */
-void tcp_take_first_pass(struct dissector *second, struct dissector *first);
-
-/* Frees the UDP stream table. */
-void udp_streams_free(struct dissector *d);
-
-/* Records the QUIC fields of one datagram (s is the UDP payload): each long
- * header's version and what its decrypted Initial packets carry. */
-void dissect_quic_fields(struct dissect_ctx *c, struct span s);
-
-/* Frees the QUIC connection state of d. */
-void quic_state_free(struct dissector *d);
 
 #endif

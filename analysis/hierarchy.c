@@ -6,7 +6,7 @@
 
 /* Returns the child of parent for proto, appending a new one if absent (NULL when out of memory).
  */
-static struct phs_node *phs_child(struct phs_node *parent, uint8_t proto)
+static struct phs_node *phs_child(struct phs_node *parent, uint16_t proto)
 {
     struct phs_node **link = &parent->child;
     while (*link) {
@@ -23,7 +23,7 @@ static struct phs_node *phs_child(struct phs_node *parent, uint8_t proto)
 }
 
 /* Adds a frame's protocol chain to the hierarchy. */
-int hierarchy_add(struct hierarchy *h, const uint8_t *chain, unsigned n, uint32_t wirelen)
+int hierarchy_add(struct hierarchy *h, const uint16_t *chain, unsigned n, uint32_t wirelen)
 {
     struct phs_node *node = &h->root;
     for (unsigned i = 0; i < n; i++) {
@@ -54,15 +54,18 @@ void hierarchy_free(struct hierarchy *h)
     h->root.child = NULL;
 }
 
-/* Returns the JSON array of a node's children and their subtrees. */
+/* Returns the JSON array of a node's children and their subtrees.  A leaf
+ * has no "protos" key, as in CloudShark's answers (and sharkd's phs tap
+ * they come from), so that `select(.protos == null)` finds the leaves. */
 static json_t *phs_children_json(const struct phs_node *parent)
 {
     json_t *arr = json_array();
     for (const struct phs_node *n = parent->child; n; n = n->next) {
-        json_array_append_new(arr, json_pack("{s:s, s:I, s:I, s:o}", "proto",
-                                             proto_name((enum proto_id)n->proto), "frames",
-                                             (json_int_t)n->frames, "bytes", (json_int_t)n->bytes,
-                                             "protos", phs_children_json(n)));
+        json_t *node = json_pack("{s:s, s:I, s:I}", "proto", proto_name(n->proto), "frames",
+                                 (json_int_t)n->frames, "bytes", (json_int_t)n->bytes);
+        if (n->child)
+            json_object_set_new(node, "protos", phs_children_json(n));
+        json_array_append_new(arr, node);
     }
     return arr;
 }

@@ -1,7 +1,7 @@
 /* Owns IPv4 and IPv6 fragment reassembly: it collects the fragments of each
  * datagram (keyed like Wireshark by addresses, identification and protocol)
  * and reports the datagram whole in the frame whose fragment completes it. */
-#include "dissect_internal.h"
+#include "ip_reassembly.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -55,15 +55,15 @@ static void frag_store(struct frag_entry *e, size_t offset, struct span frag)
 }
 
 /* Adds one fragment to reassembly; returns true with *whole when it completes the datagram. */
-bool ip_reassembly_add(struct dissector *d, const struct net_addr *src, const struct net_addr *dst,
-                       uint32_t id, uint8_t proto, size_t offset, bool more, struct span frag,
-                       struct span *whole)
+bool ip_reassembly_add(struct ip_reassembly *r, const struct net_addr *src,
+                       const struct net_addr *dst, uint32_t id, uint8_t proto, size_t offset,
+                       bool more, struct span frag, struct span *whole)
 {
     struct frag_key k;
     int created;
 
-    if (d->ip_frags.entry_size == 0)
-        hash_table_init(&d->ip_frags, sizeof(struct frag_key), sizeof(struct frag_entry));
+    if (r->frags.entry_size == 0)
+        hash_table_init(&r->frags, sizeof(struct frag_key), sizeof(struct frag_entry));
     if (offset >= FRAG_MAX)
         return false;
     memset(&k, 0, sizeof(k));
@@ -71,7 +71,7 @@ bool ip_reassembly_add(struct dissector *d, const struct net_addr *src, const st
     k.dst = *dst;
     k.id = id;
     k.proto = proto;
-    struct frag_entry *e = hash_table_upsert(&d->ip_frags, &k, &created);
+    struct frag_entry *e = hash_table_upsert(&r->frags, &k, &created);
     if (!e)
         return false;
     if (!e->buf) {
@@ -87,8 +87,8 @@ bool ip_reassembly_add(struct dissector *d, const struct net_addr *src, const st
     if (e->total == 0 || !frag_complete(e))
         return false;
     /* The datagram is whole: hand it out and reset the entry for a later reuse of the id. */
-    free(d->frag_whole);
-    d->frag_whole = e->buf;
+    free(r->whole);
+    r->whole = e->buf;
     *whole = (struct span){e->buf, e->truncated ? 0 : e->total, e->total};
     e->buf = NULL;
     e->total = 0;
@@ -104,10 +104,10 @@ static void frag_free_entry(void *entry, void *ctx)
 }
 
 /* Frees the IP reassembly table. */
-void ip_reassembly_free(struct dissector *d)
+void ip_reassembly_free(struct ip_reassembly *r)
 {
-    hash_table_foreach(&d->ip_frags, frag_free_entry, NULL);
-    hash_table_free(&d->ip_frags);
-    free(d->frag_whole);
-    d->frag_whole = NULL;
+    hash_table_foreach(&r->frags, frag_free_entry, NULL);
+    hash_table_free(&r->frags);
+    free(r->whole);
+    r->whole = NULL;
 }

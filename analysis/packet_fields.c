@@ -22,18 +22,6 @@ static int source_open(const struct packet_source *src, struct capture_reader **
     return capture_reader_open_mem(src->mem, src->mem_len, rd, err, errlen);
 }
 
-/* Records the frame-level fields of frame number n (first_ns: time of frame 1). */
-static void record_frame_fields(struct frame_fields *ff, const struct capture_frame *f, uint64_t n,
-                                int64_t first_ns)
-{
-    field_add_present(ff, F_FRAME);
-    field_add_uint(ff, F_FRAME_NUMBER, n);
-    field_add_time(ff, F_FRAME_TIME_EPOCH, f->ts_ns);
-    field_add_time(ff, F_FRAME_TIME_RELATIVE, f->ts_ns - first_ns);
-    field_add_uint(ff, F_FRAME_LEN, f->wirelen);
-    field_add_uint(ff, F_FRAME_CAP_LEN, f->caplen);
-}
-
 /* One pass over the capture with dissector d: every frame is dissected
  * into ff (when d->fields is set) and, when it passes filter, given to cb.
  * cb may be NULL (a first pass).  Returns PQ_OK or PQ_BAD_FILE. */
@@ -45,19 +33,15 @@ static int pass_once(const struct packet_source *src, struct dissector *d,
     struct capture_frame f;
     struct frame_dissection fd;
     struct frame_fields *ff = d->fields;
-    int64_t first_ns = 0;
     uint64_t n = 0;
     int rc;
 
     if (source_open(src, &rd, err, errlen) < 0)
         return PQ_BAD_FILE;
     while ((rc = capture_reader_next(rd, &f, err, errlen)) == 1) {
-        if (n++ == 0)
-            first_ns = f.ts_ns;
-        if (ff) {
+        n++;
+        if (ff)
             frame_fields_reset(ff);
-            record_frame_fields(ff, &f, n, first_ns);
-        }
         dissector_run(d, &f, &fd);
         if (!cb || (filter && !display_filter_match(filter, ff)))
             continue;
@@ -114,7 +98,7 @@ int packet_fields_parse_list(const char *list, int *ids, size_t max, char *err, 
             snprintf(err, errlen, "empty field name at offset %zu", pos);
             return -1;
         }
-        if (id < 0 || field_def((enum field_id)id)->type == FT_PROTOCOL) {
+        if (id < 0 || field_def(id)->type == FT_PROTOCOL) {
             snprintf(err, errlen, "\"%.*s\" at offset %zu is %s", (int)(len > 64 ? 64 : len),
                      list + pos, pos,
                      id < 0 ? "not a known field" : "a protocol, not a field with values");
@@ -158,10 +142,11 @@ static json_t *field_json(const struct frame_fields *ff, int id)
     for (uint32_t i = 0; i < ff->n; i++) {
         if (ff->vals[i].id != id)
             continue;
-        size_t len = field_format(ff, &ff->vals[i], buf, sizeof(buf));
-        json_t *v = len >= sizeof(buf) && field_def((enum field_id)id)->type == FT_STRING
-                        ? packet_json_text(field_string(ff, &ff->vals[i]), ff->vals[i].v.str.len)
-                        : packet_json_text(buf, len);
+        size_t len;
+        char *text = field_text(ff, &ff->vals[i], buf, sizeof(buf), &len);
+        json_t *v = text ? packet_json_text(text, len) : NULL;
+        if (text != buf)
+            free(text);
         if (!one) {
             one = v;
         } else {
@@ -177,12 +162,13 @@ static json_t *field_json(const struct frame_fields *ff, int id)
 
 /* The state of a packets/fields answer being built. */
 struct pf_answer {
-    const int *ids;  /* The requested fields. */
-    size_t n_ids;    /* Number of requested fields. */
-    uint64_t skip;   /* Matching frames still to skip (the offset). */
-    uint64_t limit;  /* Most frames to return. */
-    json_t *packets; /* The frames returned so far. */
-    bool more;       /* True when a matching frame exists past the limit. */
+    const int *ids;      /* The requested fields. */
+    size_t n_ids;        /* Number of requested fields. */
+    uint64_t skip;       /* Matching frames still to skip (the offset). */
+    uint64_t limit;      /* Most frames to return. */
+    json_t *packets;     /* The frames returned so far. */
+    bool more;           /* True when a matching frame exists past the limit. */
+    int frame_number_id; /* The id of frame.number. */
 };
 
 /* Adds one matching frame to the answer (a packet_pass_cb). */
@@ -201,11 +187,11 @@ static int pf_add(void *arg, const struct frame_fields *ff)
     for (size_t i = 0; i < a->n_ids; i++) {
         json_t *v = field_json(ff, a->ids[i]);
         if (v)
-            json_object_set_new(fields, field_def((enum field_id)a->ids[i])->name, v);
+            json_object_set_new(fields, field_def(a->ids[i])->name, v);
     }
     uint64_t frame = 0;
     for (uint32_t i = 0; i < ff->n; i++)
-        if (ff->vals[i].id == F_FRAME_NUMBER)
+        if (ff->vals[i].id == a->frame_number_id)
             frame = ff->vals[i].v.u;
     json_t *pkt = json_pack("{s:I,s:o}", "frame", (json_int_t)frame, "fields", fields);
     return pkt && json_array_append_new(a->packets, pkt) == 0 ? 0 : -1;
@@ -238,10 +224,12 @@ int packet_fields_json(const struct packet_source *src, const char *field_list,
         return PQ_BAD_FILE;
     }
     frame_fields_init(ff);
-    frame_fields_want(ff, F_FRAME_NUMBER);
+    registry_init();
+    int frame_number = field_id("frame.number");
+    frame_fields_want(ff, frame_number);
     for (int i = 0; i < n; i++)
-        frame_fields_want(ff, (enum field_id)ids[i]);
-    struct pf_answer a = {ids, (size_t)n, offset, limit, json_array(), false};
+        frame_fields_want(ff, ids[i]);
+    struct pf_answer a = {ids, (size_t)n, offset, limit, json_array(), false, frame_number};
     int rc = packet_pass_run(src, ff, filter, pf_add, &a, err, errlen);
     frame_fields_free(ff);
     free(ff);

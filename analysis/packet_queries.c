@@ -5,9 +5,68 @@
 #include "packet_fields.h"
 
 #include <arpa/inet.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* The fields the DNS lookups and TLS hosts read, by index in qid. */
+enum query_field {
+    Q_FRAME_NUMBER,
+    Q_IP_SRC,
+    Q_IP_DST,
+    Q_IPV6_SRC,
+    Q_IPV6_DST,
+    Q_TCP_DSTPORT,
+    Q_UDP_DSTPORT,
+    Q_DNS_ID,
+    Q_DNS_RESPONSE,
+    Q_DNS_RCODE,
+    Q_DNS_QRY_NAME,
+    Q_DNS_QRY_TYPE,
+    Q_DNS_A,
+    Q_DNS_AAAA,
+    Q_DNS_CNAME,
+    Q_DNS_TIME,
+    Q_DNS_RESPONSE_TO,
+    Q_TLS_SNI,
+    Q_QUIC,
+    Q_COUNT /* Number of them, not one. */
+};
+
+/* Their names, by enum query_field. */
+static const char *const query_names[Q_COUNT] = {
+    "frame.number",
+    "ip.src",
+    "ip.dst",
+    "ipv6.src",
+    "ipv6.dst",
+    "tcp.dstport",
+    "udp.dstport",
+    "dns.id",
+    "dns.flags.response",
+    "dns.flags.rcode",
+    "dns.qry.name",
+    "dns.qry.type",
+    "dns.a",
+    "dns.aaaa",
+    "dns.cname",
+    "dns.time",
+    "dns.response_to",
+    "tls.handshake.extensions_server_name",
+    "quic",
+};
+
+/* Their ids (looked up once). */
+static int qid[Q_COUNT];
+
+/* Looks the fields up (once). */
+static void query_ids_init(void)
+{
+    registry_init();
+    for (int i = 0; i < Q_COUNT; i++)
+        qid[i] = field_id(query_names[i]);
+}
 
 /* The addresses of a frame's innermost IP header, as text. */
 struct frame_hosts {
@@ -21,15 +80,15 @@ static void frame_hosts(const struct frame_fields *ff, struct frame_hosts *h)
     h->src[0] = h->dst[0] = '\0';
     for (uint32_t i = 0; i < ff->n; i++) {
         const struct field_value *v = &ff->vals[i];
-        if (v->id == F_IP_SRC || v->id == F_IPV6_SRC)
+        if (v->id == qid[Q_IP_SRC] || v->id == qid[Q_IPV6_SRC])
             field_format(ff, v, h->src, sizeof(h->src));
-        else if (v->id == F_IP_DST || v->id == F_IPV6_DST)
+        else if (v->id == qid[Q_IP_DST] || v->id == qid[Q_IPV6_DST])
             field_format(ff, v, h->dst, sizeof(h->dst));
     }
 }
 
 /* Returns the first occurrence of a field, or NULL. */
-static const struct field_value *first_of(const struct frame_fields *ff, enum field_id id)
+static const struct field_value *first_of(const struct frame_fields *ff, int id)
 {
     for (uint32_t i = 0; i < ff->n; i++)
         if (ff->vals[i].id == id)
@@ -125,8 +184,8 @@ static struct dns_lookup *dns_query_line(struct dns_lines *q, uint64_t frame)
 static json_t *dns_query_json(const struct frame_fields *ff, uint64_t frame, const char *client,
                               const char *server)
 {
-    const struct field_value *name = first_of(ff, F_DNS_QRY_NAME);
-    const struct field_value *type = first_of(ff, F_DNS_QRY_TYPE);
+    const struct field_value *name = first_of(ff, qid[Q_DNS_QRY_NAME]);
+    const struct field_value *type = first_of(ff, qid[Q_DNS_QRY_TYPE]);
     char buf[32];
     return json_pack("{s:o,s:s,s:s,s:o,s:o,s:n,s:n,s:[],s:n}", "frame",
                      frame ? json_integer((json_int_t)frame) : json_null(), "client", client,
@@ -140,8 +199,8 @@ static json_t *dns_query_json(const struct frame_fields *ff, uint64_t frame, con
 /* Fills the response half of a line from a response frame. */
 static void dns_fill_response(json_t *obj, const struct frame_fields *ff, uint64_t frame)
 {
-    const struct field_value *rcode = first_of(ff, F_DNS_FLAGS_RCODE);
-    const struct field_value *time = first_of(ff, F_DNS_TIME);
+    const struct field_value *rcode = first_of(ff, qid[Q_DNS_RCODE]);
+    const struct field_value *time = first_of(ff, qid[Q_DNS_TIME]);
     json_t *answers = json_object_get(obj, "answers");
     char buf[512];
     json_object_set_new(obj, "response_frame", json_integer((json_int_t)frame));
@@ -151,9 +210,9 @@ static void dns_fill_response(json_t *obj, const struct frame_fields *ff, uint64
         json_object_set_new(obj, "rcode", json_string(dns_rcode_name(rcode->v.u, buf, 32)));
     for (uint32_t i = 0; i < ff->n; i++) {
         const struct field_value *v = &ff->vals[i];
-        if (v->id != F_DNS_A && v->id != F_DNS_AAAA && v->id != F_DNS_CNAME)
+        if (v->id != qid[Q_DNS_A] && v->id != qid[Q_DNS_AAAA] && v->id != qid[Q_DNS_CNAME])
             continue;
-        if (v->id == F_DNS_CNAME)
+        if (v->id == qid[Q_DNS_CNAME])
             json_array_append_new(answers, packet_json_text(field_string(ff, v), v->v.str.len));
         else
             json_array_append_new(answers, json_stringn(buf, field_format(ff, v, buf, 64)));
@@ -164,9 +223,9 @@ static void dns_fill_response(json_t *obj, const struct frame_fields *ff, uint64
 static int dns_add(void *arg, const struct frame_fields *ff)
 {
     struct dns_collect *dc = arg;
-    const struct field_value *resp = first_of(ff, F_DNS_FLAGS_RESPONSE);
-    const struct field_value *to = first_of(ff, F_DNS_RESPONSE_TO);
-    uint64_t frame = first_of(ff, F_FRAME_NUMBER)->v.u;
+    const struct field_value *resp = first_of(ff, qid[Q_DNS_RESPONSE]);
+    const struct field_value *to = first_of(ff, qid[Q_DNS_RESPONSE_TO]);
+    uint64_t frame = first_of(ff, qid[Q_FRAME_NUMBER])->v.u;
     struct frame_hosts h;
 
     if (!resp)
@@ -239,17 +298,17 @@ struct tls_collect {
 static int tls_add(void *arg, const struct frame_fields *ff)
 {
     struct tls_collect *tc = arg;
-    const struct field_value *quic = first_of(ff, field_of_proto(PROTO_QUIC));
-    const struct field_value *port = first_of(ff, quic ? F_UDP_DSTPORT : F_TCP_DSTPORT);
+    const struct field_value *quic = first_of(ff, qid[Q_QUIC]);
+    const struct field_value *port = first_of(ff, quic ? qid[Q_UDP_DSTPORT] : qid[Q_TCP_DSTPORT]);
     const char *proto = quic ? "quic" : "tls";
-    uint64_t frame = first_of(ff, F_FRAME_NUMBER)->v.u;
+    uint64_t frame = first_of(ff, qid[Q_FRAME_NUMBER])->v.u;
     struct frame_hosts h;
     char key[1024];
 
     frame_hosts(ff, &h);
     for (uint32_t i = 0; i < ff->n; i++) {
         const struct field_value *v = &ff->vals[i];
-        if (v->id != F_TLS_SNI)
+        if (v->id != qid[Q_TLS_SNI])
             continue;
         unsigned p = port ? (unsigned)port->v.u : 0;
         int klen = snprintf(key, sizeof(key), "%s|%s|%u|%s|%.*s", h.src, h.dst, p, proto,
@@ -274,27 +333,6 @@ static int tls_add(void *arg, const struct frame_fields *ff)
     }
     return 0;
 }
-
-/* The fields the DNS lookups and TLS hosts read. */
-static const enum field_id query_fields[] = {F_FRAME_NUMBER,
-                                             F_IP_SRC,
-                                             F_IP_DST,
-                                             F_IPV6_SRC,
-                                             F_IPV6_DST,
-                                             F_TCP_DSTPORT,
-                                             F_UDP_DSTPORT,
-                                             F_DNS_ID,
-                                             F_DNS_FLAGS_RESPONSE,
-                                             F_DNS_FLAGS_RCODE,
-                                             F_DNS_QRY_NAME,
-                                             F_DNS_QRY_TYPE,
-                                             F_DNS_A,
-                                             F_DNS_AAAA,
-                                             F_DNS_CNAME,
-                                             F_DNS_TIME,
-                                             F_DNS_RESPONSE_TO,
-                                             F_TLS_SNI,
-                                             F_PROTO_BASE + PROTO_QUIC};
 
 /* Both collections of one pass. */
 struct both_collect {
@@ -323,10 +361,12 @@ int packet_queries_json(const struct packet_source *src, json_t **dns, json_t **
     struct frame_fields *ff = malloc(sizeof(*ff));
     int rc = PQ_BAD_FILE;
 
+    static pthread_once_t once = PTHREAD_ONCE_INIT;
+    pthread_once(&once, query_ids_init);
     if (ff) {
         frame_fields_init(ff);
-        for (size_t i = 0; i < sizeof(query_fields) / sizeof(query_fields[0]); i++)
-            frame_fields_want(ff, query_fields[i]);
+        for (int i = 0; i < Q_COUNT; i++)
+            frame_fields_want(ff, qid[i]);
         rc = packet_pass_run(src, ff, NULL, both_add, &both, err, errlen);
         frame_fields_free(ff);
         free(ff);

@@ -4,6 +4,8 @@
  * calls a record encrypted, and the ClientHello server_name extension.
  * Every length read from the bytes is checked against the bytes present. */
 #include "tls_hello.h"
+
+#include "tls_fields.h"
 #include "ws_text.h"
 
 #include <stdlib.h>
@@ -81,7 +83,7 @@ static void sni_name(struct frame_fields *ff, const uint8_t *name, size_t len)
     if (!text)
         return;
     size_t tlen = ws_ascii_field(name, len, text);
-    field_add_string(ff, F_TLS_SNI, text, tlen);
+    field_add_string(ff, tls_hf_server_name, text, tlen);
     if (text != small)
         free(text);
 }
@@ -192,11 +194,18 @@ static bool version_known(uint32_t v)
     return (v >= 0x0300 && v <= 0x0303) || v == 0x0101 || version_is_tls13(v);
 }
 
+/* Records a handshake message's type and length from its 4-byte header. */
+static void tls_type_and_length(struct frame_fields *ff, const uint8_t *head)
+{
+    field_add_uint(ff, tls_hf_handshake_type, head[0]);
+    tls_message_fields(NULL, ff, head, 4, 4);
+}
+
 /* Records one complete handshake message of len bytes (header included),
  * avail bytes of the chunk being left from its start (what Wireshark could
  * read before throwing); returns enum tls_chunk_flags bits. */
-static int message_full(struct frame_fields *ff, const uint8_t *m, size_t len, size_t avail,
-                        bool first)
+static int message_full(struct tls_hs_state *st, struct frame_fields *ff, const uint8_t *m,
+                        size_t len, size_t avail, bool first)
 {
     int flags = 0;
     if (first && m[0] == 2 && len > 4 + 2) {
@@ -206,15 +215,12 @@ static int message_full(struct frame_fields *ff, const uint8_t *m, size_t len, s
     }
     if (!tls_handshake_type_known(m[0]))
         return flags;
-    field_add_uint(ff, F_TLS_HANDSHAKE_TYPE, m[0]);
-    if (m[0] != 1)
-        return flags;
+    field_add_uint(ff, tls_hf_handshake_type, m[0]);
+    tls_message_fields(&st->session, ff, m, len, avail);
     /* A ClientHello's version, random and session ID are read without
      * bounds: past the end of the bytes at hand, Wireshark throws. */
-    if (avail < 4 + 35 || avail < 4 + 35 + (size_t)m[4 + 34])
+    if (m[0] == 1 && (avail < 4 + 35 || avail < 4 + 35 + (size_t)m[4 + 34]))
         return flags | TLS_CHUNK_ABORT;
-    if (fields_want(ff, F_TLS_SNI))
-        tls_client_hello_sni(ff, m + 4, len - 4);
     return flags;
 }
 
@@ -292,9 +298,9 @@ static int reassembly_done(struct tls_hs_state *st, struct frame_fields *ff)
     uint32_t msg_len = 4 + be24(st->head + 1);
     int flags = 0;
     if (!st->overflow && st->buf_len == msg_len)
-        flags = message_full(ff, st->buf, msg_len, msg_len, true);
+        flags = message_full(st, ff, st->buf, msg_len, msg_len, true);
     else if (tls_handshake_type_known(st->head[0]))
-        field_add_uint(ff, F_TLS_HANDSHAKE_TYPE, st->head[0]);
+        tls_type_and_length(ff, st->head);
     reassembly_reset(st);
     return flags;
 }
@@ -334,8 +340,8 @@ static int message_cut(struct frame_fields *ff, const uint8_t *m, size_t len, si
             flags |= version_is_tls13((uint32_t)v) ? TLS_CHUNK_SH_TLS13 : TLS_CHUNK_SH_OTHER;
     }
     if (tls_handshake_type_known(m[0]))
-        field_add_uint(ff, F_TLS_HANDSHAKE_TYPE, m[0]);
-    if (m[0] == 1 && fields_want(ff, F_TLS_SNI))
+        field_add_uint(ff, tls_hf_handshake_type, m[0]);
+    if (m[0] == 1 && fields_want(ff, tls_hf_server_name))
         client_hello_sni(ff, m + 4, len - 4, cap - 4);
     return flags;
 }
@@ -375,7 +381,7 @@ static int chunk(struct tls_hs_state *st, struct frame_fields *ff, const uint8_t
         }
         if (off + msg_len > cap)
             return flags | message_cut(ff, p + off, (size_t)msg_len, cap - off, first);
-        flags |= message_full(ff, p + off, (size_t)msg_len, left, first);
+        flags |= message_full(st, ff, p + off, (size_t)msg_len, left, first);
         if (flags & TLS_CHUNK_ABORT)
             return flags;
         off += (size_t)msg_len;

@@ -14,19 +14,29 @@
 
 #include "fields.h"
 
+/* The TLS fields the handshake walker records (registered by dissectors/tls.c). */
+extern int tls_hf_handshake_type, tls_hf_server_name;
+
 /* Largest handshake message kept whole for parsing (a ClientHello); longer
  * messages still report their type, not their server names. */
 #define TLS_HS_KEEP_MAX (64u * 1024)
 
+/* What a direction's ServerHello chose (what later messages' layout needs). */
+struct tls_session {
+    uint16_t version; /* The ServerHello's legacy version, or 0. */
+    uint16_t cipher;  /* Its cipher suite. */
+};
+
 /* Handshake reassembly state of one direction of a TLS session. */
 struct tls_hs_state {
-    bool active;        /* True while a message split over chunks is incomplete. */
-    bool overflow;      /* True when the message in progress outgrew TLS_HS_KEEP_MAX. */
-    uint8_t head[4];    /* Its first bytes: type and 24-bit length. */
-    uint32_t frags_len; /* Number of its bytes seen so far. */
-    uint8_t *buf;       /* Its bytes, kept only for a ClientHello or ServerHello. */
-    uint32_t buf_len;   /* Number of bytes in buf. */
-    uint32_t buf_cap;   /* Allocated size of buf. */
+    struct tls_session session; /* What this direction's ServerHello chose. */
+    bool active;                /* True while a message split over chunks is incomplete. */
+    bool overflow;              /* True when the message in progress outgrew TLS_HS_KEEP_MAX. */
+    uint8_t head[4];            /* Its first bytes: type and 24-bit length. */
+    uint32_t frags_len;         /* Number of its bytes seen so far. */
+    uint8_t *buf;               /* Its bytes, kept only for a ClientHello or ServerHello. */
+    uint32_t buf_len;           /* Number of bytes in buf. */
+    uint32_t buf_cap;           /* Allocated size of buf. */
 };
 
 /* What tls_handshake_chunk() saw, as bit flags. */

@@ -8,6 +8,7 @@
 
 #include <stdbool.h>
 #include <stdio.h>
+#include <string.h>
 
 /* The code point Wireshark substitutes for bytes that are not UTF-8. */
 #define REPLACEMENT_CHAR 0xFFFDu
@@ -148,6 +149,66 @@ size_t ws_ascii_field(const uint8_t *s, size_t len, char *out)
             out[n++] = esc[c - 8];
         } else {
             out[n++] = (char)c;
+        }
+    }
+    out[n] = '\0';
+    return n;
+}
+
+/* Returns the length of the valid UTF-8 sequence (GLib's rules: no
+ * overlong forms, no surrogates, at most U+10FFFF) starting at s, or 0. */
+static size_t utf8_valid_len(const uint8_t *s, const uint8_t *end)
+{
+    uint8_t c = s[0];
+    size_t more;
+    uint32_t uc, min;
+    if ((c & 0xE0) == 0xC0) {
+        more = 1, uc = c & 0x1F, min = 0x80;
+    } else if ((c & 0xF0) == 0xE0) {
+        more = 2, uc = c & 0x0F, min = 0x800;
+    } else if ((c & 0xF8) == 0xF0) {
+        more = 3, uc = c & 0x07, min = 0x10000;
+    } else {
+        return 0;
+    }
+    if ((size_t)(end - s) <= more)
+        return 0;
+    for (size_t i = 1; i <= more; i++) {
+        if ((s[i] & 0xC0) != 0x80)
+            return 0;
+        uc = uc << 6 | (s[i] & 0x3F);
+    }
+    return uc >= min && unichar_valid(uc) ? more + 1 : 0;
+}
+
+/* Writes len raw bytes at s as a string field built from them prints. */
+size_t ws_raw_field(const uint8_t *s, size_t len, char *out)
+{
+    static const char esc[] = "btn\0fr"; /* \b (8) to \r (13); \v (11) is not escaped. */
+    static const char hex[] = "0123456789abcdef";
+    const uint8_t *end = s + len;
+    size_t n = 0;
+    while (s < end && *s != 0) {
+        uint8_t c = *s;
+        size_t v;
+        if (c < 0x80) {
+            if (c >= 8 && c <= 13 && esc[c - 8] != '\0') {
+                out[n++] = '\\';
+                out[n++] = esc[c - 8];
+            } else {
+                out[n++] = (char)c;
+            }
+            s++;
+        } else if ((v = utf8_valid_len(s, end)) > 0) {
+            memcpy(out + n, s, v);
+            n += v;
+            s += v;
+        } else {
+            out[n++] = '\\';
+            out[n++] = 'x';
+            out[n++] = hex[c >> 4];
+            out[n++] = hex[c & 15];
+            s++;
         }
     }
     out[n] = '\0';

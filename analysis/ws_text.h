@@ -26,4 +26,11 @@ size_t ws_format_text(const uint8_t *s, size_t len, char *out);
  * WS_ASCII_FIELD_MAX(len) bytes; returns the length written (no NUL). */
 size_t ws_ascii_field(const uint8_t *s, size_t len, char *out);
 
+/* Writes len raw bytes at s as a string field built from them (not
+ * decoded as ENC_ASCII) prints with -T fields: cut at the first NUL, valid
+ * UTF-8 kept, other bytes as \xNN, \b \f \n \r \t as two-character
+ * escapes, into out, which has room for WS_FORMAT_TEXT_MAX(len) bytes;
+ * returns the length written (no NUL). */
+size_t ws_raw_field(const uint8_t *s, size_t len, char *out);
+
 #endif

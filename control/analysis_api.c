@@ -8,6 +8,10 @@
  *   GET  /api/v2/analysis/{id}/packets/fields?fields=a,b&filter=EXPR&limit=&offset=
  *   GET  /api/v2/analysis/{id}/dns/lookups                every DNS query and response
  *   GET  /api/v2/analysis/{id}/tls/hosts                  TLS and QUIC server names
+ *   GET  /api/v2/analysis/{id}/follow?stream=N&proto=tcp|udp&offset=&limit=
+ *   GET  /api/v2/analysis/{id}/expert                     expert information
+ *   GET  /api/v2/analysis/{id}/stats/io?interval=S&filter=EXPR...&offset=&limit=
+ *   GET  /api/v2/analysis/{id}/http/requests?offset=&limit=
  * Answers are {"data": {...}}; errors {"status": N, "exceptions": ["..."]}.
  * A capture is an uploaded file or an ended job of the caller's account.
  *
@@ -44,6 +48,8 @@
 #include "multipart.h"
 #include "offload.h"
 #include "packet_fields.h"
+#include "analysis_views_api.h"
+#include "query_params.h"
 
 /* Captures up to this size are answered while the request waits (a few
  * milliseconds of the worker); larger ones get 202 until the answer is
@@ -271,64 +277,6 @@ static int serve_entry(h2o_req_t *req, const char *id, const char *entry, const 
     return 0;
 }
 
-/* Returns the value of a hex digit, or -1. */
-static int hex_value(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
-/* Decodes a percent-encoded query value ('+' is a space) into buf.
- * Returns 0, or -1 for a bad escape, an encoded NUL, or a value that does
- * not fit in size - 1 bytes. */
-static int url_decode(const char *in, size_t len, char *buf, size_t size)
-{
-    size_t n = 0;
-    for (size_t i = 0; i < len; i++) {
-        int c = (unsigned char)in[i];
-        if (c == '+') {
-            c = ' ';
-        } else if (c == '%') {
-            int hi = i + 2 < len ? hex_value(in[i + 1]) : -1;
-            int lo = i + 2 < len ? hex_value(in[i + 2]) : -1;
-            if (hi < 0 || lo < 0 || (hi | lo) == 0)
-                return -1;
-            c = hi << 4 | lo;
-            i += 2;
-        }
-        if (n + 1 >= size)
-            return -1;
-        buf[n++] = (char)c;
-    }
-    buf[n] = '\0';
-    return 0;
-}
-
-/* Decodes query parameter `name` of the request into `buf`.  Returns 1
- * when present, 0 when absent (buf empty), -1 when it is malformed or
- * longer than size - 1 bytes. */
-static int query_value(const h2o_req_t *req, const char *name, char *buf, size_t size)
-{
-    buf[0] = '\0';
-    if (req->query_at == SIZE_MAX)
-        return 0;
-    const char *p = req->path.base + req->query_at + 1, *end = req->path.base + req->path.len;
-    size_t n = strlen(name);
-    while (p < end) {
-        const char *amp = memchr(p, '&', (size_t)(end - p));
-        const char *stop = amp ? amp : end;
-        if ((size_t)(stop - p) > n && memcmp(p, name, n) == 0 && p[n] == '=')
-            return url_decode(p + n + 1, (size_t)(stop - p) - n - 1, buf, size) == 0 ? 1 : -1;
-        p = stop + 1;
-    }
-    return 0;
-}
-
 /* What a summary request computes: the capture's summary. */
 struct summary_ctx {
     const char *id;
@@ -349,7 +297,7 @@ static int handle_view(h2o_req_t *req, const char *account, const char *id, cons
     char protocol[32];
     uint64_t bytes;
     bool by_table = strcmp(view, "endpoints") == 0 || strcmp(view, "conversations") == 0;
-    if (by_table && (query_value(req, "protocol", protocol, sizeof(protocol)) <= 0 ||
+    if (by_table && (query_params_get(req, "protocol", protocol, sizeof(protocol)) <= 0 ||
                      analysis_table_from_name(protocol) < 0))
         return cs_error(req, 400, "protocol: must be one of eth, ip, ipv6, tcp, udp");
     if (locate(req, account, id, pcap, sizeof(pcap), &bytes) != 0)
@@ -364,18 +312,9 @@ static int handle_view(h2o_req_t *req, const char *account, const char *id, cons
  * Returns 0, or answers 400 naming the parameter and its range and returns -1. */
 static int query_uint(h2o_req_t *req, const char *name, uint64_t def, uint64_t max, uint64_t *v)
 {
-    char buf[32], *end;
-    int rc = query_value(req, name, buf, sizeof(buf));
-    *v = def;
-    if (rc == 0)
-        return 0;
-    errno = 0;
-    unsigned long long x = strtoull(buf, &end, 10);
-    if (rc < 0 || buf[0] < '0' || buf[0] > '9' || *end != '\0' || errno != 0 || x > max)
-        return cs_error(req, 400, "%s: must be an integer from 0 to %llu", name,
-                        (unsigned long long)max),
-               -1;
-    *v = x;
+    char why[128];
+    if (query_params_uint(req, name, def, max, v, why, sizeof(why)) != 0)
+        return cs_error(req, 400, "%s", why), -1;
     return 0;
 }
 
@@ -387,14 +326,14 @@ static int read_fields_query(h2o_req_t *req, struct analysis_query *q)
     int ids[64], rc;
     size_t pos;
     char err[256];
-    if ((rc = query_value(req, "fields", q->fields, sizeof(q->fields))) <= 0)
+    if ((rc = query_params_get(req, "fields", q->fields, sizeof(q->fields))) <= 0)
         return cs_error(req, 400, "fields: %s",
                         rc < 0 ? "malformed percent-encoding or longer than 2047 bytes"
                                : "required: a comma-separated list of field names"),
                -1;
     if (packet_fields_parse_list(q->fields, ids, 64, err, sizeof(err), &pos) < 0)
         return cs_error(req, 400, "fields: %s", err), -1;
-    if (query_value(req, "filter", q->filter, sizeof(q->filter)) < 0)
+    if (query_params_get(req, "filter", q->filter, sizeof(q->filter)) < 0)
         return cs_error(req, 400, "filter: malformed percent-encoding or longer than 4095 bytes"),
                -1;
     if (q->filter[0] != '\0') {
@@ -409,14 +348,22 @@ static int read_fields_query(h2o_req_t *req, struct analysis_query *q)
     return 0;
 }
 
-/* Writes the hash naming query q's answer into `hex` (65 bytes). */
+/* Writes the hash naming query q's answer into `hex` (65 bytes): every
+ * parameter of its kind, so two queries share an entry only when they ask
+ * the same. */
 static void query_hash(const struct analysis_query *q, char *hex)
 {
-    char text[sizeof(q->fields) + sizeof(q->filter) + 64];
+    char text[sizeof(q->fields) + sizeof(q->filter) + 160];
     unsigned char md[32];
-    int n = snprintf(text, sizeof(text), "%s%c%s%c%llu%c%llu", q->fields, 0, q->filter, 0,
-                     (unsigned long long)q->offset, 0, (unsigned long long)q->limit);
-    EVP_Digest(text, (size_t)n, md, NULL, EVP_sha256(), NULL);
+    int n = snprintf(text, sizeof(text), "%d%c%s%c%llu%c%llu%c%llu%c%d%c%llu%c%u%c", (int)q->kind,
+                     0, q->fields, 0, (unsigned long long)q->offset, 0,
+                     (unsigned long long)q->limit, 0, (unsigned long long)q->stream, 0, q->udp, 0,
+                     (unsigned long long)q->interval_us, 0, q->n_filters, 0);
+    size_t filters = 0;
+    for (unsigned i = 0; i < (q->n_filters ? q->n_filters : 1); i++)
+        filters += strlen(q->filter + filters) + 1;
+    memcpy(text + n, q->filter, filters);
+    EVP_Digest(text, (size_t)n + filters, md, NULL, EVP_sha256(), NULL);
     for (int i = 0; i < 32; i++)
         snprintf(hex + 2 * i, 3, "%02x", md[i]);
 }
@@ -436,14 +383,21 @@ static int submit_query(struct answer_wait *w, analysis_done_fn fn, void *arg)
     return analysis_worker_query(ctx->id, ctx->pcap, ctx->entry, ctx->q, fn, w);
 }
 
-/* GET .../analysis/{id}/packets/fields: selected fields of the frames a filter passes. */
-static int handle_fields(h2o_req_t *req, const char *account, const char *id)
+/* GET .../analysis/{id}/packets/fields, follow, expert, stats/io and
+ * http/requests: a query answered into an entry of its own. */
+static int handle_query(h2o_req_t *req, const char *account, const char *id, const char *view)
 {
     static struct analysis_query q; /* Large: kept off the stack (one event-loop thread). */
-    char pcap[ANALYSIS_PATH_MAX], entry[ANALYSIS_PATH_MAX], hash[65];
+    char pcap[ANALYSIS_PATH_MAX], entry[ANALYSIS_PATH_MAX], hash[65], why[320];
     uint64_t bytes;
-    if (locate(req, account, id, pcap, sizeof(pcap), &bytes) != 0 ||
-        read_fields_query(req, &q) != 0)
+    if (strcmp(view, "fields") == 0) {
+        memset(&q, 0, sizeof(q));
+        if (read_fields_query(req, &q) != 0)
+            return 0;
+    } else if (analysis_views_read_query(req, view, &q, why, sizeof(why)) != 0) {
+        return cs_error(req, 400, "%s", why);
+    }
+    if (locate(req, account, id, pcap, sizeof(pcap), &bytes) != 0)
         return 0;
     query_hash(&q, hash);
     analysis_store_query_path(id, hash, entry, sizeof(entry));
@@ -650,9 +604,13 @@ static const char *view_of(const h2o_iovec_t *s, int n)
 {
     static const char *const pairs[][3] = {{"packets", "fields", "fields"},
                                            {"dns", "lookups", "dns_lookups"},
-                                           {"tls", "hosts", "tls_hosts"}};
-    if (n == 1 && h2o_memis(s[0].base, s[0].len, H2O_STRLIT("status")))
-        return "status";
+                                           {"tls", "hosts", "tls_hosts"},
+                                           {"http", "requests", "http_requests"},
+                                           {"stats", "io", "io"}};
+    static const char *const singles[] = {"status", "follow", "expert"};
+    for (size_t i = 0; n == 1 && i < sizeof(singles) / sizeof(singles[0]); i++)
+        if (h2o_memis(s[0].base, s[0].len, singles[i], strlen(singles[i])))
+            return singles[i];
     for (size_t i = 0; n == 2 && i < sizeof(pairs) / sizeof(pairs[0]); i++)
         if (h2o_memis(s[0].base, s[0].len, pairs[i][0], strlen(pairs[i][0])) &&
             h2o_memis(s[1].base, s[1].len, pairs[i][1], strlen(pairs[i][1])))
@@ -720,10 +678,17 @@ static void parse_target(h2o_iovec_t path, h2o_iovec_t *s, bool *upload, const c
 const char *analysis_api_route(const h2o_req_t *req)
 {
     static const char *const routes[][2] = {
-        {"status", "analysis_status"},       {"hierarchy", "analysis_hierarchy"},
-        {"endpoints", "analysis_endpoints"}, {"conversations", "analysis_conversations"},
-        {"fields", "analysis_fields"},       {"dns_lookups", "analysis_dns_lookups"},
+        {"status", "analysis_status"},
+        {"hierarchy", "analysis_hierarchy"},
+        {"endpoints", "analysis_endpoints"},
+        {"conversations", "analysis_conversations"},
+        {"fields", "analysis_fields"},
+        {"dns_lookups", "analysis_dns_lookups"},
         {"tls_hosts", "analysis_tls_hosts"},
+        {"follow", "analysis_follow"},
+        {"expert", "analysis_expert"},
+        {"io", "analysis_io"},
+        {"http_requests", "analysis_http_requests"},
     };
     h2o_iovec_t s[8];
     bool upload;
@@ -766,7 +731,9 @@ int analysis_api_handle(h2o_req_t *req)
         return cs_error(req, 404, "capture %.*s not found", (int)(s[1].len > 64 ? 64 : s[1].len),
                         s[1].base);
     snprintf(id, sizeof(id), "%.*s", (int)s[1].len, s[1].base);
-    if (strcmp(view, "fields") == 0)
-        return handle_fields(req, who.account_id, id);
+    static const char *const queries[] = {"fields", "follow", "expert", "io", "http_requests"};
+    for (size_t i = 0; i < sizeof(queries) / sizeof(queries[0]); i++)
+        if (strcmp(view, queries[i]) == 0)
+            return handle_query(req, who.account_id, id, view);
     return handle_view(req, who.account_id, id, view);
 }

@@ -21,6 +21,7 @@
 #include "disk_guard.h"
 #include "offload.h"
 #include "packet_fields.h"
+#include "views.h"
 
 /* Entries under way at once, at most. */
 #define WORKER_MAX_PENDING 64
@@ -187,16 +188,40 @@ static void summary_work(struct analysis_task *t)
     store_answers(t, a, n);
 }
 
-/* Computes a packets/fields query's answer (ANALYSIS lane). */
+/* Computes the data of query q on src; returns a packet_query_status. */
+static int query_data(const struct analysis_query *q, const struct packet_source *src,
+                      json_t **data, char *why, size_t size)
+{
+    const char *filters[VIEW_IO_MAX_FILTERS], *param;
+    size_t pos, bad;
+    switch (q->kind) {
+    case QUERY_FOLLOW:
+        return view_follow_json(src, q->udp, q->stream, q->offset, q->limit, data, why, size);
+    case QUERY_EXPERT:
+        return view_expert_json(src, data, why, size);
+    case QUERY_HTTP:
+        return view_http_json(src, q->offset, q->limit, data, why, size);
+    case QUERY_IO:
+        for (unsigned i = 0, at = 0; i < q->n_filters && i < VIEW_IO_MAX_FILTERS; i++) {
+            filters[i] = q->filter + at;
+            at += (unsigned)strlen(filters[i]) + 1;
+        }
+        return view_io_json(src, q->interval_us, filters, q->n_filters, q->offset, q->limit, data,
+                            &bad, &pos, why, size);
+    case QUERY_FIELDS:
+        break;
+    }
+    return packet_fields_json(src, q->fields, q->filter, q->offset, q->limit, data, &param, &pos,
+                              why, size);
+}
+
+/* Computes a query's answer (ANALYSIS lane). */
 static void query_work(struct analysis_task *t)
 {
     struct packet_source src = {.path = t->pcap};
-    const char *param;
-    size_t pos;
     json_t *data;
     struct answer a;
-    if (packet_fields_json(&src, t->q.fields, t->q.filter, t->q.offset, t->q.limit, &data, &param,
-                           &pos, t->why, sizeof(t->why)) != PQ_OK) {
+    if (query_data(&t->q, &src, &data, t->why, sizeof(t->why)) != PQ_OK) {
         record_failure(t);
         return;
     }

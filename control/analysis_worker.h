@@ -13,12 +13,26 @@
 #include <stdbool.h>
 #include <stdint.h>
 
-/* A packets/fields query. */
+/* What a query asks: packets/fields, or one of the views (views.h). */
+enum analysis_query_kind {
+    QUERY_FIELDS, /* packets/fields: fields, filter, offset, limit. */
+    QUERY_FOLLOW, /* follow: stream, udp, offset, limit. */
+    QUERY_EXPERT, /* expert: nothing more. */
+    QUERY_IO,     /* stats/io: interval_us, filters, offset, limit. */
+    QUERY_HTTP,   /* http/requests: offset, limit. */
+};
+
+/* A query on a capture, answered into its own cache entry. */
 struct analysis_query {
-    char fields[2048]; /* Comma-separated field names. */
-    char filter[4096]; /* Display filter, or empty for every frame. */
-    uint64_t offset;   /* Matching frames to skip. */
-    uint64_t limit;    /* Most frames to return. */
+    enum analysis_query_kind kind; /* What it asks. */
+    char fields[2048];             /* Comma-separated field names. */
+    char filter[4096];             /* Display filter (io: n_filters of them, each NUL-ended). */
+    unsigned n_filters;            /* io: the number of filters in filter. */
+    uint64_t offset;               /* Matching frames (or segments, requests, intervals) to skip. */
+    uint64_t limit;                /* Most of them to return. */
+    uint64_t stream;               /* follow: the stream index. */
+    bool udp;                      /* follow: a UDP stream (else TCP). */
+    uint64_t interval_us;          /* io: the interval in microseconds (0: one). */
 };
 
 /* How the computation of an entry ended. */

@@ -13,7 +13,7 @@ BUILD_PKGS=(
   libcurl4-openssl-dev libcmocka-dev libsqlite3-dev libssl-dev libpcre2-dev
   libnftables-dev libmnl-dev libnetfilter-log-dev
 )
-TEST_PKGS=(tshark python3 python3-pytest python3-yaml python3-jsonschema python3-cryptography curl iproute2
+TEST_PKGS=(tshark jq python3 python3-pytest python3-yaml python3-jsonschema python3-cryptography curl iproute2
   clang-format clang
   wireshark-common nftables tcpdump libcap2-bin  # tests/kernel (mergecap, nft, capsh), bench-kernel-path
   chromium                                  # the dashboard's browser tests (tests/ui)

@@ -16,6 +16,7 @@ from capture_gen import inet_checksum, write_pcap
 
 CLIENT, SERVER = bytes([10, 0, 0, 1]), bytes([10, 0, 0, 2])
 CLIENT6, SERVER6 = bytes(15) + b"\x01", bytes(15) + b"\x02"
+MDNS = bytes([224, 0, 0, 251])
 
 
 
@@ -314,6 +315,50 @@ def http_requests():
     return c.frames
 
 
+def http_headers():
+    """Every header with a field of its own, cookies and query strings,
+    status lines with known and unknown codes and odd phrases, a
+    Content-Length with blanks, a keep-alive connection with several requests
+    and responses (and a response nobody asked for), and a proxy request
+    with an absolute URI."""
+    c = Clock()
+    t = Tcp(51000, 80)
+    for f in t.handshake():
+        c.add(1, f)
+    req = (b"GET /a/b?x=1&&y=%20z&=&last HTTP/1.1\r\nHost:  www.example.com \r\n"
+           b"User-Agent: pcapd-test/1.0\r\nAccept: */*\r\nAccept-Language: en\r\n"
+           b"Accept-Encoding: gzip, br\r\nReferer: http://ref.example/\r\n"
+           b"Cookie: a=1; b=2;c=3; ;\r\nAuthorization: Basic dXNlcjpwYXNz\r\n"
+           b"Proxy-Authorization: Basic eDp5\r\nConnection: Upgrade, keep-alive\r\n"
+           b"Upgrade: websocket\r\nSec-WebSocket-Key: dGhlIHNhbXBsZQ==\r\n"
+           b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: chat\r\n"
+           b"Sec-WebSocket-Extensions: permessage-deflate\r\nX-Forwarded-For: 192.0.2.7\r\n"
+           b"Cache-Control: no-cache\r\nX-Unknown: v\r\n\r\n")
+    c.add(1, t.send(True, req))
+    c.add(1, t.send(False, b"HTTP/1.1 200 OK\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
+                           b"Server: test\r\nLast-Modified: Sun, 31 Dec 2023 23:59:59 GMT\r\n"
+                           b"Content-Type: text/plain; charset=utf-8\r\n"
+                           b"Content-Encoding: identity\r\nSet-Cookie: s=1; Path=/\r\n"
+                           b"Set-Cookie: t=2\r\nContent-Length: 5\r\n\r\nhello"))
+    c.add(1, t.send(True, b"GET /two HTTP/1.1\r\nHost: www.example.com\r\n\r\n"))
+    c.add(1, t.send(False, b"HTTP/1.1 302 Found\r\nLocation: /three\r\n"
+                           b"WWW-Authenticate: Basic realm=x\r\nProxy-Authenticate: Basic\r\n"
+                           b"Transfer-Encoding: chunked\r\n\r\n0\r\n\r\n"))
+    c.add(1, t.send(False, b"HTTP/1.1 299 Whatever It Is\r\nContent-Length: 0\r\n\r\n"))
+    c.add(1, t.send(True, b"GET /four HTTP/1.0\r\nHost: www.example.com\r\n\r\n"))
+    c.add(1, t.send(False, b"HTTP/1.1 799 \r\nContent-Length:  0\r\n\r\n"))
+    c.add(1, t.send(True, b"GET /five HTTP/1.1\r\nContent-Length: 0\r\n\r\n"))
+    c.add(1, t.send(False, b"HTTP/1.1 101 Switching Protocols\r\n"
+                           b"Sec-WebSocket-Accept: s3pPLMBiTxaQ9kYGzzhZRbK+xOo=\r\n\r\n"))
+    t = Tcp(51001, 8080)
+    for f in t.handshake():
+        c.add(1, f)
+    c.add(1, t.send(True, b"GET http://other.example/x HTTP/1.1\r\nHost: proxy\r\n\r\n"))
+    c.add(1, t.send(False, b"HTTP/1.1 404 Not Found\r\nContent-Length: 0\r\n\r\n"))
+    c.add(1, t.send(True, b"NOTIFY * HTTP/1.1\r\nHost: h\r\nNT: upnp:rootdevice\r\n\r\n"))
+    return c.frames
+
+
 def _bootp(opts, file=b"", sname=b"", cookie=True):
     """Returns a BOOTP request with the given options, file and server name fields."""
     b = struct.pack("!BBBBIHH4s4s4s4s16s", 1, 1, 6, 0, 0x1234, 0, 0, bytes(4), bytes(4), bytes(4),
@@ -352,13 +397,92 @@ def dhcp_hostnames():
     return c.frames
 
 
+def dns_records():
+    """Record types with fields of their own (NS, PTR, DNAME, MX, TXT, SPF,
+    SOA, SRV under several owner names, HINFO, NAPTR, OPT with cookies and
+    other options, RRSIG, DNSKEY, DS), cut inside their data; a query with
+    the AD bit, an UPDATE, a retransmitted query and response, and mDNS
+    questions and answers with the QU and cache-flush bits."""
+    c = Clock()
+    srv = lambda owner: record(name(*owner.split(".")), 33, struct.pack("!HHH", 1, 2, 5060)
+                               + name("sip", "example", "com"))
+    soa = name("ns", "example", "com") + name("admin", "example", "com") + struct.pack(
+        "!IIIII", 2024010101, 7200, 3600, 1209600, 300)
+    cookie = struct.pack("!HH", 10, 8) + bytes(range(8))
+    cookie2 = struct.pack("!HH", 10, 24) + bytes(range(24))
+    ecs = struct.pack("!HHHBB", 8, 7, 1, 24, 0) + bytes([192, 0, 2])
+    opt = b"\x00" + struct.pack("!HHBBHH", 41, 1232, 0, 0, 0x8000,
+                                  len(cookie + ecs) + 4) + cookie + ecs + struct.pack("!HH", 12, 0)
+    rrsig = struct.pack("!HBBIIIH", 1, 8, 3, 3600, 1700000000, 1690000000, 12345) + name(
+        "example", "com") + bytes(range(32))
+    dnskey = struct.pack("!HBB", 0x0101, 3, 8) + bytes(range(64))
+    ds = struct.pack("!HBB", 12345, 8, 2) + bytes(range(32))
+    recs = [record(PTR, 2, name("ns1", "example", "com")),
+            record(PTR, 12, name("host", "example", "com")),
+            record(PTR, 39, name("example", "net")),
+            record(PTR, 15, b"\x00\x0a" + name("mx", "example", "com")),
+            record(PTR, 16, b"\x05hello\x0awor\tld \xe9t\x00"),
+            record(PTR, 99, b"\x0fv=spf1 -all ok!"),
+            record(PTR, 6, soa),
+            srv("_sip._tcp.example.com"), srv("www.example.com"), srv("a.b"), srv("x"),
+            record(PTR, 13, b"\x03x86\x05Linux"),
+            record(PTR, 35, struct.pack("!HH", 100, 10) + b"\x01S\x07SIP+D2U\x00" + name("r")),
+            record(PTR, 46, rrsig), record(PTR, 48, dnskey), record(PTR, 43, ds)]
+    c.add(1, to_server(query(40, flags=0x0120)))
+    c.add(1, to_client(message(40, 0x81a0, qs=[question(WWW)], ans=recs, tail=opt,
+                               counts=(1, len(recs), 0, 1))))
+    c.add(1, to_server(message(41, 0x0100, qs=[question(WWW)], tail=b"\x00" + struct.pack(
+        "!HHIH", 41, 4096, 0, len(cookie2)) + cookie2, counts=(1, 0, 0, 1))))
+    c.add(1, to_client(answer(42, [record(PTR, 15, b"\x00\x0a" + name("mx"))])[:-3]))
+    c.add(1, to_client(answer(43, [record(PTR, 33, struct.pack("!HHH", 1, 2, 3) + b"\x03ab")])))
+    c.add(1, to_client(answer(44, [record(PTR, 6, soa[:-6])])))
+    c.add(1, to_client(answer(45, [record(PTR, 46, rrsig[:30])])))
+    c.add(1, to_server(message(46, 0x2800, qs=[question(name("example", "com"), 6)],
+                               ans=[record(PTR, 1, bytes(4))], counts=(1, 0, 1, 0))))
+    c.add(1, to_server(query(47)))
+    c.add(1000, to_server(query(47)))
+    c.add(1, to_client(answer(47, [A1])))
+    c.add(1, to_client(answer(47, [A1])))
+    mq = message(0, 0, qs=[question(name("printer", "local"), 12, 0x8001)])
+    c.add(1, eth(ipv4(CLIENT, MDNS, 17, udp(5353, 5353, mq))))
+    ma = message(0, 0x8400, ans=[record(name("printer", "local"), 1, bytes(4), rclass=0x8001)])
+    c.add(1, eth(ipv4(SERVER, MDNS, 17, udp(5353, 5353, ma))))
+    return c.frames
+
+
+def dhcp_options():
+    """A DHCP exchange with the options that have fields of their own, the
+    server name and boot file set, a relay agent, and a non-Ethernet
+    client hardware address."""
+    ip = lambda *a: bytes(a)
+    opts = (_opt(53, b"\x05") + _opt(54, ip(10, 0, 0, 1)) + _opt(51, b"\x00\x00\x0e\x10")
+            + _opt(58, b"\x00\x00\x07\x08") + _opt(59, b"\x00\x00\x0c\x4e")
+            + _opt(1, ip(255, 255, 255, 0)) + _opt(3, ip(10, 0, 0, 1) + ip(10, 0, 0, 254))
+            + _opt(6, ip(8, 8, 8, 8) + ip(1, 1, 1, 1)) + _opt(15, b"example.org")
+            + _opt(28, ip(10, 0, 0, 255)) + _opt(4, ip(10, 0, 0, 2)) + _opt(42, ip(10, 0, 0, 3))
+            + _opt(56, b"all good") + _opt(60, b"MSFT 5.0") + _opt(50, ip(10, 0, 0, 7))
+            + _opt(55, bytes([1, 3, 6, 15, 119])) + b"\xff")
+    c = Clock()
+    msg = bytearray(_bootp(opts, file=b"pxelinux.0", sname=b"boot.example"))
+    msg[0] = 2
+    msg[24:28] = bytes([10, 9, 8, 7])
+    c.add(1, eth(ipv4(SERVER, CLIENT, 17, udp(67, 68, bytes(msg)))))
+    other = bytearray(_bootp(_opt(53, b"\x03") + b"\xff"))
+    other[1], other[2] = 6, 4
+    c.add(1, eth(ipv4(CLIENT, SERVER, 17, udp(68, 67, bytes(other)))))
+    return c.frames
+
+
 SCENARIOS = {
     "dns_matching": dns_matching,
+    "dns_records": dns_records,
     "dns_names": dns_names,
     "dns_malformed": dns_malformed,
     "dns_tcp": dns_tcp,
     "http_requests": http_requests,
+    "http_headers": http_headers,
     "dhcp_hostnames": dhcp_hostnames,
+    "dhcp_options": dhcp_options,
 }
 
 

@@ -25,38 +25,47 @@ static void take(const uint8_t *tail, size_t len, size_t *at, uint8_t *out, size
 static void fill_frame(struct frame_fields *ff, const uint8_t *tail, size_t len)
 {
     size_t at = 0;
-    for (int id = 0; id < F_COUNT; id++) {
-        const struct field_def *d = field_def((enum field_id)id);
+    for (int id = 1; id < registry_field_count(); id++) {
+        const struct field_def *d = field_def(id);
         uint8_t b[16];
         for (int k = 0; k < 2; k++) {
             take(tail, len, &at, b, sizeof(b));
             uint64_t u;
             memcpy(&u, b, sizeof(u));
-            switch (d->type) {
-            case FT_UINT:
-                field_add_uint(ff, (enum field_id)id, k ? u : u & 0xffff);
+            switch (d->kind) {
+            case FK_UINT:
+                field_add_uint(ff, id, (k ? u : u & 0xffff) & d->max);
                 break;
-            case FT_TIME:
-                field_add_time(ff, (enum field_id)id, (int64_t)(k ? u : u & 0xffffffff));
+            case FK_INT:
+                field_add_int(ff, id, (int64_t)(k ? u : u & 0xffff));
                 break;
-            case FT_BOOL:
-                field_add_uint(ff, (enum field_id)id, b[0] & 1);
+            case FK_TIME:
+                field_add_time(ff, id, (int64_t)(k ? u : u & 0xffffffff));
                 break;
-            case FT_IPV4:
-                field_add_ipv4(ff, (enum field_id)id, b);
+            case FK_DOUBLE:
+                field_add_double(ff, id, (double)(int64_t)u / 1024.0);
                 break;
-            case FT_IPV6:
-                field_add_ipv6(ff, (enum field_id)id, b);
+            case FK_BOOL:
+                field_add_uint(ff, id, b[0] & 1);
                 break;
-            case FT_ETHER:
-                field_add_ether(ff, (enum field_id)id, b);
+            case FK_IPV4:
+                field_add_ipv4(ff, id, b);
                 break;
-            case FT_STRING:
-                field_add_string(ff, (enum field_id)id, (const char *)tail, k ? len : len / 2);
+            case FK_IPV6:
+                field_add_ipv6(ff, id, b);
                 break;
-            case FT_PROTOCOL:
+            case FK_ETHER:
+                field_add_ether(ff, id, b);
+                break;
+            case FK_STRING:
+                field_add_string(ff, id, (const char *)tail, k ? len : len / 2);
+                break;
+            case FK_BYTES:
+                field_add_bytes(ff, id, tail, k ? len : len / 2);
+                break;
+            case FK_NONE:
             default:
-                field_add_present(ff, (enum field_id)id);
+                field_add_present(ff, id);
                 break;
             }
         }
@@ -87,8 +96,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct frame_fields ff;
     frame_fields_init(&ff);
     display_filter_want(df, &ff);
-    for (int id = 0; id < F_COUNT; id++)
-        frame_fields_want(&ff, (enum field_id)id);
+    for (int id = 1; id < registry_field_count(); id++)
+        frame_fields_want(&ff, id);
     (void)display_filter_match(df, &ff);
     fill_frame(&ff, tail, tlen);
     (void)display_filter_match(df, &ff);

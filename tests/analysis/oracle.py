@@ -122,7 +122,7 @@ def iso(ts):
 
 def sort_tree(nodes):
     """Returns hierarchy nodes sorted by name at every level (sibling order is not compared)."""
-    return sorted(({**n, "protos": sort_tree(n["protos"])} for n in nodes),
+    return sorted(({**n, "protos": sort_tree(n.get("protos", []))} for n in nodes),
                   key=lambda n: n["proto"])
 
 
@@ -171,6 +171,12 @@ def actual(data):
 
 ANALYSES = ["status", "hierarchy"] + ["endpoints," + t for t in TABLES] + \
     ["conversations," + t for t in TABLES]
+
+
+def registered_fields():
+    """The value fields pcap-analyze knows (`pcap-analyze fields --list`)."""
+    return subprocess.run([TOOL, "fields", "--list"], capture_output=True, text=True,
+                          check=True).stdout.split()
 
 
 def lines(cmd):

@@ -16,7 +16,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 srcs=()
-for f in "$root"/analysis/*.c; do
+for f in "$root"/analysis/*.c "$root"/analysis/dissectors/*.c; do
   [ "$(basename "$f")" = cli.c ] || srcs+=("$f")
 done
 # Builds one target: fuzz_NAME from tests/analysis/fuzz_NAME.c and the engine.

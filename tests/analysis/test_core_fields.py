@@ -16,24 +16,31 @@ import pytest
 import core_fields_gen
 import oracle
 
-FIELDS = ["eth.src", "eth.dst", "eth.addr", "vlan.id", "ip.src", "ip.dst", "ip.addr", "ip.proto",
-          "ip.ttl", "ipv6.src", "ipv6.dst", "ipv6.addr", "tcp.srcport", "tcp.dstport", "tcp.port",
-          "tcp.stream", "tcp.flags", "tcp.flags.syn", "tcp.flags.ack", "tcp.flags.fin",
-          "tcp.flags.reset", "tcp.len", "tcp.analysis.initial_rtt", "udp.srcport",
-          "udp.dstport", "udp.port", "udp.stream"]
+PROTOCOLS = ("eth.", "vlan.", "ieee8021ad.", "arp.", "ip.", "ipv6.", "icmp.", "icmpv6.", "udp.", "tcp.")
+FIELDS = [f for f in oracle.registered_fields() if f.startswith(PROTOCOLS)]
+
+# (scenario, field) -> reason: where we deliberately differ from tshark.
+KNOWN_DIFFERENCES = {
+    ("sequence_analysis", "tcp.analysis.flags"):
+        "two SYN-ACKs with different sequence numbers: tshark's second pass compares the first "
+        "with the base the second left, and flags it reused ports too; we flag the second only",
+    ("sequence_analysis", "tcp.analysis.reused_ports"):
+        "the same two SYN-ACKs (see tcp.analysis.flags)",
+}
 
 
 @pytest.fixture(scope="module")
 def captures(tmp_path_factory):
     """Writes every scenario's capture once and runs tshark on it once for
     every field (a field's column does not depend on the others asked);
-    returns name -> (path, tshark's columns by field)."""
+    returns name -> (path, tshark's columns by field, ours with every field asked)."""
     tmp = tmp_path_factory.mktemp("core_fields")
     out = {}
     for name, build in core_fields_gen.SCENARIOS.items():
         path = str(tmp / (name + ".pcap"))
         core_fields_gen.write(path, build())
-        out[name] = (path, _columns(oracle.tshark_fields(path, FIELDS), FIELDS))
+        out[name] = (path, _columns(oracle.tshark_fields(path, FIELDS), FIELDS),
+                     _columns(oracle.ours_fields(path, FIELDS), FIELDS))
     return out
 
 
@@ -59,17 +66,24 @@ def _first_difference(ours, theirs):
 @pytest.mark.parametrize("name", sorted(core_fields_gen.SCENARIOS))
 def test_field_alone_equals_tshark(captures, name, field):
     """One field of one scenario, asked alone, frame by frame."""
-    path, theirs = captures[name]
+    path, theirs, together = captures[name]
+    if not any(theirs[field]) and not any(together[field]):
+        return  # Never present here, asked with all the others: nothing to compare.
     ours = _columns(oracle.ours_fields(path, [field]), [field])[field]
-    assert _first_difference(ours, theirs[field]) is None, _first_difference(ours, theirs[field])
+    diff = _first_difference(ours, theirs[field])
+    if (name, field) in KNOWN_DIFFERENCES:
+        assert diff is not None, f"{name} {field} now equals tshark: drop it from KNOWN_DIFFERENCES"
+        pytest.xfail(KNOWN_DIFFERENCES[(name, field)])
+    assert diff is None, diff
 
 
 @pytest.mark.parametrize("name", sorted(core_fields_gen.SCENARIOS))
 def test_all_fields_together(captures, name):
     """Every field at once (two passes, for tcp.analysis.initial_rtt)."""
-    path, theirs = captures[name]
-    ours = _columns(oracle.ours_fields(path, FIELDS), FIELDS)
+    path, theirs, ours = captures[name]
     for field in FIELDS:
+        if (name, field) in KNOWN_DIFFERENCES:
+            continue
         assert _first_difference(ours[field], theirs[field]) is None, \
             f"{field}: {_first_difference(ours[field], theirs[field])}"
 
@@ -77,4 +91,4 @@ def test_all_fields_together(captures, name):
 @pytest.mark.parametrize("field", FIELDS)
 def test_field_is_exercised(captures, field):
     """Some scenario gives the field a value (else its cases test nothing)."""
-    assert any(v for _, theirs in captures.values() for v in theirs[field])
+    assert any(v for _, theirs, _ in captures.values() for v in theirs[field])

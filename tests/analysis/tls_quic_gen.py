@@ -341,6 +341,60 @@ def quic_unknown_versions():
 
 
 # Scenario name -> function returning its frames.
+def _ext(etype, data):
+    """A hello extension."""
+    return struct.pack("!HH", etype, len(data)) + data
+
+
+def _vec(size, data):
+    """A vector with a size-byte length."""
+    return len(data).to_bytes(size, "big") + data
+
+
+def tcp_hello_fields():
+    """ClientHellos and ServerHellos with the extensions that have fields
+    of their own (names, ALPN, groups, point formats, signature
+    algorithms, OCSP status request, PSK modes, certificate compression,
+    key shares, supported versions), GREASE values JA3 leaves out,
+    extensions shown as bytes, session IDs; a TLS 1.2 ECDHE and a DHE
+    handshake with ServerKeyExchange, CertificateVerify, CertificateStatus
+    and CompressedCertificate messages."""
+    grease = b"\x0a\x0a"
+    exts = (_ext(0x0a0a, b"") + _ext(0, _vec(2, b"\x00" + _vec(2, b"hello.example")))
+            + _ext(16, _vec(2, _vec(1, b"h2") + _vec(1, b"http/1.1")))
+            + _ext(10, _vec(2, grease + b"\x00\x1d\x00\x17\x00\x18"))
+            + _ext(11, _vec(1, b"\x00\x01")) + _ext(13, _vec(2, b"\x04\x03\x08\x04\x04\x01"))
+            + _ext(5, b"\x01\x00\x00\x00\x00") + _ext(45, _vec(1, b"\x01"))
+            + _ext(27, _vec(1, b"\x00\x02")) + _ext(43, _vec(1, grease + b"\x03\x04\x03\x03"))
+            + _ext(51, _vec(2, struct.pack("!HH", 29, 4) + b"abcd")) + _ext(23, b"")
+            + _ext(30032, b"") + _ext(999, b"\x01\x02\x03") + _ext(21, bytes(7)))
+    body = (b"\x03\x03" + bytes(range(32)) + _vec(1, bytes(range(32)))
+            + _vec(2, grease + b"\x13\x01\xc0\x2f\x00\x9e") + _vec(1, b"\x00") + _vec(2, exts))
+    sh12 = _msg(2, b"\x03\x03" + bytes(32) + _vec(1, b"\x07" * 8) + b"\xc0\x2f\x00"
+                + _vec(2, _ext(65281, b"\x00") + _ext(11, _vec(1, b"\x00")) + _ext(23, b"")))
+    ske = _msg(12, b"\x03\x00\x17" + _vec(1, bytes(65)) + b"\x04\x01" + _vec(2, bytes(16)))
+    status = _msg(22, b"\x01" + _vec(3, b"ocsp"))
+    frames = []
+    t = Tcp(52000)
+    frames += t.handshake()
+    frames.append(t.c2s(record(22, _msg(1, body))))
+    frames.append(t.s2c(record(22, sh12 + ske + status)))
+    frames.append(t.c2s(record(22, _msg(15, b"\x08\x04" + _vec(2, bytes(8))))))
+    t = Tcp(52001)
+    frames += t.handshake()
+    frames.append(t.c2s(record(22, _msg(1, body))))
+    dh = _vec(2, b"\x17" * 4) + _vec(2, b"\x02") + _vec(2, b"\x05" * 4)
+    frames.append(t.s2c(record(22, _msg(2, b"\x03\x03" + bytes(32) + b"\x00\x00\x9e\x00")
+                                + _msg(12, dh + b"\x06\x01" + _vec(2, bytes(4)))
+                                + _msg(25, b"\x00\x02" + b"\x00\x00\x10" + _vec(3, b"z")))))
+    t = Tcp(52002)
+    frames += t.handshake()
+    sh13 = _msg(2, b"\x03\x03" + bytes(32) + b"\x00" + b"\x13\x01\x00"
+                + _vec(2, _ext(43, b"\x03\x04") + _ext(51, struct.pack("!HH", 29, 2) + b"xy")))
+    frames += [t.c2s(record(22, _msg(1, body))), t.s2c(record(22, sh13))]
+    return frames
+
+
 SCENARIOS = {f.__name__: f for f in (tcp_split_hellos, tcp_server_names, tcp_message_types,
-                                     tcp_ports, quic_crypto_streams, quic_packets,
-                                     quic_unknown_versions)}
+                                     tcp_ports, tcp_hello_fields, quic_crypto_streams,
+                                     quic_packets, quic_unknown_versions)}

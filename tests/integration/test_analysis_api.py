@@ -178,3 +178,53 @@ def test_retention_removes_old_uploads_with_their_analysis(daemon_factory):
         time.sleep(0.2)
     cs_error(analysis(d, cid, "status"), 404)
     assert not any(f.exists() for f in files)
+
+
+def test_views_answer_like_tshark(daemon):
+    """follow, expert, stats/io and http/requests of an uploaded capture,
+    each checked against tshark 4.0 (tests/analysis/test_views.py holds
+    pcap-analyze's views against tshark on every shared capture)."""
+    path = PCAPS / "cs-http_google.pcapng"
+    cid = json.loads(upload(daemon, path).body)["data"]["id"]
+    r = wait_analysis(daemon, cid, "follow", stream=0, proto="tcp", limit=2, offset=1)
+    assert r.status == 200, r.body
+    follow = json.loads(r.body)["data"]
+    raw = subprocess.run(["tshark", "-r", str(path), "-qz", "follow,tcp,raw,0"],
+                         capture_output=True, text=True, check=True).stdout
+    chunks = [l.strip() for l in raw.splitlines()[6:] if l.strip() and not l.startswith("=")]
+    assert [s["payload"] for s in follow["segments"]] == chunks[1:3] and follow["more"]
+    assert follow["nodes"][0] == {"host": "172.16.16.128", "port": 1606}
+
+    expert = json.loads(wait_analysis(daemon, cid, "expert").body)["data"]
+    assert {"Connection establish request (SYN): server port 80", "GET / HTTP/1.1\\r\\n"} <= {
+        i["summary"] for i in expert["items"]}
+    assert expert["counts"]["chat"] == 4
+
+    r = wait_analysis(daemon, cid, "stats/io", interval="0.05", filter="tcp&filter=http")
+    io = json.loads(r.body)["data"]
+    assert io["columns"] == ["tcp", "http"]
+    table = subprocess.run(["tshark", "-r", str(path), "-qz", "io,stat,0.05,tcp,http"],
+                           capture_output=True, text=True, check=True).stdout
+    frames = [[int(c) for c in l.strip().strip("|").split("|")[1::2]]
+              for l in table.splitlines() if "<>" in l]
+    assert [i["frames"] for i in io["intervals"]] == frames
+
+    http = json.loads(wait_analysis(daemon, cid, "http/requests").body)["data"]
+    assert [(q["method"], q["host"], q["uri"], q["status"]) for q in http["requests"]] == [
+        ("GET", "www.google.com", "/", 200)]
+
+
+@pytest.mark.parametrize("view,query,words", [
+    ("follow", {}, ["stream: required"]),
+    ("follow", {"stream": "x"}, ["stream: must be an integer from 0 to 4294967295"]),
+    ("follow", {"stream": "0", "proto": "sctp"}, ["proto: must be tcp or udp"]),
+    ("follow", {"stream": "0", "limit": "100001"}, ["limit: must be an integer"]),
+    ("stats/io", {}, ["interval: required"]),
+    ("stats/io", {"interval": "0.0000001"}, ["interval: must be", "at most 6 decimals"]),
+    ("stats/io", {"interval": "1", "filter": "tcp.nope"}, ["filter:", "filter 1"]),
+    ("stats/io", {"interval": "1", "filter": ""}, ["filter: must not be empty"]),
+    ("http/requests", {"offset": "-1"}, ["offset: must be an integer"]),
+])
+def test_views_refuse_bad_parameters(daemon, view, query, words):
+    cid = json.loads(upload(daemon, PCAPS / "cs-http_google.pcapng").body)["data"]["id"]
+    cs_error(analysis(daemon, cid, view, **query), 400, words)

@@ -20,11 +20,19 @@
 
 #include "display_filter.h"
 
+/* Returns the id of a field by its name (the registry's ids are made at run time). */
+static int F(const char *name)
+{
+    int id = field_lookup(name, strlen(name));
+    assert_true(id > 0);
+    return id;
+}
+
 /* The frames the tests filter: a TCP/IPv4 packet and a DNS/UDP/IPv6 one. */
 static struct frame_fields tcp_frame, dns_frame;
 
 /* Records an IPv4 address given as text. */
-static void add_ip4(struct frame_fields *ff, enum field_id id, const char *text)
+static void add_ip4(struct frame_fields *ff, int id, const char *text)
 {
     uint8_t a[4];
     assert_int_equal(inet_pton(AF_INET, text, a), 1);
@@ -32,7 +40,7 @@ static void add_ip4(struct frame_fields *ff, enum field_id id, const char *text)
 }
 
 /* Records an IPv6 address given as text. */
-static void add_ip6(struct frame_fields *ff, enum field_id id, const char *text)
+static void add_ip6(struct frame_fields *ff, int id, const char *text)
 {
     uint8_t a[16];
     assert_int_equal(inet_pton(AF_INET6, text, a), 1);
@@ -40,7 +48,7 @@ static void add_ip6(struct frame_fields *ff, enum field_id id, const char *text)
 }
 
 /* Records a NUL-terminated string. */
-static void add_str(struct frame_fields *ff, enum field_id id, const char *text)
+static void add_str(struct frame_fields *ff, int id, const char *text)
 {
     field_add_string(ff, id, text, strlen(text));
 }
@@ -49,8 +57,8 @@ static void add_str(struct frame_fields *ff, enum field_id id, const char *text)
 static void want_all(struct frame_fields *ff)
 {
     frame_fields_init(ff);
-    for (int id = 0; id < F_COUNT; id++)
-        frame_fields_want(ff, (enum field_id)id);
+    for (int id = 1; id < registry_field_count(); id++)
+        frame_fields_want(ff, id);
 }
 
 /* Builds the TCP frame: 10.1.2.3:443 -> 192.168.0.1:51000, SYN+ACK, an HTTP host and URI. */
@@ -59,65 +67,69 @@ static void build_tcp_frame(struct frame_fields *ff)
     static const uint8_t src_mac[6] = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55};
     static const uint8_t dst_mac[6] = {0xff, 0xff, 0xff, 0xff, 0xff, 0xff};
     want_all(ff);
-    field_add_present(ff, F_FRAME);
-    field_add_uint(ff, F_FRAME_NUMBER, 7);
-    field_add_time(ff, F_FRAME_TIME_RELATIVE, 1500000000);
-    field_add_uint(ff, F_FRAME_LEN, 1514);
-    field_add_present(ff, field_of_proto(PROTO_ETH));
-    field_add_ether(ff, F_ETH_SRC, src_mac);
-    field_add_ether(ff, F_ETH_DST, dst_mac);
-    field_add_ether(ff, F_ETH_ADDR, dst_mac);
-    field_add_ether(ff, F_ETH_ADDR, src_mac);
-    field_add_present(ff, field_of_proto(PROTO_IP));
-    add_ip4(ff, F_IP_SRC, "10.1.2.3");
-    add_ip4(ff, F_IP_DST, "192.168.0.1");
-    add_ip4(ff, F_IP_ADDR, "10.1.2.3");
-    add_ip4(ff, F_IP_ADDR, "192.168.0.1");
-    field_add_uint(ff, F_IP_TTL, 64);
-    field_add_uint(ff, F_IP_PROTO, 6);
-    field_add_present(ff, field_of_proto(PROTO_TCP));
-    field_add_uint(ff, F_TCP_SRCPORT, 443);
-    field_add_uint(ff, F_TCP_DSTPORT, 51000);
-    field_add_uint(ff, F_TCP_PORT, 443);
-    field_add_uint(ff, F_TCP_PORT, 51000);
-    field_add_uint(ff, F_TCP_FLAGS, 0x12);
-    field_add_uint(ff, F_TCP_FLAGS_SYN, 1);
-    field_add_uint(ff, F_TCP_FLAGS_ACK, 1);
-    field_add_uint(ff, F_TCP_FLAGS_FIN, 0);
-    field_add_present(ff, field_of_proto(PROTO_HTTP));
-    add_str(ff, F_HTTP_HOST, "Example.COM");
-    add_str(ff, F_HTTP_REQUEST_URI, "/a?b=\"c\\d\"");
+    field_add_present(ff, F("frame"));
+    field_add_uint(ff, F("frame.number"), 7);
+    field_add_time(ff, F("frame.time_relative"), 1500000000);
+    field_add_uint(ff, F("frame.len"), 1514);
+    field_add_present(ff, F("eth"));
+    field_add_ether(ff, F("eth.src"), src_mac);
+    field_add_ether(ff, F("eth.dst"), dst_mac);
+    field_add_ether(ff, F("eth.addr"), dst_mac);
+    field_add_ether(ff, F("eth.addr"), src_mac);
+    field_add_present(ff, F("ip"));
+    add_ip4(ff, F("ip.src"), "10.1.2.3");
+    add_ip4(ff, F("ip.dst"), "192.168.0.1");
+    add_ip4(ff, F("ip.addr"), "10.1.2.3");
+    add_ip4(ff, F("ip.addr"), "192.168.0.1");
+    field_add_uint(ff, F("ip.ttl"), 64);
+    field_add_uint(ff, F("ip.proto"), 6);
+    field_add_present(ff, F("tcp"));
+    field_add_uint(ff, F("tcp.srcport"), 443);
+    field_add_uint(ff, F("tcp.dstport"), 51000);
+    field_add_uint(ff, F("tcp.port"), 443);
+    field_add_uint(ff, F("tcp.port"), 51000);
+    field_add_uint(ff, F("tcp.flags"), 0x12);
+    field_add_uint(ff, F("tcp.flags.syn"), 1);
+    field_add_uint(ff, F("tcp.flags.ack"), 1);
+    field_add_uint(ff, F("tcp.flags.fin"), 0);
+    field_add_int(ff, F("tcp.window_size_scalefactor"), -2);
+    field_add_bytes(ff, F("tcp.payload"), (const uint8_t *)"GET /\r\n", 7);
+    field_add_present(ff, F("tcp.analysis.flags"));
+    field_add_present(ff, F("tcp.analysis.duplicate_ack"));
+    field_add_present(ff, F("http"));
+    add_str(ff, F("http.host"), "Example.COM");
+    add_str(ff, F("http.request.uri"), "/a?b=\"c\\d\"");
 }
 
 /* Builds the DNS frame: a response over UDP/IPv6 with two A, one AAAA, two CNAMEs. */
 static void build_dns_frame(struct frame_fields *ff)
 {
     want_all(ff);
-    field_add_present(ff, F_FRAME);
-    field_add_uint(ff, F_FRAME_NUMBER, 8);
-    field_add_time(ff, F_FRAME_TIME_RELATIVE, -250000000);
-    field_add_present(ff, field_of_proto(PROTO_IPV6));
-    add_ip6(ff, F_IPV6_SRC, "2001:db8::1");
-    add_ip6(ff, F_IPV6_DST, "fe80::1");
-    add_ip6(ff, F_IPV6_ADDR, "2001:db8::1");
-    add_ip6(ff, F_IPV6_ADDR, "fe80::1");
-    field_add_present(ff, field_of_proto(PROTO_UDP));
-    field_add_uint(ff, F_UDP_SRCPORT, 53);
-    field_add_uint(ff, F_UDP_DSTPORT, 5353);
-    field_add_uint(ff, F_UDP_PORT, 53);
-    field_add_uint(ff, F_UDP_PORT, 5353);
-    field_add_present(ff, field_of_proto(PROTO_DNS));
-    field_add_uint(ff, F_DNS_ID, 0x1234);
-    field_add_uint(ff, F_DNS_FLAGS_RESPONSE, 1);
-    field_add_uint(ff, F_DNS_FLAGS_RCODE, 3);
-    add_str(ff, F_DNS_QRY_NAME, "www.example.com");
-    field_add_uint(ff, F_DNS_QRY_TYPE, 1);
-    add_ip4(ff, F_DNS_A, "1.2.3.4");
-    add_ip4(ff, F_DNS_A, "5.6.7.8");
-    add_ip6(ff, F_DNS_AAAA, "2001:db8::53");
-    add_str(ff, F_DNS_CNAME, "Alias.Example.com");
-    add_str(ff, F_DNS_CNAME, "edge.cdn.net");
-    field_add_time(ff, F_DNS_TIME, 25000000);
+    field_add_present(ff, F("frame"));
+    field_add_uint(ff, F("frame.number"), 8);
+    field_add_time(ff, F("frame.time_relative"), -250000000);
+    field_add_present(ff, F("ipv6"));
+    add_ip6(ff, F("ipv6.src"), "2001:db8::1");
+    add_ip6(ff, F("ipv6.dst"), "fe80::1");
+    add_ip6(ff, F("ipv6.addr"), "2001:db8::1");
+    add_ip6(ff, F("ipv6.addr"), "fe80::1");
+    field_add_present(ff, F("udp"));
+    field_add_uint(ff, F("udp.srcport"), 53);
+    field_add_uint(ff, F("udp.dstport"), 5353);
+    field_add_uint(ff, F("udp.port"), 53);
+    field_add_uint(ff, F("udp.port"), 5353);
+    field_add_present(ff, F("dns"));
+    field_add_uint(ff, F("dns.id"), 0x1234);
+    field_add_uint(ff, F("dns.flags.response"), 1);
+    field_add_uint(ff, F("dns.flags.rcode"), 3);
+    add_str(ff, F("dns.qry.name"), "www.example.com");
+    field_add_uint(ff, F("dns.qry.type"), 1);
+    add_ip4(ff, F("dns.a"), "1.2.3.4");
+    add_ip4(ff, F("dns.a"), "5.6.7.8");
+    add_ip6(ff, F("dns.aaaa"), "2001:db8::53");
+    add_str(ff, F("dns.cname"), "Alias.Example.com");
+    add_str(ff, F("dns.cname"), "edge.cdn.net");
+    field_add_time(ff, F("dns.time"), 25000000);
 }
 
 /* Builds both frames once. */
@@ -182,6 +194,28 @@ static size_t offset_of(const char *expr, const char *needle)
     const char *at = strstr(expr, needle);
     assert_non_null(at);
     return (size_t)(at - expr);
+}
+
+/* Signed integers (tcp.window_size_scalefactor), bytes (tcp.payload) and
+ * labels (tcp.analysis.*: presence only). */
+static void test_signed_bytes_labels(void **state)
+{
+    (void)state;
+    expect("tcp.window_size_scalefactor == -2", true, false);
+    expect("tcp.window_size_scalefactor < 0 && tcp.window_size_scalefactor > -3", true, false);
+    expect("tcp.window_size_scalefactor in {-2, 4}", true, false);
+    expect("tcp.window_size_scalefactor >= 1", false, false);
+    expect("tcp.payload contains \"GET\"", true, false);
+    expect("tcp.payload contains 2f:0d", true, false);
+    expect("tcp.payload == 47:45:54:20:2f:0d:0a", true, false);
+    expect("tcp.payload == \"GET\"", false, false);
+    expect("tcp.analysis.flags && tcp.analysis.duplicate_ack", true, false);
+    expect("!tcp.analysis.retransmission", true, true);
+    expect_error("tcp.window_size_scalefactor == 2147483648", 31, "out of range");
+    expect_error("tcp.window_size_scalefactor == -2147483649", 32, "out of range");
+    expect_error("tcp.payload == zz", 15, "not a valid byte string");
+    expect_error("tcp.analysis.flags == 1", 0, "(type=Label) cannot participate in ==");
+    expect_error("tcp.analysis.retransmission contains 1", 0, "cannot participate");
 }
 
 /* Protocol and field presence; "frame" is always present; the empty filter passes all. */
@@ -435,7 +469,7 @@ static void test_matches_bounded(void **state)
     text[sizeof(text) - 2] = 'b';
     struct frame_fields ff;
     want_all(&ff);
-    add_str(&ff, F_HTTP_HOST, text);
+    add_str(&ff, F("http.host"), text);
     assert_false(passes("http.host matches \"^(a|aa)+$\"", &ff));
     assert_false(passes("http.host matches \"^(a*)*c\"", &ff));
     assert_true(passes("http.host matches \"^a.*b$\"", &ff));
@@ -711,13 +745,13 @@ static void test_want(void **state)
     struct frame_fields ff;
     frame_fields_init(&ff);
     display_filter_want(df, &ff);
-    assert_true(ff.want[field_of_proto(PROTO_DNS)]);
-    assert_true(ff.want[F_IP_SRC]);
-    assert_true(ff.want[F_IP_DST]);
-    assert_true(ff.want[F_TCP_SRCPORT]);
-    assert_true(ff.want[F_TCP_DSTPORT]);
-    assert_false(ff.want[F_TCP_PORT]);
-    assert_false(ff.want[F_IP_ADDR]);
+    assert_true(ff.want[F("dns")]);
+    assert_true(ff.want[F("ip.src")]);
+    assert_true(ff.want[F("ip.dst")]);
+    assert_true(ff.want[F("tcp.srcport")]);
+    assert_true(ff.want[F("tcp.dstport")]);
+    assert_false(ff.want[F("tcp.port")]);
+    assert_false(ff.want[F("ip.addr")]);
     assert_true(ff.want_any);
     display_filter_free(df);
 }
@@ -761,6 +795,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_presence),
+        cmocka_unit_test(test_signed_bytes_labels),
         cmocka_unit_test(test_uint_operators),
         cmocka_unit_test(test_uint_literals),
         cmocka_unit_test(test_multi_occurrence),

@@ -299,8 +299,8 @@ static void parse_crypto(struct frame_fields *ff, const uint8_t *data, size_t le
 {
     struct tls_hs_state st = {0};
     frame_fields_init(ff);
-    frame_fields_want(ff, F_TLS_HANDSHAKE_TYPE);
-    frame_fields_want(ff, F_TLS_SNI);
+    frame_fields_want(ff, tls_hf_handshake_type);
+    frame_fields_want(ff, tls_hf_server_name);
     tls_handshake_chunk(&st, ff, data, len, false, false);
     tls_hs_state_free(&st);
 }
@@ -317,9 +317,9 @@ static void check_client_hello(const uint8_t *payload, size_t len)
     struct frame_fields ff;
     parse_crypto(&ff, seen.data, seen.len);
     assert_int_equal(ff.n, 2);
-    assert_int_equal(ff.vals[0].id, F_TLS_HANDSHAKE_TYPE);
+    assert_int_equal(ff.vals[0].id, tls_hf_handshake_type);
     assert_int_equal(ff.vals[0].v.u, 1);
-    assert_int_equal(ff.vals[1].id, F_TLS_SNI);
+    assert_int_equal(ff.vals[1].id, tls_hf_server_name);
     assert_int_equal(ff.vals[1].v.str.len, 11);
     assert_memory_equal(field_string(&ff, &ff.vals[1]), "example.com", 11);
     frame_fields_free(&ff);
@@ -434,8 +434,8 @@ static void test_split_client_hello(void **state)
     struct tls_hs_state st = {0};
     struct frame_fields ff;
     frame_fields_init(&ff);
-    frame_fields_want(&ff, F_TLS_HANDSHAKE_TYPE);
-    frame_fields_want(&ff, F_TLS_SNI);
+    frame_fields_want(&ff, tls_hf_handshake_type);
+    frame_fields_want(&ff, tls_hf_server_name);
     tls_handshake_chunk(&st, &ff, buf, 2, false, false);
     tls_handshake_chunk(&st, &ff, buf + 2, 100, false, false);
     assert_int_equal(ff.n, 0);
@@ -463,7 +463,7 @@ static void test_encrypted_records(void **state)
     struct tls_hs_state st = {0};
     struct frame_fields ff;
     frame_fields_init(&ff);
-    frame_fields_want(&ff, F_TLS_HANDSHAKE_TYPE);
+    frame_fields_want(&ff, tls_hf_handshake_type);
     tls_handshake_chunk(&st, &ff, rec, sizeof(rec), true, false);
     assert_int_equal(ff.n, 0);
     rec[1] = 0;
@@ -516,8 +516,8 @@ static void test_random_inputs(void **state)
     uint64_t seed = 0x9e3779b97f4a7c15ull;
     struct frame_fields ff;
     frame_fields_init(&ff);
-    frame_fields_want(&ff, F_TLS_HANDSHAKE_TYPE);
-    frame_fields_want(&ff, F_TLS_SNI);
+    frame_fields_want(&ff, tls_hf_handshake_type);
+    frame_fields_want(&ff, tls_hf_server_name);
     for (int iter = 0; iter < 20000; iter++) {
         uint8_t buf[320];
         size_t n = rng_next(&seed) % sizeof(buf);
@@ -540,7 +540,7 @@ static void test_random_inputs(void **state)
             quic_decrypt_long(&k, buf, &h, 0, out, sizeof(out), &len, &pn);
         }
         for (uint32_t i = 0; i < ff.n; i++)
-            if (ff.vals[i].id == F_TLS_SNI)
+            if (ff.vals[i].id == tls_hf_server_name)
                 assert_true(ff.vals[i].v.str.off + ff.vals[i].v.str.len <= ff.arena_len);
     }
     feed_tls(&ff, 0, NULL, 0);

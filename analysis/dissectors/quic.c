@@ -1,4 +1,5 @@
-/* Owns the per-packet fields of QUIC datagrams (quic.version, and the TLS
+/* Owns QUIC on UDP port 443: one "quic" node per coalesced packet, and
+ * the per-packet fields of QUIC datagrams (quic.version, and the TLS
  * handshake types, server names and "tls" presence of decrypted Initial
  * packets) and the per-connection state they need: connections tracked by
  * connection ID the way Wireshark 4.0 tracks them, Initial keys derived
@@ -6,7 +7,10 @@
  * of each direction reassembled across packets and datagrams, out-of-order
  * offsets included.  The summary pass (no fields) never gets here. */
 #include "dissect_internal.h"
+#include "dissectors/list.h"
+#include "hash_table.h"
 #include "quic_initial.h"
+#include "tls_fields.h"
 #include "tls_hello.h"
 
 #include <stdlib.h>
@@ -18,6 +22,15 @@
 #define QUIC_CRYPTO_MAX (64u * 1024)
 /* Largest decrypted Initial payload (a UDP datagram is smaller). */
 #define QUIC_PAYLOAD_MAX 65536
+
+/* The QUIC protocol and field, and TLS's (decrypted Initials carry TLS). */
+static int proto_quic, hf_version, proto_tls;
+static int hf_packet_length, hf_header_form, hf_fixed_bit, hf_long_packet_type, hf_dcil, hf_dcid,
+    hf_scil, hf_scid, hf_token_length, hf_token, hf_length, hf_packet_number, hf_short,
+    hf_supported_version, hf_retry_token, hf_retry_integrity_tag;
+
+/* The state slot of the connections. */
+static int conns_slot;
 
 /* Kinds of connection ID the connection maps hold. */
 enum cid_kind {
@@ -103,13 +116,14 @@ struct dgram {
     struct net_addr src, dst; /* The datagram's addresses. */
     uint16_t sport, dport;    /* Its ports. */
     bool aborted;             /* True once Wireshark would have thrown: the datagram ends. */
+    bool tls_layer;           /* True once TLS was called (frame.protocols lists it once). */
 };
 
 /* Returns the QUIC state of d, creating it; NULL when out of memory. */
 static struct quic_state *quic_state_get(struct dissector *d)
 {
-    if (d->quic)
-        return d->quic;
+    if (d->state[conns_slot])
+        return d->state[conns_slot];
     struct quic_state *qs = calloc(1, sizeof(*qs));
     if (!qs)
         return NULL;
@@ -120,7 +134,7 @@ static struct quic_state *quic_state_get(struct dissector *d)
     }
     hash_table_init(&qs->cids, sizeof(struct cid_key), sizeof(struct cid_entry));
     hash_table_init(&qs->convs, sizeof(struct conv_key), sizeof(struct conv_entry));
-    d->quic = qs;
+    d->state[conns_slot] = qs;
     return qs;
 }
 
@@ -280,6 +294,12 @@ static void create_or_update(struct dgram *g, const struct quic_long_header *h)
     }
     if (h->type == QUIC_LT_0RTT || h->type == QUIC_LT_VERSION_NEG || !g->from_server || !conn)
         return;
+    if (h->version != conn->version) {
+        /* The server's version wins (after a Version Negotiation, the
+         * client's first Initial carried another): its keys are derived anew. */
+        conn->version = h->version;
+        conn->keys_ok = false;
+    }
     if (h->type == QUIC_LT_RETRY) {
         if (conn->client_dcid_set)
             cid_set(g->qs, CID_INITIAL, &conn->client_dcid, NULL);
@@ -316,7 +336,11 @@ static const struct quic_keys *conn_keys(struct quic_conn *conn, bool server)
 static void crypto_deliver(struct dgram *g, int dir, const uint8_t *p, size_t n)
 {
     struct frame_fields *ff = g->c->fields;
-    field_add_present(ff, field_of_proto(PROTO_TLS));
+    field_add_present(ff, proto_tls);
+    if (!g->tls_layer) {
+        ctx_layer(g->c, proto_tls);
+        g->tls_layer = true;
+    }
     if (tls_handshake_chunk(&g->conn->tls[dir], ff, p, n, false, false) & TLS_CHUNK_ABORT)
         g->aborted = true;
 }
@@ -418,22 +442,127 @@ static void on_crypto(void *ctx, uint64_t offset, const uint8_t *data, size_t le
         crypto_add(g, g->from_server, offset, data, len);
 }
 
-/* Decrypts an Initial packet of the datagram's connection and walks its frames. */
-static void initial_packet(struct dgram *g, const uint8_t *pkt, const struct quic_long_header *h)
+/* Decrypts an Initial packet of the datagram's connection and walks its
+ * frames; returns true with the unprotected first byte and the packet
+ * number when it decrypted. */
+static bool initial_packet(struct dgram *g, const uint8_t *pkt, const struct quic_long_header *h,
+                           uint8_t *first, uint64_t *pn_out)
 {
     if (!g->conn)
-        return;
+        return false;
     const struct quic_keys *keys = conn_keys(g->conn, g->from_server);
     if (!keys)
-        return;
+        return false;
     size_t len;
     uint64_t pn;
+    uint8_t mask[5];
     uint64_t *max_pn = &g->conn->max_pn[g->from_server];
-    if (quic_decrypt_long(keys, pkt, h, *max_pn, g->qs->payload, QUIC_PAYLOAD_MAX, &len, &pn) != 0)
-        return;
+    if (quic_decrypt_long(keys, pkt, h, *max_pn, g->qs->payload, QUIC_PAYLOAD_MAX, &len, &pn) !=
+            0 ||
+        quic_hp_mask(keys->hp, pkt + h->pn_off + 4, mask) != 0)
+        return false;
     if (pn > *max_pn)
         *max_pn = pn;
+    *first = (uint8_t)(pkt[0] ^ (mask[0] & 0x0f));
+    *pn_out = pn;
     quic_walk_frames(g->qs->payload, len, on_crypto, g);
+    return true;
+}
+
+/* Records the fields of a short-header packet (the rest of the datagram):
+ * its DCID when it starts with a connection ID the connections know. */
+static void short_header_fields(struct dgram *g, const uint8_t *p, size_t cap, size_t len)
+{
+    struct frame_fields *ff = g->c->fields;
+    if (!ff)
+        return;
+    field_add_uint(ff, hf_packet_length, len);
+    field_add_uint(ff, hf_header_form, 0);
+    field_add_uint(ff, hf_fixed_bit, (p[0] >> 6) & 1u);
+    field_add_present(ff, hf_short);
+    if (!fields_want(ff, hf_dcid) || !g->qs)
+        return;
+    for (size_t n = 1; n <= QUIC_MAX_CID_LEN && n < cap; n++) {
+        struct quic_cid cid = {.len = (uint8_t)n};
+        memcpy(cid.id, p + 1, n);
+        if (cid_lookup(g->qs, CID_SERVER, &cid) || cid_lookup(g->qs, CID_CLIENT, &cid)) {
+            field_add_bytes(ff, hf_dcid, p + 1, n);
+            return;
+        }
+    }
+}
+
+/* Records a connection ID's length and, when not empty, its bytes. */
+static void cid_fields(struct frame_fields *ff, int hf_len, int hf_id, const uint8_t *p, size_t len)
+{
+    field_add_uint(ff, hf_len, len);
+    if (len > 0)
+        field_add_bytes(ff, hf_id, p, len);
+}
+
+/* Records the fields of a long header (plen bytes at p, all captured)
+ * before its packet number; the unprotected first byte and the packet
+ * number when it decrypted (pn_ok). */
+static void long_header_fields(struct frame_fields *ff, const uint8_t *p, size_t plen,
+                               uint32_t version, bool pn_ok, uint8_t first, uint64_t pn)
+{
+    field_add_uint(ff, hf_packet_length, plen);
+    field_add_uint(ff, hf_header_form, 1);
+    if (version == 0) { /* Version Negotiation. */
+        field_add_uint(ff, hf_version, 0);
+        size_t off = 5;
+        if (off < plen && off + 1 + p[off] <= plen) {
+            cid_fields(ff, hf_dcil, hf_dcid, p + off + 1, p[off]);
+            off += 1 + (size_t)p[off];
+        }
+        if (off < plen && off + 1 + p[off] <= plen) {
+            cid_fields(ff, hf_scil, hf_scid, p + off + 1, p[off]);
+            off += 1 + (size_t)p[off];
+        }
+        for (; off + 4 <= plen; off += 4)
+            field_add_uint(ff, hf_supported_version, be32(p + off));
+        return;
+    }
+    enum quic_long_type type = quic_long_type(version, p[0]);
+    (void)first;
+    if (type != QUIC_LT_RETRY) /* Wireshark shows a Retry's first bits otherwise. */
+        field_add_uint(ff, hf_fixed_bit, (p[0] >> 6) & 1u);
+    if (version != 0x6b3343cf) /* QUIC v2's types have a field of their own. */
+        field_add_uint(ff, hf_long_packet_type, (p[0] >> 4) & 3u);
+    field_add_uint(ff, hf_version, version);
+    size_t off = 5;
+    if (off >= plen || off + 1 + p[off] > plen)
+        return;
+    cid_fields(ff, hf_dcil, hf_dcid, p + off + 1, p[off]);
+    off += 1 + (size_t)p[off];
+    if (off >= plen || off + 1 + p[off] > plen)
+        return;
+    cid_fields(ff, hf_scil, hf_scid, p + off + 1, p[off]);
+    off += 1 + (size_t)p[off];
+    uint64_t v;
+    if (type == QUIC_LT_RETRY) {
+        if (plen >= off + 16) {
+            if (plen > off + 16)
+                field_add_bytes(ff, hf_retry_token, p + off, plen - off - 16);
+            field_add_bytes(ff, hf_retry_integrity_tag, p + plen - 16, 16);
+        }
+        return;
+    }
+    if (type == QUIC_LT_INITIAL) {
+        if (!quic_read_varint(p, plen, &off, &v))
+            return;
+        field_add_uint(ff, hf_token_length, v);
+        if (v > plen - off)
+            return;
+        if (v > 0)
+            field_add_bytes(ff, hf_token, p + off, (size_t)v);
+        off += (size_t)v;
+    }
+    if (!quic_read_varint(p, plen, &off, &v))
+        return;
+    field_add_uint(ff, hf_length, v);
+    if (pn_ok)
+        field_add_uint(ff, hf_packet_number, pn);
 }
 
 /* Sets up the datagram's addresses and ports from the frame's UDP layer;
@@ -494,29 +623,39 @@ static void walk_packets(struct dgram *g, struct span s, bool decrypt)
     while (off < s.len && off < s.cap) {
         const uint8_t *p = s.p + off;
         size_t cap = s.cap - off, len = s.len - off, plen;
+        if (!(p[0] & 0x80) && (p[0] != 0 || off == 0)) {
+            short_header_fields(g, p, cap, len);
+            return;
+        }
         if (!(p[0] & 0x80) || cap < 5)
             return; /* A short header or zero padding fills the rest; a cut version is unread. */
         uint32_t version = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 | p[4];
         if (!packet_extent(p, cap, len, version, &plen))
             return;
-        field_add_uint(g->c->fields, F_QUIC_VERSION, version);
         struct quic_long_header h;
-        if (decrypt && plen <= cap && quic_parse_long_header(p, plen, &h) == 0 &&
-            h.type == QUIC_LT_INITIAL)
-            initial_packet(g, p, &h);
+        uint8_t first = 0;
+        uint64_t pn = 0;
+        bool pn_ok = decrypt && plen <= cap && quic_parse_long_header(p, plen, &h) == 0 &&
+                     h.type == QUIC_LT_INITIAL && initial_packet(g, p, &h, &first, &pn);
+        if (g->c->fields && plen <= cap)
+            long_header_fields(g->c->fields, p, plen, version, pn_ok, first, pn);
+        else
+            field_add_uint(g->c->fields, hf_version, version);
         if (g->aborted)
             return;
         off += plen;
     }
 }
 
-/* Records the fields of one QUIC datagram (s is the UDP payload). */
-void dissect_quic_fields(struct dissect_ctx *c, struct span s)
+/* Records the fields of one QUIC datagram (s is the UDP payload): each
+ * long header's version and what its decrypted Initial packets carry. */
+static void dissect_quic_fields(struct dissect_ctx *c, struct span s)
 {
     struct frame_fields *ff = c->fields;
-    bool decrypt = fields_want(ff, F_TLS_HANDSHAKE_TYPE) || fields_want(ff, F_TLS_SNI) ||
-                   fields_want(ff, field_of_proto(PROTO_TLS));
-    if (!decrypt && !fields_want(ff, F_QUIC_VERSION))
+    bool decrypt = fields_want(ff, tls_hf_handshake_type) || fields_want(ff, tls_hf_server_name) ||
+                   fields_want(ff, proto_tls) || tls_hello_fields_wanted(ff) || c->want_layers ||
+                   fields_want(ff, hf_packet_number) || fields_want(ff, hf_dcid);
+    if (!decrypt && !ff)
         return;
     if (s.cap < 13)
         return; /* Below the 13 captured bytes tshark's QUIC heuristic needs, it is not QUIC. */
@@ -548,12 +687,10 @@ static void conn_free(struct quic_conn *conn)
     }
 }
 
-/* Frees the QUIC state of d. */
-void quic_state_free(struct dissector *d)
+/* Frees the connections. */
+static void quic_state_free(void *state)
 {
-    struct quic_state *qs = d->quic;
-    if (!qs)
-        return;
+    struct quic_state *qs = state;
     for (uint32_t i = 0; i < qs->n_conns; i++)
         conn_free(&qs->conns[i]);
     free(qs->conns);
@@ -561,5 +698,99 @@ void quic_state_free(struct dissector *d)
     hash_table_free(&qs->cids);
     hash_table_free(&qs->convs);
     free(qs);
-    d->quic = NULL;
 }
+
+/* Returns the length of the QUIC long-header packet at the start of s, or 0
+ * when it is a short-header packet or cannot be parsed (it then fills s). */
+static size_t quic_long_packet_len(struct span s)
+{
+    if (s.cap < 7 || !(s.p[0] & 0x80))
+        return 0;
+    size_t off = 5;
+    size_t dcil = s.p[off++];
+    if (off + dcil + 1 > s.cap)
+        return 0;
+    off += dcil;
+    size_t scil = s.p[off++];
+    off += scil;
+    uint32_t version =
+        (uint32_t)s.p[1] << 24 | (uint32_t)s.p[2] << 16 | (uint32_t)s.p[3] << 8 | s.p[4];
+    uint8_t type = (s.p[0] >> 4) & 3;
+    if (version == 0x6b3343cf)
+        type = (type + 3) & 3; /* QUIC v2 (RFC 9369) numbers the types 1 Initial ... 0 Retry. */
+    if (version == 0 || type == 3)
+        return 0; /* Version negotiation and Retry fill the datagram. */
+    uint64_t v;
+    if (type == 0) {
+        /* Initial packets carry a token length (varint) and token. */
+        if (!quic_read_varint(s.p, s.cap, &off, &v))
+            return 0;
+        off += v;
+    }
+    if (!quic_read_varint(s.p, s.cap, &off, &v))
+        return 0;
+    return off + v <= s.len ? off + v : 0;
+}
+
+/* Dissects a QUIC datagram: one "quic" node per coalesced packet. */
+static void dissect_quic(struct dissect_ctx *c, struct span s)
+{
+    for (unsigned n = 0; s.len > 0 && n < 8; n++) {
+        if (n == 0) {
+            ctx_push(c, proto_quic);
+            dissect_quic_fields(c, s); /* After the quic layer: TLS is called inside. */
+        } else {
+            ctx_push_node(c, proto_quic); /* One dissector call per datagram. */
+        }
+        size_t plen = quic_long_packet_len(s);
+        if (plen == 0 || plen >= s.len)
+            return;
+        s = span_from(s, plen);
+        /* Padding after the last packet is no packet. */
+        if (s.cap == 0 || s.p[0] == 0)
+            return;
+    }
+}
+
+/* The QUIC dissector. */
+static const struct dissector_handle quic_handle = {&proto_quic, dissect_quic, NULL};
+
+/* Registers QUIC, its field and its connection state. */
+static void quic_register(void)
+{
+    static const struct field_reg hf[] = {
+        HF(&hf_packet_length, "quic.packet_length", "Packet Length", FT_UINT32, BASE_DEC, 0, NULL),
+        HF(&hf_header_form, "quic.header_form", "Header Form", FT_UINT8, BASE_DEC, 0x80, NULL),
+        HF_TFS(&hf_fixed_bit, "quic.fixed_bit", "Fixed Bit", 0x40, tfs_set_notset),
+        HF(&hf_long_packet_type, "quic.long.packet_type", "Packet Type", FT_UINT8, BASE_DEC, 0x30,
+           NULL),
+        HF(&hf_version, "quic.version", "Version", FT_UINT32, BASE_HEX, 0, NULL),
+        HF(&hf_dcil, "quic.dcil", "Destination Connection ID Length", FT_UINT8, BASE_DEC, 0, NULL),
+        HF(&hf_dcid, "quic.dcid", "Destination Connection ID", FT_BYTES, BASE_NONE, 0, NULL),
+        HF(&hf_scil, "quic.scil", "Source Connection ID Length", FT_UINT8, BASE_DEC, 0, NULL),
+        HF(&hf_scid, "quic.scid", "Source Connection ID", FT_BYTES, BASE_NONE, 0, NULL),
+        HF(&hf_token_length, "quic.token_length", "Token Length", FT_UINT64, BASE_DEC, 0, NULL),
+        HF(&hf_token, "quic.token", "Token", FT_BYTES, BASE_NONE, 0, NULL),
+        HF(&hf_length, "quic.length", "Length", FT_UINT64, BASE_DEC, 0, NULL),
+        HF(&hf_packet_number, "quic.packet_number", "Packet Number", FT_UINT64, BASE_DEC, 0, NULL),
+        HF(&hf_short, "quic.short", "QUIC Short Header", FT_NONE, BASE_NONE, 0, NULL),
+        HF(&hf_supported_version, "quic.supported_version", "Supported Version", FT_UINT32,
+           BASE_HEX, 0, NULL),
+        HF(&hf_retry_token, "quic.retry_token", "Retry Token", FT_BYTES, BASE_NONE, 0, NULL),
+        HF(&hf_retry_integrity_tag, "quic.retry_integrity_tag", "Retry Integrity Tag", FT_BYTES,
+           BASE_NONE, 0, NULL),
+    };
+    static const struct proto_hooks hooks = {.free_state = quic_state_free};
+    proto_quic = registry_proto("quic", "QUIC IETF");
+    registry_fields(proto_quic, hf, ARRAY_COUNT(hf));
+    conns_slot = registry_proto_state(proto_quic, &hooks);
+}
+
+/* QUIC on UDP port 443. */
+static void quic_handoff(void)
+{
+    proto_tls = field_id("tls");
+    registry_table_add("udp.port", 443, &quic_handle);
+}
+
+const struct dissector_module dissector_quic = {quic_register, quic_handoff};

@@ -1,0 +1,54 @@
+/* Owns 802.2 LLC (in 802.3 length frames and Linux cooked captures):
+ * spanning tree BPDUs by their SAP (the "llc.dsap" table), SNAP with an
+ * EtherType, and anything else as data. */
+#include "dissect_internal.h"
+#include "dissectors/list.h"
+
+/* The LLC protocol. */
+static int proto_llc;
+
+/* Protocols by DSAP (spanning tree on 0x42). */
+static struct dissector_table *dsap_table;
+
+/* The EtherType table, for SNAP. */
+static const struct dissector_table *ethertype_table;
+
+/* Dissects an 802.2 LLC payload. */
+static void dissect_llc(struct dissect_ctx *c, struct span s)
+{
+    ctx_push(c, proto_llc);
+    if (!dissect_need(c, s, 3))
+        return;
+    const struct dissector_handle *h;
+    if (s.p[0] == s.p[1] && (h = dissector_table_get(dsap_table, s.p[0])) != NULL) {
+        call_dissector(c, h, span_from(s, 3));
+    } else if (s.p[0] == 0xaa && s.p[1] == 0xaa && s.p[2] == 0x03) {
+        if (!dissect_need(c, s, 8))
+            return;
+        if (s.p[3] == 0 && s.p[4] == 0 && s.p[5] == 0)
+            dissect_table_or_data(c, ethertype_table, be16(s.p + 6), span_from(s, 8));
+        else
+            dissect_data(c, span_from(s, 8));
+    } else {
+        dissect_data(c, span_from(s, 3));
+    }
+}
+
+/* The LLC dissector. */
+static const struct dissector_handle llc_handle = {&proto_llc, dissect_llc, NULL};
+
+/* Registers LLC and its DSAP table. */
+static void llc_register(void)
+{
+    proto_llc = registry_proto("llc", "Logical-Link Control");
+    dsap_table = registry_table_new("llc.dsap", 8);
+    register_dissector("llc", &llc_handle);
+}
+
+/* Finds the EtherType table for SNAP. */
+static void llc_handoff(void)
+{
+    ethertype_table = find_dissector_table("ethertype");
+}
+
+const struct dissector_module dissector_llc = {llc_register, llc_handoff};

@@ -1,0 +1,54 @@
+/* Owns MPLS label stacks: one "mpls" node per label, as Wireshark shows
+ * them, and the payload after the bottom label by its first nibble. */
+#include "dissect_internal.h"
+#include "dissectors/list.h"
+
+/* The MPLS protocol. */
+static int proto_mpls;
+
+/* IPv4 and IPv6, for what the bottom label carries. */
+static const struct dissector_handle *ip_handle, *ipv6_handle;
+
+/* Dissects an MPLS label stack and its payload. */
+static void dissect_mpls(struct dissect_ctx *c, struct span s)
+{
+    for (bool first = true;; first = false) {
+        if (first)
+            ctx_push(c, proto_mpls);
+        else
+            ctx_push_node(c, proto_mpls); /* One dissector call for the whole stack. */
+        if (!dissect_need(c, s, 4))
+            return;
+        bool bottom = (s.p[2] & 1) != 0;
+        s = span_from(s, 4);
+        if (bottom)
+            break;
+    }
+    if (s.cap >= 1 && (s.p[0] >> 4) == 4)
+        call_dissector(c, ip_handle, s);
+    else if (s.cap >= 1 && (s.p[0] >> 4) == 6)
+        call_dissector(c, ipv6_handle, s);
+    else
+        dissect_data(c, s);
+}
+
+/* The MPLS dissector. */
+static const struct dissector_handle mpls_handle = {&proto_mpls, dissect_mpls, NULL};
+
+/* Registers MPLS. */
+static void mpls_register(void)
+{
+    proto_mpls = registry_proto("mpls", "MultiProtocol Label Switching Header");
+    register_dissector("mpls", &mpls_handle);
+}
+
+/* MPLS on its unicast and multicast EtherTypes. */
+static void mpls_handoff(void)
+{
+    ip_handle = find_dissector("ip");
+    ipv6_handle = find_dissector("ipv6");
+    registry_table_add("ethertype", 0x8847, &mpls_handle);
+    registry_table_add("ethertype", 0x8848, &mpls_handle);
+}
+
+const struct dissector_module dissector_mpls = {mpls_register, mpls_handoff};
