@@ -49,8 +49,10 @@ def test_cloudflare_sdk_lookback_capture(daemon_factory, tmp_path):
     cases = [
         (last, 300, 10000, {"protocol": 6}, tshark_proto(6)),
         (mid, 300, 10000, {"source_port": 80}, tshark_port("src", 80)),
-        (last, 2, 10000, {"destination_address": "192.168.0.0/16", "protocol": 17},
-         f"{tshark_addr('dst', '192.168.0.0/16')} && {tshark_proto(17)}"),
+        # The last part of the replay (cs-tcp_ports: TCP to 172.16.16.128)
+        # ends the window, 1.3 s after the part before it.
+        (last, 2, 10000, {"destination_address": "172.16.0.0/12", "protocol": 6},
+         f"{tshark_addr('dst', '172.16.0.0/12')} && {tshark_proto(6)}"),
         (last, 300, 5, {}, ""),
     ]
     requests = [{"offset_time": ns_time(offset), "time_limit": limit, "packet_limit": plimit,
