@@ -196,24 +196,54 @@ static void start_xfer(struct xfer *x, struct upload *u, unsigned part)
     curl_multi_add_handle(dl.multi, x->call.easy);
 }
 
+/* Starts request `x` of `u` (part `part`) that s3_call_init*() prepared
+ * with result `rc`, or, when that failed, frees it and fails the upload.
+ * Returns 0 or -1. */
+static int start_prepared(struct upload *u, struct xfer *x, int rc, unsigned part)
+{
+    if (x != NULL && rc == 0) {
+        start_xfer(x, u, part);
+        return 0;
+    }
+    int err = errno;
+    if (x != NULL)
+        s3_call_cleanup(&x->call);
+    free(x);
+    if (rc == -2)
+        conclude(u, CAPTURE_FAILED, "delivery to %s failed: reading the capture file: %s", u->name,
+                 err == ENODATA ? "it is shorter than it was" : strerror(err));
+    else
+        conclude(u, CAPTURE_FAILED, "delivery to %s failed: out of memory", u->name);
+    return -1;
+}
+
 /* Prepares and starts `method` on `key`?`query` of `u` with `body` (taken;
  * freed with the request).  Returns 0, or -1 (the upload then fails). */
 static int send_request(struct upload *u, unsigned part, const char *method, const char *query,
                         uint8_t *body, size_t len)
 {
     struct xfer *x = calloc(1, sizeof(*x));
-    if (x == NULL ||
-        s3_call_init(&x->call, &u->dest, method, u->key, query, body, len, &dl.settings) != 0) {
-        if (x != NULL)
-            s3_call_cleanup(&x->call);
-        free(x);
+    int rc = x == NULL
+                 ? -1
+                 : s3_call_init(&x->call, &u->dest, method, u->key, query, body, len, &dl.settings);
+    if (x != NULL && rc == 0)
+        x->body = body;
+    else
         free(body);
-        conclude(u, CAPTURE_FAILED, "delivery to %s failed: out of memory", u->name);
-        return -1;
-    }
-    x->body = body;
-    start_xfer(x, u, part);
-    return 0;
+    return start_prepared(u, x, rc, part);
+}
+
+/* Prepares and starts a PUT of `len` bytes of the file of `u` at `offset`
+ * (part `part`, with `query`; 0 and "": the whole object), streamed from
+ * the file as curl sends it.  Returns 0, or -1 (the upload then fails). */
+static int send_file_range(struct upload *u, unsigned part, const char *query, uint64_t offset,
+                           size_t len)
+{
+    struct xfer *x = calloc(1, sizeof(*x));
+    int rc = x == NULL ? -1
+                       : s3_call_init_file(&x->call, &u->dest, "PUT", u->key, query, u->fd, offset,
+                                           len, &dl.settings);
+    return start_prepared(u, x, rc, part);
 }
 
 /* Writes the query of a request on the multipart upload of `u`: part `n`
@@ -249,38 +279,14 @@ static void abort_upload(struct upload *u)
     free(x);
 }
 
-/* Reads `len` bytes at `offset` of the file of `u` into a new buffer.
- * Returns it, or NULL (the upload then fails). */
-static uint8_t *read_range(struct upload *u, uint64_t offset, size_t len)
-{
-    uint8_t *buf = malloc(len ? len : 1);
-    size_t got = 0;
-    while (buf != NULL && got < len) {
-        ssize_t n = pread(u->fd, buf + got, len - got, (off_t)(offset + got));
-        if (n <= 0) {
-            conclude(u, CAPTURE_FAILED, "delivery to %s failed: reading the capture file: %s",
-                     u->name, n == 0 ? "it is shorter than it was" : strerror(errno));
-            free(buf);
-            return NULL;
-        }
-        got += (size_t)n;
-    }
-    if (buf == NULL)
-        conclude(u, CAPTURE_FAILED, "delivery to %s failed: out of memory", u->name);
-    return buf;
-}
-
 /* Sends part `n` (1-based) of `u`. */
 static void send_part(struct upload *u, unsigned n)
 {
     uint64_t offset = (uint64_t)(n - 1) * u->part_size;
     size_t len = (size_t)(u->size - offset < u->part_size ? u->size - offset : u->part_size);
-    uint8_t *body = read_range(u, offset, len);
-    if (body == NULL)
-        return;
     char query[3 * DELIVERY_UPLOAD_ID_SIZE + 48];
     upload_query(u, n, query, sizeof(query));
-    if (send_request(u, n, "PUT", query, body, len) == 0)
+    if (send_file_range(u, n, query, offset, len) == 0)
         u->busy[n - 1] = 1;
 }
 
@@ -403,11 +409,8 @@ static void pump_phase(struct upload *u)
         start_upload(u);
         break;
     case PH_SINGLE:
-        if (u->in_flight == 0) {
-            uint8_t *body = read_range(u, 0, (size_t)u->size);
-            if (body != NULL)
-                send_request(u, 0, "PUT", "", body, (size_t)u->size);
-        }
+        if (u->in_flight == 0)
+            send_file_range(u, 0, "", 0, (size_t)u->size);
         break;
     case PH_CREATE:
         if (u->in_flight == 0)

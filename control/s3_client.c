@@ -5,11 +5,13 @@
  */
 #include "s3_client.h"
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <openssl/evp.h>
 
@@ -17,8 +19,10 @@
  * abandoned (it is then retried). */
 #define S3_CONNECT_TIMEOUT_S 10
 #define S3_STALL_TIMEOUT_S 60
-/* Bytes curl sends from the body at a time. */
+/* Bytes curl sends from the body at a time, and bytes of a file body read
+ * at a time to hash it. */
 #define S3_UPLOAD_BUFFER (1 << 20)
+#define S3_HASH_BLOCK (1 << 20)
 
 /* Nanoseconds on the monotonic clock. */
 static int64_t now_ns(void)
@@ -74,7 +78,19 @@ static size_t read_body(char *buf, size_t size, size_t nmemb, void *arg)
             n = (size_t)c->rate->tokens;
         c->rate->tokens -= (int64_t)n;
     }
-    memcpy(buf, c->body + c->body_sent, n);
+    if (c->body != NULL) {
+        memcpy(buf, c->body + c->body_sent, n);
+    } else if (n > 0) {
+        ssize_t got = pread(c->fd, buf, n, (off_t)(c->offset + c->body_sent));
+        if (got <= 0) {
+            c->read_errno = got == 0 ? ENODATA : errno;
+            return CURL_READFUNC_ABORT;
+        }
+        /* Tokens taken for bytes not read go back. */
+        if (c->rate != NULL && c->rate->bytes_per_second > 0)
+            c->rate->tokens += (int64_t)n - got;
+        n = (size_t)got;
+    }
     c->body_sent += n;
     return n;
 }
@@ -119,17 +135,53 @@ static size_t read_header(char *line, size_t size, size_t nmemb, void *arg)
     return len;
 }
 
-/* Adds the x-amz-content-sha256 header of `body` (`len` bytes; NULL: an
- * empty body) to `c`: the payload is signed, so the store checks that it
- * received what was sent.  curl 7.88 signs this header's value as the
- * payload's hash, and sends none of its own for S3. */
-static int add_payload_hash(struct s3_call *c, const void *body, size_t len)
+/* Writes into `sha` the SHA-256 of `len` bytes of `fd` at `offset`, read
+ * in blocks.  Returns 0, -1 when out of memory, or -2 (errno set) when the
+ * file cannot be read. */
+static int file_sha256(int fd, uint64_t offset, size_t len, unsigned char *sha, unsigned *sha_len)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    uint8_t *block = malloc(S3_HASH_BLOCK);
+    int rc =
+        ctx != NULL && block != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 ? 0 : -1;
+    for (size_t done = 0; rc == 0 && done < len;) {
+        size_t want = len - done < S3_HASH_BLOCK ? len - done : S3_HASH_BLOCK;
+        ssize_t got = pread(fd, block, want, (off_t)(offset + done));
+        if (got <= 0) {
+            errno = got == 0 ? ENODATA : errno;
+            rc = -2;
+        } else if (EVP_DigestUpdate(ctx, block, (size_t)got) != 1) {
+            rc = -1;
+        }
+        done += got > 0 ? (size_t)got : 0;
+    }
+    if (rc == 0 && EVP_DigestFinal_ex(ctx, sha, sha_len) != 1)
+        rc = -1;
+    int saved = errno;
+    EVP_MD_CTX_free(ctx);
+    free(block);
+    errno = saved;
+    return rc;
+}
+
+/* Adds the x-amz-content-sha256 header of the body of `c` (from memory or
+ * its file; none: an empty body): the payload is signed, so the store
+ * checks that it received what was sent.  curl 7.88 signs this header's
+ * value as the payload's hash, and sends none of its own for S3.  Returns
+ * 0, -1 when out of memory, or -2 when the file cannot be read. */
+static int add_payload_hash(struct s3_call *c)
 {
     unsigned char sha[EVP_MAX_MD_SIZE];
     unsigned sha_len = 0;
     char header[128];
-    if (EVP_Digest(body ? body : "", body ? len : 0, sha, &sha_len, EVP_sha256(), NULL) != 1)
+    if (c->body == NULL && c->fd >= 0) {
+        int rc = file_sha256(c->fd, c->offset, c->body_len, sha, &sha_len);
+        if (rc != 0)
+            return rc;
+    } else if (EVP_Digest(c->body ? (const void *)c->body : "", c->body ? c->body_len : 0, sha,
+                          &sha_len, EVP_sha256(), NULL) != 1) {
         return -1;
+    }
     int n = snprintf(header, sizeof(header), "x-amz-content-sha256: ");
     for (unsigned i = 0; i < sha_len; i++)
         n += snprintf(header + n, sizeof(header) - (size_t)n, "%02x", sha[i]);
@@ -140,7 +192,7 @@ static int add_payload_hash(struct s3_call *c, const void *body, size_t len)
     return 0;
 }
 
-/* Sets the method and body of `c`. */
+/* Sets the method and body (`body`, `len` bytes, for a POST) of `c`. */
 static void set_method(struct s3_call *c, const char *method, const void *body, size_t len)
 {
     CURL *e = c->easy;
@@ -162,25 +214,24 @@ static void set_method(struct s3_call *c, const char *method, const void *body, 
     }
 }
 
-int s3_call_init(struct s3_call *c, const struct destination *d, const char *method,
-                 const char *key, const char *query, const void *body, size_t body_len,
-                 const struct s3_settings *settings)
+/* Prepares `c` (its body already set in it): see s3_call_init(). */
+static int call_init(struct s3_call *c, const struct destination *d, const char *method,
+                     const char *key, const char *query, const struct s3_settings *settings)
 {
     char url[2048], sigv4[96];
-    memset(c, 0, sizeof(*c));
     c->content_length = -1;
-    c->body = body;
-    c->body_len = body_len;
     c->rate = settings->rate;
     if (destination_object_url(d, key, query, url, sizeof(url)) != 0 ||
         (c->easy = curl_easy_init()) == NULL)
         return -1;
     /* An empty Content-Type on POST: curl would send a form's otherwise;
-     * no Expect: the part is in memory and a refusal comes back at once. */
+     * no Expect: the body is at hand and a refusal comes back at once. */
     c->headers = curl_slist_append(NULL, "Content-Type:");
-    if (c->headers == NULL || (c->headers = curl_slist_append(c->headers, "Expect:")) == NULL ||
-        add_payload_hash(c, body, body_len) != 0)
+    if (c->headers == NULL || (c->headers = curl_slist_append(c->headers, "Expect:")) == NULL)
         return -1;
+    int rc = add_payload_hash(c);
+    if (rc != 0)
+        return rc;
     CURL *e = c->easy;
     snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", d->region);
     curl_easy_setopt(e, CURLOPT_URL, url);
@@ -203,8 +254,30 @@ int s3_call_init(struct s3_call *c, const struct destination *d, const char *met
     curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, 2L);
     if (settings->ca_file != NULL && settings->ca_file[0] != '\0')
         curl_easy_setopt(e, CURLOPT_CAINFO, settings->ca_file);
-    set_method(c, method, body, body_len);
+    set_method(c, method, c->body, c->body_len);
     return 0;
+}
+
+int s3_call_init(struct s3_call *c, const struct destination *d, const char *method,
+                 const char *key, const char *query, const void *body, size_t body_len,
+                 const struct s3_settings *settings)
+{
+    memset(c, 0, sizeof(*c));
+    c->fd = -1;
+    c->body = body;
+    c->body_len = body_len;
+    return call_init(c, d, method, key, query, settings) == 0 ? 0 : -1;
+}
+
+int s3_call_init_file(struct s3_call *c, const struct destination *d, const char *method,
+                      const char *key, const char *query, int fd, uint64_t offset, size_t len,
+                      const struct s3_settings *settings)
+{
+    memset(c, 0, sizeof(*c));
+    c->fd = fd;
+    c->offset = offset;
+    c->body_len = len;
+    return call_init(c, d, method, key, query, settings);
 }
 
 void s3_call_finished(struct s3_call *c, CURLcode result)
@@ -272,6 +345,11 @@ static bool transport_fatal(CURLcode result)
 
 enum s3_outcome s3_call_outcome(const struct s3_call *c, char *msg, size_t size)
 {
+    if (c->read_errno != 0) {
+        snprintf(msg, size, "reading the capture file: %s",
+                 c->read_errno == ENODATA ? "it is shorter than it was" : strerror(c->read_errno));
+        return S3_FATAL;
+    }
     if (c->result != CURLE_OK) {
         snprintf(msg, size, "%s", c->curl_error[0] ? c->curl_error : curl_easy_strerror(c->result));
         return transport_fatal(c->result) ? S3_FATAL : S3_RETRY;

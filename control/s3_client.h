@@ -6,7 +6,8 @@
  * signed payload hash, TLS checks, timeouts, the appliance's rate cap) and reads
  * its outcome (the store's error code and message, ETag, UploadId).
  *
- * A body is sent from memory the caller owns; nothing here reads a file.
+ * A body is sent from memory the caller owns, or read from a range of a
+ * file as curl sends it (a part of a capture: never held whole in memory).
  * Credentials go to curl only: no message made here quotes them.
  */
 #ifndef PCAPD_S3_CLIENT_H
@@ -47,11 +48,16 @@ struct s3_settings {
 /* One request and its answer. */
 struct s3_call {
     /* The handle, its headers, and the body sent (not owned) with how much
-     * of it has gone. */
+     * of it has gone: from memory (`body`), or, when `body` is NULL and
+     * `fd` >= 0, from `fd` at `offset`. */
     CURL *easy;
     struct curl_slist *headers;
     const uint8_t *body;
+    int fd;
+    uint64_t offset;
     size_t body_len, body_sent;
+    /* The errno of a failed read of the file (0: none). */
+    int read_errno;
     /* The rate cap, and whether the call waits for it. */
     struct s3_rate *rate;
     bool paused;
@@ -86,6 +92,15 @@ int s3_call_init(struct s3_call *c, const struct destination *d, const char *met
                  const char *key, const char *query, const void *body, size_t body_len,
                  const struct s3_settings *settings);
 
+/* Prepares `c` as s3_call_init() does, with a body of `len` bytes read
+ * from file `fd` at `offset` (the file stays the caller's): its SHA-256 is
+ * computed first, reading the range in blocks, then curl reads it again as
+ * it sends.  Returns 0, -1 when out of memory or the URL does not fit, or
+ * -2 when the file cannot be read (errno set; "shorter than it was":
+ * ENODATA). */
+int s3_call_init_file(struct s3_call *c, const struct destination *d, const char *method,
+                      const char *key, const char *query, int fd, uint64_t offset, size_t len,
+                      const struct s3_settings *settings);
 /* Runs the prepared call `c` to its end on the calling thread (it blocks:
  * for offload threads).  Its outcome is then in `c`. */
 void s3_call_perform(struct s3_call *c);

@@ -116,6 +116,17 @@ struct rx_queue_ref {
     bool port_stamps;
 };
 
+/* Look-back history samples an rx lcore has staged for writer 0's record
+ * ring (see rx_lcore.c). */
+struct rx_history_stage {
+    struct pcapd_record recs[DP_RX_STAGE];
+    unsigned n;
+    /* The pass TSC of the oldest staged sample's pass. */
+    uint64_t first_tsc;
+    /* TSC ticks the oldest may wait. */
+    uint64_t drain_tsc;
+};
+
 /* Per rx lcore state.  Written only by its lcore; read by the control
  * thread for statistics. */
 struct rx_lcore {
@@ -145,6 +156,8 @@ struct rx_lcore {
     uint32_t history_countdown;
     uint64_t history_sampled;
     uint64_t history_ring_full;
+    /* History samples waiting for their ring enqueue (this lcore's only). */
+    struct rx_history_stage history_stage __rte_cache_aligned;
     /* Stage-timing builds only: TSC cycles spent in each enum dp_rx_stage
      * (zero otherwise), read by the benchmark driver. */
     uint64_t stage_tsc[DP_STAGES];

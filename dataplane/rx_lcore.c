@@ -6,13 +6,13 @@
  * Each writer has its own stage and rings, so every ring keeps one producer
  * and one consumer.
  *
- * Each staged packet carries its receive time: the TSC of its burst, read
- * when the burst's first sample is staged (within microseconds of the
- * receive; a burst that stages nothing reads no TSC, which costs tens of
- * cycles on some CPUs), or, on a port that stamps its packets
- * (hw_timestamps), the packet's own timestamp when its flag is set.  Which
- * of the two is chosen once per burst, so ports without stamps pay nothing
- * per packet.
+ * Each staged packet carries its receive time: the TSC the lcore reads once
+ * at the start of each pass over its queues, just before it receives (the
+ * packets of a pass arrived within microseconds of it; a sample reads no
+ * TSC of its own, which costs tens of cycles), or, on a port that stamps
+ * its packets (hw_timestamps), the packet's own timestamp when its flag is
+ * set.  Which of the two is chosen once per burst, so ports without stamps
+ * pay nothing per packet.
  *
  * With several rx lcores, each publishes the TSC at which it starts a pass
  * over its queues, so that the writers can merge the lcores' records in
@@ -28,6 +28,12 @@
  * Apart from the jobs, 1 packet in dp.history_rate of everything received
  * is staged for the look-back history, on the rings to the first writer:
  * a countdown per lcore, so a burst without a sample costs one comparison.
+ * The history's samples wait in a stage of their own until it is full or
+ * DP_HISTORY_DRAIN_US have passed, so that a ring enqueue, and the cache
+ * lines it moves to the writer's core, carry a batch rather than the one
+ * sample of a burst.  With several rx lcores they are sent every pass, as
+ * the jobs' are: the writer's merge needs each lcore's records in its rings
+ * by the end of the pass that stamped them.
  *
  * For the benchmark driver only, a pass may instead receive and free as
  * dpdk-testpmd's rxonly forwarding does, or pause (see enum dp_rx_mode);
@@ -72,6 +78,10 @@ struct rx_stage {
     unsigned n_refs;
 };
 
+/* Longest time a history sample waits in its stage, in microseconds (the
+ * history writer's buffer goes to disk every 100 ms). */
+#define DP_HISTORY_DRAIN_US 100
+
 /* What an rx lcore has staged, per writer. */
 struct rx_stages {
     struct rx_stage w[DP_MAX_WRITERS];
@@ -97,14 +107,23 @@ static void rx_stage_flush_records(struct rx_lcore *rx, struct rx_stage *st, uns
         return;
     unsigned sent =
         rte_ring_sp_enqueue_burst_elem(rx->ring[w], st->recs, sizeof(st->recs[0]), st->n, NULL);
-    for (unsigned i = sent; i < st->n; i++) {
-        if (st->recs[i].job_slot == DP_HISTORY_SLOT)
-            rx->history_ring_full++;
-        else
-            rx_unsample(rx, st->recs[i].job_slot, st->recs[i].job_gen);
-    }
+    for (unsigned i = sent; i < st->n; i++)
+        rx_unsample(rx, st->recs[i].job_slot, st->recs[i].job_gen);
     rx->ring_full += st->n - sent;
     st->n = 0;
+}
+
+/* Enqueues the history samples staged, on writer 0's record ring; counts
+ * the ones the full ring refused. */
+static void rx_history_flush(struct rx_lcore *rx, struct rx_history_stage *h)
+{
+    if (h->n == 0)
+        return;
+    unsigned sent =
+        rte_ring_sp_enqueue_burst_elem(rx->ring[0], h->recs, sizeof(h->recs[0]), h->n, NULL);
+    rx->history_ring_full += h->n - sent;
+    rx->ring_full += h->n - sent;
+    h->n = 0;
 }
 
 /* Enqueues the mbuf references staged for writer `w`; releases and counts
@@ -123,14 +142,19 @@ static void rx_stage_flush_refs(struct rx_lcore *rx, struct rx_stage *st, unsign
     st->n_refs = 0;
 }
 
-/* Enqueues everything staged, for every writer. */
-static void rx_stage_flush(struct rx_lcore *rx, struct rx_stages *st)
+/* Enqueues everything the jobs staged, for every writer, and the
+ * history's samples when they are due: with several rx lcores, or once the
+ * oldest has waited DP_HISTORY_DRAIN_US by the pass TSC `now`. */
+static void rx_stage_flush(struct rx_lcore *rx, struct rx_stages *st, uint64_t now)
 {
     RX_STAGE_BEGIN(t);
     for (unsigned w = 0; w < dp.n_writers; w++) {
         rx_stage_flush_records(rx, &st->w[w], w);
         rx_stage_flush_refs(rx, &st->w[w], w);
     }
+    struct rx_history_stage *h = &rx->history_stage;
+    if (h->n > 0 && (dp.n_rx > 1 || now - h->first_tsc >= h->drain_tsc))
+        rx_history_flush(rx, h);
     RX_STAGE_END(rx, DP_STAGE_ENQUEUE, t);
 }
 
@@ -155,16 +179,11 @@ static inline bool rx_sample(struct rx_lcore *rx, const struct classifier_rule *
     return true;
 }
 
-/* Stages a 160-byte record of mbuf `m`, received at `time` in clock
- * `clock`, for simple job `rule`, on the stage of the job's writer. */
-static inline void rx_stage_record(struct rx_lcore *rx, struct rx_stages *sts,
-                                   const struct classifier_rule *rule, const struct rte_mbuf *m,
-                                   uint64_t time, uint8_t clock)
+/* Fills record `r` of mbuf `m`, received at `time` in clock `clock`, for
+ * job `rule`: its first 160 bytes at most. */
+static inline void rx_fill_record(struct pcapd_record *r, const struct classifier_rule *rule,
+                                  const struct rte_mbuf *m, uint64_t time, uint8_t clock)
 {
-    struct rx_stage *st = &sts->w[rule->writer];
-    if (unlikely(st->n == DP_RX_STAGE))
-        rx_stage_flush_records(rx, st, rule->writer);
-    struct pcapd_record *r = &st->recs[st->n++];
     /* A snaplen below 160 (a `full` snaplen configured that low) is honoured
      * too, so records never exceed the snaplen in the file header. */
     uint32_t cap = RTE_MIN(m->pkt_len, RTE_MIN(rule->snaplen, (uint32_t)PCAPD_SIMPLE_SNAPLEN));
@@ -178,6 +197,18 @@ static inline void rx_stage_record(struct rx_lcore *rx, struct rx_stages *sts,
     const void *p = rte_pktmbuf_read(m, 0, cap, r->data);
     if (p != r->data)
         rte_memcpy(r->data, p, cap);
+}
+
+/* Stages a 160-byte record of mbuf `m`, received at `time` in clock
+ * `clock`, for simple job `rule`, on the stage of the job's writer. */
+static inline void rx_stage_record(struct rx_lcore *rx, struct rx_stages *sts,
+                                   const struct classifier_rule *rule, const struct rte_mbuf *m,
+                                   uint64_t time, uint8_t clock)
+{
+    struct rx_stage *st = &sts->w[rule->writer];
+    if (unlikely(st->n == DP_RX_STAGE))
+        rx_stage_flush_records(rx, st, rule->writer);
+    rx_fill_record(&st->recs[st->n++], rule, m, time, clock);
 }
 
 /* Stages a reference to mbuf `m`, received at `time` in clock `clock`, for
@@ -206,17 +237,9 @@ struct rx_emit_ctx {
     struct rx_stages *st;
     /* The burst's packets. */
     struct rte_mbuf **pkts;
-    /* The burst's TSC, or 0 until a sample needs it. */
+    /* The TSC read at the start of the pass that received the burst. */
     uint64_t tsc;
 };
-
-/* Returns the burst's TSC, reading it the first time. */
-static inline uint64_t rx_burst_tsc(struct rx_emit_ctx *e)
-{
-    if (e->tsc == 0)
-        e->tsc = rte_rdtsc();
-    return e->tsc;
-}
 
 /* Stages packet `i`, sampled for job `rule` and received at `time` in
  * clock `clock`: a record for a simple job, an mbuf reference for a full
@@ -239,7 +262,7 @@ static inline void rx_emit(void *arg, unsigned i, const struct classifier_rule *
 {
     struct rx_emit_ctx *e = arg;
     if (rx_sample(e->rx, rule))
-        rx_stage_packet(e, i, rule, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
+        rx_stage_packet(e, i, rule, e->tsc, PCAPD_RX_CLOCK_TSC);
 }
 
 /* Classifier callback for a burst of a port that stamps packets: packet `i`
@@ -256,33 +279,38 @@ static inline void rx_emit_stamped(void *arg, unsigned i, const struct classifie
                         *RTE_MBUF_DYNFIELD(m, dp.ts_dynfield_offset, rte_mbuf_timestamp_t *),
                         PCAPD_RX_CLOCK_PORT);
     else
-        rx_stage_packet(e, i, rule, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
+        rx_stage_packet(e, i, rule, e->tsc, PCAPD_RX_CLOCK_TSC);
 }
 
-/* The rule history samples are staged under: the first writer's, the
- * head of a simple capture. */
+/* The rule history samples are recorded under: the head of a simple
+ * capture, for writer 0. */
 static const struct classifier_rule rx_history_rule = {
     .slot = DP_HISTORY_SLOT, .snaplen = PCAPD_SIMPLE_SNAPLEN, .writer = 0};
 
 /* Stages for the history 1 packet in dp.history_rate of the burst of `n`
- * packets, with the burst's TSC, or the packet's own stamp on a port that
+ * packets, with the pass's TSC, or the packet's own stamp on a port that
  * stamps (`stamps`) when its flag is set. */
 static void rx_history_sample(struct rx_emit_ctx *e, unsigned n, bool stamps)
 {
     struct rx_lcore *rx = e->rx;
+    struct rx_history_stage *h = &rx->history_stage;
     if (dp.history_rate == 0) {
         rx->history_countdown = UINT32_MAX;
         return;
     }
     unsigned i = rx->history_countdown;
     for (; i < n; i += dp.history_rate) {
+        if (unlikely(h->n == DP_RX_STAGE))
+            rx_history_flush(rx, h);
+        if (h->n == 0)
+            h->first_tsc = e->tsc;
         const struct rte_mbuf *m = e->pkts[i];
         if (stamps && (m->ol_flags & dp.ts_dynflag) != 0)
-            rx_stage_record(rx, e->st, &rx_history_rule, m,
-                            *RTE_MBUF_DYNFIELD(m, dp.ts_dynfield_offset, rte_mbuf_timestamp_t *),
-                            PCAPD_RX_CLOCK_PORT);
+            rx_fill_record(&h->recs[h->n++], &rx_history_rule, m,
+                           *RTE_MBUF_DYNFIELD(m, dp.ts_dynfield_offset, rte_mbuf_timestamp_t *),
+                           PCAPD_RX_CLOCK_PORT);
         else
-            rx_stage_record(rx, e->st, &rx_history_rule, m, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
+            rx_fill_record(&h->recs[h->n++], &rx_history_rule, m, e->tsc, PCAPD_RX_CLOCK_TSC);
         rx->history_sampled++;
     }
     rx->history_countdown = i - n;
@@ -332,10 +360,12 @@ static inline void rx_match(struct rx_lcore *rx, const struct classifier *table,
     }
 }
 
-/* Receives one burst from `q`, classifies it and stages what the jobs
- * sample.  Returns the packets received. */
+/* Receives one burst from `q` in the pass that started at `pass_tsc`,
+ * classifies it and stages what the jobs and the history sample.  Returns
+ * the packets received. */
 static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
-                                     struct classifier_burst *b, const struct rx_queue_ref *q)
+                                     struct classifier_burst *b, const struct rx_queue_ref *q,
+                                     uint64_t pass_tsc)
 {
     struct rte_mbuf *pkts[DP_RX_BURST];
     uint8_t window[DP_RX_BURST][DP_PARSE_WINDOW];
@@ -347,7 +377,7 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
     /* Load the table after the burst, so a job published while the PMD was
      * receiving sees the packets received after its publication. */
     const struct classifier *table = atomic_load_explicit(&dp.table, memory_order_acquire);
-    struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = 0};
+    struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = pass_tsc};
     if (table->n_rules > 0) {
         /* Headers are a cache miss each on a NIC: ask for every packet's
          * before parsing the first (the mbufs' first lines, which the PMD
@@ -400,6 +430,8 @@ int dp_rx_lcore_main(void *arg)
     struct classifier_burst burst;
     for (unsigned w = 0; w < DP_MAX_WRITERS; w++)
         st.w[w].n = st.w[w].n_refs = 0;
+    rx->history_stage.n = 0;
+    rx->history_stage.drain_tsc = rte_get_tsc_hz() / 1000000 * DP_HISTORY_DRAIN_US;
 
     rte_rcu_qsbr_thread_register(dp.qsbr, rx->qsbr_id);
     rte_rcu_qsbr_thread_online(dp.qsbr, rx->qsbr_id);
@@ -410,6 +442,7 @@ int dp_rx_lcore_main(void *arg)
             /* Benchmarks only: nothing is staged in these modes, and the
              * reference pays nothing testpmd does not (not the TSC read
              * of the busy count). */
+            rx_history_flush(rx, &rx->history_stage);
             if (dp.n_rx > 1)
                 atomic_store_explicit(&rx->pass_tsc, rte_rdtsc(), memory_order_release);
             if (dp.rx_mode == DP_RX_REFERENCE)
@@ -435,11 +468,12 @@ int dp_rx_lcore_main(void *arg)
             atomic_store_explicit(&rx->pass_tsc, now, memory_order_release);
         received = 0;
         for (unsigned i = 0; i < rx->n_queues; i++)
-            received += rx_poll_queue(rx, &st, &burst, &rx->queues[i]);
-        rx_stage_flush(rx, &st);
+            received += rx_poll_queue(rx, &st, &burst, &rx->queues[i], now);
+        rx_stage_flush(rx, &st, now);
         /* Every record of this pass is in the ring: the table may go. */
         rte_rcu_qsbr_quiescent(dp.qsbr, rx->qsbr_id);
     }
+    rx_history_flush(rx, &rx->history_stage);
     rte_rcu_qsbr_thread_offline(dp.qsbr, rx->qsbr_id);
     rte_rcu_qsbr_thread_unregister(dp.qsbr, rx->qsbr_id);
     return 0;

@@ -1,80 +1,17 @@
 // The official Cloudflare TypeScript SDK (npm `cloudflare`, pinned in
 // package-lock.json), unchanged, driving every magicTransit.pcaps method,
 // ownership included, against the real daemon.  Every answer is checked
-// against the SDK's own declared types: its .d.ts files are turned into
-// JSON Schema (ts-json-schema-generator) and each result validated with
-// ajv.  TypeScript types allow properties they do not declare, so the
-// schemas do too; what is declared must be there with its type.  A full
-// capture is checked against the SDK's full-capture type, a simple one
-// against PCAP, each also against the union the method returns.
+// against the SDK's own declared types (sdk_types.mjs): a full capture
+// against the SDK's full-capture type, a simple one against PCAP, each
+// also against the union the method returns.
 //
 //   node sdk_compat.mjs BASE_URL TOKEN ACCOUNT DESTINATION_CONF BUCKET_FOLDER_URL
 // prints one JSON line: the ids, the downloaded size and the checks made.
-import { fileURLToPath } from 'node:url';
-
-import Ajv from 'ajv';
-import Cloudflare from 'cloudflare';
-import { createGenerator } from 'ts-json-schema-generator';
+import { sdkSession } from './sdk_types.mjs';
 
 const [, , baseURL, apiToken, account_id, destination_conf, folderURL] = process.argv;
-const client = new Cloudflare({ apiToken, baseURL, maxRetries: 0 });
-const pcaps = client.magicTransit.pcaps;
-
-// The SDK's declared types, as JSON Schema.
-function schemas(file, types) {
-  const path = fileURLToPath(
-    new URL(`node_modules/cloudflare/resources/magic-transit/pcaps/${file}`, import.meta.url),
-  );
-  const gen = createGenerator({ path, skipTypeCheck: true, additionalProperties: true, topRef: false });
-  return Object.fromEntries(types.map((t) => [t, gen.createSchema(t)]));
-}
-const FULL = 'PCAPGetResponse.MagicVisibilityPCAPsPCAPsResponseFull';
-const types = {
-  ...schemas('pcaps.d.ts', ['PCAP', FULL, 'PCAPCreateResponse', 'PCAPGetResponse', 'PCAPListResponse']),
-  ...schemas('ownership.d.ts', ['Ownership']),
-};
-const ajv = new Ajv({ strict: false, allErrors: true });
-const validators = Object.fromEntries(Object.entries(types).map(([k, s]) => [k, ajv.compile(s)]));
-let checks = 0;
-
-function check(type, value, what) {
-  const v = validators[type];
-  if (!v(value)) {
-    throw new Error(`${what} does not match the SDK's ${type}: ${ajv.errorsText(v.errors)}\n${JSON.stringify(value)}`);
-  }
-  checks++;
-}
-
-function expect(cond, what) {
-  if (!cond) throw new Error(what);
-}
-
-// Checks a capture against the union a method returns and its own type.
-function checkCapture(union, c, what) {
-  check(union, c, what);
-  check(c.type === 'full' ? FULL : 'PCAP', c, what);
-}
-
-async function waitFor(id, statuses) {
-  for (let i = 0; i < 600; i++) {
-    const c = await pcaps.get(id, { account_id });
-    checkCapture('PCAPGetResponse', c, 'pcaps.get');
-    if (statuses.includes(c.status)) return c;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`capture ${id} never reached ${statuses}`);
-}
-
-async function expectStatus(promise, status, what) {
-  try {
-    await promise;
-  } catch (e) {
-    expect(e instanceof Cloudflare.APIError && e.status === status, `${what}: ${e}`);
-    checks++;
-    return e;
-  }
-  throw new Error(`${what}: no error`);
-}
+const session = sdkSession(baseURL, apiToken, account_id);
+const { pcaps, check, checkCapture, expect, expectStatus, waitFor } = session;
 
 // Ownership: create, list, validate (a wrong token, then the file's).
 const own = await pcaps.ownership.create({ account_id, destination_conf });
@@ -127,4 +64,4 @@ await pcaps.ownership.delete(own.id, { account_id });
 for await (const o of pcaps.ownership.get({ account_id })) expect(o.id !== own.id, 'the challenge is deleted');
 await expectStatus(pcaps.ownership.delete(own.id, { account_id }), 404, 'ownership.delete again');
 
-process.stdout.write(JSON.stringify({ simple: simple.id, full: full.id, downloaded: bytes.length, checks }) + '\n');
+process.stdout.write(JSON.stringify({ simple: simple.id, full: full.id, downloaded: bytes.length, checks: session.checks }) + '\n');

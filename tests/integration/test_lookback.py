@@ -1,53 +1,24 @@
 """Look-back captures (offset_time) answered from the history.
 
-A real pcapd with history_sample_rate = 1 on a net_pcap port fed, through
-a FIFO, captures from ../shared/pcaps one after another with pauses
-between them (IPv4 and IPv6 TCP, 802.1Q, ICMP, IPv6 fragments, UDP), while
-a simple capture of everything records what the dataplane received and
-when.  Look-back captures with each filter_v1 field, and windows that cut
-the replay at either end, must hold exactly the packets tshark selects
-from that record for the same filter and time window, byte for byte, the
-most recent ones when there are more than packet_limit.  Also: the errors
-of bad offset_time values, the note of a window partly before the history,
-GET .../pcaps/history, eviction by size and by age, and a restart with a
-torn last segment."""
+The daemon is fed the replay of lookback_replay.py (IPv4 and IPv6 TCP,
+802.1Q, ICMP, IPv6 fragments, UDP, with pauses between the parts).
+Look-back captures with each filter_v1 field, and windows that cut the
+replay at either end, must hold exactly the packets tshark selects from
+the record of the replay for the same filter and time window, byte for
+byte, the most recent ones when there are more than packet_limit.  Also:
+the errors of bad offset_time values, the note of a window partly before
+the history, GET .../pcaps/history, eviction by size and by age, and a
+restart with a torn last segment."""
 import json
-import os
 import pathlib
 import signal
 import subprocess
-import threading
 import time
 
-import pytest
-
 import pcapfile
-from conftest import PCAPS, ROOT
-
-# The replay, one part after another.
-PARTS = ["cs-http_ip4and6.pcapng", "zeek-http-vlan-0.pcap", "cs-icmp_traceroute.pcapng",
-         "cs-ipv6_fragments.pcapng", "tcpdump-dns_udp.pcap", "cs-tcp_ports.pcapng"]
-# Seconds between two parts, so windows of a second or two cut the replay.
-PAUSE = 1.3
-
-
-def tshark_proto(p):
-    """The outermost IP header's protocol (after IPv6 fragment headers)."""
-    return f"(ip.proto#1 == {p} || ipv6.nxt#1 == {p} || ipv6.fraghdr.nxt#1 == {p})"
-
-
-def tshark_port(side, port):
-    """A transport port of the packet itself (not one an ICMP error quotes,
-    not a later fragment, which carries none)."""
-    return (f"((tcp.{side}port == {port} || udp.{side}port == {port} || "
-            f"sctp.{side}port == {port}) && !icmp && !icmpv6)")
-
-
-def tshark_addr(side, prefix):
-    """The outermost IP header's address."""
-    field = "ipv6" if ":" in prefix else "ip"
-    return f"{field}.{side}#1 == {prefix}"
-
+from conftest import ROOT
+from lookback_replay import (PARTS, check_lookback, lookback, ns_time, record_ns, start_replay,
+                             tshark_addr, tshark_frames, tshark_port, tshark_proto)
 
 # (filter_v1, equivalent tshark display filter): each filter_v1 field,
 # alone and together.
@@ -63,140 +34,6 @@ FILTERS = [
     ({"source_address": "192.168.0.0/16", "destination_port": 53},
      f"{tshark_addr('src', '192.168.0.0/16')} && {tshark_port('dst', 53)}"),
 ]
-
-
-def classic(src, dst):
-    """`src` (pcap or pcapng) as a classic Ethernet pcap at `dst`; its bytes."""
-    subprocess.run(["editcap", "-F", "pcap", str(src), str(dst)], check=True)
-    data = dst.read_bytes()
-    assert pcapfile.PcapFile(data).linktype == 1, src
-    return data
-
-
-class PartsFeeder(threading.Thread):
-    """Feeds the parts' records into the FIFO net_pcap reads: a pcap file
-    header first (EAL's probe waits for it), each part's records once `go`
-    is set, PAUSE seconds apart, then the end of the file (net_pcap holds a
-    burst until it has 32 packets or the file ends).  Without parts, the
-    file ends after its header."""
-
-    def __init__(self, fifo, parts):
-        super().__init__(daemon=True)
-        self.fifo, self.parts = fifo, parts
-        self.go = threading.Event()
-
-    def run(self):
-        with open(self.fifo, "wb", buffering=0) as f:
-            f.write(self.parts[0][:24] if self.parts else pcap_header())
-            if not self.parts or not self.go.wait(120):
-                return
-            for i, part in enumerate(self.parts):
-                if i:
-                    time.sleep(PAUSE)
-                f.write(part[24:])
-
-
-def pcap_header():
-    """A microsecond Ethernet pcap file header."""
-    return bytes.fromhex("d4c3b2a1020004000000000000000000ffff000001000000")
-
-
-def ns_time(ns):
-    """RFC 3339 of `ns` nanoseconds since the epoch, to the nanosecond."""
-    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(ns // 10**9)) + f".{ns % 10**9:09d}Z"
-
-
-def record_ns(rec):
-    return rec[0] * 10**9 + rec[1]
-
-
-def tshark_frames(path, display_filter, start_ns, end_ns):
-    """Frame numbers (1-based) of `path` that tshark selects with the
-    filter within [start_ns, end_ns], IP reassembly off (as the dataplane
-    sees packets)."""
-    window = (f"frame.time_epoch >= {start_ns // 10**9}.{start_ns % 10**9:09d} && "
-              f"frame.time_epoch <= {end_ns // 10**9}.{end_ns % 10**9:09d}")
-    flt = f"({display_filter}) && {window}" if display_filter else window
-    out = subprocess.run(["tshark", "-n", "-o", "ip.defragment:FALSE", "-o",
-                          "ipv6.defragment:FALSE", "-r", str(path), "-Y", flt, "-T", "fields",
-                          "-e", "frame.number"], check=True, capture_output=True, text=True).stdout
-    return [int(x) for x in out.split()]
-
-
-class Replay:
-    """A daemon fed the parts, and the record of what its dataplane saw."""
-
-    def __init__(self, daemon, ref_path, records):
-        self.d, self.ref_path, self.records = daemon, ref_path, records
-
-
-def start_replay(daemon_factory, tmp_path, parts=PARTS, extra=None, name="pcapd", token=None):
-    """Starts a daemon with history_sample_rate = 1 on a FIFO and feeds it
-    `parts`, recording them with a simple capture of everything."""
-    fifo = tmp_path / f"{name}.fifo"
-    if not fifo.exists():
-        os.mkfifo(fifo)
-    data = [classic(PCAPS / p, tmp_path / f"part{i}.pcap") for i, p in enumerate(parts)]
-    feeder = PartsFeeder(fifo, data)
-    feeder.start()
-    settings = {"history_sample_rate": 1, "history_segment_seconds": 2}
-    settings.update(extra or {})
-    d = daemon_factory([f"net_pcap0,rx_pcap={fifo}"], sample_rate=1, extra=settings, name=name,
-                       token=token)
-    d.feeder = feeder
-    if not parts:
-        return Replay(d, None, [])
-    total = sum(len(pcapfile.PcapFile(x).records) for x in data)
-    ref = d.create(time_limit=120, packet_limit=10000)
-    assert ref.status == 200, ref.body
-    ref_id = ref.json["result"]["id"]
-    d.wait_status(ref_id, statuses=("running",))
-    feeder.go.set()
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        got = d.request("GET", d.pcaps(f"/{ref_id}")).json["result"]["packets_captured"]
-        if got >= total:
-            break
-        time.sleep(0.1)
-    assert d.request("PUT", d.pcaps(f"/{ref_id}/stop")).status == 200
-    done = d.wait_status(ref_id)
-    assert done["packets_captured"] == total, done
-    ref_path = tmp_path / f"{name}-reference.pcap"
-    ref_path.write_bytes(d.request("GET", d.pcaps(f"/{ref_id}/download")).body)
-    records = pcapfile.PcapFile(ref_path.read_bytes()).records
-    assert len(records) == total
-    time.sleep(0.5)  # the history's buffer is written out every 100 ms
-    return Replay(d, ref_path, records)
-
-
-def lookback(d, offset_ns, time_limit, packet_limit=10000, filter_v1=None, expect=200):
-    """Creates a look-back capture; returns the response (and the capture
-    once it has ended, when created)."""
-    body = {"type": "simple", "system": "magic-transit", "time_limit": time_limit,
-            "packet_limit": packet_limit, "offset_time": ns_time(offset_ns)}
-    if filter_v1 is not None:
-        body["filter_v1"] = filter_v1
-    r = d.request("POST", d.pcaps(), body)
-    assert r.status == expect, r.body
-    if expect != 200:
-        return r, None
-    return r, d.wait_status(r.json["result"]["id"], timeout=30)
-
-
-def check_lookback(rp, offset_ns, time_limit, filter_v1, display_filter, packet_limit=10000):
-    """A look-back capture holds exactly what tshark selects from the
-    record; returns how many packets."""
-    r, done = lookback(rp.d, offset_ns, time_limit, packet_limit, filter_v1)
-    assert done["status"] == "success", done
-    assert done["offset_time"] == ns_time(offset_ns)
-    start = offset_ns - time_limit * 10**9
-    frames = tshark_frames(rp.ref_path, display_filter, start, offset_ns)[-packet_limit:]
-    want = [rp.records[i - 1] for i in frames]
-    got = pcapfile.PcapFile(rp.d.request("GET", rp.d.pcaps(f"/{done['id']}/download")).body)
-    assert got.nanosecond and got.linktype == 1 and got.snaplen == 160
-    assert got.records == want, (filter_v1, time_limit, len(got.records), len(want))
-    assert done["packets_captured"] == len(want)
-    return len(want)
 
 
 def test_lookback_matches_tshark(daemon_factory, tmp_path):
