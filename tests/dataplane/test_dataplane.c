@@ -1442,8 +1442,13 @@ static void test_dp_stats(void **state)
     (void)state;
     struct pcapd_dp_stats s1, s2, s3;
     pcapd_dp_stats_read(&s1);
-    poll_for(100);
-    pcapd_dp_stats_read(&s2);
+    /* The rx lcore may be starved for a while on a loaded machine: wait for
+     * it to receive, up to the deadline, rather than a fixed time. */
+    uint64_t end = mono_ms() + END_DEADLINE_MS;
+    do {
+        poll_for(20);
+        pcapd_dp_stats_read(&s2);
+    } while (s2.rx_packets == s1.rx_packets && mono_ms() < end);
     assert_true(s1.rx_packets > 0);
     assert_true(s2.rx_packets > s1.rx_packets);
     assert_false(s2.table_pending);
