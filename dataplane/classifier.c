@@ -501,7 +501,15 @@ uint32_t classifier_sig_mask(const struct pcapd_filter *f, unsigned fam,
                          f->fields & PCAPD_FILTER_PROTOCOL ? 0xff : 0,
                          sp || dp ? CLASSIFIER_META_PORTS : 0, sp ? UINT16_MAX : 0,
                          dp ? UINT16_MAX : 0, src, dst);
-    return fam == CLASSIFIER_FAMILIES ? 1 : fam == CLASSIFIER_V4 ? 2 : CLASSIFIER_HKEY_WORDS;
+    if (fam == CLASSIFIER_FAMILIES)
+        return 1;
+    /* An IPv6 signature that tests no more than the source's first 64
+     * bits (a /48 or a /64 of sources, and nothing of the destination) has
+     * nothing to compare past word 1: hashing and comparing three words of
+     * zeros would cost a lookup half its work. */
+    if (fam == CLASSIFIER_V4 || (mask->w[2] | mask->w[3] | mask->w[4]) == 0)
+        return 2;
+    return CLASSIFIER_HKEY_WORDS;
 }
 
 /* Which packets a signature of address family `fam` (CLASSIFIER_FAMILIES:

@@ -224,7 +224,8 @@ struct classifier_burst {
  * in network byte order: for IPv4, the source in bytes 8-11 and the
  * destination in bytes 12-15; for IPv6, the source in bytes 8-23 and the
  * destination in bytes 24-39.  A signature without addresses compares word
- * 0 only, one with IPv4 addresses words 0-1, one with IPv6 addresses all. */
+ * 0 only, one with IPv4 addresses words 0-1, one with IPv6 addresses all,
+ * but words 0-1 when they hold all it tests (see classifier_sig_mask()). */
 struct classifier_hkey {
     /* The words, filled through their bytes as said above. */
     uint64_t w[CLASSIFIER_HKEY_WORDS];
@@ -245,7 +246,9 @@ unsigned classifier_filter_family(const struct pcapd_filter *f);
 
 /* Fills `mask` with what of a packet's key the signature of filter `f`, of
  * address family `fam` (CLASSIFIER_FAMILIES: no address), tests.  Returns
- * the words of the key it compares: 1, 2 or CLASSIFIER_HKEY_WORDS. */
+ * the words of the key it compares: 1 without addresses, 2 for IPv4 and
+ * for IPv6 sources of at most 64 bits without a destination, else
+ * CLASSIFIER_HKEY_WORDS. */
 uint32_t classifier_sig_mask(const struct pcapd_filter *f, unsigned fam,
                              struct classifier_hkey *mask);
 
