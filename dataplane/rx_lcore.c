@@ -83,10 +83,10 @@ struct rx_stages {
  * up the limit, or the job would wait forever for packets it never gets. */
 static inline void rx_unsample(struct rx_lcore *rx, uint32_t slot, uint32_t gen)
 {
-    struct rx_slot_state *s = &rx->slots[slot];
-    s->dropped++;
-    if (s->gen == gen && s->sampled > 0)
-        s->sampled--;
+    struct rx_slot_tally *t = &rx->tallies[slot];
+    t->dropped++;
+    if (rx->slots[slot].gen == gen && t->sampled > 0)
+        t->sampled--;
 }
 
 /* Enqueues the simple records staged for writer `w`; counts the ones the
@@ -134,24 +134,25 @@ static void rx_stage_flush(struct rx_lcore *rx, struct rx_stages *st)
     RX_STAGE_END(rx, DP_STAGE_ENQUEUE, t);
 }
 
-/* Decides whether job `rule`'s next matching packet is sampled, updating
- * the lcore's state for the job. */
-static inline bool rx_sample(struct rx_lcore *rx, const struct classifier_rule *rule)
+/* Decides whether `job`'s next matching packet is sampled, updating the
+ * lcore's state for the job. */
+static inline bool rx_sample(struct rx_lcore *rx, const struct classifier_job *job)
 {
-    struct rx_slot_state *s = &rx->slots[rule->slot];
-    if (unlikely(s->gen != rule->gen)) {
-        memset(s, 0, sizeof(*s));
-        s->gen = rule->gen;
+    struct rx_slot_state *s = &rx->slots[job->slot];
+    if (unlikely(s->gen != job->gen)) {
+        *s = (struct rx_slot_state){.gen = job->gen};
+        rx->tallies[job->slot] = (struct rx_slot_tally){0};
     }
     s->matched++;
     if (s->countdown > 0) {
         s->countdown--;
         return false;
     }
-    if (s->sampled >= rule->packet_limit)
+    struct rx_slot_tally *t = &rx->tallies[job->slot];
+    if (t->sampled >= job->packet_limit)
         return false;
-    s->countdown = rule->sample_rate - 1;
-    s->sampled++;
+    s->countdown = job->sample_rate - 1;
+    t->sampled++;
     return true;
 }
 
@@ -204,6 +205,8 @@ struct rx_emit_ctx {
     /* The lcore and its stages. */
     struct rx_lcore *rx;
     struct rx_stages *st;
+    /* The table the burst is matched against. */
+    const struct classifier *table;
     /* The burst's packets. */
     struct rte_mbuf **pkts;
     /* The burst's TSC, or 0 until a sample needs it. */
@@ -218,14 +221,16 @@ static inline uint64_t rx_burst_tsc(struct rx_emit_ctx *e)
     return e->tsc;
 }
 
-/* Stages packet `i`, sampled for job `rule` and received at `time` in
- * clock `clock`: a record for a simple job, an mbuf reference for a full
- * one.  Kept out of line, so the per-match code inlined into the two copies
- * of the classifier's loop stays small (sampling decides most matches). */
+/* Stages packet `i`, sampled for `job` and received at `time` in clock
+ * `clock`: a record for a simple job, an mbuf reference for a full one.
+ * Kept out of line, so the per-match code inlined into the two copies of
+ * the classifier's loop stays small (sampling decides most matches); only
+ * here is the job's whole rule read. */
 static __rte_noinline void rx_stage_packet(struct rx_emit_ctx *e, unsigned i,
-                                           const struct classifier_rule *rule, uint64_t time,
+                                           const struct classifier_job *job, uint64_t time,
                                            uint8_t clock)
 {
+    const struct classifier_rule *rule = classifier_job_rule(e->table, job);
     if (rule->snaplen <= PCAPD_SIMPLE_SNAPLEN)
         rx_stage_record(e->rx, e->st, rule, e->pkts[i], time, clock);
     else
@@ -233,30 +238,30 @@ static __rte_noinline void rx_stage_packet(struct rx_emit_ctx *e, unsigned i,
 }
 
 /* Classifier callback for a burst of a port that does not stamp packets:
- * packet `i` matched job `rule`; if sampled, it is staged with the burst's
+ * packet `i` matched `job`; if sampled, it is staged with the burst's
  * TSC. */
-static inline void rx_emit(void *arg, unsigned i, const struct classifier_rule *rule)
+static inline void rx_emit(void *arg, unsigned i, const struct classifier_job *job)
 {
     struct rx_emit_ctx *e = arg;
-    if (rx_sample(e->rx, rule))
-        rx_stage_packet(e, i, rule, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
+    if (rx_sample(e->rx, job))
+        rx_stage_packet(e, i, job, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
 }
 
 /* Classifier callback for a burst of a port that stamps packets: packet `i`
- * matched job `rule`; if sampled, it is staged with its own timestamp when
- * the port set the timestamp flag, else with the burst's TSC. */
-static inline void rx_emit_stamped(void *arg, unsigned i, const struct classifier_rule *rule)
+ * matched `job`; if sampled, it is staged with its own timestamp when the
+ * port set the timestamp flag, else with the burst's TSC. */
+static inline void rx_emit_stamped(void *arg, unsigned i, const struct classifier_job *job)
 {
     struct rx_emit_ctx *e = arg;
-    if (!rx_sample(e->rx, rule))
+    if (!rx_sample(e->rx, job))
         return;
     const struct rte_mbuf *m = e->pkts[i];
     if ((m->ol_flags & dp.ts_dynflag) != 0)
-        rx_stage_packet(e, i, rule,
+        rx_stage_packet(e, i, job,
                         *RTE_MBUF_DYNFIELD(m, dp.ts_dynfield_offset, rte_mbuf_timestamp_t *),
                         PCAPD_RX_CLOCK_PORT);
     else
-        rx_stage_packet(e, i, rule, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
+        rx_stage_packet(e, i, job, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
 }
 
 /* The rule history samples are staged under: the first writer's, the
@@ -307,15 +312,14 @@ static inline void rx_frame(const struct rte_mbuf *m, uint8_t *window, const uin
  * for each (packet, job), as classifier_match_burst() does, timing the
  * two steps apart in a stage-timing build. */
 static inline void rx_match(struct rx_lcore *rx, const struct classifier *table,
-                            struct classifier_burst *b,
-                            void (*emit)(void *, unsigned, const struct classifier_rule *),
+                            struct classifier_burst *b, classifier_emit_fn emit,
                             struct rx_emit_ctx *e)
 {
     RX_STAGE_BEGIN(t);
     (void)rx;
     if (table->match_all != UINT32_MAX) {
         for (unsigned i = 0; i < b->n; i++)
-            classifier_emit_class(table, &table->classes[table->match_all], i, emit, e);
+            classifier_emit_class(table, table->classes[table->match_all].first, i, emit, e);
         RX_STAGE_END(rx, DP_STAGE_SAMPLE, t);
     }
     if (b->n_ip == 0)
@@ -325,7 +329,7 @@ static inline void rx_match(struct rx_lcore *rx, const struct classifier *table,
         RX_STAGE_END(rx, DP_STAGE_CLASSIFY, t);
         for (unsigned k = 0; k < n; k++) {
             uint32_t x = b->match[k];
-            classifier_emit_class(table, &table->classes[x >> CLASSIFIER_MATCH_SHIFT],
+            classifier_emit_class(table, x >> CLASSIFIER_MATCH_SHIFT,
                                   x & ((1u << CLASSIFIER_MATCH_SHIFT) - 1), emit, e);
         }
         RX_STAGE_END(rx, DP_STAGE_SAMPLE, t);
@@ -347,7 +351,7 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
     /* Load the table after the burst, so a job published while the PMD was
      * receiving sees the packets received after its publication. */
     const struct classifier *table = atomic_load_explicit(&dp.table, memory_order_acquire);
-    struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = 0};
+    struct rx_emit_ctx e = {.rx = rx, .st = st, .table = table, .pkts = pkts, .tsc = 0};
     if (table->n_rules > 0) {
         /* Headers are a cache miss each on a NIC: ask for every packet's
          * before parsing the first (the mbufs' first lines, which the PMD
