@@ -78,7 +78,8 @@ struct classifier_bucket {
     /* Per slot: 16 bits of its class's hash with bit 0 set (see
      * classifier_hkey_hash()), or 0 when the slot is empty. */
     uint16_t tag[CLASSIFIER_BUCKET_SLOTS];
-    /* Per slot: the index of its class in the table. */
+    /* Per slot: the index in the table's jobs of its class's first job
+     * (see CLASSIFIER_MATCH_SHIFT). */
     uint32_t cls[CLASSIFIER_BUCKET_SLOTS];
     /* Nonzero when a class whose hash indexes this bucket found it full and
      * sits in a later one, or two of its classes share a tag: only then
@@ -126,7 +127,7 @@ struct classifier_sig {
      * an IPv6 source): the test must cost far less than the lookup. */
     struct classifier_hkey common_mask;
     struct classifier_hkey common_value;
-    /* Linear: the class's masked key, and the class. */
+    /* Linear: the class's masked key, and its first job. */
     struct classifier_hkey value;
     uint32_t cls;
 };
@@ -375,8 +376,8 @@ static void acl_set_word(struct rte_acl_field *fld, const struct pcapd_prefix *p
     fld->mask_range.u32 = (uint32_t)bits;
 }
 
-/* Translates filter class `idx` into an rte_acl rule of category `cat` over
- * the fields of layout `l`. */
+/* Translates the filter of the class whose first job is `idx` into an
+ * rte_acl rule of category `cat` over the fields of layout `l`. */
 static void acl_rule_of(const struct pcapd_filter *f, uint32_t idx, uint32_t cat,
                         const struct acl_layout *l, struct acl_rule *r)
 {
@@ -441,7 +442,7 @@ static int acl_build_ctx(const struct classifier *c, struct classifier_ctx *x, u
     if (rules == NULL)
         return -1;
     for (uint32_t i = 0; i < n; i++)
-        acl_rule_of(&c->classes[cls[i]].filter, cls[i], cat[i], &l, &rules[i]);
+        acl_rule_of(&c->classes[cls[i]].filter, c->classes[cls[i]].first, cat[i], &l, &rules[i]);
     int rc = rte_acl_add_rules(x->acl, (const struct rte_acl_rule *)rules, n);
     free(rules);
     if (rc != 0)
@@ -501,7 +502,15 @@ uint32_t classifier_sig_mask(const struct pcapd_filter *f, unsigned fam,
                          f->fields & PCAPD_FILTER_PROTOCOL ? 0xff : 0,
                          sp || dp ? CLASSIFIER_META_PORTS : 0, sp ? UINT16_MAX : 0,
                          dp ? UINT16_MAX : 0, src, dst);
-    return fam == CLASSIFIER_FAMILIES ? 1 : fam == CLASSIFIER_V4 ? 2 : CLASSIFIER_HKEY_WORDS;
+    if (fam == CLASSIFIER_FAMILIES)
+        return 1;
+    /* An IPv6 signature that tests no more than the source's first 64
+     * bits (a /48 or a /64 of sources, and nothing of the destination) has
+     * nothing to compare past word 1: hashing and comparing three words of
+     * zeros would cost a lookup half its work. */
+    if (fam == CLASSIFIER_V4 || (mask->w[2] | mask->w[3] | mask->w[4]) == 0)
+        return 2;
+    return CLASSIFIER_HKEY_WORDS;
 }
 
 /* Which packets a signature of address family `fam` (CLASSIFIER_FAMILIES:
@@ -556,7 +565,7 @@ static bool hash_fill_sig(const struct classifier *c, struct classifier_sig *s, 
         }
         unsigned slot = (unsigned)__builtin_ctz(free_slots) / 2;
         s->buckets[x].tag[slot] = classifier_tag(h);
-        s->buckets[x].cls[slot] = k;
+        s->buckets[x].cls[slot] = c->classes[k].first;
         memcpy(s->keys + (x * CLASSIFIER_BUCKET_SLOTS + slot) * s->words, key.w,
                s->words * sizeof(uint64_t));
     }
@@ -649,7 +658,7 @@ static int linear_build(struct classifier *c)
                 continue;
             struct classifier_sig *s = &c->sigs[c->n_sigs++];
             sig_of_class(c, k, fam, s, &s->value);
-            s->cls = k;
+            s->cls = c->classes[k].first;
         }
     }
     return 0;
@@ -737,12 +746,33 @@ static int table_build(struct classifier *c)
     return rc;
 }
 
-/* Groups the sorted rules into classes of identical filters. */
+/* Returns zeroed memory for `n` (at least 1) elements of `size` bytes,
+ * starting on a cache line, or NULL. */
+static void *classifier_lines(size_t n, size_t size)
+{
+    size_t bytes = RTE_ALIGN_CEIL(RTE_MAX(n, (size_t)1) * size, RTE_CACHE_LINE_SIZE);
+    void *p = aligned_alloc(RTE_CACHE_LINE_SIZE, bytes);
+    if (p != NULL)
+        memset(p, 0, bytes);
+    return p;
+}
+
+/* Groups the sorted rules into classes of identical filters, and lays out
+ * what a match reads of them: the jobs of the rules, the last of each
+ * class marked. */
 static int build_classes(struct classifier *c)
 {
     c->classes = calloc(c->n_rules, sizeof(c->classes[0]));
-    if (c->classes == NULL)
+    c->jobs = classifier_lines(c->n_rules, sizeof(c->jobs[0]));
+    if (c->classes == NULL || c->jobs == NULL)
         return -1;
+    for (uint32_t i = 0; i < c->n_rules; i++) {
+        const struct classifier_rule *r = &c->rules[i];
+        c->jobs[i] = (struct classifier_job){.slot = r->slot & INT32_MAX,
+                                             .gen = r->gen,
+                                             .sample_rate = r->sample_rate,
+                                             .packet_limit = r->packet_limit};
+    }
     for (uint32_t i = 0; i < c->n_rules; i++) {
         struct classifier_class *last = c->n_classes ? &c->classes[c->n_classes - 1] : NULL;
         if (last != NULL && filter_cmp(&last->filter, &c->rules[i].filter) == 0) {
@@ -752,6 +782,8 @@ static int build_classes(struct classifier *c)
         c->classes[c->n_classes++] =
             (struct classifier_class){.filter = c->rules[i].filter, .first = i, .count = 1};
     }
+    for (uint32_t k = 0; k < c->n_classes; k++)
+        c->jobs[c->classes[k].first + c->classes[k].count - 1].last = 1;
     return 0;
 }
 
@@ -759,6 +791,10 @@ struct classifier *classifier_build(const struct classifier_rule *rules, uint32_
 {
     if (n >= CLASSIFIER_MAX_RULES)
         return NULL;
+    for (uint32_t i = 0; i < n; i++) {
+        if (rules[i].slot > INT32_MAX) /* struct classifier_job has 31 bits */
+            return NULL;
+    }
     struct classifier *c = calloc(1, sizeof(*c));
     if (c == NULL)
         return NULL;
@@ -792,6 +828,7 @@ void classifier_free(struct classifier *c)
         rte_free(c->sigs[s].buckets);
     free(c->sigs);
     free(c->classes);
+    free(c->jobs);
     free(c->rules);
     free(c);
 }

@@ -82,6 +82,25 @@ struct classifier_rule {
     uint32_t writer;
 };
 
+/* What the rx lcores read of a job for every packet it matches: the part
+ * of its rule that sampling decides by, 16 bytes, so that four share a
+ * cache line (the whole rule is 72, and its filter is read only at build).
+ * jobs[k] of a table is its rules[k]'s; the jobs of a class are
+ * consecutive, the last one marked, so that a match names the class's
+ * first job and nothing else is read to find the others. */
+struct classifier_job {
+    /* Job table slot (as in the rule); set for the last job of a class. */
+    uint32_t slot : 31;
+    uint32_t last : 1;
+    /* The slot's generation (as in the rule). */
+    uint32_t gen;
+    /* Keep one matching packet in `sample_rate`, at most `packet_limit`
+     * per rx lcore (as in the rule). */
+    uint32_t sample_rate;
+    uint32_t packet_limit;
+};
+_Static_assert(sizeof(struct classifier_job) == 16, "four jobs a cache line");
+
 /* Jobs sharing one filter: rules[first .. first + count) of the table. */
 struct classifier_class {
     /* The filter, canonical (absent fields zeroed). */
@@ -125,9 +144,10 @@ struct classifier_sig;
 struct classifier {
     /* How packets are matched. */
     enum classifier_mode mode;
-    /* Rules, grouped by class. */
+    /* Rules, grouped by class, and the part of each a match reads. */
     uint32_t n_rules;
     struct classifier_rule *rules;
+    struct classifier_job *jobs;
     /* Filter classes. */
     uint32_t n_classes;
     struct classifier_class *classes;
@@ -175,9 +195,10 @@ struct classifier_key {
  * which no other port value matches. */
 #define CLASSIFIER_META_PORTS 1u
 
-/* A match of classifier_find(): the index of the class in the table,
- * shifted left by CLASSIFIER_MATCH_SHIFT, or'd with the index of the packet
- * in the burst.  Tables have fewer than 2^27 classes. */
+/* A match of classifier_find(): the index in the table's jobs (and rules)
+ * of the first job of the class matched, shifted left by
+ * CLASSIFIER_MATCH_SHIFT, or'd with the index of the packet in the burst.
+ * Tables have fewer than 2^27 rules. */
 #define CLASSIFIER_MATCH_SHIFT 5
 _Static_assert(CLASSIFIER_BURST <= 1 << CLASSIFIER_MATCH_SHIFT, "a packet index fits the shift");
 /* Most rules (hence classes) of a table, so that a class index fits. */
@@ -224,7 +245,8 @@ struct classifier_burst {
  * in network byte order: for IPv4, the source in bytes 8-11 and the
  * destination in bytes 12-15; for IPv6, the source in bytes 8-23 and the
  * destination in bytes 24-39.  A signature without addresses compares word
- * 0 only, one with IPv4 addresses words 0-1, one with IPv6 addresses all. */
+ * 0 only, one with IPv4 addresses words 0-1, one with IPv6 addresses all,
+ * but words 0-1 when they hold all it tests (see classifier_sig_mask()). */
 struct classifier_hkey {
     /* The words, filled through their bytes as said above. */
     uint64_t w[CLASSIFIER_HKEY_WORDS];
@@ -245,7 +267,9 @@ unsigned classifier_filter_family(const struct pcapd_filter *f);
 
 /* Fills `mask` with what of a packet's key the signature of filter `f`, of
  * address family `fam` (CLASSIFIER_FAMILIES: no address), tests.  Returns
- * the words of the key it compares: 1, 2 or CLASSIFIER_HKEY_WORDS. */
+ * the words of the key it compares: 1 without addresses, 2 for IPv4 and
+ * for IPv6 sources of at most 64 bits without a destination, else
+ * CLASSIFIER_HKEY_WORDS. */
 uint32_t classifier_sig_mask(const struct pcapd_filter *f, unsigned fam,
                              struct classifier_hkey *mask);
 
@@ -310,25 +334,37 @@ static inline void classifier_burst_reset(struct classifier_burst *b)
     b->n_fam[CLASSIFIER_V6] = 0;
 }
 
-/* Emits every job of class `cls` for packet `i`. */
-static inline void
-classifier_emit_class(const struct classifier *c, const struct classifier_class *cls, unsigned i,
-                      void (*emit)(void *, unsigned, const struct classifier_rule *), void *arg)
+/* A match's callback: packet `i` of the burst matched `job`, which is
+ * c->jobs[k] for rule c->rules[k]. */
+typedef void (*classifier_emit_fn)(void *arg, unsigned i, const struct classifier_job *job);
+
+/* Emits for packet `i` every job of the class whose first job is
+ * c->jobs[first]. */
+static inline void classifier_emit_class(const struct classifier *c, uint32_t first, unsigned i,
+                                         classifier_emit_fn emit, void *arg)
 {
-    for (uint32_t r = 0; r < cls->count; r++)
-        emit(arg, i, &c->rules[cls->first + r]);
+    const struct classifier_job *job = &c->jobs[first];
+    do
+        emit(arg, i, job);
+    while (!(job++)->last);
 }
 
-/* Calls emit(arg, i, rule) for every job `rule` that packet `i` of the burst
+/* Returns the rule of job `job` of table `c`. */
+static inline const struct classifier_rule *classifier_job_rule(const struct classifier *c,
+                                                                const struct classifier_job *job)
+{
+    return &c->rules[job - c->jobs];
+}
+
+/* Calls emit(arg, i, job) for every job that packet `i` of the burst
  * matches.  For a given job, packets come in burst order.  (The rx lcore
  * runs the same steps itself, to time them apart.) */
-static inline void
-classifier_match_burst(const struct classifier *c, struct classifier_burst *b,
-                       void (*emit)(void *, unsigned, const struct classifier_rule *), void *arg)
+static inline void classifier_match_burst(const struct classifier *c, struct classifier_burst *b,
+                                          classifier_emit_fn emit, void *arg)
 {
     if (c->match_all != UINT32_MAX) {
         for (unsigned i = 0; i < b->n; i++)
-            classifier_emit_class(c, &c->classes[c->match_all], i, emit, arg);
+            classifier_emit_class(c, c->classes[c->match_all].first, i, emit, arg);
     }
     if (b->n_ip == 0)
         return;
@@ -336,7 +372,7 @@ classifier_match_burst(const struct classifier *c, struct classifier_burst *b,
         unsigned n = classifier_find(c, b, r);
         for (unsigned k = 0; k < n; k++) {
             uint32_t x = b->match[k];
-            classifier_emit_class(c, &c->classes[x >> CLASSIFIER_MATCH_SHIFT],
+            classifier_emit_class(c, x >> CLASSIFIER_MATCH_SHIFT,
                                   x & ((1u << CLASSIFIER_MATCH_SHIFT) - 1), emit, arg);
         }
     }

@@ -68,9 +68,10 @@ static void dp_rx_slot_stats(uint32_t slot, uint32_t gen, struct pcapd_job_stats
 {
     for (unsigned i = 0; i < dp.n_rx; i++) {
         const volatile struct rx_slot_state *s = &dp.rx[i].slots[slot];
+        const volatile struct rx_slot_tally *t = &dp.rx[i].tallies[slot];
         if (s->gen == gen) {
             stats->packets_matched += s->matched;
-            stats->packets_dropped += s->dropped;
+            stats->packets_dropped += t->dropped;
         }
     }
 }
@@ -407,7 +408,10 @@ static int dp_create_rx(char *err, unsigned err_size)
         int socket = (int)rte_lcore_to_socket_id(rx->lcore_id);
         rx->slots = rte_zmalloc_socket("pcapd_rx_slots", sizeof(rx->slots[0]) * dp.cfg.max_jobs,
                                        RTE_CACHE_LINE_SIZE, socket);
-        if (rx->slots == NULL) {
+        rx->tallies =
+            rte_zmalloc_socket("pcapd_rx_tallies", sizeof(rx->tallies[0]) * dp.cfg.max_jobs,
+                               RTE_CACHE_LINE_SIZE, socket);
+        if (rx->slots == NULL || rx->tallies == NULL) {
             snprintf(err, err_size, "rx lcore %u: cannot allocate its job slots", rx->lcore_id);
             return -ENOMEM;
         }

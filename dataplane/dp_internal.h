@@ -60,14 +60,23 @@ struct full_ref {
     struct rte_mbuf *m;
 };
 
-/* Per rx lcore, per job slot: sampling state and counters of one job. */
+/* Per rx lcore, per job slot: sampling state and counters of one job,
+ * what every matching packet reads and writes: 16 bytes, four slots a
+ * cache line.  The rest, read per sample, is the slot's rx_slot_tally. */
 struct rx_slot_state {
-    /* Generation these counters belong to; reset when the slot's changes. */
+    /* Generation these counters and the slot's tally belong to; both are
+     * reset when the slot's changes. */
     uint32_t gen;
     /* Matching packets still to skip before the next sample. */
     uint32_t countdown;
     /* Packets that matched. */
     uint64_t matched;
+};
+_Static_assert(sizeof(struct rx_slot_state) == 16, "four slots a cache line");
+
+/* Per rx lcore, per job slot: the counters read only when a packet is
+ * sampled or lost, apart from the hot rx_slot_state. */
+struct rx_slot_tally {
     /* Packets sampled (records staged for the writer). */
     uint64_t sampled;
     /* Sampled packets lost because the ring was full. */
@@ -142,8 +151,9 @@ struct rx_lcore {
     struct rte_ring *ring[DP_MAX_WRITERS];
     /* Rings of full-job mbuf references to each writer. */
     struct rte_ring *full_ring[DP_MAX_WRITERS];
-    /* Per job slot state, max_jobs entries. */
+    /* Per job slot state and tallies, max_jobs entries each. */
     struct rx_slot_state *slots;
+    struct rx_slot_tally *tallies;
     /* Packets received. */
     uint64_t rx_packets;
     /* Records lost because the ring was full. */

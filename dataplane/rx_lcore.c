@@ -6,13 +6,14 @@
  * Each writer has its own stage and rings, so every ring keeps one producer
  * and one consumer.
  *
- * Each staged packet carries its receive time: the TSC the lcore reads once
- * at the start of each pass over its queues, just before it receives (the
- * packets of a pass arrived within microseconds of it; a sample reads no
- * TSC of its own, which costs tens of cycles), or, on a port that stamps
- * its packets (hw_timestamps), the packet's own timestamp when its flag is
- * set.  Which of the two is chosen once per burst, so ports without stamps
- * pay nothing per packet.
+ * Each staged packet carries its receive time: the TSC of its burst, read
+ * when the burst's first sample is staged (within microseconds of the
+ * receive; a burst that stages nothing reads no TSC, which costs tens of
+ * cycles on some CPUs; not the pass's start, which a preempted lcore may
+ * have read long before the receive), or, on a port that stamps its
+ * packets (hw_timestamps), the packet's own timestamp when its flag is set.
+ * Which of the two is chosen once per burst, so ports without stamps pay
+ * nothing per packet.
  *
  * With several rx lcores, each publishes the TSC at which it starts a pass
  * over its queues, so that the writers can merge the lcores' records in
@@ -93,10 +94,10 @@ struct rx_stages {
  * up the limit, or the job would wait forever for packets it never gets. */
 static inline void rx_unsample(struct rx_lcore *rx, uint32_t slot, uint32_t gen)
 {
-    struct rx_slot_state *s = &rx->slots[slot];
-    s->dropped++;
-    if (s->gen == gen && s->sampled > 0)
-        s->sampled--;
+    struct rx_slot_tally *t = &rx->tallies[slot];
+    t->dropped++;
+    if (rx->slots[slot].gen == gen && t->sampled > 0)
+        t->sampled--;
 }
 
 /* Enqueues the simple records staged for writer `w`; counts the ones the
@@ -158,24 +159,25 @@ static void rx_stage_flush(struct rx_lcore *rx, struct rx_stages *st, uint64_t n
     RX_STAGE_END(rx, DP_STAGE_ENQUEUE, t);
 }
 
-/* Decides whether job `rule`'s next matching packet is sampled, updating
- * the lcore's state for the job. */
-static inline bool rx_sample(struct rx_lcore *rx, const struct classifier_rule *rule)
+/* Decides whether `job`'s next matching packet is sampled, updating the
+ * lcore's state for the job. */
+static inline bool rx_sample(struct rx_lcore *rx, const struct classifier_job *job)
 {
-    struct rx_slot_state *s = &rx->slots[rule->slot];
-    if (unlikely(s->gen != rule->gen)) {
-        memset(s, 0, sizeof(*s));
-        s->gen = rule->gen;
+    struct rx_slot_state *s = &rx->slots[job->slot];
+    if (unlikely(s->gen != job->gen)) {
+        *s = (struct rx_slot_state){.gen = job->gen};
+        rx->tallies[job->slot] = (struct rx_slot_tally){0};
     }
     s->matched++;
     if (s->countdown > 0) {
         s->countdown--;
         return false;
     }
-    if (s->sampled >= rule->packet_limit)
+    struct rx_slot_tally *t = &rx->tallies[job->slot];
+    if (t->sampled >= job->packet_limit)
         return false;
-    s->countdown = rule->sample_rate - 1;
-    s->sampled++;
+    s->countdown = job->sample_rate - 1;
+    t->sampled++;
     return true;
 }
 
@@ -235,20 +237,32 @@ struct rx_emit_ctx {
     /* The lcore and its stages. */
     struct rx_lcore *rx;
     struct rx_stages *st;
+    /* The table the burst is matched against. */
+    const struct classifier *table;
     /* The burst's packets. */
     struct rte_mbuf **pkts;
-    /* The TSC read at the start of the pass that received the burst. */
+    /* The burst's TSC, or 0 until a sample needs it. */
     uint64_t tsc;
 };
 
-/* Stages packet `i`, sampled for job `rule` and received at `time` in
- * clock `clock`: a record for a simple job, an mbuf reference for a full
- * one.  Kept out of line, so the per-match code inlined into the two copies
- * of the classifier's loop stays small (sampling decides most matches). */
+/* Returns the burst's TSC, reading it the first time. */
+static inline uint64_t rx_burst_tsc(struct rx_emit_ctx *e)
+{
+    if (e->tsc == 0)
+        e->tsc = rte_rdtsc();
+    return e->tsc;
+}
+
+/* Stages packet `i`, sampled for `job` and received at `time` in clock
+ * `clock`: a record for a simple job, an mbuf reference for a full one.
+ * Kept out of line, so the per-match code inlined into the two copies of
+ * the classifier's loop stays small (sampling decides most matches); only
+ * here is the job's whole rule read. */
 static __rte_noinline void rx_stage_packet(struct rx_emit_ctx *e, unsigned i,
-                                           const struct classifier_rule *rule, uint64_t time,
+                                           const struct classifier_job *job, uint64_t time,
                                            uint8_t clock)
 {
+    const struct classifier_rule *rule = classifier_job_rule(e->table, job);
     if (rule->snaplen <= PCAPD_SIMPLE_SNAPLEN)
         rx_stage_record(e->rx, e->st, rule, e->pkts[i], time, clock);
     else
@@ -256,30 +270,30 @@ static __rte_noinline void rx_stage_packet(struct rx_emit_ctx *e, unsigned i,
 }
 
 /* Classifier callback for a burst of a port that does not stamp packets:
- * packet `i` matched job `rule`; if sampled, it is staged with the burst's
+ * packet `i` matched `job`; if sampled, it is staged with the burst's
  * TSC. */
-static inline void rx_emit(void *arg, unsigned i, const struct classifier_rule *rule)
+static inline void rx_emit(void *arg, unsigned i, const struct classifier_job *job)
 {
     struct rx_emit_ctx *e = arg;
-    if (rx_sample(e->rx, rule))
-        rx_stage_packet(e, i, rule, e->tsc, PCAPD_RX_CLOCK_TSC);
+    if (rx_sample(e->rx, job))
+        rx_stage_packet(e, i, job, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
 }
 
 /* Classifier callback for a burst of a port that stamps packets: packet `i`
- * matched job `rule`; if sampled, it is staged with its own timestamp when
- * the port set the timestamp flag, else with the burst's TSC. */
-static inline void rx_emit_stamped(void *arg, unsigned i, const struct classifier_rule *rule)
+ * matched `job`; if sampled, it is staged with its own timestamp when the
+ * port set the timestamp flag, else with the burst's TSC. */
+static inline void rx_emit_stamped(void *arg, unsigned i, const struct classifier_job *job)
 {
     struct rx_emit_ctx *e = arg;
-    if (!rx_sample(e->rx, rule))
+    if (!rx_sample(e->rx, job))
         return;
     const struct rte_mbuf *m = e->pkts[i];
     if ((m->ol_flags & dp.ts_dynflag) != 0)
-        rx_stage_packet(e, i, rule,
+        rx_stage_packet(e, i, job,
                         *RTE_MBUF_DYNFIELD(m, dp.ts_dynfield_offset, rte_mbuf_timestamp_t *),
                         PCAPD_RX_CLOCK_PORT);
     else
-        rx_stage_packet(e, i, rule, e->tsc, PCAPD_RX_CLOCK_TSC);
+        rx_stage_packet(e, i, job, rx_burst_tsc(e), PCAPD_RX_CLOCK_TSC);
 }
 
 /* The rule history samples are recorded under: the head of a simple
@@ -288,7 +302,7 @@ static const struct classifier_rule rx_history_rule = {
     .slot = DP_HISTORY_SLOT, .snaplen = PCAPD_SIMPLE_SNAPLEN, .writer = 0};
 
 /* Stages for the history 1 packet in dp.history_rate of the burst of `n`
- * packets, with the pass's TSC, or the packet's own stamp on a port that
+ * packets, with the burst's TSC, or the packet's own stamp on a port that
  * stamps (`stamps`) when its flag is set. */
 static void rx_history_sample(struct rx_emit_ctx *e, unsigned n, bool stamps)
 {
@@ -302,15 +316,16 @@ static void rx_history_sample(struct rx_emit_ctx *e, unsigned n, bool stamps)
     for (; i < n; i += dp.history_rate) {
         if (unlikely(h->n == DP_RX_STAGE))
             rx_history_flush(rx, h);
+        uint64_t tsc = rx_burst_tsc(e);
         if (h->n == 0)
-            h->first_tsc = e->tsc;
+            h->first_tsc = tsc;
         const struct rte_mbuf *m = e->pkts[i];
         if (stamps && (m->ol_flags & dp.ts_dynflag) != 0)
             rx_fill_record(&h->recs[h->n++], &rx_history_rule, m,
                            *RTE_MBUF_DYNFIELD(m, dp.ts_dynfield_offset, rte_mbuf_timestamp_t *),
                            PCAPD_RX_CLOCK_PORT);
         else
-            rx_fill_record(&h->recs[h->n++], &rx_history_rule, m, e->tsc, PCAPD_RX_CLOCK_TSC);
+            rx_fill_record(&h->recs[h->n++], &rx_history_rule, m, tsc, PCAPD_RX_CLOCK_TSC);
         rx->history_sampled++;
     }
     rx->history_countdown = i - n;
@@ -335,15 +350,14 @@ static inline void rx_frame(const struct rte_mbuf *m, uint8_t *window, const uin
  * for each (packet, job), as classifier_match_burst() does, timing the
  * two steps apart in a stage-timing build. */
 static inline void rx_match(struct rx_lcore *rx, const struct classifier *table,
-                            struct classifier_burst *b,
-                            void (*emit)(void *, unsigned, const struct classifier_rule *),
+                            struct classifier_burst *b, classifier_emit_fn emit,
                             struct rx_emit_ctx *e)
 {
     RX_STAGE_BEGIN(t);
     (void)rx;
     if (table->match_all != UINT32_MAX) {
         for (unsigned i = 0; i < b->n; i++)
-            classifier_emit_class(table, &table->classes[table->match_all], i, emit, e);
+            classifier_emit_class(table, table->classes[table->match_all].first, i, emit, e);
         RX_STAGE_END(rx, DP_STAGE_SAMPLE, t);
     }
     if (b->n_ip == 0)
@@ -353,19 +367,17 @@ static inline void rx_match(struct rx_lcore *rx, const struct classifier *table,
         RX_STAGE_END(rx, DP_STAGE_CLASSIFY, t);
         for (unsigned k = 0; k < n; k++) {
             uint32_t x = b->match[k];
-            classifier_emit_class(table, &table->classes[x >> CLASSIFIER_MATCH_SHIFT],
+            classifier_emit_class(table, x >> CLASSIFIER_MATCH_SHIFT,
                                   x & ((1u << CLASSIFIER_MATCH_SHIFT) - 1), emit, e);
         }
         RX_STAGE_END(rx, DP_STAGE_SAMPLE, t);
     }
 }
 
-/* Receives one burst from `q` in the pass that started at `pass_tsc`,
- * classifies it and stages what the jobs and the history sample.  Returns
- * the packets received. */
+/* Receives one burst from `q`, classifies it and stages what the jobs and
+ * the history sample.  Returns the packets received. */
 static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
-                                     struct classifier_burst *b, const struct rx_queue_ref *q,
-                                     uint64_t pass_tsc)
+                                     struct classifier_burst *b, const struct rx_queue_ref *q)
 {
     struct rte_mbuf *pkts[DP_RX_BURST];
     uint8_t window[DP_RX_BURST][DP_PARSE_WINDOW];
@@ -377,7 +389,7 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
     /* Load the table after the burst, so a job published while the PMD was
      * receiving sees the packets received after its publication. */
     const struct classifier *table = atomic_load_explicit(&dp.table, memory_order_acquire);
-    struct rx_emit_ctx e = {.rx = rx, .st = st, .pkts = pkts, .tsc = pass_tsc};
+    struct rx_emit_ctx e = {.rx = rx, .st = st, .table = table, .pkts = pkts, .tsc = 0};
     if (table->n_rules > 0) {
         /* Headers are a cache miss each on a NIC: ask for every packet's
          * before parsing the first (the mbufs' first lines, which the PMD
@@ -468,7 +480,7 @@ int dp_rx_lcore_main(void *arg)
             atomic_store_explicit(&rx->pass_tsc, now, memory_order_release);
         received = 0;
         for (unsigned i = 0; i < rx->n_queues; i++)
-            received += rx_poll_queue(rx, &st, &burst, &rx->queues[i], now);
+            received += rx_poll_queue(rx, &st, &burst, &rx->queues[i]);
         rx_stage_flush(rx, &st, now);
         /* Every record of this pass is in the ring: the table may go. */
         rte_rcu_qsbr_quiescent(dp.qsbr, rx->qsbr_id);

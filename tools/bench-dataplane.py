@@ -513,7 +513,8 @@ def swap_proof(build, huge, writers):
         print(f"\nTable swaps under load (net_pcap mix, {jobs} jobs, 32 more replaced "
               f"continuously): {swap['swaps']} job replacements in {swap['publications']} table "
               f"publications; the probe job (every packet of one flow) wrote "
-              f"{swap['probe_packets']} packets with {swap['probe_gaps']} sequence gaps; "
+              f"{swap['probe_packets']} packets with {swap['probe_gaps']} sequence gaps, "
+              f"its own samples lost to a full ring {swap['probe_dropped']}; "
               f"ring full {swap['ring_full']}, rx nombuf {swap['rx_nombuf']}.")
     return gaps
 

@@ -183,16 +183,16 @@ struct collect {
 };
 
 /* classifier_match_burst() callback: records (packet, slot). */
-static void collect_emit(void *arg, unsigned i, const struct classifier_rule *rule)
+static void collect_emit(void *arg, unsigned i, const struct classifier_job *job)
 {
     struct collect *c = arg;
-    assert_true(i < CLASSIFIER_BURST && rule->slot < 16384);
+    assert_true(i < CLASSIFIER_BURST && job->slot < 16384);
     /* A job is reported at most once per packet. */
-    assert_false(c->hit[i][rule->slot / 8] & (1u << (rule->slot % 8)));
-    c->hit[i][rule->slot / 8] |= (uint8_t)(1u << (rule->slot % 8));
+    assert_false(c->hit[i][job->slot / 8] & (1u << (job->slot % 8)));
+    c->hit[i][job->slot / 8] |= (uint8_t)(1u << (job->slot % 8));
     /* A job sees its packets in burst order. */
-    assert_true(i + 1 > c->next[rule->slot]);
-    c->next[rule->slot] = (uint8_t)(i + 1);
+    assert_true(i + 1 > c->next[job->slot]);
+    c->next[job->slot] = (uint8_t)(i + 1);
     c->emitted++;
 }
 

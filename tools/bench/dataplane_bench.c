@@ -634,13 +634,18 @@ int main(int argc, char **argv)
     pcapd_dp_stats_read(&s1);
     double mpps = (double)(s1.rx_packets - s0.rx_packets) / (t1 - t0) / 1e6;
 
-    long probe_packets = 0, gaps = 0;
+    long probe_packets = 0, gaps = 0, probe_dropped = -1;
     if (o.swap) {
         struct pcapd_job_ended end;
         pcapd_dp_job_stop(probe);
         int done = 0;
         for (int tries = 0; tries < 500 && !done; tries++)
             done = poll_for(0.01, probe_fd, &end);
+        /* The probe's own lost samples over its whole life (-1: its end
+         * was not reported in time), to tell a gap a full ring made from
+         * a loss; ring_full below covers only the swapping seconds. */
+        if (done)
+            probe_dropped = (long)end.stats.packets_dropped;
         gaps = probe_gaps(probe_path, &probe_packets, 1200);
         unlink(probe_path);
     }
@@ -649,13 +654,14 @@ int main(int argc, char **argv)
            ",\"writer_records\":%" PRIu64 ",\"writer_late\":%" PRIu64
            ",\"table_build_ms\":%.3f,\"table_mem_kib\":%" PRIu64
            ",\"swaps\":%u,\"publications\":%" PRIu64
-           ",\"probe_packets\":%ld,\"probe_gaps\":%ld,\"writers\":%u,\"hw_timestamp_ports\":%u"
+           ",\"probe_packets\":%ld,\"probe_gaps\":%ld,\"probe_dropped\":%ld"
+           ",\"writers\":%u,\"hw_timestamp_ports\":%u"
            ",\"rx_packets_total\":%" PRIu64 "}\n",
            o.vdev, o.jobs, o.sample, mpps, s1.rx_missed - s0.rx_missed, s1.rx_nombuf - s0.rx_nombuf,
            s1.ring_full - s0.ring_full, s1.writer_backlog_full - s0.writer_backlog_full,
            s1.writer_records - s0.writer_records, s1.writer_late - s0.writer_late,
            s0.table_build_ns / 1e6, table_mem / 1024, swaps, s1.table_builds - s0.table_builds,
-           probe_packets, gaps, s1.writers, s1.hw_timestamp_ports, s1.rx_packets);
+           probe_packets, gaps, probe_dropped, s1.writers, s1.hw_timestamp_ports, s1.rx_packets);
     fflush(stdout);
     pcapd_dp_stop(close_ended, NULL);
     history_done();

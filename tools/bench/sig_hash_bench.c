@@ -8,7 +8,8 @@
  *   (a) the real table with classifier_build() (hashed mode), and
  *   (b) one rte_hash per signature (key_len = the words the signature
  *       compares * 8, rte_hash_crc, 2x its classes as entries) mapping each
- *       class's masked key to the class's index in (a),
+ *       class's masked key to its first job's index in (a), as a match
+ *       names it,
  * checks that both find the same (packet, class) pairs on every burst of 32
  * packets, then times, alternating, 5 runs of each over the same bursts in
  * the same order: (a) classifier_find(), which hashes each IP packet's key
@@ -50,9 +51,9 @@
 struct bench_sig {
     /* What of a packet's key the signature compares. */
     struct classifier_hkey mask;
-    /* Words it compares: 1 without addresses, 2 for IPv4, 5 for IPv6. */
+    /* Words it compares: 1, 2 or 5 (classifier_sig_mask()). */
     uint32_t words;
-    /* The signature's classes: masked key -> class index. */
+    /* The signature's classes: masked key -> first job index. */
     struct rte_hash *h;
 };
 
@@ -123,7 +124,7 @@ static void bench_table_build(const struct classifier *c, struct bench_table *t,
         for (uint32_t k = first; k < last; k++) {
             struct classifier_hkey key;
             class_key(s, &c->classes[k].filter, fam, &key);
-            if (rte_hash_add_key_data(s->h, &key, (void *)(uintptr_t)k) != 0)
+            if (rte_hash_add_key_data(s->h, &key, (void *)(uintptr_t)c->classes[k].first) != 0)
                 die("rte_hash_add_key_data failed");
         }
         /* The address-less signatures are in both families. */
