@@ -1,0 +1,179 @@
+"""Fixtures of the fleet tests (docs/FLEET.md): a throwaway PostgreSQL
+server (Debian's postgresql, initdb into a temporary directory, run as the
+unprivileged user `nobody` since the server refuses root, reachable only
+through a Unix socket, so every network namespace reaches it), a fresh
+database per test, and appliances: real pcapd daemons on the kernel
+capture path, each in a network namespace of its own with a peer that
+sends it known traffic (tests/kernel/harness.py)."""
+import os
+import pathlib
+import pwd
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+import pytest
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from pcapd_fixtures import ACCOUNT, ROOT, daemon_factory, start_daemon  # noqa: E402,F401
+
+sys.path.insert(0, str(ROOT / "tests" / "kernel"))
+import harness  # noqa: E402
+import traffic  # noqa: E402
+
+PG_BIN = pathlib.Path(os.environ.get("PCAPD_PG_BIN", "/usr/lib/postgresql/15/bin"))
+PG_USER = "nobody"
+
+
+class Postgres:
+    """A PostgreSQL server of this test session, on a Unix socket in a
+    directory of its own (the port only names the socket)."""
+
+    def __init__(self):
+        self.dir = pathlib.Path(tempfile.mkdtemp(prefix="pcapd-fleet-pg-"))
+        self.data, self.sock = self.dir / "data", self.dir / "sock"
+        self.port = 20000 + os.getpid() % 20000
+        self.sock.mkdir()
+        uid = pwd.getpwnam(PG_USER).pw_uid
+        for p in (self.dir, self.sock):
+            os.chown(p, uid, -1)
+        self._as_pg(str(PG_BIN / "initdb"), "-D", str(self.data), "-A", "trust", "-U", "pcapd",
+                    "--no-sync")
+        self.n_dbs = 0
+        self.start()
+
+    def _as_pg(self, *args):
+        pw = pwd.getpwnam(PG_USER)
+        p = subprocess.run(["setpriv", f"--reuid={pw.pw_uid}", f"--regid={pw.pw_gid}",
+                            "--clear-groups", *args], capture_output=True, text=True,
+                           timeout=120, cwd=self.dir)
+        assert p.returncode == 0, p.stdout + p.stderr
+        return p.stdout
+
+    def start(self):
+        self._as_pg(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l",
+                    str(self.dir / "server.log"), "-o",
+                    f"-k {self.sock} -p {self.port} -c listen_addresses= -c fsync=off "
+                    "-c max_connections=200", "start")
+
+    def stop(self, mode="fast"):
+        self._as_pg(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-m", mode, "stop")
+
+    def dsn(self, db):
+        return f"host={self.sock} port={self.port} user=pcapd dbname={db} connect_timeout=3"
+
+    def psql(self, db, sql):
+        """Runs `sql`; returns its rows as lists of strings."""
+        out = subprocess.run(["psql", "-X", "-A", "-t", "-F", "\t", "-v", "ON_ERROR_STOP=1",
+                              self.dsn(db), "-c", sql], capture_output=True, text=True,
+                             timeout=60, check=True).stdout
+        return [line.split("\t") for line in out.splitlines() if line]
+
+    def new_db(self):
+        self.n_dbs += 1
+        name = f"fleet{self.n_dbs}"
+        self.psql("postgres", f"CREATE DATABASE {name}")
+        return name
+
+    def close(self):
+        try:
+            self.stop("immediate")
+        finally:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    if os.geteuid() != 0:
+        pytest.skip("the fleet tests need root (network namespaces, nftables, setpriv)")
+    if not (PG_BIN / "initdb").exists():
+        pytest.skip(f"no PostgreSQL server at {PG_BIN} (Debian's postgresql package)")
+    pg = Postgres()
+    yield pg
+    pg.close()
+
+
+class Appliance:
+    """A daemon of the fleet, its namespaces and the traffic it is sent."""
+
+    def __init__(self, daemon, pair, name, frames, sent):
+        self.d, self.pair, self.name = daemon, pair, name
+        self.frames, self.sent = frames, sent
+
+    def send(self, rate=0):
+        self.pair.send(self.sent, rate)
+
+
+def appliance_frames(k):
+    """The kernel tests' frames, each naming itself as 1000*k + its index,
+    so every captured frame tells which appliance's traffic it was."""
+    frames = []
+    for f in traffic.build_frames():
+        at = f.find(b"KPTS")
+        i = int.from_bytes(f[at + 4:at + 8], "big")
+        frames.append(f[:at + 4] + (1000 * k + i).to_bytes(4, "big") + f[at + 8:])
+    return frames
+
+
+@pytest.fixture
+def fleet(postgres, daemon_factory, tmp_path):
+    """Starts appliances on a fresh database: fleet(3) -> [Appliance]."""
+    pairs = []
+    db = postgres.new_db()
+
+    def start(n, first=1, names=None, **extra):
+        out = []
+        for k in range(first, first + n):
+            pair = harness.NetPair()
+            pairs.append(pair)
+            name = f"fleet{os.getpid() % 10000}a{k}"
+            settings = {"capture_path": "kernel", "max_captures": 16, "store": postgres.dsn(db),
+                        "appliance_name": name, "site": f"site{k}", "history_sample_rate": 0}
+            settings.update(extra)
+            try:
+                d = daemon_factory([], extra=settings, netns=pair.capture, name=name)
+            except AssertionError as e:
+                if "kernel path:" in str(e):
+                    pytest.skip(f"the kernel path cannot run here: {e}")
+                raise
+            frames = appliance_frames(k)
+            sent = tmp_path / f"{name}-sent.pcap"
+            traffic.write_frames(sent, frames)
+            out.append(Appliance(d, pair, name, frames, sent))
+        return out
+
+    start.db = db
+    yield start
+    for p in pairs:
+        p.close()
+
+
+def wait_for(predicate, timeout=20, what="condition"):
+    """Polls `predicate` until it returns a true value; returns it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = predicate()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def wait_fleet(apps, timeout=20):
+    """Waits until every appliance is healthy in the fleet and the first
+    one's token works on every appliance (the token sync)."""
+    token = apps[0].d.token
+
+    def ready():
+        for a in apps:
+            r = a.d.request("GET", a.d.pcaps("/appliances"), token=token)
+            if r.status != 200:
+                return False
+            healthy = {x["name"] for x in r.json["result"] if x["health"] == "healthy"}
+            if not {b.name for b in apps} <= healthy:
+                return False
+        return True
+
+    wait_for(ready, timeout, "the fleet to be up")

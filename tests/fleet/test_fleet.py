@@ -1,0 +1,156 @@
+"""One capture across a fleet of appliances coordinated through a real
+PostgreSQL (docs/FLEET.md): three daemons on the kernel path, each sent
+its own traffic; tshark on what each was sent is the oracle."""
+import struct
+import threading
+import time
+
+import harness
+from conftest import wait_fleet, wait_for
+
+UDP53 = ({"protocol": 17, "destination_port": 53}, "udp.dstport==53")
+
+
+def create(app, token, **fields):
+    body = {"type": "simple", "system": "magic-transit", "time_limit": 30,
+            "packet_limit": 10000}
+    body.update(fields)
+    r = app.d.request("POST", app.d.pcaps(), body, token=token)
+    assert r.status == 200, r.body
+    return r.json["result"]
+
+
+def get(app, token, capture_id):
+    """The capture as `app` shows it, or None while the store cannot answer."""
+    r = app.d.request("GET", app.d.pcaps(f"/{capture_id}"), token=token)
+    if r.status == 503:
+        return None
+    assert r.status == 200, r.body
+    return r.json
+
+
+def wait_targets(app, token, capture_id, state, n):
+    """Waits until `n` appliances of the capture are in `state`."""
+    def ok():
+        j = get(app, token, capture_id)
+        return j and sum(a["status"] == state for a in j["result"]["appliances"]) == n
+    wait_for(ok, 20, f"{n} appliances {state}")
+
+
+def wait_end(app, token, capture_id, timeout=40):
+    def ended():
+        j = get(app, token, capture_id)
+        return j if j and j["result"]["status"] in ("success", "failed") else None
+    return wait_for(ended, timeout, f"capture {capture_id} to end")
+
+
+def send_all(apps, rate=1500):
+    """Sends every appliance its traffic at once (one thread each)."""
+    threads = [threading.Thread(target=a.send, args=(rate,)) for a in apps]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def expected(app, display_filter):
+    """Marker indexes of the frames of `app`'s traffic tshark selects."""
+    return [harness.frame_index(app.frames[i])
+            for i in harness.tshark_frames(app.sent, display_filter)]
+
+
+def download(app, token, capture_id, tmp_path):
+    r = app.d.request("GET", app.d.pcaps(f"/{capture_id}/download"), token=token)
+    assert r.status == 200, r.body
+    path = tmp_path / f"{capture_id}-{app.name}.pcap"
+    path.write_bytes(r.body)
+    return harness.read_pcap(path)
+
+
+def check_union(recs, apps, display_filter):
+    """The merged records are exactly the union of what tshark selects from
+    each appliance's traffic, each appliance's in its own order, all in
+    time order."""
+    got = [harness.frame_index(r[3]) for r in recs]
+    for a in apps:
+        k = int(a.name.rsplit("a", 1)[1])
+        mine = [i for i in got if i // 1000 == k]
+        assert mine == expected(a, display_filter), a.name
+    assert sorted(got) == sorted(i for a in apps for i in expected(a, display_filter))
+    times = [r[0] for r in recs]
+    assert times == sorted(times), "the merged file is in time order"
+
+
+def test_capture_on_every_appliance_merged_in_time_order(fleet, tmp_path):
+    """Created on appliance 1, stopped on appliance 2, downloaded from
+    appliance 3: one time-ordered pcap, the union of what tshark selects
+    from each appliance's traffic; packets_captured is the fleet total and
+    each appliance's status is listed."""
+    apps = fleet(3)
+    token = apps[0].d.token
+    wait_fleet(apps)
+    listed = apps[2].d.request("GET", apps[2].d.pcaps("/appliances"), token=token).json["result"]
+    assert {(a["name"], a["site"], a["capture_path"]) for a in listed} == \
+        {(a.name, f"site{k + 1}", "kernel") for k, a in enumerate(apps)}
+    c = create(apps[0], token, filter_v1=UDP53[0])
+    assert c["status"] in ("pending", "running")
+    assert sorted(a["name"] for a in c["appliances"]) == sorted(a.name for a in apps)
+    wait_targets(apps[1], token, c["id"], "running", 3)
+    send_all(apps)
+    time.sleep(0.5)
+    r = apps[1].d.request("PUT", apps[1].d.pcaps(f"/{c['id']}/stop"), token=token)
+    assert r.status == 200, r.body
+    done = wait_end(apps[2], token, c["id"])
+    res = done["result"]
+    assert res["status"] == "success", res
+    assert done["messages"] == []
+    counts = {a.name: len(expected(a, UDP53[1])) for a in apps}
+    assert all(n > 0 for n in counts.values())
+    assert res["packets_captured"] == sum(counts.values())
+    assert {a["name"]: (a["status"], a["packets_captured"]) for a in res["appliances"]} == \
+        {n: ("done", v) for n, v in counts.items()}
+    _, recs = download(apps[2], token, c["id"], tmp_path)
+    check_union(recs, apps, UDP53[1])
+    # Every appliance lists it, and serves the same bytes.
+    page = apps[1].d.request("GET", apps[1].d.pcaps(), token=token).json
+    assert [x["id"] for x in page["result"]] == [c["id"]]
+    assert page["result_info"]["total_count"] == 1
+    assert download(apps[0], token, c["id"], tmp_path)[1] == recs
+
+
+def parts_of(postgres, db, capture_id):
+    """The parts stored for a capture: {appliance: [(ts, data)]}, times
+    corrected by each part's clock offset as the merge corrects them."""
+    rows = postgres.psql(db, "SELECT appliance, clock_offset_ns, encode(data, 'hex')"
+                             f" FROM fleet_parts WHERE capture_id = '{capture_id}'")
+    out = {}
+    for name, offset, hexdata in rows:
+        data = bytes.fromhex(hexdata)
+        recs, off = [], 24
+        while off < len(data):
+            sec, nsec, caplen, _ = struct.unpack_from("<IIII", data, off)
+            recs.append((sec * 10**9 + nsec + int(offset), data[off + 16:off + 16 + caplen]))
+            off += 16 + caplen
+        out[name] = recs
+    return out
+
+
+def test_packet_limit_is_fleet_wide(fleet, postgres, tmp_path):
+    """packet_limit holds for the fleet: the capture stops when the
+    appliances together reach it, and the download is the earliest
+    packet_limit packets of all the parts."""
+    apps = fleet(3)
+    token = apps[0].d.token
+    wait_fleet(apps)
+    c = create(apps[0], token, packet_limit=60)
+    wait_targets(apps[0], token, c["id"], "running", 3)
+    send_all(apps, rate=400)
+    res = wait_end(apps[2], token, c["id"], timeout=20)["result"]
+    assert res["status"] == "success" and res["packets_captured"] == 60, res
+    parts = parts_of(postgres, fleet.db, c["id"])
+    assert sum(len(p) for p in parts.values()) >= 60
+    assert sum(len(p) for p in parts.values()) < 3 * 216, "the fleet stopped before the end"
+    union = sorted((r for p in parts.values() for r in p), key=lambda r: r[0])
+    _, recs = download(apps[1], token, c["id"], tmp_path)
+    assert [r[0] for r in recs] == [r[0] for r in union[:60]]
+    assert sorted(r[3] for r in recs) == sorted(r[1] for r in union[:60])
