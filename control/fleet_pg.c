@@ -148,7 +148,18 @@ PGresult *fleet_pg_exec(const char *sql, int n, const char *const *params, ExecS
     PGconn *c = fleet_pg_conn(err, err_size);
     if (c == NULL)
         return NULL;
+    bool idle = PQtransactionStatus(c) == PQTRANS_IDLE;
     PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    if (idle && PQstatus(c) == CONNECTION_BAD) {
+        /* The server went away since the last statement (a restart): a
+         * statement outside a transaction is simply sent again on a new
+         * connection. */
+        PQclear(r);
+        fleet_pg_close();
+        if ((c = fleet_pg_conn(err, err_size)) == NULL)
+            return NULL;
+        r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
+    }
     ExecStatusType st = PQresultStatus(r);
     /* A command may end in a SELECT (of pg_notify()): rows are harmless. */
     if (st == want || (want == PGRES_COMMAND_OK && st == PGRES_TUPLES_OK))

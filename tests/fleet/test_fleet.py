@@ -154,3 +154,72 @@ def test_packet_limit_is_fleet_wide(fleet, postgres, tmp_path):
     _, recs = download(apps[1], token, c["id"], tmp_path)
     assert [r[0] for r in recs] == [r[0] for r in union[:60]]
     assert sorted(r[3] for r in recs) == sorted(r[1] for r in union[:60])
+
+
+def test_killed_appliance_is_named_and_the_others_finish(fleet, tmp_path):
+    """kill -9 of one appliance mid-capture: its lease expires, the capture
+    ends with the others' parts, and both a `messages` entry and its
+    per-appliance status name it."""
+    apps = fleet(3)
+    token = apps[0].d.token
+    wait_fleet(apps)
+    c = create(apps[0], token, time_limit=7, filter_v1=UDP53[0])
+    wait_targets(apps[0], token, c["id"], "running", 3)
+    send_all(apps)
+    victim = apps[1]
+    victim.d.proc.kill()
+    victim.d.proc.wait(10)
+    done = wait_end(apps[2], token, c["id"], timeout=30)
+    res = done["result"]
+    assert res["status"] == "success", res
+    status = {a["name"]: a for a in res["appliances"]}
+    assert status[victim.name]["status"] == "lost"
+    assert [m["code"] for m in done["messages"]] == [2001]
+    assert victim.name in done["messages"][0]["message"]
+    assert "lease expired" in done["messages"][0]["message"]
+    alive = [apps[0], apps[2]]
+    assert res["packets_captured"] == sum(len(expected(a, UDP53[1])) for a in alive)
+    _, recs = download(apps[0], token, c["id"], tmp_path)
+    check_union(recs, alive, UDP53[1])
+
+
+def test_database_restart_mid_capture(fleet, postgres, tmp_path):
+    """The database restarts mid-capture: the appliances keep capturing,
+    reconnect, and the capture completes with every appliance's part."""
+    apps = fleet(3)
+    token = apps[0].d.token
+    wait_fleet(apps)
+    c = create(apps[0], token, time_limit=8, filter_v1=UDP53[0])
+    wait_targets(apps[0], token, c["id"], "running", 3)
+    postgres.stop()
+    r = apps[2].d.request("GET", apps[2].d.pcaps(f"/{c['id']}"), token=token)
+    assert r.status == 503 and r.headers.get("retry-after") == "1", r.body
+    send_all(apps)
+    time.sleep(1)
+    postgres.start()
+    done = wait_end(apps[2], token, c["id"], timeout=30)
+    res = done["result"]
+    assert res["status"] == "success" and done["messages"] == [], done
+    assert {a["status"] for a in res["appliances"]} == {"done"}
+    assert res["packets_captured"] == sum(len(expected(a, UDP53[1])) for a in apps)
+    _, recs = download(apps[1], token, c["id"], tmp_path)
+    check_union(recs, apps, UDP53[1])
+    for a in apps:
+        assert "fleet_store_down" in a.d.log() and "fleet_store_up" in a.d.log()
+
+
+def test_two_appliances_start_at_once_on_an_empty_database(fleet, postgres):
+    """Two appliances started together on an empty database both come up:
+    the migrations serialise under the advisory lock."""
+    started = []
+    threads = [threading.Thread(target=lambda k=k: started.extend(fleet(1, first=k)))
+               for k in (1, 2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(started) == 2
+    wait_fleet(sorted(started, key=lambda a: a.name))
+    assert postgres.psql(fleet.db, "SELECT version FROM fleet_schema") == [["1"]]
+    for a in started:
+        assert "fleet_store_connected" in a.d.log()
