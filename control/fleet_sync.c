@@ -27,7 +27,7 @@
 /* How often the heartbeat and the token sync run. */
 #define HEARTBEAT_MS 1000
 #define TOKEN_SYNC_MS 2000
-/* Most claims taken in one round. */
+/* Most claims taken in one round (the rest wait for the next). */
 #define CLAIMS_MAX 64
 
 /* A lease from now. */
@@ -176,15 +176,20 @@ static int claim(struct fleet_sync_task *t, char *err, unsigned err_size)
     const char *p[] = {t->me->name};
     PGresult *r =
         fleet_pg_exec("UPDATE fleet_targets t SET state = 'claimed', lease_until = " LEASE_SQL
-                      " FROM fleet_captures c WHERE t.appliance = $1 AND t.state = 'pending'"
-                      " AND c.id = t.capture_id AND c.status IN ('pending', 'running')"
-                      " RETURNING c.id, c.account_id, c.time_limit, c.packet_limit, c.filter_json",
+                      " FROM fleet_captures c WHERE t.appliance = $1 AND t.capture_id IN"
+                      " (SELECT capture_id FROM fleet_targets WHERE appliance = $1"
+                      " AND state = 'pending' LIMIT " FLEET_STR(
+                          CLAIMS_MAX) ")"
+                                      " AND t.state = 'pending' AND c.id = t.capture_id"
+                                      " AND c.status IN ('pending', 'running')"
+                                      " RETURNING c.id, c.account_id, c.time_limit, "
+                                      "c.packet_limit, c.filter_json",
                       1, p, PGRES_TUPLES_OK, err, err_size);
     if (r == NULL)
         return -1;
     int n = PQntuples(r);
     t->claims = calloc((size_t)(n > 0 ? n : 1), sizeof(*t->claims));
-    for (int i = 0; t->claims != NULL && i < n && i < CLAIMS_MAX; i++) {
+    for (int i = 0; t->claims != NULL && i < n; i++) {
         struct capture *c = &t->claims[t->n_claims];
         json_t *f = json_loads(PQgetvalue(r, i, 4), 0, NULL);
         struct capture_error cerr;

@@ -6,7 +6,12 @@ import threading
 import time
 
 import harness
+import yaml
 from conftest import wait_fleet, wait_for
+from test_openapi import SPEC_PATH, Checker
+
+# The fleet's answers are checked against docs/openapi.yaml.
+CHECK = Checker(yaml.safe_load(SPEC_PATH.read_text()))
 
 UDP53 = ({"protocol": 17, "destination_port": 53}, "udp.dstport==53")
 
@@ -15,7 +20,7 @@ def create(app, token, **fields):
     body = {"type": "simple", "system": "magic-transit", "time_limit": 30,
             "packet_limit": 10000}
     body.update(fields)
-    r = app.d.request("POST", app.d.pcaps(), body, token=token)
+    r = CHECK.request(app.d, "POST", app.d.pcaps(), body, token=token)
     assert r.status == 200, r.body
     return r.json["result"]
 
@@ -26,6 +31,7 @@ def get(app, token, capture_id):
     if r.status == 503:
         return None
     assert r.status == 200, r.body
+    CHECK.check("GET", app.d.pcaps(f"/{capture_id}"), r)
     return r.json
 
 
@@ -34,14 +40,14 @@ def wait_targets(app, token, capture_id, state, n):
     def ok():
         j = get(app, token, capture_id)
         return j and sum(a["status"] == state for a in j["result"]["appliances"]) == n
-    wait_for(ok, 20, f"{n} appliances {state}")
+    wait_for(f"{n} appliances {state}", ok, 20)
 
 
 def wait_end(app, token, capture_id, timeout=40):
     def ended():
         j = get(app, token, capture_id)
         return j if j and j["result"]["status"] in ("success", "failed") else None
-    return wait_for(ended, timeout, f"capture {capture_id} to end")
+    return wait_for(f"capture {capture_id} to end", ended, timeout)
 
 
 def send_all(apps, rate=1500):
@@ -60,7 +66,7 @@ def expected(app, display_filter):
 
 
 def download(app, token, capture_id, tmp_path):
-    r = app.d.request("GET", app.d.pcaps(f"/{capture_id}/download"), token=token)
+    r = CHECK.request(app.d, "GET", app.d.pcaps(f"/{capture_id}/download"), token=token)
     assert r.status == 200, r.body
     path = tmp_path / f"{capture_id}-{app.name}.pcap"
     path.write_bytes(r.body)
@@ -89,7 +95,8 @@ def test_capture_on_every_appliance_merged_in_time_order(fleet, tmp_path):
     apps = fleet(3)
     token = apps[0].d.token
     wait_fleet(apps)
-    listed = apps[2].d.request("GET", apps[2].d.pcaps("/appliances"), token=token).json["result"]
+    listed = CHECK.request(apps[2].d, "GET", apps[2].d.pcaps("/appliances"),
+                           token=token).json["result"]
     assert {(a["name"], a["site"], a["capture_path"]) for a in listed} == \
         {(a.name, f"site{k + 1}", "kernel") for k, a in enumerate(apps)}
     c = create(apps[0], token, filter_v1=UDP53[0])
@@ -98,7 +105,7 @@ def test_capture_on_every_appliance_merged_in_time_order(fleet, tmp_path):
     wait_targets(apps[1], token, c["id"], "running", 3)
     send_all(apps)
     time.sleep(0.5)
-    r = apps[1].d.request("PUT", apps[1].d.pcaps(f"/{c['id']}/stop"), token=token)
+    r = CHECK.request(apps[1].d, "PUT", apps[1].d.pcaps(f"/{c['id']}/stop"), token=token)
     assert r.status == 200, r.body
     done = wait_end(apps[2], token, c["id"])
     res = done["result"]
@@ -112,7 +119,7 @@ def test_capture_on_every_appliance_merged_in_time_order(fleet, tmp_path):
     _, recs = download(apps[2], token, c["id"], tmp_path)
     check_union(recs, apps, UDP53[1])
     # Every appliance lists it, and serves the same bytes.
-    page = apps[1].d.request("GET", apps[1].d.pcaps(), token=token).json
+    page = CHECK.request(apps[1].d, "GET", apps[1].d.pcaps(), token=token).json
     assert [x["id"] for x in page["result"]] == [c["id"]]
     assert page["result_info"]["total_count"] == 1
     assert download(apps[0], token, c["id"], tmp_path)[1] == recs
