@@ -46,6 +46,10 @@ static const char FLEET_SCHEMA[] =
     "  appliance text NOT NULL, seq integer NOT NULL, clock_offset_ns bigint NOT NULL,"
     "  packets bigint NOT NULL, data bytea NOT NULL,"
     "  PRIMARY KEY (capture_id, appliance, seq));"
+    /* Uncompressed out-of-line storage, so that the download's substring()
+     * reads only the chunks it asks for instead of decompressing the whole
+     * part each time (sampled packet heads hardly compress anyway). */
+    "ALTER TABLE fleet_parts ALTER COLUMN data SET STORAGE EXTERNAL;"
     "CREATE TABLE IF NOT EXISTS fleet_tokens ("
     "  id text PRIMARY KEY, account_id text NOT NULL, permission text NOT NULL,"
     "  email text NOT NULL, salt bytea NOT NULL, hash bytea NOT NULL,"
@@ -113,6 +117,15 @@ static int listen_fleet(PGconn *c, char *err, unsigned err_size)
     return ok ? 0 : -1;
 }
 
+/* Drops the server's notices ("relation ... already exists, skipping" of
+ * the idempotent migration): they are not errors, and stderr is the
+ * event log's. */
+static void ignore_notice(void *arg, const char *message)
+{
+    (void)arg;
+    (void)message;
+}
+
 PGconn *fleet_pg_conn(char *err, unsigned err_size)
 {
     if (conn != NULL && !conn_broken && PQstatus(conn) == CONNECTION_OK)
@@ -124,6 +137,7 @@ PGconn *fleet_pg_conn(char *err, unsigned err_size)
         PQfinish(c);
         return NULL;
     }
+    PQsetNoticeProcessor(c, ignore_notice, NULL);
     if ((!atomic_load(&migrated) && migrate(c, err, err_size) != 0) ||
         listen_fleet(c, err, err_size) != 0) {
         PQfinish(c);

@@ -313,7 +313,7 @@ static int merge_parts(const struct fleet_identity *me, const char *id, const PG
                     : fetch_part(id, PQgetvalue(r, (int)made, 0), fleet_pg_int(r, (int)made, 2), fd,
                                  err, err_size);
         if (fd < 0)
-            snprintf(err, err_size, "%s: %s", paths[made], strerror(errno));
+            snprintf(err, err_size, "%.200s: %s", paths[made], strerror(errno));
         else
             close(fd);
     }
