@@ -71,6 +71,9 @@ static atomic_bool migrated;
 static __thread PGconn *conn;
 static __thread int64_t conn_since_ms;
 static __thread bool conn_broken;
+/* This thread's connection LISTENs for the fleet's wake-ups (the sync
+ * lane's only: a connection that never waits would pile them up). */
+static __thread bool listener;
 
 void fleet_pg_init(const char *info)
 {
@@ -139,7 +142,7 @@ PGconn *fleet_pg_conn(char *err, unsigned err_size)
     }
     PQsetNoticeProcessor(c, ignore_notice, NULL);
     if ((!atomic_load(&migrated) && migrate(c, err, err_size) != 0) ||
-        listen_fleet(c, err, err_size) != 0) {
+        (listener && listen_fleet(c, err, err_size) != 0)) {
         PQfinish(c);
         return NULL;
     }
@@ -196,6 +199,13 @@ int fleet_pg_command(const char *sql, int n, const char *const *params, char *er
 int fleet_pg_tx(const char *verb, char *err, unsigned err_size)
 {
     return fleet_pg_command(verb, 0, NULL, err, err_size);
+}
+
+void fleet_pg_listen(void)
+{
+    if (!listener && conn != NULL)
+        fleet_pg_close(); /* remade with its LISTEN */
+    listener = true;
 }
 
 bool fleet_pg_wait_notify(int ms)

@@ -49,8 +49,12 @@ int fleet_pg_command(const char *sql, int n, const char *const *params, char *er
 /* Runs BEGIN, COMMIT or ROLLBACK.  Returns 0, or -1 with `err`. */
 int fleet_pg_tx(const char *verb, char *err, unsigned err_size);
 
-/* Waits up to `ms` for a NOTIFY on this thread's connection (which
- * LISTENs on the fleet's channel).  Returns true if one came. */
+/* Makes this thread's connection LISTEN on the fleet's channel (from its
+ * next connection on). */
+void fleet_pg_listen(void);
+
+/* Waits up to `ms` for a NOTIFY on this thread's connection (see
+ * fleet_pg_listen()).  Returns true if one came. */
 bool fleet_pg_wait_notify(int ms);
 
 /* Reads column `col` of row `row` as an integer (0 when NULL). */

@@ -370,6 +370,7 @@ static int round_steps(struct fleet_sync_task *t, char *err, unsigned err_size)
 
 void fleet_sync_run(struct fleet_sync_task *t)
 {
+    fleet_pg_listen();
     t->ok = round_steps(t, t->err, sizeof(t->err)) == 0;
     if (!t->ok) {
         /* Retried next round on a new connection; no faster than the
