@@ -81,6 +81,12 @@ const struct fleet_identity *fleet_me(void);
  * returned.  Called by the event loop's tick. */
 void fleet_tick(void);
 
+/* Revokes token `id` fleet-wide: records its revocation (every
+ * appliance deletes it at its next token sync) and deletes the fleet's
+ * copy.  Blocking: for `pcapd token revoke`, after fleet_pg_init().
+ * Returns 0, or -1 with `err`. */
+int fleet_revoke_token(const char *id, char *err, unsigned err_size);
+
 /* Runs one round against the database (fleet_sync lane; fleet_sync.c). */
 void fleet_sync_run(struct fleet_sync_task *t);
 

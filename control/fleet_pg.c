@@ -54,6 +54,8 @@ static const char FLEET_SCHEMA[] =
     "  id text PRIMARY KEY, account_id text NOT NULL, permission text NOT NULL,"
     "  email text NOT NULL, salt bytea NOT NULL, hash bytea NOT NULL,"
     "  created_ms bigint NOT NULL);"
+    "CREATE TABLE IF NOT EXISTS fleet_token_revocations ("
+    "  id text PRIMARY KEY, revoked timestamptz NOT NULL DEFAULT now());"
     "INSERT INTO fleet_schema VALUES (1) ON CONFLICT DO NOTHING;";
 
 /* The advisory lock key of the migrations. */

@@ -282,8 +282,9 @@ static void push_token(const struct token_record *tr, void *arg)
     const char *p[] = {
         tr->id, tr->account_id, token_permission_name(tr->permission), tr->email, salt, hash, ms};
     char err[256];
-    if (fleet_pg_command("INSERT INTO fleet_tokens VALUES ($1, $2, $3, $4, $5, $6, $7)"
-                         " ON CONFLICT DO NOTHING",
+    if (fleet_pg_command("INSERT INTO fleet_tokens SELECT $1, $2, $3, $4, $5, $6, $7"
+                         " WHERE NOT EXISTS (SELECT 1 FROM fleet_token_revocations"
+                         " WHERE id = $1) ON CONFLICT DO NOTHING",
                          7, p, err, sizeof(err)) != 0)
         *(int *)arg = -1;
 }
@@ -296,6 +297,33 @@ static void unhex(const char *s, uint8_t *out, unsigned n)
         sscanf(s + 2 + 2 * i, "%2x", &v);
         out[i] = (uint8_t)v;
     }
+}
+
+/* Deletes from this appliance's store the tokens revoked anywhere in the
+ * fleet. */
+static int apply_revocations(char *err, unsigned err_size)
+{
+    PGresult *r = fleet_pg_exec("SELECT id FROM fleet_token_revocations", 0, NULL, PGRES_TUPLES_OK,
+                                err, err_size);
+    if (r == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (token_store_delete(sync_state.tokens, PQgetvalue(r, i, 0)) == 0)
+            log_info("fleet_token_revoked", "token=%s", PQgetvalue(r, i, 0));
+    }
+    PQclear(r);
+    return 0;
+}
+
+int fleet_revoke_token(const char *id, char *err, unsigned err_size)
+{
+    const char *p[] = {id};
+    if (fleet_pg_command("INSERT INTO fleet_token_revocations (id) VALUES ($1)"
+                         " ON CONFLICT DO NOTHING",
+                         1, p, err, err_size) != 0 ||
+        fleet_pg_command("DELETE FROM fleet_tokens WHERE id = $1", 1, p, err, err_size) != 0)
+        return -1;
+    return 0;
 }
 
 /* Copies the fleet's tokens this appliance lacks into its own store. */
@@ -326,14 +354,17 @@ static int pull_tokens(char *err, unsigned err_size)
     return 0;
 }
 
-/* Publishes this appliance's tokens and copies in the fleet's: a token
- * made on any appliance works on all of them within a few seconds. */
+/* Applies the fleet's revocations, publishes this appliance's tokens and
+ * copies in the fleet's: a token made or revoked on any appliance is so
+ * on all of them within a few seconds. */
 static int sync_tokens(const struct fleet_identity *me, char *err, unsigned err_size)
 {
     if (sync_state.tokens == NULL &&
         token_store_open(me->db_path, 1000, &sync_state.tokens, err, err_size) != 0)
         return -1;
-    int rc = 0;
+    int rc = apply_revocations(err, err_size);
+    if (rc != 0)
+        return -1;
     if (token_store_list(sync_state.tokens, NULL, push_token, &rc) != 0 || rc != 0) {
         snprintf(err, err_size, "publishing the tokens failed");
         return -1;

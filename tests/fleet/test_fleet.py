@@ -7,11 +7,12 @@ import time
 
 import harness
 import yaml
-from conftest import wait_fleet, wait_for
+from conftest import pcapd_daemon, wait_fleet, wait_for
 from test_openapi import SPEC_PATH, Checker
 
 # The fleet's answers are checked against docs/openapi.yaml.
 CHECK = Checker(yaml.safe_load(SPEC_PATH.read_text()))
+token_cli = pcapd_daemon.token_cli
 
 UDP53 = ({"protocol": 17, "destination_port": 53}, "udp.dstport==53")
 
@@ -230,3 +231,20 @@ def test_two_appliances_start_at_once_on_an_empty_database(fleet, postgres):
     assert postgres.psql(fleet.db, "SELECT version FROM fleet_schema") == [["1"]]
     for a in started:
         assert "fleet_store_connected" in a.d.log()
+
+
+def test_token_made_or_revoked_on_one_appliance_is_so_on_all(fleet):
+    """A token made on appliance 1 works on every appliance; revoked with
+    `pcapd token revoke` on appliance 2, it is refused by every appliance
+    within a few seconds, and the token sync does not bring it back."""
+    apps = fleet(3)
+    token = apps[0].d.token
+    wait_fleet(apps)
+    p = token_cli(apps[1].d.conf, "revoke", token[:16])
+    assert "revoked in the fleet" in p.stderr, p.stderr
+    wait_for("the token refused everywhere", lambda: all(
+        a.d.request("GET", a.d.pcaps(), token=token).status == 401 for a in apps), 15)
+    time.sleep(3)  # a token sync later, still refused
+    assert all(a.d.request("GET", a.d.pcaps(), token=token).status == 401 for a in apps)
+    # The appliances' own tokens still work.
+    assert all(a.d.request("GET", a.d.pcaps()).status == 200 for a in apps[1:])
