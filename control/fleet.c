@@ -77,6 +77,8 @@ int fleet_init(const struct config *cfg, struct job_store *reader, char *err, un
         snprintf(err, err_size, "%s: %s", fleet.me.merge_dir, strerror(errno));
         return -1;
     }
+    fleet.me.rate_window_s = cfg->simple_rate_window;
+    fleet.me.max_captures = cfg->max_captures;
     fleet.reader = reader;
     fleet_pg_init(cfg->store);
     fleet.enabled = true;

@@ -29,6 +29,12 @@ struct fleet_identity {
     char db_path[600];
     /* Where merged downloads are kept (state_dir/fleet). */
     char merge_dir[600];
+    /* Admission of fleet captures, decided in the database so that it
+     * holds for the fleet: seconds between two simple captures of an
+     * account (simple_rate_window; 0: no limit), and fleet captures under
+     * way at once (max_captures). */
+    unsigned rate_window_s;
+    unsigned max_captures;
 };
 
 /* The state of one target this appliance runs, as the loop reports it. */

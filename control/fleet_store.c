@@ -139,6 +139,49 @@ static void answer_capture(const char *account, const char *id, struct fleet_ans
     a->status = a->result != NULL ? 200 : a->status;
 }
 
+/* Decides, inside the create's transaction and under a lock of the
+ * account (so two appliances admitting at once see each other), whether
+ * the fleet admits capture `c`: one simple capture per rate window per
+ * account, and at most max_captures fleet captures under way.  Returns 0
+ * (admitted), 1 (refused: `a` is the answer) or -1 (store error). */
+static int admit(const struct fleet_identity *me, const struct capture *c, struct fleet_answer *a,
+                 char *err, unsigned err_size)
+{
+    char window[16];
+    snprintf(window, sizeof(window), "%u", me->rate_window_s);
+    const char *p[] = {c->account_id, window};
+    PGresult *r = fleet_pg_exec(
+        "SELECT pg_advisory_xact_lock(hashtext('pcapd_fleet_account:' || $1)),"
+        " (SELECT ceil(max(submitted_ms) / 1000.0 + $2::integer"
+        " - extract(epoch FROM clock_timestamp()))::bigint FROM fleet_captures"
+        " WHERE account_id = $1 AND type = 'simple'),"
+        " (SELECT count(*) FROM fleet_captures WHERE status IN ('pending', 'running'))",
+        2, p, PGRES_TUPLES_OK, err, err_size);
+    if (r == NULL)
+        return -1;
+    int64_t retry = fleet_pg_int(r, 0, 1), open = fleet_pg_int(r, 0, 2);
+    PQclear(r);
+    if (me->rate_window_s > 0 && retry > 0) {
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "rate limited: one simple capture per %u s per account across the fleet; "
+                 "retry in %lld s",
+                 me->rate_window_s, (long long)retry);
+        a->retry_after = (unsigned)retry;
+        fail(a, 429, API_ERR_RATE_LIMITED, "%s", msg);
+        return 1;
+    }
+    if (open >= me->max_captures) {
+        char msg[200];
+        snprintf(msg, sizeof(msg),
+                 "the fleet runs %lld captures, its max_captures; retry when one has ended",
+                 (long long)open);
+        fail(a, 503, API_ERR_CAPACITY, "%s", msg);
+        return 1;
+    }
+    return 0;
+}
+
 void fleet_store_create(const struct fleet_identity *me, const struct capture *c,
                         struct fleet_answer *a)
 {
@@ -152,6 +195,14 @@ void fleet_store_create(const struct fleet_identity *me, const struct capture *c
     const char *p[] = {c->id, c->account_id, submitted, tl, pl, filter ? filter : "{}", me->name};
     PGresult *r = NULL;
     int rc = fleet_pg_tx("BEGIN", err, sizeof(err));
+    int refused = rc == 0 ? admit(me, c, a, err, sizeof(err)) : -1;
+    if (refused != 0) {
+        free(filter);
+        fleet_pg_tx("ROLLBACK", err + 128, sizeof(err) - 128);
+        if (refused < 0)
+            fail_store(a, err);
+        return;
+    }
     if (rc == 0)
         rc = fleet_pg_command("INSERT INTO fleet_captures (id, account_id, type, submitted_ms,"
                               " time_limit, packet_limit, filter_json, created_by)"

@@ -92,10 +92,20 @@ def fleet(postgres, daemon_factory, tmp_path):
         p.close()
 
 
+def wait_token(app, token, timeout=20):
+    """Waits until the token sync has copied `token` to appliance `app`
+    (its log says so): polling with a token the appliance does not know
+    yet would trip its throttle of failed authentications."""
+    line = f"event=fleet_token_copied token={token[:16]} "
+    wait_for(f"token {token[:16]} on {app.name}", lambda: line in app.d.log(), timeout)
+
+
 def wait_fleet(apps, timeout=20):
     """Waits until every appliance is healthy in the fleet and the first
     one's token works on every appliance (the token sync)."""
     token = apps[0].d.token
+    for a in apps[1:]:
+        wait_token(a, token, timeout)
 
     def ready():
         for a in apps:

@@ -7,7 +7,7 @@ import time
 
 import harness
 import yaml
-from conftest import pcapd_daemon, wait_fleet, wait_for
+from conftest import OTHER_ACCOUNT, pcapd_daemon, wait_fleet, wait_for, wait_token
 from test_openapi import SPEC_PATH, Checker
 
 # The fleet's answers are checked against docs/openapi.yaml.
@@ -248,3 +248,27 @@ def test_token_made_or_revoked_on_one_appliance_is_so_on_all(fleet):
     assert all(a.d.request("GET", a.d.pcaps(), token=token).status == 401 for a in apps)
     # The appliances' own tokens still work.
     assert all(a.d.request("GET", a.d.pcaps()).status == 200 for a in apps[1:])
+
+
+def test_admission_is_fleet_wide(fleet):
+    """The simple-capture rate window and max_captures hold for the fleet:
+    a second capture of the account on another appliance is refused (429
+    with Retry-After), and another account's beyond max_captures too
+    (503)."""
+    apps = fleet(2, simple_rate_window=60, max_captures=1)
+    token = apps[0].d.token
+    wait_fleet(apps)
+    first = create(apps[0], token, filter_v1=UDP53[0])
+    body = {"type": "simple", "system": "magic-transit", "time_limit": 30, "packet_limit": 10}
+    r = CHECK.request(apps[1].d, "POST", apps[1].d.pcaps(), body, token=token)
+    assert r.status == 429 and r.json["errors"][0]["code"] == 1301, r.body
+    assert 0 < int(r.headers["retry-after"]) <= 60
+    assert "across the fleet" in r.json["errors"][0]["message"]
+    other = apps[0].d.create_token(account=OTHER_ACCOUNT)
+    wait_token(apps[1], other)
+    r = CHECK.request(apps[1].d, "POST", apps[1].d.pcaps(account=OTHER_ACCOUNT), body,
+                      token=other)
+    assert r.status == 503 and r.json["errors"][0]["code"] == 1300, r.body
+    assert "max_captures" in r.json["errors"][0]["message"]
+    CHECK.request(apps[0].d, "PUT", apps[0].d.pcaps(f"/{first['id']}/stop"), token=token)
+    assert wait_end(apps[1], token, first["id"])["result"]["status"] == "success"
