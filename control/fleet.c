@@ -9,7 +9,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/eventfd.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "capture_runner.h"
 #include "clock_ms.h"
@@ -26,6 +28,15 @@ struct fleet_target {
     /* Its create was refused: `error` says why. */
     bool start_failed;
     char error[400];
+    /* Its phase (enum target_phase) as the round under way last saw it. */
+    int sent;
+};
+
+/* Where a target is, as far as the fleet must hear of it. */
+enum target_phase {
+    PHASE_STARTING, /* the runner has not answered its create */
+    PHASE_LIVE,     /* capturing */
+    PHASE_ENDED,    /* its part is final, or it could not start */
 };
 
 /* The loop's fleet state. */
@@ -40,6 +51,10 @@ static struct {
     bool in_flight;
     /* The database answered the last round. */
     bool connected;
+    /* The eventfd that wakes a round from its wait, and whether it was
+     * written since the round was submitted. */
+    int wake_fd;
+    bool woken;
 } fleet;
 
 /* Rate limit of the log of failed rounds. */
@@ -80,6 +95,11 @@ int fleet_init(const struct config *cfg, struct job_store *reader, char *err, un
     fleet.me.rate_window_s = cfg->simple_rate_window;
     fleet.me.max_captures = cfg->max_captures;
     fleet.reader = reader;
+    fleet.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
+    if (fleet.wake_fd < 0) {
+        snprintf(err, err_size, "eventfd: %s", strerror(errno));
+        return -1;
+    }
     fleet_pg_init(cfg->store);
     fleet.enabled = true;
     return 0;
@@ -107,6 +127,32 @@ static void target_forget(const char *id)
     struct fleet_target *t = target_find(id);
     if (t != NULL)
         *t = fleet.targets[--fleet.n];
+}
+
+/* Returns the phase of target `t` now. */
+static int target_phase(const struct fleet_target *t)
+{
+    if (t->starting)
+        return PHASE_STARTING;
+    struct capture c;
+    memset(&c, 0, sizeof(c));
+    snprintf(c.id, sizeof(c.id), "%s", t->id);
+    return !t->start_failed && capture_runner_overlay(&c) && !capture_status_final(c.status)
+               ? PHASE_LIVE
+               : PHASE_ENDED;
+}
+
+/* Wakes the round under way from its wait when a target here has changed
+ * phase since it was submitted: a start or an end reaches the fleet at
+ * once, not after the wait. */
+static void wake_on_news(void)
+{
+    for (unsigned i = 0; !fleet.woken && i < fleet.n; i++) {
+        if (target_phase(&fleet.targets[i]) != fleet.targets[i].sent) {
+            uint64_t one = 1;
+            fleet.woken = write(fleet.wake_fd, &one, sizeof(one)) == sizeof(one);
+        }
+    }
 }
 
 /* Fills `rep` with the state of target `t`.  Returns false while its
@@ -218,20 +264,26 @@ static void sync_done(void *arg)
 
 void fleet_tick(void)
 {
+    if (fleet.enabled && fleet.in_flight)
+        wake_on_news();
     if (!fleet.enabled || fleet.in_flight)
         return;
     struct fleet_sync_task *t = calloc(1, sizeof(*t));
     if (t == NULL)
         return;
     t->me = &fleet.me;
+    t->wake_fd = fleet.wake_fd;
     t->reports = calloc(fleet.n + 1, sizeof(*t->reports));
     t->reported = calloc(fleet.n + 1, sizeof(*t->reported));
     if (t->reports == NULL || t->reported == NULL) {
         task_free(t);
         return;
     }
-    for (unsigned i = 0; i < fleet.n; i++)
+    for (unsigned i = 0; i < fleet.n; i++) {
+        fleet.targets[i].sent = target_phase(&fleet.targets[i]);
         t->n_reports += target_report(&fleet.targets[i], &t->reports[t->n_reports]);
+    }
+    fleet.woken = false;
     if (offload_submit(OFFLOAD_FLEET_SYNC, sync_work, sync_done, t) != 0) {
         task_free(t);
         return;

@@ -53,6 +53,9 @@ struct fleet_report {
 struct fleet_sync_task {
     /* In: who we are, and the targets we run. */
     const struct fleet_identity *me;
+    /* In: an eventfd the loop writes when a target here starts or ends,
+     * which cuts the round's wait for a NOTIFY short. */
+    int wake_fd;
     struct fleet_report *reports;
     unsigned n_reports;
     /* Out: which reports the database took (an ended target whose part is

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "clock_ms.h"
 #include "log.h"
@@ -210,7 +211,7 @@ void fleet_pg_listen(void)
     listener = true;
 }
 
-bool fleet_pg_wait_notify(int ms)
+bool fleet_pg_wait_notify(int ms, int wake_fd)
 {
     if (conn == NULL || conn_broken)
         return false;
@@ -229,9 +230,13 @@ bool fleet_pg_wait_notify(int ms)
         int64_t left = deadline - clock_monotonic_ms();
         if (got || left <= 0)
             return got;
-        struct pollfd p = {.fd = PQsocket(conn), .events = POLLIN};
-        if (poll(&p, 1, (int)left) < 0)
+        struct pollfd p[2] = {{.fd = PQsocket(conn), .events = POLLIN},
+                              {.fd = wake_fd, .events = POLLIN}};
+        if (poll(p, wake_fd >= 0 ? 2 : 1, (int)left) < 0)
             return got;
+        uint64_t count;
+        if (wake_fd >= 0 && (p[1].revents & POLLIN) && read(wake_fd, &count, sizeof(count)) > 0)
+            return true;
     }
 }
 

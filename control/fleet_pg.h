@@ -54,8 +54,9 @@ int fleet_pg_tx(const char *verb, char *err, unsigned err_size);
 void fleet_pg_listen(void);
 
 /* Waits up to `ms` for a NOTIFY on this thread's connection (see
- * fleet_pg_listen()).  Returns true if one came. */
-bool fleet_pg_wait_notify(int ms);
+ * fleet_pg_listen()), or for `wake_fd` (an eventfd, -1: none) to be
+ * written, which it then reads.  Returns true if either came. */
+bool fleet_pg_wait_notify(int ms, int wake_fd);
 
 /* Reads column `col` of row `row` as an integer (0 when NULL). */
 int64_t fleet_pg_int(const PGresult *r, int row, int col);

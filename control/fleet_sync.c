@@ -412,5 +412,5 @@ void fleet_sync_run(struct fleet_sync_task *t)
         return;
     }
     if (t->n_claims == 0)
-        fleet_pg_wait_notify(SYNC_WAIT_MS);
+        fleet_pg_wait_notify(SYNC_WAIT_MS, t->wake_fd);
 }
