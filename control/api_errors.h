@@ -82,6 +82,10 @@ enum api_error_code {
     /* Not an error: the `messages` entry of a look-back capture whose
      * window begins before the oldest packet history holds. */
     API_MSG_PARTIAL_WINDOW = 2000,
+    /* Not an error: the `messages` entry of a fleet capture that an
+     * appliance is missing from (its lease expired, or it could not run
+     * its part), naming the appliance and why. */
+    API_MSG_APPLIANCE_MISSING = 2001,
 };
 
 #endif /* PCAPD_API_ERRORS_H */

@@ -93,6 +93,11 @@ static int send_success(h2o_req_t *req, json_t *result, json_t *result_info, jso
     return api_send_json(req, 200, env);
 }
 
+int api_send_result_messages(h2o_req_t *req, json_t *result, json_t *result_info, json_t *messages)
+{
+    return send_success(req, result, result_info, messages != NULL ? messages : json_array());
+}
+
 int api_send_result(h2o_req_t *req, json_t *result, json_t *result_info)
 {
     return send_success(req, result, result_info, json_array());

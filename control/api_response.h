@@ -24,6 +24,10 @@ void api_send_raw_json(h2o_req_t *req, int status, const char *body, size_t len)
  * is not NULL. */
 int api_send_result_message(h2o_req_t *req, json_t *result, int code, const char *message);
 
+/* Answers 200 with `result`, `result_info` (NULL: none) and the array
+ * `messages` (NULL: empty), references stolen. */
+int api_send_result_messages(h2o_req_t *req, json_t *result, json_t *result_info, json_t *messages);
+
 /* Makes a JSON string of an error message that may quote request bytes:
  * if they are not UTF-8, non-ASCII bytes become '?' (in `message` too). */
 json_t *api_json_text(char *message);

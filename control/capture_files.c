@@ -72,7 +72,7 @@ int capture_files_merge_kernel_part(const char *id, int fd, int kernel_fd, uint6
     struct stat st;
     unsigned n = stat(kpart, &st) == 0 && st.st_size >= 24 ? 2 : 1;
     const char *inputs[] = {part, kpart};
-    int rc = pcap_merge_files(inputs, n, part, packet_limit, byte_limit, records, bytes, msg,
+    int rc = pcap_merge_files(inputs, NULL, n, part, packet_limit, byte_limit, records, bytes, msg,
                               sizeof(msg));
     if (rc != 0)
         log_error("merge_failed", "capture=%s error=%s", id, log_q(msg));

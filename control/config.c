@@ -29,6 +29,10 @@ void config_defaults(struct config *cfg)
     cfg->listen_port = 8080;
     snprintf(cfg->state_dir, sizeof(cfg->state_dir), "/var/lib/pcapd");
     snprintf(cfg->site, sizeof(cfg->site), "local");
+    if (gethostname(cfg->appliance_name, sizeof(cfg->appliance_name)) != 0 ||
+        cfg->appliance_name[0] == '\0')
+        snprintf(cfg->appliance_name, sizeof(cfg->appliance_name), "pcapd");
+    cfg->appliance_name[sizeof(cfg->appliance_name) - 1] = '\0';
     cfg->sample_rate = 100;
     cfg->hugepages = CONFIG_HUGEPAGES_AUTO;
     cfg->memory_mb = 1024;
@@ -109,6 +113,28 @@ static int copy_str(char *dst, size_t size, const char *value)
         return -1;
     memcpy(dst, value, strlen(value) + 1);
     return 0;
+}
+
+/* Sets `store`: empty or a file path (SQLite in the state directory, as
+ * before), or a PostgreSQL connection string (a postgresql:// or
+ * postgres:// URI, or libpq's key=value pairs, which hold an '='). */
+static int set_store(struct config *cfg, const char *value)
+{
+    bool pg = strncmp(value, "postgresql://", 13) == 0 || strncmp(value, "postgres://", 11) == 0 ||
+              strchr(value, '=') != NULL;
+    if (value[0] != '\0' && !pg && strcmp(value, "sqlite") != 0)
+        return -1;
+    return copy_str(cfg->store, sizeof(cfg->store), pg ? value : "");
+}
+
+/* Sets `appliance_name`: 1 to 63 letters, digits, '.', '-' or '_'. */
+static int set_appliance_name(struct config *cfg, const char *value)
+{
+    size_t n = strlen(value);
+    if (n == 0 || n >= sizeof(cfg->appliance_name) ||
+        strspn(value, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_") != n)
+        return -1;
+    return copy_str(cfg->appliance_name, sizeof(cfg->appliance_name), value);
 }
 
 /* Tells whether `s` is 32 lowercase hexadecimal digits, like Cloudflare's
@@ -266,6 +292,10 @@ static int set_text(struct config *cfg, const char *key, const char *value, bool
         return copy_str(cfg->state_dir, sizeof(cfg->state_dir), value);
     if (strcmp(key, "site") == 0)
         return copy_str(cfg->site, sizeof(cfg->site), value);
+    if (strcmp(key, "store") == 0)
+        return set_store(cfg, value);
+    if (strcmp(key, "appliance_name") == 0)
+        return set_appliance_name(cfg, value);
     if (strcmp(key, "lcores") == 0)
         return copy_str(cfg->lcores, sizeof(cfg->lcores), value);
     if (strcmp(key, "eal_args") == 0)
@@ -350,6 +380,9 @@ static const char *config_rule(const char *key)
         {"history_seconds", "an integer from 0 to 86400 (seconds; 0: history_hours)"},
         {"history_segment_seconds", "an integer from 1 to 3600 (seconds)"},
         {"history_queries", "an integer from 1 to 8"},
+        {"store", "sqlite (the state directory's file) or a PostgreSQL connection string "
+                  "(postgresql://USER@HOST/DB?sslmode=..., or key=value pairs)"},
+        {"appliance_name", "1 to 63 letters, digits, '.', '-' or '_'"},
     };
     for (size_t i = 0; i < sizeof(rules) / sizeof(rules[0]); i++) {
         if (strcmp(key, rules[i][0]) == 0)

@@ -109,6 +109,13 @@ struct config {
     char state_dir[512];
     /* Name of this appliance's site (Cloudflare's colo_name). */
     char site[64];
+    /* The job store: empty (the state directory's SQLite file, one
+     * appliance alone) or a PostgreSQL connection string
+     * (postgresql://... or key=value pairs), shared by a fleet
+     * (docs/FLEET.md). */
+    char store[512];
+    /* This appliance's name in its fleet (default: the host name). */
+    char appliance_name[64];
     /* Accounts served (32-hex-digit ids, as Cloudflare's). */
     char accounts[CONFIG_MAX_ACCOUNTS][65];
     unsigned n_accounts;

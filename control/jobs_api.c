@@ -6,7 +6,10 @@
  *   GET  /client/v4/accounts/{account}/pcaps/{id}/download
  *   PUT  /client/v4/accounts/{account}/pcaps/{id}/stop
  *   GET  /client/v4/accounts/{account}/pcaps/history      (an extension)
- * and hands .../pcaps/ownership... to ownership_api.c.
+ *   GET  /client/v4/accounts/{account}/pcaps/appliances   (an extension)
+ * and hands .../pcaps/ownership... to ownership_api.c.  On a fleet
+ * appliance (store = postgresql://...), fleet captures are answered from
+ * the fleet store (fleet_api.c).
  * Every request is authenticated first (auth.c); a token sees only its own
  * account, and anything of another account is answered exactly as if it
  * did not exist.  Every JSON answer is in the v4 envelope; every error
@@ -31,6 +34,8 @@
 #include "capture_runner.h"
 #include "destination.h"
 #include "disk_guard.h"
+#include "fleet.h"
+#include "fleet_api.h"
 #include "lookback.h"
 #include "ownership.h"
 #include "ownership_api.h"
@@ -47,6 +52,7 @@ enum route_kind {
     ROUTE_DOWNLOAD,   /* .../pcaps/{id}/download */
     ROUTE_STOP,       /* .../pcaps/{id}/stop */
     ROUTE_HISTORY,    /* .../pcaps/history */
+    ROUTE_APPLIANCES, /* .../pcaps/appliances */
     ROUTE_OWNERSHIP,  /* .../pcaps/ownership[/validate|/{id}] */
 };
 
@@ -135,8 +141,8 @@ static int parse_route(h2o_iovec_t path, struct route *r)
     if (copy_segment(r->id, sizeof(r->id), s[5].base, s[5].len) != 0)
         snprintf(r->id, sizeof(r->id), "-");
     r->kind = ROUTE_CAPTURE;
-    if (n == 6 && seg_is(s[5], "history")) {
-        r->kind = ROUTE_HISTORY;
+    if (n == 6 && (seg_is(s[5], "history") || seg_is(s[5], "appliances"))) {
+        r->kind = seg_is(s[5], "history") ? ROUTE_HISTORY : ROUTE_APPLIANCES;
         r->id[0] = '\0';
         return 0;
     }
@@ -275,6 +281,20 @@ static void handle_admitted(h2o_req_t *req, const struct route *r, struct captur
     free(wait);
 }
 
+/* Creates validated capture `c` on every live appliance of the fleet.
+ * Admission limits stay per appliance (docs/FLEET.md). */
+static int fleet_create(h2o_req_t *req, const struct route *r, const struct capture *c)
+{
+    struct fleet_call call = {.op = FLEET_OP_CREATE, .capture = *c};
+    snprintf(call.account, sizeof(call.account), "%s", r->account);
+    snprintf(call.capture.account_id, sizeof(call.capture.account_id), "%s", r->account);
+    call.capture.submitted_ms = clock_realtime_ms();
+    call.capture.status = CAPTURE_PENDING;
+    if (capture_new_id(call.capture.id) != 0)
+        return api_send_error(req, 500, API_ERR_INTERNAL, "no randomness for a capture id");
+    return fleet_api_handle(req, &call);
+}
+
 /* POST .../pcaps: validates a capture (and a look-back capture's window),
  * then admits it (handle_admitted()). */
 static int handle_create(h2o_req_t *req, const struct route *r)
@@ -312,6 +332,10 @@ static int handle_create(h2o_req_t *req, const struct route *r)
                        sizeof(wait->note)) != 0) {
         free(wait);
         return api_send_error(req, 400, err.code, "%s", err.message);
+    }
+    if (fleet_enabled() && c.type == CAPTURE_SIMPLE && c.offset_time[0] == '\0') {
+        free(wait);
+        return fleet_create(req, r, &c);
     }
     handle_admitted(req, r, &c, wait);
     return 0;
@@ -522,6 +546,13 @@ static int handle_list(h2o_req_t *req, const struct route *r)
     if (query_uint(query, "per_page", LIST_MAX_PER_PAGE, &per_page) != 0)
         return api_send_error(req, 400, API_ERR_INVALID_PARAMETER,
                               "per_page: must be an integer from 1 to %d", LIST_MAX_PER_PAGE);
+    if (fleet_enabled()) {
+        struct fleet_call call = {.op = FLEET_OP_LIST,
+                                  .offset = (unsigned)((page - 1) * per_page),
+                                  .limit = (unsigned)per_page};
+        snprintf(call.account, sizeof(call.account), "%s", r->account);
+        return fleet_api_handle(req, &call);
+    }
     char key[96];
     size_t len;
     snprintf(key, sizeof(key), "%s/%lu/%lu", r->account, page, per_page);
@@ -709,9 +740,48 @@ static bool needs_write(const h2o_req_t *req, const struct route *r, bool *known
     }
 }
 
+/* Answers a request about a capture the fleet store does not hold from
+ * this appliance's own store (fleet_local_fn). */
+static int local_capture(h2o_req_t *req, const void *route)
+{
+    const struct route *r = route;
+    return r->kind == ROUTE_STOP       ? handle_stop(req, r)
+           : r->kind == ROUTE_DOWNLOAD ? handle_download(req, r)
+                                       : handle_get(req, r);
+}
+
+/* Hands a get, stop or download to the fleet store, which falls back on
+ * local_capture(). */
+static int fleet_capture(h2o_req_t *req, const struct route *r)
+{
+    struct fleet_call call = {.op = r->kind == ROUTE_STOP       ? FLEET_OP_STOP
+                                    : r->kind == ROUTE_DOWNLOAD ? FLEET_OP_DOWNLOAD
+                                                                : FLEET_OP_GET,
+                              .local = local_capture};
+    _Static_assert(sizeof(*r) <= sizeof(call.route), "a route fits a fleet call");
+    memcpy(call.route, r, sizeof(*r));
+    snprintf(call.account, sizeof(call.account), "%s", r->account);
+    snprintf(call.id, sizeof(call.id), "%s", r->id);
+    return fleet_api_handle(req, &call);
+}
+
+/* GET .../pcaps/appliances: the fleet's appliances (an extension). */
+static int handle_appliances(h2o_req_t *req)
+{
+    if (!fleet_enabled())
+        return api_send_error(req, 404, API_ERR_NO_ROUTE,
+                              "this appliance is not part of a fleet: its store is its own SQLite "
+                              "file (set store = postgresql://... to join one; docs/FLEET.md)");
+    struct fleet_call call = {.op = FLEET_OP_APPLIANCES};
+    return fleet_api_handle(req, &call);
+}
+
 /* Runs the handler of an authorised request. */
 static int dispatch(h2o_req_t *req, const struct route *r)
 {
+    if (fleet_enabled() &&
+        (r->kind == ROUTE_CAPTURE || r->kind == ROUTE_STOP || r->kind == ROUTE_DOWNLOAD))
+        return fleet_capture(req, r);
     switch (r->kind) {
     case ROUTE_COLLECTION:
         return api_method_is(req, "POST") ? handle_create(req, r) : handle_list(req, r);
@@ -723,6 +793,8 @@ static int dispatch(h2o_req_t *req, const struct route *r)
         return handle_stop(req, r);
     case ROUTE_HISTORY:
         return api_send_result(req, lookback_history_json(), NULL);
+    case ROUTE_APPLIANCES:
+        return handle_appliances(req);
     case ROUTE_OWNERSHIP:
         return ownership_api_handle(req, r->ownership, r->account, r->id);
     }
@@ -745,6 +817,8 @@ const char *jobs_api_route(const h2o_req_t *req)
         return "pcaps_stop";
     case ROUTE_HISTORY:
         return "pcaps_history";
+    case ROUTE_APPLIANCES:
+        return "pcaps_appliances";
     case ROUTE_OWNERSHIP:
         return r.ownership == OWNERSHIP_ROUTE_VALIDATE ? "ownership_validate"
                : r.ownership == OWNERSHIP_ROUTE_ITEM   ? "ownership_delete"

@@ -31,6 +31,7 @@
 #include "capture_recovery.h"
 #include "capture_runner.h"
 #include "disk_guard.h"
+#include "fleet.h"
 #include "config.h"
 #include "dp_events.h"
 #include "http_metrics.h"
@@ -222,7 +223,7 @@ static int open_state(const struct config *cfg, char *err, unsigned err_size)
         return -1;
     }
     disk_guard_init(cfg->state_dir, (uint64_t)cfg->disk_reserve_mb << 20);
-    return 0;
+    return fleet_init(cfg, stores.reader, err, err_size);
 }
 
 /* Free space the history leaves beyond disk_reserve_mb before it evicts
@@ -267,6 +268,7 @@ static int open_history(const struct config *cfg, char *err, unsigned err_size)
 static void tick(void)
 {
     capture_runner_tick();
+    fleet_tick();
     retention_tick();
     appliance_stats_tick();
     dp_events_tick();
@@ -385,6 +387,7 @@ int main(int argc, char **argv)
         printf("pcapd: dashboard at %s://%s:%u/ui/\n", cfg.tls_certificate[0] ? "https" : "http",
                cfg.listen_host, port);
     fflush(stdout);
+    fleet_set_port(&cfg, port);
     log_info("started", "listen=%s:%u state_dir=%s", cfg.listen_host, port, log_q(cfg.state_dir));
 
     http_server_run(&quit, tick, RUNNER_TICK_MS);

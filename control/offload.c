@@ -105,12 +105,12 @@ static void *lane_main(void *arg)
 
 const char *offload_lane_name(enum offload_lane lane)
 {
-    static const char *const names[OFFLOAD_LANES] = {[OFFLOAD_STORE] = "store",
-                                                     [OFFLOAD_FILES] = "files",
-                                                     [OFFLOAD_ANALYSIS] = "analysis",
-                                                     [OFFLOAD_HISTORY] = "history",
-                                                     [OFFLOAD_BUCKET] = "bucket"};
-    _Static_assert(OFFLOAD_LANES == 5, "every lane has a name");
+    static const char *const names[OFFLOAD_LANES] = {
+        [OFFLOAD_STORE] = "store",          [OFFLOAD_FILES] = "files",
+        [OFFLOAD_ANALYSIS] = "analysis",    [OFFLOAD_HISTORY] = "history",
+        [OFFLOAD_BUCKET] = "bucket",        [OFFLOAD_FLEET] = "fleet",
+        [OFFLOAD_FLEET_SYNC] = "fleet_sync"};
+    _Static_assert(OFFLOAD_LANES == 7, "every lane has a name");
     return names[lane];
 }
 

@@ -31,6 +31,12 @@ enum offload_lane {
     /* Short requests to customers' buckets (ownership challenges): they
      * wait on the network, up to the store's timeouts. */
     OFFLOAD_BUCKET,
+    /* The fleet store's API requests (fleet_api.c): one thread and its
+     * own PostgreSQL connection; no thread when the store is SQLite. */
+    OFFLOAD_FLEET,
+    /* The fleet's synchronisation (fleet.c): heartbeat, claims, counters,
+     * parts, and the wait for NOTIFY; one thread, its own connection. */
+    OFFLOAD_FLEET_SYNC,
     /* How many lanes there are. */
     OFFLOAD_LANES
 };

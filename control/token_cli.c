@@ -19,6 +19,8 @@
 
 #include "auth.h"
 #include "config.h"
+#include "fleet.h"
+#include "fleet_pg.h"
 #include "token_store.h"
 
 /* The options of a token command. */
@@ -240,11 +242,26 @@ static int cmd_revoke(const struct token_args *a)
                         "list`)\n");
         return 2;
     }
+    char err[512];
+    if (a->cfg.store[0] != '\0') {
+        /* In a fleet: revoked everywhere, or the next token sync would copy
+         * the fleet's row back. */
+        fleet_pg_init(a->cfg.store);
+        int frc = fleet_revoke_token(a->operand, err, sizeof(err));
+        fleet_pg_close();
+        if (frc != 0) {
+            fprintf(stderr, "pcapd token revoke: the fleet store: %s\n", err);
+            return 1;
+        }
+        fprintf(stderr, "pcapd: token %s revoked in the fleet\n", a->operand);
+    }
     struct token_store *ts = open_tokens(&a->cfg);
     if (ts == NULL)
         return 1;
     int rc = token_store_delete(ts, a->operand);
     token_store_close(ts);
+    if (rc > 0 && a->cfg.store[0] != '\0')
+        return 0; /* made on another appliance: gone from here at the next sync */
     if (rc == 0)
         fprintf(stderr, "pcapd: token %s revoked\n", a->operand);
     else

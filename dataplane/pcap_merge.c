@@ -29,6 +29,8 @@ struct merge_input {
     int fd;
     /* Timestamps are in microseconds (else nanoseconds). */
     bool usec;
+    /* Nanoseconds added to each of its times (pcap_merge_shift()). */
+    int64_t shift_ns;
     /* The header of its next record, converted to nanoseconds. */
     uint64_t ts_ns;
     uint32_t cap_len;
@@ -105,7 +107,8 @@ static int next_record(struct merge_input *in)
         return rc;
     struct pcap_record_header_disk h;
     memcpy(&h, in->buf + in->pos, sizeof(h));
-    in->ts_ns = (uint64_t)h.ts_sec * 1000000000u + (uint64_t)h.ts_nsec * (in->usec ? 1000u : 1u);
+    in->ts_ns = (uint64_t)h.ts_sec * 1000000000u + (uint64_t)h.ts_nsec * (in->usec ? 1000u : 1u) +
+                (uint64_t)in->shift_ns;
     in->cap_len = h.cap_len;
     in->wire_len = h.wire_len;
     return 1;
@@ -208,6 +211,19 @@ int pcap_merge_open(const int *fds, unsigned n, uint64_t packet_limit, uint64_t 
         sift_down(m, i);
     pcap_format_file_header(m->header, snaplen, linktype);
     *out = m;
+    return 0;
+}
+
+int pcap_merge_shift(struct pcap_merge *m, const int64_t *shifts_ns)
+{
+    if (m->records != 0 || m->header_out != 0)
+        return -EBUSY;
+    for (unsigned i = 0; i < m->n; i++) {
+        m->in[i]->ts_ns += (uint64_t)(shifts_ns[i] - m->in[i]->shift_ns);
+        m->in[i]->shift_ns = shifts_ns[i];
+    }
+    for (unsigned i = m->heap_len / 2; i-- > 0;)
+        sift_down(m, i);
     return 0;
 }
 
@@ -357,9 +373,9 @@ static int write_merge(struct pcap_merge *m, int fd)
     return n < 0 ? (int)n : 0;
 }
 
-int pcap_merge_files(const char *const *inputs, unsigned n, const char *output,
-                     uint64_t packet_limit, uint64_t byte_limit, uint64_t *records, uint64_t *bytes,
-                     char *err, size_t err_size)
+int pcap_merge_files(const char *const *inputs, const int64_t *shifts_ns, unsigned n,
+                     const char *output, uint64_t packet_limit, uint64_t byte_limit,
+                     uint64_t *records, uint64_t *bytes, char *err, size_t err_size)
 {
     int fds[PCAP_MERGE_MAX_INPUTS] = {0};
     unsigned opened = 0;
@@ -375,6 +391,8 @@ int pcap_merge_files(const char *const *inputs, unsigned n, const char *output,
     struct pcap_merge *m = NULL;
     if (rc == 0)
         rc = pcap_merge_open(fds, n, packet_limit, byte_limit, &m, err, err_size);
+    if (rc == 0 && shifts_ns != NULL)
+        rc = pcap_merge_shift(m, shifts_ns);
     char tmp[4096];
     snprintf(tmp, sizeof(tmp), "%s.merging", output);
     int out = rc == 0 ? open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0640) : -1;

@@ -5,6 +5,7 @@ too.  A suite's conftest.py puts tests/ on sys.path and imports * from
 here; pytest then finds the fixtures in it."""
 import importlib.util
 import pathlib
+import time
 
 _spec = importlib.util.spec_from_file_location(
     "pcapd_daemon", pathlib.Path(__file__).resolve().parent / "integration" / "conftest.py")
@@ -17,4 +18,18 @@ SAMPLE = ROOT / "config" / "sample-traffic.pcap"
 start_daemon = pcapd_daemon.start_daemon
 daemon_factory = pcapd_daemon.daemon_factory
 
-__all__ = ["ACCOUNT", "ROOT", "SAMPLE", "start_daemon", "daemon_factory", "pcapd_daemon"]
+
+
+def wait_for(what, fn, timeout=30):
+    """Polls fn() until it returns a true value; returns it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        v = fn()
+        if v:
+            return v
+        time.sleep(0.1)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+__all__ = ["ACCOUNT", "ROOT", "SAMPLE", "start_daemon", "daemon_factory", "pcapd_daemon",
+           "wait_for"]

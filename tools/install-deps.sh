@@ -12,6 +12,7 @@ BUILD_PKGS=(
   libdpdk-dev dpdk-dev libpcap-dev libh2o-evloop-dev libjansson-dev
   libcurl4-openssl-dev libcmocka-dev libsqlite3-dev libssl-dev libpcre2-dev
   libnftables-dev libmnl-dev libnetfilter-log-dev
+  libpq-dev                                 # the fleet store (store = postgresql://...)
 )
 TEST_PKGS=(tshark jq python3 python3-pytest python3-yaml python3-jsonschema python3-cryptography curl iproute2
   clang-format clang
@@ -19,6 +20,7 @@ TEST_PKGS=(tshark jq python3 python3-pytest python3-yaml python3-jsonschema pyth
   chromium                                  # the dashboard's browser tests (tests/ui)
   debhelper dpkg-dev fakeroot lintian strace file groff-base systemd  # tests/package
   prometheus python3-prometheus-client      # tests/metrics: promtool, the parser, a real server
+  postgresql                                # tests/fleet: a throwaway server (initdb)
 )
 
 want=("${BUILD_PKGS[@]}")

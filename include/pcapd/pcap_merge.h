@@ -34,6 +34,12 @@ struct pcap_merge;
 int pcap_merge_open(const int *fds, unsigned n, uint64_t packet_limit, uint64_t byte_limit,
                     struct pcap_merge **out, char *err, size_t err_size);
 
+/* Adds shifts_ns[i] nanoseconds to every time of input i (one shift per
+ * input: a clock offset measured against a common reference, so that
+ * files of hosts whose clocks differ merge in true order).  Call before
+ * the first read.  Returns 0, or -EBUSY after a read. */
+int pcap_merge_shift(struct pcap_merge *m, const int64_t *shifts_ns);
+
 /* Reads up to `size` bytes of the merged file into `buf`.  Returns the
  * bytes read (fewer than `size` only at the end), 0 at the end, or a
  * negative errno when an input cannot be read. */
@@ -46,13 +52,14 @@ uint64_t pcap_merge_bytes(const struct pcap_merge *m);
 /* Frees the merge (the files stay open). */
 void pcap_merge_close(struct pcap_merge *m);
 
-/* Merges the files `inputs` into the file `output` (written and synced
+/* Merges the files `inputs`, each shifted by shifts_ns[i] (NULL: none; see
+ * pcap_merge_shift()), into the file `output` (written and synced
  * under a temporary name, then renamed over `output`, so it never exists
  * half-written).  Writes the records and bytes of the result to `records`
  * and `bytes` (either may be NULL).  Returns 0 or a negative errno with
  * `err`. */
-int pcap_merge_files(const char *const *inputs, unsigned n, const char *output,
-                     uint64_t packet_limit, uint64_t byte_limit, uint64_t *records, uint64_t *bytes,
-                     char *err, size_t err_size);
+int pcap_merge_files(const char *const *inputs, const int64_t *shifts_ns, unsigned n,
+                     const char *output, uint64_t packet_limit, uint64_t byte_limit,
+                     uint64_t *records, uint64_t *bytes, char *err, size_t err_size);
 
 #endif /* PCAPD_PCAP_MERGE_H */

@@ -12,20 +12,10 @@ import pytest
 
 import pcapfile
 from conftest import PCAPS, ROOT, dpdk_telemetry_py, scrape, start_daemon, telemetry
+from pcapd_fixtures import wait_for
 from test_capture import FifoFeeder, to_classic_pcap
 
 SOURCE = "cs-http_espn.pcapng"
-
-
-def wait_for(what, fn, timeout=30):
-    """Polls fn() until it returns a true value; returns it."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        v = fn()
-        if v:
-            return v
-        time.sleep(0.1)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture(scope="module")

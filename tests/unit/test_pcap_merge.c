@@ -253,7 +253,8 @@ static void test_merge_files(void **state)
     char out[160], err[256];
     snprintf(out, sizeof(out), "%s/out.pcap", dir);
     uint64_t records = 0, bytes = 0;
-    assert_int_equal(pcap_merge_files(inputs, 5, out, 0, 0, &records, &bytes, err, sizeof(err)), 0);
+    assert_int_equal(
+        pcap_merge_files(inputs, NULL, 5, out, 0, 0, &records, &bytes, err, sizeof(err)), 0);
     size_t len, ours_len;
     uint8_t *file = slurp(out, &len);
     assert_int_equal(bytes, len);
@@ -303,6 +304,44 @@ static void test_cut_record_ends_its_input(void **state)
     free(want);
 }
 
+/* Shifted inputs merge as if their times had been shifted in the files:
+ * the oracle is editcap -t on one input, then mergecap.  A shift after the
+ * first read is refused. */
+static void test_shift_corrects_clock_offsets(void **state)
+{
+    (void)state;
+    REQUIRE_MERGECAP();
+    char shifted[160], ref[160], out[160], err[256], cmd[600];
+    snprintf(shifted, sizeof(shifted), "%s/b-shifted.pcap", dir);
+    snprintf(ref, sizeof(ref), "%s/ref-shift.pcap", dir);
+    snprintf(out, sizeof(out), "%s/out-shift.pcap", dir);
+    snprintf(cmd, sizeof(cmd), "editcap -F nsecpcap -t -0.000300 %s %s 2>/dev/null", paths[1],
+             shifted);
+    if (system(cmd) != 0)
+        skip();
+    const char *ref_in[] = {paths[0], shifted};
+    assert_int_equal(run_mergecap(ref_in, 2, ref), 0);
+    const int64_t shifts[] = {0, -300000};
+    assert_int_equal(pcap_merge_files(inputs, shifts, 2, out, 0, 0, NULL, NULL, err, sizeof(err)),
+                     0);
+    size_t len, ref_len;
+    uint8_t *got = slurp(out, &len), *want = slurp(ref, &ref_len);
+    assert_int_equal(len, ref_len);
+    assert_memory_equal(got + 24, want + 24, len - 24);
+    free(got);
+    free(want);
+
+    int fds[2] = {open(paths[0], O_RDONLY), open(paths[1], O_RDONLY)};
+    struct pcap_merge *m = NULL;
+    uint8_t buf[64];
+    assert_int_equal(pcap_merge_open(fds, 2, 0, 0, &m, err, sizeof(err)), 0);
+    assert_true(pcap_merge_read(m, buf, sizeof(buf)) > 0);
+    assert_int_equal(pcap_merge_shift(m, shifts), -EBUSY);
+    pcap_merge_close(m);
+    close(fds[0]);
+    close(fds[1]);
+}
+
 /* Not a pcap, or another link type: refused with a message. */
 static void test_bad_inputs_are_refused(void **state)
 {
@@ -340,6 +379,7 @@ int main(void)
         cmocka_unit_test(test_limits_keep_the_earliest),
         cmocka_unit_test(test_merge_files),
         cmocka_unit_test(test_cut_record_ends_its_input),
+        cmocka_unit_test(test_shift_corrects_clock_offsets),
         cmocka_unit_test(test_bad_inputs_are_refused),
     };
     return cmocka_run_group_tests(tests, setup_inputs, teardown_inputs);

@@ -1,0 +1,67 @@
+/*
+ * The fleet store's connection to PostgreSQL (libpq): one connection per
+ * thread that uses it (the fleet lanes' threads; never the event loop),
+ * opened on first use, reset after a failure, with the schema migrated
+ * once per process under an advisory lock, so that appliances starting
+ * at once on an empty database do not race.  docs/FLEET.md has the
+ * schema and the protocol.
+ */
+#ifndef PCAPD_FLEET_PG_H
+#define PCAPD_FLEET_PG_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <libpq-fe.h>
+
+/* Seconds a target's lease and an appliance's heartbeat stay valid. */
+#define FLEET_LEASE_SECONDS 3
+/* The lease as an SQL interval. */
+#define FLEET_LEASE_SQL "make_interval(secs => " FLEET_STR(FLEET_LEASE_SECONDS) ")"
+#define FLEET_STR(x) FLEET_STR2(x)
+#define FLEET_STR2(x) #x
+
+/* Sets the connection string every thread's connection uses.  Call once,
+ * before any other call. */
+void fleet_pg_init(const char *conninfo);
+
+/* Returns this thread's connection, connecting (and migrating the schema
+ * the first time) if it has none or lost it.  Returns NULL, with the
+ * reason in `err`, when the server cannot be reached. */
+PGconn *fleet_pg_conn(char *err, unsigned err_size);
+
+/* Milliseconds since this thread's connection was (re)made, or -1 if it
+ * has none. */
+int64_t fleet_pg_connected_ms(void);
+
+/* Runs `sql` with `n` text parameters (NULL for SQL NULL) on this
+ * thread's connection.  Returns the result if its status is `want`
+ * (PGRES_COMMAND_OK or PGRES_TUPLES_OK), else NULL with the error in
+ * `err` (and the connection marked for reset if it broke). */
+PGresult *fleet_pg_exec(const char *sql, int n, const char *const *params, ExecStatusType want,
+                        char *err, unsigned err_size);
+
+/* Runs a statement whose rows, if any, do not matter.  Returns 0, or -1
+ * with `err`. */
+int fleet_pg_command(const char *sql, int n, const char *const *params, char *err,
+                     unsigned err_size);
+
+/* Runs BEGIN, COMMIT or ROLLBACK.  Returns 0, or -1 with `err`. */
+int fleet_pg_tx(const char *verb, char *err, unsigned err_size);
+
+/* Makes this thread's connection LISTEN on the fleet's channel (from its
+ * next connection on). */
+void fleet_pg_listen(void);
+
+/* Waits up to `ms` for a NOTIFY on this thread's connection (see
+ * fleet_pg_listen()), or for `wake_fd` (an eventfd, -1: none) to be
+ * written, which it then reads.  Returns true if either came. */
+bool fleet_pg_wait_notify(int ms, int wake_fd);
+
+/* Reads column `col` of row `row` as an integer (0 when NULL). */
+int64_t fleet_pg_int(const PGresult *r, int row, int col);
+
+/* Closes this thread's connection, if any. */
+void fleet_pg_close(void);
+
+#endif /* PCAPD_FLEET_PG_H */

@@ -1,0 +1,416 @@
+/*
+ * One round of the fleet's synchronisation, on the fleet_sync lane's
+ * thread and its own connection (docs/FLEET.md, "The protocol"): the
+ * heartbeat and clock offset, the targets' progress and parts, claims,
+ * stops, expired leases, the fleet-wide packet limit, finished captures,
+ * the tokens, and at the end a short wait for a NOTIFY.
+ */
+#include "fleet.h"
+
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "capture_files.h"
+#include "clock_ms.h"
+#include "fleet_pg.h"
+#include "log.h"
+#include "token_store.h"
+
+/* How long a round waits for a NOTIFY when it has nothing else to do. */
+#define SYNC_WAIT_MS 250
+/* How often the heartbeat and the token sync run. */
+#define HEARTBEAT_MS 1000
+#define TOKEN_SYNC_MS 2000
+/* Most claims taken in one round (the rest wait for the next). */
+#define CLAIMS_MAX 64
+
+/* A lease from now. */
+#define LEASE_SQL "now() + " FLEET_LEASE_SQL
+
+/* The lane thread's state between rounds. */
+static struct {
+    int64_t heartbeat_ms;
+    int64_t tokens_ms;
+    /* The last clock offset measured (database minus this host, ns). */
+    int64_t offset_ns;
+    /* This thread's connection of the local token store. */
+    struct token_store *tokens;
+} sync_state;
+
+/* Returns the wall clock in nanoseconds. */
+static int64_t realtime_ns(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
+}
+
+/* Upserts this appliance's row with a fresh heartbeat, and measures the
+ * clock offset from the database's clock_timestamp() against the
+ * midpoint of the query.  Returns 0 or -1. */
+static int heartbeat(const struct fleet_identity *me, char *err, unsigned err_size)
+{
+    char offset[24];
+    snprintf(offset, sizeof(offset), "%" PRId64, sync_state.offset_ns);
+    const char *p[] = {me->name, me->site, me->capture_path, me->api, offset};
+    int64_t t0 = realtime_ns();
+    PGresult *r = fleet_pg_exec(
+        "INSERT INTO fleet_appliances (name, site, capture_path, api, clock_offset_ns)"
+        " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET site = $2,"
+        " capture_path = $3, api = $4, heartbeat = now(), clock_offset_ns = $5"
+        " RETURNING (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint",
+        5, p, PGRES_TUPLES_OK, err, err_size);
+    int64_t t1 = realtime_ns();
+    if (r == NULL)
+        return -1;
+    sync_state.offset_ns = fleet_pg_int(r, 0, 0) - (t0 + (t1 - t0) / 2);
+    PQclear(r);
+    return 0;
+}
+
+/* Reads the file at `path` whole (a simple capture's part: at most
+ * packet_limit records of 176 bytes).  Returns it (free()) or NULL. */
+static char *read_part(const char *path, size_t *len)
+{
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    struct stat st;
+    if (fd < 0 || fstat(fd, &st) != 0 || st.st_size < 24) {
+        if (fd >= 0)
+            close(fd);
+        return NULL;
+    }
+    char *buf = malloc((size_t)st.st_size);
+    size_t got = 0;
+    while (buf != NULL && got < (size_t)st.st_size) {
+        ssize_t n = read(fd, buf + got, (size_t)st.st_size - got);
+        if (n <= 0)
+            break;
+        got += (size_t)n;
+    }
+    close(fd);
+    if (buf != NULL && got != (size_t)st.st_size) {
+        free(buf);
+        return NULL;
+    }
+    *len = got;
+    return buf;
+}
+
+/* Stores the part of ended target `rep` in the same transaction that
+ * moves the target from claimed/running to done (or failed when there is
+ * no file): a target already lost stores nothing, so a late part is never
+ * merged.  Returns 0 (taken or refused as late) or -1 (retry). */
+static int report_end(const struct fleet_identity *me, const struct fleet_report *rep, char *err,
+                      unsigned err_size)
+{
+    char path[700], packets[24], dropped[24], offset[24];
+    size_t len = 0;
+    capture_files_path(rep->id, path, sizeof(path));
+    char *data = rep->start_failed ? NULL : read_part(path, &len);
+    snprintf(packets, sizeof(packets), "%" PRIu64, rep->packets);
+    snprintf(dropped, sizeof(dropped), "%" PRIu64, rep->dropped);
+    snprintf(offset, sizeof(offset), "%" PRId64, sync_state.offset_ns);
+    const char *state = data != NULL ? "done" : "failed";
+    const char *error = data != NULL || rep->error[0] ? rep->error : "no capture file was written";
+    const char *p[] = {rep->id, me->name, state, packets, dropped, error};
+    int rc = fleet_pg_tx("BEGIN", err, err_size);
+    PGresult *r = rc != 0 ? NULL
+                          : fleet_pg_exec("UPDATE fleet_targets SET state = $3, packets = $4,"
+                                          " dropped = $5, error = $6 WHERE capture_id = $1 AND"
+                                          " appliance = $2 AND state IN ('claimed', 'running')"
+                                          " RETURNING 1",
+                                          6, p, PGRES_TUPLES_OK, err, err_size);
+    rc = r == NULL ? -1 : 0;
+    if (r != NULL && PQntuples(r) == 1 && data != NULL) {
+        PGconn *c = fleet_pg_conn(err, err_size);
+        const char *pp[] = {rep->id, me->name, offset, packets, data};
+        int lens[] = {0, 0, 0, 0, (int)len};
+        int fmts[] = {0, 0, 0, 0, 1};
+        PGresult *ins = PQexecParams(c,
+                                     "INSERT INTO fleet_parts (capture_id, appliance, seq,"
+                                     " clock_offset_ns, packets, data) VALUES ($1, $2, 0, $3,"
+                                     " $4, $5) ON CONFLICT DO NOTHING",
+                                     5, NULL, pp, lens, fmts, 0);
+        if (PQresultStatus(ins) != PGRES_COMMAND_OK) {
+            snprintf(err, err_size, "storing the part: %s", PQerrorMessage(c));
+            rc = -1;
+        }
+        PQclear(ins);
+    } else if (r != NULL && PQntuples(r) == 0) {
+        log_warn("fleet_part_late", "capture=%s", rep->id);
+    }
+    PQclear(r);
+    free(data);
+    if (fleet_pg_tx(rc == 0 ? "COMMIT" : "ROLLBACK", err, err_size) != 0)
+        rc = -1;
+    return rc;
+}
+
+/* Writes the progress of running target `rep` and renews its lease; the
+ * capture is running once any target runs.  Returns 0 or -1. */
+static int report_progress(const struct fleet_identity *me, const struct fleet_report *rep,
+                           char *err, unsigned err_size)
+{
+    char packets[24], dropped[24];
+    snprintf(packets, sizeof(packets), "%" PRIu64, rep->packets);
+    snprintf(dropped, sizeof(dropped), "%" PRIu64, rep->dropped);
+    const char *p[] = {rep->id, me->name, packets, dropped};
+    return fleet_pg_command("WITH t AS (UPDATE fleet_targets SET state = 'running', packets = $3,"
+                            " dropped = $4, lease_until = " LEASE_SQL
+                            " WHERE capture_id = $1 AND appliance = $2"
+                            " AND state IN ('claimed', 'running') RETURNING capture_id)"
+                            " UPDATE fleet_captures SET status = 'running'"
+                            " WHERE id IN (SELECT capture_id FROM t) AND status = 'pending'",
+                            4, p, err, err_size);
+}
+
+/* Claims the pending targets of this appliance into t->claims. */
+static int claim(struct fleet_sync_task *t, char *err, unsigned err_size)
+{
+    const char *p[] = {t->me->name};
+    PGresult *r =
+        fleet_pg_exec("UPDATE fleet_targets t SET state = 'claimed', lease_until = " LEASE_SQL
+                      " FROM fleet_captures c WHERE t.appliance = $1 AND t.capture_id IN"
+                      " (SELECT capture_id FROM fleet_targets WHERE appliance = $1"
+                      " AND state = 'pending' LIMIT " FLEET_STR(
+                          CLAIMS_MAX) ")"
+                                      " AND t.state = 'pending' AND c.id = t.capture_id"
+                                      " AND c.status IN ('pending', 'running')"
+                                      " RETURNING c.id, c.account_id, c.time_limit, "
+                                      "c.packet_limit, c.filter_json",
+                      1, p, PGRES_TUPLES_OK, err, err_size);
+    if (r == NULL)
+        return -1;
+    int n = PQntuples(r);
+    t->claims = calloc((size_t)(n > 0 ? n : 1), sizeof(*t->claims));
+    for (int i = 0; t->claims != NULL && i < n; i++) {
+        struct capture *c = &t->claims[t->n_claims];
+        json_t *f = json_loads(PQgetvalue(r, i, 4), 0, NULL);
+        struct capture_error cerr;
+        snprintf(c->id, sizeof(c->id), "%s", PQgetvalue(r, i, 0));
+        snprintf(c->account_id, sizeof(c->account_id), "%s", PQgetvalue(r, i, 1));
+        c->type = CAPTURE_SIMPLE;
+        c->status = CAPTURE_PENDING;
+        c->time_limit = (uint32_t)fleet_pg_int(r, i, 2);
+        c->packet_limit = (uint32_t)fleet_pg_int(r, i, 3);
+        c->submitted_ms = clock_realtime_ms();
+        if (f != NULL && capture_filter_from_json(f, &c->filter, &cerr) == 0)
+            t->n_claims++;
+        json_decref(f);
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* Lists the targets here that the fleet asks to stop (a stop through the
+ * API of any appliance, or the fleet-wide packet limit). */
+static int stops(struct fleet_sync_task *t, char *err, unsigned err_size)
+{
+    const char *p[] = {t->me->name};
+    PGresult *r = fleet_pg_exec("SELECT t.capture_id FROM fleet_targets t JOIN fleet_captures c"
+                                " ON c.id = t.capture_id WHERE t.appliance = $1"
+                                " AND t.state IN ('claimed', 'running')"
+                                " AND (c.stop_requested_ms <> 0 OR c.fleet_stop)",
+                                1, p, PGRES_TUPLES_OK, err, err_size);
+    if (r == NULL)
+        return -1;
+    int n = PQntuples(r);
+    t->stops = calloc((size_t)(n > 0 ? n : 1), sizeof(*t->stops));
+    for (int i = 0; t->stops != NULL && i < n; i++)
+        snprintf(t->stops[t->n_stops++], sizeof(t->stops[0]), "%s", PQgetvalue(r, i, 0));
+    PQclear(r);
+    return 0;
+}
+
+/* Marks targets whose lease has passed as lost, naming their appliance
+ * and its last heartbeat; sets the fleet-wide stop of captures whose
+ * targets together reached packet_limit; finishes captures with no target
+ * left under way.  Only once this connection is older than one lease, so
+ * that after the database comes back every appliance has had a round to
+ * renew its leases first. */
+static int settle(char *err, unsigned err_size)
+{
+    if (fleet_pg_connected_ms() >= FLEET_LEASE_SECONDS * 1000 &&
+        fleet_pg_command(
+            "UPDATE fleet_targets t SET state = 'lost', error = format('appliance %s is"
+            " missing from this capture: its lease expired at %s (last heartbeat %s)',"
+            " t.appliance, to_char(t.lease_until AT TIME ZONE 'UTC',"
+            " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), coalesce(to_char(a.heartbeat AT TIME ZONE 'UTC',"
+            " 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'), 'never')) FROM fleet_targets t2"
+            " LEFT JOIN fleet_appliances a ON a.name = t2.appliance"
+            " WHERE t.capture_id = t2.capture_id AND t.appliance = t2.appliance"
+            " AND t.state IN ('pending', 'claimed', 'running') AND t.lease_until < now()",
+            0, NULL, err, err_size) != 0)
+        return -1;
+    if (fleet_pg_command("WITH s AS (UPDATE fleet_captures c SET fleet_stop = true"
+                         " WHERE c.status IN ('pending', 'running') AND NOT c.fleet_stop"
+                         " AND c.packet_limit > 0 AND (SELECT coalesce(sum(packets), 0)"
+                         " FROM fleet_targets t WHERE t.capture_id = c.id) >= c.packet_limit"
+                         " RETURNING 1) SELECT pg_notify('pcapd_fleet', 'stop') FROM s LIMIT 1",
+                         0, NULL, err, err_size) != 0)
+        return -1;
+    return fleet_pg_command(
+        "UPDATE fleet_captures c SET status = CASE WHEN p.n > 0 THEN 'success' ELSE 'failed' END,"
+        " packets_captured = CASE WHEN c.packet_limit > 0 THEN least(p.packets, c.packet_limit)"
+        " ELSE p.packets END, error_message = CASE WHEN p.n > 0 THEN '' ELSE"
+        " left('no appliance delivered a part: ' || coalesce(f.errors, 'none ran'), 255) END,"
+        " ended = now() FROM (SELECT c2.id FROM fleet_captures c2 WHERE c2.status IN"
+        " ('pending', 'running') AND NOT EXISTS (SELECT 1 FROM fleet_targets t WHERE"
+        " t.capture_id = c2.id AND t.state IN ('pending', 'claimed', 'running'))"
+        " FOR UPDATE SKIP LOCKED) d, LATERAL (SELECT count(*) AS n, coalesce(sum(packets), 0)"
+        " AS packets FROM fleet_parts WHERE capture_id = d.id) p, LATERAL (SELECT"
+        " string_agg(error, '; ') AS errors FROM fleet_targets WHERE capture_id = d.id"
+        " AND error <> '') f WHERE c.id = d.id",
+        0, NULL, err, err_size);
+}
+
+/* Publishes one local token to the fleet (token_store_list callback). */
+static void push_token(const struct token_record *tr, void *arg)
+{
+    char salt[2 * TOKEN_SALT_LEN + 3] = "\\x", hash[2 * TOKEN_HASH_LEN + 3] = "\\x", ms[24];
+    for (unsigned i = 0; i < TOKEN_SALT_LEN; i++)
+        snprintf(salt + 2 + 2 * i, 3, "%02x", tr->salt[i]);
+    for (unsigned i = 0; i < TOKEN_HASH_LEN; i++)
+        snprintf(hash + 2 + 2 * i, 3, "%02x", tr->hash[i]);
+    snprintf(ms, sizeof(ms), "%" PRId64, tr->created_ms);
+    const char *p[] = {
+        tr->id, tr->account_id, token_permission_name(tr->permission), tr->email, salt, hash, ms};
+    char err[256];
+    if (fleet_pg_command("INSERT INTO fleet_tokens SELECT $1, $2, $3, $4, $5, $6, $7"
+                         " WHERE NOT EXISTS (SELECT 1 FROM fleet_token_revocations"
+                         " WHERE id = $1) ON CONFLICT DO NOTHING",
+                         7, p, err, sizeof(err)) != 0)
+        *(int *)arg = -1;
+}
+
+/* Decodes PostgreSQL's hex bytea text ("\x0a1b...") into `out`. */
+static void unhex(const char *s, uint8_t *out, unsigned n)
+{
+    for (unsigned i = 0; i < n && s[2 + 2 * i] != '\0'; i++) {
+        unsigned v = 0;
+        sscanf(s + 2 + 2 * i, "%2x", &v);
+        out[i] = (uint8_t)v;
+    }
+}
+
+/* Deletes from this appliance's store the tokens revoked anywhere in the
+ * fleet. */
+static int apply_revocations(char *err, unsigned err_size)
+{
+    PGresult *r = fleet_pg_exec("SELECT id FROM fleet_token_revocations", 0, NULL, PGRES_TUPLES_OK,
+                                err, err_size);
+    if (r == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        if (token_store_delete(sync_state.tokens, PQgetvalue(r, i, 0)) == 0)
+            log_info("fleet_token_revoked", "token=%s", PQgetvalue(r, i, 0));
+    }
+    PQclear(r);
+    return 0;
+}
+
+int fleet_revoke_token(const char *id, char *err, unsigned err_size)
+{
+    const char *p[] = {id};
+    if (fleet_pg_command("INSERT INTO fleet_token_revocations (id) VALUES ($1)"
+                         " ON CONFLICT DO NOTHING",
+                         1, p, err, err_size) != 0 ||
+        fleet_pg_command("DELETE FROM fleet_tokens WHERE id = $1", 1, p, err, err_size) != 0)
+        return -1;
+    return 0;
+}
+
+/* Copies the fleet's tokens this appliance lacks into its own store. */
+static int pull_tokens(char *err, unsigned err_size)
+{
+    PGresult *r = fleet_pg_exec("SELECT id, account_id, permission, email, salt, hash, created_ms"
+                                " FROM fleet_tokens",
+                                0, NULL, PGRES_TUPLES_OK, err, err_size);
+    if (r == NULL)
+        return -1;
+    for (int i = 0; i < PQntuples(r); i++) {
+        struct token_record tr;
+        if (token_store_get(sync_state.tokens, PQgetvalue(r, i, 0), &tr) != 1)
+            continue;
+        memset(&tr, 0, sizeof(tr));
+        snprintf(tr.id, sizeof(tr.id), "%s", PQgetvalue(r, i, 0));
+        snprintf(tr.account_id, sizeof(tr.account_id), "%s", PQgetvalue(r, i, 1));
+        int perm = token_permission_parse(PQgetvalue(r, i, 2));
+        tr.permission = perm == TOKEN_WRITE ? TOKEN_WRITE : TOKEN_READ;
+        snprintf(tr.email, sizeof(tr.email), "%s", PQgetvalue(r, i, 3));
+        unhex(PQgetvalue(r, i, 4), tr.salt, TOKEN_SALT_LEN);
+        unhex(PQgetvalue(r, i, 5), tr.hash, TOKEN_HASH_LEN);
+        tr.created_ms = fleet_pg_int(r, i, 6);
+        if (token_store_insert(sync_state.tokens, &tr) == 0)
+            log_info("fleet_token_copied", "token=%s account=%s", tr.id, tr.account_id);
+    }
+    PQclear(r);
+    return 0;
+}
+
+/* Applies the fleet's revocations, publishes this appliance's tokens and
+ * copies in the fleet's: a token made or revoked on any appliance is so
+ * on all of them within a few seconds. */
+static int sync_tokens(const struct fleet_identity *me, char *err, unsigned err_size)
+{
+    if (sync_state.tokens == NULL &&
+        token_store_open(me->db_path, 1000, &sync_state.tokens, err, err_size) != 0)
+        return -1;
+    int rc = apply_revocations(err, err_size);
+    if (rc != 0)
+        return -1;
+    if (token_store_list(sync_state.tokens, NULL, push_token, &rc) != 0 || rc != 0) {
+        snprintf(err, err_size, "publishing the tokens failed");
+        return -1;
+    }
+    return pull_tokens(err, err_size);
+}
+
+/* The round's steps that run every time.  Returns 0 or -1 with `err`. */
+static int round_steps(struct fleet_sync_task *t, char *err, unsigned err_size)
+{
+    int64_t now = clock_monotonic_ms();
+    if (now - sync_state.heartbeat_ms >= HEARTBEAT_MS) {
+        if (heartbeat(t->me, err, err_size) != 0)
+            return -1;
+        sync_state.heartbeat_ms = now;
+    }
+    for (unsigned i = 0; i < t->n_reports; i++) {
+        const struct fleet_report *rep = &t->reports[i];
+        int rc = rep->ended ? report_end(t->me, rep, err, err_size)
+                            : report_progress(t->me, rep, err, err_size);
+        if (rc != 0)
+            return -1;
+        t->reported[i] = true;
+    }
+    if (claim(t, err, err_size) != 0 || stops(t, err, err_size) != 0 || settle(err, err_size) != 0)
+        return -1;
+    if (now - sync_state.tokens_ms >= TOKEN_SYNC_MS) {
+        if (sync_tokens(t->me, err, err_size) != 0)
+            log_warn("fleet_token_sync", "error=%s", log_q(err));
+        sync_state.tokens_ms = now;
+    }
+    return 0;
+}
+
+void fleet_sync_run(struct fleet_sync_task *t)
+{
+    fleet_pg_listen();
+    t->ok = round_steps(t, t->err, sizeof(t->err)) == 0;
+    if (!t->ok) {
+        /* Retried next round on a new connection; no faster than the
+         * wait, so an unreachable server is not hammered. */
+        sync_state.heartbeat_ms = 0;
+        fleet_pg_close();
+        usleep(SYNC_WAIT_MS * 1000);
+        return;
+    }
+    if (t->n_claims == 0)
+        fleet_pg_wait_notify(SYNC_WAIT_MS, t->wake_fd);
+}
