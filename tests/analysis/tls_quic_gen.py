@@ -203,6 +203,8 @@ def tcp_split_hellos():
         late = record(22, _msg(20, bytes(12)) + bytes(4))
         frames += [t.c2s(ccs), t.c2s(late), t.s2c(ccs + late), t.s2c(late)]
         frames += [t.c2s(record(22, bytes(20)))]
+        # Application data: an opaque type once the session is TLS 1.3.
+        frames += [t.s2c(record(23, bytes(30))), t.c2s(record(23, bytes(25)))]
     return frames
 
 
