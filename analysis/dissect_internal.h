@@ -32,8 +32,10 @@ struct dissect_ctx {
     struct net_addr net_dst;           /* Destination of the innermost IP header so far. */
     unsigned depth;                    /* Number of nested dissector calls, bounded. */
     bool quoted; /* True inside the datagram an ICMP error quotes: fields only, nothing counted. */
-    bool want_layers;                /* True when frame.protocols is wanted: layers is kept. */
-    uint8_t n_layers;                /* Number of entries in layers. */
+    uint32_t data;    /* What a dissector passes the one it calls through a table (Wireshark's
+                         data argument): GRE its flags and version. */
+    bool want_layers; /* True when frame.protocols is wanted: layers is kept. */
+    uint8_t n_layers; /* Number of entries in layers. */
     uint16_t layers[CTX_MAX_LAYERS]; /* Every protocol a dissector was called for, as
                                         Wireshark's pinfo->layers (quoted ones too). */
 };

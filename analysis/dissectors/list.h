@@ -47,7 +47,26 @@ struct dissector_module {
     X(tls)                                                                                         \
     X(http)                                                                                        \
     X(media)                                                                                       \
-    X(ssh)
+    X(ssh)                                                                                         \
+    X(ppp)                                                                                         \
+    X(pppcp)                                                                                       \
+    X(pppoed)                                                                                      \
+    X(pppoes)                                                                                      \
+    X(loop)                                                                                        \
+    X(cmd)                                                                                         \
+    X(erspan)                                                                                      \
+    X(isis)                                                                                        \
+    X(cdp)                                                                                         \
+    X(dtp)                                                                                         \
+    X(ndp)                                                                                         \
+    X(pim)                                                                                         \
+    X(ospf)                                                                                        \
+    X(vrrp)                                                                                        \
+    X(hsrp)                                                                                        \
+    X(bfd)                                                                                         \
+    X(radius)                                                                                      \
+    X(syslog)                                                                                      \
+    X(lisp) X(bgp) X(ldp)
 
 #define DISSECTOR_DECLARE(name) extern const struct dissector_module dissector_##name;
 DISSECTOR_LIST(DISSECTOR_DECLARE)

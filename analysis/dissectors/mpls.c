@@ -42,13 +42,15 @@ static void mpls_register(void)
     register_dissector("mpls", &mpls_handle);
 }
 
-/* MPLS on its unicast and multicast EtherTypes. */
+/* MPLS on its unicast and multicast EtherTypes, over UDP and in IP. */
 static void mpls_handoff(void)
 {
     ip_handle = find_dissector("ip");
     ipv6_handle = find_dissector("ipv6");
     registry_table_add("ethertype", 0x8847, &mpls_handle);
     registry_table_add("ethertype", 0x8848, &mpls_handle);
+    registry_table_add("udp.port", 6635, &mpls_handle); /* MPLS over UDP (RFC 7510). */
+    registry_table_add("ip.proto", 137, &mpls_handle);  /* MPLS in IP (RFC 4023). */
 }
 
 const struct dissector_module dissector_mpls = {mpls_register, mpls_handoff};

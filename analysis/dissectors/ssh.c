@@ -85,8 +85,7 @@ static void ssh_register(void)
         HF(&hf_protocol, "ssh.protocol", "Protocol", FT_STRING, BASE_NONE, 0, NULL),
         HF(&hf_direction, "ssh.direction", "Direction", FT_BOOLEAN, BASE_NONE, 0, NULL),
         HF(&hf_packet_length, "ssh.packet_length", "Packet Length", FT_UINT32, BASE_DEC, 0, NULL),
-        HF(&hf_padding_length, "ssh.padding_length", "Padding Length", FT_UINT8, BASE_DEC, 0,
-           NULL),
+        HF(&hf_padding_length, "ssh.padding_length", "Padding Length", FT_UINT8, BASE_DEC, 0, NULL),
         HF(&hf_message_code, "ssh.message_code", "Message Code", FT_UINT8, BASE_DEC, 0, NULL),
     };
     proto_ssh = registry_proto("ssh", "SSH Protocol");

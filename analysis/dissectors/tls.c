@@ -301,7 +301,7 @@ static const struct value_name handshake_type_names[] = {
 
 /* The record content types (Wireshark's ssl_31_content_type). */
 static const struct value_name content_type_names[] = {
-    {20, "Change Cipher Spec"}, {21, "Alert"}, {22, "Handshake"}, {23, "Application Data"},
+    {20, "Change Cipher Spec"}, {21, "Alert"},         {22, "Handshake"}, {23, "Application Data"},
     {24, "Heartbeat"},          {25, "Connection ID"}, {0, NULL},
 };
 
