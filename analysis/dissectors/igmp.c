@@ -13,6 +13,15 @@ static const struct dissector_handle *pim_handle;
 /* IGMP's type of PIM version 1 messages. */
 #define IGMP_V1_PIM_ROUTING_MESSAGE 0x14
 
+/* Returns true for the types Wireshark's IGMP dissector hands to the
+ * dissector of their IGMP version (itself "igmp" again): version 0's
+ * (0 to 15), queries and reports of versions 1 to 3, leaves, mtrace. */
+static bool igmp_versioned(uint8_t type)
+{
+    return type <= 15 || type == 0x11 || type == 0x12 || type == 0x16 || type == 0x17 ||
+           type == 0x1e || type == 0x1f || type == 0x22;
+}
+
 /* Dissects an IGMP message (no fields yet: its node, or PIM's). */
 static void dissect_igmp(struct dissect_ctx *c, struct span s)
 {
@@ -22,6 +31,8 @@ static void dissect_igmp(struct dissect_ctx *c, struct span s)
         return;
     }
     ctx_push(c, proto_igmp);
+    if (s.cap >= 1 && igmp_versioned(s.p[0]))
+        ctx_layer(c, proto_igmp); /* The version's dissector, through the "igmp.type" table. */
 }
 
 /* The IGMP dissector. */

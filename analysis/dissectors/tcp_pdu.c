@@ -116,8 +116,11 @@ static void pdu_done(struct dissect_ctx *c, const struct dissector_handle *app, 
                      struct tcp_half *other, bool pushed)
 {
     const struct tcp_stream_ops *ops = app->ops;
+    const struct frame_dissection *o = c->out;
     if (ops->done)
         ops->done(c, h, other, pushed);
+    else if (o->n_chain > 0 && o->chain[o->n_chain - 1] == *app->proto)
+        ctx_push_node(c, *app->proto); /* One dissector call for a segment's PDUs. */
     else
         ctx_push(c, *app->proto);
 }
