@@ -66,7 +66,10 @@ struct dissector_module {
     X(bfd)                                                                                         \
     X(radius)                                                                                      \
     X(syslog)                                                                                      \
-    X(lisp) X(bgp) X(ldp)
+    X(lisp)                                                                                        \
+    X(bgp)                                                                                         \
+    X(ldp)                                                                                         \
+    X(tftp)
 
 #define DISSECTOR_DECLARE(name) extern const struct dissector_module dissector_##name;
 DISSECTOR_LIST(DISSECTOR_DECLARE)
