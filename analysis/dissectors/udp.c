@@ -248,7 +248,7 @@ static void dissect_udp(struct dissect_ctx *c, struct span s)
     if (h)
         call_dissector(c, h, p);
     else
-        ctx_push(c, proto_data);
+        ctx_push_toplevel(c, proto_data);
 }
 
 /* The UDP dissector. */
