@@ -69,7 +69,8 @@ struct dissector_module {
     X(lisp)                                                                                        \
     X(bgp)                                                                                         \
     X(ldp)                                                                                         \
-    X(tftp)
+    X(tftp)                                                                                        \
+    X(x509)
 
 #define DISSECTOR_DECLARE(name) extern const struct dissector_module dissector_##name;
 DISSECTOR_LIST(DISSECTOR_DECLARE)
