@@ -70,7 +70,19 @@ struct dissector_module {
     X(bgp)                                                                                         \
     X(ldp)                                                                                         \
     X(tftp)                                                                                        \
-    X(x509)
+    X(x509)                                                                                        \
+    X(gtp)                                                                                         \
+    X(l2tp)                                                                                        \
+    X(sctp)                                                                                        \
+    X(snmp)                                                                                        \
+    X(sip)                                                                                         \
+    X(nbns)                                                                                        \
+    X(nbdgm)                                                                                       \
+    X(llmnr)                                                                                       \
+    X(ssdp)                                                                                        \
+    X(kerberos)                                                                                    \
+    X(ldap)                                                                                        \
+    X(nbss)
 
 #define DISSECTOR_DECLARE(name) extern const struct dissector_module dissector_##name;
 DISSECTOR_LIST(DISSECTOR_DECLARE)

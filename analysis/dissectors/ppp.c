@@ -55,6 +55,7 @@ static void ppp_register(void)
     proto_ppp = registry_proto("ppp", "Point-to-Point Protocol");
     protocol_table = registry_table_new("ppp.protocol", 16);
     register_dissector("ppp", &ppp_handle);
+    register_dissector("ppp_hdlc", &ppp_hdlc_handle);
 }
 
 /* PPP as a link type and in PPTP's GRE; IPv4, IPv6 and MPLS in PPP. */
