@@ -1,8 +1,8 @@
 """Synthetic captures of the protocols the shared captures lack (issue 17's
 list): tunnels (GTP-U, L2TP), SCTP, and applications found by port
 (SNMP, SIP with SDP, NetBIOS name and datagram services, LLMNR, SSDP,
-Kerberos, LDAP, SMB and SMB2 over NetBIOS sessions), whole, cut and
-bogus.  The oracle test (test_protocols.py) compares every analysis and
+Kerberos, LDAP, SMB and SMB2 over NetBIOS sessions), QUIC off port 443
+over IPv4 and IPv6, whole, cut and bogus.  The oracle test (test_protocols.py) compares every analysis and
 frame.protocols with tshark's on them.  Same frame format as
 core_fields_gen."""
 import struct
@@ -150,4 +150,30 @@ def sctp():
     return w.frames
 
 
-SCENARIOS = {"tunnels": tunnels, "applications": applications, "sessions": sessions, "sctp": sctp}
+def quic_any_port():
+    """QUIC found by Wireshark's heuristic off port 443, over IPv4 and
+    IPv6: long headers start connections whose short headers follow on
+    both sides; a version the heuristic refuses, a short header of no
+    connection (an unknown connection ID) and a packet too short stay data."""
+    w = _Frames()
+
+    def long_header(version, dcid, scid=b""):
+        body = bytes(range(40))
+        return (bytes([0xc3]) + struct.pack("!I", version) + bytes([len(dcid)]) + dcid
+                + bytes([len(scid)]) + scid + b"\x00" + bytes([0x40, len(body)]) + body)
+    first, client, server = (bytes.fromhex("0102030405060708"), bytes.fromhex("a1a2a3a4"),
+                             bytes.fromhex("b1b2b3b4b5b6b7b8"))
+    for v6 in (False, True):
+        _u(w, 50100, 4433, long_header(1, first, client), v6)
+        _u(w, 4433, 50100, long_header(1, client, server), v6)
+        _u(w, 50100, 4433, b"\x41" + server + bytes(30), v6)
+        _u(w, 4433, 50100, b"\x41" + client + bytes(30), v6)
+    _u(w, 50101, 4434, long_header(0x00000002, first))
+    _u(w, 50102, 4435, b"\x41" + bytes(8) + bytes(30))
+    _u(w, 50103, 4436, b"\xc3\x00\x00\x00\x01")
+    _u(w, 50104, 8443, long_header(0xff00001d, first, client))
+    return w.frames
+
+
+SCENARIOS = {"tunnels": tunnels, "applications": applications, "sessions": sessions, "sctp": sctp,
+             "quic_any_port": quic_any_port}
