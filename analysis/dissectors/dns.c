@@ -235,8 +235,10 @@ static bool name_label(const struct dns_msg *m, long *off, int len, struct dns_n
         (*room)--;
     }
     for (; len > 0; len--, (*off)++) {
-        if (*room <= 0)
-            continue; /* Wireshark stops reading, not parsing. */
+        if (*room <= 0) {
+            *off += len; /* Wireshark stops reading, not parsing: skip the rest. */
+            return true;
+        }
         if (!get8(m, *off, &n->buf[n->used]))
             return false;
         n->used++;

@@ -2,8 +2,8 @@
 # Builds the libFuzzer targets of the analysis engine with clang (whatever
 # compiler the meson build uses) and runs each for a bounded time: the
 # capture target (reader, dissectors, per-packet fields, every answer),
-# seeded with the shared captures (read in place, never copied or
-# written), then the display-filter target for a third of that time.
+# seeded with the shared captures of both sets (read in place, never
+# copied or written), then the display-filter target for a third of that time.
 # usage: run-fuzz.sh SOURCE_ROOT [SECONDS]
 # Exits non-zero on any crash, leak, sanitizer report or timeout.
 set -euo pipefail
@@ -30,15 +30,23 @@ build_target() {
 build_target capture
 build_target filter
 mkdir "$work/corpus" "$work/filter-corpus"
-seeds="$root/../shared/pcaps"
-[ -d "$seeds" ] || seeds=""
-# -timeout: an input taking over 10 s is a hang; -max_len fits the larger seeds.
+# Seeds: the shared captures and the wider set (routing, tunnels, PPP...),
+# which reach the dissectors the first set does not.
+seeds=()
+for d in "$root/../shared/pcaps" "$root/../shared/pcaps-wide"; do
+  [ -d "$d" ] && seeds+=("$d")
+done
+# -timeout: an input taking over 25 s is a hang (the wide set's dns_fwdptr,
+# 10,518 DNS questions whose names loop through pointers as far as
+# Wireshark follows them, takes 2 s in the test build, as tshark takes 3 s,
+# and the fuzz build's instrumentation multiplies that); -max_len fits the
+# larger seeds.
 # A failing input is kept in $FUZZ_ARTIFACTS (default /tmp/pcapd-fuzz-artifacts).
 artifacts=${FUZZ_ARTIFACTS:-/tmp/pcapd-fuzz-artifacts}
 mkdir -p "$artifacts"
-"$work/fuzz_capture" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 \
+"$work/fuzz_capture" -max_total_time="$secs" -timeout=25 -rss_limit_mb=2048 \
   -max_len=1100000 -print_final_stats=1 -artifact_prefix="$artifacts/" \
-  "$work/corpus" $seeds >"$work/log" 2>&1 || {
+  "$work/corpus" "${seeds[@]}" >"$work/log" 2>&1 || {
   tail -n 40 "$work/log"
   echo "fuzz: FAILED; the failing input is in $artifacts" >&2
   exit 1

@@ -38,13 +38,13 @@ KNOWN_DIFFERENCES = {
         "tshark lists dhcp twice for the server's unicast replies (frames 2 and 6), once for "
         "its broadcast ones; the tree holds one DHCP message either way and we list it once",
     ("zeek-tls-chrome-34-google.pcap", "frame.protocols"):
-        "tshark lists the x509sat/x509ce/pkix1* dissectors it calls on each certificate's "
-        "attributes and extensions; we do not parse certificates that deep yet",
+        "tshark lists the x509sat/x509ce/pkix1* dissectors BER calls on each certificate's "
+        "attributes and extensions; we record the certificate's fields, not those calls",
     ("config/sample-traffic.pcap", "frame.protocols"):
         "the certificate's x509sat/x509ce/pkix1* dissector calls (as zeek-tls-chrome-34-google)",
     ("wide/tcpdump-wccp_redirect_gre.pcap", "frame.protocols"):
-        "tshark names the SMB request nbss:smb:dcerpc; we have no NetBIOS session, SMB or "
-        "DCE/RPC dissector yet (see test_oracle.py's hierarchy difference)",
+        "tshark names the SMB request nbss:smb:dcerpc; we stop at smb, with no DCE/RPC "
+        "dissector yet (see test_oracle.py's hierarchy difference)",
 }
 
 
