@@ -8,17 +8,9 @@
 /* The BGP protocol. */
 static int proto_bgp;
 
-/* Feeds bytes to a message: the marker and length (18 bytes), then the
- * rest of the length, which counts the whole message. */
-static size_t bgp_feed(struct tcp_half *h, struct tcp_half *other, const uint8_t *p, size_t n,
-                       bool *done)
-{
-    (void)other;
-    return tcp_pdu_feed_counted(h, p, n, 18, 16, 18, done);
-}
-
-/* BGP's framing. */
-static const struct tcp_stream_ops bgp_ops = {.feed = bgp_feed};
+/* BGP's framing: the marker and length (18 bytes), then the rest of the
+ * length, which counts the whole message. */
+static const struct tcp_stream_ops bgp_ops = {.hdr_len = 18, .len_off = 16, .counted = 18};
 
 /* The BGP dissector (over TCP). */
 static const struct dissector_handle bgp_handle = {&proto_bgp, NULL, &bgp_ops};

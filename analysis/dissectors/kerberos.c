@@ -8,17 +8,9 @@
 /* The Kerberos protocol. */
 static int proto_kerberos;
 
-/* Feeds bytes to a message over TCP: the record mark (a 31-bit length,
- * its low 16 bits read here), then that many bytes. */
-static size_t kerberos_feed(struct tcp_half *h, struct tcp_half *other, const uint8_t *p, size_t n,
-                            bool *done)
-{
-    (void)other;
-    return tcp_pdu_feed_counted(h, p, n, 4, 2, 0, done);
-}
-
-/* Kerberos' framing over TCP. */
-static const struct tcp_stream_ops kerberos_ops = {.feed = kerberos_feed};
+/* Kerberos' framing over TCP: the record mark (a 31-bit length, its low
+ * 16 bits read), then that many bytes. */
+static const struct tcp_stream_ops kerberos_ops = {.hdr_len = 4, .len_off = 2, .counted = 0};
 
 /* The Kerberos dissectors: over UDP (a node) and over TCP (framed). */
 static const struct dissector_handle kerberos_udp_handle = {&proto_kerberos, NULL, NULL};

@@ -8,16 +8,8 @@
 /* The LDP protocol. */
 static int proto_ldp;
 
-/* Feeds bytes to a PDU: its version and length, then that many bytes. */
-static size_t ldp_feed(struct tcp_half *h, struct tcp_half *other, const uint8_t *p, size_t n,
-                       bool *done)
-{
-    (void)other;
-    return tcp_pdu_feed_counted(h, p, n, 4, 2, 0, done);
-}
-
-/* LDP's framing over TCP. */
-static const struct tcp_stream_ops ldp_ops = {.feed = ldp_feed};
+/* LDP's framing over TCP: its version and length, then that many bytes. */
+static const struct tcp_stream_ops ldp_ops = {.hdr_len = 4, .len_off = 2, .counted = 0};
 
 /* The LDP dissectors: over UDP (a node) and over TCP (framed). */
 static const struct dissector_handle ldp_udp_handle = {&proto_ldp, NULL, NULL};

@@ -1,4 +1,4 @@
 /* Owns the NetBIOS name service on UDP port 137. */
 #include "dissectors/node.h"
 
-    NODE_PROTOCOL(nbns, "nbns", "NetBIOS Name Service", {"udp.port", 137});
+NODE_PROTOCOL(nbns, "nbns", "NetBIOS Name Service", {"udp.port", 137});

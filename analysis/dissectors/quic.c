@@ -772,8 +772,7 @@ static unsigned quic_draft_version(uint32_t v)
         return v & 0xff;
     if (v == 0xfaceb001)
         return 22;
-    if (v == 0xfaceb002 || v == 0xfaceb00e || v == 0x51303530 || v == 0x54303530 ||
-        v == 0x54303531)
+    if (v == 0xfaceb002 || v == 0xfaceb00e || v == 0x51303530 || v == 0x54303530 || v == 0x54303531)
         return 27;
     if ((v & 0x0f0f0f0f) == 0x0a0a0a0a)
         return 29;

@@ -108,6 +108,8 @@ static size_t pdu_feed(const struct tcp_stream_ops *ops, struct tcp_half *h, str
     *done = false;
     if (h->mode == PDU_IDLE)
         h->mode = PDU_HEADER;
+    if (!ops->feed)
+        return tcp_pdu_feed_counted(h, p, n, ops->hdr_len, ops->len_off, ops->counted, done);
     return ops->feed(h, other, p, n, done);
 }
 

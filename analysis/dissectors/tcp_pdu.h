@@ -56,9 +56,15 @@ struct tcp_stream_ops {
     bool (*start)(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half *other,
                   const uint8_t *p, size_t n, bool pushed);
     /* Feeds bytes to the PDU in progress (h->mode is PDU_HEADER at its
-     * start); returns the bytes it took and sets *done at its end. */
+     * start); returns the bytes it took and sets *done at its end.  NULL:
+     * the PDU is a header of hdr_len bytes whose big-endian 16-bit length
+     * at len_off counts counted bytes of the header besides the rest
+     * (tcp_pdu_feed_counted()). */
     size_t (*feed)(struct tcp_half *h, struct tcp_half *other, const uint8_t *p, size_t n,
                    bool *done);
+    uint8_t hdr_len; /* Without feed: the header's length. */
+    uint8_t len_off; /* Without feed: the offset of the length in it. */
+    uint8_t counted; /* Without feed: the header bytes the length counts. */
     /* A PDU completed in this frame: records its fields and pushes its
      * nodes (pushed: as for start).  NULL: each PDU shows the protocol once. */
     void (*done)(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half *other, bool pushed);
