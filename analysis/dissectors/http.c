@@ -759,17 +759,17 @@ static const struct {
 /* Records a Cookie header's pairs (split at ';', leading blanks skipped). */
 static void cookie_pairs(struct dissect_ctx *c, const uint8_t *v, size_t len)
 {
-    const uint8_t *end = v + len;
-    while (v < end) {
-        while (v < end && *v == ' ')
-            v++;
-        const uint8_t *semi = memchr(v, ';', (size_t)(end - v));
-        const uint8_t *stop = semi ? semi : end;
-        if (stop > v) /* Empty pairs are skipped. */
-            http_add(c, hf_cookie_pair, v, (size_t)(stop - v));
+    size_t off = 0;
+    while (off < len) {
+        while (off < len && v[off] == ' ')
+            off++;
+        const uint8_t *semi = memchr(v + off, ';', len - off);
+        size_t stop = semi ? (size_t)(semi - v) : len;
+        if (stop > off) /* Empty pairs are skipped. */
+            http_add(c, hf_cookie_pair, v + off, stop - off);
         if (!semi)
             break;
-        v = semi + 1;
+        off = stop + 1;
     }
 }
 
