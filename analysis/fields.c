@@ -56,7 +56,7 @@ static struct field_value *field_slot(struct frame_fields *ff, int id)
 }
 
 /* Records an unsigned (or boolean) value. */
-void field_add_uint(struct frame_fields *ff, int id, uint64_t value)
+void field_add_uint_wanted(struct frame_fields *ff, int id, uint64_t value)
 {
     struct field_value *v = field_slot(ff, id);
     if (v)

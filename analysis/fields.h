@@ -70,8 +70,16 @@ static inline bool fields_want(const struct frame_fields *ff, int id)
     return ff != NULL && ff->want[id];
 }
 
-/* Records an unsigned (or boolean) value of a wanted field; a no-op when not wanted. */
-void field_add_uint(struct frame_fields *ff, int id, uint64_t value);
+/* Records an unsigned value of a wanted field (the out-of-line part of field_add_uint()). */
+void field_add_uint_wanted(struct frame_fields *ff, int id, uint64_t value);
+
+/* Records an unsigned (or boolean) value of a wanted field; a no-op when
+ * not wanted (inline: the dissectors call it for every field they know). */
+static inline void field_add_uint(struct frame_fields *ff, int id, uint64_t value)
+{
+    if (fields_want(ff, id))
+        field_add_uint_wanted(ff, id, value);
+}
 
 /* Records a time in nanoseconds. */
 void field_add_time(struct frame_fields *ff, int id, int64_t ns);
