@@ -3,13 +3,11 @@
  * and extension headers, a T-PDU's IPv4 or IPv6 packet by its version
  * nibble, and version 2 (control) messages as "gtpv2". */
 #include "dissect_internal.h"
+#include "dissectors/ip.h"
 #include "dissectors/list.h"
 
 /* GTP and GTPv2. */
 static int proto_gtp, proto_gtpv2;
-
-/* IPv4 and IPv6, for T-PDUs. */
-static const struct dissector_handle *ip_handle, *ipv6_handle;
 
 /* GTPv1's message type of a tunnelled packet. */
 #define GTP_TPDU 0xff
@@ -51,13 +49,7 @@ static void dissect_gtp(struct dissect_ctx *c, struct span s)
         dissect_need(c, s, s.len + 1); /* Cut: short or malformed, as Wireshark says. */
         return;
     }
-    struct span p = span_from(s, hl);
-    if (p.cap >= 1 && (p.p[0] >> 4) == 4)
-        call_dissector(c, ip_handle, p);
-    else if (p.cap >= 1 && (p.p[0] >> 4) == 6)
-        call_dissector(c, ipv6_handle, p);
-    else
-        dissect_data(c, p);
+    ip_dissect_by_version(c, span_from(s, hl));
 }
 
 /* The GTP dissector. */
@@ -73,8 +65,6 @@ static void gtp_register(void)
 /* GTP on its user and control plane ports. */
 static void gtp_handoff(void)
 {
-    ip_handle = find_dissector("ip");
-    ipv6_handle = find_dissector("ipv6");
     registry_table_add("udp.port", 2152, &gtp_handle);
     registry_table_add("udp.port", 2123, &gtp_handle);
 }
