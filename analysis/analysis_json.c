@@ -36,6 +36,9 @@ static const char *encapsulation_name(uint32_t linktype)
         return "ether";
     case LINKTYPE_NULL:
         return "null";
+    case LINKTYPE_PPP:
+    case LINKTYPE_PPP_HDLC:
+        return "ppp";
     case LINKTYPE_LINUX_SLL:
         return "linux-sll";
     case LINKTYPE_LINUX_SLL2:

@@ -12,6 +12,8 @@
 enum capture_linktype {
     LINKTYPE_NULL = 0,         /* BSD loopback: 4-byte host-order address family. */
     LINKTYPE_ETHERNET = 1,     /* Ethernet II / 802.3. */
+    LINKTYPE_PPP = 9,          /* PPP, with or without HDLC-like framing. */
+    LINKTYPE_PPP_HDLC = 50,    /* PPP in HDLC-like framing. */
     LINKTYPE_RAW = 101,        /* Raw IPv4 or IPv6, no link header. */
     LINKTYPE_LINUX_SLL = 113,  /* Linux cooked capture v1. */
     LINKTYPE_NFLOG = 239,      /* Linux netfilter NFLOG messages. */

@@ -23,6 +23,21 @@ void ctx_push(struct dissect_ctx *c, int proto)
     }
 }
 
+/* Appends a protocol at the top level of the chain, quoted or not. */
+void ctx_push_toplevel(struct dissect_ctx *c, int proto)
+{
+    struct frame_dissection *o = c->out;
+    if (!c->quoted) {
+        ctx_push(c, proto);
+        return;
+    }
+    uint8_t n = o->n_chain;
+    o->n_chain = c->quoted_chain;
+    ctx_push(c, proto);
+    c->quoted_chain = o->n_chain;
+    o->n_chain = n;
+}
+
 /* Appends a protocol to the frame's chain only. */
 void ctx_push_node(struct dissect_ctx *c, int proto)
 {
@@ -147,9 +162,10 @@ void dissect_add_port_layer(struct dissect_ctx *c, bool tcp, uint16_t sport, uin
     (*n)++;
 }
 
-/* Dissects the datagram an ICMP or ICMPv6 error quotes, for its fields only:
+/* Dissects the datagram an ICMP or ICMPv6 error quotes, for its fields:
  * the chain and the address and port layers are made to look full, so that
- * nothing of it is counted, and are given back their lengths after. */
+ * nothing of it is counted (but what ctx_push_toplevel() adds), and are
+ * given back their lengths after. */
 void dissect_quoted(struct dissect_ctx *c, struct span s, bool v6)
 {
     struct frame_dissection *o = c->out;
@@ -157,12 +173,13 @@ void dissect_quoted(struct dissect_ctx *c, struct span s, bool v6)
     uint8_t n_chain = o->n_chain, n_eth = o->n_eth, n_ip = o->n_ip, n_tcp = o->n_tcp,
             n_udp = o->n_udp;
     bool was_quoted = c->quoted;
+    c->quoted_chain = n_chain;
     o->n_chain = DISSECT_MAX_CHAIN;
     o->n_eth = o->n_ip = o->n_tcp = o->n_udp = DISSECT_MAX_LAYERS;
     c->quoted = true;
     call_dissector(c, find_dissector(v6 ? "ipv6" : "ip"), s); /* Rare: looked up each time. */
     c->quoted = was_quoted;
-    o->n_chain = n_chain;
+    o->n_chain = c->quoted_chain;
     o->n_eth = n_eth;
     o->n_ip = n_ip;
     o->n_tcp = n_tcp;

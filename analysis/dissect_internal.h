@@ -32,8 +32,11 @@ struct dissect_ctx {
     struct net_addr net_dst;           /* Destination of the innermost IP header so far. */
     unsigned depth;                    /* Number of nested dissector calls, bounded. */
     bool quoted; /* True inside the datagram an ICMP error quotes: fields only, nothing counted. */
-    bool want_layers;                /* True when frame.protocols is wanted: layers is kept. */
-    uint8_t n_layers;                /* Number of entries in layers. */
+    uint8_t quoted_chain; /* Inside a quoted datagram: the real length of the chain. */
+    uint32_t data;        /* What a dissector passes the one it calls through a table (Wireshark's
+                             data argument): GRE its flags and version. */
+    bool want_layers;     /* True when frame.protocols is wanted: layers is kept. */
+    uint8_t n_layers;     /* Number of entries in layers. */
     uint16_t layers[CTX_MAX_LAYERS]; /* Every protocol a dissector was called for, as
                                         Wireshark's pinfo->layers (quoted ones too). */
 };
@@ -67,6 +70,11 @@ static inline uint32_t be32(const uint8_t *p)
 
 /* Appends a protocol to the frame's chain and records its presence. */
 void ctx_push(struct dissect_ctx *c, int proto);
+
+/* Appends a protocol at the top level of the frame's chain even inside a
+ * quoted datagram, where Wireshark's UDP shows an undissected payload as
+ * data at the top level of the tree (counted after the ICMP error). */
+void ctx_push_toplevel(struct dissect_ctx *c, int proto);
 
 /* Appends a protocol to the frame's chain only: a node tshark counts in
  * the hierarchy that is no dissector call of its own (a reassembly's

@@ -56,7 +56,7 @@ static struct field_value *field_slot(struct frame_fields *ff, int id)
 }
 
 /* Records an unsigned (or boolean) value. */
-void field_add_uint(struct frame_fields *ff, int id, uint64_t value)
+void field_add_uint_wanted(struct frame_fields *ff, int id, uint64_t value)
 {
     struct field_value *v = field_slot(ff, id);
     if (v)
@@ -64,7 +64,7 @@ void field_add_uint(struct frame_fields *ff, int id, uint64_t value)
 }
 
 /* Records an address as text. */
-void field_add_addr_text(struct frame_fields *ff, int id, const uint8_t *addr, size_t len)
+void field_add_addr_text_wanted(struct frame_fields *ff, int id, const uint8_t *addr, size_t len)
 {
     char text[INET6_ADDRSTRLEN];
     if (!fields_want(ff, id))
@@ -78,7 +78,7 @@ void field_add_addr_text(struct frame_fields *ff, int id, const uint8_t *addr, s
 }
 
 /* Records a time in nanoseconds. */
-void field_add_time(struct frame_fields *ff, int id, int64_t ns)
+void field_add_time_wanted(struct frame_fields *ff, int id, int64_t ns)
 {
     struct field_value *v = field_slot(ff, id);
     if (v)
@@ -86,7 +86,7 @@ void field_add_time(struct frame_fields *ff, int id, int64_t ns)
 }
 
 /* Records an IPv4 address. */
-void field_add_ipv4(struct frame_fields *ff, int id, const uint8_t *addr)
+void field_add_ipv4_wanted(struct frame_fields *ff, int id, const uint8_t *addr)
 {
     struct field_value *v = field_slot(ff, id);
     if (v)
@@ -94,7 +94,7 @@ void field_add_ipv4(struct frame_fields *ff, int id, const uint8_t *addr)
 }
 
 /* Records an IPv6 address. */
-void field_add_ipv6(struct frame_fields *ff, int id, const uint8_t *addr)
+void field_add_ipv6_wanted(struct frame_fields *ff, int id, const uint8_t *addr)
 {
     struct field_value *v = field_slot(ff, id);
     if (v)
@@ -102,7 +102,7 @@ void field_add_ipv6(struct frame_fields *ff, int id, const uint8_t *addr)
 }
 
 /* Records a MAC address. */
-void field_add_ether(struct frame_fields *ff, int id, const uint8_t *mac)
+void field_add_ether_wanted(struct frame_fields *ff, int id, const uint8_t *mac)
 {
     struct field_value *v = field_slot(ff, id);
     if (v)
@@ -126,7 +126,7 @@ void field_add_double(struct frame_fields *ff, int id, double value)
 }
 
 /* Records the presence of a protocol field. */
-void field_add_present(struct frame_fields *ff, int id)
+void field_add_present_wanted(struct frame_fields *ff, int id)
 {
     (void)field_slot(ff, id);
 }
@@ -166,7 +166,7 @@ static void field_add_arena(struct frame_fields *ff, int id, const void *p, size
 }
 
 /* Records text. */
-void field_add_string(struct frame_fields *ff, int id, const char *text, size_t len)
+void field_add_string_wanted(struct frame_fields *ff, int id, const char *text, size_t len)
 {
     field_add_arena(ff, id, text, len);
 }
@@ -180,7 +180,7 @@ void field_add_missing(struct frame_fields *ff, int id)
 }
 
 /* Records raw bytes. */
-void field_add_bytes(struct frame_fields *ff, int id, const uint8_t *p, size_t len)
+void field_add_bytes_wanted(struct frame_fields *ff, int id, const uint8_t *p, size_t len)
 {
     field_add_arena(ff, id, p, len);
 }

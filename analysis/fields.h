@@ -70,31 +70,82 @@ static inline bool fields_want(const struct frame_fields *ff, int id)
     return ff != NULL && ff->want[id];
 }
 
-/* Records an unsigned (or boolean) value of a wanted field; a no-op when not wanted. */
-void field_add_uint(struct frame_fields *ff, int id, uint64_t value);
+/* Records an unsigned value of a wanted field (the out-of-line part of field_add_uint()). */
+void field_add_uint_wanted(struct frame_fields *ff, int id, uint64_t value);
+
+/* Records an unsigned (or boolean) value of a wanted field; a no-op when
+ * not wanted (inline: the dissectors call it for every field they know). */
+static inline void field_add_uint(struct frame_fields *ff, int id, uint64_t value)
+{
+    if (fields_want(ff, id))
+        field_add_uint_wanted(ff, id, value);
+}
 
 /* Records a time in nanoseconds. */
-void field_add_time(struct frame_fields *ff, int id, int64_t ns);
+void field_add_time_wanted(struct frame_fields *ff, int id, int64_t ns);
+
+/* Calls field_add_time_wanted() when the field is wanted (the test inline). */
+static inline void field_add_time(struct frame_fields *ff, int id, int64_t ns)
+{
+    if (fields_want(ff, id))
+        field_add_time_wanted(ff, id, ns);
+}
 
 /* An absolute time Wireshark has no value for (an NTP timestamp of zero):
  * printed "NULL". */
 #define FIELD_TIME_NULL INT64_MIN
 
 /* Records an IPv4 address (4 bytes, network order). */
-void field_add_ipv4(struct frame_fields *ff, int id, const uint8_t *addr);
+void field_add_ipv4_wanted(struct frame_fields *ff, int id, const uint8_t *addr);
+
+/* Calls field_add_ipv4_wanted() when the field is wanted (the test inline). */
+static inline void field_add_ipv4(struct frame_fields *ff, int id, const uint8_t *addr)
+{
+    if (fields_want(ff, id))
+        field_add_ipv4_wanted(ff, id, addr);
+}
 
 /* Records an IPv6 address (16 bytes, network order). */
-void field_add_ipv6(struct frame_fields *ff, int id, const uint8_t *addr);
+void field_add_ipv6_wanted(struct frame_fields *ff, int id, const uint8_t *addr);
+
+/* Calls field_add_ipv6_wanted() when the field is wanted (the test inline). */
+static inline void field_add_ipv6(struct frame_fields *ff, int id, const uint8_t *addr)
+{
+    if (fields_want(ff, id))
+        field_add_ipv6_wanted(ff, id, addr);
+}
 
 /* Records a MAC address (6 bytes). */
-void field_add_ether(struct frame_fields *ff, int id, const uint8_t *mac);
+void field_add_ether_wanted(struct frame_fields *ff, int id, const uint8_t *mac);
+
+/* Calls field_add_ether_wanted() when the field is wanted (the test inline). */
+static inline void field_add_ether(struct frame_fields *ff, int id, const uint8_t *mac)
+{
+    if (fields_want(ff, id))
+        field_add_ether_wanted(ff, id, mac);
+}
 
 /* Records text (copied; len bytes, not NUL-terminated). */
-void field_add_string(struct frame_fields *ff, int id, const char *text, size_t len);
+void field_add_string_wanted(struct frame_fields *ff, int id, const char *text, size_t len);
+
+/* Calls field_add_string_wanted() when the field is wanted (the test inline). */
+static inline void field_add_string(struct frame_fields *ff, int id, const char *text, size_t len)
+{
+    if (fields_want(ff, id))
+        field_add_string_wanted(ff, id, text, len);
+}
 
 /* Records an address as text (a "host" string field, as tshark -n prints
  * it): len 4 (IPv4), 16 (IPv6) or 6 (MAC) bytes. */
-void field_add_addr_text(struct frame_fields *ff, int id, const uint8_t *addr, size_t len);
+void field_add_addr_text_wanted(struct frame_fields *ff, int id, const uint8_t *addr, size_t len);
+
+/* Calls field_add_addr_text_wanted() when the field is wanted (the test inline). */
+static inline void field_add_addr_text(struct frame_fields *ff, int id, const uint8_t *addr,
+                                       size_t len)
+{
+    if (fields_want(ff, id))
+        field_add_addr_text_wanted(ff, id, addr, len);
+}
 
 /* Records a signed value. */
 void field_add_int(struct frame_fields *ff, int id, int64_t value);
@@ -103,13 +154,27 @@ void field_add_int(struct frame_fields *ff, int id, int64_t value);
 void field_add_double(struct frame_fields *ff, int id, double value);
 
 /* Records raw bytes (copied; printed as hex). */
-void field_add_bytes(struct frame_fields *ff, int id, const uint8_t *p, size_t len);
+void field_add_bytes_wanted(struct frame_fields *ff, int id, const uint8_t *p, size_t len);
+
+/* Calls field_add_bytes_wanted() when the field is wanted (the test inline). */
+static inline void field_add_bytes(struct frame_fields *ff, int id, const uint8_t *p, size_t len)
+{
+    if (fields_want(ff, id))
+        field_add_bytes_wanted(ff, id, p, len);
+}
 
 /* Records a bytes field none of whose bytes were captured (tshark prints "<MISSING>"). */
 void field_add_missing(struct frame_fields *ff, int id);
 
 /* Records the presence of a protocol or FT_NONE field (no value). */
-void field_add_present(struct frame_fields *ff, int id);
+void field_add_present_wanted(struct frame_fields *ff, int id);
+
+/* Calls field_add_present_wanted() when the field is wanted (the test inline). */
+static inline void field_add_present(struct frame_fields *ff, int id)
+{
+    if (fields_want(ff, id))
+        field_add_present_wanted(ff, id);
+}
 
 /* Returns the text (or bytes) of a FK_STRING (FK_BYTES) occurrence (not NUL-terminated; see
  * v.str.len). */

@@ -96,18 +96,33 @@ static const struct field_value *first_of(const struct frame_fields *ff, int id)
     return NULL;
 }
 
-/* Returns the mnemonic of a DNS record type (RFC 1035 and successors),
- * or writes "TYPEn" (RFC 3597) into buf. */
+/* Returns the mnemonic of a DNS record type as Wireshark 4.0 names it
+ * (the first word of its name; RFC 8482's ANY for 255), or writes
+ * "TYPEn" (RFC 3597) into buf. */
 static const char *dns_type_name(uint64_t type, char *buf, size_t size)
 {
     static const struct {
         uint16_t type;    /* The numeric type. */
         const char *name; /* Its mnemonic. */
-    } names[] = {{1, "A"},       {2, "NS"},    {5, "CNAME"},  {6, "SOA"},    {12, "PTR"},
-                 {13, "HINFO"},  {15, "MX"},   {16, "TXT"},   {28, "AAAA"},  {33, "SRV"},
-                 {35, "NAPTR"},  {41, "OPT"},  {43, "DS"},    {46, "RRSIG"}, {47, "NSEC"},
-                 {48, "DNSKEY"}, {64, "SVCB"}, {65, "HTTPS"}, {252, "AXFR"}, {255, "ANY"},
-                 {257, "CAA"}};
+    } names[] = {
+        {0, "Unused"},    {1, "A"},           {2, "NS"},       {3, "MD"},          {4, "MF"},
+        {5, "CNAME"},     {6, "SOA"},         {7, "MB"},       {8, "MG"},          {9, "MR"},
+        {10, "NULL"},     {11, "WKS"},        {12, "PTR"},     {13, "HINFO"},      {14, "MINFO"},
+        {15, "MX"},       {16, "TXT"},        {17, "RP"},      {18, "AFSDB"},      {19, "X25"},
+        {20, "ISDN"},     {21, "RT"},         {22, "NSAP"},    {23, "NSAP-PTR"},   {24, "SIG"},
+        {25, "KEY"},      {26, "PX"},         {27, "GPOS"},    {28, "AAAA"},       {29, "LOC"},
+        {30, "NXT"},      {31, "EID"},        {32, "NIMLOC"},  {33, "SRV"},        {34, "ATMA"},
+        {35, "NAPTR"},    {36, "KX"},         {37, "CERT"},    {38, "A6"},         {39, "DNAME"},
+        {40, "SINK"},     {41, "OPT"},        {42, "APL"},     {43, "DS"},         {44, "SSHFP"},
+        {45, "IPSECKEY"}, {46, "RRSIG"},      {47, "NSEC"},    {48, "DNSKEY"},     {49, "DHCID"},
+        {50, "NSEC3"},    {51, "NSEC3PARAM"}, {52, "TLSA"},    {55, "HIP"},        {57, "RKEY"},
+        {58, "TALINK"},   {59, "CDS"},        {60, "CDNSKEY"}, {61, "OPENPGPKEY"}, {62, "CSYNC"},
+        {63, "ZONEMD"},   {64, "SVCB"},       {65, "HTTPS"},   {99, "SPF"},        {100, "UINFO"},
+        {101, "UID"},     {102, "GID"},       {103, "UNSPEC"}, {104, "NID"},       {105, "L32"},
+        {106, "L64"},     {107, "LP"},        {108, "EUI48"},  {109, "EUI64"},     {249, "TKEY"},
+        {250, "TSIG"},    {251, "IXFR"},      {252, "AXFR"},   {253, "MAILB"},     {254, "MAILA"},
+        {255, "ANY"},     {256, "URI"},       {257, "CAA"},    {32768, "TA"},      {32769, "DLV"},
+        {65281, "WINS"},  {65282, "WINS-R"},  {65422, "XPF"}};
     for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
         if (names[i].type == type)
             return names[i].name;

@@ -135,13 +135,41 @@ static enum field_kind ftype_kind(enum ftype t)
     }
 }
 
-/* Returns the field id of a name, or -1 (registration-time scan). */
+/* Slots of the name index: a power of two, at least twice the fields. */
+#define NAME_SLOTS (2 * REGISTRY_MAX_FIELDS)
+
+/* The fields by name: open addressing over FNV-1a hashes, 0 for empty. */
+static uint16_t name_index[NAME_SLOTS];
+
+/* Returns the FNV-1a hash of len bytes of name. */
+static uint32_t name_hash(const char *name, size_t len)
+{
+    uint32_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (uint8_t)name[i]) * 16777619u;
+    return h;
+}
+
+/* Returns the field id of a name, or -1. */
 static int find_field(const char *name, size_t len)
 {
-    for (int id = 1; id < n_fields; id++)
-        if (strlen(fields[id].name) == len && memcmp(fields[id].name, name, len) == 0)
+    for (uint32_t i = name_hash(name, len);; i++) {
+        int id = name_index[i & (NAME_SLOTS - 1)];
+        if (id == 0)
+            return -1;
+        if (strncmp(fields[id].name, name, len) == 0 && fields[id].name[len] == '\0')
             return id;
-    return -1;
+    }
+}
+
+/* Adds field id to the name index. */
+static void index_field(int id)
+{
+    const char *name = fields[id].name;
+    uint32_t i = name_hash(name, strlen(name));
+    while (name_index[i & (NAME_SLOTS - 1)] != 0)
+        i++;
+    name_index[i & (NAME_SLOTS - 1)] = (uint16_t)id;
 }
 
 /* Adds one field; returns its id. */
@@ -156,6 +184,7 @@ static int add_field(int proto, const struct field_def *def)
     *f = *def;
     f->id = id;
     f->proto = proto > 0 ? proto : id;
+    index_field(id);
     f->kind = ftype_kind(def->type);
     if (ftype_is_uint(def->type)) {
         unsigned bits = ftype_bits(def->type);

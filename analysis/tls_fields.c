@@ -1,12 +1,15 @@
 /* Owns the fields of TLS ClientHello and ServerHello messages (version,
  * random, session ID, cipher suites, compression methods, extensions and
- * the JA3/JA3S fingerprints) as Wireshark 4.0's TLS dissector records
- * them, for TLS over TCP and QUIC's CRYPTO stream alike.  Extensions
- * Wireshark decodes show their own fields (those registered here) or
- * none; the others show their bytes as tls.handshake.extension.data. */
+ * the JA3/JA3S fingerprints) and of Certificate messages (each
+ * certificate's bytes, its X.509 fields through dissectors/x509.c) as
+ * Wireshark 4.0's TLS dissector records them, for TLS over TCP and QUIC's CRYPTO stream alike.
+ * Extensions Wireshark decodes show their own fields (those registered here) or none; the others
+ * show their bytes as tls.handshake.extension.data. */
 #include "tls_fields.h"
 
 #include "tls_hello.h"
+
+#include "dissectors/x509.h"
 
 #include "ws_text.h"
 
@@ -25,7 +28,7 @@ static int hf_length, hf_version, hf_random, hf_session_id_length, hf_session_id
     hf_alpn_str_len, hf_alpn_str, hf_versions_len, hf_supported_version, hf_ks_client_length,
     hf_ks_group, hf_ks_kx_length, hf_ks_kx, hf_psk_modes_length, hf_psk_mode,
     hf_compress_algorithms_length, hf_compress_algorithm, hf_ja3_full, hf_ja3, hf_ja3s_full,
-    hf_ja3s;
+    hf_ja3s, hf_certificates_length, hf_certificate_length, hf_certificate;
 
 /* Bytes of one message body: its vectors end at len, its fixed fields
  * may be read up to avail (Wireshark reads those within the record). */
@@ -498,6 +501,34 @@ static void server_key_exchange(struct frame_fields *ff, const struct hello *h,
 }
 
 /* Records the fields of a complete handshake message. */
+/* Reads a big-endian 24-bit value. */
+static size_t get24(const uint8_t *p)
+{
+    return (size_t)p[0] << 16 | (size_t)p[1] << 8 | p[2];
+}
+
+/* Records a Certificate message of TLS 1.2 and before: the list's length,
+ * then each certificate's length, bytes and X.509 fields. */
+static void certificate_message(struct frame_fields *ff, const struct hello *h)
+{
+    if (h->len < 3)
+        return;
+    size_t end = 3 + get24(h->p);
+    field_add_uint(ff, hf_certificates_length, get24(h->p));
+    if (end > h->len)
+        end = h->len;
+    for (size_t off = 3; off + 3 <= end;) {
+        size_t n = get24(h->p + off);
+        field_add_uint(ff, hf_certificate_length, n);
+        off += 3;
+        if (n > end - off)
+            return;
+        field_add_bytes(ff, hf_certificate, h->p + off, n);
+        x509_certificate_fields(ff, h->p + off, n);
+        off += n;
+    }
+}
+
 void tls_message_fields(struct tls_session *session, struct frame_fields *ff, const uint8_t *m,
                         size_t len, size_t avail)
 {
@@ -515,6 +546,9 @@ void tls_message_fields(struct tls_session *session, struct frame_fields *ff, co
             session->version = (uint16_t)get16(h.p);
             session->cipher = (uint16_t)get16(h.p + 35 + h.p[34]);
         }
+        break;
+    case 11:
+        certificate_message(ff, &h);
         break;
     case 12:
         server_key_exchange(ff, &h, session);
@@ -551,10 +585,10 @@ bool tls_hello_fields_wanted(const struct frame_fields *ff)
 {
     if (!ff || !ff->want_any)
         return false;
-    for (int id = hf_length; id <= hf_ja3s; id++)
+    for (int id = hf_length; id <= hf_certificate; id++)
         if (ff->want[id])
             return true;
-    return false;
+    return x509_fields_wanted(ff);
 }
 
 /* Registers the hello fields under protocol proto (TLS). */
@@ -652,6 +686,12 @@ void tls_fields_register(int proto)
         HF(&hf_ja3s_full, "tls.handshake.ja3s_full", "JA3S Fullstring", FT_STRING, BASE_NONE, 0,
            NULL),
         HF(&hf_ja3s, "tls.handshake.ja3s", "JA3S", FT_STRING, BASE_NONE, 0, NULL),
+        HF(&hf_certificates_length, "tls.handshake.certificates_length", "Certificates Length",
+           FT_UINT24, BASE_DEC, 0, NULL),
+        HF(&hf_certificate_length, "tls.handshake.certificate_length", "Certificate Length",
+           FT_UINT24, BASE_DEC, 0, NULL),
+        HF(&hf_certificate, "tls.handshake.certificate", "Certificate", FT_BYTES, BASE_NONE, 0,
+           NULL),
     };
     registry_fields(proto, hf, ARRAY_COUNT(hf));
 }

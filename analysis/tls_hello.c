@@ -262,7 +262,8 @@ static void reassembly_reset(struct tls_hs_state *st)
     st->buf_len = 0;
 }
 
-/* Adds n bytes of the message in progress; only a ClientHello's bytes are kept. */
+/* Adds n bytes of the message in progress; only the bytes of the messages
+ * whose fields are recorded (hellos, certificates) are kept. */
 static void reassembly_add(struct tls_hs_state *st, const uint8_t *p, size_t n)
 {
     if (n == 0)
@@ -270,8 +271,8 @@ static void reassembly_add(struct tls_hs_state *st, const uint8_t *p, size_t n)
     for (size_t i = 0; i < n && st->frags_len + i < 4; i++)
         st->head[st->frags_len + i] = p[i];
     st->frags_len += (uint32_t)n;
-    if (st->overflow || (st->head[0] != 1 && st->head[0] != 2))
-        return; /* Only hellos are parsed: other messages need just their type. */
+    if (st->overflow || (st->head[0] != 1 && st->head[0] != 2 && st->head[0] != 11))
+        return; /* Other messages need just their type. */
     if (st->buf_len + n > TLS_HS_KEEP_MAX) {
         st->overflow = true;
         return;

@@ -15,6 +15,8 @@
 #define BOOTP_FILE_OFF 108
 /* Offset of the magic cookie that precedes the options. */
 #define BOOTP_COOKIE_OFF 236
+/* The magic cookie of DHCP (RFC 2132). */
+static const uint8_t bootp_cookie[4] = {0x63, 0x82, 0x53, 0x63};
 /* Option codes. */
 enum {
     DHCP_OPT_PAD = 0,
@@ -242,25 +244,32 @@ static void bootp_fields(struct dissect_ctx *c, struct span s)
 /* Records the fields of a DHCP/BOOTP message. */
 static void dhcp_fields(struct dissect_ctx *c, struct span s)
 {
-    static const uint8_t cookie[4] = {0x63, 0x82, 0x53, 0x63};
     bool wanted = false;
     for (int id = first_field; c->fields && id <= last_field && !wanted; id++)
         wanted = c->fields->want[id];
     if (!wanted || s.cap < BOOTP_COOKIE_OFF + 4)
         return;
     bootp_fields(c, s);
-    if (memcmp(s.p + BOOTP_COOKIE_OFF, cookie, 4) != 0)
+    if (memcmp(s.p + BOOTP_COOKIE_OFF, bootp_cookie, 4) != 0)
         return;
     field_add_ipv4(c->fields, hf_cookie, s.p + BOOTP_COOKIE_OFF);
     dhcp_options(c, s, BOOTP_COOKIE_OFF + 4, s.len, true);
 }
 
-/* Dissects a DHCP/BOOTP message (read to its end: a cut one is short). */
+/* Dissects a DHCP/BOOTP message (read to its end: a cut one is short; one
+ * without the magic cookie shorter than the vendor options is malformed). */
 static void dissect_dhcp(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, proto_dhcp);
     dhcp_fields(c, s);
-    dissect_mark_short(c, s);
+    if (s.cap < s.len) {
+        ctx_push(c, proto_short);
+        return;
+    }
+    /* Without the magic cookie, Wireshark shows 64 bytes of vendor options. */
+    if (s.len >= BOOTP_COOKIE_OFF + 4 && s.len < BOOTP_COOKIE_OFF + 64 &&
+        memcmp(s.p + BOOTP_COOKIE_OFF, bootp_cookie, 4) != 0)
+        ctx_push(c, proto_malformed);
 }
 
 /* The DHCP dissector. */

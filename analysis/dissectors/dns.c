@@ -235,8 +235,10 @@ static bool name_label(const struct dns_msg *m, long *off, int len, struct dns_n
         (*room)--;
     }
     for (; len > 0; len--, (*off)++) {
-        if (*room <= 0)
-            continue; /* Wireshark stops reading, not parsing. */
+        if (*room <= 0) {
+            *off += len; /* Wireshark stops reading, not parsing: skip the rest. */
+            return true;
+        }
         if (!get8(m, *off, &n->buf[n->used]))
             return false;
         n->used++;
@@ -1035,12 +1037,62 @@ static void dns_udp_fields(struct dissect_ctx *c, struct span s, bool mdns)
     dns_message(c, s.p, s.cap, s.len, &k, mdns);
 }
 
+/* Skips the name at *off of a message of len bytes: its labels up to the
+ * root or a compression pointer; returns false when it runs past the end. */
+static bool dns_skip_name(const uint8_t *p, size_t len, size_t *off)
+{
+    while (*off < len) {
+        uint8_t l = p[*off];
+        if ((l & 0xc0) == 0xc0) {
+            *off += 2;
+            return *off <= len;
+        }
+        *off += 1 + (size_t)(l & 0x3f);
+        if (l == 0)
+            return true;
+    }
+    return false;
+}
+
+/* Returns true when the sections a DNS message's header counts run past
+ * its end (the whole message captured, len bytes at p): Wireshark's
+ * dissector throws there and the packet is malformed.  A length walk
+ * only, cheap enough for every message of a summary pass. */
+static bool dns_overruns(const uint8_t *p, size_t len)
+{
+    if (len < 12 || (p[2] >> 3 & 0xf) == 6)
+        return false; /* A short header has its own exception; DSO has no sections. */
+    size_t off = 12;
+    for (unsigned i = 0, n = be16(p + 4); i < n; i++)
+        if (!dns_skip_name(p, len, &off) || (off += 4) > len)
+            return true;
+    for (unsigned s = 0; s < 3; s++)
+        for (unsigned i = 0, n = be16(p + 6 + 2 * s); i < n; i++) {
+            if (!dns_skip_name(p, len, &off) || off + 10 > len)
+                return true;
+            off += 10 + (size_t)be16(p + off + 8);
+            if (off > len)
+                return true;
+        }
+    return false;
+}
+
+/* Shows what follows a DNS message's fields: _ws.short for one the
+ * snaplen cut, _ws.malformed for one whose sections overrun it. */
+static void dns_mark_end(struct dissect_ctx *c, struct span s)
+{
+    if (s.cap < s.len)
+        ctx_push(c, proto_short);
+    else if (dns_overruns(s.p, s.len))
+        ctx_push(c, proto_malformed);
+}
+
 /* Dissects a DNS message in a UDP datagram. */
 static void dissect_dns_udp(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, proto_dns);
     dns_udp_fields(c, s, false);
-    dissect_mark_short(c, s);
+    dns_mark_end(c, s);
 }
 
 /* Dissects an mDNS message (a DNS message on port 5353). */
@@ -1048,7 +1100,7 @@ static void dissect_mdns(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, proto_mdns);
     dns_udp_fields(c, s, true);
-    dissect_mark_short(c, s);
+    dns_mark_end(c, s);
 }
 
 /* Dissects one DNS message of len bytes (cap of them present) completed

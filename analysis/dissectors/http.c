@@ -723,37 +723,43 @@ static void http_status_line(struct dissect_ctx *c, const uint8_t *p, size_t len
 /* The headers Wireshark gives a field, by lower-case name with its colon. */
 static const struct {
     const char *name; /* Lower-case name and colon. */
+    size_t len;       /* Its length. */
     const int *id;    /* The field. */
 } http_headers[] = {
-    {"authorization:", &hf_authorization},
-    {"proxy-authenticate:", &hf_proxy_authenticate},
-    {"proxy-authorization:", &hf_proxy_authorization},
-    {"www-authenticate:", &hf_www_authenticate},
-    {"content-type:", &hf_content_type},
-    {"content-length:", &hf_content_length_header},
-    {"content-encoding:", &hf_content_encoding},
-    {"transfer-encoding:", &hf_transfer_encoding},
-    {"upgrade:", &hf_upgrade},
-    {"user-agent:", &hf_user_agent},
-    {"host:", &hf_host},
-    {"connection:", &hf_connection},
-    {"cookie:", &hf_cookie},
-    {"accept:", &hf_accept},
-    {"referer:", &hf_referer},
-    {"accept-language:", &hf_accept_language},
-    {"accept-encoding:", &hf_accept_encoding},
-    {"date:", &hf_date},
-    {"cache-control:", &hf_cache_control},
-    {"server:", &hf_server},
-    {"location:", &hf_location},
-    {"sec-websocket-accept:", &hf_sec_websocket_accept},
-    {"sec-websocket-extensions:", &hf_sec_websocket_extensions},
-    {"sec-websocket-key:", &hf_sec_websocket_key},
-    {"sec-websocket-protocol:", &hf_sec_websocket_protocol},
-    {"sec-websocket-version:", &hf_sec_websocket_version},
-    {"set-cookie:", &hf_set_cookie},
-    {"last-modified:", &hf_last_modified},
-    {"x-forwarded-for:", &hf_x_forwarded_for},
+#define HTTP_HEADER(name, id)                                                                      \
+    {                                                                                              \
+        name, sizeof(name) - 1, id                                                                 \
+    }
+    HTTP_HEADER("authorization:", &hf_authorization),
+    HTTP_HEADER("proxy-authenticate:", &hf_proxy_authenticate),
+    HTTP_HEADER("proxy-authorization:", &hf_proxy_authorization),
+    HTTP_HEADER("www-authenticate:", &hf_www_authenticate),
+    HTTP_HEADER("content-type:", &hf_content_type),
+    HTTP_HEADER("content-length:", &hf_content_length_header),
+    HTTP_HEADER("content-encoding:", &hf_content_encoding),
+    HTTP_HEADER("transfer-encoding:", &hf_transfer_encoding),
+    HTTP_HEADER("upgrade:", &hf_upgrade),
+    HTTP_HEADER("user-agent:", &hf_user_agent),
+    HTTP_HEADER("host:", &hf_host),
+    HTTP_HEADER("connection:", &hf_connection),
+    HTTP_HEADER("cookie:", &hf_cookie),
+    HTTP_HEADER("accept:", &hf_accept),
+    HTTP_HEADER("referer:", &hf_referer),
+    HTTP_HEADER("accept-language:", &hf_accept_language),
+    HTTP_HEADER("accept-encoding:", &hf_accept_encoding),
+    HTTP_HEADER("date:", &hf_date),
+    HTTP_HEADER("cache-control:", &hf_cache_control),
+    HTTP_HEADER("server:", &hf_server),
+    HTTP_HEADER("location:", &hf_location),
+    HTTP_HEADER("sec-websocket-accept:", &hf_sec_websocket_accept),
+    HTTP_HEADER("sec-websocket-extensions:", &hf_sec_websocket_extensions),
+    HTTP_HEADER("sec-websocket-key:", &hf_sec_websocket_key),
+    HTTP_HEADER("sec-websocket-protocol:", &hf_sec_websocket_protocol),
+    HTTP_HEADER("sec-websocket-version:", &hf_sec_websocket_version),
+    HTTP_HEADER("set-cookie:", &hf_set_cookie),
+    HTTP_HEADER("last-modified:", &hf_last_modified),
+    HTTP_HEADER("x-forwarded-for:", &hf_x_forwarded_for),
+#undef HTTP_HEADER
 };
 
 /* Records a Cookie header's pairs (split at ';', leading blanks skipped). */
@@ -779,9 +785,12 @@ static void http_header(struct dissect_ctx *c, const uint8_t *p, size_t len, siz
 {
     if (m->type != HTTP_NOTIFICATION)
         http_add(c, m->type == HTTP_RESPONSE ? hf_response_line : hf_request_line, p, line_len);
+    const uint8_t *colon = memchr(p, ':', len);
+    if (!colon)
+        return;
+    size_t n = (size_t)(colon - p) + 1;
     for (size_t h = 0; h < ARRAY_COUNT(http_headers); h++) {
-        size_t n = strlen(http_headers[h].name);
-        if (len < n || strncasecmp((const char *)p, http_headers[h].name, n) != 0)
+        if (http_headers[h].len != n || strncasecmp((const char *)p, http_headers[h].name, n) != 0)
             continue;
         size_t i = n;
         while (i < len && (p[i] == ' ' || p[i] == '\t'))

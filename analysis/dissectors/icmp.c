@@ -185,7 +185,7 @@ static void dissect_icmp(struct dissect_ctx *c, struct span s)
     size_t words = type == ICMP_PARAMPROB ? s.p[4] : s.p[5];
     if ((type == ICMP_UNREACH || type == ICMP_SOURCEQUENCH || type == ICMP_REDIRECT ||
          type == ICMP_TIMXCEED || type == ICMP_PARAMPROB) &&
-        !c->quoted && ctx_fields_mode(c))
+        !c->quoted)
         dissect_quoted(c, quoted_span(s, words), false);
     if ((type == ICMP_ECHO || type == ICMP_ECHOREPLY) && ctx_fields_mode(c)) {
         if (!c->quoted)

@@ -244,11 +244,13 @@ static void dissect_icmpv6(struct dissect_ctx *c, struct span s)
         field_add_uint(c->fields, hf_checksum_status, checksum_status(c, s));
         body_fields(c->fields, s);
     }
-    if (s.cap < 8 || c->quoted || !ctx_fields_mode(c))
+    if (s.cap < 8 || c->quoted)
         return;
     if (type >= ICMP6_DST_UNREACH && type <= ICMP6_PARAM_PROB)
         dissect_quoted(c, span_from(s, 8), true);
-    else if (type == ICMP6_ECHO_REQUEST || type == ICMP6_ECHO_REPLY) {
+    if (!ctx_fields_mode(c))
+        return;
+    if (type == ICMP6_ECHO_REQUEST || type == ICMP6_ECHO_REPLY) {
         echo_fields(c, s);
         if (s.len > 8)
             ctx_layer(c, proto_data);

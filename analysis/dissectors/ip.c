@@ -222,9 +222,24 @@ static void ip_register(void)
     register_dissector("ip", &ip_handle);
 }
 
+/* IPv6, for ip_dissect_by_version(). */
+static const struct dissector_handle *ipv6_handle;
+
+/* Dissects an IPv4 or IPv6 packet by its version nibble, else data. */
+void ip_dissect_by_version(struct dissect_ctx *c, struct span s)
+{
+    if (s.cap >= 1 && (s.p[0] >> 4) == 4)
+        call_dissector(c, &ip_handle, s);
+    else if (s.cap >= 1 && (s.p[0] >> 4) == 6)
+        call_dissector(c, ipv6_handle, s);
+    else
+        dissect_data(c, s);
+}
+
 /* IPv4 on its EtherType, the raw IPv4 link type, and in IP (IP-in-IP). */
 static void ip_handoff(void)
 {
+    ipv6_handle = find_dissector("ipv6");
     registry_table_add("ethertype", 0x0800, &ip_handle);
     registry_table_add("wtap_encap", LINKTYPE_IPV4, &ip_handle);
     registry_table_add("ip.proto", 4, &ip_handle);

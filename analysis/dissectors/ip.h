@@ -1,5 +1,6 @@
-/* What the IPv4 module offers IPv6: the IP protocol table dispatch and
- * the handling of fragments (reassembly is shared by both versions). */
+/* What the IPv4 module offers IPv6 and the tunnels: the IP protocol table
+ * dispatch, the handling of fragments (reassembly is shared by both
+ * versions), and IPv4 or IPv6 by the version nibble. */
 #ifndef PCAPD_ANALYSIS_DISSECTORS_IP_H
 #define PCAPD_ANALYSIS_DISSECTORS_IP_H
 
@@ -15,6 +16,10 @@ void ip_dissect_payload(struct dissect_ctx *c, uint8_t proto, struct span s);
  * datagram (v6) counts its addresses only when it completes. */
 bool ip_dissect_fragment(struct dissect_ctx *c, uint32_t id, uint8_t proto, size_t offset,
                          bool more, struct span payload, bool v6);
+
+/* Dissects an IPv4 or IPv6 packet by its version nibble, else data (what
+ * MPLS's bottom label and GTP's T-PDUs carry). */
+void ip_dissect_by_version(struct dissect_ctx *c, struct span s);
 
 /* Records the (hidden) ip.version field IPv6 headers carry too. */
 void ip_version_field(struct frame_fields *ff, uint8_t version);

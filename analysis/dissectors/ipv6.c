@@ -7,7 +7,7 @@
 /* The IPv6 protocol and fields, and the fragment header's. */
 static int proto_ipv6, hf_version, hf_tclass, hf_tclass_dscp, hf_tclass_ecn, hf_flow, hf_plen,
     hf_nxt, hf_hlim, hf_src, hf_dst, hf_addr, hf_src_host, hf_dst_host, hf_host;
-static int proto_hopopts, proto_routing, proto_dstopts;
+static int proto_hopopts, proto_routing, proto_dstopts, proto_ah;
 static int proto_fraghdr, hf_frag_nxt, hf_frag_reserved_octet, hf_frag_offset,
     hf_frag_reserved_bits, hf_frag_more, hf_frag_ident;
 
@@ -92,6 +92,7 @@ static void dissect_ipv6(struct dissect_ctx *c, struct span s)
                      : nh == 43 ? proto_routing
                      : nh == 60 ? proto_dstopts
                      : nh == 44 ? proto_fraghdr
+                     : nh == 51 ? proto_ah
                                 : proto_ipv6);
         if (nh == 44) {
             if (c->fields)
@@ -168,6 +169,7 @@ static void ipv6_register(void)
     proto_hopopts = registry_proto("ipv6.hopopts", "IPv6 Hop-by-Hop Option");
     proto_routing = registry_proto("ipv6.routing", "Routing Header for IPv6");
     proto_dstopts = registry_proto("ipv6.dstopts", "Destination Options for IPv6");
+    proto_ah = registry_proto("ah", "Authentication Header");
     registry_fields(proto_fraghdr, frag_hf, ARRAY_COUNT(frag_hf));
     register_dissector("ipv6", &ipv6_handle);
 }

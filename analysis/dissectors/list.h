@@ -47,7 +47,42 @@ struct dissector_module {
     X(tls)                                                                                         \
     X(http)                                                                                        \
     X(media)                                                                                       \
-    X(ssh)
+    X(ssh)                                                                                         \
+    X(ppp)                                                                                         \
+    X(pppcp)                                                                                       \
+    X(pppoed)                                                                                      \
+    X(pppoes)                                                                                      \
+    X(loop)                                                                                        \
+    X(cmd)                                                                                         \
+    X(erspan)                                                                                      \
+    X(isis)                                                                                        \
+    X(cdp)                                                                                         \
+    X(dtp)                                                                                         \
+    X(ndp)                                                                                         \
+    X(pim)                                                                                         \
+    X(ospf)                                                                                        \
+    X(vrrp)                                                                                        \
+    X(hsrp)                                                                                        \
+    X(bfd)                                                                                         \
+    X(radius)                                                                                      \
+    X(syslog)                                                                                      \
+    X(lisp)                                                                                        \
+    X(bgp)                                                                                         \
+    X(ldp)                                                                                         \
+    X(tftp)                                                                                        \
+    X(x509)                                                                                        \
+    X(gtp)                                                                                         \
+    X(l2tp)                                                                                        \
+    X(sctp)                                                                                        \
+    X(snmp)                                                                                        \
+    X(sip)                                                                                         \
+    X(nbns)                                                                                        \
+    X(nbdgm)                                                                                       \
+    X(llmnr)                                                                                       \
+    X(ssdp)                                                                                        \
+    X(kerberos)                                                                                    \
+    X(ldap)                                                                                        \
+    X(nbss)
 
 #define DISSECTOR_DECLARE(name) extern const struct dissector_module dissector_##name;
 DISSECTOR_LIST(DISSECTOR_DECLARE)

@@ -1,13 +1,11 @@
 /* Owns MPLS label stacks: one "mpls" node per label, as Wireshark shows
  * them, and the payload after the bottom label by its first nibble. */
 #include "dissect_internal.h"
+#include "dissectors/ip.h"
 #include "dissectors/list.h"
 
 /* The MPLS protocol. */
 static int proto_mpls;
-
-/* IPv4 and IPv6, for what the bottom label carries. */
-static const struct dissector_handle *ip_handle, *ipv6_handle;
 
 /* Dissects an MPLS label stack and its payload. */
 static void dissect_mpls(struct dissect_ctx *c, struct span s)
@@ -24,12 +22,7 @@ static void dissect_mpls(struct dissect_ctx *c, struct span s)
         if (bottom)
             break;
     }
-    if (s.cap >= 1 && (s.p[0] >> 4) == 4)
-        call_dissector(c, ip_handle, s);
-    else if (s.cap >= 1 && (s.p[0] >> 4) == 6)
-        call_dissector(c, ipv6_handle, s);
-    else
-        dissect_data(c, s);
+    ip_dissect_by_version(c, s);
 }
 
 /* The MPLS dissector. */
@@ -42,13 +35,13 @@ static void mpls_register(void)
     register_dissector("mpls", &mpls_handle);
 }
 
-/* MPLS on its unicast and multicast EtherTypes. */
+/* MPLS on its unicast and multicast EtherTypes, over UDP and in IP. */
 static void mpls_handoff(void)
 {
-    ip_handle = find_dissector("ip");
-    ipv6_handle = find_dissector("ipv6");
     registry_table_add("ethertype", 0x8847, &mpls_handle);
     registry_table_add("ethertype", 0x8848, &mpls_handle);
+    registry_table_add("udp.port", 6635, &mpls_handle); /* MPLS over UDP (RFC 7510). */
+    registry_table_add("ip.proto", 137, &mpls_handle);  /* MPLS in IP (RFC 4023). */
 }
 
 const struct dissector_module dissector_mpls = {mpls_register, mpls_handoff};

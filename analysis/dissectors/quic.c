@@ -1,4 +1,6 @@
-/* Owns QUIC on UDP port 443: one "quic" node per coalesced packet, and
+/* Owns QUIC on UDP port 443 and, by Wireshark's heuristic, on any port
+ * (the connection a long header starts is expected by UDP, its short
+ * headers included): one "quic" node per coalesced packet, and
  * the per-packet fields of QUIC datagrams (quic.version, and the TLS
  * handshake types, server names and "tls" presence of decrypted Initial
  * packets) and the per-connection state they need: connections tracked by
@@ -8,6 +10,7 @@
  * offsets included.  The summary pass (no fields) never gets here. */
 #include "dissect_internal.h"
 #include "dissectors/list.h"
+#include "dissectors/udp.h"
 #include "hash_table.h"
 #include "quic_initial.h"
 #include "tls_fields.h"
@@ -732,9 +735,16 @@ static size_t quic_long_packet_len(struct span s)
     return off + v <= s.len ? off + v : 0;
 }
 
-/* Dissects a QUIC datagram: one "quic" node per coalesced packet. */
+/* The QUIC dissector (below). */
+static const struct dissector_handle quic_handle;
+
+/* Dissects a QUIC datagram: one "quic" node per coalesced packet.  A long
+ * header makes UDP expect the rest of the connection (its short headers
+ * on any port), as Wireshark's heuristic sets the conversation's dissector. */
 static void dissect_quic(struct dissect_ctx *c, struct span s)
 {
+    if (s.cap >= 1 && (s.p[0] & 0x80))
+        udp_expect_conversation(c, &quic_handle);
     for (unsigned n = 0; s.len > 0 && n < 8; n++) {
         if (n == 0) {
             ctx_push(c, proto_quic);
@@ -752,8 +762,41 @@ static void dissect_quic(struct dissect_ctx *c, struct span s)
     }
 }
 
-/* The QUIC dissector. */
 static const struct dissector_handle quic_handle = {&proto_quic, dissect_quic, NULL};
+
+/* Returns the draft a QUIC version follows as Wireshark 4.0's
+ * quic_draft_version() does (v1 is 34, v2 100), or 0 for an unknown one. */
+static unsigned quic_draft_version(uint32_t v)
+{
+    if ((v >> 8) == 0xff0000)
+        return v & 0xff;
+    if (v == 0xfaceb001)
+        return 22;
+    if (v == 0xfaceb002 || v == 0xfaceb00e || v == 0x51303530 || v == 0x54303530 || v == 0x54303531)
+        return 27;
+    if ((v & 0x0f0f0f0f) == 0x0a0a0a0a)
+        return 29;
+    if (v == 0x00000001)
+        return 34;
+    if (v == 0x709a50c4 || v == 0x6b3343cf)
+        return 100;
+    return 0;
+}
+
+/* Wireshark's QUIC heuristic on UDP: a long header of a version from
+ * draft 11 on, with connection IDs of at most 20 bytes.  (A short header
+ * is QUIC only in a connection a long header started: UDP's expected
+ * conversations find those.) */
+static bool quic_heur(const struct heur_args *a)
+{
+    if (a->cap < 13 || !(a->p[0] & 0x80))
+        return false;
+    uint32_t version = be32(a->p + 1);
+    if (quic_draft_version(version) < 11)
+        return false;
+    size_t dcil = a->p[5];
+    return dcil <= 20 && 6 + dcil < a->cap && a->p[6 + dcil] <= 20;
+}
 
 /* Registers QUIC, its field and its connection state. */
 static void quic_register(void)
@@ -786,11 +829,12 @@ static void quic_register(void)
     conns_slot = registry_proto_state(proto_quic, &hooks);
 }
 
-/* QUIC on UDP port 443. */
+/* QUIC on UDP port 443, and by heuristic on any port. */
 static void quic_handoff(void)
 {
     proto_tls = field_id("tls");
     registry_table_add("udp.port", 443, &quic_handle);
+    registry_heur_add("udp", quic_heur, &quic_handle);
 }
 
 const struct dissector_module dissector_quic = {quic_register, quic_handoff};

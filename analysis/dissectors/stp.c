@@ -1,4 +1,5 @@
-/* Owns the spanning tree protocol: BPDUs on LLC SAP 0x42. */
+/* Owns the spanning tree protocol: BPDUs on LLC SAP 0x42, and Cisco's
+ * per-VLAN ones (PVST+) in SNAP with Cisco's OUI, protocol 0x010b. */
 #include "dissect_internal.h"
 #include "dissectors/list.h"
 
@@ -14,10 +15,11 @@ static void stp_register(void)
     proto_stp = registry_proto("stp", "Spanning Tree Protocol");
 }
 
-/* STP on LLC SAP 0x42. */
+/* STP on LLC SAP 0x42 and Cisco's PVST+ protocol. */
 static void stp_handoff(void)
 {
     registry_table_add("llc.dsap", 0x42, &stp_handle);
+    registry_table_add("llc.cisco_pid", 0x010b, &stp_handle);
 }
 
 const struct dissector_module dissector_stp = {stp_register, stp_handoff};

@@ -24,10 +24,10 @@ static int proto_tcp, hf_srcport, hf_dstport, hf_port, hf_stream, hf_completenes
     hf_time_relative, hf_time_delta, hf_payload;
 
 /* The options and their fields. */
-static int proto_opt_eol, proto_opt_nop, proto_opt_mss, proto_opt_wscale, proto_opt_sack_perm,
-    proto_opt_sack, proto_opt_timestamp, hf_option_kind, hf_option_len, hf_mss_val, hf_wscale_shift,
-    hf_wscale_multiplier, hf_sack_le, hf_sack_re, hf_sack_count, hf_dsack_le, hf_dsack_re, hf_dsack,
-    hf_ts_val, hf_ts_ecr;
+static int proto_mptcp, proto_opt_eol, proto_opt_nop, proto_opt_mss, proto_opt_wscale,
+    proto_opt_sack_perm, proto_opt_sack, proto_opt_timestamp, hf_option_kind, hf_option_len,
+    hf_mss_val, hf_wscale_shift, hf_wscale_multiplier, hf_sack_le, hf_sack_re, hf_sack_count,
+    hf_dsack_le, hf_dsack_re, hf_dsack, hf_ts_val, hf_ts_ecr;
 
 /* The sequence analysis fields. */
 static int hf_analysis, hf_acks_frame, hf_ack_rtt, hf_initial_rtt, hf_bytes_in_flight,
@@ -458,6 +458,7 @@ struct tcp_opts_seen {
     uint32_t n_sack;                 /* SACK blocks read. */
     uint32_t sack_le[TCP_SACK_KEEP]; /* The first ones' relative left edges. */
     uint32_t sack_re[TCP_SACK_KEEP]; /* Their right edges. */
+    bool mptcp;                      /* A Multipath TCP option (kind 30) was walked. */
 };
 
 /* Records the blocks of a SACK option of len bytes at o, relative to the
@@ -522,6 +523,9 @@ static void tcp_option(struct frame_fields *ff, uint8_t k, const uint8_t *o, siz
     }
 }
 
+/* The option kind of Multipath TCP. */
+#define TCPOPT_MPTCP 30
+
 /* Returns the pseudo-protocol of an option kind, or 0 for one without. */
 static int tcp_option_proto(uint8_t k)
 {
@@ -556,6 +560,7 @@ static bool tcp_options(struct frame_fields *ff, const uint8_t *opt, size_t opt_
         if (i >= cap)
             return false;
         uint8_t k = opt[i];
+        seen->mptcp |= k == TCPOPT_MPTCP;
         if (tcp_option_proto(k))
             field_add_present(ff, tcp_option_proto(k));
         field_add_uint(ff, hf_option_kind, k);
@@ -669,7 +674,10 @@ static void tcp_tail_fields(struct dissect_ctx *c, struct span s, const struct t
         field_add_missing(ff, hf_options);
     field_add_time(ff, hf_time_relative, c->frame->ts_ns - f->ts_first);
     field_add_time(ff, hf_time_delta, si->ts_delta);
-    if (opt_len && !tcp_options(ff, s.p + 20, opt_len, opt_cap, &seen))
+    bool whole = !opt_len || tcp_options(ff, s.p + 20, opt_len, opt_cap, &seen);
+    if (seen.mptcp)
+        ctx_layer(c, proto_mptcp); /* Wireshark's MPTCP dissector, called on the option. */
+    if (!whole)
         return;
     if (seen.wscale && (t->flags & TH_SYN) && f->sa)
         tcp_seq_window_scale(f->sa, si->dir, seen.shift);
@@ -980,6 +988,7 @@ static void tcp_register_options(void)
     proto_opt_sack_perm = registry_proto("tcp.options.sack_perm", "TCP Option - SACK permitted");
     proto_opt_sack = registry_proto("tcp.options.sack", "TCP Option - SACK");
     proto_opt_timestamp = registry_proto("tcp.options.timestamp", "TCP Option - Timestamps");
+    proto_mptcp = registry_proto("mptcp", "Multipath Transmission Control Protocol");
 }
 
 /* Registers the sequence analysis fields. */

@@ -49,28 +49,22 @@ bool tcp_pdu_buf_append(struct tcp_half *h, const uint8_t *p, size_t n, uint32_t
     return true;
 }
 
-/* Feeds n bytes at p to a known-length PDU. */
-size_t tcp_pdu_feed_fixed(struct tcp_half *h, const uint8_t *p, size_t n, bool *done)
-{
-    (void)p;
-    size_t take = h->need < n ? (size_t)h->need : n;
-    h->need -= take;
-    *done = h->need == 0;
-    return take;
-}
-
-/* Feeds bytes to a length-prefixed PDU. */
-size_t tcp_pdu_feed_prefixed(struct tcp_half *h, const uint8_t *p, size_t n, uint32_t hdr_len,
-                             uint32_t len_off, bool keep, uint32_t keep_max, bool *done)
+/* Feeds bytes to a PDU whose header of hdr_len bytes holds a big-endian
+ * 16-bit length at len_off, counting counted header bytes besides the
+ * rest (a length smaller than that ends the PDU with its header). */
+static size_t feed_length(struct tcp_half *h, const uint8_t *p, size_t n, uint32_t hdr_len,
+                          uint32_t len_off, uint32_t counted, bool keep, uint32_t keep_max,
+                          bool *done)
 {
     size_t used = 0;
     if (h->mode == PDU_HEADER) {
         used = hdr_len - h->buf_len < n ? hdr_len - h->buf_len : n;
-        tcp_pdu_buf_append(h, p, used, 16);
+        tcp_pdu_buf_append(h, p, used, 32);
         if (h->buf_len < hdr_len)
             return used;
         h->mode = PDU_FIXED;
-        h->need = be16(h->buf + len_off);
+        uint32_t len = be16(h->buf + len_off);
+        h->need = len > counted ? len - counted : 0;
         if (h->need == 0) {
             *done = true;
             return used;
@@ -83,6 +77,30 @@ size_t tcp_pdu_feed_prefixed(struct tcp_half *h, const uint8_t *p, size_t n, uin
     return used + take;
 }
 
+/* Feeds n bytes at p to a known-length PDU. */
+size_t tcp_pdu_feed_fixed(struct tcp_half *h, const uint8_t *p, size_t n, bool *done)
+{
+    (void)p;
+    size_t take = h->need < n ? (size_t)h->need : n;
+    h->need -= take;
+    *done = h->need == 0;
+    return take;
+}
+
+/* Feeds bytes to a PDU whose header gives its length. */
+size_t tcp_pdu_feed_counted(struct tcp_half *h, const uint8_t *p, size_t n, uint32_t hdr_len,
+                            uint32_t len_off, uint32_t counted, bool *done)
+{
+    return feed_length(h, p, n, hdr_len, len_off, counted, false, 0, done);
+}
+
+/* Feeds bytes to a length-prefixed PDU. */
+size_t tcp_pdu_feed_prefixed(struct tcp_half *h, const uint8_t *p, size_t n, uint32_t hdr_len,
+                             uint32_t len_off, bool keep, uint32_t keep_max, bool *done)
+{
+    return feed_length(h, p, n, hdr_len, len_off, 0, keep, keep_max, done);
+}
+
 /* Feeds bytes to the PDU in progress, starting one if idle. */
 static size_t pdu_feed(const struct tcp_stream_ops *ops, struct tcp_half *h, struct tcp_half *other,
                        const uint8_t *p, size_t n, bool *done)
@@ -90,20 +108,37 @@ static size_t pdu_feed(const struct tcp_stream_ops *ops, struct tcp_half *h, str
     *done = false;
     if (h->mode == PDU_IDLE)
         h->mode = PDU_HEADER;
+    if (!ops->feed)
+        return tcp_pdu_feed_counted(h, p, n, ops->hdr_len, ops->len_off, ops->counted, done);
     return ops->feed(h, other, p, n, done);
+}
+
+/* A PDU completed: the application shows it, or (no done op) its protocol does. */
+static void pdu_done(struct dissect_ctx *c, const struct dissector_handle *app, struct tcp_half *h,
+                     struct tcp_half *other, bool pushed)
+{
+    const struct tcp_stream_ops *ops = app->ops;
+    const struct frame_dissection *o = c->out;
+    if (ops->done)
+        ops->done(c, h, other, pushed);
+    else if (o->n_chain > 0 && o->chain[o->n_chain - 1] == *app->proto)
+        ctx_push_node(c, *app->proto); /* One dissector call for a segment's PDUs. */
+    else
+        ctx_push(c, *app->proto);
 }
 
 /* Completes a PDU in progress with this segment's bytes; returns the bytes it
  * took, or n with nothing pushed while the PDU still needs more. */
-static size_t pdu_continue(struct dissect_ctx *c, const struct tcp_stream_ops *ops,
+static size_t pdu_continue(struct dissect_ctx *c, const struct dissector_handle *app,
                            struct tcp_half *h, struct tcp_half *other, const uint8_t *p, size_t n)
 {
+    const struct tcp_stream_ops *ops = app->ops;
     bool done;
     h->segs++;
     size_t used = pdu_feed(ops, h, other, p, n, &done);
     if (!done)
         return n;
-    ops->done(c, h, other, false);
+    pdu_done(c, app, h, other, false);
     ctx_push_node(c, tcp_proto_segments);
     pdu_reset(ops, h);
     return used;
@@ -144,10 +179,10 @@ void tcp_pdu_segment(struct dissect_ctx *c, const struct dissector_handle *app, 
         ops->prepare(c, h);
     size_t off = 0, n = p.cap;
     if (h->mode != PDU_IDLE)
-        off = pdu_continue(c, ops, h, other, p.p, n);
+        off = pdu_continue(c, app, h, other, p.p, n);
     bool pushed = false;
     while (off < n) {
-        if (!ops->start(c, h, other, p.p + off, n - off, pushed))
+        if (ops->start && !ops->start(c, h, other, p.p + off, n - off, pushed))
             return;
         bool done;
         pdu_reset(ops, h);
@@ -155,7 +190,7 @@ void tcp_pdu_segment(struct dissect_ctx *c, const struct dissector_handle *app, 
         off += pdu_feed(ops, h, other, p.p + off, n - off, &done);
         if (!done)
             return;
-        ops->done(c, h, other, pushed);
+        pdu_done(c, app, h, other, pushed);
         pushed = true;
         pdu_reset(ops, h);
     }

@@ -51,15 +51,22 @@ struct tcp_stream_ops {
     /* Tells whether the n bytes at p (no PDU in progress) start a PDU; if
      * not, shows what Wireshark shows for them (pushed: a node of this
      * application was already pushed in this segment) and returns false:
-     * the rest of the segment is not framed. */
+     * the rest of the segment is not framed.  NULL: every byte after a
+     * PDU starts the next. */
     bool (*start)(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half *other,
                   const uint8_t *p, size_t n, bool pushed);
     /* Feeds bytes to the PDU in progress (h->mode is PDU_HEADER at its
-     * start); returns the bytes it took and sets *done at its end. */
+     * start); returns the bytes it took and sets *done at its end.  NULL:
+     * the PDU is a header of hdr_len bytes whose big-endian 16-bit length
+     * at len_off counts counted bytes of the header besides the rest
+     * (tcp_pdu_feed_counted()). */
     size_t (*feed)(struct tcp_half *h, struct tcp_half *other, const uint8_t *p, size_t n,
                    bool *done);
+    uint8_t hdr_len; /* Without feed: the header's length. */
+    uint8_t len_off; /* Without feed: the offset of the length in it. */
+    uint8_t counted; /* Without feed: the header bytes the length counts. */
     /* A PDU completed in this frame: records its fields and pushes its
-     * nodes (pushed: as for start). */
+     * nodes (pushed: as for start).  NULL: each PDU shows the protocol once. */
     void (*done)(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half *other, bool pushed);
     /* Records the fields of a segment the snaplen cut (h->mode tells
      * whether a PDU was in progress); the core then pushes the protocol
@@ -100,6 +107,13 @@ bool tcp_pdu_buf_append(struct tcp_half *h, const uint8_t *p, size_t n, uint32_t
 /* Feeds n bytes at p to a PDU of known length (h->need bytes to go);
  * returns the bytes taken, *done at its end. */
 size_t tcp_pdu_feed_fixed(struct tcp_half *h, const uint8_t *p, size_t n, bool *done);
+
+/* Feeds bytes to a PDU whose header of hdr_len bytes holds a big-endian
+ * 16-bit length at len_off that counts counted bytes of the header
+ * besides the rest (BGP counts its whole header).  Returns the bytes
+ * taken, *done at its end. */
+size_t tcp_pdu_feed_counted(struct tcp_half *h, const uint8_t *p, size_t n, uint32_t hdr_len,
+                            uint32_t len_off, uint32_t counted, bool *done);
 
 /* Feeds bytes to a length-prefixed PDU: a header of hdr_len bytes whose
  * big-endian 16-bit length of the rest is at len_off, then that many

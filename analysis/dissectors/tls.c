@@ -36,12 +36,34 @@ static inline struct tls_dir *tls_dir(struct tcp_half *h)
 /* The TLS protocol and fields (the fields are shared with tls_hello.c). */
 static int proto_tls;
 int tls_hf_handshake_type, tls_hf_server_name;
+static int hf_record_content_type, hf_record_opaque_type, hf_record_version, hf_record_length;
 
-/* Returns true when the wanted fields need the handshake records' bytes. */
+/* Returns true when the wanted fields need the record headers. */
+static bool tls_wants_headers(const struct dissect_ctx *c)
+{
+    return fields_want(c->fields, hf_record_content_type) ||
+           fields_want(c->fields, hf_record_opaque_type) ||
+           fields_want(c->fields, hf_record_version) || fields_want(c->fields, hf_record_length);
+}
+
+/* Returns true when the wanted fields need the handshake records' bytes
+ * (or the TLS 1.3 choice, which names an encrypted record's type). */
 static bool tls_wants_records(const struct dissect_ctx *c)
 {
-    return fields_want(c->fields, tls_hf_handshake_type) ||
+    return tls_wants_headers(c) || fields_want(c->fields, tls_hf_handshake_type) ||
            fields_want(c->fields, tls_hf_server_name) || tls_hello_fields_wanted(c->fields);
+}
+
+/* Records a record's header (5 bytes at p): an application data record
+ * of TLS 1.3 has an opaque type, as its true type is encrypted. */
+static void tls_record_header(struct dissect_ctx *c, const struct tls_dir *d, const uint8_t *p)
+{
+    if (p[0] == 23 && d->tls13)
+        field_add_uint(c->fields, hf_record_opaque_type, p[0]);
+    else
+        field_add_uint(c->fields, hf_record_content_type, p[0]);
+    field_add_uint(c->fields, hf_record_version, be16(p + 1));
+    field_add_uint(c->fields, hf_record_length, be16(p + 3));
 }
 
 /* Records the fields of a TLS record completed in this frame: the handshake
@@ -55,6 +77,7 @@ static void tls_record_done(struct dissect_ctx *c, struct tcp_half *h, struct tc
     uint64_t frame = c->d->frame_number;
     if (!d->keep || h->buf_len < 5 || d->abort == frame || d->v2)
         return;
+    tls_record_header(c, d, h->buf);
     if (h->buf[0] == 20 && d->ccs == 0 && !d->tls13)
         d->ccs = frame;
     if (h->buf[0] != 22 || h->buf_len != 5 + (uint32_t)(h->buf[3] << 8 | h->buf[4]))
@@ -83,6 +106,7 @@ static void tls_cut_segment(struct dissect_ctx *c, struct tcp_half *h, struct tc
         if (len > p.len - off - 5)
             return; /* Wireshark cannot ask for the rest: it stops. */
         size_t cap = p.cap - off - 5 < len ? p.cap - off - 5 : len;
+        tls_record_header(c, d, p.p + off);
         if (p.p[off] == 20 && d->ccs == 0 && !d->tls13 && cap > 0)
             d->ccs = frame;
         if (p.p[off] == 22) {
@@ -117,6 +141,19 @@ static void tls_v2_hello(struct dissect_ctx *c, struct tcp_half *h, struct tcp_h
     d->v2 = od->v2 = true;
 }
 
+/* Records the header of bytes that look like an SSLv2 record to
+ * Wireshark (a 2-byte header, then a message type it knows, of SSL 2.0 or
+ * PCT): the version it gives every such record, and the length of one
+ * holding a ClientHello (any other it takes for encrypted data). */
+static void tls_v2_record(struct dissect_ctx *c, const uint8_t *p, size_t n)
+{
+    if (!c->fields || n < 3 || p[0] < 0x80 || p[2] > 5)
+        return;
+    field_add_uint(c->fields, hf_record_version, 0x0002);
+    if (p[2] == 1 && n >= 46)
+        field_add_uint(c->fields, hf_record_length, be16(p) & 0x7fff);
+}
+
 /* Decides per segment whether handshake records are kept. */
 static void tls_prepare(struct dissect_ctx *c, struct tcp_half *h)
 {
@@ -132,6 +169,7 @@ static bool tls_start(struct dissect_ctx *c, struct tcp_half *h, struct tcp_half
         return true;
     if (!pushed)
         ctx_push(c, proto_tls);
+    tls_v2_record(c, p, n);
     tls_v2_hello(c, h, other, p, n);
     return false;
 }
@@ -261,6 +299,18 @@ static const struct value_name handshake_type_names[] = {
     {0, NULL},
 };
 
+/* The record content types (Wireshark's ssl_31_content_type). */
+static const struct value_name content_type_names[] = {
+    {20, "Change Cipher Spec"}, {21, "Alert"},         {22, "Handshake"}, {23, "Application Data"},
+    {24, "Heartbeat"},          {25, "Connection ID"}, {0, NULL},
+};
+
+/* The record layer versions (Wireshark's ssl_versions, the common ones). */
+static const struct value_name version_names[] = {
+    {0x0002, "SSL 2.0"}, {0x0300, "SSL 3.0"}, {0x0301, "TLS 1.0"}, {0x0302, "TLS 1.1"},
+    {0x0303, "TLS 1.2"}, {0x0304, "TLS 1.3"}, {0, NULL},
+};
+
 /* Registers TLS and its fields. */
 static void tls_register(void)
 {
@@ -269,6 +319,13 @@ static void tls_register(void)
            BASE_DEC, 0, handshake_type_names),
         HF(&tls_hf_server_name, "tls.handshake.extensions_server_name", "Server Name", FT_STRING,
            BASE_NONE, 0, NULL),
+        HF(&hf_record_content_type, "tls.record.content_type", "Content Type", FT_UINT8, BASE_DEC,
+           0, content_type_names),
+        HF(&hf_record_opaque_type, "tls.record.opaque_type", "Opaque Type", FT_UINT8, BASE_DEC, 0,
+           content_type_names),
+        HF(&hf_record_version, "tls.record.version", "Version", FT_UINT16, BASE_HEX, 0,
+           version_names),
+        HF(&hf_record_length, "tls.record.length", "Length", FT_UINT16, BASE_DEC, 0, NULL),
     };
     proto_tls = registry_proto("tls", "Transport Layer Security");
     registry_fields(proto_tls, hf, ARRAY_COUNT(hf));

@@ -4,6 +4,7 @@
  * "udp" heuristics, else data. */
 #include "dissect_internal.h"
 #include "dissectors/list.h"
+#include "dissectors/udp.h"
 #include "hash_table.h"
 
 #include <stdlib.h>
@@ -37,11 +38,89 @@ struct udp_conv {
     int64_t ts_prev;    /* Time of its previous datagram (udp.time_delta). */
 };
 
-/* The stream numbering of a pass. */
-struct udp_streams {
-    struct hash_table convs; /* struct udp_conv by struct udp_key. */
-    uint32_t next;           /* Index the next new conversation gets. */
+/* Identifies a conversation a dissector expects: a client's address and
+ * port and a server's address, whatever the server's port. */
+struct udp_expect_key {
+    struct net_addr client; /* The client's address. */
+    struct net_addr server; /* The server's address. */
+    uint16_t client_port;   /* The client's port. */
+    uint16_t pad[2];        /* Zero, rounding the key to whole 8-byte words. */
 };
+
+_Static_assert(sizeof(struct udp_expect_key) % 8 == 0, "hash keys are whole 8-byte words");
+
+/* A conversation a dissector expects, and the dissector. */
+struct udp_expected {
+    struct udp_expect_key key;             /* Its identity; must come first. */
+    const struct dissector_handle *handle; /* What its datagrams go to. */
+};
+
+/* The stream numbering of a pass, and the conversations dissectors expect. */
+struct udp_streams {
+    struct hash_table convs;    /* struct udp_conv by struct udp_key. */
+    uint32_t next;              /* Index the next new conversation gets. */
+    struct hash_table expected; /* struct udp_expected by struct udp_expect_key. */
+    uint32_t n_expected;        /* Number of them. */
+};
+
+/* Returns the pass's UDP state, made on first use (NULL when out of memory). */
+static struct udp_streams *udp_streams(struct dissect_ctx *c)
+{
+    struct udp_streams *st = c->d->state[streams_slot];
+    if (!st) {
+        if (!(st = c->d->state[streams_slot] = calloc(1, sizeof(*st))))
+            return NULL;
+        hash_table_init(&st->convs, sizeof(struct udp_key), sizeof(struct udp_conv));
+        hash_table_init(&st->expected, sizeof(struct udp_expect_key), sizeof(struct udp_expected));
+    }
+    return st;
+}
+
+/* Makes the key of a client's address and port and a server's address. */
+static struct udp_expect_key expect_key(const struct net_addr *client, uint16_t client_port,
+                                        const struct net_addr *server)
+{
+    struct udp_expect_key k;
+    memset(&k, 0, sizeof(k));
+    k.client = *client;
+    k.server = *server;
+    k.client_port = client_port;
+    return k;
+}
+
+/* Expects the current datagram's source address and port to talk with its
+ * destination address, from any port, in protocol h. */
+void udp_expect_conversation(struct dissect_ctx *c, const struct dissector_handle *h)
+{
+    const struct frame_dissection *o = c->out;
+    struct udp_streams *st;
+    int created;
+    if (c->quoted || o->n_udp == 0 || !(st = udp_streams(c)))
+        return;
+    const struct dissect_port_layer *u = &o->udp[o->n_udp - 1];
+    struct udp_expect_key k = expect_key(&u->src, u->sport, &u->dst);
+    struct udp_expected *e = hash_table_upsert(&st->expected, &k, &created);
+    if (e) {
+        e->handle = h;
+        st->n_expected += created != 0;
+    }
+}
+
+/* Returns the dissector that expects a datagram's conversation, or NULL. */
+static const struct dissector_handle *udp_expected_handle(struct dissect_ctx *c, uint16_t sport,
+                                                          uint16_t dport)
+{
+    const struct udp_streams *st = c->d->state[streams_slot];
+    if (!st || st->n_expected == 0)
+        return NULL;
+    struct udp_expect_key k = expect_key(&c->net_src, sport, &c->net_dst);
+    const struct udp_expected *e = hash_table_find(&st->expected, &k);
+    if (!e) {
+        k = expect_key(&c->net_dst, dport, &c->net_src);
+        e = hash_table_find(&st->expected, &k);
+    }
+    return e ? e->handle : NULL;
+}
 
 /* Returns the conversation of a datagram between the innermost IP
  * addresses and these ports, made on first sight: Wireshark numbers UDP
@@ -50,17 +129,14 @@ struct udp_streams {
  * out of memory. */
 static struct udp_conv *udp_conversation(struct dissect_ctx *c, uint16_t sport, uint16_t dport)
 {
-    struct udp_streams *st = c->d->state[streams_slot];
+    struct udp_streams *st = udp_streams(c);
     struct udp_key k;
     int created;
     int cmp = net_addr_cmp(&c->net_src, &c->net_dst);
     bool src_low = cmp < 0 || (cmp == 0 && sport <= dport);
 
-    if (!st) {
-        if (!(st = c->d->state[streams_slot] = calloc(1, sizeof(*st))))
-            return NULL;
-        hash_table_init(&st->convs, sizeof(struct udp_key), sizeof(struct udp_conv));
-    }
+    if (!st)
+        return NULL;
     memset(&k, 0, sizeof(k));
     k.a = src_low ? c->net_src : c->net_dst;
     k.b = src_low ? c->net_dst : c->net_src;
@@ -160,7 +236,9 @@ static void dissect_udp(struct dissect_ctx *c, struct span s)
     if (p.len == 0 || (c->quoted && p.cap == 0))
         return;
     uint16_t lo = sport < dport ? sport : dport, hi = sport < dport ? dport : sport;
-    const struct dissector_handle *h = dissector_table_get(port_table, lo);
+    const struct dissector_handle *h = udp_expected_handle(c, sport, dport);
+    if (!h)
+        h = dissector_table_get(port_table, lo);
     if (!h)
         h = dissector_table_get(port_table, hi);
     if (!h && heuristics->n > 0) {
@@ -170,7 +248,7 @@ static void dissect_udp(struct dissect_ctx *c, struct span s)
     if (h)
         call_dissector(c, h, p);
     else
-        ctx_push(c, proto_data);
+        ctx_push_toplevel(c, proto_data);
 }
 
 /* The UDP dissector. */
@@ -181,6 +259,7 @@ static void streams_free(void *state)
 {
     struct udp_streams *st = state;
     hash_table_free(&st->convs);
+    hash_table_free(&st->expected);
     free(st);
 }
 

@@ -1,6 +1,7 @@
 """tshark 4.0 as the oracle of the analysis engine: runs tshark, capinfos
 and sharkd on a capture and parses their answers into the shapes
 pcap-analyze prints, so that the test compares them field by field."""
+import glob
 import json
 import os
 import re
@@ -12,6 +13,22 @@ ENV = dict(os.environ, TZ="UTC", LC_ALL="C")
 TOOL = os.environ.get("PCAP_ANALYZE", "pcap-analyze")
 PCAPS = os.environ.get("PCAPS_DIR",
                        os.path.join(os.path.dirname(__file__), "../../../shared/pcaps"))
+PCAPS_WIDE = os.environ.get("PCAPS_WIDE_DIR",
+                            os.path.join(os.path.dirname(__file__), "../../../shared/pcaps-wide"))
+SAMPLE = os.path.join(os.path.dirname(__file__), "../../config/sample-traffic.pcap")
+
+
+def capture_paths(wide=True):
+    """Returns {name: path} of every shared capture (by file name), of the
+    wider set (as "wide/NAME") when wide, and of the repository's sample
+    traffic (as "config/sample-traffic.pcap")."""
+    paths = {os.path.basename(p): p for p in glob.glob(os.path.join(PCAPS, "*.pcap*"))}
+    if wide:
+        paths.update({"wide/" + os.path.basename(p): p
+                      for p in glob.glob(os.path.join(PCAPS_WIDE, "*.pcap*"))})
+    if os.path.exists(SAMPLE):
+        paths["config/sample-traffic.pcap"] = SAMPLE
+    return paths
 
 # tshark's section titles for each endpoints table, and sharkd's tap names.
 ENDPOINT_TITLES = {"Ethernet": "eth", "IPv4": "ip", "IPv6": "ipv6", "TCP": "tcp", "UDP": "udp"}

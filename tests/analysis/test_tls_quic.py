@@ -17,7 +17,7 @@ import oracle
 import tls_quic_gen
 
 TOOL = oracle.TOOL
-FIELDS = [f for f in oracle.registered_fields() if f.startswith(("tls.", "quic."))]
+FIELDS = [f for f in oracle.registered_fields() if f.startswith(("tls.", "quic.", "x509"))]
 
 # (scenario, field) -> reason.
 KNOWN_DIFFERENCES = {

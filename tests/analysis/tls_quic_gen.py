@@ -1,16 +1,24 @@
 """Builds synthetic captures of TLS over TCP and QUIC for the TLS/QUIC
 field tests: ClientHellos split over TCP segments, TLS records and QUIC
 CRYPTO frames (in and out of order, across packets and datagrams,
-coalesced), encrypted-looking handshake records, odd server names, QUIC
+coalesced), encrypted-looking handshake records, odd server names,
+certificate chains (made with the cryptography package), QUIC
 v1, v2 and draft-29 Initials protected as RFC 9001 and RFC 9369 say.
-Everything is deterministic; the expected values come from tshark."""
+Everything is deterministic but the certificates' keys and signatures;
+the expected values come from tshark."""
+import datetime
 import hashlib
 import hmac
 import random
 import struct
 
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from cryptography.x509.name import _ASN1Type
+from cryptography.x509.oid import NameOID
 
 from capture_gen import inet_checksum
 
@@ -203,6 +211,8 @@ def tcp_split_hellos():
         late = record(22, _msg(20, bytes(12)) + bytes(4))
         frames += [t.c2s(ccs), t.c2s(late), t.s2c(ccs + late), t.s2c(late)]
         frames += [t.c2s(record(22, bytes(20)))]
+        # Application data: an opaque type once the session is TLS 1.3.
+        frames += [t.s2c(record(23, bytes(30))), t.c2s(record(23, bytes(25)))]
     return frames
 
 
@@ -395,6 +405,62 @@ def tcp_hello_fields():
     return frames
 
 
+def _certificate(subject, issuer, key, issuer_key, names, serial):
+    """A DER certificate of subject (an x509.Name) signed by issuer_key,
+    with DNS alternative names when given."""
+    b = (x509.CertificateBuilder().subject_name(subject).issuer_name(issuer)
+         .public_key(key.public_key()).serial_number(serial)
+         .not_valid_before(datetime.datetime(2024, 1, 2, 3, 4, 5))
+         .not_valid_after(datetime.datetime(2049, 12, 31, 23, 59, 59)))
+    if names:
+        b = b.add_extension(x509.SubjectAlternativeName([x509.DNSName(n) for n in names]),
+                            critical=False)
+    b = b.add_extension(x509.BasicConstraints(ca=not names, path_length=None), critical=True)
+    return b.sign(issuer_key, hashes.SHA256()).public_bytes(serialization.Encoding.DER)
+
+
+def tcp_certificates():
+    """A TLS 1.2 server's certificate chain (a leaf with alternative DNS
+    names, a multi-valued RDN and printable, UTF-8 and teletex strings,
+    and its CA) in a Certificate message over several records and
+    segments, then one in a single record."""
+    def attr(oid, value, kind=None):
+        return x509.NameAttribute(oid, value, _type=kind) if kind else x509.NameAttribute(oid,
+                                                                                       value)
+    ca_key, leaf_key = ec.generate_private_key(ec.SECP256R1()), ec.generate_private_key(
+        ec.SECP256R1())
+    ca = x509.Name([x509.RelativeDistinguishedName([attr(NameOID.COUNTRY_NAME, "US")]),
+                    x509.RelativeDistinguishedName([attr(NameOID.ORGANIZATION_NAME, "Example CA",
+                                                         _ASN1Type.PrintableString)]),
+                    x509.RelativeDistinguishedName([attr(NameOID.COMMON_NAME, "Example Root")])])
+    leaf = x509.Name([
+        x509.RelativeDistinguishedName([attr(NameOID.COUNTRY_NAME, "DE")]),
+        x509.RelativeDistinguishedName([attr(NameOID.STATE_OR_PROVINCE_NAME,
+                                             "Baden-W\u00fcrttemberg")]),
+        x509.RelativeDistinguishedName([attr(NameOID.LOCALITY_NAME, "Stuttgart",
+                                             _ASN1Type.T61String)]),
+        x509.RelativeDistinguishedName([attr(NameOID.ORGANIZATION_NAME, "Zertifikat GmbH",
+                                             _ASN1Type.PrintableString),
+                                        attr(NameOID.ORGANIZATIONAL_UNIT_NAME, "Netz")]),
+        x509.RelativeDistinguishedName([attr(NameOID.COMMON_NAME, "*.zertifikat.example")])])
+    chain = [_certificate(leaf, ca, leaf_key, ca_key, ["zertifikat.example",
+                                                       "*.zertifikat.example"], 0x1234567),
+             _certificate(ca, ca, ca_key, ca_key, None, 1)]
+    cert = _msg(11, _vec(3, b"".join(_vec(3, c) for c in chain)))
+    sh12 = _msg(2, b"\x03\x03" + bytes(32) + b"\x00" + b"\xc0\x2b\x00")
+    frames = []
+    t = Tcp(53000)
+    frames += t.handshake()
+    frames.append(t.c2s(record(22, client_hello([b"zertifikat.example"]))))
+    flight = record(22, sh12 + cert[:700]) + record(22, cert[700:] + _msg(14, b""))
+    frames += [t.s2c(flight[i:i + 600]) for i in range(0, len(flight), 600)]
+    t = Tcp(53001)
+    frames += t.handshake()
+    frames.append(t.c2s(record(22, client_hello([b"ca.example"]))))
+    frames.append(t.s2c(record(22, sh12 + _msg(11, _vec(3, _vec(3, chain[1]))))))
+    return frames
+
+
 SCENARIOS = {f.__name__: f for f in (tcp_split_hellos, tcp_server_names, tcp_message_types,
-                                     tcp_ports, tcp_hello_fields, quic_crypto_streams,
-                                     quic_packets, quic_unknown_versions)}
+                                     tcp_ports, tcp_hello_fields, tcp_certificates,
+                                     quic_crypto_streams, quic_packets, quic_unknown_versions)}

@@ -1,0 +1,43 @@
+"""Oracle test of the protocols the shared captures lack (GTP, L2TP, SCTP,
+SNMP, SIP/SDP, NetBIOS, LLMNR, SSDP, Kerberos, LDAP, SMB over NetBIOS):
+on protocols_gen's synthetic captures, every analysis (status, hierarchy,
+endpoints and conversations of every table) and frame.protocols must be
+tshark 4.0's.  tshark runs at test time; nothing is hard-coded."""
+import json
+import subprocess
+
+import pytest
+
+import core_fields_gen
+import oracle
+import protocols_gen
+
+
+@pytest.fixture(scope="module")
+def captures(tmp_path_factory):
+    """Writes every scenario's capture once; returns name -> path."""
+    tmp = tmp_path_factory.mktemp("protocols")
+    out = {}
+    for name, build in protocols_gen.SCENARIOS.items():
+        out[name] = str(tmp / (name + ".pcap"))
+        core_fields_gen.write(out[name], build())
+    return out
+
+
+@pytest.mark.parametrize("name", sorted(protocols_gen.SCENARIOS))
+def test_analyses_equal_tshark(captures, name):
+    """Every analysis of a scenario equals tshark's."""
+    path = captures[name]
+    ours = json.loads(subprocess.run([oracle.TOOL, "all", path], capture_output=True, text=True,
+                                     check=True).stdout)["data"]
+    got, want = oracle.actual(ours), oracle.expected(path)
+    assert [a for a in oracle.ANALYSES if got[a] != want[a]] == []
+
+
+@pytest.mark.parametrize("name", sorted(protocols_gen.SCENARIOS))
+def test_frame_protocols_equal_tshark(captures, name):
+    """frame.protocols lists, frame by frame, the dissectors tshark calls."""
+    path = captures[name]
+    got = oracle.ours_fields(path, ["frame.protocols"])
+    want = oracle.tshark_fields(path, ["frame.protocols"])
+    assert got == want
