@@ -60,7 +60,7 @@ def test_analyze_prints_the_apis_answers(cli, uploaded):
     def walk(protos, depth):
         for p_ in protos:
             expected.append((depth, p_["proto"], p_["frames"], p_["bytes"]))
-            walk(p_["protos"], depth + 1)
+            walk(p_.get("protos", []), depth + 1)
     walk(data["hierarchy"]["protos"], 0)
     rows = []
     for line in block[1:]:
