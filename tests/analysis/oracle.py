@@ -218,3 +218,19 @@ def tshark_fields(path, fields):
     """Returns `tshark -n -2 -T fields -E occurrence=a` lines for a capture."""
     return lines(["tshark", "-n", "-2", "-r", path, "-T", "fields", "-E", "occurrence=a",
                   *field_args(fields)])
+
+
+def columns(lines, fields):
+    """Splits tab-separated lines into one list of values per field."""
+    rows = [line.split("\t") for line in lines]
+    return {f: [row[i] if i < len(row) else None for row in rows] for i, f in enumerate(fields)}
+
+
+def first_difference(ours, theirs):
+    """Returns a message naming the first differing frame, or None."""
+    for i in range(max(len(ours), len(theirs))):
+        a = ours[i] if i < len(ours) else None
+        b = theirs[i] if i < len(theirs) else None
+        if a != b:
+            return f"frame {i + 1}: ours {a!r}, tshark {b!r}"
+    return None

@@ -30,25 +30,9 @@ def captures(tmp_path_factory):
     for name, build in app_fields_gen.SCENARIOS.items():
         path = str(tmp / (name + ".pcap"))
         app_fields_gen.write(path, build())
-        out[name] = (path, _columns(oracle.tshark_fields(path, FIELDS), FIELDS),
-                     _columns(oracle.ours_fields(path, FIELDS), FIELDS))
+        out[name] = (path, oracle.columns(oracle.tshark_fields(path, FIELDS), FIELDS),
+                     oracle.columns(oracle.ours_fields(path, FIELDS), FIELDS))
     return out
-
-
-def _columns(lines, fields):
-    """Splits tab-separated lines into one list of values per field."""
-    rows = [line.split("\t") for line in lines]
-    return {f: [row[i] if i < len(row) else None for row in rows] for i, f in enumerate(fields)}
-
-
-def _first_difference(ours, theirs):
-    """Returns a message naming the first differing frame, or None."""
-    for i in range(max(len(ours), len(theirs))):
-        a = ours[i] if i < len(ours) else None
-        b = theirs[i] if i < len(theirs) else None
-        if a != b:
-            return f"frame {i + 1}: ours {a!r}, tshark {b!r}"
-    return None
 
 
 @pytest.mark.parametrize("field", FIELDS)
@@ -58,8 +42,8 @@ def test_field_equals_tshark(captures, name, field):
     path, theirs, together = captures[name]
     if not any(theirs[field]) and not any(together[field]):
         return  # Never present here, asked with all the others: nothing to compare.
-    ours = _columns(oracle.ours_fields(path, [field]), [field])[field]
-    diff = _first_difference(ours, theirs[field])
+    ours = oracle.columns(oracle.ours_fields(path, [field]), [field])[field]
+    diff = oracle.first_difference(ours, theirs[field])
     assert diff is None, diff
 
 
@@ -68,7 +52,7 @@ def test_all_fields_together(captures, name):
     """Every field at once (two passes, for matching), frame by frame."""
     path, theirs, ours = captures[name]
     for field in FIELDS:
-        diff = _first_difference(ours[field], theirs[field])
+        diff = oracle.first_difference(ours[field], theirs[field])
         assert diff is None, f"{field}: {diff}"
 
 

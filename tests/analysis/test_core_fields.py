@@ -39,27 +39,9 @@ def captures(tmp_path_factory):
     for name, build in core_fields_gen.SCENARIOS.items():
         path = str(tmp / (name + ".pcap"))
         core_fields_gen.write(path, build())
-        out[name] = (path, _columns(oracle.tshark_fields(path, FIELDS), FIELDS),
-                     _columns(oracle.ours_fields(path, FIELDS), FIELDS))
+        out[name] = (path, oracle.columns(oracle.tshark_fields(path, FIELDS), FIELDS),
+                     oracle.columns(oracle.ours_fields(path, FIELDS), FIELDS))
     return out
-
-
-
-
-def _columns(lines, fields):
-    """Splits tab-separated lines into one list of values per field."""
-    rows = [line.split("\t") for line in lines]
-    return {f: [row[i] if i < len(row) else None for row in rows] for i, f in enumerate(fields)}
-
-
-def _first_difference(ours, theirs):
-    """Returns a message naming the first differing frame, or None."""
-    for i in range(max(len(ours), len(theirs))):
-        a = ours[i] if i < len(ours) else None
-        b = theirs[i] if i < len(theirs) else None
-        if a != b:
-            return f"frame {i + 1}: ours {a!r}, tshark {b!r}"
-    return None
 
 
 @pytest.mark.parametrize("field", FIELDS)
@@ -69,8 +51,8 @@ def test_field_alone_equals_tshark(captures, name, field):
     path, theirs, together = captures[name]
     if not any(theirs[field]) and not any(together[field]):
         return  # Never present here, asked with all the others: nothing to compare.
-    ours = _columns(oracle.ours_fields(path, [field]), [field])[field]
-    diff = _first_difference(ours, theirs[field])
+    ours = oracle.columns(oracle.ours_fields(path, [field]), [field])[field]
+    diff = oracle.first_difference(ours, theirs[field])
     if (name, field) in KNOWN_DIFFERENCES:
         assert diff is not None, f"{name} {field} now equals tshark: drop it from KNOWN_DIFFERENCES"
         pytest.xfail(KNOWN_DIFFERENCES[(name, field)])
@@ -84,8 +66,8 @@ def test_all_fields_together(captures, name):
     for field in FIELDS:
         if (name, field) in KNOWN_DIFFERENCES:
             continue
-        assert _first_difference(ours[field], theirs[field]) is None, \
-            f"{field}: {_first_difference(ours[field], theirs[field])}"
+        assert oracle.first_difference(ours[field], theirs[field]) is None, \
+            f"{field}: {oracle.first_difference(ours[field], theirs[field])}"
 
 
 @pytest.mark.parametrize("field", FIELDS)

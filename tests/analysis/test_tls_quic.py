@@ -48,15 +48,9 @@ def captures(tmp_path_factory):
     for name, build in tls_quic_gen.SCENARIOS.items():
         path = str(tmp / (name + ".pcap"))
         tls_quic_gen.write_pcap(path, build())
-        out[name] = (path, _columns(oracle.tshark_fields(path, FIELDS), FIELDS),
-                     _columns(oracle.ours_fields(path, FIELDS), FIELDS))
+        out[name] = (path, oracle.columns(oracle.tshark_fields(path, FIELDS), FIELDS),
+                     oracle.columns(oracle.ours_fields(path, FIELDS), FIELDS))
     return out
-
-
-def _columns(lines, fields):
-    """Splits tab-separated lines into one list of values per field."""
-    rows = [line.split("\t") for line in lines]
-    return {f: [row[i] if i < len(row) else None for row in rows] for i, f in enumerate(fields)}
 
 
 @pytest.mark.parametrize("field", FIELDS)
@@ -66,7 +60,7 @@ def test_field_equals_tshark(captures, name, field):
     path, theirs, together = captures[name]
     if not any(theirs[field]) and not any(together[field]):
         return  # Never present here, asked with all the others: nothing to compare.
-    ours = _columns(oracle.ours_fields(path, [field]), [field])[field]
+    ours = oracle.columns(oracle.ours_fields(path, [field]), [field])[field]
     same = ours == theirs[field]
     if (name, field) in KNOWN_DIFFERENCES:
         assert not same, "known difference no longer differs: " + KNOWN_DIFFERENCES[(name, field)]
