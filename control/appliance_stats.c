@@ -15,10 +15,12 @@
 /* How often the busy shares are sampled (ns). */
 #define BUSY_SAMPLE_NS 1000000000ull
 
-#define PORT_FIELD(key, field, metric, help)                                                       \
+/* An entry of a counters table: `field` of counters struct `type`. */
+#define STATS_FIELD(type, key, field, metric, help)                                                \
     {                                                                                              \
-        key, metric, help, offsetof(struct pcapd_dp_port_stats, field)                             \
+        key, metric, help, offsetof(type, field)                                                   \
     }
+#define PORT_FIELD(...) STATS_FIELD(struct pcapd_dp_port_stats, __VA_ARGS__)
 const struct stats_field stats_port_fields[] = {
     PORT_FIELD("rx_packets", rx_packets, "pcapd_port_rx_packets_total",
                "Packets the port received."),
@@ -32,10 +34,7 @@ const struct stats_field stats_port_fields[] = {
 };
 const unsigned stats_port_n_fields = sizeof(stats_port_fields) / sizeof(stats_port_fields[0]);
 
-#define RX_FIELD(key, field, metric, help)                                                         \
-    {                                                                                              \
-        key, metric, help, offsetof(struct pcapd_dp_rx_stats, field)                               \
-    }
+#define RX_FIELD(...) STATS_FIELD(struct pcapd_dp_rx_stats, __VA_ARGS__)
 const struct stats_field stats_rx_fields[] = {
     RX_FIELD("packets", packets, "pcapd_rx_lcore_packets_total", "Packets the rx lcore received."),
     /* pcapd_rx_lcore_busy_seconds_total, in seconds. */
@@ -46,10 +45,7 @@ const struct stats_field stats_rx_fields[] = {
 };
 const unsigned stats_rx_n_fields = sizeof(stats_rx_fields) / sizeof(stats_rx_fields[0]);
 
-#define WRITER_FIELD(key, field, metric, help)                                                     \
-    {                                                                                              \
-        key, metric, help, offsetof(struct pcapd_dp_writer_stats, field)                           \
-    }
+#define WRITER_FIELD(...) STATS_FIELD(struct pcapd_dp_writer_stats, __VA_ARGS__)
 const struct stats_field stats_writer_fields[] = {
     WRITER_FIELD("records", records, "pcapd_writer_records_total",
                  "Records the writer took from its rings (late ones included)."),
@@ -63,10 +59,7 @@ const struct stats_field stats_writer_fields[] = {
 };
 const unsigned stats_writer_n_fields = sizeof(stats_writer_fields) / sizeof(stats_writer_fields[0]);
 
-#define KERNEL_FIELD(key, field, metric, help)                                                     \
-    {                                                                                              \
-        key, metric, help, offsetof(struct pcapd_kp_stats, field)                                  \
-    }
+#define KERNEL_FIELD(...) STATS_FIELD(struct pcapd_kp_stats, __VA_ARGS__)
 const struct stats_field stats_kernel_fields[] = {
     KERNEL_FIELD("batches", batches, "pcapd_kernel_batches_total",
                  "Netlink messages carrying packets the kernel path received from NFLOG."),
