@@ -159,8 +159,9 @@ static int hist_rebuild(struct pcapd_history *h, int fd, uint64_t size, struct h
 
 /* Checks segment `name` found at open: its index is read when it is whole
  * and describes the file as it is; else the segment is walked and cut,
- * and its index rebuilt.  Returns 0 with `e` filled, or -1 after removing
- * a segment with no record. */
+ * and its index rebuilt.  The segment is mapped for queries (its pages
+ * are mapped by the first query that reads them).  Returns 0 with `e`
+ * filled, or -1 after removing a segment with no record. */
 static int hist_check(struct pcapd_history *h, const char *name, struct hist_entry *e)
 {
     char idx[HIST_NAME_SIZE];
@@ -182,6 +183,7 @@ static int hist_check(struct pcapd_history *h, const char *name, struct hist_ent
         e->records = ix.records;
         e->bytes = ix.file_bytes;
         e->sealed = true;
+        e->map = hist_map_open(fd, e->bytes, false);
         close(ifd);
         close(fd);
         return 0;
@@ -190,6 +192,8 @@ static int hist_check(struct pcapd_history *h, const char *name, struct hist_ent
         close(ifd);
     unlinkat(h->dir_fd, idx, 0);
     int rc = hist_rebuild(h, fd, (uint64_t)st.st_size, e);
+    if (rc == 0)
+        e->map = hist_map_open(fd, e->bytes, false);
     close(fd);
     if (rc != 0) {
         hist_unlink(h, name);
@@ -216,8 +220,9 @@ static int hist_load(struct pcapd_history *h)
         struct hist_entry e;
         if (len > 8 && strcmp(de->d_name + len - 8, ".idx.tmp") == 0)
             unlinkat(h->dir_fd, de->d_name, 0);
-        else if (hist_segment_name_ok(de->d_name, &base) && hist_check(h, de->d_name, &e) == 0)
-            rc = hist_catalog_add(h, &e);
+        else if (hist_segment_name_ok(de->d_name, &base) && hist_check(h, de->d_name, &e) == 0 &&
+                 (rc = hist_catalog_add(h, &e)) != 0)
+            hist_map_free(e.map);
     }
     closedir(d);
     return rc;
@@ -239,9 +244,10 @@ static void hist_register(struct pcapd_history *h, struct hist_seg *s)
     pthread_mutex_unlock(&h->lock);
 }
 
-/* Seals the segment `s` writer `w` closed: the file synced and closed, its
- * index written (rebuilt from the file after a failed write), its entry
- * made static; a segment without records goes. */
+/* Seals the segment `s` writer `w` closed: the file synced, its index
+ * written (rebuilt from the file after a failed write), the file mapped
+ * for queries while its pages are cached and closed, its entry made
+ * static; a segment without records goes. */
 static void hist_seal(struct pcapd_history *h, struct history_writer *w, struct hist_seg *s)
 {
     uint64_t bytes = atomic_load(&s->live_bytes);
@@ -260,6 +266,8 @@ static void hist_seal(struct pcapd_history *h, struct history_writer *w, struct 
         e.sealed = hist_segment_write_index(h->dir_fd, s->name, &s->ix) == 0;
         rc = 0;
     }
+    if (rc == 0)
+        e.map = hist_map_open(s->fd, e.bytes, true);
     close(s->fd);
     s->fd = -1;
     if (rc != 0)
@@ -272,6 +280,8 @@ static void hist_seal(struct pcapd_history *h, struct history_writer *w, struct 
     else if (i >= 0)
         hist_catalog_remove(h, (unsigned)i);
     pthread_mutex_unlock(&h->lock);
+    if (i < 0 || rc != 0)
+        hist_map_free(e.map);
     hist_spsc_push(&w->free_segs, s);
 }
 
@@ -328,14 +338,16 @@ static void hist_evict(struct pcapd_history *h)
 {
     uint64_t now = hist_now_ns(), free_bytes = hist_free_bytes(h), total = 0;
     char(*names)[HIST_NAME_SIZE] = NULL;
-    unsigned n_names = 0;
+    struct hist_map **maps = NULL;
+    unsigned n_names = 0, n_maps = 0;
     pthread_mutex_lock(&h->lock);
     for (unsigned i = 0; i < h->n_entries; i++) {
         hist_entry_refresh(&h->entries[i]);
         total += h->entries[i].bytes;
     }
     names = malloc((h->n_entries + 1) * sizeof(*names));
-    for (unsigned i = 0; names != NULL && i < h->n_entries;) {
+    maps = malloc((h->n_entries + 1) * sizeof(*maps));
+    for (unsigned i = 0; names != NULL && maps != NULL && i < h->n_entries;) {
         struct hist_entry *e = &h->entries[i];
         int cause = e->live == NULL ? hist_evict_cause(h, e, total, free_bytes, now) : 0;
         if (cause == 0) {
@@ -348,12 +360,19 @@ static void hist_evict(struct pcapd_history *h)
         total -= e->bytes;
         free_bytes = free_bytes == UINT64_MAX ? free_bytes : free_bytes + e->bytes;
         memcpy(names[n_names++], e->name, HIST_NAME_SIZE);
+        if ((maps[n_maps] = hist_map_drop(e->map)) != NULL)
+            n_maps++;
         hist_catalog_remove(h, i);
     }
     pthread_mutex_unlock(&h->lock);
+    /* (A query still reading an evicted segment keeps its mapping, and
+     * so its pages, until it lets go.) */
     for (unsigned i = 0; i < n_names; i++)
         hist_unlink(h, names[i]);
+    for (unsigned i = 0; i < n_maps; i++)
+        hist_map_free(maps[i]);
     free(names);
+    free(maps);
 }
 
 /* The store's thread. */
@@ -412,6 +431,8 @@ static void hist_free(struct pcapd_history *h)
         close(h->dir_fd);
     if (h->wake_fd >= 0)
         close(h->wake_fd);
+    for (unsigned i = 0; i < h->n_entries; i++)
+        hist_map_free(hist_map_drop(h->entries[i].map));
     pthread_mutex_destroy(&h->lock);
     free(h->entries);
     free(h);

@@ -149,6 +149,8 @@ struct hist_entry {
     bool sealed;
     /* While open: the writer's segment object. */
     struct hist_seg *live;
+    /* Once sealed: the file mapped for queries (NULL if mapping failed). */
+    struct hist_map *map;
 };
 
 /* The store. */
@@ -180,6 +182,40 @@ struct pcapd_history {
 };
 
 /* ---- Segment files (history_segment.c) ---- */
+
+/* A sealed segment mapped read-only, shared by its catalog entry and the
+ * queries reading it, so that its page tables are built once (when it is
+ * sealed, its pages still cached) rather than by every query.  `refs`,
+ * under the store's lock, counts the entry and each query holding it; the
+ * one that lets go last unmaps it (hist_map_free(), outside the lock). */
+struct hist_map {
+    const uint8_t *base;
+    size_t len;
+    unsigned refs;
+};
+
+/* Maps the first `len` bytes of segment file `fd`, every page at once when
+ * `populate`.  Returns the mapping with one reference, or NULL. */
+struct hist_map *hist_map_open(int fd, uint64_t len, bool populate);
+
+/* Unmaps and frees `m`, which nobody holds any more (NULL is ignored). */
+void hist_map_free(struct hist_map *m);
+
+/* Takes a reference on `m` (under the store's lock).  Returns `m`. */
+static inline struct hist_map *hist_map_hold(struct hist_map *m)
+{
+    if (m != NULL)
+        m->refs++;
+    return m;
+}
+
+/* Drops a reference on `m` (under the store's lock).  Returns `m` when it
+ * was the last, for the caller to free once the lock is released, or
+ * NULL. */
+static inline struct hist_map *hist_map_drop(struct hist_map *m)
+{
+    return m != NULL && --m->refs == 0 ? m : NULL;
+}
 
 /* Formats the name of the segment of `stream` starting at `first_ts`. */
 void hist_segment_name(char *name, const char *stream, uint64_t first_ts);

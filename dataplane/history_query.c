@@ -10,21 +10,36 @@
  * index is missing, is read whole.  The matches kept are the packet_limit
  * greatest by (time, segment, offset) in a min-heap, so the query stops
  * as soon as nothing older can enter it, and its memory is the heap and
- * one read buffer.  Packets are matched with the fast path's parser and
+ * one output buffer.  Packets are matched with the fast path's parser and
  * filter predicate (packet_parse.h: the rx lcores' inline parser;
  * filter_match.h).
+ *
+ * Segments are read through a read-only mapping of the page cache rather
+ * than copied into a buffer with pread(): records are decoded where they
+ * lie, so a query that reads every segment costs the decoding and not a
+ * copy of each byte as well (tools/bench-history measures the scan beside
+ * read() of the same files).  A sealed segment's mapping is the catalog's
+ * (struct hist_map), held for the query's life, so queries do not build
+ * its page tables again; the open segment is mapped by the query itself.
+ * A mapping is safe here because nothing cuts a segment below what a
+ * query took: the writer only ever cuts the live segment back to the
+ * bytes it had flushed (the snapshot's length is at most that), repairs
+ * happen at open before any query, and eviction unlinks the file, which
+ * leaves its pages mapped until the last holder lets go.
  */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "filter_match.h"
 #include "history_internal.h"
 #include "packet_parse.h"
 
-/* Bytes read at a time. */
+/* The output buffer's size, and the bytes decoded between two looks at
+ * the query's cancel flag. */
 #define HQ_READ_CHUNK (1u << 20)
 
 /* A segment of the window, as the catalog had it when the query began. */
@@ -37,6 +52,8 @@ struct hq_seg {
     /* Its place among all segments by first time: the order of records of
      * equal time in different segments. */
     uint32_t ordinal;
+    /* The catalog's mapping of it, held by the query (NULL: map it). */
+    struct hist_map *map;
 };
 
 /* One kept match: its key and its record. */
@@ -58,7 +75,7 @@ struct hq {
     uint32_t *heap;
     uint32_t n;
     uint32_t cap;
-    /* The read buffer. */
+    /* The output buffer. */
     uint8_t *buf;
 };
 
@@ -145,60 +162,59 @@ static bool hq_match(const struct pcapd_history_query *q, const struct hist_reco
     return filter_matches(&q->filter, st, &meta);
 }
 
-/* Reads the records of `fd` in [from, to) and offers the matches.
- * Returns 0, or a negative errno of a failed read. */
-static int hq_scan(struct hq *s, int fd, const struct hq_seg *seg, uint64_t from, uint64_t to)
+/* Bytes ahead of the record being decoded that are asked for early: the
+ * next record's place depends on this one's length, so without a hint
+ * every record waits on its first cache line. */
+#define HQ_PREFETCH_AHEAD 2048
+
+/* Decodes the records of mapped segment `base` in [from, to) and offers
+ * the matches.  A bad record ends the segment (so does a file shorter
+ * than its catalog entry said: its snapshot length is what was mapped). */
+static void hq_scan(struct hq *s, const uint8_t *base, const struct hq_seg *seg, uint64_t from,
+                    uint64_t to)
 {
-    uint64_t at = from;
-    while (at < to) {
-        if (s->q->cancel != NULL && atomic_load(s->q->cancel)) {
-            s->r->cancelled = true;
-            return 0;
+    uint64_t at = from, look = from, ahead = from;
+    struct hist_record r;
+    int n;
+    while (at < to && (n = hist_record_decode(base + at, to - at, &r)) > 0) {
+        /* Each cache line is asked for once, HQ_PREFETCH_AHEAD early. */
+        for (; ahead < at + HQ_PREFETCH_AHEAD && ahead < to; ahead += 64)
+            __builtin_prefetch(base + ahead);
+        if (at >= look) {
+            if (s->q->cancel != NULL && atomic_load(s->q->cancel)) {
+                s->r->cancelled = true;
+                break;
+            }
+            look = at + HQ_READ_CHUNK;
         }
-        size_t want = to - at < HQ_READ_CHUNK ? (size_t)(to - at) : HQ_READ_CHUNK;
-        ssize_t got = pread(fd, s->buf, want, (off_t)at);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got < 0)
-            return -errno;
-        s->r->bytes_read += (uint64_t)got;
-        uint64_t off = 0;
-        struct hist_record r;
-        int n;
-        while ((n = hist_record_decode(s->buf + off, (uint64_t)got - off, &r)) > 0) {
-            if (r.ts_ns > s->q->end_ns)
-                return 0; /* Records are in time order: the window is behind. */
-            if (hq_match(s->q, &r))
-                hq_offer(s, r.ts_ns, (uint64_t)seg->ordinal << 40 | (at + off), r.raw, (uint32_t)n);
-            off += (uint64_t)n;
-        }
-        /* A bad record ends the segment; so does a file shorter than its
-         * catalog entry said. */
-        if (n < 0 || off == 0)
-            return 0;
-        at += off;
+        if (r.ts_ns > s->q->end_ns)
+            break; /* Records are in time order: the window is behind. */
+        if (hq_match(s->q, &r))
+            hq_offer(s, r.ts_ns, (uint64_t)seg->ordinal << 40 | at, r.raw, (uint32_t)n);
+        at += (uint64_t)n;
     }
-    return 0;
+    s->r->bytes_read += at - from;
 }
 
 /* Reads the blocks of the indexed segment that meet the window, newest
  * first, while their matches can still enter the kept ones. */
-static int hq_scan_indexed(struct hq *s, int fd, const struct hq_seg *seg,
-                           const struct hist_index *ix)
+static void hq_scan_indexed(struct hq *s, const uint8_t *base, uint64_t len,
+                            const struct hq_seg *seg, const struct hist_index *ix)
 {
     for (uint32_t b = ix->n_sparse; b-- > 0;) {
         bool last = b + 1 == ix->n_sparse;
         uint64_t lo = ix->sparse[b].ts_ns, hi = last ? ix->last_ts : ix->sparse[b + 1].ts_ns;
         uint64_t to = last ? ix->file_bytes : ix->sparse[b + 1].offset;
+        if (to > len)
+            to = len;
         if (hi < s->q->start_ns || hq_closed_below(s, hi))
-            return 0;
+            return;
         if (lo > s->q->end_ns)
             continue;
-        int rc = hq_scan(s, fd, seg, ix->sparse[b].offset, to);
-        if (rc != 0 || s->r->cancelled)
-            return rc;
+        hq_scan(s, base, seg, ix->sparse[b].offset, to);
+        if (s->r->cancelled)
+            return;
     }
-    return 0;
 }
 
 /* Reads the index of sealed segment `seg` into `ix`.  Returns 0, or -1
@@ -220,6 +236,27 @@ static int hq_read_index(const struct pcapd_history *h, const struct hq_seg *seg
     return rc == 0 ? 0 : -1;
 }
 
+/* Maps segment `seg` for this query alone (the open segment, or one the
+ * catalog could not map), every page at once when `whole`: no more than
+ * the file holds, whatever the catalog said.  Returns 0 with *map set (to
+ * NULL when the segment has gone or holds no record), or a negative
+ * errno. */
+static int hq_map(const struct pcapd_history *h, const struct hq_seg *seg, bool whole,
+                  struct hist_map **map)
+{
+    *map = NULL;
+    int fd = openat(h->dir_fd, seg->name, O_RDONLY | O_CLOEXEC);
+    if (fd < 0)
+        return 0; /* Evicted since the query began: simply gone. */
+    struct stat st;
+    int rc = fstat(fd, &st) != 0 ? -errno : 0;
+    uint64_t len = (uint64_t)st.st_size < seg->bytes ? (uint64_t)st.st_size : seg->bytes;
+    if (rc == 0 && len > PCAP_FILE_HEADER_LEN && (*map = hist_map_open(fd, len, whole)) == NULL)
+        rc = -ENOMEM;
+    close(fd);
+    return rc;
+}
+
 /* Looks for the window's matches in segment `seg`.  Returns 0 or a
  * negative errno. */
 static int hq_segment(struct hq *s, const struct pcapd_history *h, const struct hq_seg *seg)
@@ -232,15 +269,20 @@ static int hq_segment(struct hq *s, const struct pcapd_history *h, const struct 
         hist_index_free(&ix);
         return 0;
     }
-    int fd = openat(h->dir_fd, seg->name, O_RDONLY | O_CLOEXEC);
     int rc = 0;
-    if (fd >= 0) {
-        /* (A segment evicted since the query began is simply gone.) */
-        s->r->segments_read++;
-        rc = indexed ? hq_scan_indexed(s, fd, seg, &ix)
-                     : hq_scan(s, fd, seg, PCAP_FILE_HEADER_LEN, seg->bytes);
-        close(fd);
+    struct hist_map *own = NULL, *map = seg->map;
+    if (map == NULL) {
+        rc = hq_map(h, seg, !indexed, &own);
+        map = own;
     }
+    if (map != NULL) {
+        s->r->segments_read++;
+        if (indexed)
+            hq_scan_indexed(s, map->base, map->len, seg, &ix);
+        else
+            hq_scan(s, map->base, seg, PCAP_FILE_HEADER_LEN, map->len);
+    }
+    hist_map_free(own);
     if (indexed)
         hist_index_free(&ix);
     return rc;
@@ -275,7 +317,8 @@ static int hq_snapshot(struct pcapd_history *h, const struct pcapd_history_query
                                .last_ts = e->last_ts,
                                .bytes = e->bytes,
                                .sealed = e->sealed && e->live == NULL,
-                               .ordinal = i};
+                               .ordinal = i,
+                               .map = e->live == NULL ? hist_map_hold(e->map) : NULL};
         memcpy(v[n++].name, e->name, HIST_NAME_SIZE);
     }
     pthread_mutex_unlock(&h->lock);
@@ -284,6 +327,18 @@ static int hq_snapshot(struct pcapd_history *h, const struct pcapd_history_query
     qsort(v, n, sizeof(v[0]), hq_seg_newest_first);
     *segs = v;
     return (int)n;
+}
+
+/* Lets go of the catalog's mappings the `n` segments of a query held,
+ * unmapping those evicted meanwhile. */
+static void hq_release(struct pcapd_history *h, struct hq_seg *segs, int n)
+{
+    pthread_mutex_lock(&h->lock);
+    for (int i = 0; i < n; i++)
+        segs[i].map = hist_map_drop(segs[i].map);
+    pthread_mutex_unlock(&h->lock);
+    for (int i = 0; i < n; i++)
+        hist_map_free(segs[i].map);
 }
 
 /* Orders kept slots by key, oldest first. */
@@ -335,6 +390,7 @@ int pcapd_history_query(struct pcapd_history *h, const struct pcapd_history_quer
         rc = hq_segment(&s, h, &segs[i]);
     if (rc == 0)
         rc = hq_write(&s);
+    hq_release(h, segs, n);
     free(segs);
     free(s.slots);
     free(s.heap);

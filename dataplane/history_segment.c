@@ -1,7 +1,8 @@
 /*
  * History segment files: their names, the records in them, the walk that
  * checks a segment record by record (to rebuild the index of one a crash
- * tore), and the writing of a sealed segment's index beside it.
+ * tore), the writing of a sealed segment's index beside it, and the
+ * read-only mapping queries read a sealed segment through.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -9,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <unistd.h>
 
 #include "history_internal.h"
@@ -151,4 +153,29 @@ int hist_segment_write_index(int dir_fd, const char *name, const struct hist_ind
     if (rc != 0)
         unlinkat(dir_fd, tmp, 0);
     return rc;
+}
+
+struct hist_map *hist_map_open(int fd, uint64_t len, bool populate)
+{
+    struct hist_map *m = malloc(sizeof(*m));
+    if (m == NULL || len <= PCAP_FILE_HEADER_LEN || len > SIZE_MAX) {
+        free(m);
+        return NULL;
+    }
+    void *base =
+        mmap(NULL, (size_t)len, PROT_READ, MAP_SHARED | (populate ? MAP_POPULATE : 0), fd, 0);
+    if (base == MAP_FAILED) {
+        free(m);
+        return NULL;
+    }
+    *m = (struct hist_map){.base = base, .len = (size_t)len, .refs = 1};
+    return m;
+}
+
+void hist_map_free(struct hist_map *m)
+{
+    if (m == NULL)
+        return;
+    munmap((void *)m->base, m->len);
+    free(m);
 }

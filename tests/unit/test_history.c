@@ -17,8 +17,10 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -627,6 +629,75 @@ static void test_eviction_by_size(void **state)
     pcapd_history_close(h);
 }
 
+/* What the query thread of test_queries_during_eviction() shares. */
+struct racing_queries {
+    struct pcapd_history *h;
+    atomic_bool done;
+    unsigned runs;
+    unsigned failures;
+};
+
+/* Runs queries over everything, read whole and through the indexes,
+ * matching all or nothing, until told to stop; counts those that failed or
+ * wrote records out of order. */
+static void *racing_query_thread(void *arg)
+{
+    struct racing_queries *rq = arg;
+    char path[128];
+    snprintf(path, sizeof(path), "%s/racing.pcap", scratch);
+    while (!atomic_load(&rq->done)) {
+        /* Every other query matches nothing, so it reads every segment,
+         * the oldest (being evicted) included. */
+        struct pcapd_history_query q = {
+            .end_ns = UINT64_MAX,
+            .packet_limit = 1000,
+            .scan_all = rq->runs % 4 < 2,
+            .filter = {.fields = rq->runs % 2 ? PCAPD_FILTER_PROTOCOL : 0, .protocol = 250}};
+        struct pcapd_history_result r;
+        q.fd = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+        size_t len = 0;
+        uint8_t *buf =
+            q.fd >= 0 && pcapd_history_query(rq->h, &q, &r) == 0 ? slurp_fd(q.fd, &len) : NULL;
+        uint64_t last = 0;
+        bool ok = buf != NULL && len >= PCAP_FILE_HEADER_LEN;
+        for (size_t at = PCAP_FILE_HEADER_LEN; ok && at < len;) {
+            struct hist_record rec;
+            int n = hist_record_decode(buf + at, len - at, &rec);
+            ok = n > 0 && rec.ts_ns >= last;
+            last = rec.ts_ns;
+            at += n > 0 ? (size_t)n : 0;
+        }
+        rq->failures += !ok;
+        rq->runs++;
+        free(buf);
+        if (q.fd >= 0)
+            close(q.fd);
+    }
+    return NULL;
+}
+
+/* Queries running while the store evicts the segments they read (their
+ * mappings are held until they let go) all succeed, in time order. */
+static void test_queries_during_eviction(void **state)
+{
+    (void)state;
+    struct history_writer *w;
+    struct racing_queries rq = {.h = open_fresh("race", 2 << 20, 0, &w)};
+    pthread_t t;
+    assert_int_equal(pthread_create(&t, NULL, racing_query_thread, &rq), 0);
+    feed(w, 40000, now_ns() - 600ull * 1000000000ull, 20000);
+    history_writer_flush(w);
+    struct pcapd_history_stats s;
+    wait_evicted(rq.h, 2 << 20, &s);
+    atomic_store(&rq.done, true);
+    pthread_join(t, NULL);
+    assert_true(s.evicted_size > 0);
+    assert_true(rq.runs > 0);
+    assert_int_equal(rq.failures, 0);
+    history_writer_close(w);
+    pcapd_history_close(rq.h);
+}
+
 /* Segments whose newest packet is older than max_age go. */
 static void test_eviction_by_age(void **state)
 {
@@ -704,9 +775,13 @@ static int teardown(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_index_round_trip),      cmocka_unit_test(test_queries_match_oracle),
-        cmocka_unit_test(test_torn_segment_repaired), cmocka_unit_test(test_eviction_by_size),
-        cmocka_unit_test(test_eviction_by_age),       cmocka_unit_test(test_write_budget),
+        cmocka_unit_test(test_index_round_trip),
+        cmocka_unit_test(test_queries_match_oracle),
+        cmocka_unit_test(test_torn_segment_repaired),
+        cmocka_unit_test(test_eviction_by_size),
+        cmocka_unit_test(test_queries_during_eviction),
+        cmocka_unit_test(test_eviction_by_age),
+        cmocka_unit_test(test_write_budget),
         cmocka_unit_test(test_two_streams),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
