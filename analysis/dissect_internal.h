@@ -102,11 +102,29 @@ static inline void ctx_layer(struct dissect_ctx *c, int proto)
         c->layers[c->n_layers++] = (uint16_t)proto;
 }
 
-/* Returns the sub-span of s from offset off (empty if off is past its end). */
-struct span span_from(struct span s, size_t off);
+/* Returns the sub-span of s from offset off (empty if off is past its
+ * end); inline, as every dissector calls it on every frame. */
+static inline struct span span_from(struct span s, size_t off)
+{
+    struct span r = {s.p, 0, 0};
+    if (off < s.len)
+        r.len = s.len - off;
+    if (off < s.cap) {
+        r.p = s.p + off;
+        r.cap = s.cap - off;
+    }
+    return r;
+}
 
 /* Returns s cut to at most len reported bytes. */
-struct span span_trim(struct span s, size_t len);
+static inline struct span span_trim(struct span s, size_t len)
+{
+    if (s.len > len)
+        s.len = len;
+    if (s.cap > len)
+        s.cap = len;
+    return s;
+}
 
 /* Returns the Internet checksum (RFC 1071) of n bytes at p, starting from
  * the partial one's complement sum sum (a pseudo-header's, or 0): 0 when
