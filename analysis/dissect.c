@@ -46,29 +46,6 @@ void ctx_push_node(struct dissect_ctx *c, int proto)
     field_add_present(c->fields, proto);
 }
 
-/* Returns the sub-span of s from offset off. */
-struct span span_from(struct span s, size_t off)
-{
-    struct span r = {s.p, 0, 0};
-    if (off < s.len)
-        r.len = s.len - off;
-    if (off < s.cap) {
-        r.p = s.p + off;
-        r.cap = s.cap - off;
-    }
-    return r;
-}
-
-/* Returns s cut to at most len reported bytes. */
-struct span span_trim(struct span s, size_t len)
-{
-    if (s.len > len)
-        s.len = len;
-    if (s.cap > len)
-        s.cap = len;
-    return s;
-}
-
 /* Returns the Internet checksum of n bytes, from a partial sum. */
 uint16_t dissect_inet_checksum(const uint8_t *p, size_t n, uint32_t sum)
 {

@@ -68,6 +68,18 @@ static inline uint32_t be32(const uint8_t *p)
     return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+/* Reads a little-endian 16-bit value. */
+static inline uint16_t le16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+/* Reads a little-endian 32-bit value. */
+static inline uint32_t le32(const uint8_t *p)
+{
+    return (uint32_t)p[3] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[1] << 8 | p[0];
+}
+
 /* Appends a protocol to the frame's chain and records its presence. */
 void ctx_push(struct dissect_ctx *c, int proto);
 
@@ -90,11 +102,29 @@ static inline void ctx_layer(struct dissect_ctx *c, int proto)
         c->layers[c->n_layers++] = (uint16_t)proto;
 }
 
-/* Returns the sub-span of s from offset off (empty if off is past its end). */
-struct span span_from(struct span s, size_t off);
+/* Returns the sub-span of s from offset off (empty if off is past its
+ * end); inline, as every dissector calls it on every frame. */
+static inline struct span span_from(struct span s, size_t off)
+{
+    struct span r = {s.p, 0, 0};
+    if (off < s.len)
+        r.len = s.len - off;
+    if (off < s.cap) {
+        r.p = s.p + off;
+        r.cap = s.cap - off;
+    }
+    return r;
+}
 
 /* Returns s cut to at most len reported bytes. */
-struct span span_trim(struct span s, size_t len);
+static inline struct span span_trim(struct span s, size_t len)
+{
+    if (s.len > len)
+        s.len = len;
+    if (s.cap > len)
+        s.cap = len;
+    return s;
+}
 
 /* Returns the Internet checksum (RFC 1071) of n bytes at p, starting from
  * the partial one's complement sum sum (a pseudo-header's, or 0): 0 when

@@ -19,8 +19,22 @@ void frame_fields_init(struct frame_fields *ff)
 /* Marks a field as wanted. */
 void frame_fields_want(struct frame_fields *ff, int id)
 {
+    const struct field_def *def = field_def(id);
     ff->want[id] = true;
     ff->want_any = true;
+    if (def->type != FT_PROTOCOL)
+        ff->want_proto[def->proto] = true;
+}
+
+/* Tells whether a field of a run is wanted. */
+bool fields_want_range(const struct frame_fields *ff, int first, int last)
+{
+    if (ff == NULL || !ff->want_any)
+        return false;
+    for (int id = first; id <= last; id++)
+        if (ff->want[id])
+            return true;
+    return false;
 }
 
 /* Frees the store's memory. */

@@ -44,6 +44,10 @@ struct frame_fields {
     bool oom;                       /* True when an occurrence was lost to a failed allocation. */
     bool want_any;                  /* True when at least one field is wanted. */
     bool want[REGISTRY_MAX_FIELDS]; /* Per field id: true when the query uses it. */
+    /* Per protocol id: true when the query uses one of its fields (its own
+     * presence aside), so that a dissector skips its field work at once
+     * otherwise, as Wireshark's skip building a subtree nobody looks at. */
+    bool want_proto[REGISTRY_MAX_FIELDS];
 };
 
 /* Prepares an empty store wanting nothing. */
@@ -51,6 +55,17 @@ void frame_fields_init(struct frame_fields *ff);
 
 /* Marks a field as wanted (a protocol field marks only its presence). */
 void frame_fields_want(struct frame_fields *ff, int id);
+
+/* Returns true when ff is not NULL and wants a field of protocol proto
+ * (not counting proto's own presence). */
+static inline bool fields_want_proto(const struct frame_fields *ff, int proto)
+{
+    return ff != NULL && ff->want_proto[proto];
+}
+
+/* Returns true when ff wants a field whose id is in first .. last (a run
+ * of fields registered together): dissectors test a group once per pass. */
+bool fields_want_range(const struct frame_fields *ff, int first, int last);
 
 /* Forgets the occurrences of the previous frame, keeping the wanted set and memory. */
 static inline void frame_fields_reset(struct frame_fields *ff)

@@ -24,6 +24,10 @@ static int n_fields = 1;
 static struct dissector_table *tables[REGISTRY_MAX_TABLES];
 /* Number of them. */
 static unsigned n_tables;
+
+/* The tables' slots, zero in the program's image (calloc would clear
+ * 64 KiB a table at every start: a short query would feel it). */
+static uint8_t table_slots[REGISTRY_MAX_TABLES][65536];
 /* The string-keyed dissector tables. */
 static struct string_table *string_tables[REGISTRY_MAX_TABLES];
 /* Number of them. */
@@ -242,9 +246,7 @@ struct dissector_table *registry_table_new(const char *name, unsigned key_bits)
         registry_fail("cannot create table", name);
     t->name = name;
     t->n_keys = key_bits <= 8 ? 256 : 65536;
-    t->slot = calloc(t->n_keys, 1);
-    if (!t->slot)
-        registry_fail("cannot create table", name);
+    t->slot = table_slots[n_tables];
     tables[n_tables++] = t;
     return t;
 }

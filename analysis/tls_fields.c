@@ -30,6 +30,9 @@ static int hf_length, hf_version, hf_random, hf_session_id_length, hf_session_id
     hf_compress_algorithms_length, hf_compress_algorithm, hf_ja3_full, hf_ja3, hf_ja3s_full,
     hf_ja3s, hf_certificates_length, hf_certificate_length, hf_certificate;
 
+/* The protocol the fields belong to (TLS). */
+static int fields_proto;
+
 /* Bytes of one message body: its vectors end at len, its fixed fields
  * may be read up to avail (Wireshark reads those within the record). */
 struct hello {
@@ -583,12 +586,9 @@ void tls_v2_hello_fields(struct frame_fields *ff, const uint8_t *p, size_t n)
 /* Returns true when ff wants a hello field (so that hellos must be parsed). */
 bool tls_hello_fields_wanted(const struct frame_fields *ff)
 {
-    if (!ff || !ff->want_any)
-        return false;
-    for (int id = hf_length; id <= hf_certificate; id++)
-        if (ff->want[id])
-            return true;
-    return x509_fields_wanted(ff);
+    return (fields_want_proto(ff, fields_proto) &&
+            fields_want_range(ff, hf_length, hf_certificate)) ||
+           x509_fields_wanted(ff);
 }
 
 /* Registers the hello fields under protocol proto (TLS). */
@@ -694,4 +694,5 @@ void tls_fields_register(int proto)
            NULL),
     };
     registry_fields(proto, hf, ARRAY_COUNT(hf));
+    fields_proto = proto;
 }

@@ -64,7 +64,7 @@ static void dissect_arp(struct dissect_ctx *c, struct span s)
     ctx_push(c, proto_arp);
     if (!dissect_need(c, s, 8))
         return;
-    if (c->fields)
+    if (fields_want_proto(c->fields, proto_arp))
         arp_fields(c->fields, s);
     dissect_need(c, s, 8 + 2 * ((size_t)s.p[4] + s.p[5]));
 }

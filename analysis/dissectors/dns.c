@@ -941,12 +941,7 @@ static bool dns_active(const struct dissect_ctx *c)
     if (c->d->state[matching_slot] ||
         (!c->fields && c->d->next_pass && dns_needs_first_pass(c->d->next_pass)))
         return true;
-    if (!c->fields || !c->fields->want_any)
-        return false;
-    for (int id = first_field; id <= last_field; id++)
-        if (c->fields->want[id])
-            return true;
-    return false;
+    return fields_want_proto(c->fields, proto_dns);
 }
 
 /* Records the header's flags: a query's lack those only a response has. */

@@ -62,7 +62,7 @@ static void dissect_eth(struct dissect_ctx *c, struct span s)
     }
     ctx_push(c, proto_eth);
     struct frame_dissection *o = c->out;
-    if (c->fields)
+    if (fields_want_proto(c->fields, proto_eth))
         eth_fields(c->fields, s.p);
     dissect_add_addr_layer(o->eth, &o->n_eth, NET_ADDR_MAC, s.p + 6, s.p);
     uint16_t type = be16(s.p + 12);

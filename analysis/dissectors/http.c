@@ -892,6 +892,17 @@ static void full_uri(struct dissect_ctx *c, struct http_conv *cv, const struct h
     free(text);
 }
 
+static bool http_needs_first_pass(const struct frame_fields *ff);
+
+/* Returns true when this pass or the next shows a field of the
+ * request/response matching (the pairs and the requests' URIs are kept
+ * only then). */
+static bool http_matching_wanted(const struct dissect_ctx *c)
+{
+    return http_needs_first_pass(c->fields) || http_needs_first_pass(c->d->next_pass) ||
+           ctx_wants(c, hf_response_for_uri);
+}
+
 /* Records the fields of an HTTP message's header block (len bytes at hdr)
  * and files it for matching. */
 static void http_message_fields(struct dissect_ctx *c, const uint8_t *hdr, size_t len)
@@ -913,9 +924,11 @@ static void http_message_fields(struct dissect_ctx *c, const uint8_t *hdr, size_
             break; /* Not a header: Wireshark stops reading headers here. */
         http_header(c, hdr + off, ll, next, &m);
     }
-    struct http_state *st = http_state_get(c);
+    bool matching = http_matching_wanted(c);
+    struct http_state *st = matching ? http_state_get(c) : NULL;
     struct http_conv *cv = http_conv_get(c, st);
-    full_uri(c, cv, &m);
+    if (cv || fields_want(c->fields, hf_request_full_uri))
+        full_uri(c, cv, &m);
     field_add_uint(c->fields,
                    m.type == HTTP_RESPONSE       ? hf_response
                    : m.type == HTTP_NOTIFICATION ? hf_notification
@@ -929,12 +942,7 @@ static void http_message_fields(struct dissect_ctx *c, const uint8_t *hdr, size_
 /* Returns true when this pass records HTTP fields. */
 static bool http_wanted(const struct frame_fields *ff)
 {
-    if (!ff || !ff->want_any)
-        return false;
-    for (int id = first_field; id <= last_field; id++)
-        if (ff->want[id])
-            return true;
-    return false;
+    return fields_want_proto(ff, proto_http);
 }
 
 /* Pushes the nodes of a completed message, with its fields: "http", then

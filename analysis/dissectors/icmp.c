@@ -168,7 +168,7 @@ static void echo_data(struct dissect_ctx *c, struct span s)
 static void dissect_icmp(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, proto_icmp);
-    if (c->fields && s.cap >= 1) {
+    if (fields_want_proto(c->fields, proto_icmp) && s.cap >= 1) {
         field_add_uint(c->fields, hf_type, s.p[0]);
         if (s.cap >= 2)
             field_add_uint(c->fields, hf_code, s.p[1]);

@@ -237,7 +237,7 @@ static void dissect_icmpv6(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, proto_icmpv6);
     uint8_t type = s.cap >= 1 ? s.p[0] : 0;
-    if (c->fields && s.cap >= 4) {
+    if (fields_want_proto(c->fields, proto_icmpv6) && s.cap >= 4) {
         field_add_uint(c->fields, hf_type, type);
         field_add_uint(c->fields, hf_code, s.p[1]);
         field_add_uint(c->fields, hf_checksum, be16(s.p + 2));

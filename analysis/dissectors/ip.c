@@ -90,6 +90,12 @@ void ip_version_field(struct frame_fields *ff, uint8_t version)
     field_add_uint(ff, hf_version, version);
 }
 
+/* Tells whether ip.version is wanted. */
+bool ip_version_wanted(const struct frame_fields *ff)
+{
+    return fields_want(ff, hf_version);
+}
+
 /* Records an address and its "addr", "src_host"/"dst_host" and "host" forms. */
 static void addr_fields(struct frame_fields *ff, int hf, int hf_host1, const uint8_t *a)
 {
@@ -149,7 +155,7 @@ static __attribute__((noinline)) void ipv4_fields(struct frame_fields *ff, struc
 static void dissect_ipv4(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, proto_ip);
-    if (c->fields)
+    if (fields_want_proto(c->fields, proto_ip))
         ipv4_fields(c->fields, s);
     if (!dissect_need(c, s, 20))
         return;

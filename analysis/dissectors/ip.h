@@ -24,6 +24,9 @@ void ip_dissect_by_version(struct dissect_ctx *c, struct span s);
 /* Records the (hidden) ip.version field IPv6 headers carry too. */
 void ip_version_field(struct frame_fields *ff, uint8_t version);
 
+/* Returns true when ff wants ip.version (IPv6 headers record it too). */
+bool ip_version_wanted(const struct frame_fields *ff);
+
 /* The names of IP protocol numbers (ip.proto, ipv6.nxt). */
 extern const struct value_name ip_proto_names[];
 

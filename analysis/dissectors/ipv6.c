@@ -72,7 +72,7 @@ static bool ipv6_is_ext(uint8_t nh)
 static void dissect_ipv6(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, proto_ipv6);
-    if (c->fields)
+    if (fields_want_proto(c->fields, proto_ipv6) || ip_version_wanted(c->fields))
         ipv6_fields(c->fields, s);
     if (!dissect_need(c, s, 40))
         return;

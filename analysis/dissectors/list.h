@@ -82,7 +82,9 @@ struct dissector_module {
     X(ssdp)                                                                                        \
     X(kerberos)                                                                                    \
     X(ldap)                                                                                        \
-    X(nbss)
+    X(nbss)                                                                                        \
+    X(smb)                                                                                         \
+    X(dcerpc)
 
 #define DISSECTOR_DECLARE(name) extern const struct dissector_module dissector_##name;
 DISSECTOR_LIST(DISSECTOR_DECLARE)

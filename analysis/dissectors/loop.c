@@ -6,12 +6,6 @@
 /* The loopback protocol. */
 static int proto_loop;
 
-/* Reads the little-endian 16-bit value at p. */
-static inline uint16_t le16(const uint8_t *p)
-{
-    return (uint16_t)(p[0] | p[1] << 8);
-}
-
 /* Dissects a loopback frame: Wireshark shows its functions, then the rest as data. */
 static void dissect_loop(struct dissect_ctx *c, struct span s)
 {

@@ -101,6 +101,11 @@ struct tcp_state {
     struct tcp_facts_table facts; /* Per stream facts, when wanted. */
     bool facts_on;                /* This pass (or the next) shows initial RTT or completeness. */
     bool analysis_on; /* This pass shows a field of the sequence analysis or window scaling. */
+    /* Which groups of header fields this pass shows (each tested once a
+     * pass, not field by field on every segment): */
+    bool seq_fields_on;  /* The sequence and acknowledgement numbers. */
+    bool flag_fields_on; /* The flags. */
+    bool tail_fields_on; /* Window, checksum, options, stream times, analysis. */
 };
 
 /* The fixed part of a TCP header. */
@@ -200,6 +205,11 @@ static struct tcp_state *tcp_state_new(const struct dissector *d)
         return NULL;
     hash_table_init(&ts->flows, sizeof(struct tcp_key), sizeof(struct tcp_flow));
     ts->analysis_on = analysis_wanted(d->fields);
+    ts->seq_fields_on = fields_want_range(d->fields, hf_seq, hf_ack_raw);
+    ts->flag_fields_on = fields_want_range(d->fields, hf_flags, hf_flags_str);
+    ts->tail_fields_on = fields_want_range(d->fields, hf_window_size_value, hf_time_delta) ||
+                         fields_want_range(d->fields, hf_option_kind, proto_mptcp) ||
+                         fields_want_range(d->fields, hf_analysis, hf_a_rto_frame);
     ts->facts_on =
         fields_want(d->fields, hf_initial_rtt) || fields_want(d->fields, hf_completeness) ||
         fields_want(d->next_pass, hf_initial_rtt) || fields_want(d->next_pass, hf_completeness);
@@ -726,7 +736,7 @@ static __attribute__((noinline)) struct tcp_flow *tcp_header(struct dissect_ctx 
         tcp_base_update(f, *dir, t);
         tcp_track(c, t, &si);
     }
-    if (ff)
+    if (ff && ts->seq_fields_on)
         tcp_seq_fields(ff, t, &si, quoted_by_icmp(c));
     if (t->hl < 20) {
         if (ff)
@@ -737,13 +747,14 @@ static __attribute__((noinline)) struct tcp_flow *tcp_header(struct dissect_ctx 
         tcp_completeness_update(facts, t, &si, created, f->stream < ts->facts.n_seed);
     if (ff) {
         field_add_uint(ff, hf_hdr_len, t->hl);
-        tcp_flag_fields(ff, t->flags);
+        if (ts->flag_fields_on)
+            tcp_flag_fields(ff, t->flags);
     }
     if (f->sa)
         tcp_seq_handshake(f->sa, *dir, t->flags, now);
     if (facts)
         tcp_rtt_update(facts, t->flags, now);
-    if (ff)
+    if (ff && (ts->tail_fields_on || f->sa || c->want_layers))
         tcp_tail_fields(c, s, t, &si, facts ? facts->first_rtt : 0);
     if (f->sa && (t->flags & TH_SYN))
         tcp_seq_verify_scaling(f->sa, *dir, (t->flags & TH_ACK) != 0);

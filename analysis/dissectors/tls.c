@@ -50,6 +50,8 @@ static bool tls_wants_headers(const struct dissect_ctx *c)
  * (or the TLS 1.3 choice, which names an encrypted record's type). */
 static bool tls_wants_records(const struct dissect_ctx *c)
 {
+    if (!fields_want_proto(c->fields, proto_tls))
+        return tls_hello_fields_wanted(c->fields); /* Certificates' X.509 fields. */
     return tls_wants_headers(c) || fields_want(c->fields, tls_hf_handshake_type) ||
            fields_want(c->fields, tls_hf_server_name) || tls_hello_fields_wanted(c->fields);
 }

@@ -222,7 +222,8 @@ static __attribute__((noinline)) void udp_fields(struct dissect_ctx *c, struct s
 static void dissect_udp(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, proto_udp);
-    if (c->fields)
+    /* A quoted datagram's fields make its conversation, as Wireshark's do. */
+    if (fields_want_proto(c->fields, proto_udp) || (c->fields && c->quoted))
         udp_fields(c, s);
     if (!dissect_need(c, s, 8))
         return;

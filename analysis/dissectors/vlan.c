@@ -16,7 +16,7 @@ static const struct dissector_handle *llc_handle;
 static void dissect_tag(struct dissect_ctx *c, int proto, struct span s)
 {
     ctx_push(c, proto);
-    if (c->fields && s.cap >= 2) {
+    if (fields_want_proto(c->fields, proto) && s.cap >= 2) {
         const int *hf = proto == proto_vlan ? (const int[]){hf_priority, hf_dei, hf_id} : hf_ad;
         uint16_t tci = be16(s.p);
         field_add_uint(c->fields, hf[0], tci >> 13);

@@ -262,10 +262,9 @@ void x509_certificate_fields(struct frame_fields *ff, const uint8_t *p, size_t n
 /* Returns true when ff wants an X.509 field. */
 bool x509_fields_wanted(const struct frame_fields *ff)
 {
-    if (!ff || !ff->want_any)
-        return false;
-    for (int id = proto_x509af; id <= hf_dnsname; id++)
-        if (ff->want[id])
+    const int protos[] = {proto_x509af, proto_x509if, proto_x509sat, proto_x509ce};
+    for (size_t i = 0; i < ARRAY_COUNT(protos); i++)
+        if (fields_want_proto(ff, protos[i]) || fields_want(ff, protos[i]))
             return true;
     return false;
 }

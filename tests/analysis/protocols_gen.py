@@ -1,7 +1,8 @@
 """Synthetic captures of the protocols the shared captures lack (issue 17's
 list): tunnels (GTP-U, L2TP), SCTP, and applications found by port
 (SNMP, SIP with SDP, NetBIOS name and datagram services, LLMNR, SSDP,
-Kerberos, LDAP, SMB and SMB2 over NetBIOS sessions), QUIC off port 443
+Kerberos, LDAP, SMB and SMB2 over NetBIOS sessions, SMB pipe
+transactions carrying DCE/RPC), QUIC off port 443
 over IPv4 and IPv6, whole, cut and bogus.  The oracle test (test_protocols.py) compares every analysis and
 frame.protocols with tshark's on them.  Same frame format as
 core_fields_gen."""
@@ -137,6 +138,68 @@ def sessions():
     return w.frames
 
 
+def dcerpc_pdu(ptype=0, stub=b"\x11" * 20, ver=5, minor=0, flags=3, drep=b"\x10\0\0\0"):
+    """A connection-oriented DCE/RPC PDU (request layout) in drep's byte order."""
+    e = "<" if drep[0] & 0x10 else ">"
+    body = struct.pack(e + "IHH", len(stub), 0, 16) + stub
+    return (struct.pack("BBBB", ver, minor, ptype, flags) + drep
+            + struct.pack(e + "HHI", 16 + len(body), 0, 1) + body)
+
+
+def smb_trans(name, data, setup=(0x26, 0x8012), unicode=True, cmd=0x25):
+    """An SMB Transaction (cmd) request to a named pipe, its name Unicode
+    or not, its data 4-byte aligned."""
+    flags2 = 0xc807 if unicode else 0x4807
+    hdr = b"\xffSMB" + struct.pack("<BIBHH8sHHHHH", cmd, 0, 0x18, flags2,
+                                   0, bytes(8), 0, 16386, 2136, 30720, 10305)
+    wct = 14 + len(setup)
+    off = 32 + 1 + 2 * wct + 2
+    pad = b"\0" if unicode and off % 2 else b""
+    raw = pad + ((name.encode("utf-16-le") + b"\0\0") if unicode else name.encode() + b"\0")
+    raw += bytes(-(off + len(raw)) % 4)
+    words = struct.pack("<HHHHBBHIHHHHHBB", 0, len(data), 0, 1024, 0, 0, 0, 0, 0, 0,
+                        off + len(raw), len(data), off + len(raw), len(setup), 0)
+    words += b"".join(struct.pack("<H", v) for v in setup)
+    return hdr + bytes([wct]) + words + struct.pack("<H", len(raw) + len(data)) + raw + data
+
+
+def smb_pipes():
+    """SMB Transaction requests to "\\PIPE\\" (Unicode or not) whose
+    TransactNmPipe data is DCE/RPC (requests, responses, faults, both byte
+    orders, every flag, version 5.1), or not (other versions and types,
+    short, empty), other functions, missing setup words, another pipe
+    name, a lower-case one, one the server sends, and Transaction2.  Not
+    here: a transaction in several parts and a PDU over several
+    transactions, which Wireshark reassembles, and the responses, which it
+    dissects by their request's pipe: we do neither."""
+    w = _Frames()
+    c2s, s2c = w.tcp_pair(50020, 445)
+    c2s(100, 0, SYN)
+    s2c(500, 101, SYN | ACK)
+    c2s(101, 501, ACK)
+    seq = [101, 501]
+
+    def send(smb, back=False):
+        msg = struct.pack("!I", len(smb)) + smb
+        (s2c if back else c2s)(seq[back], seq[not back], PSH | ACK, msg)
+        seq[back] += len(msg)
+    pipe = "\\PIPE\\"
+    for data in (dcerpc_pdu(), dcerpc_pdu(ptype=2), dcerpc_pdu(ptype=3), dcerpc_pdu(ptype=20),
+                 dcerpc_pdu(drep=b"\0\0\0\0"), dcerpc_pdu(flags=0xfc),
+                 dcerpc_pdu(minor=1, drep=b"\x00\x01\x02\x00"), dcerpc_pdu(stub=bytes(900)),
+                 dcerpc_pdu(ver=4), dcerpc_pdu(minor=2), b"hello, not DCE/RPC", dcerpc_pdu()[:10],
+                 b""):
+        send(smb_trans(pipe, data))
+    send(smb_trans(pipe, dcerpc_pdu(), unicode=False))
+    send(smb_trans(pipe, dcerpc_pdu()), back=True)
+    send(smb_trans("\\pipe\\", dcerpc_pdu()))
+    send(smb_trans(pipe + "LANMAN", bytes(10), setup=()))
+    for setup in ((0x53, 0x8012), (0x26,), ()):
+        send(smb_trans(pipe, dcerpc_pdu(), setup=setup))
+    send(smb_trans(pipe, dcerpc_pdu(), cmd=0x32))
+    return w.frames
+
+
 def sctp():
     """SCTP: an INIT, DATA chunks (two in one packet), a cut packet."""
     w = _Frames()
@@ -176,4 +239,4 @@ def quic_any_port():
 
 
 SCENARIOS = {"tunnels": tunnels, "applications": applications, "sessions": sessions, "sctp": sctp,
-             "quic_any_port": quic_any_port}
+             "quic_any_port": quic_any_port, "smb_pipes": smb_pipes}

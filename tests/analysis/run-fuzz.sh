@@ -3,7 +3,7 @@
 # compiler the meson build uses) and runs each for a bounded time: the
 # capture target (reader, dissectors, per-packet fields, every answer),
 # seeded with the shared captures of both sets (read in place, never
-# copied or written), then the display-filter target for a third of that time.
+# copied or written) and protocols_gen's synthetic ones, then the display-filter target for a third of that time.
 # usage: run-fuzz.sh SOURCE_ROOT [SECONDS]
 # Exits non-zero on any crash, leak, sanitizer report or timeout.
 set -euo pipefail
@@ -46,6 +46,17 @@ if [ -d "$root/../shared/pcaps-wide" ]; then
   done
   seeds+=("$work/wide-seeds")
 fi
+# And the synthetic captures of the protocols neither set carries (SMB
+# pipes and DCE/RPC, GTP, SCTP...: tests/analysis/protocols_gen.py).
+mkdir "$work/gen-seeds"
+python3 - "$root/tests/analysis" "$work/gen-seeds" <<'EOF_PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import core_fields_gen, protocols_gen
+for name, build in protocols_gen.SCENARIOS.items():
+    core_fields_gen.write(f"{sys.argv[2]}/{name}.pcap", build())
+EOF_PY
+seeds+=("$work/gen-seeds")
 # -timeout: an input taking over 10 s is a hang; -max_len fits the larger seeds.
 # A failing input is kept in $FUZZ_ARTIFACTS (default /tmp/pcapd-fuzz-artifacts).
 artifacts=${FUZZ_ARTIFACTS:-/tmp/pcapd-fuzz-artifacts}

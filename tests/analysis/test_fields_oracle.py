@@ -40,9 +40,6 @@ KNOWN_DIFFERENCES = {
         "attributes and extensions; we record the certificate's fields, not those calls",
     ("config/sample-traffic.pcap", "frame.protocols"):
         "the certificate's x509sat/x509ce/pkix1* dissector calls (as zeek-tls-chrome-34-google)",
-    ("wide/tcpdump-wccp_redirect_gre.pcap", "frame.protocols"):
-        "tshark names the SMB request nbss:smb:dcerpc; we stop at smb, with no DCE/RPC "
-        "dissector yet (see test_oracle.py's hierarchy difference)",
 }
 
 

@@ -150,8 +150,6 @@ def test_leaf_protocols(name):
 LEAF_DIFFERENCES = {
     "cs-tcp_dupack.pcapng": "test_oracle.py KNOWN_DIFFERENCES: tshark names one mid-message "
                             "HTTP continuation segment http, we name none",
-    "wide/tcpdump-wccp_redirect_gre.pcap": "test_oracle.py KNOWN_DIFFERENCES: an SMB named "
-                                           "pipe's DCE/RPC, where we stop at smb",
 }
 
 

@@ -31,10 +31,6 @@ KNOWN_DIFFERENCES = {
         "capture starts in the middle of an HTTP response; tshark names one of three "
         "continuation segments (frame 6) http and the other two nothing, by a heuristic of "
         "its HTTP reassembly we do not reproduce: we name none",
-    ("wide/tcpdump-wccp_redirect_gre.pcap", "hierarchy"):
-        "an SMB transaction on a named pipe inside WCCP's GRE: tshark names "
-        "nbss/smb/smb_pipe/dcerpc, we stop at smb (no SMB transaction or DCE/RPC dissector "
-        "yet)",
 }
 
 
