@@ -184,9 +184,9 @@ int pcap_merge_open(const int *fds, unsigned n, uint64_t packet_limit, uint64_t 
     return pcap_merge_open_sources(src, n, packet_limit, byte_limit, out, err, err_size);
 }
 
-int pcap_merge_open_sources(const struct pcap_merge_source *src, unsigned n,
-                            uint64_t packet_limit, uint64_t byte_limit, struct pcap_merge **out,
-                            char *err, size_t err_size)
+int pcap_merge_open_sources(const struct pcap_merge_source *src, unsigned n, uint64_t packet_limit,
+                            uint64_t byte_limit, struct pcap_merge **out, char *err,
+                            size_t err_size)
 {
     if (n == 0 || n > PCAP_MERGE_MAX_INPUTS) {
         snprintf(err, err_size, "from 1 to %u inputs", PCAP_MERGE_MAX_INPUTS);

@@ -43,9 +43,9 @@ int pcap_merge_open(const int *fds, unsigned n, uint64_t packet_limit, uint64_t 
                     struct pcap_merge **out, char *err, size_t err_size);
 
 /* As pcap_merge_open(), of the inputs `src` (each read from its start). */
-int pcap_merge_open_sources(const struct pcap_merge_source *src, unsigned n,
-                            uint64_t packet_limit, uint64_t byte_limit, struct pcap_merge **out,
-                            char *err, size_t err_size);
+int pcap_merge_open_sources(const struct pcap_merge_source *src, unsigned n, uint64_t packet_limit,
+                            uint64_t byte_limit, struct pcap_merge **out, char *err,
+                            size_t err_size);
 
 /* Adds shifts_ns[i] nanoseconds to every time of input i (one shift per
  * input: a clock offset measured against a common reference, so that
