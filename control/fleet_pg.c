@@ -14,7 +14,7 @@
 #include "clock_ms.h"
 #include "log.h"
 
-/* The schema, version 1: every statement idempotent, run under the
+/* The schema, versions 1 and 2: every statement idempotent, run under the
  * advisory lock, and recorded in fleet_schema. */
 static const char FLEET_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS fleet_schema (version integer PRIMARY KEY);"
@@ -57,7 +57,17 @@ static const char FLEET_SCHEMA[] =
     "  created_ms bigint NOT NULL);"
     "CREATE TABLE IF NOT EXISTS fleet_token_revocations ("
     "  id text PRIMARY KEY, revoked timestamptz NOT NULL DEFAULT now());"
-    "INSERT INTO fleet_schema VALUES (1) ON CONFLICT DO NOTHING;";
+    "INSERT INTO fleet_schema VALUES (1) ON CONFLICT DO NOTHING;"
+    /* Version 2: full captures at their site, each appliance's file in
+     * the bucket (docs/FLEET.md, "Full captures"). */
+    "ALTER TABLE fleet_captures ADD COLUMN IF NOT EXISTS colo_name text NOT NULL DEFAULT '',"
+    "  ADD COLUMN IF NOT EXISTS byte_limit bigint NOT NULL DEFAULT 0,"
+    "  ADD COLUMN IF NOT EXISTS destination_conf text NOT NULL DEFAULT '';"
+    "ALTER TABLE fleet_targets ADD COLUMN IF NOT EXISTS local_status text NOT NULL DEFAULT '';"
+    "ALTER TABLE fleet_parts ADD COLUMN IF NOT EXISTS object_key text NOT NULL DEFAULT '';"
+    "CREATE INDEX IF NOT EXISTS fleet_captures_ended ON fleet_captures (ended)"
+    "  WHERE ended IS NOT NULL;"
+    "INSERT INTO fleet_schema VALUES (2) ON CONFLICT DO NOTHING;";
 
 /* The advisory lock key of the migrations. */
 #define FLEET_SCHEMA_LOCK "SELECT pg_advisory_lock(hashtext('pcapd_fleet_schema'))"
@@ -132,11 +142,8 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
-PGconn *fleet_pg_conn(char *err, unsigned err_size)
+PGconn *fleet_pg_connect_own(char *err, unsigned err_size)
 {
-    if (conn != NULL && !conn_broken && PQstatus(conn) == CONNECTION_OK)
-        return conn;
-    fleet_pg_close();
     PGconn *c = PQconnectdb(conninfo);
     if (c == NULL || PQstatus(c) != CONNECTION_OK) {
         conn_error(c, "connecting to the fleet store", err, err_size);
@@ -144,6 +151,17 @@ PGconn *fleet_pg_conn(char *err, unsigned err_size)
         return NULL;
     }
     PQsetNoticeProcessor(c, ignore_notice, NULL);
+    return c;
+}
+
+PGconn *fleet_pg_conn(char *err, unsigned err_size)
+{
+    if (conn != NULL && !conn_broken && PQstatus(conn) == CONNECTION_OK)
+        return conn;
+    fleet_pg_close();
+    PGconn *c = fleet_pg_connect_own(err, err_size);
+    if (c == NULL)
+        return NULL;
     if ((!atomic_load(&migrated) && migrate(c, err, err_size) != 0) ||
         (listener && listen_fleet(c, err, err_size) != 0)) {
         PQfinish(c);

@@ -30,6 +30,11 @@ void fleet_pg_init(const char *conninfo);
  * reason in `err`, when the server cannot be reached. */
 PGconn *fleet_pg_conn(char *err, unsigned err_size);
 
+/* Makes a connection of the caller's own (a download's, which keeps
+ * statements in flight across calls), outside the thread's.  Returns it
+ * (PQfinish() it), or NULL with the reason in `err`. */
+PGconn *fleet_pg_connect_own(char *err, unsigned err_size);
+
 /* Milliseconds since this thread's connection was (re)made, or -1 if it
  * has none. */
 int64_t fleet_pg_connected_ms(void);

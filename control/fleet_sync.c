@@ -27,6 +27,10 @@
 /* How often the heartbeat and the token sync run. */
 #define HEARTBEAT_MS 1000
 #define TOKEN_SYNC_MS 2000
+/* Longest pause between two retention sweeps, and most captures one
+ * statement of a sweep deletes. */
+#define EXPIRE_MAX_MS 60000
+#define EXPIRE_BATCH 1000
 /* Most claims taken in one round (the rest wait for the next). */
 #define CLAIMS_MAX 64
 
@@ -37,6 +41,7 @@
 static struct {
     int64_t heartbeat_ms;
     int64_t tokens_ms;
+    int64_t expire_ms;
     /* The last clock offset measured (database minus this host, ns). */
     int64_t offset_ns;
     /* This thread's connection of the local token store. */
@@ -112,31 +117,36 @@ static int report_end(const struct fleet_identity *me, const struct fleet_report
     char path[700], packets[24], dropped[24], offset[24];
     size_t len = 0;
     capture_files_path(rep->id, path, sizeof(path));
-    char *data = rep->start_failed ? NULL : read_part(path, &len);
+    /* A full capture's part is the object it was delivered to, not data. */
+    char *data = rep->full           ? (rep->object[0] != '\0' ? strdup("") : NULL)
+                 : rep->start_failed ? NULL
+                                     : read_part(path, &len);
     snprintf(packets, sizeof(packets), "%" PRIu64, rep->packets);
     snprintf(dropped, sizeof(dropped), "%" PRIu64, rep->dropped);
     snprintf(offset, sizeof(offset), "%" PRId64, sync_state.offset_ns);
     const char *state = data != NULL ? "done" : "failed";
-    const char *error = data != NULL || rep->error[0] ? rep->error : "no capture file was written";
-    const char *p[] = {rep->id, me->name, state, packets, dropped, error};
+    const char *error = data != NULL || rep->error[0] ? rep->error
+                        : rep->full                   ? "its file was not delivered to the bucket"
+                                                      : "no capture file was written";
+    const char *p[] = {rep->id, me->name, state, packets, dropped, error, rep->local_status};
     int rc = fleet_pg_tx("BEGIN", err, err_size);
     PGresult *r = rc != 0 ? NULL
                           : fleet_pg_exec("UPDATE fleet_targets SET state = $3, packets = $4,"
-                                          " dropped = $5, error = $6 WHERE capture_id = $1 AND"
-                                          " appliance = $2 AND state IN ('claimed', 'running')"
-                                          " RETURNING 1",
-                                          6, p, PGRES_TUPLES_OK, err, err_size);
+                                          " dropped = $5, error = $6, local_status = $7"
+                                          " WHERE capture_id = $1 AND appliance = $2"
+                                          " AND state IN ('claimed', 'running') RETURNING 1",
+                                          7, p, PGRES_TUPLES_OK, err, err_size);
     rc = r == NULL ? -1 : 0;
     if (r != NULL && PQntuples(r) == 1 && data != NULL) {
         PGconn *c = fleet_pg_conn(err, err_size);
-        const char *pp[] = {rep->id, me->name, offset, packets, data};
-        int lens[] = {0, 0, 0, 0, (int)len};
-        int fmts[] = {0, 0, 0, 0, 1};
+        const char *pp[] = {rep->id, me->name, offset, packets, data, rep->object};
+        int lens[] = {0, 0, 0, 0, (int)len, 0};
+        int fmts[] = {0, 0, 0, 0, 1, 0};
         PGresult *ins = PQexecParams(c,
                                      "INSERT INTO fleet_parts (capture_id, appliance, seq,"
-                                     " clock_offset_ns, packets, data) VALUES ($1, $2, 0, $3,"
-                                     " $4, $5) ON CONFLICT DO NOTHING",
-                                     5, NULL, pp, lens, fmts, 0);
+                                     " clock_offset_ns, packets, data, object_key) VALUES ($1,"
+                                     " $2, 0, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
+                                     6, NULL, pp, lens, fmts, 0);
         if (PQresultStatus(ins) != PGRES_COMMAND_OK) {
             snprintf(err, err_size, "storing the part: %s", PQerrorMessage(c));
             rc = -1;
@@ -160,14 +170,14 @@ static int report_progress(const struct fleet_identity *me, const struct fleet_r
     char packets[24], dropped[24];
     snprintf(packets, sizeof(packets), "%" PRIu64, rep->packets);
     snprintf(dropped, sizeof(dropped), "%" PRIu64, rep->dropped);
-    const char *p[] = {rep->id, me->name, packets, dropped};
+    const char *p[] = {rep->id, me->name, packets, dropped, rep->local_status};
     return fleet_pg_command("WITH t AS (UPDATE fleet_targets SET state = 'running', packets = $3,"
-                            " dropped = $4, lease_until = " LEASE_SQL
+                            " dropped = $4, local_status = $5, lease_until = " LEASE_SQL
                             " WHERE capture_id = $1 AND appliance = $2"
                             " AND state IN ('claimed', 'running') RETURNING capture_id)"
                             " UPDATE fleet_captures SET status = 'running'"
                             " WHERE id IN (SELECT capture_id FROM t) AND status = 'pending'",
-                            4, p, err, err_size);
+                            5, p, err, err_size);
 }
 
 /* Claims the pending targets of this appliance into t->claims. */
@@ -183,7 +193,8 @@ static int claim(struct fleet_sync_task *t, char *err, unsigned err_size)
                                       " AND t.state = 'pending' AND c.id = t.capture_id"
                                       " AND c.status IN ('pending', 'running')"
                                       " RETURNING c.id, c.account_id, c.time_limit, "
-                                      "c.packet_limit, c.filter_json",
+                                      "c.packet_limit, c.filter_json, c.type, c.colo_name,"
+                                      " c.byte_limit, c.destination_conf",
                       1, p, PGRES_TUPLES_OK, err, err_size);
     if (r == NULL)
         return -1;
@@ -195,10 +206,13 @@ static int claim(struct fleet_sync_task *t, char *err, unsigned err_size)
         struct capture_error cerr;
         snprintf(c->id, sizeof(c->id), "%s", PQgetvalue(r, i, 0));
         snprintf(c->account_id, sizeof(c->account_id), "%s", PQgetvalue(r, i, 1));
-        c->type = CAPTURE_SIMPLE;
+        c->type = strcmp(PQgetvalue(r, i, 5), "full") == 0 ? CAPTURE_FULL : CAPTURE_SIMPLE;
         c->status = CAPTURE_PENDING;
         c->time_limit = (uint32_t)fleet_pg_int(r, i, 2);
         c->packet_limit = (uint32_t)fleet_pg_int(r, i, 3);
+        snprintf(c->colo_name, sizeof(c->colo_name), "%s", PQgetvalue(r, i, 6));
+        c->byte_limit = (uint64_t)fleet_pg_int(r, i, 7);
+        snprintf(c->destination_conf, sizeof(c->destination_conf), "%s", PQgetvalue(r, i, 8));
         c->submitted_ms = clock_realtime_ms();
         if (f != NULL && capture_filter_from_json(f, &c->filter, &cerr) == 0)
             t->n_claims++;
@@ -268,6 +282,35 @@ static int settle(char *err, unsigned err_size)
         " string_agg(error, '; ') AS errors FROM fleet_targets WHERE capture_id = d.id"
         " AND error <> '') f WHERE c.id = d.id",
         0, NULL, err, err_size);
+}
+
+/* Deletes the fleet captures that ended more than retention_s ago, their
+ * targets and parts with them (ON DELETE CASCADE), a batch per statement
+ * so that no statement holds many locks for long.  Whichever appliance
+ * runs it first does the work; the others find nothing.  Each appliance's
+ * own copy of its targets goes with its local retention. */
+static int expire(const struct fleet_identity *me, char *err, unsigned err_size)
+{
+    char keep[24];
+    snprintf(keep, sizeof(keep), "%" PRIu64, me->retention_s);
+    const char *p[] = {keep};
+    int64_t deleted = 0, n;
+    do {
+        PGresult *r = fleet_pg_exec("WITH d AS (DELETE FROM fleet_captures WHERE id IN (SELECT id"
+                                    " FROM fleet_captures WHERE status IN ('success', 'failed')"
+                                    " AND ended < now() - make_interval(secs => $1::bigint)"
+                                    " LIMIT " FLEET_STR(EXPIRE_BATCH) ") RETURNING 1)"
+                                                                      " SELECT count(*) FROM d",
+                                    1, p, PGRES_TUPLES_OK, err, err_size);
+        if (r == NULL)
+            return -1;
+        n = fleet_pg_int(r, 0, 0);
+        deleted += n;
+        PQclear(r);
+    } while (n == EXPIRE_BATCH);
+    if (deleted > 0)
+        log_info("fleet_retention", "deleted=%" PRId64, deleted);
+    return 0;
 }
 
 /* Publishes one local token to the fleet (token_store_list callback). */
@@ -391,6 +434,13 @@ static int round_steps(struct fleet_sync_task *t, char *err, unsigned err_size)
     }
     if (claim(t, err, err_size) != 0 || stops(t, err, err_size) != 0 || settle(err, err_size) != 0)
         return -1;
+    int64_t expire_every = (int64_t)t->me->retention_s * 1000 / 2;
+    expire_every = expire_every > EXPIRE_MAX_MS ? EXPIRE_MAX_MS : expire_every;
+    if (t->me->retention_s > 0 && now - sync_state.expire_ms >= expire_every) {
+        if (expire(t->me, err, err_size) != 0)
+            log_warn("fleet_retention_failed", "error=%s", log_q(err));
+        sync_state.expire_ms = now;
+    }
     if (now - sync_state.tokens_ms >= TOKEN_SYNC_MS) {
         if (sync_tokens(t->me, err, err_size) != 0)
             log_warn("fleet_token_sync", "error=%s", log_q(err));
