@@ -76,6 +76,10 @@ static const char FLEET_SCHEMA[] =
 /* The connection string (set once, before the threads use it). */
 static char *conninfo;
 
+/* Statements this process has sent through fleet_pg_exec() and
+ * fleet_pg_counted() (the fleet's round trips; tools/bench-fleet). */
+static atomic_ulong round_trips;
+
 /* Set once the schema is known to be migrated in this process. */
 static atomic_bool migrated;
 
@@ -187,6 +191,7 @@ PGresult *fleet_pg_exec(const char *sql, int n, const char *const *params, ExecS
     if (c == NULL)
         return NULL;
     bool idle = PQtransactionStatus(c) == PQTRANS_IDLE;
+    atomic_fetch_add(&round_trips, 1);
     PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
     if (idle && PQstatus(c) == CONNECTION_BAD) {
         /* The server went away since the last statement (a restart): a
@@ -207,6 +212,16 @@ PGresult *fleet_pg_exec(const char *sql, int n, const char *const *params, ExecS
     if (PQstatus(c) != CONNECTION_OK)
         conn_broken = true;
     return NULL;
+}
+
+void fleet_pg_counted(void)
+{
+    atomic_fetch_add(&round_trips, 1);
+}
+
+unsigned long fleet_pg_round_trips(void)
+{
+    return atomic_load(&round_trips);
 }
 
 int fleet_pg_command(const char *sql, int n, const char *const *params, char *err,

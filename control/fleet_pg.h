@@ -46,6 +46,12 @@ int64_t fleet_pg_connected_ms(void);
 PGresult *fleet_pg_exec(const char *sql, int n, const char *const *params, ExecStatusType want,
                         char *err, unsigned err_size);
 
+/* Counts a statement sent other than through fleet_pg_exec(). */
+void fleet_pg_counted(void);
+
+/* Statements this process has sent to the fleet store so far. */
+unsigned long fleet_pg_round_trips(void);
+
 /* Runs a statement whose rows, if any, do not matter.  Returns 0, or -1
  * with `err`. */
 int fleet_pg_command(const char *sql, int n, const char *const *params, char *err,

@@ -435,6 +435,7 @@ static int part_ask(struct part_reader *p)
     snprintf(from, sizeof(from), "%" PRId64, p->asked + 1);
     snprintf(len, sizeof(len), "%d", p->slice_size);
     const char *v[] = {d->capture_id, p->appliance, from, len};
+    fleet_pg_counted();
     if (PQsendQueryParams(d->conn,
                           "SELECT substring(data FROM $3::integer FOR $4::integer)"
                           " FROM fleet_parts WHERE capture_id = $1 AND appliance = $2 AND seq = 0",

@@ -22,10 +22,15 @@
 #include "log.h"
 #include "token_store.h"
 
-/* How long a round waits for a NOTIFY when it has nothing else to do. */
-#define SYNC_WAIT_MS 250
-/* How often the heartbeat and the token sync run. */
+/* How long a round waits for a NOTIFY (or the loop's eventfd) when it has
+ * nothing else to do: the poll behind the NOTIFY hint, and so the round
+ * trips of an idle appliance (tools/bench-fleet --sim: every appliance's
+ * poll is the database's load at rest, so it is not shorter). */
+#define SYNC_WAIT_MS 1000
+/* How often the heartbeat, the settling of the fleet's captures (leases,
+ * the fleet-wide limit, finishing) and the token sync run. */
 #define HEARTBEAT_MS 1000
+#define SETTLE_MS 1000
 #define TOKEN_SYNC_MS 2000
 /* Longest pause between two retention sweeps, and most captures one
  * statement of a sweep deletes. */
@@ -37,9 +42,11 @@
 /* A lease from now. */
 #define LEASE_SQL "now() + " FLEET_LEASE_SQL
 
-/* The lane thread's state between rounds. */
-static struct {
+/* The lane thread's state between rounds (per thread: one lane thread in
+ * the daemon, one per simulated appliance in tools/bench/fleet_sim.c). */
+static __thread struct {
     int64_t heartbeat_ms;
+    int64_t settle_ms;
     int64_t tokens_ms;
     int64_t expire_ms;
     /* The last clock offset measured (database minus this host, ns). */
@@ -142,6 +149,7 @@ static int report_end(const struct fleet_identity *me, const struct fleet_report
         const char *pp[] = {rep->id, me->name, offset, packets, data, rep->object};
         int lens[] = {0, 0, 0, 0, (int)len, 0};
         int fmts[] = {0, 0, 0, 0, 1, 0};
+        fleet_pg_counted();
         PGresult *ins = PQexecParams(c,
                                      "INSERT INTO fleet_parts (capture_id, appliance, seq,"
                                      " clock_offset_ns, packets, data, object_key) VALUES ($1,"
@@ -424,6 +432,7 @@ static int round_steps(struct fleet_sync_task *t, char *err, unsigned err_size)
             return -1;
         sync_state.heartbeat_ms = now;
     }
+    bool ended = false;
     for (unsigned i = 0; i < t->n_reports; i++) {
         const struct fleet_report *rep = &t->reports[i];
         int rc = rep->ended ? report_end(t->me, rep, err, err_size)
@@ -431,9 +440,18 @@ static int round_steps(struct fleet_sync_task *t, char *err, unsigned err_size)
         if (rc != 0)
             return -1;
         t->reported[i] = true;
+        ended = ended || rep->ended;
     }
-    if (claim(t, err, err_size) != 0 || stops(t, err, err_size) != 0 || settle(err, err_size) != 0)
+    /* Stops concern only targets run here; settling is the fleet's, done
+     * by each appliance once a second, and at once after an end here (so
+     * that the capture it completes finishes without waiting). */
+    if (claim(t, err, err_size) != 0 || (t->n_reports > 0 && stops(t, err, err_size) != 0))
         return -1;
+    if (ended || now - sync_state.settle_ms >= SETTLE_MS) {
+        if (settle(err, err_size) != 0)
+            return -1;
+        sync_state.settle_ms = now;
+    }
     int64_t expire_every = (int64_t)t->me->retention_s * 1000 / 2;
     expire_every = expire_every > EXPIRE_MAX_MS ? EXPIRE_MAX_MS : expire_every;
     if (t->me->retention_s > 0 && now - sync_state.expire_ms >= expire_every) {
