@@ -36,9 +36,15 @@ struct fleet_target {
     bool full;
     char object[700];
     /* The database has heard that it runs (logged once, for the
-     * create-to-running breakdown of tools/bench-fleet). */
+     * create-to-running breakdown of tools/bench-fleet), and when it last
+     * took a report of it (monotonic ms). */
     bool live_reported;
+    int64_t reported_ms;
 };
+
+/* Least time between two progress reports of a live target (ms): within
+ * the lease (3 s) with room for a slow round or two. */
+#define PROGRESS_MS 500
 
 /* Where a target is, as far as the fleet must hear of it. */
 enum target_phase {
@@ -284,6 +290,8 @@ static void sync_done(void *arg)
     fleet.connected = t->ok;
     for (unsigned i = 0; i < t->n_reports; i++) {
         struct fleet_target *ft = target_find(t->reports[i].id);
+        if (ft != NULL && t->reported[i])
+            ft->reported_ms = clock_monotonic_ms();
         if (ft != NULL && t->reported[i] && !t->reports[i].ended && !ft->live_reported) {
             ft->live_reported = true;
             log_info("fleet_target_live", "capture=%s", ft->id);
@@ -320,9 +328,16 @@ void fleet_tick(void)
         task_free(t);
         return;
     }
+    int64_t now = clock_monotonic_ms();
     for (unsigned i = 0; i < fleet.n; i++) {
-        fleet.targets[i].sent = target_phase(&fleet.targets[i]);
-        t->n_reports += target_report(&fleet.targets[i], &t->reports[t->n_reports]);
+        struct fleet_target *ft = &fleet.targets[i];
+        ft->sent = target_phase(ft);
+        /* A live target already known to run is reported (its counters,
+         * its lease renewed) at most every PROGRESS_MS: a round woken by
+         * another capture's NOTIFY does not write it again. */
+        if (ft->sent == PHASE_LIVE && ft->live_reported && now - ft->reported_ms < PROGRESS_MS)
+            continue;
+        t->n_reports += target_report(ft, &t->reports[t->n_reports]);
     }
     fleet.woken = false;
     if (offload_submit(OFFLOAD_FLEET_SYNC, sync_work, sync_done, t) != 0) {

@@ -135,38 +135,38 @@ static int report_end(const struct fleet_identity *me, const struct fleet_report
     const char *error = data != NULL || rep->error[0] ? rep->error
                         : rep->full                   ? "its file was not delivered to the bucket"
                                                       : "no capture file was written";
-    const char *p[] = {rep->id, me->name, state, packets, dropped, error, rep->local_status};
-    int rc = fleet_pg_tx("BEGIN", err, err_size);
-    PGresult *r = rc != 0 ? NULL
-                          : fleet_pg_exec("UPDATE fleet_targets SET state = $3, packets = $4,"
-                                          " dropped = $5, error = $6, local_status = $7"
-                                          " WHERE capture_id = $1 AND appliance = $2"
-                                          " AND state IN ('claimed', 'running') RETURNING 1",
-                                          7, p, PGRES_TUPLES_OK, err, err_size);
-    rc = r == NULL ? -1 : 0;
-    if (r != NULL && PQntuples(r) == 1 && data != NULL) {
-        PGconn *c = fleet_pg_conn(err, err_size);
-        const char *pp[] = {rep->id, me->name, offset, packets, data, rep->object};
-        int lens[] = {0, 0, 0, 0, (int)len, 0};
-        int fmts[] = {0, 0, 0, 0, 1, 0};
-        fleet_pg_counted();
-        PGresult *ins = PQexecParams(c,
-                                     "INSERT INTO fleet_parts (capture_id, appliance, seq,"
-                                     " clock_offset_ns, packets, data, object_key) VALUES ($1,"
-                                     " $2, 0, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
-                                     6, NULL, pp, lens, fmts, 0);
-        if (PQresultStatus(ins) != PGRES_COMMAND_OK) {
-            snprintf(err, err_size, "storing the part: %s", PQerrorMessage(c));
-            rc = -1;
-        }
-        PQclear(ins);
-    } else if (r != NULL && PQntuples(r) == 0) {
+    const char *p[] = {rep->id, me->name,          state,  packets, dropped,
+                       error,   rep->local_status, offset, data,    rep->object};
+    int lens[] = {0, 0, 0, 0, 0, 0, 0, 0, (int)len, 0};
+    int fmts[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+    /* One statement, so one transaction and one round trip: the target's
+     * move, and its part only if the move happened. */
+    PGconn *c = fleet_pg_conn(err, err_size);
+    fleet_pg_counted();
+    PGresult *r = c == NULL
+                      ? NULL
+                      : PQexecParams(c,
+                                     "WITH t AS (UPDATE fleet_targets SET state = $3, packets = $4,"
+                                     " dropped = $5, error = $6, local_status = $7"
+                                     " WHERE capture_id = $1 AND appliance = $2"
+                                     " AND state IN ('claimed', 'running') RETURNING 1),"
+                                     " p AS (INSERT INTO fleet_parts (capture_id, appliance, seq,"
+                                     " clock_offset_ns, packets, data, object_key)"
+                                     " SELECT $1, $2, 0, $8, $4, $9, $10 FROM t WHERE $3 = 'done'"
+                                     " ON CONFLICT DO NOTHING RETURNING 1)"
+                                     " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM p)",
+                                     10, NULL, p, lens, fmts, 0);
+    int rc = 0;
+    if (c != NULL && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        snprintf(err, err_size, "storing the end of %s: %s", rep->id, PQerrorMessage(c));
+        rc = -1;
+    } else if (c == NULL) {
+        rc = -1;
+    } else if (fleet_pg_int(r, 0, 0) == 0) {
         log_warn("fleet_part_late", "capture=%s", rep->id);
     }
     PQclear(r);
     free(data);
-    if (fleet_pg_tx(rc == 0 ? "COMMIT" : "ROLLBACK", err, err_size) != 0)
-        rc = -1;
     return rc;
 }
 

@@ -30,6 +30,9 @@
 
 /* How long a simulated target runs once the fleet has heard it run. */
 #define HOLD_MS 200
+/* Least time between two progress reports of a live target, as the
+ * daemon has it (control/fleet.c). */
+#define PROGRESS_MS 500
 /* Room for the targets of one simulated appliance. */
 #define SIM_TARGETS 256
 
@@ -52,8 +55,10 @@ struct sim_capture {
 struct sim_target {
     char id[CAPTURE_ID_LEN + 1];
     struct sim_capture *capture;
-    /* The fleet has heard it run (since when, ns), and it has ended. */
+    /* The fleet has heard it run (since when, ns), when it last took a
+     * report of it, and it has ended. */
     int64_t live_ns;
+    int64_t reported_ns;
     bool ended;
 };
 
@@ -94,15 +99,19 @@ static struct sim_capture *capture_find(const char *id)
     return NULL;
 }
 
-/* Builds the reports of a round from the appliance's targets. */
-static void round_reports(struct sim_app *a, struct fleet_sync_task *t)
+/* Builds the reports of a round from the appliance's targets; idx[k] is
+ * the target of report k. */
+static void round_reports(struct sim_app *a, struct fleet_sync_task *t, unsigned *idx)
 {
     int64_t now = now_ns();
     for (unsigned i = 0; i < a->n; i++) {
         struct sim_target *st = &a->targets[i];
-        struct fleet_report *rep = &t->reports[t->n_reports++];
-        snprintf(rep->id, sizeof(rep->id), "%s", st->id);
         st->ended = st->ended || (st->live_ns != 0 && now - st->live_ns >= HOLD_MS * 1000000ll);
+        if (!st->ended && st->live_ns != 0 && now - st->reported_ns < PROGRESS_MS * 1000000ll)
+            continue;
+        struct fleet_report *rep = &t->reports[t->n_reports++];
+        idx[t->n_reports - 1] = i;
+        snprintf(rep->id, sizeof(rep->id), "%s", st->id);
         rep->ended = st->ended;
         rep->packets = 1;
         snprintf(rep->local_status, sizeof(rep->local_status), "%s",
@@ -111,14 +120,17 @@ static void round_reports(struct sim_app *a, struct fleet_sync_task *t)
 }
 
 /* Applies a round's results: reports taken, claims, stops. */
-static void round_results(struct sim_app *a, struct fleet_sync_task *t)
+static void round_results(struct sim_app *a, struct fleet_sync_task *t, const unsigned *idx)
 {
-    for (unsigned i = 0; i < t->n_reports && t->ok; i++) {
-        struct sim_target *st = &a->targets[i];
-        if (!t->reported[i])
+    bool gone[SIM_TARGETS] = {false};
+    for (unsigned k = 0; k < t->n_reports && t->ok; k++) {
+        struct sim_target *st = &a->targets[idx[k]];
+        if (!t->reported[k])
             continue;
+        st->reported_ns = now_ns();
+        gone[idx[k]] = st->ended;
         if (!st->ended && st->live_ns == 0) {
-            st->live_ns = now_ns();
+            st->live_ns = st->reported_ns;
             struct sim_capture *c = st->capture;
             if (c != NULL && atomic_fetch_add(&c->running, 1) + 1 == c->targets)
                 atomic_store(&c->all_running_ns, st->live_ns);
@@ -126,8 +138,7 @@ static void round_results(struct sim_app *a, struct fleet_sync_task *t)
     }
     unsigned kept = 0;
     for (unsigned i = 0; i < a->n; i++) {
-        bool gone = i < t->n_reports && t->reported[i] && a->targets[i].ended;
-        if (!gone)
+        if (!gone[i])
             a->targets[kept++] = a->targets[i];
     }
     a->n = kept;
@@ -153,12 +164,13 @@ static void *app_main(void *arg)
         struct fleet_sync_task t = {.me = &a->me, .wake_fd = a->wake_fd};
         struct fleet_report reports[SIM_TARGETS];
         bool reported[SIM_TARGETS] = {false};
+        unsigned idx[SIM_TARGETS];
         memset(reports, 0, sizeof(reports));
         t.reports = reports;
         t.reported = reported;
-        round_reports(a, &t);
+        round_reports(a, &t, idx);
         fleet_sync_run(&t);
-        round_results(a, &t);
+        round_results(a, &t, idx);
         free(t.claims);
         free(t.stops);
     }
