@@ -87,6 +87,9 @@ static atomic_bool migrated;
  * it broke. */
 static __thread PGconn *conn;
 static __thread int64_t conn_since_ms;
+/* How many connections this thread has made (a session's advisory locks
+ * go with its connection). */
+static __thread uint64_t conn_serial;
 static __thread bool conn_broken;
 /* This thread's connection LISTENs for the fleet's wake-ups (the sync
  * lane's only: a connection that never waits would pile them up). */
@@ -174,9 +177,15 @@ PGconn *fleet_pg_conn(char *err, unsigned err_size)
     atomic_store(&migrated, true);
     conn = c;
     conn_since_ms = clock_monotonic_ms();
+    conn_serial++;
     conn_broken = false;
     log_info("fleet_store_connected", "server=%s", log_q(PQhost(c)));
     return conn;
+}
+
+uint64_t fleet_pg_connection_serial(void)
+{
+    return conn_serial;
 }
 
 int64_t fleet_pg_connected_ms(void)

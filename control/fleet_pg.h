@@ -35,6 +35,10 @@ PGconn *fleet_pg_conn(char *err, unsigned err_size);
  * (PQfinish() it), or NULL with the reason in `err`. */
 PGconn *fleet_pg_connect_own(char *err, unsigned err_size);
 
+/* A number that changes whenever this thread's connection is remade (so
+ * that what its session held, advisory locks, is known to be gone). */
+uint64_t fleet_pg_connection_serial(void);
+
 /* Milliseconds since this thread's connection was (re)made, or -1 if it
  * has none. */
 int64_t fleet_pg_connected_ms(void);

@@ -51,6 +51,10 @@ static __thread struct {
     int64_t expire_ms;
     /* The last clock offset measured (database minus this host, ns). */
     int64_t offset_ns;
+    /* This appliance settles the fleet: its connection (of this serial)
+     * holds the settler's advisory lock. */
+    bool settler;
+    uint64_t settler_serial;
     /* This thread's connection of the local token store. */
     struct token_store *tokens;
 } sync_state;
@@ -65,23 +69,33 @@ static int64_t realtime_ns(void)
 
 /* Upserts this appliance's row with a fresh heartbeat, and measures the
  * clock offset from the database's clock_timestamp() against the
- * midpoint of the query.  Returns 0 or -1. */
+ * midpoint of the query.  Unless its connection holds it already, tries
+ * for the settler's lock in the same statement: one appliance of the
+ * fleet settles it, and when its session ends (it died, or its
+ * connection broke) the next heartbeat of another takes over.  Returns 0
+ * or -1. */
 static int heartbeat(const struct fleet_identity *me, char *err, unsigned err_size)
 {
     char offset[24];
     snprintf(offset, sizeof(offset), "%" PRId64, sync_state.offset_ns);
-    const char *p[] = {me->name, me->site, me->capture_path, me->api, offset};
+    bool held = sync_state.settler && sync_state.settler_serial == fleet_pg_connection_serial();
+    const char *p[] = {me->name, me->site, me->capture_path, me->api, offset, held ? "t" : "f"};
     int64_t t0 = realtime_ns();
     PGresult *r = fleet_pg_exec(
         "INSERT INTO fleet_appliances (name, site, capture_path, api, clock_offset_ns)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET site = $2,"
         " capture_path = $3, api = $4, heartbeat = now(), clock_offset_ns = $5"
-        " RETURNING (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint",
-        5, p, PGRES_TUPLES_OK, err, err_size);
+        " RETURNING (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint,"
+        " $6::boolean OR pg_try_advisory_lock(hashtext('pcapd_fleet_settler'))",
+        6, p, PGRES_TUPLES_OK, err, err_size);
     int64_t t1 = realtime_ns();
     if (r == NULL)
         return -1;
     sync_state.offset_ns = fleet_pg_int(r, 0, 0) - (t0 + (t1 - t0) / 2);
+    sync_state.settler = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+    sync_state.settler_serial = fleet_pg_connection_serial();
+    if (sync_state.settler && !held)
+        log_info("fleet_settler", "appliance=%s", me->name);
     PQclear(r);
     return 0;
 }
@@ -250,12 +264,16 @@ static int stops(struct fleet_sync_task *t, char *err, unsigned err_size)
     return 0;
 }
 
-/* Marks targets whose lease has passed as lost, naming their appliance
- * and its last heartbeat; sets the fleet-wide stop of captures whose
- * targets together reached packet_limit; finishes captures with no target
- * left under way.  Only once this connection is older than one lease, so
- * that after the database comes back every appliance has had a round to
- * renew its leases first. */
+/* Finishes the captures with no target left under way (conditional on
+ * their status, so that two appliances finishing at once do it once). */
+static int finish(char *err, unsigned err_size);
+
+/* The settler's work: marks targets whose lease has passed as lost,
+ * naming their appliance and its last heartbeat (only once this
+ * connection is older than one lease, so that after the database comes
+ * back every appliance has had a round to renew its leases first); sets
+ * the fleet-wide stop of captures whose targets together reached
+ * packet_limit; finishes what is left to finish. */
 static int settle(char *err, unsigned err_size)
 {
     if (fleet_pg_connected_ms() >= FLEET_LEASE_SECONDS * 1000 &&
@@ -277,6 +295,11 @@ static int settle(char *err, unsigned err_size)
                          " RETURNING 1) SELECT pg_notify('pcapd_fleet', 'stop') FROM s LIMIT 1",
                          0, NULL, err, err_size) != 0)
         return -1;
+    return finish(err, err_size);
+}
+
+static int finish(char *err, unsigned err_size)
+{
     return fleet_pg_command(
         "UPDATE fleet_captures c SET status = CASE WHEN p.n > 0 THEN 'success' ELSE 'failed' END,"
         " packets_captured = CASE WHEN c.packet_limit > 0 THEN least(p.packets, c.packet_limit)"
@@ -443,14 +466,17 @@ static int round_steps(struct fleet_sync_task *t, char *err, unsigned err_size)
         ended = ended || rep->ended;
     }
     /* Stops concern only targets run here; settling is the fleet's, done
-     * by each appliance once a second, and at once after an end here (so
-     * that the capture it completes finishes without waiting). */
+     * by the settler once a second; an end here finishes the capture it
+     * completes at once, without waiting for the settler. */
     if (claim(t, err, err_size) != 0 || (t->n_reports > 0 && stops(t, err, err_size) != 0))
         return -1;
-    if (ended || now - sync_state.settle_ms >= SETTLE_MS) {
+    bool settler = sync_state.settler && sync_state.settler_serial == fleet_pg_connection_serial();
+    if (settler && now - sync_state.settle_ms >= SETTLE_MS) {
         if (settle(err, err_size) != 0)
             return -1;
         sync_state.settle_ms = now;
+    } else if (ended && finish(err, err_size) != 0) {
+        return -1;
     }
     int64_t expire_every = (int64_t)t->me->retention_s * 1000 / 2;
     expire_every = expire_every > EXPIRE_MAX_MS ? EXPIRE_MAX_MS : expire_every;
