@@ -339,6 +339,7 @@ void fleet_tick(void)
             continue;
         t->n_reports += target_report(ft, &t->reports[t->n_reports]);
     }
+    t->has_targets = fleet.n > 0;
     fleet.woken = false;
     if (offload_submit(OFFLOAD_FLEET_SYNC, sync_work, sync_done, t) != 0) {
         task_free(t);

@@ -66,6 +66,9 @@ struct fleet_sync_task {
     int wake_fd;
     struct fleet_report *reports;
     unsigned n_reports;
+    /* In: this appliance runs targets (some may not be reported this
+     * round), so the round asks which the fleet wants stopped. */
+    bool has_targets;
     /* Out: which reports the database took (an ended target whose part is
      * stored, or refused as late, can be forgotten). */
     bool *reported;

@@ -468,7 +468,7 @@ static int round_steps(struct fleet_sync_task *t, char *err, unsigned err_size)
     /* Stops concern only targets run here; settling is the fleet's, done
      * by the settler once a second; an end here finishes the capture it
      * completes at once, without waiting for the settler. */
-    if (claim(t, err, err_size) != 0 || (t->n_reports > 0 && stops(t, err, err_size) != 0))
+    if (claim(t, err, err_size) != 0 || (t->has_targets && stops(t, err, err_size) != 0))
         return -1;
     bool settler = sync_state.settler && sync_state.settler_serial == fleet_pg_connection_serial();
     if (settler && now - sync_state.settle_ms >= SETTLE_MS) {

@@ -169,6 +169,7 @@ static void *app_main(void *arg)
         t.reports = reports;
         t.reported = reported;
         round_reports(a, &t, idx);
+        t.has_targets = a->n > 0;
         fleet_sync_run(&t);
         round_results(a, &t, idx);
         free(t.claims);
