@@ -104,6 +104,10 @@ struct xfer {
 };
 
 /* The thread's state; `lock` guards `queue` and `stop`. */
+/* This appliance's name when it is one of a fleet (its objects are named
+ * with it), else "". */
+static char fleet_appliance[64];
+
 static struct {
     pthread_t thread;
     bool started;
@@ -586,8 +590,8 @@ static void add_upload(const struct capture *c, void *arg)
     }
     u->c = *c;
     u->fd = -1;
-    char err[256], pcap[64];
-    snprintf(pcap, sizeof(pcap), "pcap_%s.pcap", c->id);
+    char err[256], pcap[160];
+    bucket_delivery_file_name(c->id, pcap, sizeof(pcap));
     if (destination_parse(c->destination_conf, &u->dest, err, sizeof(err)) != 0 ||
         destination_credentials(&u->dest, &dl.cfg, err, sizeof(err)) != 0) {
         snprintf(u->name, sizeof(u->name), "its bucket");
@@ -722,11 +726,21 @@ static void *delivery_main(void *arg)
     return NULL;
 }
 
+void bucket_delivery_file_name(const char *id, char *buf, size_t size)
+{
+    if (fleet_appliance[0] != '\0')
+        snprintf(buf, size, "pcap_%s_%s.pcap", id, fleet_appliance);
+    else
+        snprintf(buf, size, "pcap_%s.pcap", id);
+}
+
 int bucket_delivery_start(const struct config *cfg, const char *db_path, char *err,
                           unsigned err_size)
 {
     curl_global_init(CURL_GLOBAL_DEFAULT);
     dl.cfg = cfg->delivery;
+    snprintf(fleet_appliance, sizeof(fleet_appliance), "%s",
+             cfg->store[0] != '\0' ? cfg->appliance_name : "");
     dl.settings.ca_file = dl.cfg.ca_file;
     dl.settings.rate = &dl.rate;
     s3_rate_init(&dl.rate, (uint64_t)dl.cfg.rate_mbit * 125000);

@@ -16,6 +16,8 @@
 #ifndef PCAPD_BUCKET_DELIVERY_H
 #define PCAPD_BUCKET_DELIVERY_H
 
+#include <stddef.h>
+
 #include "capture.h"
 #include "config.h"
 
@@ -27,6 +29,11 @@ int bucket_delivery_start(const struct config *cfg, const char *db_path, char *e
 /* Hands capture `c` (stored as conversion_pending) to the delivery thread.
  * Event loop only; never blocks. */
 void bucket_delivery_submit(const struct capture *c);
+
+/* Writes the name of the object of capture `id` in its bucket's folder:
+ * pcap_ID.pcap, or pcap_ID_APPLIANCE.pcap on an appliance of a fleet,
+ * where every appliance at the capture's site uploads its own file. */
+void bucket_delivery_file_name(const char *id, char *buf, size_t size);
 
 /* Stops the thread; uploads under way are left to resume at the next
  * start. */

@@ -336,7 +336,8 @@ static int get_optional_string(const json_t *body, const char *name, char *dst, 
     return 1;
 }
 
-/* Reads `colo_name`, or its alias `colo`, which must name `site`. */
+/* Reads `colo_name`, or its alias `colo`, which must name `site` (NULL:
+ * any; a fleet checks it against its appliances' sites). */
 static int get_colo(const json_t *body, const char *site, struct capture *c,
                     struct capture_error *err)
 {
@@ -355,7 +356,7 @@ static int get_colo(const json_t *body, const char *site, struct capture *c,
                       "must equal colo_name when both are given");
     if (rc_name == 0)
         memcpy(c->colo_name, colo, sizeof(colo));
-    if (strcmp(c->colo_name, site) != 0) {
+    if (site != NULL && strcmp(c->colo_name, site) != 0) {
         err->code = API_ERR_INVALID_VALUE;
         snprintf(err->message, sizeof(err->message),
                  "%s: must be \"%.64s\", the site of this appliance",

@@ -128,7 +128,8 @@ int capture_filter_from_json(const json_t *obj, struct pcapd_filter *f, struct c
 /* Validates a create request's JSON body and fills the request fields of
  * `c` (type, time_limit, packet_limit, byte_limit, colo_name,
  * destination_conf, filter).  `site` is this appliance's site, the only
- * colo_name a `full` capture may name.  Returns 0, or -1 with `err`
+ * colo_name a `full` capture may name (NULL: any, as in a fleet, where
+ * the sites of its appliances decide).  Returns 0, or -1 with `err`
  * filled. */
 int capture_request_parse(const json_t *body, const char *site, struct capture *c,
                           struct capture_error *err);

@@ -13,8 +13,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "bucket_delivery.h"
 #include "capture_runner.h"
 #include "clock_ms.h"
+#include "destination.h"
 #include "fleet_pg.h"
 #include "log.h"
 #include "offload.h"
@@ -30,7 +32,19 @@ struct fleet_target {
     char error[400];
     /* Its phase (enum target_phase) as the round under way last saw it. */
     int sent;
+    /* A full capture: the object its file goes to ("s3://BUCKET/KEY"). */
+    bool full;
+    char object[700];
+    /* The database has heard that it runs (logged once, for the
+     * create-to-running breakdown of tools/bench-fleet), and when it last
+     * took a report of it (monotonic ms). */
+    bool live_reported;
+    int64_t reported_ms;
 };
+
+/* Least time between two progress reports of a live target (ms): within
+ * the lease (3 s) with room for a slow round or two. */
+#define PROGRESS_MS 500
 
 /* Where a target is, as far as the fleet must hear of it. */
 enum target_phase {
@@ -87,13 +101,9 @@ int fleet_init(const struct config *cfg, struct job_store *reader, char *err, un
     snprintf(fleet.me.site, sizeof(fleet.me.site), "%s", cfg->site);
     snprintf(fleet.me.capture_path, sizeof(fleet.me.capture_path), "%s", paths[cfg->capture_path]);
     snprintf(fleet.me.db_path, sizeof(fleet.me.db_path), "%s/pcapd.db", cfg->state_dir);
-    snprintf(fleet.me.merge_dir, sizeof(fleet.me.merge_dir), "%s/fleet", cfg->state_dir);
-    if (mkdir(fleet.me.merge_dir, 0700) != 0 && errno != EEXIST) {
-        snprintf(err, err_size, "%s: %s", fleet.me.merge_dir, strerror(errno));
-        return -1;
-    }
     fleet.me.rate_window_s = cfg->simple_rate_window;
     fleet.me.max_captures = cfg->max_captures;
+    fleet.me.retention_s = config_retention_seconds(cfg);
     fleet.reader = reader;
     fleet.wake_fd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC);
     if (fleet.wake_fd < 0) {
@@ -103,6 +113,11 @@ int fleet_init(const struct config *cfg, struct job_store *reader, char *err, un
     fleet_pg_init(cfg->store);
     fleet.enabled = true;
     return 0;
+}
+
+void fleet_shutdown(void)
+{
+    fleet.enabled = false;
 }
 
 void fleet_set_port(const struct config *cfg, uint16_t port)
@@ -179,6 +194,10 @@ static bool target_report(const struct fleet_target *t, struct fleet_report *rep
     rep->packets = c.packets_captured;
     rep->dropped = c.packets_dropped;
     snprintf(rep->error, sizeof(rep->error), "%s", c.error_message);
+    snprintf(rep->local_status, sizeof(rep->local_status), "%s", capture_status_name(c.status));
+    rep->full = t->full;
+    if (t->full && c.status == CAPTURE_SUCCESS)
+        snprintf(rep->object, sizeof(rep->object), "%s", t->object);
     return true;
 }
 
@@ -196,6 +215,23 @@ static void on_target_created(const struct capture *c, const struct capture_outc
                  fleet.me.name, o->err.message);
     }
     log_info("fleet_target_started", "capture=%s ok=%d", c->id, o->http_status == 200);
+    if (fleet.in_flight)
+        wake_on_news();
+}
+
+/* Names the object the file of full capture `c` run here goes to. */
+static void target_name_object(struct fleet_target *t, const struct capture *c)
+{
+    struct destination d;
+    char err[256], file[160], key[600];
+    t->full = true;
+    if (destination_parse(c->destination_conf, &d, err, sizeof(err)) != 0) {
+        snprintf(t->object, sizeof(t->object), "its bucket");
+        return;
+    }
+    bucket_delivery_file_name(c->id, file, sizeof(file));
+    destination_object_key(&d, file, key, sizeof(key));
+    destination_object_name(&d, key, t->object, sizeof(t->object));
 }
 
 /* Starts claimed capture `c` on the runner. */
@@ -219,6 +255,9 @@ static void start_claim(const struct capture *c)
     *t = (struct fleet_target){.starting = true};
     snprintf(t->id, sizeof(t->id), "%s", c->id);
     snprintf(t->account_id, sizeof(t->account_id), "%s", c->account_id);
+    if (c->type == CAPTURE_FULL)
+        target_name_object(t, c);
+    log_info("fleet_target_claimed", "capture=%s", c->id);
 }
 
 /* Frees a round. */
@@ -250,6 +289,13 @@ static void sync_done(void *arg)
         log_event_rl(&sync_rl, LOG_LEVEL_WARN, "fleet_sync_failed", "error=%s", log_q(t->err));
     fleet.connected = t->ok;
     for (unsigned i = 0; i < t->n_reports; i++) {
+        struct fleet_target *ft = target_find(t->reports[i].id);
+        if (ft != NULL && t->reported[i])
+            ft->reported_ms = clock_monotonic_ms();
+        if (ft != NULL && t->reported[i] && !t->reports[i].ended && !ft->live_reported) {
+            ft->live_reported = true;
+            log_info("fleet_target_live", "capture=%s", ft->id);
+        }
         if (t->reported[i] && t->reports[i].ended)
             target_forget(t->reports[i].id);
     }
@@ -260,6 +306,9 @@ static void sync_done(void *arg)
         capture_runner_stop(t->stops[i], &c);
     }
     task_free(t);
+    /* The next round at once, not at the next tick: a claim's start or a
+     * target's news is on its way. */
+    fleet_tick();
 }
 
 void fleet_tick(void)
@@ -279,10 +328,18 @@ void fleet_tick(void)
         task_free(t);
         return;
     }
+    int64_t now = clock_monotonic_ms();
     for (unsigned i = 0; i < fleet.n; i++) {
-        fleet.targets[i].sent = target_phase(&fleet.targets[i]);
-        t->n_reports += target_report(&fleet.targets[i], &t->reports[t->n_reports]);
+        struct fleet_target *ft = &fleet.targets[i];
+        ft->sent = target_phase(ft);
+        /* A live target already known to run is reported (its counters,
+         * its lease renewed) at most every PROGRESS_MS: a round woken by
+         * another capture's NOTIFY does not write it again. */
+        if (ft->sent == PHASE_LIVE && ft->live_reported && now - ft->reported_ms < PROGRESS_MS)
+            continue;
+        t->n_reports += target_report(ft, &t->reports[t->n_reports]);
     }
+    t->has_targets = fleet.n > 0;
     fleet.woken = false;
     if (offload_submit(OFFLOAD_FLEET_SYNC, sync_work, sync_done, t) != 0) {
         task_free(t);

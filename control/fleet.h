@@ -27,14 +27,16 @@ struct fleet_identity {
     char api[128];
     /* The state directory's database (the token store's file). */
     char db_path[600];
-    /* Where merged downloads are kept (state_dir/fleet). */
-    char merge_dir[600];
     /* Admission of fleet captures, decided in the database so that it
      * holds for the fleet: seconds between two simple captures of an
      * account (simple_rate_window; 0: no limit), and fleet captures under
      * way at once (max_captures). */
     unsigned rate_window_s;
     unsigned max_captures;
+    /* Ended fleet captures, with their targets and parts, are deleted this
+     * many seconds after they ended (retention_days or retention_seconds;
+     * 0: never). */
+    uint64_t retention_s;
 };
 
 /* The state of one target this appliance runs, as the loop reports it. */
@@ -47,6 +49,12 @@ struct fleet_report {
     uint64_t packets;
     uint64_t dropped;
     char error[400];
+    /* The local capture's status ("running", "conversion_running", ...). */
+    char local_status[32];
+    /* A full capture's: the object its file was delivered to, once it
+     * was ("s3://BUCKET/KEY"; the target is done with it). */
+    bool full;
+    char object[700];
 };
 
 /* One round of synchronisation, handed to the fleet_sync lane. */
@@ -58,6 +66,9 @@ struct fleet_sync_task {
     int wake_fd;
     struct fleet_report *reports;
     unsigned n_reports;
+    /* In: this appliance runs targets (some may not be reported this
+     * round), so the round asks which the fleet wants stopped. */
+    bool has_targets;
     /* Out: which reports the database took (an ended target whose part is
      * stored, or refused as late, can be forgotten). */
     bool *reported;
@@ -82,6 +93,10 @@ int fleet_init(const struct config *cfg, struct job_store *reader, char *err, un
 
 /* Completes this appliance's identity once the API listens on `port`. */
 void fleet_set_port(const struct config *cfg, uint16_t port);
+
+/* Submits no more rounds (shut-down: the round under way, if any,
+ * completes in offload_drain()). */
+void fleet_shutdown(void);
 
 /* This appliance's identity (valid after fleet_init()). */
 const struct fleet_identity *fleet_me(void);

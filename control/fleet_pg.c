@@ -14,7 +14,7 @@
 #include "clock_ms.h"
 #include "log.h"
 
-/* The schema, version 1: every statement idempotent, run under the
+/* The schema, versions 1 and 2: every statement idempotent, run under the
  * advisory lock, and recorded in fleet_schema. */
 static const char FLEET_SCHEMA[] =
     "CREATE TABLE IF NOT EXISTS fleet_schema (version integer PRIMARY KEY);"
@@ -57,7 +57,17 @@ static const char FLEET_SCHEMA[] =
     "  created_ms bigint NOT NULL);"
     "CREATE TABLE IF NOT EXISTS fleet_token_revocations ("
     "  id text PRIMARY KEY, revoked timestamptz NOT NULL DEFAULT now());"
-    "INSERT INTO fleet_schema VALUES (1) ON CONFLICT DO NOTHING;";
+    "INSERT INTO fleet_schema VALUES (1) ON CONFLICT DO NOTHING;"
+    /* Version 2: full captures at their site, each appliance's file in
+     * the bucket (docs/FLEET.md, "Full captures"). */
+    "ALTER TABLE fleet_captures ADD COLUMN IF NOT EXISTS colo_name text NOT NULL DEFAULT '',"
+    "  ADD COLUMN IF NOT EXISTS byte_limit bigint NOT NULL DEFAULT 0,"
+    "  ADD COLUMN IF NOT EXISTS destination_conf text NOT NULL DEFAULT '';"
+    "ALTER TABLE fleet_targets ADD COLUMN IF NOT EXISTS local_status text NOT NULL DEFAULT '';"
+    "ALTER TABLE fleet_parts ADD COLUMN IF NOT EXISTS object_key text NOT NULL DEFAULT '';"
+    "CREATE INDEX IF NOT EXISTS fleet_captures_ended ON fleet_captures (ended)"
+    "  WHERE ended IS NOT NULL;"
+    "INSERT INTO fleet_schema VALUES (2) ON CONFLICT DO NOTHING;";
 
 /* The advisory lock key of the migrations. */
 #define FLEET_SCHEMA_LOCK "SELECT pg_advisory_lock(hashtext('pcapd_fleet_schema'))"
@@ -66,6 +76,10 @@ static const char FLEET_SCHEMA[] =
 /* The connection string (set once, before the threads use it). */
 static char *conninfo;
 
+/* Statements this process has sent through fleet_pg_exec() and
+ * fleet_pg_counted() (the fleet's round trips; tools/bench-fleet). */
+static atomic_ulong round_trips;
+
 /* Set once the schema is known to be migrated in this process. */
 static atomic_bool migrated;
 
@@ -73,6 +87,9 @@ static atomic_bool migrated;
  * it broke. */
 static __thread PGconn *conn;
 static __thread int64_t conn_since_ms;
+/* How many connections this thread has made (a session's advisory locks
+ * go with its connection). */
+static __thread uint64_t conn_serial;
 static __thread bool conn_broken;
 /* This thread's connection LISTENs for the fleet's wake-ups (the sync
  * lane's only: a connection that never waits would pile them up). */
@@ -132,11 +149,8 @@ static void ignore_notice(void *arg, const char *message)
     (void)message;
 }
 
-PGconn *fleet_pg_conn(char *err, unsigned err_size)
+PGconn *fleet_pg_connect_own(char *err, unsigned err_size)
 {
-    if (conn != NULL && !conn_broken && PQstatus(conn) == CONNECTION_OK)
-        return conn;
-    fleet_pg_close();
     PGconn *c = PQconnectdb(conninfo);
     if (c == NULL || PQstatus(c) != CONNECTION_OK) {
         conn_error(c, "connecting to the fleet store", err, err_size);
@@ -144,6 +158,17 @@ PGconn *fleet_pg_conn(char *err, unsigned err_size)
         return NULL;
     }
     PQsetNoticeProcessor(c, ignore_notice, NULL);
+    return c;
+}
+
+PGconn *fleet_pg_conn(char *err, unsigned err_size)
+{
+    if (conn != NULL && !conn_broken && PQstatus(conn) == CONNECTION_OK)
+        return conn;
+    fleet_pg_close();
+    PGconn *c = fleet_pg_connect_own(err, err_size);
+    if (c == NULL)
+        return NULL;
     if ((!atomic_load(&migrated) && migrate(c, err, err_size) != 0) ||
         (listener && listen_fleet(c, err, err_size) != 0)) {
         PQfinish(c);
@@ -152,9 +177,15 @@ PGconn *fleet_pg_conn(char *err, unsigned err_size)
     atomic_store(&migrated, true);
     conn = c;
     conn_since_ms = clock_monotonic_ms();
+    conn_serial++;
     conn_broken = false;
     log_info("fleet_store_connected", "server=%s", log_q(PQhost(c)));
     return conn;
+}
+
+uint64_t fleet_pg_connection_serial(void)
+{
+    return conn_serial;
 }
 
 int64_t fleet_pg_connected_ms(void)
@@ -169,6 +200,7 @@ PGresult *fleet_pg_exec(const char *sql, int n, const char *const *params, ExecS
     if (c == NULL)
         return NULL;
     bool idle = PQtransactionStatus(c) == PQTRANS_IDLE;
+    atomic_fetch_add(&round_trips, 1);
     PGresult *r = PQexecParams(c, sql, n, NULL, params, NULL, NULL, 0);
     if (idle && PQstatus(c) == CONNECTION_BAD) {
         /* The server went away since the last statement (a restart): a
@@ -189,6 +221,16 @@ PGresult *fleet_pg_exec(const char *sql, int n, const char *const *params, ExecS
     if (PQstatus(c) != CONNECTION_OK)
         conn_broken = true;
     return NULL;
+}
+
+void fleet_pg_counted(void)
+{
+    atomic_fetch_add(&round_trips, 1);
+}
+
+unsigned long fleet_pg_round_trips(void)
+{
+    return atomic_load(&round_trips);
 }
 
 int fleet_pg_command(const char *sql, int n, const char *const *params, char *err,

@@ -30,6 +30,15 @@ void fleet_pg_init(const char *conninfo);
  * reason in `err`, when the server cannot be reached. */
 PGconn *fleet_pg_conn(char *err, unsigned err_size);
 
+/* Makes a connection of the caller's own (a download's, which keeps
+ * statements in flight across calls), outside the thread's.  Returns it
+ * (PQfinish() it), or NULL with the reason in `err`. */
+PGconn *fleet_pg_connect_own(char *err, unsigned err_size);
+
+/* A number that changes whenever this thread's connection is remade (so
+ * that what its session held, advisory locks, is known to be gone). */
+uint64_t fleet_pg_connection_serial(void);
+
 /* Milliseconds since this thread's connection was (re)made, or -1 if it
  * has none. */
 int64_t fleet_pg_connected_ms(void);
@@ -40,6 +49,12 @@ int64_t fleet_pg_connected_ms(void);
  * `err` (and the connection marked for reset if it broke). */
 PGresult *fleet_pg_exec(const char *sql, int n, const char *const *params, ExecStatusType want,
                         char *err, unsigned err_size);
+
+/* Counts a statement sent other than through fleet_pg_exec(). */
+void fleet_pg_counted(void);
+
+/* Statements this process has sent to the fleet store so far. */
+unsigned long fleet_pg_round_trips(void);
 
 /* Runs a statement whose rows, if any, do not matter.  Returns 0, or -1
  * with `err`. */

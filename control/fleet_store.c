@@ -6,7 +6,6 @@
 #include "fleet_store.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,13 +18,30 @@
 #include "pcapd/pcap_format.h"
 #include "pcapd/pcap_merge.h"
 
-/* Bytes of a part read from the database at a time. */
-#define PART_CHUNK (1024 * 1024)
+/* Bytes of a download's parts held at once, shared by its parts: each
+ * part is read from the database in slices of half this divided by the
+ * number of parts (a slice being merged and the next one on its way),
+ * within [SLICE_MIN, SLICE_MAX].  Few, large statements: each one is a
+ * round trip through a busy scheduler, which on a loaded host costs more
+ * than the bytes it moves (docs/FLEET.md, "Download"). */
+#define DOWNLOAD_BUDGET (32 * 1024 * 1024)
+#define SLICE_MIN (256 * 1024)
+#define SLICE_MAX (8 * 1024 * 1024)
 
 /* Columns of a capture row, in the order capture_from_row() reads them. */
 #define CAPTURE_COLUMNS                                                                            \
     "id, account_id, submitted_ms, time_limit, packet_limit, filter_json, status,"                 \
-    " stop_requested_ms, packets_captured, error_message"
+    " stop_requested_ms, packets_captured, error_message, type, colo_name, byte_limit,"            \
+    " destination_conf"
+
+/* The columns of the targets of a capture, in the order capture_json()
+ * reads them, with their appliance's site and the object a full
+ * capture's appliance delivered. */
+#define TARGET_SELECT                                                                              \
+    "SELECT t.appliance, coalesce(a.site, ''), t.state, t.packets, t.dropped, t.error,"            \
+    " t.local_status, coalesce(p.object_key, ''), t.capture_id FROM fleet_targets t"               \
+    " LEFT JOIN fleet_appliances a ON a.name = t.appliance LEFT JOIN fleet_parts p"                \
+    " ON p.capture_id = t.capture_id AND p.appliance = t.appliance AND p.seq = 0"
 
 /* Sets an error answer. */
 static void fail(struct fleet_answer *a, int status, int code, const char *fmt, const char *arg)
@@ -62,17 +78,24 @@ static void capture_from_row(const PGresult *r, int i, struct capture *c)
     c->stop_requested_ms = fleet_pg_int(r, i, 7);
     c->packets_captured = (uint64_t)fleet_pg_int(r, i, 8);
     snprintf(c->error_message, sizeof(c->error_message), "%s", PQgetvalue(r, i, 9));
+    if (strcmp(PQgetvalue(r, i, 10), "full") == 0)
+        c->type = CAPTURE_FULL;
+    snprintf(c->colo_name, sizeof(c->colo_name), "%s", PQgetvalue(r, i, 11));
+    c->byte_limit = (uint64_t)fleet_pg_int(r, i, 12);
+    snprintf(c->destination_conf, sizeof(c->destination_conf), "%s", PQgetvalue(r, i, 13));
 }
 
 /* Builds the JSON of capture `c` with its `appliances` (the extension
- * field: one object per target) from the target rows `t`, and adds a
+ * field: one object per target) from the target rows [first, end) of `t`,
+ * and adds a
  * `messages` entry for each appliance missing from it.  While the
  * capture runs, packets_captured is the targets' sum (cut at the limit). */
-static json_t *capture_json(struct capture *c, const PGresult *t, json_t *messages)
+static json_t *capture_json(struct capture *c, const PGresult *t, int first, int end,
+                            json_t *messages)
 {
     json_t *apps = json_array();
     uint64_t sum = 0, dropped = 0;
-    for (int i = 0; i < PQntuples(t); i++) {
+    for (int i = first; i < end; i++) {
         const char *state = PQgetvalue(t, i, 2), *error = PQgetvalue(t, i, 5);
         sum += (uint64_t)fleet_pg_int(t, i, 3);
         dropped += (uint64_t)fleet_pg_int(t, i, 4);
@@ -82,6 +105,10 @@ static json_t *capture_json(struct capture *c, const PGresult *t, json_t *messag
                               (json_int_t)fleet_pg_int(t, i, 4));
         if (error[0] != '\0')
             json_object_set_new(o, "error_message", json_string(error));
+        if (PQgetvalue(t, i, 6)[0] != '\0')
+            json_object_set_new(o, "local_status", json_string(PQgetvalue(t, i, 6)));
+        if (PQgetvalue(t, i, 7)[0] != '\0')
+            json_object_set_new(o, "object", json_string(PQgetvalue(t, i, 7)));
         json_array_append_new(apps, o);
         if (messages != NULL && (strcmp(state, "lost") == 0 || strcmp(state, "failed") == 0))
             json_array_append_new(messages, json_pack("{s:i,s:s}", "code",
@@ -116,16 +143,13 @@ static json_t *load(const char *account, const char *id, struct capture *c, json
     }
     capture_from_row(r, 0, c);
     PQclear(r);
-    PGresult *t = fleet_pg_exec("SELECT t.appliance, coalesce(a.site, ''), t.state, t.packets,"
-                                " t.dropped, t.error FROM fleet_targets t LEFT JOIN"
-                                " fleet_appliances a ON a.name = t.appliance"
-                                " WHERE t.capture_id = $1 ORDER BY t.appliance",
-                                1, p + 1, PGRES_TUPLES_OK, err, sizeof(err));
+    PGresult *t = fleet_pg_exec(TARGET_SELECT " WHERE t.capture_id = $1 ORDER BY t.appliance", 1,
+                                p + 1, PGRES_TUPLES_OK, err, sizeof(err));
     if (t == NULL) {
         fail_store(a, err);
         return NULL;
     }
-    json_t *o = capture_json(c, t, messages);
+    json_t *o = capture_json(c, t, 0, PQntuples(t), messages);
     PQclear(t);
     return o;
 }
@@ -155,13 +179,22 @@ static int admit(const struct fleet_identity *me, const struct capture *c, struc
         " (SELECT ceil(max(submitted_ms) / 1000.0 + $2::integer"
         " - extract(epoch FROM clock_timestamp()))::bigint FROM fleet_captures"
         " WHERE account_id = $1 AND type = 'simple'),"
-        " (SELECT count(*) FROM fleet_captures WHERE status IN ('pending', 'running'))",
+        " (SELECT count(*) FROM fleet_captures WHERE status IN ('pending', 'running')),"
+        " (SELECT count(*) FROM fleet_captures WHERE account_id = $1 AND type = 'full'"
+        " AND status IN ('pending', 'running'))",
         2, p, PGRES_TUPLES_OK, err, err_size);
     if (r == NULL)
         return -1;
     int64_t retry = fleet_pg_int(r, 0, 1), open = fleet_pg_int(r, 0, 2);
+    int64_t full = fleet_pg_int(r, 0, 3);
     PQclear(r);
-    if (me->rate_window_s > 0 && retry > 0) {
+    if (c->type == CAPTURE_FULL && full > 0) {
+        fail(a, 409, API_ERR_FULL_BUSY, "%s",
+             "the account already has a full capture pending or running in the fleet; stop it or "
+             "wait for it to end");
+        return 1;
+    }
+    if (c->type == CAPTURE_SIMPLE && me->rate_window_s > 0 && retry > 0) {
         char msg[200];
         snprintf(msg, sizeof(msg),
                  "rate limited: one simple capture per %u s per account across the fleet; "
@@ -185,14 +218,31 @@ static int admit(const struct fleet_identity *me, const struct capture *c, struc
 void fleet_store_create(const struct fleet_identity *me, const struct capture *c,
                         struct fleet_answer *a)
 {
-    char err[256], submitted[24], tl[16], pl[16];
+    char err[256], submitted[24], tl[16], pl[16], bl[24];
+    if (c->type == CAPTURE_FULL && c->destination_conf[0] == '\0') {
+        fail(a, 400, API_ERR_MISSING_FIELD, "%s",
+             "destination_conf: is required for a full capture across a fleet: each appliance at "
+             "the site uploads its own file to the bucket");
+        return;
+    }
     json_t *f = capture_filter_to_json(&c->filter);
     char *filter = f != NULL ? json_dumps(f, JSON_COMPACT) : NULL;
     json_decref(f);
     snprintf(submitted, sizeof(submitted), "%" PRId64, c->submitted_ms);
     snprintf(tl, sizeof(tl), "%u", c->time_limit);
     snprintf(pl, sizeof(pl), "%u", c->packet_limit);
-    const char *p[] = {c->id, c->account_id, submitted, tl, pl, filter ? filter : "{}", me->name};
+    snprintf(bl, sizeof(bl), "%" PRIu64, c->byte_limit);
+    const char *p[] = {c->id,
+                       c->account_id,
+                       submitted,
+                       tl,
+                       pl,
+                       filter ? filter : "{}",
+                       me->name,
+                       c->type == CAPTURE_FULL ? "full" : "simple",
+                       c->colo_name,
+                       bl,
+                       c->destination_conf};
     PGresult *r = NULL;
     int rc = fleet_pg_tx("BEGIN", err, sizeof(err));
     int refused = rc == 0 ? admit(me, c, a, err, sizeof(err)) : -1;
@@ -205,14 +255,19 @@ void fleet_store_create(const struct fleet_identity *me, const struct capture *c
     }
     if (rc == 0)
         rc = fleet_pg_command("INSERT INTO fleet_captures (id, account_id, type, submitted_ms,"
-                              " time_limit, packet_limit, filter_json, created_by)"
-                              " VALUES ($1, $2, 'simple', $3, $4, $5, $6, $7)",
-                              7, p, err, sizeof(err));
+                              " time_limit, packet_limit, filter_json, created_by, colo_name,"
+                              " byte_limit, destination_conf)"
+                              " VALUES ($1, $2, $8, $3, $4, $5, $6, $7, $9, $10, $11)",
+                              11, p, err, sizeof(err));
+    /* A simple capture runs on every live appliance, a full one on those
+     * at its site. */
+    const char *tp[] = {c->id, c->type == CAPTURE_FULL ? c->colo_name : ""};
     if (rc == 0)
         r = fleet_pg_exec("INSERT INTO fleet_targets (capture_id, appliance, lease_until)"
                           " SELECT $1, name, now() + " FLEET_LEASE_SQL " FROM fleet_appliances"
-                          " WHERE heartbeat > now() - " FLEET_LEASE_SQL " RETURNING 1",
-                          1, p, PGRES_TUPLES_OK, err, sizeof(err));
+                          " WHERE heartbeat > now() - " FLEET_LEASE_SQL
+                          " AND ($2 = '' OR site = $2) RETURNING 1",
+                          2, tp, PGRES_TUPLES_OK, err, sizeof(err));
     free(filter);
     int targets = r != NULL ? PQntuples(r) : -1;
     PQclear(r);
@@ -224,7 +279,12 @@ void fleet_store_create(const struct fleet_identity *me, const struct capture *c
         return;
     }
     fleet_pg_tx("ROLLBACK", err + 128, sizeof(err) - 128);
-    if (targets == 0)
+    if (targets == 0 && c->type == CAPTURE_FULL)
+        fail(a, 400, API_ERR_INVALID_VALUE,
+             "colo_name: no live appliance of the fleet is at site \"%.64s\" (see "
+             "GET .../pcaps/appliances); the capture was not created",
+             c->colo_name);
+    else if (targets == 0)
         fail(a, 503, API_ERR_CAPACITY,
              "no appliance of the fleet is live (none sent a heartbeat in the last %s s); "
              "the capture was not created",
@@ -238,40 +298,66 @@ void fleet_store_get(const char *account, const char *id, struct fleet_answer *a
     answer_capture(account, id, a);
 }
 
+/* Returns the first row of `t` (ordered by capture id, column 8) whose
+ * capture is `id`, or the row where it would be. */
+static int targets_of(const PGresult *t, const char *id)
+{
+    int lo = 0, hi = PQntuples(t);
+    while (lo < hi) {
+        int mid = lo + (hi - lo) / 2;
+        if (strcmp(PQgetvalue(t, mid, 8), id) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo;
+}
+
 void fleet_store_list(const char *account, unsigned offset, unsigned limit, struct fleet_answer *a)
 {
     char err[256], off[16], lim[16];
     snprintf(off, sizeof(off), "%u", offset);
     snprintf(lim, sizeof(lim), "%u", limit);
     const char *p[] = {account, off, lim};
-    PGresult *r = fleet_pg_exec("SELECT id, (SELECT count(*) FROM fleet_captures"
-                                " WHERE account_id = $1) FROM fleet_captures WHERE account_id = $1"
-                                " ORDER BY submitted_ms DESC, id LIMIT $3 OFFSET $2",
+    /* Two statements a page, whatever its length: the captures, then the
+     * targets of all of them. */
+    PGresult *r = fleet_pg_exec("SELECT " CAPTURE_COLUMNS ", count(*) OVER () FROM fleet_captures"
+                                " WHERE account_id = $1 ORDER BY submitted_ms DESC, id"
+                                " LIMIT $3 OFFSET $2",
                                 3, p, PGRES_TUPLES_OK, err, sizeof(err));
-    if (r == NULL) {
+    PGresult *t = r == NULL ? NULL
+                            : fleet_pg_exec(TARGET_SELECT " WHERE t.capture_id IN (SELECT id FROM"
+                                                          " fleet_captures WHERE account_id = $1"
+                                                          " ORDER BY submitted_ms DESC, id LIMIT $3"
+                                                          " OFFSET $2) ORDER BY t.capture_id"
+                                                          " COLLATE \"C\", t.appliance",
+                                            3, p, PGRES_TUPLES_OK, err, sizeof(err));
+    if (t == NULL) {
+        PQclear(r);
         fail_store(a, err);
         return;
     }
     a->result = json_array();
     int64_t total = 0;
-    int rows = PQntuples(r);
-    for (int i = 0; i < rows && a->status == 0; i++) {
+    for (int i = 0; i < PQntuples(r); i++) {
         struct capture c;
-        json_t *o = load(account, PQgetvalue(r, i, 0), &c, NULL, a);
-        if (o != NULL)
-            json_array_append_new(a->result, o);
-        total = fleet_pg_int(r, i, 1);
+        capture_from_row(r, i, &c);
+        int first = targets_of(t, c.id), end = first;
+        while (end < PQntuples(t) && strcmp(PQgetvalue(t, end, 8), c.id) == 0)
+            end++;
+        json_array_append_new(a->result, capture_json(&c, t, first, end, NULL));
+        total = fleet_pg_int(r, i, 14);
     }
+    bool empty = PQntuples(r) == 0;
     PQclear(r);
-    if (rows == 0) {
+    PQclear(t);
+    if (empty && offset > 0) {
         const char *pa[] = {account};
         PGresult *n = fleet_pg_exec("SELECT count(*) FROM fleet_captures WHERE account_id = $1", 1,
                                     pa, PGRES_TUPLES_OK, err, sizeof(err));
         total = n != NULL ? fleet_pg_int(n, 0, 0) : 0;
         PQclear(n);
     }
-    if (a->status != 0)
-        return;
     a->status = 200;
     a->result_info =
         json_pack("{s:I,s:I,s:I,s:I}", "page", (json_int_t)(offset / limit + 1), "per_page",
@@ -294,90 +380,226 @@ void fleet_store_stop(const char *account, const char *id, int64_t now_ms, struc
     answer_capture(account, id, a);
 }
 
-/* Copies part `appliance` of capture `id` out of the database into `fd`,
- * PART_CHUNK bytes per statement, so no part is held whole.  Returns 0 or
- * -1 with `err`. */
-static int fetch_part(const char *id, const char *appliance, int64_t size, int fd, char *err,
-                      unsigned err_size)
+/* Room for the explanation of a failed download. */
+#define DOWNLOAD_ERR_LEN 256
+
+/* One part of a download, read out of the database a slice per statement
+ * (a pcap_merge_source): never held whole.  The statement for its next
+ * slice is sent as soon as a slice arrives, so the server reads it while
+ * the merge works (libpq's pipeline mode, on the download's connection). */
+struct part_reader {
+    struct fleet_download *d;
+    char appliance[64];
+    /* The part's size, the bytes asked for so far, and per statement. */
+    int64_t size;
+    int64_t asked;
+    int slice_size;
+    /* A statement of this part is in flight; the slice it returned, not
+     * yet read. */
+    bool in_flight;
+    PGresult *next;
+    /* The slice being read, and how much of it is read. */
+    PGresult *slice;
+    int slice_len;
+    int slice_pos;
+};
+
+/* A merged download under way (fleet_store.h). */
+struct fleet_download {
+    char capture_id[CAPTURE_ID_LEN + 1];
+    /* The download's own connection, in pipeline mode. */
+    PGconn *conn;
+    struct pcap_merge *merge;
+    unsigned n;
+    struct part_reader parts[PCAP_MERGE_MAX_INPUTS];
+    /* The parts whose statements are in flight, in the order sent (the
+     * order their results come back): queue[head, head + queued). */
+    unsigned queue[PCAP_MERGE_MAX_INPUTS];
+    unsigned head;
+    unsigned queued;
+    /* A capture no part reached: its file is this header alone. */
+    uint8_t empty[PCAP_FILE_HEADER_LEN];
+    unsigned empty_out;
+    /* Why the download failed. */
+    char err[DOWNLOAD_ERR_LEN];
+};
+
+/* Sends the statement for the next slice of part `p`, if any is left.
+ * Returns 0 or -EIO. */
+static int part_ask(struct part_reader *p)
 {
-    PGconn *c = fleet_pg_conn(err, err_size);
-    for (int64_t off = 0; c != NULL && off < size; off += PART_CHUNK) {
-        char from[24], len[24];
-        snprintf(from, sizeof(from), "%" PRId64, off + 1);
-        snprintf(len, sizeof(len), "%d", PART_CHUNK);
-        const char *p[] = {id, appliance, from, len};
-        PGresult *r = PQexecParams(c,
-                                   "SELECT substring(data FROM $3::integer FOR $4::integer)"
-                                   " FROM fleet_parts WHERE capture_id = $1 AND appliance = $2"
-                                   " AND seq = 0",
-                                   4, NULL, p, NULL, NULL, 1);
-        bool ok = PQresultStatus(r) == PGRES_TUPLES_OK && PQntuples(r) == 1;
-        int n = ok ? PQgetlength(r, 0, 0) : 0;
-        if (!ok)
-            snprintf(err, err_size, "reading part %s: %s", appliance, PQerrorMessage(c));
-        else if (write(fd, PQgetvalue(r, 0, 0), (size_t)n) != n) {
-            snprintf(err, err_size, "writing part %s: %s", appliance, strerror(errno));
-            ok = false;
-        }
-        PQclear(r);
-        if (!ok)
-            return -1;
+    struct fleet_download *d = p->d;
+    if (p->in_flight || p->asked >= p->size)
+        return 0;
+    char from[24], len[24];
+    snprintf(from, sizeof(from), "%" PRId64, p->asked + 1);
+    snprintf(len, sizeof(len), "%d", p->slice_size);
+    const char *v[] = {d->capture_id, p->appliance, from, len};
+    fleet_pg_counted();
+    if (PQsendQueryParams(d->conn,
+                          "SELECT substring(data FROM $3::integer FOR $4::integer)"
+                          " FROM fleet_parts WHERE capture_id = $1 AND appliance = $2 AND seq = 0",
+                          4, NULL, v, NULL, NULL, 1) != 1 ||
+        PQpipelineSync(d->conn) != 1) {
+        snprintf(d->err, sizeof(d->err), "reading the part of %.60s: %.160s", p->appliance,
+                 PQerrorMessage(d->conn));
+        return -EIO;
     }
-    return c != NULL ? 0 : -1;
+    p->asked += p->slice_size;
+    p->in_flight = true;
+    d->queue[(d->head + d->queued++) % PCAP_MERGE_MAX_INPUTS] = (unsigned)(p - d->parts);
+    return 0;
 }
 
-/* Writes a pcap with no record to `path` (a capture no part reached). */
-static int write_empty(const char *path)
+/* Takes the result of the oldest statement in flight to its part's
+ * `next`.  Returns 0 or -EIO. */
+static int collect(struct fleet_download *d)
 {
-    uint8_t hdr[PCAP_FILE_HEADER_LEN];
-    pcap_format_file_header(hdr, 160, PCAP_LINKTYPE_ETHERNET);
-    int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-    int rc = fd >= 0 && write(fd, hdr, sizeof(hdr)) == (ssize_t)sizeof(hdr) ? 0 : -1;
-    if (fd >= 0)
-        close(fd);
-    return rc;
+    struct part_reader *p = &d->parts[d->queue[d->head]];
+    d->head = (d->head + 1) % PCAP_MERGE_MAX_INPUTS;
+    d->queued--;
+    p->in_flight = false;
+    PGresult *r = PQgetResult(d->conn);
+    bool ok = PQresultStatus(r) == PGRES_TUPLES_OK;
+    /* Then the end of its results (NULL) and its sync point. */
+    PGresult *end;
+    while ((end = PQgetResult(d->conn)) != NULL)
+        PQclear(end);
+    PQclear(PQgetResult(d->conn));
+    if (!ok || PQntuples(r) != 1) {
+        snprintf(d->err, sizeof(d->err), "reading the part of %.60s: %.160s", p->appliance,
+                 ok ? "it is gone" : PQerrorMessage(d->conn));
+        PQclear(r);
+        return -EIO;
+    }
+    p->next = r;
+    return 0;
 }
 
-/* Merges the parts listed in `r` (appliance, clock offset, size) into
- * a->path.  Returns 0 or -1 with `err`. */
-static int merge_parts(const struct fleet_identity *me, const char *id, const PGresult *r,
-                       uint32_t packet_limit, const char *out, char *err, unsigned err_size)
+/* Reads up to `size` bytes of part `arg` (pcap_merge_source). */
+static ssize_t part_read(void *arg, void *buf, size_t size)
+{
+    struct part_reader *p = arg;
+    if (p->slice_pos == p->slice_len) {
+        PQclear(p->slice);
+        p->slice = NULL;
+        p->slice_len = p->slice_pos = 0;
+        if (p->next == NULL && !p->in_flight && part_ask(p) != 0)
+            return -EIO;
+        while (p->next == NULL && p->in_flight) {
+            if (collect(p->d) != 0)
+                return -EIO;
+        }
+        if (p->next == NULL)
+            return 0;
+        p->slice = p->next;
+        p->next = NULL;
+        p->slice_len = PQgetlength(p->slice, 0, 0);
+        if (p->slice_len == 0) {
+            p->size = p->asked; /* Shorter than listed: it ends here. */
+            return 0;
+        }
+        if (part_ask(p) != 0)
+            return -EIO;
+    }
+    size_t n = (size_t)(p->slice_len - p->slice_pos);
+    n = n < size ? n : size;
+    memcpy(buf, PQgetvalue(p->slice, 0, 0) + p->slice_pos, n);
+    p->slice_pos += (int)n;
+    return (ssize_t)n;
+}
+
+/* Opens the merge of the parts listed in `r` (appliance, clock offset,
+ * size) of capture `id`, cut at `packet_limit`.  Returns the download or
+ * NULL with `err`. */
+static struct fleet_download *download_open(const char *id, const PGresult *r,
+                                            uint32_t packet_limit, char *err, unsigned err_size)
 {
     unsigned n = (unsigned)PQntuples(r);
-    if (n == 0)
-        return write_empty(out);
     if (n > PCAP_MERGE_MAX_INPUTS) {
         snprintf(err, err_size, "more than %u parts", PCAP_MERGE_MAX_INPUTS);
-        return -1;
+        return NULL;
     }
-    char paths[PCAP_MERGE_MAX_INPUTS][700];
-    const char *inputs[PCAP_MERGE_MAX_INPUTS];
+    struct fleet_download *d = calloc(1, sizeof(*d));
+    if (d == NULL) {
+        snprintf(err, err_size, "out of memory");
+        return NULL;
+    }
+    pcap_format_file_header(d->empty, 160, PCAP_LINKTYPE_ETHERNET);
+    snprintf(d->capture_id, sizeof(d->capture_id), "%s", id);
+    if (n == 0)
+        return d;
+    if ((d->conn = fleet_pg_connect_own(err, err_size)) == NULL ||
+        PQenterPipelineMode(d->conn) != 1) {
+        if (d->conn != NULL)
+            snprintf(err, err_size, "pipeline mode: %s", PQerrorMessage(d->conn));
+        fleet_download_close(d);
+        return NULL;
+    }
+    struct pcap_merge_source src[PCAP_MERGE_MAX_INPUTS];
     int64_t shifts[PCAP_MERGE_MAX_INPUTS];
-    int rc = 0;
-    unsigned made = 0;
-    for (; made < n && rc == 0; made++) {
-        snprintf(paths[made], sizeof(paths[made]), "%s/%s.%u.part", me->merge_dir, id, made);
-        inputs[made] = paths[made];
-        shifts[made] = fleet_pg_int(r, (int)made, 1);
-        int fd = open(paths[made], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-        rc = fd < 0 ? -1
-                    : fetch_part(id, PQgetvalue(r, (int)made, 0), fleet_pg_int(r, (int)made, 2), fd,
-                                 err, err_size);
-        if (fd < 0)
-            snprintf(err, err_size, "%.200s: %s", paths[made], strerror(errno));
-        else
-            close(fd);
+    int slice = DOWNLOAD_BUDGET / 2 / (int)n;
+    slice = slice < SLICE_MIN ? SLICE_MIN : slice > SLICE_MAX ? SLICE_MAX : slice;
+    for (d->n = 0; d->n < n; d->n++) {
+        struct part_reader *p = &d->parts[d->n];
+        p->d = d;
+        snprintf(p->appliance, sizeof(p->appliance), "%s", PQgetvalue(r, (int)d->n, 0));
+        shifts[d->n] = fleet_pg_int(r, (int)d->n, 1);
+        p->size = fleet_pg_int(r, (int)d->n, 2);
+        p->slice_size = slice;
+        src[d->n] = (struct pcap_merge_source){.read = part_read, .arg = p};
     }
-    if (rc == 0 &&
-        pcap_merge_files(inputs, shifts, n, out, packet_limit, 0, NULL, NULL, err, err_size) != 0)
-        rc = -1;
-    for (unsigned i = 0; i < made; i++)
-        unlink(paths[i]);
-    return rc;
+    /* Every part's first slice asked for at once. */
+    int rc = 0;
+    for (unsigned i = 0; i < n && rc == 0; i++)
+        rc = part_ask(&d->parts[i]);
+    if (rc == 0)
+        rc = pcap_merge_open_sources(src, n, packet_limit, 0, &d->merge, err, err_size);
+    if (rc == 0)
+        rc = pcap_merge_shift(d->merge, shifts);
+    if (rc != 0) {
+        if (rc == -EIO)
+            snprintf(err, err_size, "%s", d->err);
+        fleet_download_close(d);
+        return NULL;
+    }
+    return d;
 }
 
-void fleet_store_download(const struct fleet_identity *me, const char *account, const char *id,
-                          struct fleet_answer *a)
+ssize_t fleet_download_read(struct fleet_download *d, uint8_t *buf, size_t size)
+{
+    if (d->merge == NULL) {
+        size_t n = sizeof(d->empty) - d->empty_out;
+        n = n < size ? n : size;
+        memcpy(buf, d->empty + d->empty_out, n);
+        d->empty_out += (unsigned)n;
+        return (ssize_t)n;
+    }
+    ssize_t n = pcap_merge_read(d->merge, buf, size);
+    if (n < 0 && n != -EIO)
+        snprintf(d->err, sizeof(d->err), "%s", strerror((int)-n));
+    return n;
+}
+
+const char *fleet_download_error(const struct fleet_download *d)
+{
+    return d->err;
+}
+
+void fleet_download_close(struct fleet_download *d)
+{
+    if (d == NULL)
+        return;
+    pcap_merge_close(d->merge);
+    for (unsigned i = 0; i < d->n; i++) {
+        PQclear(d->parts[i].slice);
+        PQclear(d->parts[i].next);
+    }
+    PQfinish(d->conn);
+    free(d);
+}
+
+void fleet_store_download(const char *account, const char *id, struct fleet_answer *a)
 {
     struct capture c;
     json_t *o = load(account, id, &c, NULL, a);
@@ -391,9 +613,11 @@ void fleet_store_download(const struct fleet_identity *me, const char *account, 
              id);
         return;
     }
-    snprintf(a->path, sizeof(a->path), "%s/%s.pcap", me->merge_dir, id);
-    if (access(a->path, R_OK) == 0) {
-        a->status = 200;
+    if (c.type == CAPTURE_FULL) {
+        fail(a, 409, API_ERR_DELIVERED,
+             "capture %s is a full capture of the fleet: each appliance at its site delivered its "
+             "own file to the bucket (appliances[].object_key); download them from there",
+             id);
         return;
     }
     char err[256];
@@ -405,10 +629,9 @@ void fleet_store_download(const struct fleet_identity *me, const char *account, 
         fail_store(a, err);
         return;
     }
-    int rc = merge_parts(me, id, r, c.packet_limit, a->path, err, sizeof(err));
+    a->download = download_open(id, r, c.packet_limit, err, sizeof(err));
     PQclear(r);
-    if (rc != 0) {
-        unlink(a->path);
+    if (a->download == NULL) {
         fail(a, 500, API_ERR_INTERNAL, "merging the fleet's parts failed: %s", err);
         return;
     }

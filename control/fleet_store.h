@@ -9,6 +9,7 @@
 #define PCAPD_FLEET_STORE_H
 
 #include <jansson.h>
+#include <sys/types.h>
 
 #include "capture.h"
 #include "fleet.h"
@@ -29,9 +30,14 @@ struct fleet_answer {
     json_t *result;
     json_t *result_info;
     json_t *messages;
-    /* The merged file of a download. */
-    char path[700];
+    /* A download's merge, opened (the loop streams it; see
+     * fleet_download_read()). */
+    struct fleet_download *download;
 };
+
+/* The merge of a fleet capture's parts, read out of the database as it is
+ * sent. */
+struct fleet_download;
 
 /* Inserts capture `c` and a pending target for every live appliance,
  * and wakes the fleet. */
@@ -48,11 +54,24 @@ void fleet_store_list(const char *account, unsigned offset, unsigned limit, stru
  * their next round) and reads it back. */
 void fleet_store_stop(const char *account, const char *id, int64_t now_ms, struct fleet_answer *a);
 
-/* Merges the parts of ended capture `id` into me->merge_dir/ID.pcap (once:
- * an ended capture does not change), cut at its packet_limit, each part's
- * times corrected by its appliance's clock offset. */
-void fleet_store_download(const struct fleet_identity *me, const char *account, const char *id,
-                          struct fleet_answer *a);
+/* Opens the merged download of ended capture `id` into a->download: a
+ * k-way merge by time of its parts, each read out of the database a slice
+ * at a time as the merge needs it (nothing is held whole, nothing is
+ * staged on disk), each part's times corrected by its appliance's clock
+ * offset, cut at the capture's packet_limit. */
+void fleet_store_download(const char *account, const char *id, struct fleet_answer *a);
+
+/* Reads up to `size` bytes of the merged file into `buf` (fleet lane: the
+ * parts are read through its connection).  Returns the bytes read (fewer
+ * than `size` only at the end), 0 at the end, or a negative errno
+ * (fleet_download_error() says why). */
+ssize_t fleet_download_read(struct fleet_download *d, uint8_t *buf, size_t size);
+
+/* Why the last read of `d` failed. */
+const char *fleet_download_error(const struct fleet_download *d);
+
+/* Frees download `d` (NULL: nothing). */
+void fleet_download_close(struct fleet_download *d);
 
 /* Lists the fleet's appliances with their health. */
 void fleet_store_appliances(struct fleet_answer *a);

@@ -22,23 +22,39 @@
 #include "log.h"
 #include "token_store.h"
 
-/* How long a round waits for a NOTIFY when it has nothing else to do. */
-#define SYNC_WAIT_MS 250
-/* How often the heartbeat and the token sync run. */
+/* How long a round waits for a NOTIFY (or the loop's eventfd) when it has
+ * nothing else to do: the poll behind the NOTIFY hint, and so the round
+ * trips of an idle appliance (tools/bench-fleet --sim: every appliance's
+ * poll is the database's load at rest, so it is not shorter). */
+#define SYNC_WAIT_MS 1000
+/* How often the heartbeat, the settling of the fleet's captures (leases,
+ * the fleet-wide limit, finishing) and the token sync run. */
 #define HEARTBEAT_MS 1000
+#define SETTLE_MS 1000
 #define TOKEN_SYNC_MS 2000
+/* Longest pause between two retention sweeps, and most captures one
+ * statement of a sweep deletes. */
+#define EXPIRE_MAX_MS 60000
+#define EXPIRE_BATCH 1000
 /* Most claims taken in one round (the rest wait for the next). */
 #define CLAIMS_MAX 64
 
 /* A lease from now. */
 #define LEASE_SQL "now() + " FLEET_LEASE_SQL
 
-/* The lane thread's state between rounds. */
-static struct {
+/* The lane thread's state between rounds (per thread: one lane thread in
+ * the daemon, one per simulated appliance in tools/bench/fleet_sim.c). */
+static __thread struct {
     int64_t heartbeat_ms;
+    int64_t settle_ms;
     int64_t tokens_ms;
+    int64_t expire_ms;
     /* The last clock offset measured (database minus this host, ns). */
     int64_t offset_ns;
+    /* This appliance settles the fleet: its connection (of this serial)
+     * holds the settler's advisory lock. */
+    bool settler;
+    uint64_t settler_serial;
     /* This thread's connection of the local token store. */
     struct token_store *tokens;
 } sync_state;
@@ -53,23 +69,33 @@ static int64_t realtime_ns(void)
 
 /* Upserts this appliance's row with a fresh heartbeat, and measures the
  * clock offset from the database's clock_timestamp() against the
- * midpoint of the query.  Returns 0 or -1. */
+ * midpoint of the query.  Unless its connection holds it already, tries
+ * for the settler's lock in the same statement: one appliance of the
+ * fleet settles it, and when its session ends (it died, or its
+ * connection broke) the next heartbeat of another takes over.  Returns 0
+ * or -1. */
 static int heartbeat(const struct fleet_identity *me, char *err, unsigned err_size)
 {
     char offset[24];
     snprintf(offset, sizeof(offset), "%" PRId64, sync_state.offset_ns);
-    const char *p[] = {me->name, me->site, me->capture_path, me->api, offset};
+    bool held = sync_state.settler && sync_state.settler_serial == fleet_pg_connection_serial();
+    const char *p[] = {me->name, me->site, me->capture_path, me->api, offset, held ? "t" : "f"};
     int64_t t0 = realtime_ns();
     PGresult *r = fleet_pg_exec(
         "INSERT INTO fleet_appliances (name, site, capture_path, api, clock_offset_ns)"
         " VALUES ($1, $2, $3, $4, $5) ON CONFLICT (name) DO UPDATE SET site = $2,"
         " capture_path = $3, api = $4, heartbeat = now(), clock_offset_ns = $5"
-        " RETURNING (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint",
-        5, p, PGRES_TUPLES_OK, err, err_size);
+        " RETURNING (extract(epoch FROM clock_timestamp()) * 1000000000)::bigint,"
+        " $6::boolean OR pg_try_advisory_lock(hashtext('pcapd_fleet_settler'))",
+        6, p, PGRES_TUPLES_OK, err, err_size);
     int64_t t1 = realtime_ns();
     if (r == NULL)
         return -1;
     sync_state.offset_ns = fleet_pg_int(r, 0, 0) - (t0 + (t1 - t0) / 2);
+    sync_state.settler = strcmp(PQgetvalue(r, 0, 1), "t") == 0;
+    sync_state.settler_serial = fleet_pg_connection_serial();
+    if (sync_state.settler && !held)
+        log_info("fleet_settler", "appliance=%s", me->name);
     PQclear(r);
     return 0;
 }
@@ -112,43 +138,49 @@ static int report_end(const struct fleet_identity *me, const struct fleet_report
     char path[700], packets[24], dropped[24], offset[24];
     size_t len = 0;
     capture_files_path(rep->id, path, sizeof(path));
-    char *data = rep->start_failed ? NULL : read_part(path, &len);
+    /* A full capture's part is the object it was delivered to, not data. */
+    char *data = rep->full           ? (rep->object[0] != '\0' ? strdup("") : NULL)
+                 : rep->start_failed ? NULL
+                                     : read_part(path, &len);
     snprintf(packets, sizeof(packets), "%" PRIu64, rep->packets);
     snprintf(dropped, sizeof(dropped), "%" PRIu64, rep->dropped);
     snprintf(offset, sizeof(offset), "%" PRId64, sync_state.offset_ns);
     const char *state = data != NULL ? "done" : "failed";
-    const char *error = data != NULL || rep->error[0] ? rep->error : "no capture file was written";
-    const char *p[] = {rep->id, me->name, state, packets, dropped, error};
-    int rc = fleet_pg_tx("BEGIN", err, err_size);
-    PGresult *r = rc != 0 ? NULL
-                          : fleet_pg_exec("UPDATE fleet_targets SET state = $3, packets = $4,"
-                                          " dropped = $5, error = $6 WHERE capture_id = $1 AND"
-                                          " appliance = $2 AND state IN ('claimed', 'running')"
-                                          " RETURNING 1",
-                                          6, p, PGRES_TUPLES_OK, err, err_size);
-    rc = r == NULL ? -1 : 0;
-    if (r != NULL && PQntuples(r) == 1 && data != NULL) {
-        PGconn *c = fleet_pg_conn(err, err_size);
-        const char *pp[] = {rep->id, me->name, offset, packets, data};
-        int lens[] = {0, 0, 0, 0, (int)len};
-        int fmts[] = {0, 0, 0, 0, 1};
-        PGresult *ins = PQexecParams(c,
-                                     "INSERT INTO fleet_parts (capture_id, appliance, seq,"
-                                     " clock_offset_ns, packets, data) VALUES ($1, $2, 0, $3,"
-                                     " $4, $5) ON CONFLICT DO NOTHING",
-                                     5, NULL, pp, lens, fmts, 0);
-        if (PQresultStatus(ins) != PGRES_COMMAND_OK) {
-            snprintf(err, err_size, "storing the part: %s", PQerrorMessage(c));
-            rc = -1;
-        }
-        PQclear(ins);
-    } else if (r != NULL && PQntuples(r) == 0) {
+    const char *error = data != NULL || rep->error[0] ? rep->error
+                        : rep->full                   ? "its file was not delivered to the bucket"
+                                                      : "no capture file was written";
+    const char *p[] = {rep->id, me->name,          state,  packets, dropped,
+                       error,   rep->local_status, offset, data,    rep->object};
+    int lens[] = {0, 0, 0, 0, 0, 0, 0, 0, (int)len, 0};
+    int fmts[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0};
+    /* One statement, so one transaction and one round trip: the target's
+     * move, and its part only if the move happened. */
+    PGconn *c = fleet_pg_conn(err, err_size);
+    fleet_pg_counted();
+    PGresult *r = c == NULL
+                      ? NULL
+                      : PQexecParams(c,
+                                     "WITH t AS (UPDATE fleet_targets SET state = $3, packets = $4,"
+                                     " dropped = $5, error = $6, local_status = $7"
+                                     " WHERE capture_id = $1 AND appliance = $2"
+                                     " AND state IN ('claimed', 'running') RETURNING 1),"
+                                     " p AS (INSERT INTO fleet_parts (capture_id, appliance, seq,"
+                                     " clock_offset_ns, packets, data, object_key)"
+                                     " SELECT $1, $2, 0, $8, $4, $9, $10 FROM t WHERE $3 = 'done'"
+                                     " ON CONFLICT DO NOTHING RETURNING 1)"
+                                     " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM p)",
+                                     10, NULL, p, lens, fmts, 0);
+    int rc = 0;
+    if (c != NULL && PQresultStatus(r) != PGRES_TUPLES_OK) {
+        snprintf(err, err_size, "storing the end of %s: %s", rep->id, PQerrorMessage(c));
+        rc = -1;
+    } else if (c == NULL) {
+        rc = -1;
+    } else if (fleet_pg_int(r, 0, 0) == 0) {
         log_warn("fleet_part_late", "capture=%s", rep->id);
     }
     PQclear(r);
     free(data);
-    if (fleet_pg_tx(rc == 0 ? "COMMIT" : "ROLLBACK", err, err_size) != 0)
-        rc = -1;
     return rc;
 }
 
@@ -160,14 +192,14 @@ static int report_progress(const struct fleet_identity *me, const struct fleet_r
     char packets[24], dropped[24];
     snprintf(packets, sizeof(packets), "%" PRIu64, rep->packets);
     snprintf(dropped, sizeof(dropped), "%" PRIu64, rep->dropped);
-    const char *p[] = {rep->id, me->name, packets, dropped};
+    const char *p[] = {rep->id, me->name, packets, dropped, rep->local_status};
     return fleet_pg_command("WITH t AS (UPDATE fleet_targets SET state = 'running', packets = $3,"
-                            " dropped = $4, lease_until = " LEASE_SQL
+                            " dropped = $4, local_status = $5, lease_until = " LEASE_SQL
                             " WHERE capture_id = $1 AND appliance = $2"
                             " AND state IN ('claimed', 'running') RETURNING capture_id)"
                             " UPDATE fleet_captures SET status = 'running'"
                             " WHERE id IN (SELECT capture_id FROM t) AND status = 'pending'",
-                            4, p, err, err_size);
+                            5, p, err, err_size);
 }
 
 /* Claims the pending targets of this appliance into t->claims. */
@@ -183,7 +215,8 @@ static int claim(struct fleet_sync_task *t, char *err, unsigned err_size)
                                       " AND t.state = 'pending' AND c.id = t.capture_id"
                                       " AND c.status IN ('pending', 'running')"
                                       " RETURNING c.id, c.account_id, c.time_limit, "
-                                      "c.packet_limit, c.filter_json",
+                                      "c.packet_limit, c.filter_json, c.type, c.colo_name,"
+                                      " c.byte_limit, c.destination_conf",
                       1, p, PGRES_TUPLES_OK, err, err_size);
     if (r == NULL)
         return -1;
@@ -195,10 +228,13 @@ static int claim(struct fleet_sync_task *t, char *err, unsigned err_size)
         struct capture_error cerr;
         snprintf(c->id, sizeof(c->id), "%s", PQgetvalue(r, i, 0));
         snprintf(c->account_id, sizeof(c->account_id), "%s", PQgetvalue(r, i, 1));
-        c->type = CAPTURE_SIMPLE;
+        c->type = strcmp(PQgetvalue(r, i, 5), "full") == 0 ? CAPTURE_FULL : CAPTURE_SIMPLE;
         c->status = CAPTURE_PENDING;
         c->time_limit = (uint32_t)fleet_pg_int(r, i, 2);
         c->packet_limit = (uint32_t)fleet_pg_int(r, i, 3);
+        snprintf(c->colo_name, sizeof(c->colo_name), "%s", PQgetvalue(r, i, 6));
+        c->byte_limit = (uint64_t)fleet_pg_int(r, i, 7);
+        snprintf(c->destination_conf, sizeof(c->destination_conf), "%s", PQgetvalue(r, i, 8));
         c->submitted_ms = clock_realtime_ms();
         if (f != NULL && capture_filter_from_json(f, &c->filter, &cerr) == 0)
             t->n_claims++;
@@ -228,12 +264,16 @@ static int stops(struct fleet_sync_task *t, char *err, unsigned err_size)
     return 0;
 }
 
-/* Marks targets whose lease has passed as lost, naming their appliance
- * and its last heartbeat; sets the fleet-wide stop of captures whose
- * targets together reached packet_limit; finishes captures with no target
- * left under way.  Only once this connection is older than one lease, so
- * that after the database comes back every appliance has had a round to
- * renew its leases first. */
+/* Finishes the captures with no target left under way (conditional on
+ * their status, so that two appliances finishing at once do it once). */
+static int finish(char *err, unsigned err_size);
+
+/* The settler's work: marks targets whose lease has passed as lost,
+ * naming their appliance and its last heartbeat (only once this
+ * connection is older than one lease, so that after the database comes
+ * back every appliance has had a round to renew its leases first); sets
+ * the fleet-wide stop of captures whose targets together reached
+ * packet_limit; finishes what is left to finish. */
 static int settle(char *err, unsigned err_size)
 {
     if (fleet_pg_connected_ms() >= FLEET_LEASE_SECONDS * 1000 &&
@@ -255,6 +295,11 @@ static int settle(char *err, unsigned err_size)
                          " RETURNING 1) SELECT pg_notify('pcapd_fleet', 'stop') FROM s LIMIT 1",
                          0, NULL, err, err_size) != 0)
         return -1;
+    return finish(err, err_size);
+}
+
+static int finish(char *err, unsigned err_size)
+{
     return fleet_pg_command(
         "UPDATE fleet_captures c SET status = CASE WHEN p.n > 0 THEN 'success' ELSE 'failed' END,"
         " packets_captured = CASE WHEN c.packet_limit > 0 THEN least(p.packets, c.packet_limit)"
@@ -268,6 +313,35 @@ static int settle(char *err, unsigned err_size)
         " string_agg(error, '; ') AS errors FROM fleet_targets WHERE capture_id = d.id"
         " AND error <> '') f WHERE c.id = d.id",
         0, NULL, err, err_size);
+}
+
+/* Deletes the fleet captures that ended more than retention_s ago, their
+ * targets and parts with them (ON DELETE CASCADE), a batch per statement
+ * so that no statement holds many locks for long.  Whichever appliance
+ * runs it first does the work; the others find nothing.  Each appliance's
+ * own copy of its targets goes with its local retention. */
+static int expire(const struct fleet_identity *me, char *err, unsigned err_size)
+{
+    char keep[24];
+    snprintf(keep, sizeof(keep), "%" PRIu64, me->retention_s);
+    const char *p[] = {keep};
+    int64_t deleted = 0, n;
+    do {
+        PGresult *r = fleet_pg_exec("WITH d AS (DELETE FROM fleet_captures WHERE id IN (SELECT id"
+                                    " FROM fleet_captures WHERE status IN ('success', 'failed')"
+                                    " AND ended < now() - make_interval(secs => $1::bigint)"
+                                    " LIMIT " FLEET_STR(EXPIRE_BATCH) ") RETURNING 1)"
+                                                                      " SELECT count(*) FROM d",
+                                    1, p, PGRES_TUPLES_OK, err, err_size);
+        if (r == NULL)
+            return -1;
+        n = fleet_pg_int(r, 0, 0);
+        deleted += n;
+        PQclear(r);
+    } while (n == EXPIRE_BATCH);
+    if (deleted > 0)
+        log_info("fleet_retention", "deleted=%" PRId64, deleted);
+    return 0;
 }
 
 /* Publishes one local token to the fleet (token_store_list callback). */
@@ -381,6 +455,7 @@ static int round_steps(struct fleet_sync_task *t, char *err, unsigned err_size)
             return -1;
         sync_state.heartbeat_ms = now;
     }
+    bool ended = false;
     for (unsigned i = 0; i < t->n_reports; i++) {
         const struct fleet_report *rep = &t->reports[i];
         int rc = rep->ended ? report_end(t->me, rep, err, err_size)
@@ -388,9 +463,28 @@ static int round_steps(struct fleet_sync_task *t, char *err, unsigned err_size)
         if (rc != 0)
             return -1;
         t->reported[i] = true;
+        ended = ended || rep->ended;
     }
-    if (claim(t, err, err_size) != 0 || stops(t, err, err_size) != 0 || settle(err, err_size) != 0)
+    /* Stops concern only targets run here; settling is the fleet's, done
+     * by the settler once a second; an end here finishes the capture it
+     * completes at once, without waiting for the settler. */
+    if (claim(t, err, err_size) != 0 || (t->has_targets && stops(t, err, err_size) != 0))
         return -1;
+    bool settler = sync_state.settler && sync_state.settler_serial == fleet_pg_connection_serial();
+    if (settler && now - sync_state.settle_ms >= SETTLE_MS) {
+        if (settle(err, err_size) != 0)
+            return -1;
+        sync_state.settle_ms = now;
+    } else if (ended && finish(err, err_size) != 0) {
+        return -1;
+    }
+    int64_t expire_every = (int64_t)t->me->retention_s * 1000 / 2;
+    expire_every = expire_every > EXPIRE_MAX_MS ? EXPIRE_MAX_MS : expire_every;
+    if (t->me->retention_s > 0 && now - sync_state.expire_ms >= expire_every) {
+        if (expire(t->me, err, err_size) != 0)
+            log_warn("fleet_retention_failed", "error=%s", log_q(err));
+        sync_state.expire_ms = now;
+    }
     if (now - sync_state.tokens_ms >= TOKEN_SYNC_MS) {
         if (sync_tokens(t->me, err, err_size) != 0)
             log_warn("fleet_token_sync", "error=%s", log_q(err));

@@ -29,6 +29,7 @@
 #include "api_response.h"
 #include "async_reply.h"
 #include "auth.h"
+#include "bucket_delivery.h"
 #include "capture_files.h"
 #include "capture_json_cache.h"
 #include "capture_runner.h"
@@ -313,7 +314,7 @@ static int handle_create(h2o_req_t *req, const struct route *r)
     struct capture c;
     struct capture_error err;
     memset(&c, 0, sizeof(c));
-    int rc = capture_request_parse(body, api.cfg->site, &c, &err);
+    int rc = capture_request_parse(body, fleet_enabled() ? NULL : api.cfg->site, &c, &err);
     json_decref(body);
     if (rc != 0)
         return api_send_error(req, 400, err.code, "%s", err.message);
@@ -333,7 +334,7 @@ static int handle_create(h2o_req_t *req, const struct route *r)
         free(wait);
         return api_send_error(req, 400, err.code, "%s", err.message);
     }
-    if (fleet_enabled() && c.type == CAPTURE_SIMPLE && c.offset_time[0] == '\0') {
+    if (fleet_enabled() && c.offset_time[0] == '\0') {
         free(wait);
         return fleet_create(req, r, &c);
     }
@@ -637,11 +638,11 @@ static int handle_stop(h2o_req_t *req, const struct route *r)
 static int send_delivered(h2o_req_t *req, const struct capture *c)
 {
     struct destination d;
-    char err[256], key[600], name[700], pcap[64];
+    char err[256], key[600], name[700], pcap[160];
     if (destination_parse(c->destination_conf, &d, err, sizeof(err)) != 0)
         snprintf(name, sizeof(name), "its bucket");
     else {
-        snprintf(pcap, sizeof(pcap), "pcap_%s.pcap", c->id);
+        bucket_delivery_file_name(c->id, pcap, sizeof(pcap));
         destination_object_key(&d, pcap, key, sizeof(key));
         destination_object_name(&d, key, name, sizeof(name));
     }

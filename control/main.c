@@ -393,6 +393,7 @@ int main(int argc, char **argv)
     http_server_run(&quit, tick, RUNNER_TICK_MS);
 
     log_info("shutdown", NULL);
+    fleet_shutdown();
     telemetry_stop();
     http_server_stop();
     log_stats();

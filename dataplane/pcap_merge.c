@@ -11,6 +11,7 @@
 #include <fcntl.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -24,9 +25,9 @@
 /* Magic of a microsecond pcap. */
 #define PCAP_MAGIC_USEC 0xa1b2c3d4u
 
-/* One input file. */
+/* One input. */
 struct merge_input {
-    int fd;
+    struct pcap_merge_source src;
     /* Timestamps are in microseconds (else nanoseconds). */
     bool usec;
     /* Nanoseconds added to each of its times (pcap_merge_shift()). */
@@ -74,11 +75,9 @@ static int64_t refill(struct merge_input *in)
         in->pos = 0;
     }
     while (in->len < sizeof(in->buf)) {
-        ssize_t r = read(in->fd, in->buf + in->len, sizeof(in->buf) - in->len);
-        if (r < 0 && errno == EINTR)
-            continue;
+        ssize_t r = in->src.read(in->src.arg, in->buf + in->len, sizeof(in->buf) - in->len);
         if (r < 0)
-            return -errno;
+            return r;
         if (r == 0)
             break;
         in->len += (uint32_t)r;
@@ -165,8 +164,29 @@ static int open_input(struct merge_input *in, unsigned i, uint32_t *snaplen, uin
     return 0;
 }
 
+/* Reads a file descriptor (the source of pcap_merge_open()).  Returns the
+ * bytes read, 0 at its end, or a negative errno. */
+static ssize_t fd_read(void *arg, void *buf, size_t size)
+{
+    for (;;) {
+        ssize_t r = read((int)(intptr_t)arg, buf, size);
+        if (r >= 0 || errno != EINTR)
+            return r < 0 ? -errno : r;
+    }
+}
+
 int pcap_merge_open(const int *fds, unsigned n, uint64_t packet_limit, uint64_t byte_limit,
                     struct pcap_merge **out, char *err, size_t err_size)
+{
+    struct pcap_merge_source src[PCAP_MERGE_MAX_INPUTS];
+    for (unsigned i = 0; i < n && i < PCAP_MERGE_MAX_INPUTS; i++)
+        src[i] = (struct pcap_merge_source){.read = fd_read, .arg = (void *)(intptr_t)fds[i]};
+    return pcap_merge_open_sources(src, n, packet_limit, byte_limit, out, err, err_size);
+}
+
+int pcap_merge_open_sources(const struct pcap_merge_source *src, unsigned n, uint64_t packet_limit,
+                            uint64_t byte_limit, struct pcap_merge **out, char *err,
+                            size_t err_size)
 {
     if (n == 0 || n > PCAP_MERGE_MAX_INPUTS) {
         snprintf(err, err_size, "from 1 to %u inputs", PCAP_MERGE_MAX_INPUTS);
@@ -189,7 +209,7 @@ int pcap_merge_open(const int *fds, unsigned n, uint64_t packet_limit, uint64_t 
             rc = -ENOMEM;
             break;
         }
-        *m->in[i] = (struct merge_input){.fd = fds[i]};
+        *m->in[i] = (struct merge_input){.src = src[i]};
         rc = open_input(m->in[i], i, &s, &l, err, err_size);
         if (rc == 0 && i > 0 && l != linktype) {
             snprintf(err, err_size, "input %u: link type %u, not %u as input 0", i, l, linktype);

@@ -26,6 +26,14 @@
 /* A merge being read. */
 struct pcap_merge;
 
+/* An input of a merge that is not a file (a part read out of a database,
+ * say): `read` fills up to `size` bytes of `buf` from the input `arg` and
+ * returns the bytes read, 0 at its end, or a negative errno. */
+struct pcap_merge_source {
+    ssize_t (*read)(void *arg, void *buf, size_t size);
+    void *arg;
+};
+
 /* Opens a merge of the files open on `fds` (read from their current
  * offset; the merge does not close them) with the given limits (0: none).
  * Returns 0 and the merge in `*out`, or a negative errno with a message in
@@ -33,6 +41,11 @@ struct pcap_merge;
  * type, -ENOMEM, or the errno of a failed read. */
 int pcap_merge_open(const int *fds, unsigned n, uint64_t packet_limit, uint64_t byte_limit,
                     struct pcap_merge **out, char *err, size_t err_size);
+
+/* As pcap_merge_open(), of the inputs `src` (each read from its start). */
+int pcap_merge_open_sources(const struct pcap_merge_source *src, unsigned n, uint64_t packet_limit,
+                            uint64_t byte_limit, struct pcap_merge **out, char *err,
+                            size_t err_size);
 
 /* Adds shifts_ns[i] nanoseconds to every time of input i (one shift per
  * input: a clock offset measured against a common reference, so that

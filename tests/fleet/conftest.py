@@ -5,9 +5,12 @@ through a Unix socket, so every network namespace reaches it), a fresh
 database per test, and appliances: real pcapd daemons on the kernel
 capture path, each in a network namespace of its own with a peer that
 sends it known traffic (tests/kernel/harness.py)."""
+import importlib.util
 import os
 import pathlib
+import socket
 import sys
+import threading
 
 import pytest
 
@@ -24,6 +27,71 @@ sys.path.insert(0, str(ROOT / "tests" / "kernel"))
 import harness  # noqa: E402
 import traffic  # noqa: E402
 from pgserver import PG_BIN, Postgres  # noqa: E402
+
+
+# The bucket tests' S3-compatible server (s3rver behind a Signature V4
+# check), loaded under its own name: that file is a `conftest` too.
+_spec = importlib.util.spec_from_file_location(
+    "bucket_fixtures", pathlib.Path(__file__).resolve().parents[1] / "bucket" / "conftest.py")
+bucket_fixtures = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(bucket_fixtures)
+
+
+class HostPort:
+    """Makes 127.0.0.1:PORT inside the network namespace of daemon `d`
+    reach 127.0.0.1:PORT of this host (the S3 server's): the listening
+    socket is made on the daemon's namespace thread, each upstream socket
+    on a thread of this host's namespace (a socket belongs to the
+    namespace of the thread that made it), and bytes are pumped between
+    them."""
+
+    def __init__(self, d, port):
+        self.port = port
+        self.listener = d.netns.call(self._listen, port)
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    @staticmethod
+    def _listen(port):
+        s = socket.socket()
+        s.bind(("127.0.0.1", port))
+        s.listen(16)
+        return s
+
+    @staticmethod
+    def _pump(src, dst):
+        try:
+            while data := src.recv(65536):
+                dst.sendall(data)
+            dst.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def _accept(self):
+        while True:
+            try:
+                down, _ = self.listener.accept()
+                up = socket.create_connection(("127.0.0.1", self.port))
+            except OSError:
+                return
+            for a, b in ((down, up), (up, down)):
+                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+
+    def close(self):
+        self.listener.close()
+
+
+@pytest.fixture
+def s3server(tmp_path):
+    """The S3-compatible server, and reach(app) making it reachable from
+    an appliance's namespace at the same address."""
+    bucket_fixtures.node_ready()
+    server = bucket_fixtures.S3Server(tmp_path / "s3")
+    forwards = []
+    server.reach = lambda app: forwards.append(HostPort(app.d, server.port))
+    yield server
+    for f in forwards:
+        f.close()
+    server.stop()
 
 
 @pytest.fixture(scope="session")

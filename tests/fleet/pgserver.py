@@ -18,7 +18,8 @@ class Postgres:
     """A PostgreSQL server of this test session, on a Unix socket in a
     directory of its own (the port only names the socket)."""
 
-    def __init__(self):
+    def __init__(self, max_connections=200):
+        self.max_connections = max_connections
         self.dir = pathlib.Path(tempfile.mkdtemp(prefix="pcapd-fleet-pg-"))
         self.data, self.sock = self.dir / "data", self.dir / "sock"
         self.port = 20000 + os.getpid() % 20000
@@ -43,7 +44,7 @@ class Postgres:
         self._as_pg(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-l",
                     str(self.dir / "server.log"), "-o",
                     f"-k {self.sock} -p {self.port} -c listen_addresses= -c fsync=off "
-                    "-c max_connections=200", "start")
+                    f"-c max_connections={self.max_connections}", "start")
 
     def stop(self, mode="fast"):
         self._as_pg(str(PG_BIN / "pg_ctl"), "-D", str(self.data), "-w", "-m", mode, "stop")

@@ -7,7 +7,8 @@ import time
 
 import harness
 import yaml
-from conftest import OTHER_ACCOUNT, pcapd_daemon, wait_fleet, wait_for, wait_token
+from conftest import (OTHER_ACCOUNT, bucket_fixtures, pcapd_daemon, wait_fleet, wait_for,
+                      wait_token)
 from test_openapi import SPEC_PATH, Checker
 
 # The fleet's answers are checked against docs/openapi.yaml.
@@ -228,7 +229,7 @@ def test_two_appliances_start_at_once_on_an_empty_database(fleet, postgres):
         t.join()
     assert len(started) == 2
     wait_fleet(sorted(started, key=lambda a: a.name))
-    assert postgres.psql(fleet.db, "SELECT version FROM fleet_schema") == [["1"]]
+    assert postgres.psql(fleet.db, "SELECT version FROM fleet_schema ORDER BY 1") == [["1"], ["2"]]
     for a in started:
         assert "fleet_store_connected" in a.d.log()
 
@@ -272,3 +273,94 @@ def test_admission_is_fleet_wide(fleet):
     assert "max_captures" in r.json["errors"][0]["message"]
     CHECK.request(apps[0].d, "PUT", apps[0].d.pcaps(f"/{first['id']}/stop"), token=token)
     assert wait_end(apps[1], token, first["id"])["result"]["status"] == "success"
+
+
+def test_full_capture_runs_at_its_site_each_appliance_uploading_its_file(fleet, s3server,
+                                                                          tmp_path):
+    """A full capture created on the appliance of another site runs only on
+    the two appliances whose site is its colo_name; each uploads its own
+    file to the bucket, named with the appliance, and the capture lists
+    each one's progress and object.  A site no live appliance has is
+    refused."""
+    delivery = bucket_fixtures.delivery_config(s3server)
+    edge = fleet(2, site="edge-a", **delivery)
+    other = fleet(1, first=3, **delivery)[0]
+    apps = [*edge, other]
+    for a in apps:
+        s3server.reach(a)
+    token = other.d.token
+    wait_fleet([other, *edge])
+    conf = s3server.destination()
+    bucket_fixtures.validate_bucket(other.d, s3server, conf)
+    body = {"type": "full", "system": "magic-transit", "time_limit": 30, "colo_name": "edge-b",
+            "destination_conf": conf}
+    r = CHECK.request(other.d, "POST", other.d.pcaps(), body, token=token)
+    assert r.status == 400 and "edge-b" in r.json["errors"][0]["message"], r.body
+    c = create(other, token, type="full", colo_name="edge-a", destination_conf=conf,
+               filter_v1=UDP53[0])
+    assert sorted(a["name"] for a in c["appliances"]) == sorted(a.name for a in edge)
+    # One full capture per account across the fleet.
+    r = CHECK.request(other.d, "POST", other.d.pcaps(), body | {"colo_name": "edge-a"},
+                      token=token)
+    assert r.status == 409 and r.json["errors"][0]["code"] == 1201, r.body
+    wait_targets(other, token, c["id"], "running", 2)
+    send_all(apps)
+    time.sleep(0.5)
+    r = CHECK.request(edge[1].d, "PUT", edge[1].d.pcaps(f"/{c['id']}/stop"), token=token)
+    assert r.status == 200, r.body
+    done = wait_end(other, token, c["id"], timeout=90)
+    res = done["result"]
+    assert res["status"] == "success" and res["type"] == "full", res
+    assert done["messages"] == []
+    total = 0
+    for t in res["appliances"]:
+        app = next(a for a in edge if a.name == t["name"])
+        key = f"captures/pcap_{c['id']}_{app.name}.pcap"
+        assert (t["status"], t["local_status"], t["object"]) == \
+            ("done", "success", f"s3://{bucket_fixtures.BUCKET}/{key}"), t
+        obj = tmp_path / f"{app.name}.pcap"
+        obj.write_bytes(s3server.get(key))
+        _, recs = harness.read_pcap(obj)
+        # The object holds this appliance's traffic only, as tshark selects it.
+        assert [harness.frame_index(x[3]) for x in recs] == expected(app, UDP53[1]), app.name
+        assert t["packets_captured"] == len(recs) > 0
+        total += len(recs)
+    assert res["packets_captured"] == total
+    assert s3server.get(f"captures/pcap_{c['id']}_{other.name}.pcap") is None
+    assert f"event=fleet_target_claimed capture={c['id']}" not in other.d.log()
+    r = CHECK.request(other.d, "GET", other.d.pcaps(f"/{c['id']}/download"), token=token)
+    assert r.status == 409 and r.json["errors"][0]["code"] == 1202, r.body
+
+
+def test_list_and_retention_are_fleet_wide(fleet, postgres):
+    """The list shows each capture with its own appliances (one statement
+    for the page's captures, one for all their targets); ended captures
+    expire fleet-wide after retention_seconds, their targets and parts
+    with them, while a running one stays."""
+    apps = fleet(2, retention_seconds=4, simple_rate_window=0)
+    token = apps[0].d.token
+    wait_fleet(apps)
+    first = create(apps[0], token, filter_v1=UDP53[0])
+    wait_targets(apps[0], token, first["id"], "running", 2)
+    CHECK.request(apps[0].d, "PUT", apps[0].d.pcaps(f"/{first['id']}/stop"), token=token)
+    wait_end(apps[1], token, first["id"])
+    second = create(apps[1], token, filter_v1=UDP53[0], time_limit=300)
+    wait_targets(apps[0], token, second["id"], "running", 2)
+    page = CHECK.request(apps[1].d, "GET", apps[1].d.pcaps(), token=token).json
+    assert [x["id"] for x in page["result"]] == [second["id"], first["id"]]
+    assert [sorted((a["name"], a["status"]) for a in x["appliances"]) for x in page["result"]] == \
+        [sorted((a.name, "running") for a in apps), sorted((a.name, "done") for a in apps)]
+    assert page["result_info"]["total_count"] == 2
+
+    def gone():
+        r = apps[1].d.request("GET", apps[1].d.pcaps(f"/{first['id']}"), token=token)
+        return r.status == 404
+    wait_for("the ended capture to expire", gone, 30)
+    for table in ("fleet_targets", "fleet_parts"):
+        rows = postgres.psql(fleet.db, f"SELECT count(*) FROM {table}"
+                                       f" WHERE capture_id = '{first['id']}'")
+        assert rows == [["0"]], table
+    assert "event=fleet_retention deleted=1" in "".join(a.d.log() for a in apps)
+    assert get(apps[0], token, second["id"])["result"]["status"] == "running"
+    page = CHECK.request(apps[0].d, "GET", apps[0].d.pcaps(), token=token).json
+    assert [x["id"] for x in page["result"]] == [second["id"]]
