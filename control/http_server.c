@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -495,6 +496,17 @@ void http_server_run(volatile int *quit, void (*tick)(void), unsigned tick_ms)
     while (!*quit)
         h2o_evloop_run(srv.ctx.loop, (int32_t)tick_ms);
     h2o_timeout_unlink(&srv.tick_entry);
+}
+
+void http_body_release(const char *body, size_t len)
+{
+    if (len < h2o_socket_buffer_mmap_settings.threshold)
+        return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)body + page - 1) & ~(page - 1);
+    uintptr_t to = ((uintptr_t)body + len) & ~(page - 1);
+    if (to > from)
+        madvise((void *)from, to - from, MADV_REMOVE);
 }
 
 void http_server_stop(void)
