@@ -45,6 +45,7 @@
 #include "capture_files.h"
 #include "capture_runner.h"
 #include "disk_guard.h"
+#include "http_server.h"
 #include "multipart.h"
 #include "offload.h"
 #include "packet_fields.h"
@@ -473,9 +474,8 @@ struct upload {
 };
 
 /* Parses and stores an upload (files lane).  Sets u->status on error. */
-static void upload_work(void *arg)
+static void upload_store(struct upload *u)
 {
-    struct upload *u = arg;
     const char *file = u->body;
     size_t len = u->body_len;
     if (strncmp(u->content_type, "multipart/form-data", 19) == 0 &&
@@ -501,6 +501,16 @@ static void upload_work(void *arg)
         u->status = err == ENOSPC ? 503 : 500;
         snprintf(u->why, sizeof(u->why), "cannot store the capture: %s", strerror(err));
     }
+}
+
+/* Stores an upload, then lets the pages of its body go (files lane): a large
+ * body's release is the file system's work of a GiB, which would otherwise
+ * fall to the event loop when h2o frees the request. */
+static void upload_work(void *arg)
+{
+    struct upload *u = arg;
+    upload_store(u);
+    http_body_release(u->body, u->body_len);
 }
 
 /* Removes a stored upload and its analysis results (files lane). */

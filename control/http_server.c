@@ -12,8 +12,10 @@
 #include <netdb.h>
 #include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/mman.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -22,6 +24,12 @@
 #include <openssl/ssl.h>
 
 #include "h2o/http1.h"
+#include "http_intake.h"
+
+/* Bodies of at least this many bytes, when not all come with their head,
+ * are read by the intake rather than the server's loop: below, reading
+ * them costs the loop well under a millisecond. */
+#define HTTP_INTAKE_MIN_BODY (256u * 1024)
 
 /* The server's state. */
 static struct {
@@ -47,29 +55,95 @@ static bool header_is(const char *line, size_t len, const char *name)
     return len >= n && strncasecmp(line, name, n) == 0;
 }
 
-/* Counts the Content-Length and Transfer-Encoding lines of the request's
- * header block, as the client sent it: h2o keeps only the one it uses.
- * While a request is handled, its connection's input buffer starts with
- * its request line (h2o consumes a request's bytes once it is answered). */
+/* What the server reads of a request head before h2o parses it: enough to
+ * refuse ambiguous framing and to see a large body coming.  h2o's parser
+ * stays the judge of the request: a head this scan misreads only loses
+ * the intake, or reaches h2o's own refusal. */
+struct head_scan {
+    /* Bytes of the head, its closing blank line included; 0 while the
+     * blank line has not come. */
+    size_t len;
+    /* Its Content-Length, Transfer-Encoding and Expect lines. */
+    unsigned lengths, encodings, expects;
+    /* The last Content-Length, or SIZE_MAX when not a plain number. */
+    size_t content_length;
+    /* An Expect line says exactly "100-continue". */
+    bool expect_continue;
+};
+
+/* Returns `from`..`to` without the spaces and tabs around it, in `*len`. */
+static const char *header_value(const char *from, const char *to, size_t *len)
+{
+    while (from < to && (*from == ' ' || *from == '\t'))
+        from++;
+    while (to > from && (to[-1] == ' ' || to[-1] == '\t' || to[-1] == '\r'))
+        to--;
+    *len = (size_t)(to - from);
+    return from;
+}
+
+/* Returns the decimal number `s` (`len` bytes), or SIZE_MAX. */
+static size_t decimal_value(const char *s, size_t len)
+{
+    size_t v = 0;
+    for (size_t i = 0; i < len; i++) {
+        if (s[i] < '0' || s[i] > '9' || v > (SIZE_MAX - 9) / 10)
+            return SIZE_MAX;
+        v = v * 10 + (size_t)(s[i] - '0');
+    }
+    return len == 0 ? SIZE_MAX : v;
+}
+
+/* Scans the request head at the start of `p` (`n` bytes), as the client
+ * sent it: h2o keeps only the Content-Length it uses.  One empty line
+ * before the request line is skipped, as h2o's parser does. */
+static void scan_head(const char *p, size_t n, struct head_scan *h)
+{
+    const char *start = p, *end = p + n;
+    *h = (struct head_scan){.content_length = SIZE_MAX};
+    if (p < end && *p == '\n')
+        p++;
+    else if (end - p >= 2 && p[0] == '\r' && p[1] == '\n')
+        p += 2;
+    while (p < end) {
+        const char *eol = memchr(p, '\n', (size_t)(end - p));
+        if (eol == NULL)
+            return;
+        size_t len = (size_t)(eol - p), vlen;
+        if (len <= 1) {
+            h->len = (size_t)(eol + 1 - start);
+            return;
+        }
+        if (header_is(p, len, "content-length:")) {
+            const char *v = header_value(p + 15, eol, &vlen);
+            h->lengths++;
+            h->content_length = decimal_value(v, vlen);
+        } else if (header_is(p, len, "transfer-encoding:")) {
+            h->encodings++;
+        } else if (header_is(p, len, "expect:")) {
+            const char *v = header_value(p + 7, eol, &vlen);
+            h->expects++;
+            h->expect_continue = vlen == 12 && strncasecmp(v, "100-continue", 12) == 0;
+        }
+        p = eol + 1;
+    }
+}
+
+/* Refuses ambiguous framing: counts the Content-Length and
+ * Transfer-Encoding lines of the request's head.  While a request is
+ * handled, its connection's input buffer starts with its head (h2o
+ * consumes a request's bytes once it is answered). */
 static const char *framing_problem(h2o_req_t *req)
 {
     h2o_socket_t *sock =
         req->conn->callbacks->get_socket ? req->conn->callbacks->get_socket(req->conn) : NULL;
     if (sock == NULL || sock->input == NULL)
         return NULL;
-    const char *p = sock->input->bytes, *end = p + sock->input->size;
-    unsigned lengths = 0, encodings = 0;
-    while (p < end) {
-        const char *eol = memchr(p, '\n', (size_t)(end - p));
-        if (eol == NULL || eol - p <= 1)
-            break; /* the blank line ends the header block */
-        lengths += header_is(p, (size_t)(eol - p), "content-length:");
-        encodings += header_is(p, (size_t)(eol - p), "transfer-encoding:");
-        p = eol + 1;
-    }
-    if (lengths > 1)
+    struct head_scan h;
+    scan_head(sock->input->bytes, sock->input->size, &h);
+    if (h.lengths > 1)
         return "the request has several Content-Length headers";
-    if (lengths > 0 && encodings > 0)
+    if (h.lengths > 0 && h.encodings > 0)
         return "the request has both Content-Length and Transfer-Encoding";
     return NULL;
 }
@@ -225,14 +299,104 @@ static int setup_tls(const char *cert, const char *key, char *err, unsigned err_
     return 0;
 }
 
+/* A new connection until its first request head has come: then h2o's
+ * HTTP/1 takes it, or first the intake when the request's body is large
+ * and still to come (http_intake.h). */
+struct fresh_conn {
+    h2o_socket_t *sock;
+    /* When it was accepted (h2o's timestamps of its first request). */
+    struct timeval connected_at;
+    /* Closes it when its TLS handshake and head do not come within h2o's
+     * request timeout. */
+    h2o_timeout_entry_t timeout;
+};
+
+/* Closes a new connection. */
+static void fresh_close(struct fresh_conn *fc)
+{
+    h2o_timeout_unlink(&fc->timeout);
+    h2o_socket_close(fc->sock);
+    free(fc);
+}
+
+/* A new connection sent no whole request head in time. */
+static void on_fresh_timeout(h2o_timeout_entry_t *entry)
+{
+    fresh_close(H2O_STRUCT_FROM_MEMBER(struct fresh_conn, timeout, entry));
+}
+
+/* Tells whether a request whose head `h` and `buffered` bytes have come
+ * should have its body read by the intake: one plain Content-Length, large,
+ * not above max_body (h2o refuses those at once), and not all here. */
+static bool wants_intake(const struct head_scan *h, size_t buffered)
+{
+    return h->len != 0 && h->lengths == 1 && h->encodings == 0 && h->content_length != SIZE_MAX &&
+           h->content_length >= HTTP_INTAKE_MIN_BODY &&
+           h->content_length <= srv.config.max_request_entity_size &&
+           (h->expects == 0 || (h->expects == 1 && h->expect_continue)) &&
+           h->len + h->content_length > buffered;
+}
+
+/* Reads a new connection's first request head, then hands the connection
+ * on. */
+static void on_head_read(h2o_socket_t *sock, const char *err)
+{
+    struct fresh_conn *fc = sock->data;
+    if (err != NULL) {
+        fresh_close(fc);
+        return;
+    }
+    struct head_scan h;
+    scan_head(sock->input->bytes, sock->input->size, &h);
+    if (h.len == 0 && sock->input->size < H2O_MAX_REQLEN)
+        return; /* more of the head to come */
+    h2o_socket_read_stop(sock);
+    h2o_timeout_unlink(&fc->timeout);
+    struct timeval at = fc->connected_at;
+    free(fc);
+    if (wants_intake(&h, sock->input->size) &&
+        http_intake_submit(sock, h.len + h.content_length, h.expect_continue, at) == 0)
+        return;
+    h2o_http1_accept(&srv.accept_ctx, sock, at);
+}
+
+/* A new connection's TLS handshake has ended. */
+static void on_handshake(h2o_socket_t *sock, const char *err)
+{
+    if (err != NULL)
+        fresh_close(sock->data);
+    else
+        h2o_socket_read_start(sock, on_head_read);
+}
+
+/* A connection the intake has read a request of is back. */
+static void on_intake_ready(h2o_socket_t *sock, struct timeval connected_at)
+{
+    h2o_http1_accept(&srv.accept_ctx, sock, connected_at);
+}
+
 /* Accepts a connection on the listener. */
 static void on_accept(h2o_socket_t *listener, const char *err)
 {
     if (err != NULL)
         return;
     h2o_socket_t *sock = h2o_evloop_socket_accept(listener);
-    if (sock != NULL)
-        h2o_accept(&srv.accept_ctx, sock);
+    if (sock == NULL)
+        return;
+    struct fresh_conn *fc = calloc(1, sizeof(*fc));
+    if (fc == NULL) {
+        h2o_socket_close(sock);
+        return;
+    }
+    fc->sock = sock;
+    fc->connected_at = *h2o_get_timestamp(&srv.ctx, NULL, NULL);
+    fc->timeout.cb = on_fresh_timeout;
+    h2o_timeout_link(srv.ctx.loop, &srv.ctx.http1.req_timeout, &fc->timeout);
+    sock->data = fc;
+    if (srv.ssl_ctx != NULL)
+        h2o_socket_ssl_handshake(sock, srv.ssl_ctx, NULL, on_handshake);
+    else
+        h2o_socket_read_start(sock, on_head_read);
 }
 
 /* Opens a listening socket on host:port.  Returns the fd or -1. */
@@ -301,6 +465,11 @@ int http_server_start(const struct http_server_options *o, uint16_t *bound_port,
     h2o_context_init(&srv.ctx, h2o_evloop_create(), &srv.config);
     srv.accept_ctx.ctx = &srv.ctx;
     srv.accept_ctx.hosts = srv.config.hosts;
+    if (http_intake_start(srv.ctx.loop, on_intake_ready, srv.config.http1.req_timeout, err,
+                          err_size) != 0) {
+        close(fd);
+        return -1;
+    }
     srv.listener = h2o_evloop_socket_create(srv.ctx.loop, fd, H2O_SOCKET_FLAG_DONT_READ);
     h2o_socket_read_start(srv.listener, on_accept);
     return 0;
@@ -329,6 +498,17 @@ void http_server_run(volatile int *quit, void (*tick)(void), unsigned tick_ms)
     h2o_timeout_unlink(&srv.tick_entry);
 }
 
+void http_body_release(const char *body, size_t len)
+{
+    if (len < h2o_socket_buffer_mmap_settings.threshold)
+        return;
+    uintptr_t page = (uintptr_t)sysconf(_SC_PAGESIZE);
+    uintptr_t from = ((uintptr_t)body + page - 1) & ~(page - 1);
+    uintptr_t to = ((uintptr_t)body + len) & ~(page - 1);
+    if (to > from)
+        madvise((void *)from, to - from, MADV_REMOVE);
+}
+
 void http_server_stop(void)
 {
     if (srv.listener != NULL) {
@@ -336,4 +516,5 @@ void http_server_stop(void)
         h2o_socket_close(srv.listener);
         srv.listener = NULL;
     }
+    http_intake_stop();
 }

@@ -63,6 +63,15 @@ h2o_loop_t *http_server_loop(void);
  * `tick_ms` milliseconds. */
 void http_server_run(volatile int *quit, void (*tick)(void), unsigned tick_ms);
 
+/* Gives back to the file system the pages of a request body that nothing
+ * will read again (its handler is done with it; the request itself may
+ * not be answered yet).  A body above h2o's mmap threshold lives in a
+ * file-backed mapping of a deleted temporary file, and h2o frees it on the
+ * event loop when the request ends: for a GiB, tens of milliseconds of
+ * page-cache truncation.  Called on a worker thread, this does that work
+ * there (the body then reads as zeros); smaller bodies are left alone. */
+void http_body_release(const char *body, size_t len);
+
 /* Closes the listener and frees the server. */
 void http_server_stop(void);
 
