@@ -84,8 +84,9 @@ struct rx_stage {
     unsigned n_refs;
 };
 
-/* Longest time a history sample waits in its stage, in microseconds (the
- * history writer's buffer goes to disk every 100 ms). */
+/* Longest time a history sample waits in the ring before it is handed
+ * over, in microseconds (the history writer's buffer goes to disk every
+ * 100 ms). */
 #define DP_HISTORY_DRAIN_US 100
 
 /* What an rx lcore has staged, per writer. */
