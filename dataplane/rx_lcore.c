@@ -331,8 +331,8 @@ static const struct classifier_rule rx_history_rule = {
     .slot = DP_HISTORY_SLOT, .snaplen = PCAPD_SIMPLE_SNAPLEN, .writer = 0};
 
 /* Writes into writer 0's ring for the history 1 packet in dp.history_rate
- * of the burst of `n` packets, with the burst's TSC, or the packet's own stamp on a port that
- * stamps (`stamps`) when its flag is set. */
+ * of the burst of `n` packets, with the burst's TSC, or the packet's own
+ * stamp on a port that stamps (`stamps`) when its flag is set. */
 static void rx_history_sample(struct rx_emit_ctx *e, unsigned n, bool stamps)
 {
     struct rx_lcore *rx = e->rx;
