@@ -125,12 +125,16 @@ struct rx_queue_ref {
     bool port_stamps;
 };
 
-/* Look-back history samples an rx lcore has staged for writer 0's record
- * ring (see rx_lcore.c). */
+/* Look-back history samples an rx lcore has written straight into writer
+ * 0's record ring, in space it reserved there and has not yet handed over
+ * (see rx_lcore.c). */
 struct rx_history_stage {
-    struct pcapd_record recs[DP_RX_STAGE];
+    /* The reserved space: `reserved` records, in at most two pieces. */
+    struct rte_ring_zc_data zcd;
+    unsigned reserved;
+    /* Records written, the first `n` of the reserved ones. */
     unsigned n;
-    /* The pass TSC of the oldest staged sample's pass. */
+    /* The pass TSC of the oldest written sample's pass. */
     uint64_t first_tsc;
     /* TSC ticks the oldest may wait. */
     uint64_t drain_tsc;
@@ -166,7 +170,7 @@ struct rx_lcore {
     uint32_t history_countdown;
     uint64_t history_sampled;
     uint64_t history_ring_full;
-    /* History samples waiting for their ring enqueue (this lcore's only). */
+    /* History samples written into the ring, not yet handed over. */
     struct rx_history_stage history_stage __rte_cache_aligned;
     /* Stage-timing builds only: TSC cycles spent in each enum dp_rx_stage
      * (zero otherwise), read by the benchmark driver. */

@@ -27,14 +27,19 @@
  * queues, when it holds no reference to the table.
  *
  * Apart from the jobs, 1 packet in dp.history_rate of everything received
- * is staged for the look-back history, on the rings to the first writer:
- * a countdown per lcore, so a burst without a sample costs one comparison.
- * The history's samples wait in a stage of their own until it is full or
- * DP_HISTORY_DRAIN_US have passed, so that a ring enqueue, and the cache
- * lines it moves to the writer's core, carry a batch rather than the one
- * sample of a burst.  With several rx lcores they are sent every pass, as
- * the jobs' are: the writer's merge needs each lcore's records in its rings
- * by the end of the pass that stamped them.
+ * is sampled for the look-back history, on the rings to the first writer:
+ * a countdown per lcore, so a burst without a sample costs one comparison;
+ * a burst with one asks for the sampled frame's lines right after the
+ * receive.  A sample is written once, straight into writer 0's record ring
+ * (rte_ring's zero-copy enqueue), in space the lcore reserves there for
+ * DP_RX_STAGE of them and hands over when it is used up or
+ * DP_HISTORY_DRAIN_US have passed, so that a hand-over, and the ring's
+ * tail it moves to the writer's core, carry a batch rather than the one
+ * sample of a burst.  With several rx lcores they are handed over every
+ * pass, as the jobs' records are: the writer's merge needs each lcore's
+ * records in its rings by the end of the pass that stamped them.  The
+ * jobs' records for writer 0 never pass the space the history holds: it
+ * is handed over first.
  *
  * For the benchmark driver only, a pass may instead receive and free as
  * dpdk-testpmd's rxonly forwarding does, or pause (see enum dp_rx_mode);
@@ -79,8 +84,9 @@ struct rx_stage {
     unsigned n_refs;
 };
 
-/* Longest time a history sample waits in its stage, in microseconds (the
- * history writer's buffer goes to disk every 100 ms). */
+/* Longest time a history sample waits in the ring before it is handed
+ * over, in microseconds (the history writer's buffer goes to disk every
+ * 100 ms). */
 #define DP_HISTORY_DRAIN_US 100
 
 /* What an rx lcore has staged, per writer. */
@@ -100,31 +106,54 @@ static inline void rx_unsample(struct rx_lcore *rx, uint32_t slot, uint32_t gen)
         t->sampled--;
 }
 
+/* Hands the history samples written into writer 0's record ring over to
+ * the writer, and gives back the space reserved beyond them. */
+static void rx_history_flush(struct rx_lcore *rx, struct rx_history_stage *h)
+{
+    if (h->reserved == 0)
+        return;
+    rte_ring_enqueue_zc_elem_finish(rx->ring[0], h->n);
+    h->reserved = h->n = 0;
+}
+
+/* Returns where the next history sample is to be written in writer 0's
+ * record ring, reserving space for DP_RX_STAGE of them when the space
+ * reserved is used up; NULL when the ring is full (the sample is counted
+ * as lost). */
+static inline struct pcapd_record *rx_history_slot(struct rx_lcore *rx, struct rx_history_stage *h)
+{
+    if (unlikely(h->n == h->reserved)) {
+        rx_history_flush(rx, h);
+        h->reserved = rte_ring_enqueue_zc_burst_elem_start(rx->ring[0], sizeof(struct pcapd_record),
+                                                           DP_RX_STAGE, &h->zcd, NULL);
+        if (h->reserved == 0) {
+            rx->history_ring_full++;
+            rx->ring_full++;
+            return NULL;
+        }
+    }
+    unsigned k = h->n++;
+    if (k < h->zcd.n1)
+        return (struct pcapd_record *)h->zcd.ptr1 + k;
+    return (struct pcapd_record *)h->zcd.ptr2 + (k - h->zcd.n1);
+}
+
 /* Enqueues the simple records staged for writer `w`; counts the ones the
  * full ring refused against their jobs. */
 static void rx_stage_flush_records(struct rx_lcore *rx, struct rx_stage *st, unsigned w)
 {
     if (st->n == 0)
         return;
+    /* The history's samples go first: no other enqueue may pass the
+     * space they hold in writer 0's ring. */
+    if (w == 0)
+        rx_history_flush(rx, &rx->history_stage);
     unsigned sent =
         rte_ring_sp_enqueue_burst_elem(rx->ring[w], st->recs, sizeof(st->recs[0]), st->n, NULL);
     for (unsigned i = sent; i < st->n; i++)
         rx_unsample(rx, st->recs[i].job_slot, st->recs[i].job_gen);
     rx->ring_full += st->n - sent;
     st->n = 0;
-}
-
-/* Enqueues the history samples staged, on writer 0's record ring; counts
- * the ones the full ring refused. */
-static void rx_history_flush(struct rx_lcore *rx, struct rx_history_stage *h)
-{
-    if (h->n == 0)
-        return;
-    unsigned sent =
-        rte_ring_sp_enqueue_burst_elem(rx->ring[0], h->recs, sizeof(h->recs[0]), h->n, NULL);
-    rx->history_ring_full += h->n - sent;
-    rx->ring_full += h->n - sent;
-    h->n = 0;
 }
 
 /* Enqueues the mbuf references staged for writer `w`; releases and counts
@@ -301,9 +330,9 @@ static inline void rx_emit_stamped(void *arg, unsigned i, const struct classifie
 static const struct classifier_rule rx_history_rule = {
     .slot = DP_HISTORY_SLOT, .snaplen = PCAPD_SIMPLE_SNAPLEN, .writer = 0};
 
-/* Stages for the history 1 packet in dp.history_rate of the burst of `n`
- * packets, with the burst's TSC, or the packet's own stamp on a port that
- * stamps (`stamps`) when its flag is set. */
+/* Writes into writer 0's ring for the history 1 packet in dp.history_rate
+ * of the burst of `n` packets, with the burst's TSC, or the packet's own
+ * stamp on a port that stamps (`stamps`) when its flag is set. */
 static void rx_history_sample(struct rx_emit_ctx *e, unsigned n, bool stamps)
 {
     struct rx_lcore *rx = e->rx;
@@ -314,21 +343,35 @@ static void rx_history_sample(struct rx_emit_ctx *e, unsigned n, bool stamps)
     }
     unsigned i = rx->history_countdown;
     for (; i < n; i += dp.history_rate) {
-        if (unlikely(h->n == DP_RX_STAGE))
-            rx_history_flush(rx, h);
+        rx->history_sampled++;
+        struct pcapd_record *r = rx_history_slot(rx, h);
+        if (r == NULL)
+            continue;
         uint64_t tsc = rx_burst_tsc(e);
-        if (h->n == 0)
+        if (h->n == 1)
             h->first_tsc = tsc;
         const struct rte_mbuf *m = e->pkts[i];
         if (stamps && (m->ol_flags & dp.ts_dynflag) != 0)
-            rx_fill_record(&h->recs[h->n++], &rx_history_rule, m,
+            rx_fill_record(r, &rx_history_rule, m,
                            *RTE_MBUF_DYNFIELD(m, dp.ts_dynfield_offset, rte_mbuf_timestamp_t *),
                            PCAPD_RX_CLOCK_PORT);
         else
-            rx_fill_record(&h->recs[h->n++], &rx_history_rule, m, tsc, PCAPD_RX_CLOCK_TSC);
-        rx->history_sampled++;
+            rx_fill_record(r, &rx_history_rule, m, tsc, PCAPD_RX_CLOCK_TSC);
     }
     rx->history_countdown = i - n;
+}
+
+/* Asks for the lines of the first PCAPD_SIMPLE_SNAPLEN bytes of every
+ * packet of burst `pkts` (of `n`) the history will sample, the first being
+ * packet `first`. */
+static inline void rx_history_prefetch(struct rte_mbuf **pkts, unsigned n, unsigned first)
+{
+    for (unsigned i = first; i < n && dp.history_rate > 0; i += dp.history_rate) {
+        const char *p = rte_pktmbuf_mtod(pkts[i], const char *);
+        for (unsigned off = 0; off < PCAPD_SIMPLE_SNAPLEN; off += RTE_CACHE_LINE_SIZE)
+            rte_prefetch0(p + off);
+        rte_prefetch0(p + PCAPD_SIMPLE_SNAPLEN - 1);
+    }
 }
 
 /* Sets `*frame` and `*len` to where mbuf `m`'s headers are, gathered into
@@ -386,6 +429,11 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
     RX_STAGE_END(rx, DP_STAGE_RECEIVE, t);
     if (n == 0)
         return 0;
+    /* A history sample reads its frame's first 160 bytes, which nothing
+     * else may have touched (a PMD that does not write the data): ask for
+     * them now, a burst's parse and classification ahead. */
+    if (unlikely(rx->history_countdown < n))
+        rx_history_prefetch(pkts, n, rx->history_countdown);
     /* Load the table after the burst, so a job published while the PMD was
      * receiving sees the packets received after its publication. */
     const struct classifier *table = atomic_load_explicit(&dp.table, memory_order_acquire);
@@ -442,7 +490,7 @@ int dp_rx_lcore_main(void *arg)
     struct classifier_burst burst;
     for (unsigned w = 0; w < DP_MAX_WRITERS; w++)
         st.w[w].n = st.w[w].n_refs = 0;
-    rx->history_stage.n = 0;
+    rx->history_stage.n = rx->history_stage.reserved = 0;
     rx->history_stage.drain_tsc = rte_get_tsc_hz() / 1000000 * DP_HISTORY_DRAIN_US;
 
     rte_rcu_qsbr_thread_register(dp.qsbr, rx->qsbr_id);

@@ -92,7 +92,8 @@ struct pcapd_dp_stats {
     uint64_t rx_missed;
     /* Receive failures for lack of mbufs (rx_nombuf). */
     uint64_t rx_nombuf;
-    /* Simple-job records lost because an rx-to-writer ring was full. */
+    /* Records lost because an rx-to-writer ring was full: simple jobs'
+     * and the history's (history_ring_full counts the latter apart). */
     uint64_t ring_full;
     /* Full-job packets lost because an rx-to-writer mbuf ring was full
      * (the writer's backlog of held mbufs). */
