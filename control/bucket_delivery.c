@@ -41,6 +41,10 @@
 #define IDLE_WAIT_MS 1000
 /* Nice value of the delivery thread: uploads are background work. */
 #define DELIVERY_NICE 10
+/* Bodies whose ETag is not their MD5 before the upload fails: a copy
+ * damaged on the way is sent again, a store whose ETags are no MD5 is
+ * named. */
+#define MISMATCH_ATTEMPTS 3
 /* Room for a message of the capture (its error_message). */
 #define MESSAGE_SIZE 256
 
@@ -80,6 +84,7 @@ struct upload {
     /* Failed requests in a row, when the next may start, and when the
      * last request succeeded (CLOCK_MONOTONIC, ms). */
     unsigned failures;
+    unsigned mismatches;
     int64_t retry_at;
     int64_t progress_at;
     /* When it started (for the log), and a NoSuchUpload restart was made. */
@@ -205,15 +210,10 @@ static int start_prepared(struct upload *u, struct xfer *x, int rc, unsigned par
         start_xfer(x, u, part);
         return 0;
     }
-    int err = errno;
     if (x != NULL)
         s3_call_cleanup(&x->call);
     free(x);
-    if (rc == -2)
-        conclude(u, CAPTURE_FAILED, "delivery to %s failed: reading the capture file: %s", u->name,
-                 err == ENODATA ? "it is shorter than it was" : strerror(err));
-    else
-        conclude(u, CAPTURE_FAILED, "delivery to %s failed: out of memory", u->name);
+    conclude(u, CAPTURE_FAILED, "delivery to %s failed: out of memory", u->name);
     return -1;
 }
 
@@ -366,6 +366,8 @@ static void start_upload(struct upload *u)
         return;
     }
     u->size = (uint64_t)st.st_size;
+    /* Read once, front to back: the kernel may read ahead further. */
+    posix_fadvise(u->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     u->started_at = u->progress_at = clock_monotonic_ms();
     write_status(u, CAPTURE_CONVERSION_RUNNING, "");
     uint64_t part_size = (uint64_t)dl.cfg.part_mb << 20;
@@ -547,7 +549,7 @@ static void xfer_done(struct xfer *x, int64_t now)
     if (o == S3_OK) {
         u->failures = 0;
         u->progress_at = now;
-    } else if (o == S3_RETRY) {
+    } else if (o == S3_RETRY || (o == S3_MISMATCH && ++u->mismatches < MISMATCH_ATTEMPTS)) {
         retry_later(u, step, msg, now);
     } else if (strstr(msg, "NoSuchUpload") != NULL && !u->restarted) {
         /* The store forgot the upload (expired, aborted): start again. */

@@ -125,13 +125,19 @@ def validate_bucket_in(d, server, conf, bucket):
     return o
 
 
-def start_upload(d, server, byte_limit):
-    """Validates the bucket of `server`, captures `byte_limit` bytes to it
-    and waits until the upload runs; returns the capture's id."""
+def capture_to(d, server, byte_limit):
+    """Validates the bucket of `server` and starts a capture of
+    `byte_limit` bytes to it; returns the capture's id."""
     conf = server.destination()
     validate_bucket(d, server, conf)
     r = d.create_full(time_limit=60, byte_limit=byte_limit, destination_conf=conf)
-    cid = r.json["result"]["id"]
+    assert r.status == 200, r.body
+    return r.json["result"]["id"]
+
+
+def start_upload(d, server, byte_limit):
+    """capture_to(), then waits until the upload runs."""
+    cid = capture_to(d, server, byte_limit)
     wait_status(d, cid, "conversion_running")
     return cid
 
@@ -166,6 +172,37 @@ def test_daemon_killed_mid_upload_resumes(bucket_daemon, s3server):
     resumed = [line for line in d2.log().splitlines() if "event=delivery_resumed" in line]
     assert resumed and "parts_done=0" not in resumed[0], d2.log()
     assert s3server.get(object_key(cid)) == download(d2, cid)
+
+
+def test_damaged_copy_is_sent_again(daemon_factory, tmp_path):
+    # The store's copy of one part differs from what was sent: its ETag is
+    # not the MD5 of the bytes sent, so the part goes again.
+    server = S3Server(tmp_path / "s3", damage=1)
+    try:
+        d = daemon_factory([replay_port()], extra=delivery_config(server, delivery_keep_local="on"))
+        cid = capture_to(d, server, 20_000_000)
+        c, _ = wait_delivery(d, cid)
+        assert c["status"] == "success", c
+        assert server.get(object_key(cid)) == download(d, cid)
+        retries = [line for line in d.log().splitlines() if f"event=delivery_retry id={cid}" in line]
+        assert len(retries) == 1 and "is not the MD5 of the bytes sent" in retries[0], retries
+    finally:
+        server.stop()
+
+
+def test_store_damaging_every_copy_fails_the_capture(daemon_factory, tmp_path):
+    server = S3Server(tmp_path / "s3", damage=100)
+    try:
+        d = daemon_factory([replay_port()], extra=delivery_config(server))
+        cid = capture_to(d, server, 2_000_000)
+        c, _ = wait_delivery(d, cid)
+        assert c["status"] == "failed", c
+        assert re.fullmatch(r"uploading the object of s3://pcaps-bucket/captures/pcap_\w+\.pcap "
+                            r"failed: the store's ETag [0-9a-f]{32} is not the MD5 of the bytes "
+                            r"sent \([0-9a-f]{32}\)", c["error_message"]), c
+        assert list((d.state_dir / "pcaps").glob(f"{cid}*")), "the local copy is kept"
+    finally:
+        server.stop()
 
 
 def test_https_store_certificate_is_checked(daemon_factory, tmp_path):
