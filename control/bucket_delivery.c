@@ -39,8 +39,6 @@
 #define STATUS_RETRY_MS 1000
 /* Longest wait of the thread for work (ms). */
 #define IDLE_WAIT_MS 1000
-/* Nice value of the delivery thread: uploads are background work. */
-#define DELIVERY_NICE 10
 /* Bodies whose ETag is not their MD5 before the upload fails: a copy
  * damaged on the way is sent again, a store whose ETags are no MD5 is
  * named. */
@@ -677,8 +675,10 @@ static bool resume_paused(void)
 }
 
 /* Makes the calling thread background work: any core (it was started on
- * the main lcore's, where the event loop runs) and a lower priority, so
- * that the API and the capture path win the CPU over an upload. */
+ * the main lcore's, where the event loop runs), at delivery_nice and, above
+ * 0, SCHED_BATCH: the scheduler then treats it as CPU-bound work whose
+ * wake-ups (a socket ready for more of the body) never preempt a running
+ * thread, so that the API and the capture path win the CPU over an upload. */
 static void run_in_background(void)
 {
     cpu_set_t all;
@@ -686,9 +686,14 @@ static void run_in_background(void)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     for (long i = 0; i < n && i < CPU_SETSIZE; i++)
         CPU_SET((int)i, &all);
-    if (pthread_setaffinity_np(pthread_self(), sizeof(all), &all) != 0 ||
-        setpriority(PRIO_PROCESS, (id_t)gettid(), DELIVERY_NICE) != 0)
-        log_warn("delivery_thread_priority", "error=%s", log_q(strerror(errno)));
+    struct sched_param none = {0};
+    int rc = pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+    if (rc == 0 && dl.cfg.nice > 0)
+        rc = pthread_setschedparam(pthread_self(), SCHED_BATCH, &none);
+    if (rc == 0 && setpriority(PRIO_PROCESS, (id_t)gettid(), (int)dl.cfg.nice) != 0)
+        rc = errno;
+    if (rc != 0)
+        log_warn("delivery_thread_priority", "error=%s", log_q(strerror(rc)));
 }
 
 /* The delivery thread. */
@@ -745,6 +750,8 @@ int bucket_delivery_start(const struct config *cfg, const char *db_path, char *e
         snprintf(err, err_size, "cannot start the delivery thread: %s", strerror(rc));
         return -1;
     }
+    /* Named, for top -H and ps -L. */
+    pthread_setname_np(dl.thread, "pcapd-delivery");
     dl.started = true;
     return 0;
 }

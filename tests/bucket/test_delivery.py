@@ -2,14 +2,16 @@
 Signature V4 check): read back byte for byte, in one PUT and in parts, with
 the store's refusals in error_message and no credential anywhere, and
 resumed after the server or the daemon went away mid-upload."""
+import pathlib
 import re
 import signal
 import subprocess
 import sys
 import time
 
-from conftest import (BUCKET, DOOMED_BUCKET, ROOT, S3Server, delivery_config, replay_port,
-                      validate_bucket, wait_delivery, wait_status)
+import pytest
+from conftest import (BUCKET, DOOMED_BUCKET, ROOT, S3Server, delivery_config, pcapd_daemon,
+                      replay_port, validate_bucket, wait_delivery, wait_status)
 
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 import pcapfile  # noqa: E402
@@ -203,6 +205,40 @@ def test_store_damaging_every_copy_fails_the_capture(daemon_factory, tmp_path):
         assert list((d.state_dir / "pcaps").glob(f"{cid}*")), "the local copy is kept"
     finally:
         server.stop()
+
+
+def delivery_thread(d):
+    """(nice, scheduling policy) of the daemon's delivery thread."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for task in pathlib.Path(f"/proc/{d.proc.pid}/task").iterdir():
+            if (task / "comm").read_text().strip() == "pcapd-delivery":
+                # The fields after the command's closing parenthesis; nice is
+                # field 19 of stat(5) and the policy field 41.
+                fields = (task / "stat").read_text().rpartition(")")[2].split()
+                if int(fields[16]) == d.expected_nice:
+                    return int(fields[16]), int(fields[38])
+        time.sleep(0.1)
+    raise AssertionError("no delivery thread at the expected nice value")
+
+
+@pytest.mark.parametrize("nice, policy", [(None, 3), (0, 0), (19, 3)])
+def test_delivery_thread_priority(daemon_factory, s3server, nice, policy):
+    # Default 10 and SCHED_BATCH (3); 0: an ordinary thread (SCHED_OTHER).
+    extra = delivery_config(s3server, **({} if nice is None else {"delivery_nice": nice}))
+    d = daemon_factory([replay_port()], extra=extra)
+    d.expected_nice = 10 if nice is None else nice
+    assert delivery_thread(d) == (d.expected_nice, policy)
+
+
+def test_delivery_nice_is_checked(tmp_path):
+    conf = tmp_path / "bad.conf"
+    pcapd_daemon.write_config(conf, tmp_path / "state", [replay_port()],
+                              extra={"delivery_nice": 20})
+    p = subprocess.run([pcapd_daemon.pcapd_binary(), "-c", str(conf)], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 2, p.stderr
+    assert "delivery_nice: '20' is not an integer from 0 to 19" in p.stderr, p.stderr
 
 
 def test_https_store_certificate_is_checked(daemon_factory, tmp_path):
