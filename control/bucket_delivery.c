@@ -39,8 +39,10 @@
 #define STATUS_RETRY_MS 1000
 /* Longest wait of the thread for work (ms). */
 #define IDLE_WAIT_MS 1000
-/* Nice value of the delivery thread: uploads are background work. */
-#define DELIVERY_NICE 10
+/* Bodies whose ETag is not their MD5 before the upload fails: a copy
+ * damaged on the way is sent again, a store whose ETags are no MD5 is
+ * named. */
+#define MISMATCH_ATTEMPTS 3
 /* Room for a message of the capture (its error_message). */
 #define MESSAGE_SIZE 256
 
@@ -80,6 +82,7 @@ struct upload {
     /* Failed requests in a row, when the next may start, and when the
      * last request succeeded (CLOCK_MONOTONIC, ms). */
     unsigned failures;
+    unsigned mismatches;
     int64_t retry_at;
     int64_t progress_at;
     /* When it started (for the log), and a NoSuchUpload restart was made. */
@@ -209,15 +212,10 @@ static int start_prepared(struct upload *u, struct xfer *x, int rc, unsigned par
         start_xfer(x, u, part);
         return 0;
     }
-    int err = errno;
     if (x != NULL)
         s3_call_cleanup(&x->call);
     free(x);
-    if (rc == -2)
-        conclude(u, CAPTURE_FAILED, "delivery to %s failed: reading the capture file: %s", u->name,
-                 err == ENODATA ? "it is shorter than it was" : strerror(err));
-    else
-        conclude(u, CAPTURE_FAILED, "delivery to %s failed: out of memory", u->name);
+    conclude(u, CAPTURE_FAILED, "delivery to %s failed: out of memory", u->name);
     return -1;
 }
 
@@ -370,6 +368,8 @@ static void start_upload(struct upload *u)
         return;
     }
     u->size = (uint64_t)st.st_size;
+    /* Read once, front to back: the kernel may read ahead further. */
+    posix_fadvise(u->fd, 0, 0, POSIX_FADV_SEQUENTIAL);
     u->started_at = u->progress_at = clock_monotonic_ms();
     write_status(u, CAPTURE_CONVERSION_RUNNING, "");
     uint64_t part_size = (uint64_t)dl.cfg.part_mb << 20;
@@ -551,7 +551,7 @@ static void xfer_done(struct xfer *x, int64_t now)
     if (o == S3_OK) {
         u->failures = 0;
         u->progress_at = now;
-    } else if (o == S3_RETRY) {
+    } else if (o == S3_RETRY || (o == S3_MISMATCH && ++u->mismatches < MISMATCH_ATTEMPTS)) {
         retry_later(u, step, msg, now);
     } else if (strstr(msg, "NoSuchUpload") != NULL && !u->restarted) {
         /* The store forgot the upload (expired, aborted): start again. */
@@ -679,8 +679,10 @@ static bool resume_paused(void)
 }
 
 /* Makes the calling thread background work: any core (it was started on
- * the main lcore's, where the event loop runs) and a lower priority, so
- * that the API and the capture path win the CPU over an upload. */
+ * the main lcore's, where the event loop runs), at delivery_nice and, above
+ * 0, SCHED_BATCH: the scheduler then treats it as CPU-bound work whose
+ * wake-ups (a socket ready for more of the body) never preempt a running
+ * thread, so that the API and the capture path win the CPU over an upload. */
 static void run_in_background(void)
 {
     cpu_set_t all;
@@ -688,9 +690,14 @@ static void run_in_background(void)
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     for (long i = 0; i < n && i < CPU_SETSIZE; i++)
         CPU_SET((int)i, &all);
-    if (pthread_setaffinity_np(pthread_self(), sizeof(all), &all) != 0 ||
-        setpriority(PRIO_PROCESS, (id_t)gettid(), DELIVERY_NICE) != 0)
-        log_warn("delivery_thread_priority", "error=%s", log_q(strerror(errno)));
+    struct sched_param none = {0};
+    int rc = pthread_setaffinity_np(pthread_self(), sizeof(all), &all);
+    if (rc == 0 && dl.cfg.nice > 0)
+        rc = pthread_setschedparam(pthread_self(), SCHED_BATCH, &none);
+    if (rc == 0 && setpriority(PRIO_PROCESS, (id_t)gettid(), (int)dl.cfg.nice) != 0)
+        rc = errno;
+    if (rc != 0)
+        log_warn("delivery_thread_priority", "error=%s", log_q(strerror(rc)));
 }
 
 /* The delivery thread. */
@@ -757,6 +764,8 @@ int bucket_delivery_start(const struct config *cfg, const char *db_path, char *e
         snprintf(err, err_size, "cannot start the delivery thread: %s", strerror(rc));
         return -1;
     }
+    /* Named, for top -H and ps -L. */
+    pthread_setname_np(dl.thread, "pcapd-delivery");
     dl.started = true;
     return 0;
 }

@@ -87,6 +87,9 @@ struct config_delivery {
     unsigned parallel;
     /* Seconds an upload keeps retrying without progress before it fails. */
     unsigned retry_seconds;
+    /* Nice value of the delivery thread (0-19); above 0 it is also
+     * SCHED_BATCH, so that its wake-ups never preempt the API. */
+    unsigned nice;
     /* Keep the local file after a verified upload. */
     bool keep_local;
     /* A full capture must name a destination_conf. */

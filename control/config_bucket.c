@@ -1,7 +1,7 @@
 /*
  * The settings of bucket delivery: per-bucket credentials
- * (`bucket_credentials`), the upload's rate cap, part size, parallelism
- * and retry budget (`delivery_*`), and whether a full capture must name a
+ * (`bucket_credentials`), the upload's rate cap, part size, parallelism,
+ * retry budget and priority (`delivery_*`), and whether a full capture must name a
  * bucket (`full_destination`).
  */
 #include <errno.h>
@@ -17,6 +17,7 @@ void config_bucket_defaults(struct config *cfg)
     d->part_mb = 16;
     d->parallel = 4;
     d->retry_seconds = 900;
+    d->nice = 10;
 }
 
 /* Parses a whole decimal integer in [min, max] into `out`.  Returns 0 or
@@ -74,6 +75,8 @@ int config_bucket_set(struct config *cfg, const char *key, const char *value, bo
         return parse_unsigned(value, 1, 16, &d->parallel);
     if (strcmp(key, "delivery_retry_seconds") == 0)
         return parse_unsigned(value, 1, 604800, &d->retry_seconds);
+    if (strcmp(key, "delivery_nice") == 0)
+        return parse_unsigned(value, 0, 19, &d->nice);
     if (strcmp(key, "delivery_keep_local") == 0)
         return parse_switch(value, &d->keep_local);
     if (strcmp(key, "delivery_ca_file") == 0)
@@ -100,6 +103,7 @@ const char *config_bucket_rule(const char *key)
         {"delivery_part_mb", "an integer from 8 to 5120 (MiB)"},
         {"delivery_parallel", "an integer from 1 to 16"},
         {"delivery_retry_seconds", "an integer from 1 to 604800"},
+        {"delivery_nice", "an integer from 0 to 19"},
         {"delivery_keep_local", "on or off"},
         {"delivery_ca_file", "a path of at most 511 bytes"},
         {"full_destination", "required or optional"},

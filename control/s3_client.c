@@ -5,6 +5,7 @@
  */
 #include "s3_client.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -19,10 +20,8 @@
  * abandoned (it is then retried). */
 #define S3_CONNECT_TIMEOUT_S 10
 #define S3_STALL_TIMEOUT_S 60
-/* Bytes curl sends from the body at a time, and bytes of a file body read
- * at a time to hash it. */
+/* Bytes curl sends from the body at a time. */
 #define S3_UPLOAD_BUFFER (1 << 20)
-#define S3_HASH_BLOCK (1 << 20)
 
 /* Nanoseconds on the monotonic clock. */
 static int64_t now_ns(void)
@@ -90,6 +89,10 @@ static size_t read_body(char *buf, size_t size, size_t nmemb, void *arg)
         if (c->rate != NULL && c->rate->bytes_per_second > 0)
             c->rate->tokens += (int64_t)n - got;
         n = (size_t)got;
+        if (EVP_DigestUpdate(c->md5, buf, n) != 1) {
+            c->read_errno = ENOMEM;
+            return CURL_READFUNC_ABORT;
+        }
     }
     c->body_sent += n;
     return n;
@@ -130,61 +133,43 @@ static size_t read_header(char *line, size_t size, size_t nmemb, void *arg)
     size_t len = size * nmemb;
     char value[64];
     header_value(line, len, "etag", c->etag, sizeof(c->etag));
+    header_value(line, len, "x-amz-server-side-encryption", c->sse, sizeof(c->sse));
+    if (header_value(line, len, "x-amz-server-side-encryption-customer-algorithm", value,
+                     sizeof(value)) == 0)
+        c->sse_customer_key = true;
     if (header_value(line, len, "content-length", value, sizeof(value)) == 0)
         c->content_length = strtoll(value, NULL, 10);
     return len;
 }
 
-/* Writes into `sha` the SHA-256 of `len` bytes of `fd` at `offset`, read
- * in blocks.  Returns 0, -1 when out of memory, or -2 (errno set) when the
- * file cannot be read. */
-static int file_sha256(int fd, uint64_t offset, size_t len, unsigned char *sha, unsigned *sha_len)
-{
-    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
-    uint8_t *block = malloc(S3_HASH_BLOCK);
-    int rc =
-        ctx != NULL && block != NULL && EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) == 1 ? 0 : -1;
-    for (size_t done = 0; rc == 0 && done < len;) {
-        size_t want = len - done < S3_HASH_BLOCK ? len - done : S3_HASH_BLOCK;
-        ssize_t got = pread(fd, block, want, (off_t)(offset + done));
-        if (got <= 0) {
-            errno = got == 0 ? ENODATA : errno;
-            rc = -2;
-        } else if (EVP_DigestUpdate(ctx, block, (size_t)got) != 1) {
-            rc = -1;
-        }
-        done += got > 0 ? (size_t)got : 0;
-    }
-    if (rc == 0 && EVP_DigestFinal_ex(ctx, sha, sha_len) != 1)
-        rc = -1;
-    int saved = errno;
-    EVP_MD_CTX_free(ctx);
-    free(block);
-    errno = saved;
-    return rc;
-}
-
-/* Adds the x-amz-content-sha256 header of the body of `c` (from memory or
- * its file; none: an empty body): the payload is signed, so the store
- * checks that it received what was sent.  curl 7.88 signs this header's
- * value as the payload's hash, and sends none of its own for S3.  Returns
- * 0, -1 when out of memory, or -2 when the file cannot be read. */
+/* Adds the x-amz-content-sha256 header of the body of `c`.  A body in
+ * memory (small: a list of parts, a challenge token) is signed with its
+ * SHA-256, so the store checks what it received.  A body read from a file
+ * (a capture: up to a gigabyte) is sent as UNSIGNED-PAYLOAD, as the AWS
+ * SDKs and newer curl releases (their S3 fallback in http_aws_sigv4.c)
+ * send streamed bodies: signing it would mean reading the whole range once
+ * before the request starts.  Its integrity is checked instead by its MD5,
+ * computed as it is sent, against the ETag the store answers
+ * (s3_call_outcome()); TLS protects it on the way.  curl 7.88 signs this
+ * header's value as the payload's hash, and without it would sign the
+ * empty body's (its `curl -T` sends no such header).  Returns 0, or -1
+ * when out of memory. */
 static int add_payload_hash(struct s3_call *c)
 {
-    unsigned char sha[EVP_MAX_MD_SIZE];
-    unsigned sha_len = 0;
-    char header[128];
+    char header[128] = "x-amz-content-sha256: UNSIGNED-PAYLOAD";
     if (c->body == NULL && c->fd >= 0) {
-        int rc = file_sha256(c->fd, c->offset, c->body_len, sha, &sha_len);
-        if (rc != 0)
-            return rc;
-    } else if (EVP_Digest(c->body ? (const void *)c->body : "", c->body ? c->body_len : 0, sha,
-                          &sha_len, EVP_sha256(), NULL) != 1) {
-        return -1;
+        if ((c->md5 = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(c->md5, EVP_md5(), NULL) != 1)
+            return -1;
+    } else {
+        unsigned char sha[EVP_MAX_MD_SIZE];
+        unsigned sha_len = 0;
+        if (EVP_Digest(c->body ? (const void *)c->body : "", c->body ? c->body_len : 0, sha,
+                       &sha_len, EVP_sha256(), NULL) != 1)
+            return -1;
+        int n = snprintf(header, sizeof(header), "x-amz-content-sha256: ");
+        for (unsigned i = 0; i < sha_len; i++)
+            n += snprintf(header + n, sizeof(header) - (size_t)n, "%02x", sha[i]);
     }
-    int n = snprintf(header, sizeof(header), "x-amz-content-sha256: ");
-    for (unsigned i = 0; i < sha_len; i++)
-        n += snprintf(header + n, sizeof(header) - (size_t)n, "%02x", sha[i]);
     struct curl_slist *h = curl_slist_append(c->headers, header);
     if (h == NULL)
         return -1;
@@ -229,9 +214,8 @@ static int call_init(struct s3_call *c, const struct destination *d, const char 
     c->headers = curl_slist_append(NULL, "Content-Type:");
     if (c->headers == NULL || (c->headers = curl_slist_append(c->headers, "Expect:")) == NULL)
         return -1;
-    int rc = add_payload_hash(c);
-    if (rc != 0)
-        return rc;
+    if (add_payload_hash(c) != 0)
+        return -1;
     CURL *e = c->easy;
     snprintf(sigv4, sizeof(sigv4), "aws:amz:%s:s3", d->region);
     curl_easy_setopt(e, CURLOPT_URL, url);
@@ -282,8 +266,15 @@ int s3_call_init_file(struct s3_call *c, const struct destination *d, const char
 
 void s3_call_finished(struct s3_call *c, CURLcode result)
 {
+    unsigned char md5[EVP_MAX_MD_SIZE];
+    unsigned md5_len = 0;
     c->result = result;
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
+    if (c->md5 != NULL && result == CURLE_OK && c->body_sent == c->body_len &&
+        EVP_DigestFinal_ex(c->md5, md5, &md5_len) == 1) {
+        for (unsigned i = 0; i < md5_len && 2 * i + 2 < sizeof(c->md5_hex); i++)
+            snprintf(c->md5_hex + 2 * i, 3, "%02x", md5[i]);
+    }
 }
 
 void s3_call_perform(struct s3_call *c)
@@ -296,8 +287,10 @@ void s3_call_cleanup(struct s3_call *c)
     if (c->easy != NULL)
         curl_easy_cleanup(c->easy);
     curl_slist_free_all(c->headers);
+    EVP_MD_CTX_free(c->md5);
     c->easy = NULL;
     c->headers = NULL;
+    c->md5 = NULL;
 }
 
 int s3_response_value(const struct s3_call *c, const char *tag, char *out, size_t size)
@@ -343,6 +336,39 @@ static bool transport_fatal(CURLcode result)
     }
 }
 
+/* Tells whether the ETag of the answer to `c` is the MD5 of its body: S3
+ * and the stores that follow it (R2, GCS's XML API, MinIO, s3rver) answer
+ * a PUT or UploadPart with the body's MD5 in hex, except for an object
+ * encrypted with a KMS key or a key of the customer's (SSE-KMS, SSE-C),
+ * and a value that is not 32 hex digits is not an MD5. */
+static bool etag_is_md5(const struct s3_call *c, const char *etag, size_t len)
+{
+    if (len != 32 || c->sse_customer_key || strncasecmp(c->sse, "aws:kms", 7) == 0)
+        return false;
+    for (size_t i = 0; i < len; i++) {
+        if (!isxdigit((unsigned char)etag[i]))
+            return false;
+    }
+    return true;
+}
+
+/* Checks the ETag of the successful PUT `c` of a file's range against the
+ * MD5 of the bytes sent.  Returns 0, or -1 with `msg` when they differ. */
+static int check_etag(const struct s3_call *c, char *msg, size_t size)
+{
+    const char *etag = c->etag;
+    size_t len = strlen(etag);
+    if (len >= 2 && etag[0] == '"' && etag[len - 1] == '"') {
+        etag++;
+        len -= 2;
+    }
+    if (c->md5 == NULL || !etag_is_md5(c, etag, len) || strncasecmp(etag, c->md5_hex, 32) == 0)
+        return 0;
+    snprintf(msg, size, "the store's ETag %.*s is not the MD5 of the bytes sent (%s)", (int)len,
+             etag, c->md5_hex);
+    return -1;
+}
+
 enum s3_outcome s3_call_outcome(const struct s3_call *c, char *msg, size_t size)
 {
     if (c->read_errno != 0) {
@@ -356,7 +382,7 @@ enum s3_outcome s3_call_outcome(const struct s3_call *c, char *msg, size_t size)
     }
     if (c->status >= 200 && c->status < 300) {
         msg[0] = '\0';
-        return S3_OK;
+        return check_etag(c, msg, size) == 0 ? S3_OK : S3_MISMATCH;
     }
     char code[64] = "", text[160] = "";
     s3_response_value(c, "Code", code, sizeof(code));

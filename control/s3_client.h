@@ -3,7 +3,7 @@
  * AWS Signature V4 (CURLOPT_AWS_SIGV4).  A call is one request on a curl
  * easy handle that its owner drives (bucket_delivery.c runs them on curl's
  * multi interface); this module prepares it (URL, signature, body,
- * signed payload hash, TLS checks, timeouts, the appliance's rate cap) and reads
+ * payload hash, TLS checks, timeouts, the appliance's rate cap) and reads
  * its outcome (the store's error code and message, ETag, UploadId).
  *
  * A body is sent from memory the caller owns, or read from a range of a
@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include <curl/curl.h>
+#include <openssl/evp.h>
 
 #include "destination.h"
 
@@ -58,6 +59,10 @@ struct s3_call {
     size_t body_len, body_sent;
     /* The errno of a failed read of the file (0: none). */
     int read_errno;
+    /* For a body from a file: the MD5 of the bytes sent, running, then
+     * in hex once the call ended with all of them sent. */
+    EVP_MD_CTX *md5;
+    char md5_hex[33];
     /* The rate cap, and whether the call waits for it. */
     struct s3_rate *rate;
     bool paused;
@@ -67,6 +72,10 @@ struct s3_call {
     long status;
     char etag[128];
     int64_t content_length;
+    /* Its x-amz-server-side-encryption header, and whether it names a
+     * key of the customer's (SSE-C): the ETag is then no MD5. */
+    char sse[32];
+    bool sse_customer_key;
     char response[S3_RESPONSE_MAX + 1];
     size_t response_len;
     char curl_error[CURL_ERROR_SIZE];
@@ -82,6 +91,10 @@ enum s3_outcome {
     /* The store refused it for good (4xx), or its certificate is not
      * trusted: retrying cannot help. */
     S3_FATAL,
+    /* The store took a body from a file, but its ETag is not the MD5 of
+     * the bytes sent: the stored copy differs (sending it again may pass,
+     * unless the store's ETags are no MD5). */
+    S3_MISMATCH,
 };
 
 /* Prepares `c` to send `method` to object `key` of `d` with `query` (""
@@ -93,11 +106,10 @@ int s3_call_init(struct s3_call *c, const struct destination *d, const char *met
                  const struct s3_settings *settings);
 
 /* Prepares `c` as s3_call_init() does, with a body of `len` bytes read
- * from file `fd` at `offset` (the file stays the caller's): its SHA-256 is
- * computed first, reading the range in blocks, then curl reads it again as
- * it sends.  Returns 0, -1 when out of memory or the URL does not fit, or
- * -2 when the file cannot be read (errno set; "shorter than it was":
- * ENODATA). */
+ * from file `fd` at `offset` (the file stays the caller's) as curl sends
+ * it: UNSIGNED-PAYLOAD, its MD5 computed on the way and checked against
+ * the store's ETag by s3_call_outcome().  Returns 0, or -1 when out of
+ * memory or the URL does not fit. */
 int s3_call_init_file(struct s3_call *c, const struct destination *d, const char *method,
                       const char *key, const char *query, int fd, uint64_t offset, size_t len,
                       const struct s3_settings *settings);

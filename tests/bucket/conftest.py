@@ -38,11 +38,13 @@ class S3Server:
     """s3server.mjs on a loopback port, storing objects under `directory`;
     stop() and start() keep the port and the objects."""
 
-    def __init__(self, directory, port=0, tls=None):
-        """`tls`: (certificate, key) PEM files to serve HTTPS with."""
+    def __init__(self, directory, port=0, tls=None, damage=0):
+        """`tls`: (certificate, key) PEM files to serve HTTPS with;
+        `damage`: so many capture bodies arrive with a byte changed."""
         self.directory = directory
         self.port = port
         self.tls = tls
+        self.damage = damage
         self.proc = None
         self.start()
 
@@ -50,7 +52,8 @@ class S3Server:
         self.proc = subprocess.Popen(
             ["node", str(HERE / "s3server.mjs"), "--port", str(self.port), "--dir",
              str(self.directory), "--bucket", BUCKET, "--bucket", DOOMED_BUCKET,
-             *(["--tls", str(self.tls[0]), str(self.tls[1])] if self.tls else [])],
+             *(["--tls", str(self.tls[0]), str(self.tls[1])] if self.tls else []),
+             "--damage", str(self.damage)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         line = self.proc.stdout.readline()
         if not line.startswith("listening"):

@@ -9,11 +9,18 @@
 // request as received, signed with s3rver's own secret, compared with the
 // signature sent; a mismatch is S3's SignatureDoesNotMatch (403).
 //
-//   node s3server.mjs --port PORT --dir DIR [--bucket NAME]... [--tls CERT KEY]
+//
+// `--damage N` makes the first N bodies put to capture objects (keys
+// holding "pcap_", whole or in parts) arrive with one byte changed, as a
+// copy damaged on the way would: s3rver stores it and answers its MD5,
+// which the client must catch.
+//
+//   node s3server.mjs --port PORT --dir DIR [--bucket NAME]... [--tls CERT KEY] [--damage N]
 // prints "listening PORT" once it serves; SIGTERM stops it.
 import { createHash, createHmac } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { Transform } from 'node:stream';
 
 const require = createRequire(import.meta.url);
 const S3rver = require('s3rver');
@@ -24,7 +31,7 @@ const ACCESS_KEY_ID = 'S3RVER';
 const SECRET_ACCESS_KEY = 'S3RVER';
 
 function args() {
-  const out = { port: 0, dir: null, buckets: [], tls: {} };
+  const out = { port: 0, dir: null, buckets: [], tls: {}, damage: 0 };
   const argv = process.argv.slice(2);
   for (let i = 0; i < argv.length; i += 2) {
     if (argv[i] === '--tls') {
@@ -33,6 +40,7 @@ function args() {
     } else if (argv[i] === '--port') out.port = Number(argv[i + 1]);
     else if (argv[i] === '--dir') out.dir = argv[i + 1];
     else if (argv[i] === '--bucket') out.buckets.push({ name: argv[i + 1] });
+    else if (argv[i] === '--damage') out.damage = Number(argv[i + 1]);
     else throw new Error(`unknown argument ${argv[i]}`);
   }
   return out;
@@ -101,6 +109,31 @@ async function verifySignatureV4(ctx, next) {
 }
 
 const opts = args();
+
+// Changes one byte of the body of the next `opts.damage` PUTs of capture
+// objects before s3rver reads it.
+async function damageBodies(ctx, next) {
+  if (opts.damage > 0 && ctx.method === 'PUT' && ctx.path.includes('pcap_')) {
+    opts.damage--;
+    let first = true;
+    const damaged = new Transform({
+      transform(chunk, encoding, done) {
+        if (first && chunk.length > 0) {
+          chunk = Buffer.from(chunk);
+          chunk[0] ^= 0xff;
+          first = false;
+        }
+        done(null, chunk);
+      },
+    });
+    // What Koa and s3rver read of the request besides its body.
+    for (const k of ['url', 'method', 'headers', 'httpVersion', 'socket']) damaged[k] = ctx.req[k];
+    ctx.req.pipe(damaged);
+    ctx.req = ctx.request.req = damaged;
+  }
+  return next();
+}
+
 const server = new S3rver({
   port: opts.port,
   address: '127.0.0.1',
@@ -110,7 +143,7 @@ const server = new S3rver({
   ...opts.tls,
 });
 // Before the virtual-host middleware and the routes (the last two).
-server.middleware.splice(server.middleware.length - 2, 0, verifySignatureV4);
+server.middleware.splice(server.middleware.length - 2, 0, verifySignatureV4, damageBodies);
 const { port } = await server.run();
 process.stdout.write(`listening ${port}\n`);
 process.on('SIGTERM', async () => {

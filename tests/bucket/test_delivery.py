@@ -2,14 +2,16 @@
 Signature V4 check): read back byte for byte, in one PUT and in parts, with
 the store's refusals in error_message and no credential anywhere, and
 resumed after the server or the daemon went away mid-upload."""
+import pathlib
 import re
 import signal
 import subprocess
 import sys
 import time
 
-from conftest import (BUCKET, DOOMED_BUCKET, ROOT, S3Server, delivery_config, replay_port,
-                      validate_bucket, wait_delivery, wait_status)
+import pytest
+from conftest import (BUCKET, DOOMED_BUCKET, ROOT, S3Server, delivery_config, pcapd_daemon,
+                      replay_port, validate_bucket, wait_delivery, wait_status)
 
 sys.path.insert(0, str(ROOT / "tests" / "integration"))
 import pcapfile  # noqa: E402
@@ -125,13 +127,19 @@ def validate_bucket_in(d, server, conf, bucket):
     return o
 
 
-def start_upload(d, server, byte_limit):
-    """Validates the bucket of `server`, captures `byte_limit` bytes to it
-    and waits until the upload runs; returns the capture's id."""
+def capture_to(d, server, byte_limit):
+    """Validates the bucket of `server` and starts a capture of
+    `byte_limit` bytes to it; returns the capture's id."""
     conf = server.destination()
     validate_bucket(d, server, conf)
     r = d.create_full(time_limit=60, byte_limit=byte_limit, destination_conf=conf)
-    cid = r.json["result"]["id"]
+    assert r.status == 200, r.body
+    return r.json["result"]["id"]
+
+
+def start_upload(d, server, byte_limit):
+    """capture_to(), then waits until the upload runs."""
+    cid = capture_to(d, server, byte_limit)
     wait_status(d, cid, "conversion_running")
     return cid
 
@@ -166,6 +174,71 @@ def test_daemon_killed_mid_upload_resumes(bucket_daemon, s3server):
     resumed = [line for line in d2.log().splitlines() if "event=delivery_resumed" in line]
     assert resumed and "parts_done=0" not in resumed[0], d2.log()
     assert s3server.get(object_key(cid)) == download(d2, cid)
+
+
+def test_damaged_copy_is_sent_again(daemon_factory, tmp_path):
+    # The store's copy of one part differs from what was sent: its ETag is
+    # not the MD5 of the bytes sent, so the part goes again.
+    server = S3Server(tmp_path / "s3", damage=1)
+    try:
+        d = daemon_factory([replay_port()], extra=delivery_config(server, delivery_keep_local="on"))
+        cid = capture_to(d, server, 20_000_000)
+        c, _ = wait_delivery(d, cid)
+        assert c["status"] == "success", c
+        assert server.get(object_key(cid)) == download(d, cid)
+        retries = [line for line in d.log().splitlines() if f"event=delivery_retry id={cid}" in line]
+        assert len(retries) == 1 and "is not the MD5 of the bytes sent" in retries[0], retries
+    finally:
+        server.stop()
+
+
+def test_store_damaging_every_copy_fails_the_capture(daemon_factory, tmp_path):
+    server = S3Server(tmp_path / "s3", damage=100)
+    try:
+        d = daemon_factory([replay_port()], extra=delivery_config(server))
+        cid = capture_to(d, server, 2_000_000)
+        c, _ = wait_delivery(d, cid)
+        assert c["status"] == "failed", c
+        assert re.fullmatch(r"uploading the object of s3://pcaps-bucket/captures/pcap_\w+\.pcap "
+                            r"failed: the store's ETag [0-9a-f]{32} is not the MD5 of the bytes "
+                            r"sent \([0-9a-f]{32}\)", c["error_message"]), c
+        assert list((d.state_dir / "pcaps").glob(f"{cid}*")), "the local copy is kept"
+    finally:
+        server.stop()
+
+
+def delivery_thread(d):
+    """(nice, scheduling policy) of the daemon's delivery thread."""
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for task in pathlib.Path(f"/proc/{d.proc.pid}/task").iterdir():
+            if (task / "comm").read_text().strip() == "pcapd-delivery":
+                # The fields after the command's closing parenthesis; nice is
+                # field 19 of stat(5) and the policy field 41.
+                fields = (task / "stat").read_text().rpartition(")")[2].split()
+                if int(fields[16]) == d.expected_nice:
+                    return int(fields[16]), int(fields[38])
+        time.sleep(0.1)
+    raise AssertionError("no delivery thread at the expected nice value")
+
+
+@pytest.mark.parametrize("nice, policy", [(None, 3), (0, 0), (19, 3)])
+def test_delivery_thread_priority(daemon_factory, s3server, nice, policy):
+    # Default 10 and SCHED_BATCH (3); 0: an ordinary thread (SCHED_OTHER).
+    extra = delivery_config(s3server, **({} if nice is None else {"delivery_nice": nice}))
+    d = daemon_factory([replay_port()], extra=extra)
+    d.expected_nice = 10 if nice is None else nice
+    assert delivery_thread(d) == (d.expected_nice, policy)
+
+
+def test_delivery_nice_is_checked(tmp_path):
+    conf = tmp_path / "bad.conf"
+    pcapd_daemon.write_config(conf, tmp_path / "state", [replay_port()],
+                              extra={"delivery_nice": 20})
+    p = subprocess.run([pcapd_daemon.pcapd_binary(), "-c", str(conf)], capture_output=True,
+                       text=True, timeout=60)
+    assert p.returncode == 2, p.stderr
+    assert "delivery_nice: '20' is not an integer from 0 to 19" in p.stderr, p.stderr
 
 
 def test_https_store_certificate_is_checked(daemon_factory, tmp_path):
