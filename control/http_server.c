@@ -360,13 +360,18 @@ static void on_head_read(h2o_socket_t *sock, const char *err)
     h2o_http1_accept(&srv.accept_ctx, sock, at);
 }
 
-/* A new connection's TLS handshake has ended. */
+/* A new connection's TLS handshake has ended.  The request head may have
+ * come with the client's last handshake message: h2o has then decrypted it
+ * into the input already, and no read event will announce it. */
 static void on_handshake(h2o_socket_t *sock, const char *err)
 {
-    if (err != NULL)
+    if (err != NULL) {
         fresh_close(sock->data);
-    else
-        h2o_socket_read_start(sock, on_head_read);
+        return;
+    }
+    h2o_socket_read_start(sock, on_head_read);
+    if (sock->input->size != 0)
+        on_head_read(sock, NULL);
 }
 
 /* A connection the intake has read a request of is back. */
