@@ -72,12 +72,10 @@ static const struct conversation_handoff *conv_find(const struct dissect_ctx *c,
 
 /* Returns the hand-off of the current datagram's source endpoint, else of
  * its destination, or NULL. */
-const struct conversation_handoff *conversation_handoff_find(const struct dissect_ctx *c,
-                                                             int transport, uint16_t sport,
-                                                             uint16_t dport)
+const struct conversation_handoff *conversation_handoff_lookup(const struct dissect_ctx *c,
+                                                               int transport, uint16_t sport,
+                                                               uint16_t dport)
 {
-    if (!c->d->conversations)
-        return NULL;
     const struct conversation_handoff *h = conv_find(c, transport, &c->net_src, sport);
     return h ? h : conv_find(c, transport, &c->net_dst, dport);
 }

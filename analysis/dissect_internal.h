@@ -117,11 +117,20 @@ struct conversation_handoff {
 void conversation_handoff_set(struct dissect_ctx *c, int transport, const struct net_addr *addr,
                               uint16_t port, const struct conversation_handoff *h);
 
+/* The out-of-line part of conversation_handoff_find(), for a pass with a table. */
+const struct conversation_handoff *conversation_handoff_lookup(const struct dissect_ctx *c,
+                                                               int transport, uint16_t sport,
+                                                               uint16_t dport);
+
 /* Returns the hand-off the current datagram's source endpoint has, else
- * its destination's, if set up by this frame; or NULL. */
-const struct conversation_handoff *conversation_handoff_find(const struct dissect_ctx *c,
-                                                             int transport, uint16_t sport,
-                                                             uint16_t dport);
+ * its destination's, if set up by this frame; or NULL (inline: every
+ * datagram asks, and most passes have no table). */
+static inline const struct conversation_handoff *
+conversation_handoff_find(const struct dissect_ctx *c, int transport, uint16_t sport,
+                          uint16_t dport)
+{
+    return c->d->conversations ? conversation_handoff_lookup(c, transport, sport, dport) : NULL;
+}
 
 /* Returns the sub-span of s from offset off (empty if off is past its
  * end); inline, as every dissector calls it on every frame. */
