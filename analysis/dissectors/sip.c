@@ -2,10 +2,11 @@
  * its node, and the SDP body a Content-Type of application/sdp announces,
  * which Wireshark dissects inside SIP's tree (a layer of frame.protocols,
  * no node of the hierarchy).  SDP's media set up the RTP and RTCP
- * conversations they announce, as Wireshark's SDP does: an offer from its
- * own frame on, an answer from its offer's. */
+ * conversations they announce, as Wireshark's SDP does: a request's from
+ * its own frame on, a response's from its request's. */
 #include "dissect_internal.h"
 #include "dissectors/list.h"
+#include "hash_table.h"
 
 #include <arpa/inet.h>
 #include <stdlib.h>
@@ -19,7 +20,7 @@ static int proto_sip, proto_sdp;
 static int proto_udp;
 static const struct dissector_handle *rtp_handle, *rtcp_handle;
 
-/* SIP's state slot: the frame of the last request with an SDP offer. */
+/* SIP's state slot: the frames of requests by transaction. */
 static int sip_slot;
 
 /* One medium of a session description as far as it is read. */
@@ -29,22 +30,36 @@ struct sdp_media {
     uint16_t rtcp_port;   /* Its RTCP port (a=rtcp:), 0 for port + 1. */
 };
 
+/* Returns true when the header line of n bytes at p is name (or its
+ * compact form, if any), setting *v and *vn to its value. */
+static bool sip_header(const uint8_t *p, size_t n, const char *name, char compact,
+                       const uint8_t **v, size_t *vn)
+{
+    const uint8_t *colon = memchr(p, ':', n);
+    if (!colon)
+        return false;
+    size_t k = (size_t)(colon - p);
+    while (k > 0 && (p[k - 1] == ' ' || p[k - 1] == '\t'))
+        k--;
+    bool full = k == strlen(name) && strncasecmp((const char *)p, name, k) == 0;
+    if (!full && !(compact && k == 1 && (p[0] | 0x20) == compact))
+        return false;
+    size_t i = (size_t)(colon - p) + 1;
+    while (i < n && (p[i] == ' ' || p[i] == '\t'))
+        i++;
+    *v = p + i;
+    *vn = n - i;
+    return true;
+}
+
 /* Returns true when the header line of n bytes at p is a Content-Type
  * (or its compact form "c") of application/sdp. */
 static bool sip_sdp_type(const uint8_t *p, size_t n)
 {
-    size_t name = 0;
-    while (name < n && p[name] != ':')
-        name++;
-    bool full = name >= 12 && strncasecmp((const char *)p, "Content-Type", 12) == 0;
-    bool compact =
-        name >= 1 && (p[0] == 'c' || p[0] == 'C') && (name == 1 || p[1] == ' ' || p[1] == '\t');
-    if ((!full && !compact) || name == n)
-        return false;
-    size_t v = name + 1;
-    while (v < n && (p[v] == ' ' || p[v] == '\t'))
-        v++;
-    return n - v >= 15 && strncasecmp((const char *)p + v, "application/sdp", 15) == 0;
+    const uint8_t *v;
+    size_t vn;
+    return sip_header(p, n, "Content-Type", 'c', &v, &vn) && vn >= 15 &&
+           strncasecmp((const char *)v, "application/sdp", 15) == 0;
 }
 
 /* Returns the offset of the SDP body of a SIP message of n bytes at p, or 0
@@ -158,38 +173,94 @@ static void sdp_setup(struct dissect_ctx *c, const char *p, size_t n, uint64_t s
         sdp_media_done(c, &m, &session, setup_frame);
 }
 
-/* Returns the pass's SIP state, made on first use (NULL when out of memory). */
-static uint64_t *sip_offer_frame(struct dissect_ctx *c)
+/* Identifies a SIP transaction: a hash of its Call-ID and CSeq values. */
+struct sip_key {
+    uint64_t hash; /* FNV-1a of "Call-ID\nCSeq". */
+};
+
+/* A transaction's request. */
+struct sip_request {
+    struct sip_key key; /* Its identity; must come first. */
+    uint64_t frame;     /* The frame of its request. */
+};
+
+/* Returns the pass's requests by transaction, made on first use (NULL
+ * when out of memory). */
+static struct hash_table *sip_requests(struct dissect_ctx *c)
 {
-    if (!c->d->state[sip_slot])
-        c->d->state[sip_slot] = calloc(1, sizeof(uint64_t));
-    return c->d->state[sip_slot];
+    struct hash_table *t = c->d->state[sip_slot];
+    if (!t && (t = c->d->state[sip_slot] = calloc(1, sizeof(*t))))
+        hash_table_init(t, sizeof(struct sip_key), sizeof(struct sip_request));
+    return t;
 }
 
-/* Sets up what the SDP body at off of a SIP message announces: a
- * request's from its own frame, a response's from the last offer's. */
-static void sip_sdp(struct dissect_ctx *c, struct span s, size_t off)
+/* Frees the requests. */
+static void sip_requests_free(void *state)
 {
-    uint64_t *offer = sip_offer_frame(c), setup = c->d->frame_number;
-    if (!offer)
-        return;
-    if (s.cap >= 8 && memcmp(s.p, "SIP/2.0 ", 8) == 0)
-        setup = *offer ? *offer : setup;
-    else
-        *offer = setup;
-    sdp_setup(c, (const char *)s.p + off, s.cap - off, setup);
+    hash_table_free(state);
+    free(state);
 }
 
-/* Dissects a SIP message. */
+/* Returns the FNV-1a hash of n bytes at p, continuing from h. */
+static uint64_t fnv1a(uint64_t h, const uint8_t *p, size_t n)
+{
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ p[i]) * 0x100000001b3ull;
+    return h;
+}
+
+/* Returns the transaction key of the header lines of hdr bytes at p. */
+static struct sip_key sip_transaction(const uint8_t *p, size_t hdr)
+{
+    const uint8_t *call = NULL, *cseq = NULL, *v;
+    size_t call_n = 0, cseq_n = 0, vn;
+    for (size_t line = 0, end; line < hdr; line = end + 2) {
+        const uint8_t *cr = memchr(p + line, '\r', hdr - line);
+        end = cr ? (size_t)(cr - p) : hdr;
+        if (sip_header(p + line, end - line, "Call-ID", 'i', &v, &vn))
+            call = v, call_n = vn;
+        else if (sip_header(p + line, end - line, "CSeq", 0, &v, &vn))
+            cseq = v, cseq_n = vn;
+    }
+    uint64_t h = fnv1a(0xcbf29ce484222325ull, call ? call : p, call_n);
+    h = fnv1a(fnv1a(h, (const uint8_t *)"\n", 1), cseq ? cseq : p, cseq_n);
+    return (struct sip_key){h};
+}
+
+/* Returns the frame the SDP of a SIP message sets its media up from (its
+ * own, a response's its request's: tshark matches them by Call-ID and
+ * CSeq), noting a request's frame for its responses.  body: where the
+ * header lines end, or the message's captured length. */
+static uint64_t sip_setup_frame(struct dissect_ctx *c, struct span s, size_t body)
+{
+    uint64_t frame = c->d->frame_number;
+    struct hash_table *t = sip_requests(c);
+    if (!t)
+        return frame;
+    struct sip_key k = sip_transaction(s.p, body);
+    if (s.cap >= 8 && memcmp(s.p, "SIP/2.0 ", 8) == 0) {
+        const struct sip_request *r = hash_table_find(t, &k);
+        return r ? r->frame : frame;
+    }
+    int created;
+    struct sip_request *r = hash_table_upsert(t, &k, &created);
+    if (r)
+        r->frame = frame;
+    return frame;
+}
+
+/* Dissects a SIP message; its SDP sets up the media it announces. */
 static void dissect_sip(struct dissect_ctx *c, struct span s)
 {
     ctx_push(c, proto_sip);
     size_t body = sip_sdp_body(s.p, s.cap);
-    if (body == 0)
+    if (body)
+        ctx_layer(c, proto_sdp);
+    if (c->quoted) /* A quoted message sets nothing up. */
         return;
-    ctx_layer(c, proto_sdp);
-    if (!c->quoted)
-        sip_sdp(c, s, body);
+    uint64_t setup = sip_setup_frame(c, s, body ? body : s.cap);
+    if (body)
+        sdp_setup(c, (const char *)s.p + body, s.cap - body, setup);
 }
 
 /* The SIP dissector. */
@@ -200,7 +271,7 @@ static void sip_register(void)
 {
     proto_sip = registry_proto("sip", "Session Initiation Protocol");
     proto_sdp = registry_proto("sdp", "Session Description Protocol");
-    static const struct proto_hooks hooks = {.free_state = free};
+    static const struct proto_hooks hooks = {.free_state = sip_requests_free};
     sip_slot = registry_proto_state(proto_sip, &hooks);
 }
 

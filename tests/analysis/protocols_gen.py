@@ -250,20 +250,46 @@ def _rtp(seq, ts=160, pt=0, ssrc=0x11223344, marker=0, ver=2, pad=b"", csrc=(), 
     return h + payload + pad
 
 
-def _sip(first, sdp, extra=b""):
-    """A SIP message over UDP carrying an SDP body."""
+def _sip(first, sdp, call=b"7@a", cseq=b"1 INVITE"):
+    """A SIP message over UDP, with an SDP body unless sdp is None."""
+    body = b"" if sdp is None else b"Content-Type: application/sdp\r\n"
     return (first + b"\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK7\r\n"
             b"From: <sip:alice@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n"
-            b"Call-ID: 7@a\r\nCSeq: 1 INVITE\r\n" + extra
-            + b"Content-Type: application/sdp\r\nContent-Length: %d\r\n\r\n" % len(sdp) + sdp)
+            b"Call-ID: " + call + b"\r\nCSeq: " + cseq + b"\r\n" + body
+            + b"Content-Length: %d\r\n\r\n" % len(sdp or b"") + (sdp or b""))
+
+
+def _sdp(ip, port):
+    """An SDP body of one audio medium on ip and port."""
+    return (b"v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+            b"m=audio %d RTP/AVP 0\r\n" % (ip, ip, port))
+
+
+def _calls(w):
+    """Interleaved calls: an answer's media count from its own request's
+    frame (matched by Call-ID and CSeq), the request having an SDP or not,
+    and from the answer's own frame when no request matches."""
+    _u(w, 5060, 5060, _sip(b"INVITE sip:b SIP/2.0", _sdp(b"10.0.0.1", 31000), b"call1"))
+    _u(w, 5060, 5060, _sip(b"INVITE sip:c SIP/2.0", _sdp(b"10.0.0.1", 32000), b"call2"))
+    for sdp, call, cseq in ((_sdp(b"10.0.0.2", 41000), b"call1", b"1 INVITE"),
+                            (None, b"call3", b"1 INVITE"),
+                            (_sdp(b"10.0.0.2", 43000), b"call3", b"1 INVITE"),
+                            (_sdp(b"10.0.0.2", 44000), b"call4", b"2 INVITE")):
+        if sdp is None:
+            _u(w, 5060, 5060, _sip(b"INVITE sip:d SIP/2.0", None, call))
+            _u(w, 5060, 5060, _sip(b"INVITE sip:e SIP/2.0", _sdp(b"10.0.0.1", 33000), b"call4"))
+            continue
+        w.add(eth(ip4(B, A, 17, udp(5060, 5060, _sip(b"SIP/2.0 200 OK", sdp, call, cseq)))))
+    for src, port in ((B, 41000), (B, 43000), (B, 44000), (A, 32000)):
+        w.add(eth(ip4(src, C, 17, udp(port, 1234, _rtp(1)))))
 
 
 def sip_rtp():
     """RTP and RTCP as Wireshark finds them, through the SDP of a SIP call:
     RTP before the SDP (still data), an INVITE whose SDP gives several
     media (an IPv6 one, one with a=rtcp), the 200 OK's answer, then RTP
-    both ways (marker, CSRCs, extension, padding, version 1, cut header)
-    and RTCP on the port after the media's."""
+    both ways (marker, CSRCs, extension, padding, version 1, cut header),
+    RTCP on the port after the media's, and interleaved calls."""
     w = _Frames()
     _u(w, 30000, 40000, _rtp(1))  # Before any SDP: data.
     offer = (b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
@@ -305,6 +331,7 @@ def sip_rtp():
     d = udp(50000, 30020, _rtp(2))
     w.add(eth(ip6(Y, X, 17, d), 0x86DD))
     _u(w, 50000, 60000, _rtp(1))  # No SDP named these: data.
+    _calls(w)
     return w.frames
 
 
