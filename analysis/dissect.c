@@ -241,4 +241,6 @@ static void free_slot(int slot, const struct proto_hooks *h, void *arg)
 void dissector_free(struct dissector *d)
 {
     registry_foreach_state(free_slot, d);
+    conversation_table_free(d->conversations);
+    d->conversations = NULL;
 }

@@ -57,8 +57,12 @@ struct dissector {
     int64_t prev_ns;             /* Time of the previous frame (for frame.time_delta). */
     /* In a first pass: the fields the second pass will want; else NULL. */
     const struct frame_fields *next_pass;
-    void *state[REGISTRY_MAX_STATES]; /* Per protocol state slot: its state, or NULL. */
+    void *state[REGISTRY_MAX_STATES];         /* Per protocol state slot: its state, or NULL. */
+    struct conversation_table *conversations; /* Endpoints handed to dissectors, or NULL. */
 };
+
+/* Frees a conversation hand-off table (NULL is allowed). */
+void conversation_table_free(struct conversation_table *t);
 
 /* Prepares an empty dissector. */
 void dissector_init(struct dissector *d);

@@ -35,8 +35,10 @@ struct dissect_ctx {
     uint8_t quoted_chain; /* Inside a quoted datagram: the real length of the chain. */
     uint32_t data;        /* What a dissector passes the one it calls through a table (Wireshark's
                              data argument): GRE its flags and version. */
-    bool want_layers;     /* True when frame.protocols is wanted: layers is kept. */
-    uint8_t n_layers;     /* Number of entries in layers. */
+    /* The conversation hand-off the transport dispatched this payload by, or NULL. */
+    const struct conversation_handoff *conversation;
+    bool want_layers;                /* True when frame.protocols is wanted: layers is kept. */
+    uint8_t n_layers;                /* Number of entries in layers. */
     uint16_t layers[CTX_MAX_LAYERS]; /* Every protocol a dissector was called for, as
                                         Wireshark's pinfo->layers (quoted ones too). */
 };
@@ -100,6 +102,34 @@ static inline void ctx_layer(struct dissect_ctx *c, int proto)
 {
     if (c->want_layers && c->n_layers < CTX_MAX_LAYERS)
         c->layers[c->n_layers++] = (uint16_t)proto;
+}
+
+/* A conversation handed to a dissector by another (SDP to RTP), as the
+ * conversation hand-off table stores it. */
+struct conversation_handoff {
+    const struct dissector_handle *handle; /* The dissector its datagrams go to. */
+    uint64_t setup_frame;                  /* Number of the frame that set it up. */
+    const char *setup_method;              /* The protocol that set it up ("SDP"). */
+};
+
+/* Hands the endpoint (transport protocol id, address, port) to a
+ * dissector from h->setup_frame on. */
+void conversation_handoff_set(struct dissect_ctx *c, int transport, const struct net_addr *addr,
+                              uint16_t port, const struct conversation_handoff *h);
+
+/* The out-of-line part of conversation_handoff_find(), for a pass with a table. */
+const struct conversation_handoff *conversation_handoff_lookup(const struct dissect_ctx *c,
+                                                               int transport, uint16_t sport,
+                                                               uint16_t dport);
+
+/* Returns the hand-off the current datagram's source endpoint has, else
+ * its destination's, if set up by this frame; or NULL (inline: every
+ * datagram asks, and most passes have no table). */
+static inline const struct conversation_handoff *
+conversation_handoff_find(const struct dissect_ctx *c, int transport, uint16_t sport,
+                          uint16_t dport)
+{
+    return c->d->conversations ? conversation_handoff_lookup(c, transport, sport, dport) : NULL;
 }
 
 /* Returns the sub-span of s from offset off (empty if off is past its

@@ -75,6 +75,7 @@ struct dissector_module {
     X(l2tp)                                                                                        \
     X(sctp)                                                                                        \
     X(snmp)                                                                                        \
+    X(rtp)                                                                                         \
     X(sip)                                                                                         \
     X(nbns)                                                                                        \
     X(nbdgm)                                                                                       \

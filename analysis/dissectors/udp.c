@@ -1,5 +1,6 @@
 /* Owns UDP: the header and its fields (udp.*, udp.stream numbering), and
- * the hand-off of the payload: the "udp.port" table by the lower port,
+ * the hand-off of the payload: a conversation another dissector set up
+ * (conversation_handoff_find), the "udp.port" table by the lower port,
  * then the higher, as Wireshark's UDP dissector tries them, then the
  * "udp" heuristics, else data. */
 #include "dissect_internal.h"
@@ -237,6 +238,13 @@ static void dissect_udp(struct dissect_ctx *c, struct span s)
     if (p.len == 0 || (c->quoted && p.cap == 0))
         return;
     uint16_t lo = sport < dport ? sport : dport, hi = sport < dport ? dport : sport;
+    const struct conversation_handoff *conv = conversation_handoff_find(c, proto_udp, sport, dport);
+    if (conv) { /* A conversation another dissector set up comes first, as in Wireshark. */
+        c->conversation = conv;
+        call_dissector(c, conv->handle, p);
+        c->conversation = NULL;
+        return;
+    }
     const struct dissector_handle *h = udp_expected_handle(c, sport, dport);
     if (!h)
         h = dissector_table_get(port_table, lo);

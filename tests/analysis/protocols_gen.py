@@ -8,7 +8,7 @@ frame.protocols with tshark's on them.  Same frame format as
 core_fields_gen."""
 import struct
 
-from core_fields_gen import A, B, ACK, PSH, SYN, X, Y, _Frames, eth, ip4, ip6, tcp, udp
+from core_fields_gen import A, B, C, ACK, PSH, SYN, X, Y, _Frames, eth, ip4, ip6, tcp, udp
 
 
 def _u(w, sp, dp, payload, v6=False, caplen=None):
@@ -238,5 +238,103 @@ def quic_any_port():
     return w.frames
 
 
+def _rtp(seq, ts=160, pt=0, ssrc=0x11223344, marker=0, ver=2, pad=b"", csrc=(), ext=None,
+         payload=b"\xd5" * 20):
+    """An RTP packet (RFC 3550): padding bytes end with their count, ext is
+    (profile, words) for a header extension."""
+    b0 = ver << 6 | (0x20 if pad else 0) | (0x10 if ext else 0) | len(csrc)
+    h = struct.pack("!BBHII", b0, marker << 7 | pt, seq, ts, ssrc)
+    h += b"".join(struct.pack("!I", c) for c in csrc)
+    if ext:
+        h += struct.pack("!HH", ext[0], len(ext[1]) // 4) + ext[1]
+    return h + payload + pad
+
+
+def _sip(first, sdp, call=b"7@a", cseq=b"1 INVITE"):
+    """A SIP message over UDP, with an SDP body unless sdp is None."""
+    body = b"" if sdp is None else b"Content-Type: application/sdp\r\n"
+    return (first + b"\r\nVia: SIP/2.0/UDP 10.0.0.1;branch=z9hG4bK7\r\n"
+            b"From: <sip:alice@example.com>;tag=1\r\nTo: <sip:bob@example.com>\r\n"
+            b"Call-ID: " + call + b"\r\nCSeq: " + cseq + b"\r\n" + body
+            + b"Content-Length: %d\r\n\r\n" % len(sdp or b"") + (sdp or b""))
+
+
+def _sdp(ip, port):
+    """An SDP body of one audio medium on ip and port."""
+    return (b"v=0\r\no=- 1 1 IN IP4 %s\r\ns=-\r\nc=IN IP4 %s\r\nt=0 0\r\n"
+            b"m=audio %d RTP/AVP 0\r\n" % (ip, ip, port))
+
+
+def _calls(w):
+    """Interleaved calls: an answer's media count from its own request's
+    frame (matched by Call-ID and CSeq), the request having an SDP or not,
+    and from the answer's own frame when no request matches."""
+    _u(w, 5060, 5060, _sip(b"INVITE sip:b SIP/2.0", _sdp(b"10.0.0.1", 31000), b"call1"))
+    _u(w, 5060, 5060, _sip(b"INVITE sip:c SIP/2.0", _sdp(b"10.0.0.1", 32000), b"call2"))
+    for sdp, call, cseq in ((_sdp(b"10.0.0.2", 41000), b"call1", b"1 INVITE"),
+                            (None, b"call3", b"1 INVITE"),
+                            (_sdp(b"10.0.0.2", 43000), b"call3", b"1 INVITE"),
+                            (_sdp(b"10.0.0.2", 44000), b"call4", b"2 INVITE")):
+        if sdp is None:
+            _u(w, 5060, 5060, _sip(b"INVITE sip:d SIP/2.0", None, call))
+            _u(w, 5060, 5060, _sip(b"INVITE sip:e SIP/2.0", _sdp(b"10.0.0.1", 33000), b"call4"))
+            continue
+        w.add(eth(ip4(B, A, 17, udp(5060, 5060, _sip(b"SIP/2.0 200 OK", sdp, call, cseq)))))
+    for src, port in ((B, 41000), (B, 43000), (B, 44000), (A, 32000)):
+        w.add(eth(ip4(src, C, 17, udp(port, 1234, _rtp(1)))))
+
+
+def sip_rtp():
+    """RTP and RTCP as Wireshark finds them, through the SDP of a SIP call:
+    RTP before the SDP (still data), an INVITE whose SDP gives several
+    media (an IPv6 one, one with a=rtcp), the 200 OK's answer, then RTP
+    both ways (marker, CSRCs, extension, padding, version 1, cut header),
+    RTCP on the port after the media's, and interleaved calls."""
+    w = _Frames()
+    _u(w, 30000, 40000, _rtp(1))  # Before any SDP: data.
+    offer = (b"v=0\r\no=- 1 1 IN IP4 10.0.0.1\r\ns=-\r\nc=IN IP4 10.0.0.1\r\nt=0 0\r\n"
+             b"m=audio 30000 RTP/AVP 0 8\r\na=rtpmap:0 PCMU/8000\r\n"
+             b"m=video 30010 RTP/AVP 96\r\na=rtcp:30021\r\n"
+             b"m=audio 30020 RTP/AVP 0\r\nc=IN IP6 2001:db8::1\r\n")
+    _u(w, 5060, 5060, _sip(b"INVITE sip:bob@example.com SIP/2.0", offer))
+    answer = (b"v=0\r\no=- 2 2 IN IP4 10.0.0.2\r\ns=-\r\nc=IN IP4 10.0.0.2\r\nt=0 0\r\n"
+              b"m=audio 40000 RTP/AVP 0\r\nm=video 40010 RTP/AVP 96\r\n")
+    d = udp(5060, 5060, _sip(b"SIP/2.0 200 OK", answer))
+    w.add(eth(ip4(B, A, 17, d)))
+    _u(w, 30000, 40000, _rtp(2, marker=1))
+    d = udp(40000, 30000, _rtp(100, ts=8000, ssrc=0x55667788, pt=8))
+    w.add(eth(ip4(B, A, 17, d)))
+    _u(w, 30000, 40000, _rtp(3, csrc=(1, 2)))
+    _u(w, 30000, 40000, _rtp(4, ext=(0xBEDE, b"\x10\xaa\0\0")))
+    _u(w, 30000, 40000, _rtp(5, pad=b"\0\0\0\x04"))
+    _u(w, 30000, 40000, _rtp(6, ver=1))
+    _u(w, 30000, 40000, _rtp(7), caplen=14 + 20 + 8 + 6)
+    _u(w, 30000, 40000, _rtp(8, csrc=(1, 2, 3)), caplen=14 + 20 + 8 + 16)
+    _u(w, 30000, 40000, b"\x80\x00\x00")  # Shorter than a header.
+    _u(w, 30000, 40000, _rtp(9, pad=b"\0\xff"))  # Padding count past the payload.
+    _u(w, 30000, 40000, _rtp(10, csrc=(1, 2, 3), pad=b"\0" * 13 + b"\x0e"))
+    _u(w, 30000, 40000, _rtp(11, payload=b"\xd5" * 30), caplen=14 + 20 + 8 + 12 + 5)
+    _u(w, 30000, 40000, _rtp(12, ext=(0x1000, b"\1\2\3\4\5\6\7\x08")), caplen=14 + 20 + 8 + 12 + 6)
+    _u(w, 30000, 40000, _rtp(13, payload=b""))
+    d = udp(40000, 1234, _rtp(101))  # Only the answer named B's port.
+    w.add(eth(ip4(B, C, 17, d)))
+    _u(w, 30010, 40010, _rtp(1, pt=96))
+    rr = struct.pack("!BBHI", 0x81, 201, 7, 0x11223344) + struct.pack("!IIIIII", 0x55667788, 0, 0, 0, 0, 0)
+    _u(w, 30001, 40001, rr)
+    _u(w, 30011, 50001, rr)  # a=rtcp moved video's RTCP to 30021.
+    _u(w, 30021, 50001, rr)
+    sr = struct.pack("!BBHIIIIII", 0x80, 200, 6, 0x11223344, 1, 2, 3, 4, 5)
+    sdes = struct.pack("!BBHIBB4sBB", 0x81, 202, 3, 0x11223344, 1, 4, b"user", 0, 0)
+    _u(w, 30001, 40001, sr + sdes)
+    _u(w, 50011, 50013, rr)  # No SDP named these: RTCP by its heuristic.
+    _u(w, 30020, 40020, _rtp(1), v6=True)
+    d = udp(50000, 30020, _rtp(2))
+    w.add(eth(ip6(Y, X, 17, d), 0x86DD))
+    _u(w, 50000, 60000, _rtp(1))  # No SDP named these: data.
+    _calls(w)
+    return w.frames
+
+
 SCENARIOS = {"tunnels": tunnels, "applications": applications, "sessions": sessions, "sctp": sctp,
-             "quic_any_port": quic_any_port, "smb_pipes": smb_pipes}
+             "quic_any_port": quic_any_port, "smb_pipes": smb_pipes,
+             "sip_rtp": sip_rtp}

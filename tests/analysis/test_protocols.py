@@ -1,10 +1,10 @@
 """Oracle test of the protocols the shared captures lack (GTP, L2TP, SCTP,
 SNMP, SIP/SDP, NetBIOS, LLMNR, SSDP, Kerberos, LDAP, SMB over NetBIOS,
-SMB pipes and DCE/RPC): on protocols_gen's synthetic captures, every
-analysis (status, hierarchy, endpoints and conversations of every table)
-and frame.protocols must be tshark 4.0's, and so must every registered
-field of the SMB pipe and DCE/RPC protocols.  tshark runs at test time;
-nothing is hard-coded."""
+SMB pipes and DCE/RPC, RTP and RTCP set up by SDP): on protocols_gen's
+synthetic captures, every analysis (status, hierarchy, endpoints and
+conversations of every table) and frame.protocols must be tshark 4.0's,
+and so must every registered field of the SMB pipe, DCE/RPC, RTP and
+RTCP protocols.  tshark runs at test time; nothing is hard-coded."""
 import json
 import subprocess
 
@@ -45,12 +45,26 @@ def test_frame_protocols_equal_tshark(captures, name):
     assert got == want
 
 
-def test_pipe_fields_equal_tshark(captures):
-    """Every registered smb_pipe and dcerpc field, frame by frame."""
+def _registered(protos):
+    """The names of every field we register for these protocols."""
     described = subprocess.run([oracle.TOOL, "fields", "--describe"], capture_output=True,
                                text=True, check=True).stdout.splitlines()
-    names = [row.split("\t")[2] for row in described
-             if row.startswith("F\t") and row.split("\t")[4] in ("smb_pipe", "dcerpc")]
+    return [row.split("\t")[2] for row in described
+            if row.startswith("F\t") and row.split("\t")[4] in protos]
+
+
+def test_pipe_fields_equal_tshark(captures):
+    """Every registered smb_pipe and dcerpc field, frame by frame."""
+    names = _registered(("smb_pipe", "dcerpc"))
     assert len(names) > 20
     path = captures["smb_pipes"]
+    assert oracle.ours_fields(path, names) == oracle.tshark_fields(path, names)
+
+
+def test_rtp_fields_equal_tshark(captures):
+    """Every registered rtp and rtcp field, frame by frame, on RTP and RTCP
+    found through SIP's SDP (and RTCP by its heuristic)."""
+    names = _registered(("rtp", "rtcp"))
+    assert len(names) > 20
+    path = captures["sip_rtp"]
     assert oracle.ours_fields(path, names) == oracle.tshark_fields(path, names)
