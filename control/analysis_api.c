@@ -421,6 +421,11 @@ static bool looks_like_capture(const char *data, size_t len)
     return false;
 }
 
+/* Bytes of one write() of a stored upload: the kernel here does not preempt
+ * a thread inside a system call, so one write() of a GiB would hold a CPU
+ * from the event loop for as long as it takes to copy. */
+#define UPLOAD_WRITE_CHUNK (1u << 20)
+
 /* Writes `len` bytes of `data` to `path` through a temporary name, synced.
  * Returns 0 or an errno (nothing is left behind then). */
 static int write_file(const char *path, const char *data, size_t len)
@@ -433,7 +438,8 @@ static int write_file(const char *path, const char *data, size_t len)
     size_t done = 0;
     int err = 0;
     while (done < len && err == 0) {
-        ssize_t n = write(fd, data + done, len - done);
+        size_t chunk = len - done < UPLOAD_WRITE_CHUNK ? len - done : UPLOAD_WRITE_CHUNK;
+        ssize_t n = write(fd, data + done, chunk);
         if (n < 0 && errno != EINTR)
             err = errno;
         else if (n > 0)

@@ -13,7 +13,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/resource.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include "h2o/multithread.h"
@@ -22,6 +24,14 @@
  * where the CPU is short the server's loop must win it (as it does over
  * the analysis lanes: offload.c). */
 #define HTTP_INTAKE_NICE 10
+
+/* Receive buffer of a connection while the intake reads it.  h2o reads a
+ * socket until it is empty, into its whole buffer, in one read(); with the
+ * kernel's autotuned buffer (up to tcp_rmem's 32 MB here) one read() is tens
+ * of milliseconds of copying and faulting in, and a kernel built without
+ * preemption ("Dynamic Preempt: none") gives the CPU to nobody meanwhile,
+ * however niced the thread.  A bounded buffer bounds each read(). */
+#define HTTP_INTAKE_RCVBUF (256 * 1024)
 
 /* One connection on its way through the intake.  `msg` must stay first:
  * the queues carry it. */
@@ -116,11 +126,33 @@ static void intake_on_continue_sent(h2o_socket_t *sock, const char *err)
         h2o_socket_read_start(sock, intake_on_read);
 }
 
+/* Makes room for the whole request in `sock`'s input buffer before the
+ * first read, and, when h2o keeps it in a file (large buffers are mapped
+ * from a file under /tmp), turns the mapping's read-ahead off.  Else the
+ * buffer doubles as it fills (a new mapping each time), and each page
+ * fault of the copy into the sparse file reads ahead the device's
+ * read_ahead_kb (8 MiB here) of zeroed pages at once: tens of milliseconds
+ * of memset inside one read(), which a kernel without preemption does not
+ * interrupt for the server's loop.  A failure is left to h2o's next read,
+ * which reports it. */
+static void intake_reserve(h2o_socket_t *sock, size_t request_len)
+{
+    if (request_len <= sock->input->size ||
+        h2o_buffer_reserve(&sock->input, request_len - sock->input->size).base == NULL)
+        return;
+    h2o_buffer_t *b = sock->input;
+    if (b->_fd >= 0) /* the mapping starts with the buffer's header */
+        madvise(b, offsetof(h2o_buffer_t, _buf) + b->capacity, MADV_RANDOM);
+}
+
 /* Starts reading a connection the server moved here (intake thread). */
 static void intake_take(struct intake_conn *c)
 {
+    int rcvbuf = HTTP_INTAKE_RCVBUF;
+    setsockopt(c->info.fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     c->sock = h2o_socket_import(in.loop, &c->info);
     c->sock->data = c;
+    intake_reserve(c->sock, c->request_len);
     h2o_linklist_insert(&in.reading, &c->link);
     c->idle.cb = intake_on_idle;
     h2o_timeout_link(in.loop, &in.idle, &c->idle);

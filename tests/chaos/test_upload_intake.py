@@ -108,3 +108,42 @@ def test_a_slow_upload_is_stored_and_an_idle_one_closed(replay_daemon):
     time.sleep(0.5)
     assert len(files_under(uploads)) == 1
     assert d.request("GET", d.pcaps()).status == 200
+
+
+def body_mappings(pid):
+    """h2o's file-backed body buffers mapped in `pid`: (size in bytes,
+    VmFlags) of each mapping of a deleted /tmp/h2o.b.* file."""
+    found, size = [], None
+    for line in open(f"/proc/{pid}/smaps"):
+        fields = line.split()
+        if "-" in fields[0] and not fields[0].endswith(":"):
+            lo, hi = (int(x, 16) for x in fields[0].split("-"))
+            size = hi - lo if "/h2o.b." in line and "(deleted)" in line else None
+        elif fields[0] == "VmFlags:" and size is not None:
+            found.append((size, set(fields[1:])))
+    return found
+
+
+def test_a_large_body_is_buffered_whole_without_read_ahead(daemon_factory):
+    """While the intake reads a large body, h2o's buffer already holds room
+    for all of it (one mapping, never doubled and remapped as it fills),
+    and that mapping reads no ahead: each page fault of the copy into the
+    sparse file zeroes one page, not the device's read_ahead_kb (8 MiB)
+    at once inside one read() the kernel does not preempt (the loop waited
+    22 ms behind such reads; bench-api-under-load's upload row)."""
+    d = daemon_factory([f"net_pcap0,rx_pcap={SAMPLE},infinite_rx=1"],
+                       extra={"max_upload_mb": 256})
+    length = 128 << 20
+    s = connect(d)
+    s.sendall(head(d, length) + b"\0" * (40 << 20))  # above h2o's 32 MiB mmap threshold
+    deadline = time.monotonic() + 10
+    while not (maps := body_mappings(d.proc.pid)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert len(maps) == 1, maps
+    size, flags = maps[0]
+    assert size >= length, (size, length)
+    assert "rr" in flags, flags  # MADV_RANDOM
+    s.sendall(b"\0" * (length - (40 << 20)))
+    status, body = read_answer(s)
+    check_cs_error(status, body, 400)  # zeros are no capture
+    assert d.request("GET", d.pcaps()).status == 200
