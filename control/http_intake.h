@@ -8,7 +8,10 @@
  * server moves such a connection here (h2o_socket_export) once it has read
  * its request head; the intake reads until the whole request is buffered
  * and moves the connection back, and the server hands it to h2o's HTTP/1
- * with the request complete.
+ * with the request complete.  The intake itself must not hold a CPU for
+ * long either (the kernel here does not preempt a system call): it sizes
+ * the buffer for the whole request at once, without read-ahead on its
+ * file, and reads at most a bounded receive buffer per read().
  */
 #ifndef PCAPD_HTTP_INTAKE_H
 #define PCAPD_HTTP_INTAKE_H
