@@ -7,6 +7,7 @@
 
 #include <ctype.h>
 #include <errno.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,33 @@
 #define S3_STALL_TIMEOUT_S 60
 /* Bytes curl sends from the body at a time. */
 #define S3_UPLOAD_BUFFER (1 << 20)
+/* The ring between curl's read callback and a call's MD5 thread: slots of
+ * S3_HASH_SLOT bytes.  A body up to one slot is hashed in the callback. */
+#define S3_HASH_SLOTS 4
+#define S3_HASH_SLOT (1 << 20)
+
+/* The MD5 of a call's body, computed on a thread of its own while curl
+ * sends: the read callback copies each chunk it gave curl into the slot
+ * being filled and hands full slots over; it waits only when all the
+ * slots wait to be hashed.  `lock` guards `head`, `tail` and `done`. */
+struct s3_hasher {
+    pthread_t thread;
+    pthread_mutex_t lock;
+    /* Signalled when a slot is handed over (or the body ended), and when
+     * one is hashed. */
+    pthread_cond_t filled, freed;
+    /* Slots handed over and slots hashed, since the start (the slot of
+     * count `i` is `i % S3_HASH_SLOTS`), and whether the body ended. */
+    unsigned head, tail;
+    bool done;
+    /* Bytes in each slot handed over; bytes in the slot being filled
+     * (number `head`: the callback's alone). */
+    size_t len[S3_HASH_SLOTS];
+    size_t fill;
+    /* Whether EVP_DigestUpdate() failed (the thread's alone until joined). */
+    bool failed;
+    uint8_t slots[S3_HASH_SLOTS][S3_HASH_SLOT];
+};
 
 /* Nanoseconds on the monotonic clock. */
 static int64_t now_ns(void)
@@ -61,6 +89,113 @@ void s3_rate_resume(struct s3_call *c)
     }
 }
 
+/* Hashes the slots handed over until the body ended (the thread of a
+ * struct s3_hasher; `arg` is its call). */
+static void *hash_main(void *arg)
+{
+    struct s3_call *c = arg;
+    struct s3_hasher *h = c->hasher;
+    pthread_mutex_lock(&h->lock);
+    for (;;) {
+        while (h->tail == h->head && !h->done)
+            pthread_cond_wait(&h->filled, &h->lock);
+        if (h->tail == h->head)
+            break;
+        unsigned slot = h->tail % S3_HASH_SLOTS;
+        pthread_mutex_unlock(&h->lock);
+        if (!h->failed && EVP_DigestUpdate(c->md5, h->slots[slot], h->len[slot]) != 1)
+            h->failed = true;
+        pthread_mutex_lock(&h->lock);
+        h->tail++;
+        pthread_cond_signal(&h->freed);
+    }
+    pthread_mutex_unlock(&h->lock);
+    return NULL;
+}
+
+/* Hands the slot being filled to the thread of `h`, and, with `done`,
+ * tells it the body ended. */
+static void hash_hand_over(struct s3_hasher *h, bool done)
+{
+    pthread_mutex_lock(&h->lock);
+    if (h->fill > 0) {
+        h->len[h->head % S3_HASH_SLOTS] = h->fill;
+        h->head++;
+        h->fill = 0;
+    }
+    h->done |= done;
+    pthread_cond_signal(&h->filled);
+    pthread_mutex_unlock(&h->lock);
+}
+
+/* Adds `n` bytes at `p` to the MD5 of the body of `c`: hashed at once, or
+ * copied into the ring of its thread.  Returns 0, or -1 if OpenSSL
+ * failed. */
+static int hash_body(struct s3_call *c, const uint8_t *p, size_t n)
+{
+    struct s3_hasher *h = c->hasher;
+    if (h == NULL)
+        return EVP_DigestUpdate(c->md5, p, n) == 1 ? 0 : -1;
+    while (n > 0) {
+        if (h->fill == 0) {
+            /* A slot to fill: wait while every slot is still to be hashed. */
+            pthread_mutex_lock(&h->lock);
+            while (h->head - h->tail == S3_HASH_SLOTS)
+                pthread_cond_wait(&h->freed, &h->lock);
+            pthread_mutex_unlock(&h->lock);
+        }
+        size_t k = S3_HASH_SLOT - h->fill < n ? S3_HASH_SLOT - h->fill : n;
+        memcpy(h->slots[h->head % S3_HASH_SLOTS] + h->fill, p, k);
+        h->fill += k;
+        p += k;
+        n -= k;
+        if (h->fill == S3_HASH_SLOT)
+            hash_hand_over(h, false);
+    }
+    return 0;
+}
+
+/* Starts the MD5 thread of `c`, for a body larger than one slot; without
+ * it (no memory, no thread) the read callback hashes.  The thread takes
+ * the caller's scheduling (the delivery thread's nice and policy). */
+static void hash_start(struct s3_call *c)
+{
+    struct s3_hasher *h;
+    if (c->body_len <= S3_HASH_SLOT || (h = calloc(1, sizeof(*h))) == NULL)
+        return;
+    pthread_mutex_init(&h->lock, NULL);
+    pthread_cond_init(&h->filled, NULL);
+    pthread_cond_init(&h->freed, NULL);
+    c->hasher = h;
+    if (pthread_create(&h->thread, NULL, hash_main, c) == 0) {
+        pthread_setname_np(h->thread, "pcapd-md5");
+        return;
+    }
+    c->hasher = NULL;
+    pthread_cond_destroy(&h->freed);
+    pthread_cond_destroy(&h->filled);
+    pthread_mutex_destroy(&h->lock);
+    free(h);
+}
+
+/* Ends the MD5 thread of `c`, if any, once it hashed what was handed
+ * over.  Returns 0, or -1 if OpenSSL failed on it. */
+static int hash_stop(struct s3_call *c)
+{
+    struct s3_hasher *h = c->hasher;
+    if (h == NULL)
+        return 0;
+    hash_hand_over(h, true);
+    pthread_join(h->thread, NULL);
+    bool failed = h->failed;
+    pthread_cond_destroy(&h->freed);
+    pthread_cond_destroy(&h->filled);
+    pthread_mutex_destroy(&h->lock);
+    free(h);
+    c->hasher = NULL;
+    return failed ? -1 : 0;
+}
+
 /* Gives curl the next bytes of the body, within the rate cap. */
 static size_t read_body(char *buf, size_t size, size_t nmemb, void *arg)
 {
@@ -89,7 +224,7 @@ static size_t read_body(char *buf, size_t size, size_t nmemb, void *arg)
         if (c->rate != NULL && c->rate->bytes_per_second > 0)
             c->rate->tokens += (int64_t)n - got;
         n = (size_t)got;
-        if (EVP_DigestUpdate(c->md5, buf, n) != 1) {
+        if (hash_body(c, (const uint8_t *)buf, n) != 0) {
             c->read_errno = ENOMEM;
             return CURL_READFUNC_ABORT;
         }
@@ -160,6 +295,7 @@ static int add_payload_hash(struct s3_call *c)
     if (c->body == NULL && c->fd >= 0) {
         if ((c->md5 = EVP_MD_CTX_new()) == NULL || EVP_DigestInit_ex(c->md5, EVP_md5(), NULL) != 1)
             return -1;
+        hash_start(c);
     } else {
         unsigned char sha[EVP_MAX_MD_SIZE];
         unsigned sha_len = 0;
@@ -270,7 +406,9 @@ void s3_call_finished(struct s3_call *c, CURLcode result)
     unsigned md5_len = 0;
     c->result = result;
     curl_easy_getinfo(c->easy, CURLINFO_RESPONSE_CODE, &c->status);
-    if (c->md5 != NULL && result == CURLE_OK && c->body_sent == c->body_len &&
+    if (hash_stop(c) != 0 && c->read_errno == 0)
+        c->read_errno = ENOMEM;
+    if (c->md5 != NULL && result == CURLE_OK && c->read_errno == 0 && c->body_sent == c->body_len &&
         EVP_DigestFinal_ex(c->md5, md5, &md5_len) == 1) {
         for (unsigned i = 0; i < md5_len && 2 * i + 2 < sizeof(c->md5_hex); i++)
             snprintf(c->md5_hex + 2 * i, 3, "%02x", md5[i]);
@@ -284,6 +422,7 @@ void s3_call_perform(struct s3_call *c)
 
 void s3_call_cleanup(struct s3_call *c)
 {
+    hash_stop(c);
     if (c->easy != NULL)
         curl_easy_cleanup(c->easy);
     curl_slist_free_all(c->headers);

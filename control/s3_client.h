@@ -43,6 +43,9 @@ struct s3_settings {
     struct s3_rate *rate;
 };
 
+/* The MD5 thread of a call (s3_client.c). */
+struct s3_hasher;
+
 /* Most bytes of a response body kept (errors and XML results are small). */
 #define S3_RESPONSE_MAX 16384
 
@@ -59,9 +62,11 @@ struct s3_call {
     size_t body_len, body_sent;
     /* The errno of a failed read of the file (0: none). */
     int read_errno;
-    /* For a body from a file: the MD5 of the bytes sent, running, then
-     * in hex once the call ended with all of them sent. */
+    /* For a body from a file: the MD5 of the bytes sent, running (on
+     * `hasher`'s thread for a body larger than one of its slots), then in
+     * hex once the call ended with all of them sent. */
     EVP_MD_CTX *md5;
+    struct s3_hasher *hasher;
     char md5_hex[33];
     /* The rate cap, and whether the call waits for it. */
     struct s3_rate *rate;
@@ -107,7 +112,8 @@ int s3_call_init(struct s3_call *c, const struct destination *d, const char *met
 
 /* Prepares `c` as s3_call_init() does, with a body of `len` bytes read
  * from file `fd` at `offset` (the file stays the caller's) as curl sends
- * it: UNSIGNED-PAYLOAD, its MD5 computed on the way and checked against
+ * it: UNSIGNED-PAYLOAD, its MD5 computed on the way (by a thread of the
+ * call's own, beside the send, when the body is large) and checked against
  * the store's ETag by s3_call_outcome().  Returns 0, or -1 when out of
  * memory or the URL does not fit. */
 int s3_call_init_file(struct s3_call *c, const struct destination *d, const char *method,

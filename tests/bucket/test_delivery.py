@@ -192,11 +192,14 @@ def test_damaged_copy_is_sent_again(daemon_factory, tmp_path):
         server.stop()
 
 
-def test_store_damaging_every_copy_fails_the_capture(daemon_factory, tmp_path):
+# 500 kB: a body hashed in curl's read callback; 2 MB: one hashed on its
+# call's MD5 thread (bodies above 1 MiB, s3_client.c).
+@pytest.mark.parametrize("size", [500_000, 2_000_000])
+def test_store_damaging_every_copy_fails_the_capture(daemon_factory, tmp_path, size):
     server = S3Server(tmp_path / "s3", damage=100)
     try:
         d = daemon_factory([replay_port()], extra=delivery_config(server))
-        cid = capture_to(d, server, 2_000_000)
+        cid = capture_to(d, server, size)
         c, _ = wait_delivery(d, cid)
         assert c["status"] == "failed", c
         assert re.fullmatch(r"uploading the object of s3://pcaps-bucket/captures/pcap_\w+\.pcap "
