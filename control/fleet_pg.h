@@ -21,6 +21,21 @@
 #define FLEET_STR(x) FLEET_STR2(x)
 #define FLEET_STR2(x) #x
 
+/* Bytes of a part per row of fleet_part_chunks (its last row holds the
+ * rest): rows of this size are read whole, out of line, uncompressed.
+ * Under glibc's mmap threshold (128 KiB, fixed by the daemon's
+ * tune_malloc()), so that the download's libpq results reuse the heap
+ * instead of mapping and faulting in fresh pages for every row. */
+#define FLEET_CHUNK_BYTES 65536
+/* FLEET_CHUNK_BYTES in SQL. */
+#define FLEET_CHUNK_SQL FLEET_STR(FLEET_CHUNK_BYTES)
+/* `bytes` (an SQL bytea expression) cut into its rows, as an SQL FROM
+ * item `k(n, data)` (no rows for an empty value). */
+#define FLEET_CHUNKS_FROM(bytes)                                                                   \
+    "(SELECT g AS n, substring(" bytes " FROM g * " FLEET_CHUNK_SQL " + 1 FOR " FLEET_CHUNK_SQL    \
+    ") AS data FROM generate_series(0, (octet_length(" bytes ") + " FLEET_CHUNK_SQL                \
+    " - 1) / " FLEET_CHUNK_SQL " - 1) g) k"
+
 /* Sets the connection string every thread's connection uses.  Call once,
  * before any other call. */
 void fleet_pg_init(const char *conninfo);

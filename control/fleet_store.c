@@ -21,9 +21,9 @@
 /* Bytes of a download's parts held at once, shared by its parts: each
  * part is read from the database in slices of half this divided by the
  * number of parts (a slice being merged and the next one on its way),
- * within [SLICE_MIN, SLICE_MAX].  Few, large statements: each one is a
- * round trip through a busy scheduler, which on a loaded host costs more
- * than the bytes it moves (docs/FLEET.md, "Download"). */
+ * within [SLICE_MIN, SLICE_MAX], in whole rows of fleet_part_chunks.  Few, large statements: each
+ * one is a round trip through a busy scheduler, which on a loaded host costs more than the bytes it
+ * moves (docs/FLEET.md, "Download"). */
 #define DOWNLOAD_BUDGET (32 * 1024 * 1024)
 #define SLICE_MIN (256 * 1024)
 #define SLICE_MAX (8 * 1024 * 1024)
@@ -380,28 +380,32 @@ void fleet_store_stop(const char *account, const char *id, int64_t now_ms, struc
     answer_capture(account, id, a);
 }
 
+/* Bytes the merge reads between two drains of the download's socket. */
+#define DRAIN_EVERY (64 * 1024)
+
 /* Room for the explanation of a failed download. */
 #define DOWNLOAD_ERR_LEN 256
 
-/* One part of a download, read out of the database a slice per statement
- * (a pcap_merge_source): never held whole.  The statement for its next
- * slice is sent as soon as a slice arrives, so the server reads it while
- * the merge works (libpq's pipeline mode, on the download's connection). */
+/* One part of a download, read out of the database a slice (some rows of
+ * fleet_part_chunks) per statement (a pcap_merge_source): never held
+ * whole.  The statement for its next slice is sent as soon as a slice
+ * arrives, so the server reads it while the merge works (libpq's pipeline
+ * mode, on the download's connection). */
 struct part_reader {
     struct fleet_download *d;
     char appliance[64];
-    /* The part's size, the bytes asked for so far, and per statement. */
-    int64_t size;
+    /* The part's rows, the rows asked for so far, and per statement. */
+    int64_t chunks;
     int64_t asked;
-    int slice_size;
+    int per_slice;
     /* A statement of this part is in flight; the slice it returned, not
      * yet read. */
     bool in_flight;
     PGresult *next;
-    /* The slice being read, and how much of it is read. */
+    /* The slice being read, its row being read, and how much of that. */
     PGresult *slice;
-    int slice_len;
-    int slice_pos;
+    int row;
+    int row_pos;
 };
 
 /* A merged download under way (fleet_store.h). */
@@ -420,6 +424,8 @@ struct fleet_download {
     /* A capture no part reached: its file is this header alone. */
     uint8_t empty[PCAP_FILE_HEADER_LEN];
     unsigned empty_out;
+    /* Bytes the merge read since drain() last took the server's. */
+    size_t undrained;
     /* Why the download failed. */
     char err[DOWNLOAD_ERR_LEN];
 };
@@ -429,23 +435,24 @@ struct fleet_download {
 static int part_ask(struct part_reader *p)
 {
     struct fleet_download *d = p->d;
-    if (p->in_flight || p->asked >= p->size)
+    if (p->in_flight || p->asked >= p->chunks)
         return 0;
-    char from[24], len[24];
-    snprintf(from, sizeof(from), "%" PRId64, p->asked + 1);
-    snprintf(len, sizeof(len), "%d", p->slice_size);
-    const char *v[] = {d->capture_id, p->appliance, from, len};
+    char from[24], to[24];
+    snprintf(from, sizeof(from), "%" PRId64, p->asked);
+    snprintf(to, sizeof(to), "%" PRId64, p->asked + p->per_slice);
+    const char *v[] = {d->capture_id, p->appliance, from, to};
     fleet_pg_counted();
     if (PQsendQueryParams(d->conn,
-                          "SELECT substring(data FROM $3::integer FOR $4::integer)"
-                          " FROM fleet_parts WHERE capture_id = $1 AND appliance = $2 AND seq = 0",
+                          "SELECT data FROM fleet_part_chunks WHERE capture_id = $1"
+                          " AND appliance = $2 AND seq = 0 AND n >= $3::integer"
+                          " AND n < $4::integer ORDER BY n",
                           4, NULL, v, NULL, NULL, 1) != 1 ||
         PQpipelineSync(d->conn) != 1) {
         snprintf(d->err, sizeof(d->err), "reading the part of %.60s: %.160s", p->appliance,
                  PQerrorMessage(d->conn));
         return -EIO;
     }
-    p->asked += p->slice_size;
+    p->asked += p->per_slice;
     p->in_flight = true;
     d->queue[(d->head + d->queued++) % PCAP_MERGE_MAX_INPUTS] = (unsigned)(p - d->parts);
     return 0;
@@ -466,7 +473,7 @@ static int collect(struct fleet_download *d)
     while ((end = PQgetResult(d->conn)) != NULL)
         PQclear(end);
     PQclear(PQgetResult(d->conn));
-    if (!ok || PQntuples(r) != 1) {
+    if (!ok || PQntuples(r) == 0) {
         snprintf(d->err, sizeof(d->err), "reading the part of %.60s: %.160s", p->appliance,
                  ok ? "it is gone" : PQerrorMessage(d->conn));
         PQclear(r);
@@ -476,41 +483,66 @@ static int collect(struct fleet_download *d)
     return 0;
 }
 
+/* Makes the next slice of part `p` the one read, and asks for the one
+ * after.  Returns 1, 0 at the part's end, or -EIO. */
+static int part_next_slice(struct part_reader *p)
+{
+    PQclear(p->slice);
+    p->slice = NULL;
+    if (p->next == NULL && !p->in_flight && part_ask(p) != 0)
+        return -EIO;
+    while (p->next == NULL && p->in_flight) {
+        if (collect(p->d) != 0)
+            return -EIO;
+    }
+    if (p->next == NULL)
+        return 0;
+    p->slice = p->next;
+    p->next = NULL;
+    p->row = p->row_pos = 0;
+    return part_ask(p) == 0 ? 1 : -EIO;
+}
+
+/* Takes what the server has sent so far into libpq's buffer, once per
+ * DRAIN_EVERY bytes the merge reads (`n` more now), without waiting:
+ * the server can only write as far ahead as its socket's buffer holds (a
+ * few hundred kB), so without this it would produce the slices in flight
+ * only while the merge waits for them, one core idle; with it, it
+ * produces them while the merge works.  What is buffered is bounded by
+ * the statements in flight (one slice per part). */
+static void drain(struct fleet_download *d, size_t n)
+{
+    d->undrained += n;
+    if (d->undrained < DRAIN_EVERY || d->queued == 0)
+        return;
+    d->undrained = 0;
+    PQconsumeInput(d->conn);
+}
+
 /* Reads up to `size` bytes of part `arg` (pcap_merge_source). */
 static ssize_t part_read(void *arg, void *buf, size_t size)
 {
     struct part_reader *p = arg;
-    if (p->slice_pos == p->slice_len) {
-        PQclear(p->slice);
-        p->slice = NULL;
-        p->slice_len = p->slice_pos = 0;
-        if (p->next == NULL && !p->in_flight && part_ask(p) != 0)
-            return -EIO;
-        while (p->next == NULL && p->in_flight) {
-            if (collect(p->d) != 0)
-                return -EIO;
+    while (p->slice == NULL || p->row_pos == PQgetlength(p->slice, p->row, 0)) {
+        if (p->slice != NULL && p->row + 1 < PQntuples(p->slice)) {
+            p->row++;
+            p->row_pos = 0;
+            continue;
         }
-        if (p->next == NULL)
-            return 0;
-        p->slice = p->next;
-        p->next = NULL;
-        p->slice_len = PQgetlength(p->slice, 0, 0);
-        if (p->slice_len == 0) {
-            p->size = p->asked; /* Shorter than listed: it ends here. */
-            return 0;
-        }
-        if (part_ask(p) != 0)
-            return -EIO;
+        int rc = part_next_slice(p);
+        if (rc <= 0)
+            return rc;
     }
-    size_t n = (size_t)(p->slice_len - p->slice_pos);
+    size_t n = (size_t)(PQgetlength(p->slice, p->row, 0) - p->row_pos);
     n = n < size ? n : size;
-    memcpy(buf, PQgetvalue(p->slice, 0, 0) + p->slice_pos, n);
-    p->slice_pos += (int)n;
+    memcpy(buf, PQgetvalue(p->slice, p->row, 0) + p->row_pos, n);
+    p->row_pos += (int)n;
+    drain(p->d, n);
     return (ssize_t)n;
 }
 
 /* Opens the merge of the parts listed in `r` (appliance, clock offset,
- * size) of capture `id`, cut at `packet_limit`.  Returns the download or
+ * rows) of capture `id`, cut at `packet_limit`.  Returns the download or
  * NULL with `err`. */
 static struct fleet_download *download_open(const char *id, const PGresult *r,
                                             uint32_t packet_limit, char *err, unsigned err_size)
@@ -545,8 +577,8 @@ static struct fleet_download *download_open(const char *id, const PGresult *r,
         p->d = d;
         snprintf(p->appliance, sizeof(p->appliance), "%s", PQgetvalue(r, (int)d->n, 0));
         shifts[d->n] = fleet_pg_int(r, (int)d->n, 1);
-        p->size = fleet_pg_int(r, (int)d->n, 2);
-        p->slice_size = slice;
+        p->chunks = fleet_pg_int(r, (int)d->n, 2);
+        p->per_slice = slice / FLEET_CHUNK_BYTES > 1 ? slice / FLEET_CHUNK_BYTES : 1;
         src[d->n] = (struct pcap_merge_source){.read = part_read, .arg = p};
     }
     /* Every part's first slice asked for at once. */
@@ -622,8 +654,11 @@ void fleet_store_download(const char *account, const char *id, struct fleet_answ
     }
     char err[256];
     const char *p[] = {id};
-    PGresult *r = fleet_pg_exec("SELECT appliance, clock_offset_ns, octet_length(data)"
-                                " FROM fleet_parts WHERE capture_id = $1 ORDER BY appliance",
+    PGresult *r = fleet_pg_exec("SELECT p.appliance, p.clock_offset_ns, (SELECT count(*)"
+                                " FROM fleet_part_chunks c WHERE c.capture_id = p.capture_id"
+                                " AND c.appliance = p.appliance AND c.seq = p.seq)"
+                                " FROM fleet_parts p WHERE p.capture_id = $1 AND p.seq = 0"
+                                " ORDER BY p.appliance",
                                 1, p, PGRES_TUPLES_OK, err, sizeof(err));
     if (r == NULL) {
         fail_store(a, err);

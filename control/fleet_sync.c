@@ -128,6 +128,23 @@ static char *read_part(const char *path, size_t *len)
     return buf;
 }
 
+/* The end of a target in one statement (report_end()): its move, then
+ * its part's row and the part's bytes in rows of FLEET_CHUNK_BYTES only
+ * if the move happened. */
+/* (Unformatted: clang-format breaks the string around the macro.) */
+/* clang-format off */
+static const char REPORT_END_SQL[] =
+    "WITH t AS (UPDATE fleet_targets SET state = $3, packets = $4, dropped = $5, error = $6,"
+    " local_status = $7 WHERE capture_id = $1 AND appliance = $2"
+    " AND state IN ('claimed', 'running') RETURNING 1),"
+    " p AS (INSERT INTO fleet_parts (capture_id, appliance, seq, clock_offset_ns, packets, data,"
+    " object_key) SELECT $1, $2, 0, $8, $4, '', $10 FROM t WHERE $3 = 'done'"
+    " ON CONFLICT DO NOTHING RETURNING 1),"
+    " c AS (INSERT INTO fleet_part_chunks SELECT $1, $2, 0, k.n, k.data FROM p, "
+    FLEET_CHUNKS_FROM("$9::bytea") ")"
+    " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM p)";
+/* clang-format on */
+
 /* Stores the part of ended target `rep` in the same transaction that
  * moves the target from claimed/running to done (or failed when there is
  * no file): a target already lost stores nothing, so a late part is never
@@ -153,23 +170,10 @@ static int report_end(const struct fleet_identity *me, const struct fleet_report
                        error,   rep->local_status, offset, data,    rep->object};
     int lens[] = {0, 0, 0, 0, 0, 0, 0, 0, (int)len, 0};
     int fmts[] = {0, 0, 0, 0, 0, 0, 0, 0, 1, 0};
-    /* One statement, so one transaction and one round trip: the target's
-     * move, and its part only if the move happened. */
+    /* One statement, so one transaction and one round trip. */
     PGconn *c = fleet_pg_conn(err, err_size);
     fleet_pg_counted();
-    PGresult *r = c == NULL
-                      ? NULL
-                      : PQexecParams(c,
-                                     "WITH t AS (UPDATE fleet_targets SET state = $3, packets = $4,"
-                                     " dropped = $5, error = $6, local_status = $7"
-                                     " WHERE capture_id = $1 AND appliance = $2"
-                                     " AND state IN ('claimed', 'running') RETURNING 1),"
-                                     " p AS (INSERT INTO fleet_parts (capture_id, appliance, seq,"
-                                     " clock_offset_ns, packets, data, object_key)"
-                                     " SELECT $1, $2, 0, $8, $4, $9, $10 FROM t WHERE $3 = 'done'"
-                                     " ON CONFLICT DO NOTHING RETURNING 1)"
-                                     " SELECT (SELECT count(*) FROM t), (SELECT count(*) FROM p)",
-                                     10, NULL, p, lens, fmts, 0);
+    PGresult *r = c == NULL ? NULL : PQexecParams(c, REPORT_END_SQL, 10, NULL, p, lens, fmts, 0);
     int rc = 0;
     if (c != NULL && PQresultStatus(r) != PGRES_TUPLES_OK) {
         snprintf(err, err_size, "storing the end of %s: %s", rep->id, PQerrorMessage(c));

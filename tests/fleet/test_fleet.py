@@ -130,8 +130,11 @@ def test_capture_on_every_appliance_merged_in_time_order(fleet, tmp_path):
 def parts_of(postgres, db, capture_id):
     """The parts stored for a capture: {appliance: [(ts, data)]}, times
     corrected by each part's clock offset as the merge corrects them."""
-    rows = postgres.psql(db, "SELECT appliance, clock_offset_ns, encode(data, 'hex')"
-                             f" FROM fleet_parts WHERE capture_id = '{capture_id}'")
+    rows = postgres.psql(db, "SELECT p.appliance, p.clock_offset_ns, encode(coalesce((SELECT"
+                             " string_agg(c.data, ''::bytea ORDER BY c.n) FROM fleet_part_chunks c"
+                             " WHERE c.capture_id = p.capture_id AND c.appliance = p.appliance"
+                             " AND c.seq = p.seq), ''), 'hex') FROM fleet_parts p"
+                             f" WHERE p.capture_id = '{capture_id}'")
     out = {}
     for name, offset, hexdata in rows:
         data = bytes.fromhex(hexdata)
@@ -229,7 +232,8 @@ def test_two_appliances_start_at_once_on_an_empty_database(fleet, postgres):
         t.join()
     assert len(started) == 2
     wait_fleet(sorted(started, key=lambda a: a.name))
-    assert postgres.psql(fleet.db, "SELECT version FROM fleet_schema ORDER BY 1") == [["1"], ["2"]]
+    assert postgres.psql(fleet.db, "SELECT version FROM fleet_schema ORDER BY 1") == \
+        [["1"], ["2"], ["3"]]
     for a in started:
         assert "fleet_store_connected" in a.d.log()
 
@@ -356,7 +360,7 @@ def test_list_and_retention_are_fleet_wide(fleet, postgres):
         r = apps[1].d.request("GET", apps[1].d.pcaps(f"/{first['id']}"), token=token)
         return r.status == 404
     wait_for("the ended capture to expire", gone, 30)
-    for table in ("fleet_targets", "fleet_parts"):
+    for table in ("fleet_targets", "fleet_parts", "fleet_part_chunks"):
         rows = postgres.psql(fleet.db, f"SELECT count(*) FROM {table}"
                                        f" WHERE capture_id = '{first['id']}'")
         assert rows == [["0"]], table

@@ -171,6 +171,8 @@ static void *app_main(void *arg)
         round_reports(a, &t, idx);
         t.has_targets = a->n > 0;
         fleet_sync_run(&t);
+        if (!t.ok)
+            fprintf(stderr, "round failed: appliance=%s error=%s\n", a->me.name, t.err);
         round_results(a, &t, idx);
         free(t.claims);
         free(t.stops);
