@@ -80,6 +80,12 @@ struct analysis_result {
     struct conversation *tcp_convs; /* TCP conversations, indexed by their dense tcp.stream. */
     size_t tcp_convs_cap;           /* Number of entries allocated in tcp_convs. */
     size_t n_tcp_convs;             /* Number of TCP conversations seen. */
+    /* Per table, the conversation its last frame counted (NULL before the
+     * first): consecutive frames mostly belong to one conversation, and
+     * comparing their addresses with it costs less than building a key and
+     * hashing it.  Entries move only when their table grows, which happens
+     * in the lookup that sets this again. */
+    struct conversation *last_conv[ANALYSIS_TABLE_COUNT];
 };
 
 /* Adds a frame's protocol chain to the hierarchy; returns -1 when out of memory. */

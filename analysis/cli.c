@@ -232,11 +232,7 @@ static int print_packet_query(const char *cmd, const char *file, const char *fie
         fprintf(stderr, "pcap-analyze: %s%s%s\n", rc == PQ_BAD_QUERY ? param : file, ": ", err);
         return rc == PQ_BAD_QUERY ? 2 : 1;
     }
-    json_t *doc = json_pack("{s:o}", "data", data);
-    json_dumpf(doc, stdout, pretty ? JSON_INDENT(2) : JSON_COMPACT);
-    printf("\n");
-    json_decref(doc);
-    return 0;
+    return cli_print_data(data, pretty);
 }
 
 /* Builds the data object a command asks for; returns NULL after printing an error. */
@@ -321,9 +317,5 @@ int main(int argc, char **argv)
     analysis_result_free(r);
     if (!data)
         return 2;
-    json_t *doc = json_pack("{s:o}", "data", data);
-    json_dumpf(doc, stdout, pretty ? JSON_INDENT(2) : JSON_COMPACT);
-    printf("\n");
-    json_decref(doc);
-    return 0;
+    return cli_print_data(data, pretty);
 }

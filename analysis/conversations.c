@@ -53,27 +53,48 @@ static struct conversation *conv_lookup(struct analysis_result *r, enum analysis
     return cv;
 }
 
+/* Returns the conversation of a frame from (src, sport) to (dst, dport) of
+ * a stream in table t, creating it if new, with *src_lo telling whether the
+ * sender is its lower side; NULL when out of memory. */
+static __attribute__((noinline)) struct conversation *
+conv_find(struct analysis_result *r, enum analysis_table t, const struct net_addr *src,
+          uint16_t sport, const struct net_addr *dst, uint16_t dport, uint32_t stream,
+          int64_t rel_ns, bool *src_lo)
+{
+    struct conv_key k;
+    int created, c = net_addr_cmp(src, dst);
+    *src_lo = c < 0 || (c == 0 && sport <= dport);
+    memset(&k, 0, sizeof(k));
+    k.lo = *src_lo ? *src : *dst;
+    k.hi = *src_lo ? *dst : *src;
+    k.lo_port = *src_lo ? sport : dport;
+    k.hi_port = *src_lo ? dport : sport;
+    k.stream = stream;
+    struct conversation *cv = conv_lookup(r, t, &k, &created);
+    if (cv && created) {
+        cv->order = r->next_order++;
+        cv->a_is_lo = *src_lo;
+        cv->start_ns = cv->stop_ns = rel_ns;
+    }
+    return cv;
+}
+
 /* Counts one frame from src to dst in a table; returns -1 when out of memory. */
 static int conv_count(struct analysis_result *r, enum analysis_table t, const struct net_addr *src,
                       uint16_t sport, const struct net_addr *dst, uint16_t dport, uint32_t stream,
                       uint32_t wirelen, int64_t rel_ns)
 {
-    struct conv_key k;
-    int created, c = net_addr_cmp(src, dst);
-    bool src_lo = c < 0 || (c == 0 && sport <= dport);
-    memset(&k, 0, sizeof(k));
-    k.lo = src_lo ? *src : *dst;
-    k.hi = src_lo ? *dst : *src;
-    k.lo_port = src_lo ? sport : dport;
-    k.hi_port = src_lo ? dport : sport;
-    k.stream = stream;
-    struct conversation *cv = conv_lookup(r, t, &k, &created);
-    if (!cv)
-        return -1;
-    if (created) {
-        cv->order = r->next_order++;
-        cv->a_is_lo = src_lo;
-        cv->start_ns = cv->stop_ns = rel_ns;
+    struct conversation *cv = r->last_conv[t];
+    int dir = cv && cv->key.stream == stream
+                  ? net_pair_direction(&cv->key.lo, cv->key.lo_port, &cv->key.hi, cv->key.hi_port,
+                                       src, sport, dst, dport)
+                  : -1;
+    bool src_lo = dir == 0;
+    if (dir < 0) {
+        cv = conv_find(r, t, src, sport, dst, dport, stream, rel_ns, &src_lo);
+        if (!cv)
+            return -1;
+        r->last_conv[t] = cv;
     }
     if (cv->a_is_lo == src_lo) {
         cv->a2b_f++;
@@ -205,4 +226,5 @@ void conversations_free(struct analysis_result *r)
     free(r->tcp_convs);
     r->tcp_convs = NULL;
     r->tcp_convs_cap = r->n_tcp_convs = 0;
+    memset(r->last_conv, 0, sizeof(r->last_conv));
 }

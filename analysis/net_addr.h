@@ -3,6 +3,7 @@
 #ifndef PCAPD_ANALYSIS_NET_ADDR_H
 #define PCAPD_ANALYSIS_NET_ADDR_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -52,6 +53,36 @@ static inline int net_addr_cmp(const struct net_addr *a, const struct net_addr *
             return __builtin_bswap64(x) < __builtin_bswap64(y) ? -1 : 1;
     }
     return 0;
+}
+
+/* Returns true when a and b are the same address (inline and branch-free
+ * over the bytes: the conversation counters compare every packet's
+ * addresses with the conversation they counted last). */
+static inline bool net_addr_equal(const struct net_addr *a, const struct net_addr *b)
+{
+    uint64_t a0, a1, b0, b1;
+    memcpy(&a0, a->bytes, 8);
+    memcpy(&a1, a->bytes + 8, 8);
+    memcpy(&b0, b->bytes, 8);
+    memcpy(&b1, b->bytes + 8, 8);
+    return a->kind == b->kind && ((a0 ^ b0) | (a1 ^ b1)) == 0;
+}
+
+/* Returns the direction of a packet from (src, sport) to (dst, dport)
+ * within the endpoint pair whose lower side is (lo, lo_port) and higher
+ * side (hi, hi_port): 0 from the lower side, 1 from the higher, -1 when the
+ * packet is not the pair's.  The lower side is tried first, as the keys
+ * that order a pair put the sender of an equal pair low. */
+static inline int net_pair_direction(const struct net_addr *lo, uint16_t lo_port,
+                                     const struct net_addr *hi, uint16_t hi_port,
+                                     const struct net_addr *src, uint16_t sport,
+                                     const struct net_addr *dst, uint16_t dport)
+{
+    if (lo_port == sport && hi_port == dport && net_addr_equal(lo, src) && net_addr_equal(hi, dst))
+        return 0;
+    if (lo_port == dport && hi_port == sport && net_addr_equal(lo, dst) && net_addr_equal(hi, src))
+        return 1;
+    return -1;
 }
 
 /* Writes the text form of a (as tshark -n prints it) into buf of size len. */

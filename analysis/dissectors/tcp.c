@@ -97,6 +97,11 @@ struct tcp_facts_table {
 /* The streams of a pass, and what this pass computes of them. */
 struct tcp_state {
     struct hash_table flows;      /* struct tcp_flow by struct tcp_key. */
+    struct tcp_flow *last;        /* The flow of the last segment (NULL before the first):
+                                     consecutive segments mostly share one, and comparing
+                                     their endpoints with it costs less than hashing a key.
+                                     Flows move only when the table grows, in the lookup
+                                     that sets this again. */
     uint32_t next_stream;         /* Index the next new stream gets. */
     struct tcp_facts_table facts; /* Per stream facts, when wanted. */
     bool facts_on;                /* This pass (or the next) shows initial RTT or completeness. */
@@ -225,6 +230,26 @@ static inline struct tcp_state *tcp_state_get(struct dissector *d)
     return ts;
 }
 
+/* Finds or creates by its key the flow of a segment from (src, sport) to
+ * (dst, dport); returns it (NULL when out of memory) with the direction
+ * index in *dir and *new_entry telling whether it was created. */
+static __attribute__((noinline)) struct tcp_flow *
+tcp_flow_lookup(struct tcp_state *ts, const struct net_addr *src, uint16_t sport,
+                const struct net_addr *dst, uint16_t dport, int *dir, int *new_entry)
+{
+    struct tcp_key k;
+    int cmp = net_addr_cmp(src, dst);
+    bool src_low = cmp < 0 || (cmp == 0 && sport <= dport);
+
+    memset(&k, 0, sizeof(k));
+    k.a = src_low ? *src : *dst;
+    k.b = src_low ? *dst : *src;
+    k.port_a = src_low ? sport : dport;
+    k.port_b = src_low ? dport : sport;
+    *dir = src_low ? 0 : 1;
+    return hash_table_upsert(&ts->flows, &k, new_entry);
+}
+
 /* Finds or creates the flow of a segment and returns it with the direction
  * index in *dir.  As in Wireshark, a SYN whose sequence number differs from
  * its direction's base starts a new stream, and *reused tells when the
@@ -234,22 +259,20 @@ static inline __attribute__((always_inline)) struct tcp_flow *
 tcp_flow_get(struct dissect_ctx *c, const struct tcp_hdr *t, int *dir, bool *reused, bool *created)
 {
     struct tcp_state *ts = tcp_state_get(c->d);
-    struct tcp_key k;
-    int new_entry;
-    int cmp = net_addr_cmp(&c->net_src, &c->net_dst);
-    bool src_low = cmp < 0 || (cmp == 0 && t->sport <= t->dport);
+    int new_entry = 0;
 
     if (!ts)
         return NULL;
-    memset(&k, 0, sizeof(k));
-    k.a = src_low ? c->net_src : c->net_dst;
-    k.b = src_low ? c->net_dst : c->net_src;
-    k.port_a = src_low ? t->sport : t->dport;
-    k.port_b = src_low ? t->dport : t->sport;
-    *dir = src_low ? 0 : 1;
-    struct tcp_flow *f = hash_table_upsert(&ts->flows, &k, &new_entry);
-    if (!f)
-        return NULL;
+    struct tcp_flow *f = ts->last;
+    *dir = f ? net_pair_direction(&f->key.a, f->key.port_a, &f->key.b, f->key.port_b, &c->net_src,
+                                  t->sport, &c->net_dst, t->dport)
+             : -1;
+    if (*dir < 0) {
+        f = tcp_flow_lookup(ts, &c->net_src, t->sport, &c->net_dst, t->dport, dir, &new_entry);
+        if (!f)
+            return NULL;
+        ts->last = f;
+    }
     bool syn_only = (t->flags & (TH_SYN | TH_ACK)) == TH_SYN;
     struct tcp_half *h = &f->half[*dir];
     *reused = !new_entry && (t->flags & TH_SYN) && h->base_set && h->base_seq != t->seq;
