@@ -17,6 +17,7 @@
 #ifndef PCAPD_PACKET_PARSE_H
 #define PCAPD_PACKET_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -175,6 +176,27 @@ static inline enum pkt_parse_status pkt_parse_l3(const uint8_t *frame, uint32_t 
     meta->key[0] = 0;
     meta->vlan_tags = (uint8_t)tags;
     return PKT_PARSE_NOT_IP;
+}
+
+/* Tells whether pkt_parse_frame() can find IP in the frame of `len` bytes
+ * at `frame`: whether it holds an Ethernet header whose EtherType is
+ * IPv4's, IPv6's or a VLAN tag's (behind which IP may be). */
+static inline bool pkt_may_be_ip(const uint8_t *frame, uint32_t len)
+{
+    /* The first bytes of those five EtherTypes, 0x08, 0x81, 0x86, 0x88 and
+     * 0x91, as a bit map: most others are told apart without a compare
+     * each. */
+    static const uint64_t first[4] = {UINT64_C(1) << 0x08, 0,
+                                      UINT64_C(1) << (0x81 - 128) | UINT64_C(1) << (0x86 - 128) |
+                                          UINT64_C(1) << (0x88 - 128) |
+                                          UINT64_C(1) << (0x91 - 128),
+                                      0};
+    if (len < 14 || ((first[frame[12] >> 6] >> (frame[12] & 63)) & 1) == 0)
+        return false;
+    uint16_t type = pkt_read_be16(frame + 12);
+    return type == PKT_ETHERTYPE_IPV4 || type == PKT_ETHERTYPE_IPV6 ||
+           type == PKT_ETHERTYPE_VLAN || type == PKT_ETHERTYPE_QINQ ||
+           type == PKT_ETHERTYPE_QINQ_OLD;
 }
 
 /* Parses the Ethernet frame of `len` bytes at `frame` into `meta`, setting
