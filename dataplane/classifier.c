@@ -628,8 +628,8 @@ static bool direct_build_sig(struct classifier *c, struct classifier_sig *s, uns
     if (!direct_field_of(s, differ))
         return false;
     size_t n = (size_t)s->direct_mask + 1;
-    s->direct = rte_malloc_socket("pcapd_cls_direct", n * sizeof(s->direct[0]),
-                                  RTE_CACHE_LINE_SIZE, (int)rte_socket_id());
+    s->direct = rte_malloc_socket("pcapd_cls_direct", n * sizeof(s->direct[0]), RTE_CACHE_LINE_SIZE,
+                                  (int)rte_socket_id());
     if (s->direct == NULL)
         return true;
     memset(s->direct, 0xff, n * sizeof(s->direct[0]));

@@ -188,15 +188,13 @@ static inline bool pkt_may_be_ip(const uint8_t *frame, uint32_t len)
      * each. */
     static const uint64_t first[4] = {UINT64_C(1) << 0x08, 0,
                                       UINT64_C(1) << (0x81 - 128) | UINT64_C(1) << (0x86 - 128) |
-                                          UINT64_C(1) << (0x88 - 128) |
-                                          UINT64_C(1) << (0x91 - 128),
+                                          UINT64_C(1) << (0x88 - 128) | UINT64_C(1) << (0x91 - 128),
                                       0};
     if (len < 14 || ((first[frame[12] >> 6] >> (frame[12] & 63)) & 1) == 0)
         return false;
     uint16_t type = pkt_read_be16(frame + 12);
-    return type == PKT_ETHERTYPE_IPV4 || type == PKT_ETHERTYPE_IPV6 ||
-           type == PKT_ETHERTYPE_VLAN || type == PKT_ETHERTYPE_QINQ ||
-           type == PKT_ETHERTYPE_QINQ_OLD;
+    return type == PKT_ETHERTYPE_IPV4 || type == PKT_ETHERTYPE_IPV6 || type == PKT_ETHERTYPE_VLAN ||
+           type == PKT_ETHERTYPE_QINQ || type == PKT_ETHERTYPE_QINQ_OLD;
 }
 
 /* Parses the Ethernet frame of `len` bytes at `frame` into `meta`, setting
