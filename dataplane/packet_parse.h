@@ -178,23 +178,19 @@ static inline enum pkt_parse_status pkt_parse_l3(const uint8_t *frame, uint32_t 
     return PKT_PARSE_NOT_IP;
 }
 
-/* Tells whether pkt_parse_frame() can find IP in the frame of `len` bytes
- * at `frame`: whether it holds an Ethernet header whose EtherType is
- * IPv4's, IPv6's or a VLAN tag's (behind which IP may be). */
+/* Tells whether pkt_parse_frame() may find IP in the frame of `len` bytes
+ * at `frame`: false when it cannot, the frame being shorter than an
+ * Ethernet header or its EtherType not starting as IPv4's, IPv6's or a
+ * VLAN tag's (0x08, 0x86, 0x81, 0x88, 0x91) do.  A bit map of those first
+ * bytes: one test, whatever the frame (ARP's 0x0806 passes, and is parsed
+ * to be told apart). */
 static inline bool pkt_may_be_ip(const uint8_t *frame, uint32_t len)
 {
-    /* The first bytes of those five EtherTypes, 0x08, 0x81, 0x86, 0x88 and
-     * 0x91, as a bit map: most others are told apart without a compare
-     * each. */
     static const uint64_t first[4] = {UINT64_C(1) << 0x08, 0,
                                       UINT64_C(1) << (0x81 - 128) | UINT64_C(1) << (0x86 - 128) |
                                           UINT64_C(1) << (0x88 - 128) | UINT64_C(1) << (0x91 - 128),
                                       0};
-    if (len < 14 || ((first[frame[12] >> 6] >> (frame[12] & 63)) & 1) == 0)
-        return false;
-    uint16_t type = pkt_read_be16(frame + 12);
-    return type == PKT_ETHERTYPE_IPV4 || type == PKT_ETHERTYPE_IPV6 || type == PKT_ETHERTYPE_VLAN ||
-           type == PKT_ETHERTYPE_QINQ || type == PKT_ETHERTYPE_QINQ_OLD;
+    return len >= 14 && ((first[frame[12] >> 6] >> (frame[12] & 63)) & 1) != 0;
 }
 
 /* Parses the Ethernet frame of `len` bytes at `frame` into `meta`, setting
