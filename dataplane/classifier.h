@@ -303,7 +303,7 @@ unsigned classifier_find(const struct classifier *c, struct classifier_burst *b,
 static inline void classifier_burst_parse(struct classifier_burst *b, const uint8_t *const *frames,
                                           const uint32_t *lens, unsigned n)
 {
-    if (n > 0 && !pkt_may_be_ip(frames[0], lens[0])) {
+    if (unlikely(n > 0 && !pkt_may_be_ip(frames[0], lens[0]))) {
         unsigned k = 1;
         while (k < n && !pkt_may_be_ip(frames[k], lens[k]))
             k++;
