@@ -57,6 +57,11 @@ struct acl_layout {
 #define CLASSIFIER_BUCKET_SLOTS 8u
 
 #ifndef CLASSIFIER_HASH_STRESS
+/* Widest field (in bits, from its lowest varying bit to its highest) by
+ * which a signature's classes may be indexed directly (see struct
+ * classifier_sig): a table of 2^16 classes, 256 KiB, of which a burst
+ * touches the lines of the values the traffic carries. */
+#define CLASSIFIER_DIRECT_BITS 16
 /* Slots per class at least (a table is at most half full); the bits of a
  * tag (all 16); seeds tried for a signature's hash before its classes are
  * let share a tag in a bucket. */
@@ -66,7 +71,9 @@ struct acl_layout {
 #else
 /* A test build (tests/dataplane/meson.build) that makes the rare paths
  * common: 2-bit tags and no reseeding, so the classes of a bucket share
- * tags all the time and their probes take the slow path. */
+ * tags all the time and their probes take the slow path; and no
+ * signature indexed directly, so that every one is hashed. */
+#define CLASSIFIER_DIRECT_BITS (-1)
 #define CLASSIFIER_SLOTS_PER_CLASS 2u
 #define CLASSIFIER_TAG_BITS 0x6u
 #define CLASSIFIER_SEEDS 0
@@ -127,6 +134,18 @@ struct classifier_sig {
      * an IPv6 source): the test must cost far less than the lookup. */
     struct classifier_hkey common_mask;
     struct classifier_hkey common_value;
+    /* Hashed, direct: when the signature compares at most two words (all
+     * of which the common bits' test covers) and every bit in which its
+     * classes differ lies within CLASSIFIER_DIRECT_BITS bits of one word
+     * (a port, an octet or two of an address), a packet that has the
+     * common bits is in the class direct[(key[direct_word] >>
+     * direct_shift) & direct_mask], or in none (UINT32_MAX): one load
+     * instead of a hash, a bucket and a key compare.  NULL when the
+     * signature is hashed. */
+    uint32_t *direct;
+    uint32_t direct_word;
+    uint32_t direct_shift;
+    uint64_t direct_mask;
     /* Linear: the class's masked key, and its first job. */
     struct classifier_hkey value;
     uint32_t cls;
@@ -572,6 +591,66 @@ static bool hash_fill_sig(const struct classifier *c, struct classifier_sig *s, 
     return true;
 }
 
+/* Tells whether the classes of signature `s` (its mask, words and common
+ * bits set) that differ in the bits `differ` can be indexed directly (see
+ * struct classifier_sig), and if so sets the field that indexes them. */
+static bool direct_field_of(struct classifier_sig *s, const struct classifier_hkey *differ)
+{
+    if (s->words > 2)
+        return false; /* The common bits' test covers words 0-1 only. */
+    uint32_t word = 0, n_words = 0;
+    for (uint32_t w = 0; w < s->words; w++) {
+        if (differ->w[w] != 0) {
+            word = w;
+            n_words++;
+        }
+    }
+    if (n_words > 1)
+        return false;
+    uint64_t d = differ->w[word];
+    int lo = d ? __builtin_ctzll(d) : 0, span = d ? 64 - __builtin_clzll(d) - lo : 0;
+    if (span > CLASSIFIER_DIRECT_BITS)
+        return false;
+    s->direct_word = word;
+    s->direct_shift = (uint32_t)lo;
+    s->direct_mask = (UINT64_C(1) << span) - 1;
+    return true;
+}
+
+/* Builds signature `s` (its mask, words and common bits set) over classes
+ * [first, last) of address family `fam` as a direct index, if the bits
+ * `differ`, in which its classes differ, allow it (see struct
+ * classifier_sig).  Returns false when they do not; else true, with
+ * s->direct NULL when out of memory. */
+static bool direct_build_sig(struct classifier *c, struct classifier_sig *s, unsigned fam,
+                             uint32_t first, uint32_t last, const struct classifier_hkey *differ)
+{
+    if (!direct_field_of(s, differ))
+        return false;
+    size_t n = (size_t)s->direct_mask + 1;
+    s->direct = rte_malloc_socket("pcapd_cls_direct", n * sizeof(s->direct[0]), RTE_CACHE_LINE_SIZE,
+                                  (int)rte_socket_id());
+    if (s->direct == NULL)
+        return true;
+    memset(s->direct, 0xff, n * sizeof(s->direct[0]));
+    /* Bits of the field that the signature does not test (a prefix ending
+     * inside a byte leaves the byte's low bits out, which sit below the
+     * next byte's in the word) may be anything in a packet: each class
+     * takes every index its own bits and any of those give. */
+    uint64_t holes = ~s->mask.w[s->direct_word] >> s->direct_shift & s->direct_mask;
+    struct classifier_hkey key;
+    for (uint32_t k = first; k < last; k++) {
+        sig_of_class(c, k, fam, s, &key);
+        uint64_t base = key.w[s->direct_word] >> s->direct_shift & s->direct_mask;
+        uint64_t sub = holes;
+        do {
+            s->direct[base | sub] = c->classes[k].first;
+            sub = (sub - 1) & holes;
+        } while (sub != holes);
+    }
+    return true;
+}
+
 /* Builds signature `s` of a hashed table over classes [first, last), all of
  * address family `fam` (CLASSIFIER_FAMILIES: no address).  Returns 0 or
  * -1. */
@@ -589,6 +668,8 @@ static int hash_build_sig(struct classifier *c, struct classifier_sig *s, unsign
         s->common_mask.w[w] = s->mask.w[w] & ~differ.w[w];
         s->common_value.w[w] = first_key.w[w] & s->common_mask.w[w];
     }
+    if (direct_build_sig(c, s, fam, first, last, &differ))
+        return s->direct != NULL ? 0 : -1;
     /* At most half full, and at least two buckets (a shift below 64). */
     uint32_t bits = 1;
     while ((CLASSIFIER_BUCKET_SLOTS << bits) < CLASSIFIER_SLOTS_PER_CLASS * (last - first))
@@ -824,8 +905,10 @@ void classifier_free(struct classifier *c)
     for (uint32_t x = 0; x < c->n_ctx; x++)
         rte_acl_free(c->ctx[x].acl);
     free(c->ctx);
-    for (uint32_t s = 0; s < c->n_sigs; s++)
+    for (uint32_t s = 0; s < c->n_sigs; s++) {
         rte_free(c->sigs[s].buckets);
+        rte_free(c->sigs[s].direct);
+    }
     free(c->sigs);
     free(c->classes);
     free(c->jobs);
@@ -939,6 +1022,40 @@ static inline void hash_pass(const struct classifier_sig *s, const struct classi
     p->n = m;
 }
 
+/* The first pass of a lookup of burst `b` in signature `s` indexed
+ * directly (of `words` words, a constant where it is called): as
+ * hash_pass(), with each packet's index in place of its hash, computed and
+ * its line asked for whether the packet has the common bits or not (the
+ * list moves past it when not), so that one loop over the keys does it
+ * all. */
+static inline void direct_pass(const struct classifier_sig *s, const struct classifier_burst *b,
+                               struct hash_pending *p, uint32_t words)
+{
+    const uint8_t *list;
+    unsigned n = sig_packets(s, b, &list), m = 0;
+    for (unsigned j = 0; j < n; j++) {
+        const uint64_t *key = b->meta[list[j]].key;
+        uint64_t x = key[s->direct_word] >> s->direct_shift & s->direct_mask;
+        rte_prefetch0(&s->direct[x]);
+        p->pkt[m] = list[j];
+        p->hash[m] = x;
+        m += classifier_hkey_equal(key, s->common_mask.w, s->common_value.w, words);
+    }
+    p->n = m;
+}
+
+/* The second pass of a signature indexed directly: as probe_pass(). */
+static inline unsigned direct_probe_pass(const struct classifier_sig *s, struct classifier_burst *b,
+                                         const struct hash_pending *p, unsigned n)
+{
+    for (unsigned j = 0; j < p->n; j++) {
+        uint32_t cls = s->direct[p->hash[j]];
+        b->match[n] = cls << CLASSIFIER_MATCH_SHIFT | p->pkt[j];
+        n += cls != UINT32_MAX;
+    }
+    return n;
+}
+
 /* The second pass: the probes of the packets `p` of the first, each class
  * found appended to b->match from `n` on.  Returns the new count. */
 static inline unsigned probe_pass(const struct classifier_sig *s, struct classifier_burst *b,
@@ -960,7 +1077,11 @@ static unsigned hash_find(const struct classifier *c, struct classifier_burst *b
     struct hash_pending p[2 * CLASSIFIER_HASH_SIGS];
     for (uint32_t k = 0; k < c->n_sigs; k++) {
         const struct classifier_sig *s = &c->sigs[k];
-        if (s->words == 1)
+        if (s->direct != NULL && s->words == 1)
+            direct_pass(s, b, &p[k], 1);
+        else if (s->direct != NULL)
+            direct_pass(s, b, &p[k], 2);
+        else if (s->words == 1)
             hash_pass(s, b, &p[k], 1);
         else if (s->words == 2)
             hash_pass(s, b, &p[k], 2);
@@ -970,7 +1091,9 @@ static unsigned hash_find(const struct classifier *c, struct classifier_burst *b
     unsigned n = 0;
     for (uint32_t k = 0; k < c->n_sigs; k++) {
         const struct classifier_sig *s = &c->sigs[k];
-        if (s->words == 1)
+        if (s->direct != NULL)
+            n = direct_probe_pass(s, b, &p[k], n);
+        else if (s->words == 1)
             n = probe_pass(s, b, &p[k], n, 1);
         else if (s->words == 2)
             n = probe_pass(s, b, &p[k], n, 2);

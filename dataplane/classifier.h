@@ -296,10 +296,22 @@ unsigned classifier_find(const struct classifier *c, struct classifier_burst *b,
  * each and lists the IP packets for classifier_find().  The lists are
  * appended to without a branch (an unpredictable mix of families and
  * non-IP frames costs no misprediction here), and their counts stay in
- * registers until the end. */
+ * registers until the end.  Frames that cannot hold IP are listed as
+ * cheaply as IP ones, so a burst whose first frame cannot is first
+ * scanned for one that can: a burst of none (a link without IP) is added
+ * unparsed, and a burst that starts with IP pays one test. */
 static inline void classifier_burst_parse(struct classifier_burst *b, const uint8_t *const *frames,
                                           const uint32_t *lens, unsigned n)
 {
+    if (unlikely(n > 0 && !pkt_may_be_ip(frames[0], lens[0]))) {
+        unsigned k = 1;
+        while (k < n && !pkt_may_be_ip(frames[k], lens[k]))
+            k++;
+        if (k == n) {
+            b->n += n;
+            return;
+        }
+    }
     unsigned first = b->n, n_ip = b->n_ip;
     unsigned n_v4 = b->n_fam[CLASSIFIER_V4], n_v6 = b->n_fam[CLASSIFIER_V6];
     for (unsigned k = 0; k < n; k++) {

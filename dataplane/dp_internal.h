@@ -94,6 +94,10 @@ enum dp_rx_mode {
     /* Receive and free each burst, exactly as dpdk-testpmd's rxonly
      * forwarding does: the reference the fast path is measured against. */
     DP_RX_REFERENCE,
+    /* The reference, reading each frame's EtherType too: the least any
+     * capture does, which must know whether a frame is IP (the floor of
+     * the fast path's cost on frames no job wants). */
+    DP_RX_ETHERTYPE,
     /* Poll nothing; sleep a millisecond per pass (still quiescent). */
     DP_RX_PAUSED,
 };
@@ -160,6 +164,8 @@ struct rx_lcore {
     struct rx_slot_tally *tallies;
     /* Packets received. */
     uint64_t rx_packets;
+    /* DP_RX_ETHERTYPE: IPv4 frames seen (kept, so that the reads are). */
+    uint64_t floor_ipv4;
     /* Records lost because the ring was full. */
     uint64_t ring_full;
     /* Full-job packets lost because the mbuf ring was full. */

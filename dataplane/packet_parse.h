@@ -17,6 +17,7 @@
 #ifndef PCAPD_PACKET_PARSE_H
 #define PCAPD_PACKET_PARSE_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
@@ -175,6 +176,21 @@ static inline enum pkt_parse_status pkt_parse_l3(const uint8_t *frame, uint32_t 
     meta->key[0] = 0;
     meta->vlan_tags = (uint8_t)tags;
     return PKT_PARSE_NOT_IP;
+}
+
+/* Tells whether pkt_parse_frame() may find IP in the frame of `len` bytes
+ * at `frame`: false when it cannot, the frame being shorter than an
+ * Ethernet header or its EtherType not starting as IPv4's, IPv6's or a
+ * VLAN tag's (0x08, 0x86, 0x81, 0x88, 0x91) do.  A bit map of those first
+ * bytes: one test, whatever the frame (ARP's 0x0806 passes, and is parsed
+ * to be told apart). */
+static inline bool pkt_may_be_ip(const uint8_t *frame, uint32_t len)
+{
+    static const uint64_t first[4] = {UINT64_C(1) << 0x08, 0,
+                                      UINT64_C(1) << (0x81 - 128) | UINT64_C(1) << (0x86 - 128) |
+                                          UINT64_C(1) << (0x88 - 128) | UINT64_C(1) << (0x91 - 128),
+                                      0};
+    return len >= 14 && ((first[frame[12] >> 6] >> (frame[12] & 63)) & 1) != 0;
 }
 
 /* Parses the Ethernet frame of `len` bytes at `frame` into `meta`, setting

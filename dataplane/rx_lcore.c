@@ -469,8 +469,9 @@ static inline unsigned rx_poll_queue(struct rx_lcore *rx, struct rx_stages *st,
 
 /* One pass of the reference mode: receives and frees a burst of each
  * queue, as dpdk-testpmd's rxonly forwarding does (pkt_burst_receive()),
- * counting the packets. */
-static void rx_reference_pass(struct rx_lcore *rx)
+ * counting the packets; with `ethertype`, counts too the frames whose
+ * EtherType is IPv4's, reading it from each (DP_RX_ETHERTYPE). */
+static inline void rx_reference_pass(struct rx_lcore *rx, bool ethertype)
 {
     for (unsigned i = 0; i < rx->n_queues; i++) {
         struct rte_mbuf *pkts[DP_RX_BURST];
@@ -479,6 +480,9 @@ static void rx_reference_pass(struct rx_lcore *rx)
         if (n == 0)
             continue;
         rx->rx_packets += n;
+        for (uint16_t k = 0; ethertype && k < n; k++)
+            rx->floor_ipv4 += pkt_read_be16(rte_pktmbuf_mtod(pkts[k], const uint8_t *) + 12) ==
+                              PKT_ETHERTYPE_IPV4;
         rte_pktmbuf_free_bulk(pkts, n);
     }
 }
@@ -506,7 +510,9 @@ int dp_rx_lcore_main(void *arg)
             if (dp.n_rx > 1)
                 atomic_store_explicit(&rx->pass_tsc, rte_rdtsc(), memory_order_release);
             if (dp.rx_mode == DP_RX_REFERENCE)
-                rx_reference_pass(rx);
+                rx_reference_pass(rx, false);
+            else if (dp.rx_mode == DP_RX_ETHERTYPE)
+                rx_reference_pass(rx, true);
             else
                 rte_delay_us_sleep(1000);
             received = 0;

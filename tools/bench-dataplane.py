@@ -55,7 +55,10 @@ builds' captures per rx CPU-second.  --history N adds the windows of a
 second process of the same driver whose rx lcores also sample 1 packet in
 N for the look-back history (written by writer 0 to a store in /tmp), and
 the ratio of its capture to the one without history, in Mpps and per rx
-CPU-second.
+CPU-second.  --floor adds windows of the same process's reference that
+also reads each frame's EtherType (the least a capture does, which must
+know whether a frame is IP), and prints what that read costs a packet and
+its ratio to the reference: the ceiling of any capture's ratio.
 
 Then, unless --only-throughput: the table-swap proof (a probe job's file
 has no gap while other jobs change every few milliseconds) and the writer
@@ -64,7 +67,7 @@ against pcap_dump().  Output is Markdown, for docs/PERFORMANCE.md.
 Usage: tools/bench-dataplane.py [--build DIR] [--rounds N] [--seconds S] [--starts N]
            [--jobs 1,1000,10000] [--vdevs null,pcap] [--memory auto|huge|no-huge]
            [--stages] [--rx-lcores N] [--force-cores] [--writers N]
-           [--baseline DIR] [--history N] [--no-testpmd] [--only-throughput]
+           [--baseline DIR] [--history N] [--floor] [--no-testpmd] [--only-throughput]
            [--json FILE] [--callgrind]
 """
 import argparse
@@ -293,6 +296,8 @@ def run_row(args, bench, base, vdev, jobs, huge, rx_lcores):
         steps += [("base", "capture"), ("base", "reference")]
     if args.history:
         steps.append(("hist", "capture"))
+    if args.floor:
+        steps.append(("ours", "ethertype"))
     if not args.no_testpmd:
         steps.append(("testpmd", None))
     got = {s: [] for s in steps}
@@ -362,6 +367,10 @@ def row_figures(got, base):
         bc = got[("base", "capture")]
         f["base_capture_mpps_cpu"] = [w["mpps_cpu"] for w in bc]
         f["ratio_base_cpu"] = [c["mpps_cpu"] / b["mpps_cpu"] for c, b in zip(cap, bc)]
+    fc = got.get(("ours", "ethertype"))
+    if fc:
+        f["floor_ns"] = [1e3 / e["mpps_cpu"] - 1e3 / r["mpps_cpu"] for e, r in zip(fc, ref)]
+        f["floor_ratio_cpu"] = [e["mpps_cpu"] / r["mpps_cpu"] for e, r in zip(fc, ref)]
     hc = got.get(("hist", "capture"))
     if hc:
         f["hist_mpps"] = [w["mpps"] for w in hc]
@@ -394,6 +403,9 @@ def throughput(args, build, base, vdevs, counts, huge, rx_lcores, results):
     if args.history:
         head += [f"history 1/{args.history} Mpps", "**history on / off**",
                  "on / off per rx CPU-s", "history samples", "history drops"]
+    if args.floor:
+        head += ["EtherType read: ns per packet over the reference",
+                 "EtherType read / reference per rx CPU-s"]
     if multi:
         head += [f"lcore {i + 1} Mpps" for i in range(rx_lcores)]
     head += ["drops (all stages)", "writer late", "table build ms", "table KiB"]
@@ -418,6 +430,8 @@ def throughput(args, build, base, vdevs, counts, huge, rx_lcores, results):
                 cells += [fmt(f["hist_mpps"]), "**" + fmt(f["ratio_hist"], 3) + "**",
                           fmt(f["ratio_hist_cpu"], 3), str(f["hist_sampled"]),
                           str(f["hist_drops"])]
+            if args.floor:
+                cells += [fmt(f["floor_ns"], 1), fmt(f["floor_ratio_cpu"])]
             if multi:
                 cells += [fmt(x) for x in f["lcore_mpps"]]
             cells += [str(f["drops"]), str(f["writer_late"]), f"{setup['table_build_ms']:.1f}",
@@ -559,6 +573,8 @@ def main():
     ap.add_argument("--baseline", help="build directory of another revision to compare with")
     ap.add_argument("--history", type=int, default=0,
                     help="also run the fast path sampling 1 in N for the history")
+    ap.add_argument("--floor", action="store_true",
+                    help="add windows of the reference reading each frame's EtherType")
     ap.add_argument("--no-testpmd", action="store_true", help="do not run testpmd")
     ap.add_argument("--only-throughput", action="store_true",
                     help="skip the table-swap proof and the writer benchmark")

@@ -1079,6 +1079,42 @@ static void test_fast_path_agrees_with_general(void **state)
     check_paths_agree(&f);
 }
 
+/* pkt_may_be_ip() says no only for frames in which the parser finds no
+ * IP: every EtherType, untagged and behind an 802.1Q tag, before an IPv4
+ * and an IPv6 header, at every length; and it says yes only for the
+ * EtherTypes that start as the five behind which IP may be. */
+static void test_may_be_ip_agrees_with_parser(void **state)
+{
+    (void)state;
+    struct frame f;
+    unsigned yes = 0;
+    for (uint32_t type = 0; type <= UINT16_MAX; type++) {
+        eth(&f, (uint16_t)type);
+        ipv4(&f, 6, 0, 0);
+        l4_ports(&f, 40000, 443, 20);
+        bool may = pkt_may_be_ip(f.b, f.len);
+        yes += may;
+        for (uint32_t len = 0; len <= f.len; len += len < 20 ? 1 : 13) {
+            struct pkt_meta m;
+            bool ip = pkt_parse_ethernet(f.b, len, &m) == PKT_PARSE_IP;
+            assert_true(!ip || pkt_may_be_ip(f.b, len));
+            assert_true(len >= 14 || !pkt_may_be_ip(f.b, len));
+        }
+        eth(&f, (uint16_t)type);
+        ipv6(&f, 17);
+        l4_ports(&f, 53, 5353, 20);
+        struct pkt_meta m;
+        assert_true(pkt_parse_ethernet(f.b, f.len, &m) != PKT_PARSE_IP || may);
+        eth_macs(&f);
+        vlan_tag(&f, (uint16_t)type, 5);
+        put16(&f, 0x0800);
+        ipv4(&f, 17, 0, 0);
+        l4_ports(&f, 53, 5353, 20);
+        assert_true(pkt_parse_ethernet(f.b, f.len, &m) != PKT_PARSE_IP || may);
+    }
+    assert_int_equal(yes, 5 * 256);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -1120,6 +1156,7 @@ int main(void)
         cmocka_unit_test(test_malformed_ihl_below_5),
         cmocka_unit_test(test_malformed_ipv6_version),
         cmocka_unit_test(test_fast_path_agrees_with_general),
+        cmocka_unit_test(test_may_be_ip_agrees_with_parser),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

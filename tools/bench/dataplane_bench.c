@@ -25,6 +25,8 @@
  *     capture S     the fast path for S seconds;
  *     reference S   receive and free only, as dpdk-testpmd's rxonly does,
  *                   for S seconds (same process, memory, pool and ports);
+ *     ethertype S   the reference, reading each frame's EtherType too:
+ *                   the least a capture does;
  *     quit.
  *   After each window the rx lcores pause again (they sleep, leaving the
  *   core to another process, e.g. testpmd, between windows), and the
@@ -542,11 +544,14 @@ static void run_windows(const struct opts *o, const struct pcapd_dp_stats *st, u
         if (strncmp(line, "quit", 4) == 0)
             break;
         if (sscanf(line, "%31s %lf", what, &secs) != 2 || secs <= 0 ||
-            (strcmp(what, "capture") != 0 && strcmp(what, "reference") != 0)) {
+            (strcmp(what, "capture") != 0 && strcmp(what, "reference") != 0 &&
+             strcmp(what, "ethertype") != 0)) {
             fprintf(stderr, "bad command: %s", line);
             exit(2);
         }
-        dp.rx_mode = strcmp(what, "capture") == 0 ? DP_RX_CAPTURE : DP_RX_REFERENCE;
+        dp.rx_mode = strcmp(what, "capture") == 0     ? DP_RX_CAPTURE
+                     : strcmp(what, "reference") == 0 ? DP_RX_REFERENCE
+                                                      : DP_RX_ETHERTYPE;
         /* Let every rx lcore leave its pause and warm its caches. */
         poll_for(0.05, -2, &unused);
         struct snapshot a, b;
