@@ -54,25 +54,35 @@ static void job_work(void *arg)
 
 /* ---- The merged download, streamed ---- */
 
-/* Bytes of the merged file read on the fleet lane at a time; two such
- * buffers per download, one sent while the other fills. */
-#define STREAM_CHUNK (4 * 1024 * 1024)
+/* Bytes of the merged file read on the fleet lane at a time, and how many
+ * such buffers a download has: a ring, filled in order on the lane and
+ * sent in order by h2o, so the lane keeps merging while h2o sends (two
+ * large buffers left the lane idle whenever the one it had filled waited
+ * for the send of the other; small ones also start the response sooner). */
+#define STREAM_CHUNK (1024 * 1024)
+#define STREAM_BUFS 4
 
 /* A merged download being sent: the merge is read on the fleet lane into
- * one buffer while h2o sends the other, as fast as the client takes it. */
+ * the ring's free buffers while h2o sends the filled ones, as fast as the
+ * client takes them. */
 struct fleet_stream {
     /* First: h2o hands it back to proceed() and stop(). */
     h2o_generator_t gen;
     /* The request, NULL once h2o has disposed of it. */
     h2o_req_t *req;
     struct fleet_download *download;
-    uint8_t *buf[2];
-    size_t len[2];
-    /* The buffer filling on the lane, the one filled and waiting, the one
-     * h2o sends (each -1: none). */
-    int filling;
-    int ready;
-    int sending;
+    uint8_t *buf[STREAM_BUFS];
+    size_t len[STREAM_BUFS];
+    /* The oldest filled buffer (the one h2o sends or sends next), how
+     * many are filled from it on, and the one the lane fills (the next
+     * after them; set by the loop before the fill, as the loop moves
+     * `head` and `full` while the lane works). */
+    unsigned head;
+    unsigned full;
+    unsigned fill_at;
+    /* h2o is sending buf[head]; the lane is filling a buffer. */
+    bool sending;
+    bool filling;
     /* The last fill reached the end of the merge, or failed. */
     bool end;
     bool failed;
@@ -98,17 +108,18 @@ static void download_close(struct fleet_download *d)
 static void stream_free(struct fleet_stream *s)
 {
     download_close(s->download);
-    free(s->buf[0]);
-    free(s->buf[1]);
+    for (unsigned i = 0; i < STREAM_BUFS; i++)
+        free(s->buf[i]);
     free(s);
 }
 
-/* Fills the buffer s->filling from the merge (fleet lane). */
+/* Fills the next free buffer from the merge (fleet lane). */
 static void stream_fill(void *arg)
 {
     struct fleet_stream *s = arg;
-    ssize_t n = fleet_download_read(s->download, s->buf[s->filling], STREAM_CHUNK);
-    s->len[s->filling] = n > 0 ? (size_t)n : 0;
+    unsigned i = s->fill_at;
+    ssize_t n = fleet_download_read(s->download, s->buf[i], STREAM_CHUNK);
+    s->len[i] = n > 0 ? (size_t)n : 0;
     s->end = n < STREAM_CHUNK;
     s->failed = n < 0;
 }
@@ -119,48 +130,48 @@ static void stream_filled(void *arg)
     struct fleet_stream *s = arg;
     if (s->failed)
         log_warn("fleet_download_failed", "error=%s", log_q(fleet_download_error(s->download)));
-    s->ready = s->filling;
-    s->filling = -1;
+    s->filling = false;
+    s->full++;
     if (s->req == NULL)
         stream_free(s);
     else
         stream_pump(s);
 }
 
-/* Sends what is ready, ends the response at the end of the merge, and
- * starts the next fill into a free buffer. */
+/* Sends the oldest filled buffer, ends the response at the end of the
+ * merge, and starts the next fill while a buffer is free. */
 static void stream_pump(struct fleet_stream *s)
 {
-    if (s->sending < 0 && s->ready >= 0) {
-        s->sending = s->ready;
-        s->ready = -1;
-        h2o_iovec_t iov = h2o_iovec_init(s->buf[s->sending], s->len[s->sending]);
-        h2o_send(s->req, &iov, 1, H2O_SEND_STATE_IN_PROGRESS);
-        return stream_pump(s);
+    /* s->end and s->failed are the lane's while it fills. */
+    if (!s->filling && !s->end && s->full < STREAM_BUFS) {
+        s->filling = true;
+        s->fill_at = (s->head + s->full) % STREAM_BUFS;
+        if (offload_submit(OFFLOAD_FLEET, stream_fill, stream_filled, s) != 0) {
+            s->filling = false;
+            s->end = s->failed = true;
+        }
     }
-    if (s->end && s->filling < 0 && s->ready < 0 && s->sending < 0) {
+    if (s->sending)
+        return;
+    if (s->full > 0) {
+        s->sending = true;
+        h2o_iovec_t iov = h2o_iovec_init(s->buf[s->head], s->len[s->head]);
+        h2o_send(s->req, &iov, 1, H2O_SEND_STATE_IN_PROGRESS);
+    } else if (!s->filling && s->end) {
         /* All sent: h2o forgets the generator with the final state. */
         h2o_send(s->req, NULL, 0, s->failed ? H2O_SEND_STATE_ERROR : H2O_SEND_STATE_FINAL);
         stream_free(s);
-        return;
-    }
-    if (s->end || s->filling >= 0 || s->ready >= 0)
-        return;
-    s->filling = s->sending == 0 ? 1 : 0;
-    if (offload_submit(OFFLOAD_FLEET, stream_fill, stream_filled, s) != 0) {
-        s->filling = -1;
-        s->end = s->failed = true;
-        if (s->sending < 0)
-            stream_pump(s);
     }
 }
 
-/* h2o has sent the buffer: the next one may go. */
+/* h2o has sent the oldest filled buffer: it is free, the next may go. */
 static void stream_proceed(h2o_generator_t *gen, h2o_req_t *req)
 {
     (void)req;
     struct fleet_stream *s = (struct fleet_stream *)gen;
-    s->sending = -1;
+    s->sending = false;
+    s->head = (s->head + 1) % STREAM_BUFS;
+    s->full--;
     stream_pump(s);
 }
 
@@ -170,7 +181,7 @@ static void stream_stop(h2o_generator_t *gen, h2o_req_t *req)
     (void)req;
     struct fleet_stream *s = (struct fleet_stream *)gen;
     s->req = NULL;
-    if (s->filling < 0)
+    if (!s->filling)
         stream_free(s);
 }
 
@@ -178,21 +189,19 @@ static void stream_stop(h2o_generator_t *gen, h2o_req_t *req)
 static void send_download(h2o_req_t *req, struct fleet_job *j)
 {
     struct fleet_stream *s = calloc(1, sizeof(*s));
-    uint8_t *b0 = malloc(STREAM_CHUNK), *b1 = malloc(STREAM_CHUNK);
-    if (s == NULL || b0 == NULL || b1 == NULL) {
+    bool ok = s != NULL;
+    for (unsigned i = 0; ok && i < STREAM_BUFS; i++)
+        ok = (s->buf[i] = malloc(STREAM_CHUNK)) != NULL;
+    if (!ok) {
+        for (unsigned i = 0; s != NULL && i < STREAM_BUFS; i++)
+            free(s->buf[i]);
         free(s);
-        free(b0);
-        free(b1);
         api_send_error(req, 500, API_ERR_INTERNAL, "out of memory");
         return;
     }
-    *s = (struct fleet_stream){.gen = {.proceed = stream_proceed, .stop = stream_stop},
-                               .req = req,
-                               .download = j->answer.download,
-                               .buf = {b0, b1},
-                               .filling = -1,
-                               .ready = -1,
-                               .sending = -1};
+    s->gen = (h2o_generator_t){.proceed = stream_proceed, .stop = stream_stop};
+    s->req = req;
+    s->download = j->answer.download;
     j->answer.download = NULL;
     char *disposition = h2o_mem_alloc_pool(&req->pool, 96);
     int len = snprintf(disposition, 96, "attachment; filename=\"%s.pcap\"", j->call.id);

@@ -19,9 +19,11 @@
 #include "pcapd/pcap_merge.h"
 
 /* Bytes of a download's parts held at once, shared by its parts: each
- * part is read from the database in slices of half this divided by the
- * number of parts (a slice being merged and the next one on its way),
- * within [SLICE_MIN, SLICE_MAX], in whole rows of fleet_part_chunks.  Few, large statements: each
+ * part is read from the database in slices of at most half this divided
+ * by the number of parts (a slice being merged and the next one on its
+ * way), within [SLICE_MIN, SLICE_MAX], in whole rows of
+ * fleet_part_chunks; its first slice is SLICE_MIN and each next one twice
+ * the last, so the merge starts as soon as the first rows are in.  Few, large statements: each
  * one is a round trip through a busy scheduler, which on a loaded host costs more than the bytes it
  * moves (docs/FLEET.md, "Download"). */
 #define DOWNLOAD_BUDGET (32 * 1024 * 1024)
@@ -397,7 +399,11 @@ struct part_reader {
     /* The part's rows, the rows asked for so far, and per statement. */
     int64_t chunks;
     int64_t asked;
+    /* Rows of the next statement, and at most (the first slices are
+     * small, so the merge starts on the first rows, and the slices grow
+     * to few, large statements). */
     int per_slice;
+    int max_slice;
     /* A statement of this part is in flight; the slice it returned, not
      * yet read. */
     bool in_flight;
@@ -453,6 +459,7 @@ static int part_ask(struct part_reader *p)
         return -EIO;
     }
     p->asked += p->per_slice;
+    p->per_slice = p->per_slice * 2 < p->max_slice ? p->per_slice * 2 : p->max_slice;
     p->in_flight = true;
     d->queue[(d->head + d->queued++) % PCAP_MERGE_MAX_INPUTS] = (unsigned)(p - d->parts);
     return 0;
@@ -578,7 +585,9 @@ static struct fleet_download *download_open(const char *id, const PGresult *r,
         snprintf(p->appliance, sizeof(p->appliance), "%s", PQgetvalue(r, (int)d->n, 0));
         shifts[d->n] = fleet_pg_int(r, (int)d->n, 1);
         p->chunks = fleet_pg_int(r, (int)d->n, 2);
-        p->per_slice = slice / FLEET_CHUNK_BYTES > 1 ? slice / FLEET_CHUNK_BYTES : 1;
+        p->max_slice = slice / FLEET_CHUNK_BYTES > 1 ? slice / FLEET_CHUNK_BYTES : 1;
+        p->per_slice = SLICE_MIN / FLEET_CHUNK_BYTES < p->max_slice ? SLICE_MIN / FLEET_CHUNK_BYTES
+                                                                    : p->max_slice;
         src[d->n] = (struct pcap_merge_source){.read = part_read, .arg = p};
     }
     /* Every part's first slice asked for at once. */
